@@ -1,0 +1,43 @@
+/* cpu.c — creating a CPU and its state after reset into long mode. */
+#include "cpu.h"
+#include "dcache.h"
+#include "exec.h"
+#include <stdlib.h>
+
+struct cpu *cpu_new(struct mmu *mmu, struct bus *bus)
+{
+    struct cpu *cpu = calloc(1, sizeof *cpu);
+    if (!cpu)
+        return NULL;
+    exec_init();
+    cpu->dcache = dcache_new(mmu->ram_size);
+    if (!cpu->dcache) {
+        free(cpu);
+        return NULL;
+    }
+    cpu->mmu = mmu;
+    cpu->bus = bus;
+    mmu->on_code_write = dcache_invalidate_frame;
+    mmu->code_ctx = cpu->dcache;
+
+    /* Flat 64-bit ring-0 segments; the loader (or a test) sets the rest. */
+    for (int s = 0; s < 6; s++) {
+        cpu->seg[s].limit = 0xffffffff;
+        cpu->seg[s].attr = SEG_ATTR_P | 0x13; /* present, data, read/write, accessed */
+    }
+    cpu->seg[SEG_CS].attr = SEG_ATTR_P | SEG_ATTR_L | 0x1b; /* present, code, exec/read, accessed, 64-bit */
+    cpu->tr.attr = SEG_ATTR_P | 0xb;                         /* busy 64-bit TSS */
+    cpu->rflags = RF_FIXED1;
+    cpu->mxcsr = 0x1f80;  /* all SIMD exceptions masked, round to nearest (SDM Vol. 1 §10.2.3.1) */
+    cpu->fcw = 0x37f;     /* FNINIT state (SDM Vol. 1 §8.1.5) */
+    cpu->ftw = 0xffff;    /* all x87 registers empty */
+    return cpu;
+}
+
+void cpu_free(struct cpu *cpu)
+{
+    if (!cpu)
+        return;
+    dcache_free(cpu->dcache);
+    free(cpu);
+}

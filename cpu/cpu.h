@@ -1,0 +1,171 @@
+/* cpu.h — the architectural state of one x86-64 logical processor in long
+ * mode, and the CPU's public API: create, step/run, raise exceptions, read
+ * and write state.  SDM Vol. 1 ch. 3 (registers), Vol. 3A ch. 2-3 (system
+ * registers, segments), ch. 6 (interrupts). */
+#ifndef RINGSCOPE_CPU_H
+#define RINGSCOPE_CPU_H
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "../mmu/mmu.h"
+#include "decode.h"
+#include "flags.h"
+#include "hooks.h"
+
+/* General-purpose register numbers (ModRM/REX encoding order). */
+enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 };
+
+/* A segment register: the visible selector and the hidden descriptor cache
+ * (SDM Vol. 3A §3.4.3).  attr holds descriptor bits 40-47 in 0..7 (type, S,
+ * DPL, P) and bits 52-55 in 12..15 (AVL, L, D/B, G), as VMX encodes them. */
+struct segment {
+    uint16_t sel;
+    uint64_t base;
+    uint32_t limit;
+    uint16_t attr;
+};
+#define SEG_ATTR_P (1u << 7)
+#define SEG_ATTR_L (1u << 13)
+#define SEG_ATTR_DB (1u << 14)
+
+/* GDTR/IDTR (SDM Vol. 3A §2.4). */
+struct dtr {
+    uint64_t base;
+    uint16_t limit;
+};
+
+union xmm {
+    uint8_t b[16];
+    uint16_t w[4 * 2];
+    uint32_t d[4];
+    uint64_t q[2];
+    float f[4];
+    double fd[2];
+};
+
+/* MSR numbers the CPU implements (SDM Vol. 4). */
+#define MSR_TSC 0x10
+#define MSR_APIC_BASE 0x1b
+#define MSR_EFER 0xc0000080
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083
+#define MSR_FMASK 0xc0000084
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102
+#define MSR_TSC_AUX 0xc0000103
+
+/* Exception vectors (SDM Vol. 3A Table 6-1). */
+enum {
+    EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5, EXC_UD = 6,
+    EXC_NM = 7, EXC_DF = 8, EXC_TS = 10, EXC_NP = 11, EXC_SS = 12, EXC_GP = 13,
+    EXC_PF = 14, EXC_MF = 16, EXC_AC = 17, EXC_MC = 18, EXC_XM = 19,
+};
+
+/* Why cpu_run() returned. */
+enum cpu_stop {
+    STOP_BUDGET,       /* ran the requested number of instructions */
+    STOP_HALT,         /* HLT executed; waiting for an interrupt (cpu->halted) */
+    STOP_REQUEST,      /* someone set cpu->stop_request (a device, an observer, a breakpoint) */
+    STOP_TRIPLE_FAULT, /* shutdown: a fault while delivering #DF */
+};
+
+struct cpu {
+    /* --- hot state first --- */
+    uint64_t gpr[16];
+    uint64_t rip;
+    uint64_t next_rip;        /* during execution: RIP of the next instruction; handlers write it to branch */
+    uint64_t rflags;          /* non-status bits always current; status bits current when lf.op == LF_NONE */
+    struct lazy_flags lf;
+    uint8_t cpl;              /* current privilege level = CS.sel & 3 */
+    uint8_t intr_shadow;      /* interrupts inhibited for one instruction (STI, MOV SS) */
+    uint8_t halted;
+    volatile uint8_t stop_request;
+    uint8_t intr_line;        /* the INTR pin (set by the board's PIC) */
+    uint64_t icount;          /* instructions retired */
+    struct mmu *mmu;
+    struct bus *bus;
+    const struct cpu_observer *observer; /* NULL when nothing is watching: one branch per hook site */
+
+    struct segment seg[6];    /* ES CS SS DS FS GS */
+    struct segment ldtr, tr;
+    struct dtr gdtr, idtr;
+    uint64_t cr0, cr2, cr3, cr4, cr8;
+    uint64_t efer;
+    uint64_t star, lstar, cstar, fmask, kernel_gs_base, tsc_aux;
+    uint64_t apic_base;
+
+    union xmm xmm[16];
+    uint32_t mxcsr;
+
+    /* x87 FPU (SDM Vol. 1 ch. 8): physical registers R0..R7, ST(i) is
+     * R[(top + i) & 7]; the host's long double is the same 80-bit format. */
+    long double fpr[8];
+    uint16_t fcw, fsw, ftw;   /* ftw: full tag word, 2 bits per physical register */
+    uint8_t ftop;
+    uint16_t fop;
+    uint64_t fip, fdp;
+
+    /* Exceptions: an instruction that faults longjmps to the run loop
+     * (state is only committed after all of an instruction's checks). */
+    jmp_buf fault_jmp;
+    bool in_run;              /* fault_jmp is valid */
+    uint8_t fault_vector;     /* set by cpu_fault() before it unwinds */
+    uint32_t fault_error;
+    int delivering;           /* nesting of exception delivery: 0, 1 (delivering), 2 (delivering #DF) */
+    uint8_t first_vector;     /* the exception being delivered when delivering > 0 */
+    bool shutdown;            /* triple fault: the processor stopped (SDM Vol. 3A §6.15, #DF) */
+    uint64_t exc_counts[256]; /* exceptions and interrupts delivered, by vector */
+
+    /* Decoded-instruction cache (dcache.c). */
+    struct dcache *dcache;
+};
+
+/* Create/destroy a CPU attached to an MMU and bus; state is the long-mode
+ * reset state the loader expects to overwrite.  Returns NULL on OOM. */
+struct cpu *cpu_new(struct mmu *mmu, struct bus *bus);
+void cpu_free(struct cpu *cpu);
+
+/* Execute up to max_insns instructions (interrupts are taken at instruction
+ * boundaries when IF=1 and intr_line is set).  Returns why it stopped. */
+enum cpu_stop cpu_run(struct cpu *cpu, uint64_t max_insns);
+
+/* RFLAGS with the status flags materialised / loaded (flags.c). */
+uint64_t cpu_rflags(struct cpu *cpu);
+void cpu_set_rflags(struct cpu *cpu, uint64_t value);
+
+/* Raise an exception from inside an instruction: unwinds to the run loop,
+ * which delivers it through the IDT.  Never returns. */
+_Noreturn void cpu_fault(struct cpu *cpu, uint8_t vector, uint32_t error);
+/* Raise #PF/#GP from an MMU translation failure (sets CR2 for #PF). */
+_Noreturn void cpu_mmu_fault(struct cpu *cpu, const struct mmu_fault *f);
+
+/* Deliver an exception or interrupt through the 64-bit IDT (exceptions.c):
+ * gate lookup, privilege change through TSS.RSP0 or an IST stack, the
+ * architectural frame (SS, RSP, RFLAGS, CS, RIP [, error code]).
+ * SRC_SOFTWARE is INT n/INT3/INTO (gate DPL checked against CPL, RIP pushed
+ * is cpu->next_rip); SRC_EXCEPTION pushes cpu->rip (the faulting
+ * instruction); SRC_EXTERNAL is a PIC interrupt taken between instructions.
+ * A fault during delivery unwinds through cpu_fault() like any other. */
+enum deliver_source { SRC_EXCEPTION, SRC_SOFTWARE, SRC_EXTERNAL };
+void cpu_deliver(struct cpu *cpu, uint8_t vector, bool has_error, uint32_t error,
+                 enum deliver_source source);
+
+/* The run loop calls this for every fault unwound by cpu_fault()
+ * (exceptions.c): decides whether the vector pushes an error code, and
+ * applies the double-fault rules of SDM Vol. 3A Table 6-5 using
+ * cpu->delivering/first_vector: a contributory or page fault while
+ * delivering becomes #DF, a fault while delivering #DF is a triple fault
+ * (cpu->shutdown = true, cpu->stop_request = 1). */
+void cpu_exception(struct cpu *cpu, uint8_t vector, uint32_t error);
+
+/* Control registers and MSRs with their side effects (system.c). */
+void cpu_write_cr(struct cpu *cpu, int n, uint64_t value);
+bool cpu_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t value); /* false: #GP */
+bool cpu_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *value);
+/* Load a segment register in 64-bit mode from a selector (reads the GDT,
+ * checks as MOV Sreg / IRET / far transfers do). */
+void cpu_load_seg(struct cpu *cpu, int seg, uint16_t sel);
+
+#endif

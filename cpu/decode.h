@@ -1,0 +1,70 @@
+/* decode.h — decoding x86-64 machine code into `struct insn`.
+ *
+ * The decoder is pure: bytes in, a decoded instruction (or an error) out.
+ * It knows the *format* of every encoding (prefixes, REX, opcode maps,
+ * ModRM/SIB, displacement and immediate sizes) — SDM Vol. 2 §2.1-2.2 and
+ * Appendix A — but not what instructions do; execution handlers are looked
+ * up in the dispatch table (exec.h) by opcode. */
+#ifndef RINGSCOPE_DECODE_H
+#define RINGSCOPE_DECODE_H
+#include <stddef.h>
+#include <stdint.h>
+
+struct cpu;
+struct insn;
+typedef void (*exec_fn)(struct cpu *cpu, const struct insn *in);
+
+/* Opcode maps. */
+enum { MAP_1BYTE = 0, MAP_0F = 1, MAP_0F38 = 2, MAP_0F3A = 3 };
+
+/* Segment registers in their x86 encoding order (SDM Table 3-?: Sreg). */
+enum { SEG_ES = 0, SEG_CS = 1, SEG_SS = 2, SEG_DS = 3, SEG_FS = 4, SEG_GS = 5, SEG_NONE = 7 };
+
+/* The last of F2/F3 seen (they select REP/REPNE for string instructions and
+ * the mandatory prefix for SSE), and whether 66 was present. */
+enum { PFX_NONE = 0, PFX_66 = 1, PFX_F3 = 2, PFX_F2 = 3 };
+
+#define REG_NONE 0xff
+
+struct insn {
+    exec_fn exec;      /* handler from the dispatch table (never NULL: #UD handler) */
+    int64_t disp;      /* displacement, sign-extended */
+    uint64_t imm;      /* first immediate, sign-extended to 64 bits as the encoding says (Ib/Iz are sign-extended; Iw for RET/ENTER and imm64 are raw) */
+    uint16_t imm2;     /* ENTER's second immediate (Ib) — stored zero-extended */
+    uint8_t len;       /* total length in bytes, 1..15 */
+    uint8_t map;       /* MAP_* */
+    uint8_t op;        /* opcode byte within the map */
+    uint8_t has_modrm;
+    uint8_t mod;       /* ModRM.mod (0..3) */
+    uint8_t reg;       /* ModRM.reg | REX.R<<3 (0..15), or opcode low 3 bits | REX.B<<3 for +r forms */
+    uint8_t rm;        /* ModRM.rm | REX.B<<3 when mod==3 (register operand) */
+    uint8_t base;      /* memory operand base register (0..15) or REG_NONE */
+    uint8_t index;     /* memory operand index register (0..15) or REG_NONE */
+    uint8_t scale;     /* index scale as a shift count 0..3 */
+    uint8_t rip_rel;   /* memory operand is RIP-relative (disp added to next RIP) */
+    uint8_t opsize;    /* effective operand size in bytes: 1 (byte ops), 2, 4 or 8 */
+    uint8_t addrsize;  /* effective address size in bytes: 4 (67 prefix) or 8 */
+    uint8_t seg;       /* segment override (SEG_*) or SEG_NONE */
+    uint8_t pfx;       /* PFX_*: mandatory/REP prefix (last F2/F3 wins, else 66) */
+    uint8_t has66;     /* a 66 prefix was present */
+    uint8_t rep;       /* 0, 0xF3 or 0xF2: last REP-class prefix seen */
+    uint8_t lock;      /* F0 present */
+    uint8_t rex;       /* the REX byte (0x40..0x4F) or 0 if none */
+    uint8_t immsize;   /* bytes of immediate(s) in the encoding */
+    uint8_t dispsize;  /* bytes of displacement in the encoding */
+};
+
+/* decode() results. */
+enum {
+    DECODE_OK = 0,
+    DECODE_SHORT = -1,   /* more bytes needed than were available */
+    DECODE_TOO_LONG = -2,/* longer than 15 bytes: #GP(0) (SDM §2.3.11) */
+    DECODE_INVALID = -3, /* no such encoding: #UD */
+};
+
+/* Decode one instruction from `bytes` (up to `avail` readable bytes) in
+ * 64-bit mode.  Fills *out (including out->exec from the dispatch table) and
+ * returns DECODE_OK, or one of the errors above.  Pure and reentrant. */
+int decode(const uint8_t *bytes, size_t avail, struct insn *out);
+
+#endif

@@ -1,0 +1,68 @@
+/* mem.h — the CPU's data accesses to guest linear memory.
+ *
+ * Every access goes through the MMU: the inline fast path is one TLB lookup
+ * that yields a host pointer; misses, page-crossing accesses, MMIO and
+ * observed runs take the slow path in mem.c, which walks, checks both pages
+ * of a crossing access before touching either, raises #PF/#GP through
+ * cpu_fault(), and reports each access to the observer.  x86 is
+ * little-endian like the host, so loads are plain memcpy. */
+#ifndef RINGSCOPE_MEM_H
+#define RINGSCOPE_MEM_H
+#include <string.h>
+#include "cpu.h"
+
+/* ACC_USER for CPL 3 and ACC_AC from RFLAGS.AC (bit 18 -> bit 4). */
+static inline unsigned cpu_acc_mode(const struct cpu *cpu)
+{
+    return (cpu->cpl == 3 ? ACC_USER : 0u) | (unsigned)((cpu->rflags & RF_AC) >> 14);
+}
+
+uint64_t mem_read_slow(struct cpu *cpu, uint64_t va, unsigned size, unsigned acc);
+void mem_write_slow(struct cpu *cpu, uint64_t va, unsigned size, uint64_t v, unsigned acc);
+/* Arbitrary-size accesses (16-byte SSE, 10-byte x87, 512-byte FXSAVE, ...). */
+void mem_read_buf(struct cpu *cpu, uint64_t va, void *dst, unsigned size);
+void mem_write_buf(struct cpu *cpu, uint64_t va, const void *src, unsigned size);
+/* Supervisor (implicit) accesses: descriptor tables, TSS, interrupt frames
+ * pushed while changing privilege.  `acc` replaces the CPL-derived mode. */
+void mem_read_buf_as(struct cpu *cpu, uint64_t va, void *dst, unsigned size, unsigned acc);
+void mem_write_buf_as(struct cpu *cpu, uint64_t va, const void *src, unsigned size, unsigned acc);
+
+/* size is 1, 2, 4 or 8. */
+static inline uint64_t mem_read(struct cpu *cpu, uint64_t va, unsigned size)
+{
+    unsigned acc = ACC_READ | cpu_acc_mode(cpu);
+    if (__builtin_expect(!cpu->observer && (va & 0xfff) + size <= 0x1000, 1)) {
+        uint8_t *p = tlb_fast(cpu->mmu, va, acc);
+        if (p) {
+            uint64_t v = 0;
+            memcpy(&v, p, size);
+            return v;
+        }
+    }
+    return mem_read_slow(cpu, va, size, acc);
+}
+
+static inline void mem_write(struct cpu *cpu, uint64_t va, unsigned size, uint64_t v)
+{
+    unsigned acc = ACC_WRITE | cpu_acc_mode(cpu);
+    if (__builtin_expect(!cpu->observer && (va & 0xfff) + size <= 0x1000, 1)) {
+        uint8_t *p = tlb_fast(cpu->mmu, va, acc);
+        if (p) {
+            memcpy(p, &v, size);
+            return;
+        }
+    }
+    mem_write_slow(cpu, va, size, v, acc);
+}
+
+/* Stack accesses: like data accesses, but a non-canonical address is
+ * #SS(0), not #GP(0) (SDM Vol. 3A §6.15, "Interrupt 12"). */
+uint64_t stack_read(struct cpu *cpu, uint64_t va, unsigned size);
+void stack_write(struct cpu *cpu, uint64_t va, unsigned size, uint64_t v);
+
+/* PUSH/POP of `size` bytes (2 or 8 in 64-bit mode) with RSP update after
+ * the access succeeded. */
+void cpu_push(struct cpu *cpu, unsigned size, uint64_t v);
+uint64_t cpu_pop(struct cpu *cpu, unsigned size);
+
+#endif

@@ -1,0 +1,142 @@
+/* tlb.c — the translation lookaside buffer.
+ *
+ * Owns: a TLB_SETS x TLB_WAYS set-associative cache of 4 KiB translations
+ * indexed by the low bits of the virtual page number (a 2 MiB or 1 GiB page
+ * is cached per 4 KiB piece), round-robin victim choice per set (so runs
+ * are reproducible), the flushes the SDM ties to control-register writes
+ * and INVLPG (SDM Vol. 3A §4.10.4), and the entry list for the debugger.
+ *
+ * Each entry carries `allow`: bit a is set when the ACC_* combination a may
+ * use the entry without a walk.  The rights of every level, CR0.WP, SMEP,
+ * SMAP and NXE are folded in at fill time; write combinations are also
+ * withheld while the page's Dirty bit is clear (the next write walks and
+ * sets it, §4.8) and while the frame holds decoded code (the write walks
+ * and tells the CPU).  An access the entry does not allow walks again. */
+#include "mmu_private.h"
+
+static struct tlb_entry *tlb_set(struct mmu *m, uint64_t vpn)
+{
+    return m->tlb[vpn & (TLB_SETS - 1)];
+}
+
+struct tlb_entry *tlb_lookup(struct mmu *m, uint64_t vpn)
+{
+    struct tlb_entry *set = tlb_set(m, vpn);
+    for (int w = 0; w < TLB_WAYS; w++)
+        if (set[w].vpn == vpn)
+            return &set[w];
+    return NULL;
+}
+
+const struct tlb_entry *tlb_fill(struct mmu *m, uint64_t vpn, const struct translation *t)
+{
+    struct tlb_entry *set = tlb_set(m, vpn);
+    struct tlb_entry *e = tlb_lookup(m, vpn);
+    for (int w = 0; !e && w < TLB_WAYS; w++)
+        if (set[w].vpn == TLB_INVALID)
+            e = &set[w];
+    if (!e) {
+        uint8_t *next = &m->tlb_next_victim[vpn & (TLB_SETS - 1)];
+        e = &set[*next % TLB_WAYS];
+        *next = (uint8_t)((*next + 1) % TLB_WAYS);
+    }
+    uint64_t pfn = t->pa >> 12;
+    e->vpn = vpn;
+    e->pfn = pfn;
+    e->host = ram_frame(m, pfn);
+    e->allow = access_allow_mask(m, t);
+    if (!t->dirty || (e->host && m->code_frame[pfn]))
+        e->allow &= ~ALLOW_WRITE_COMBOS;
+    e->flags = (uint8_t)((t->writable ? TLBF_W : 0) | (t->user ? TLBF_U : 0) |
+                         (t->nx ? TLBF_NX : 0) | (t->global ? TLBF_G : 0) |
+                         (t->dirty ? TLBF_D : 0));
+    e->level = t->level;
+    observe_tlb(m, TLB_FILL, vpn << 12, e);
+    return e;
+}
+
+void tlb_drop_vpn(struct mmu *m, uint64_t vpn)
+{
+    struct tlb_entry *e = tlb_lookup(m, vpn);
+    if (e)
+        e->vpn = TLB_INVALID;
+}
+
+void tlb_revoke_writes(struct mmu *m, uint64_t pfn)
+{
+    for (int s = 0; s < TLB_SETS; s++)
+        for (int w = 0; w < TLB_WAYS; w++)
+            if (m->tlb[s][w].vpn != TLB_INVALID && m->tlb[s][w].pfn == pfn)
+                m->tlb[s][w].allow &= ~ALLOW_WRITE_COMBOS;
+}
+
+static void flush(struct mmu *m, bool keep_global)
+{
+    for (int s = 0; s < TLB_SETS; s++)
+        for (int w = 0; w < TLB_WAYS; w++)
+            if (!keep_global || !(m->tlb[s][w].flags & TLBF_G))
+                m->tlb[s][w].vpn = TLB_INVALID;
+    m->stats.flushes++;
+    observe_tlb(m, keep_global ? TLB_FLUSH_NONGLOBAL : TLB_FLUSH_ALL, 0, NULL);
+}
+
+void mmu_flush_all(struct mmu *m)
+{
+    flush(m, false);
+}
+
+/* INVLPG (SDM Vol. 2A): invalidate the translation of the page containing
+ * va, global or not.  A large page is cached as 4 KiB pieces, so every
+ * piece of the 2 MiB / 1 GiB page that contains va goes. */
+void mmu_invlpg(struct mmu *m, uint64_t va)
+{
+    uint64_t vpn = va >> 12;
+    for (int s = 0; s < TLB_SETS; s++)
+        for (int w = 0; w < TLB_WAYS; w++) {
+            struct tlb_entry *e = &m->tlb[s][w];
+            if (e->vpn == TLB_INVALID)
+                continue;
+            unsigned piece_bits = 9 * (e->level - 1u); /* 0, 9 or 18 */
+            if ((e->vpn >> piece_bits) == (vpn >> piece_bits))
+                e->vpn = TLB_INVALID;
+        }
+    m->stats.invlpgs++;
+    observe_tlb(m, TLB_FLUSH_PAGE, va, NULL);
+}
+
+/* The CPU calls this after every write of CR0, CR3, CR4 or EFER.  SDM Vol.
+ * 3A §4.10.4.1: MOV to CR3 drops the non-global entries; a change of
+ * CR0.PG/WP, CR4.PGE/SMEP/SMAP/PAE drops everything — and so does EFER.NXE,
+ * whose meaning `allow` and the reserved-bit checks bake in.  A write of
+ * CR3 with its old value still flushes (the classic way to flush), so a
+ * call that changes nothing is taken as such a write; dropping entries is
+ * always permitted, whichever register it really was. */
+void mmu_set_control(struct mmu *m, uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer)
+{
+    bool flush_everything = ((m->cr0 ^ cr0) & (CR0_PG | CR0_WP)) ||
+                            ((m->cr4 ^ cr4) & (CR4_PGE | CR4_SMEP | CR4_SMAP | CR4_PAE)) ||
+                            ((m->efer ^ efer) & EFER_NXE);
+    bool unchanged = m->cr0 == cr0 && m->cr3 == cr3 && m->cr4 == cr4 && m->efer == efer;
+    bool cr3_write = m->cr3 != cr3 || unchanged;
+    m->cr0 = cr0;
+    m->cr3 = cr3;
+    m->cr4 = cr4;
+    m->efer = efer;
+    if (flush_everything)
+        flush(m, false);
+    else if (cr3_write)
+        flush(m, true);
+}
+
+size_t mmu_tlb_entries(const struct mmu *m, struct tlb_entry *out, size_t max)
+{
+    size_t n = 0;
+    for (int s = 0; s < TLB_SETS; s++)
+        for (int w = 0; w < TLB_WAYS; w++)
+            if (m->tlb[s][w].vpn != TLB_INVALID) {
+                if (n < max)
+                    out[n] = m->tlb[s][w];
+                n++;
+            }
+    return n;
+}
