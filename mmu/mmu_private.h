@@ -64,8 +64,9 @@ static inline uint8_t *ram_frame(const struct mmu *m, uint64_t pfn)
 /* TLB (tlb.c). */
 struct tlb_entry *tlb_lookup(struct mmu *m, uint64_t vpn);
 const struct tlb_entry *tlb_fill(struct mmu *m, uint64_t vpn, const struct translation *t);
-/* Drop the entries for vpn (a #PF does that: SDM Vol. 3A §4.10.4.1). */
-void tlb_drop_vpn(struct mmu *m, uint64_t vpn);
+/* Drop the entries of the page containing va (INVLPG, and a #PF: SDM Vol.
+ * 3A §4.10.4.1), every 4 KiB piece of a large page. */
+void tlb_drop_page(struct mmu *m, uint64_t va);
 /* Take write permission away from every entry that maps frame pfn. */
 void tlb_revoke_writes(struct mmu *m, uint64_t pfn);
 

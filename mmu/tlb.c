@@ -55,11 +55,22 @@ const struct tlb_entry *tlb_fill(struct mmu *m, uint64_t vpn, const struct trans
     return e;
 }
 
-void tlb_drop_vpn(struct mmu *m, uint64_t vpn)
+/* Drop every entry of the page containing va.  A large page is cached as
+ * 4 KiB pieces, so every piece of the 2 MiB / 1 GiB page goes: INVLPG and
+ * a #PF "invalidate all TLB entries corresponding to the translation"
+ * (SDM Vol. 3A §4.10.4.1). */
+void tlb_drop_page(struct mmu *m, uint64_t va)
 {
-    struct tlb_entry *e = tlb_lookup(m, vpn);
-    if (e)
-        e->vpn = TLB_INVALID;
+    uint64_t vpn = va >> 12;
+    for (int s = 0; s < TLB_SETS; s++)
+        for (int w = 0; w < TLB_WAYS; w++) {
+            struct tlb_entry *e = &m->tlb[s][w];
+            if (e->vpn == TLB_INVALID)
+                continue;
+            unsigned piece_bits = 9 * (e->level - 1u); /* 0, 9 or 18 */
+            if ((e->vpn >> piece_bits) == (vpn >> piece_bits))
+                e->vpn = TLB_INVALID;
+        }
 }
 
 void tlb_revoke_writes(struct mmu *m, uint64_t pfn)
@@ -86,20 +97,12 @@ void mmu_flush_all(struct mmu *m)
 }
 
 /* INVLPG (SDM Vol. 2A): invalidate the translation of the page containing
- * va, global or not.  A large page is cached as 4 KiB pieces, so every
- * piece of the 2 MiB / 1 GiB page that contains va goes. */
+ * va, global or not; a NOP for a non-canonical address. */
 void mmu_invlpg(struct mmu *m, uint64_t va)
 {
-    uint64_t vpn = va >> 12;
-    for (int s = 0; s < TLB_SETS; s++)
-        for (int w = 0; w < TLB_WAYS; w++) {
-            struct tlb_entry *e = &m->tlb[s][w];
-            if (e->vpn == TLB_INVALID)
-                continue;
-            unsigned piece_bits = 9 * (e->level - 1u); /* 0, 9 or 18 */
-            if ((e->vpn >> piece_bits) == (vpn >> piece_bits))
-                e->vpn = TLB_INVALID;
-        }
+    if (!mmu_canonical(va))
+        return;
+    tlb_drop_page(m, va);
     m->stats.invlpgs++;
     observe_tlb(m, TLB_FLUSH_PAGE, va, NULL);
 }
