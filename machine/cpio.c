@@ -1,0 +1,268 @@
+/* cpio.c — writing cpio newc archives and assembling the initrd (see
+ * cpio.h for the format and the initrd's contents). */
+#include "cpio.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Largest --file we copy into the guest's initrd. */
+#define INITRD_FILE_MAX (1ull << 30)
+
+void cpio_init(struct cpio_writer *w)
+{
+    memset(w, 0, sizeof *w);
+    w->next_ino = 1;
+}
+
+static void free_list(char **list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+}
+
+void cpio_free(struct cpio_writer *w)
+{
+    free(w->data);
+    free_list(w->dirs, w->ndirs);
+    free_list(w->files, w->nfiles);
+    memset(w, 0, sizeof *w);
+}
+
+static bool append(struct cpio_writer *w, const void *src, size_t n)
+{
+    if (n > SIZE_MAX - w->len)
+        return false;
+    if (w->len + n > w->cap) {
+        size_t cap = w->cap ? w->cap : 4096;
+        while (cap < w->len + n)
+            cap *= 2;
+        uint8_t *d = realloc(w->data, cap);
+        if (!d)
+            return false;
+        w->data = d;
+        w->cap = cap;
+    }
+    if (n)
+        memcpy(w->data + w->len, src, n);
+    w->len += n;
+    return true;
+}
+
+static bool pad4(struct cpio_writer *w)
+{
+    static const uint8_t zeros[4];
+    return append(w, zeros, (4 - (w->len & 3)) & 3);
+}
+
+/* One entry: header, name, padding, data, padding. */
+static bool write_entry(struct cpio_writer *w, const char *name, uint32_t mode, uint32_t nlink,
+                        const void *data, size_t size)
+{
+    char hdr[CPIO_HEADER_SIZE + 1];
+    size_t namesize = strlen(name) + 1;
+    snprintf(hdr, sizeof hdr, "%s%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
+             CPIO_NEWC_MAGIC, w->next_ino++, mode, 0u, 0u, nlink, 0u, (unsigned)size, 0u, 0u, 0u,
+             0u, (unsigned)namesize, 0u);
+    return append(w, hdr, CPIO_HEADER_SIZE) && append(w, name, namesize) && pad4(w) &&
+           append(w, data, size) && pad4(w);
+}
+
+static bool listed(char **list, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i], s) == 0)
+            return true;
+    return false;
+}
+
+static bool remember(char ***list, size_t *n, const char *s)
+{
+    char **l = realloc(*list, (*n + 1) * sizeof *l);
+    if (!l)
+        return false;
+    *list = l;
+    if (!(l[*n] = strdup(s)))
+        return false;
+    (*n)++;
+    return true;
+}
+
+/* Normalise "/a/b" to "a/b" into out; reject empty, ".", ".." components. */
+static int normalise(const char *path, char *out, size_t outlen, char *err, size_t errlen)
+{
+    while (*path == '/')
+        path++;
+    size_t n = strlen(path);
+    while (n > 0 && path[n - 1] == '/')
+        n--;
+    if (n == 0) {
+        snprintf(err, errlen, "guest path is empty");
+        return -1;
+    }
+    if (n >= outlen) {
+        snprintf(err, errlen, "guest path is longer than %zu bytes", outlen - 1);
+        return -1;
+    }
+    memcpy(out, path, n);
+    out[n] = 0;
+    for (const char *c = out; *c;) {
+        const char *slash = strchr(c, '/');
+        size_t len = slash ? (size_t)(slash - c) : strlen(c);
+        if (len == 0 || (len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.')) {
+            snprintf(err, errlen, "guest path /%s has an empty, \".\" or \"..\" component", out);
+            return -1;
+        }
+        c += len + (slash != NULL);
+    }
+    return 0;
+}
+
+int cpio_add_file(struct cpio_writer *w, const char *path, uint32_t perm, const void *data,
+                  size_t size, char *err, size_t errlen)
+{
+    char name[CPIO_NAME_MAX];
+    if (normalise(path, name, sizeof name, err, errlen) != 0)
+        return -1;
+    if (size > UINT32_MAX) {
+        snprintf(err, errlen, "/%s is too large for a cpio newc entry (4 GiB)", name);
+        return -1;
+    }
+    if (listed(w->files, w->nfiles, name) || listed(w->dirs, w->ndirs, name)) {
+        snprintf(err, errlen, "/%s is given twice", name);
+        return -1;
+    }
+    /* Parent directories first, each once (mode 040755, nlink 2). */
+    for (char *slash = strchr(name, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = 0;
+        bool clash = listed(w->files, w->nfiles, name);
+        bool ok = clash || listed(w->dirs, w->ndirs, name) ||
+                  (write_entry(w, name, S_IFDIR | 0755, 2, NULL, 0) && remember(&w->dirs, &w->ndirs, name));
+        if (clash)
+            snprintf(err, errlen, "/%s is a file, it cannot also be a directory", name);
+        *slash = '/';
+        if (clash)
+            return -1;
+        if (!ok)
+            goto oom;
+    }
+    if (write_entry(w, name, S_IFREG | (perm & 07777), 1, data, size) &&
+        remember(&w->files, &w->nfiles, name))
+        return 0;
+oom:
+    snprintf(err, errlen, "out of host memory building the initrd");
+    return -1;
+}
+
+int cpio_finish(struct cpio_writer *w, char *err, size_t errlen)
+{
+    if (write_entry(w, CPIO_TRAILER, 0, 1, NULL, 0))
+        return 0;
+    snprintf(err, errlen, "out of host memory building the initrd");
+    return -1;
+}
+
+static const char *base_name(const char *path)
+{
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    const char *b = path + n;
+    while (b > path && b[-1] != '/')
+        b--;
+    return b;
+}
+
+void initrd_program_path(const char *program_path, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "/bin/%s", base_name(program_path));
+}
+
+/* Read a whole host file for --file. */
+static int read_host_file(const char *path, uint8_t **data, size_t *size, uint32_t *perm, char *err,
+                          size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (!f) {
+        snprintf(err, errlen, "--file %s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    bool stat_ok = fstat(fileno(f), &st) == 0;
+    if (!stat_ok || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > INITRD_FILE_MAX) {
+        snprintf(err, errlen, "--file %s: %s", path,
+                 !stat_ok ? strerror(errno) : !S_ISREG(st.st_mode) ? "not a regular file" : "larger than 1 GiB");
+        fclose(f);
+        return -1;
+    }
+    *size = (size_t)st.st_size;
+    *perm = st.st_mode & 0777;
+    *data = malloc(*size ? *size : 1);
+    bool ok = *data && fread(*data, 1, *size, f) == *size;
+    fclose(f);
+    if (!ok) {
+        snprintf(err, errlen, "--file %s: cannot read it", path);
+        free(*data);
+        return -1;
+    }
+    return 0;
+}
+
+int initrd_build(struct cpio_writer *w, const char *program_path, const void *program,
+                 size_t program_size, int argc, char *const argv[], const struct initrd_file *files,
+                 size_t nfiles, char *err, size_t errlen)
+{
+    char guest_prog[CPIO_NAME_MAX], why[256];
+    cpio_init(w);
+    initrd_program_path(program_path, guest_prog, sizeof guest_prog);
+    if (cpio_add_file(w, guest_prog, 0755, program, program_size, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s: %s", program_path, why);
+        goto fail;
+    }
+
+    /* boot/argv: "/bin/NAME\0arg1\0arg2\0". */
+    size_t argv_len = strlen(guest_prog) + 1;
+    for (int i = 0; i < argc; i++)
+        argv_len += strlen(argv[i]) + 1;
+    char *args = malloc(argv_len), *p = args;
+    if (!args) {
+        snprintf(err, errlen, "out of host memory building the initrd");
+        goto fail;
+    }
+    p = stpcpy(p, guest_prog) + 1;
+    for (int i = 0; i < argc; i++)
+        p = stpcpy(p, argv[i]) + 1;
+    int rc = cpio_add_file(w, "/boot/argv", 0644, args, argv_len, why, sizeof why);
+    free(args);
+    if (rc != 0) {
+        snprintf(err, errlen, "arguments: %s", why);
+        goto fail;
+    }
+
+    for (size_t i = 0; i < nfiles; i++) {
+        char guest[CPIO_NAME_MAX];
+        uint8_t *data;
+        size_t size;
+        uint32_t perm;
+        if (files[i].guest_path)
+            snprintf(guest, sizeof guest, "%s", files[i].guest_path);
+        else
+            snprintf(guest, sizeof guest, "/%s", base_name(files[i].host_path));
+        if (read_host_file(files[i].host_path, &data, &size, &perm, err, errlen) != 0)
+            goto fail;
+        rc = cpio_add_file(w, guest, perm, data, size, why, sizeof why);
+        free(data);
+        if (rc != 0) {
+            snprintf(err, errlen, "--file %s: %s", files[i].host_path, why);
+            goto fail;
+        }
+    }
+    if (cpio_finish(w, err, errlen) == 0)
+        return 0;
+fail:
+    cpio_free(w);
+    return -1;
+}
