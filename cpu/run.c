@@ -98,7 +98,6 @@ static void take_interrupt(struct cpu *cpu)
     cpu->halted = 0;
     cpu->delivering = 1;
     cpu->first_vector = vector;
-    cpu->exc_counts[vector]++;
     cpu->next_rip = cpu->rip;
     cpu_deliver(cpu, vector, false, 0, SRC_EXTERNAL);
     cpu->delivering = 0;
