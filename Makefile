@@ -23,7 +23,9 @@ LIB      := $(BUILD)/libringscope.a
 
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
-TEST_SUPPORT_SRCS := $(filter-out $(TEST_SRCS),$(wildcard tests/*.c))
+# Programs in tests/ that are not Check suites (benchmarks) have their own main.
+TOOL_SRCS := tests/bench_loop.c
+TEST_SUPPORT_SRCS := $(filter-out $(TEST_SRCS) $(TOOL_SRCS),$(wildcard tests/*.c))
 TEST_SUPPORT_OBJS := $(TEST_SUPPORT_SRCS:%.c=$(BUILD)/%.o)
 
 # Bare-metal test guests: tests/guests/*.S -> flat binaries (see tests/guests/README.md).
@@ -33,7 +35,7 @@ GUEST_BINS := $(GUEST_SRCS:tests/guests/%.S=build/guests/%.bin)
 DEPS_OK := $(shell pkg-config --exists $(PKGS) 2>/dev/null && command -v musl-gcc >/dev/null && echo yes)
 
 .PHONY: all deps test asan-test bench run clean help guests
-all: $(BUILD)/ringscope guests
+all: $(BUILD)/ringscope guests kernel programs
 
 help:
 	@echo "make            build everything (build/ringscope)"
@@ -73,6 +75,36 @@ $(LIB): $(LIB_OBJS)
 $(BUILD)/ringscope: $(BUILD)/machine/main.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# ---- the guest kernel (os/): freestanding, ring 0, linked at the top of
+# the address space; never built with the host flags. --------------------
+KCC      := gcc
+KCFLAGS  := -std=gnu17 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin -nostdlib \
+            -mno-red-zone -mcmodel=kernel -mgeneral-regs-only -fno-pic -fno-pie \
+            -fno-stack-protector -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
+            -mno-sse -mno-mmx -mno-80387 -Ios -Ios/include -MMD -MP
+OS_SRCS  := $(wildcard os/*.c os/*.S)
+OS_OBJS  := $(patsubst %,build/os/%.o,$(basename $(notdir $(OS_SRCS))))
+KERNEL   := build/os/kernel.elf
+build/os/%.o: os/%.c
+	@mkdir -p $(dir $@)
+	$(KCC) $(KCFLAGS) -c $< -o $@
+build/os/%.o: os/%.S
+	@mkdir -p $(dir $@)
+	$(KCC) $(KCFLAGS) -c $< -o $@
+$(KERNEL): $(OS_OBJS) os/kernel.ld
+	ld -nostdlib -z max-page-size=4096 -T os/kernel.ld -o $@ $(OS_OBJS)
+kernel: $(if $(OS_SRCS),$(KERNEL))
+.PHONY: kernel
+
+# ---- bundled programs (ring 3): musl-gcc -static ------------------------
+PROG_SRCS := $(wildcard programs/*.c)
+PROGS     := $(PROG_SRCS:programs/%.c=build/programs/%)
+build/programs/%: programs/%.c
+	@mkdir -p $(dir $@)
+	musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+programs: $(PROGS)
+.PHONY: programs
+
 # ---- guests -------------------------------------------------------------
 guests: $(GUEST_BINS)
 build/guests/%.bin: tests/guests/%.S tests/guests/guest.ld
@@ -85,12 +117,15 @@ build/guests/%.bin: tests/guests/%.S tests/guests/guest.ld
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_SUPPORT_OBJS) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CHECKLIBS)
 
-test: $(BUILD)/ringscope $(TEST_BINS) guests
+test: $(BUILD)/ringscope $(TEST_BINS) guests kernel programs
 	@tests/run-all $(BUILD)
 
 asan-test:
 	$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+
+$(BUILD)/tests/bench_loop: $(BUILD)/tests/bench_loop.o $(BUILD)/tests/harness.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 bench: $(BUILD)/ringscope guests $(BUILD)/tests/bench_loop
 	@$(BUILD)/tests/bench_loop

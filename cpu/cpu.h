@@ -95,6 +95,8 @@ struct cpu {
     uint64_t efer;
     uint64_t star, lstar, cstar, fmask, kernel_gs_base, tsc_aux;
     uint64_t apic_base;
+    uint64_t tsc_offset;      /* virtual TSC = icount + tsc_offset (WRMSR IA32_TSC sets it; system.c) */
+    uint64_t dr[8];           /* debug registers as MOV DR stored them (no breakpoints are armed) */
 
     union xmm xmm[16];
     uint32_t mxcsr;

@@ -67,4 +67,12 @@ enum {
  * returns DECODE_OK, or one of the errors above.  Pure and reentrant. */
 int decode(const uint8_t *bytes, size_t avail, struct insn *out);
 
+/* The Intel mnemonic (lowercase) of a decoded instruction: group opcodes
+ * resolved by ModRM.reg, SSE forms by the mandatory prefix, size-named forms
+ * (cwde, movsq, iretq...) by operand size.  NULL for a form that does not
+ * exist (decode() never returns such a form; it consults these name tables
+ * to validate group, SSE and x87 forms).  For tests and the debugger's
+ * fallback. */
+const char *insn_mnemonic(const struct insn *in);
+
 #endif

@@ -1,6 +1,83 @@
-/* exec_sse.c — placeholder registration until this instruction family lands. */
-#include "exec.h"
+/* exec_sse.c — the SSE/SSE2 family's registration and the helpers its files
+ * share: availability checks, XMM/memory operands with the alignment rule,
+ * and MXCSR exception reporting.  See exec_sse.h for the file split. */
+#include "exec_sse.h"
+
+void sse_check_usable(struct cpu *cpu, const struct insn *in)
+{
+    if (in->lock || (cpu->cr0 & CR0_FPU_EM))
+        cpu_fault(cpu, EXC_UD, 0);
+    if (cpu->cr0 & CR0_FPU_TS)
+        cpu_fault(cpu, EXC_NM, 0);
+}
+
+void sse_require_reg(struct cpu *cpu, const struct insn *in)
+{
+    if (in->mod != 3)
+        cpu_fault(cpu, EXC_UD, 0);
+}
+
+void sse_require_mem(struct cpu *cpu, const struct insn *in)
+{
+    if (in->mod == 3)
+        cpu_fault(cpu, EXC_UD, 0);
+}
+
+uint64_t sse_ea(struct cpu *cpu, const struct insn *in, bool aligned)
+{
+    uint64_t ea = insn_ea(cpu, in);
+    if (aligned && (ea & 15))
+        cpu_fault(cpu, EXC_GP, 0);
+    return ea;
+}
+
+void sse_read_rm(struct cpu *cpu, const struct insn *in, union xmm *out, unsigned size,
+                 bool aligned)
+{
+    if (in->mod == 3) {
+        *out = cpu->xmm[in->rm];
+        return;
+    }
+    uint64_t ea = sse_ea(cpu, in, aligned && size == 16);
+    union xmm v = {0};
+    mem_read_buf(cpu, ea, &v, size);
+    *out = v;
+}
+
+void sse_fp_report(struct cpu *cpu, uint32_t flags)
+{
+    flags &= MXCSR_FLAGS;
+    uint32_t unmasked = flags & ~(cpu->mxcsr >> MXCSR_MASK_SHIFT);
+    if (!unmasked) {
+        cpu->mxcsr |= flags;
+        return;
+    }
+    const uint32_t pre = MXCSR_IE | MXCSR_DE | MXCSR_ZE;
+    cpu->mxcsr |= (unmasked & pre) ? (flags & pre) : flags;
+    cpu_fault(cpu, (cpu->cr4 & CR4_FPU_OSXMMEXCPT) ? EXC_XM : EXC_UD, 0);
+}
+
+void sse_exec_fp_form(struct cpu *cpu, const struct insn *in, const struct sse_fp_form forms[4])
+{
+    sse_check_usable(cpu, in);
+    const struct sse_fp_form *f = &forms[in->pfx];
+    if (!f->fn)
+        cpu_fault(cpu, EXC_UD, 0);
+    union xmm s, r = cpu->xmm[in->reg];
+    sse_read_rm(cpu, in, &s, f->size, true);
+    uint32_t after = f->fn(sse_host_mxcsr(cpu), &r, &s);
+    const uint32_t om_um = (MXCSR_OE | MXCSR_UE) << MXCSR_MASK_SHIFT;
+    if (f->post != POST_NONE && (cpu->mxcsr & om_um) != om_um)
+        after = sse_unmasked_post_flags(cpu, f->post, f->lanes, f->dbl, &cpu->xmm[in->reg], &s);
+    sse_fp_report(cpu, after);
+    cpu->xmm[in->reg] = r;
+}
 
 void exec_sse_register(void)
 {
+    exec_sse_move_register();
+    exec_sse_int_register();
+    exec_sse_fp_register();
+    exec_sse_conv_register();
+    exec_sse_state_register();
 }

@@ -194,10 +194,12 @@ int harness_exec(struct harness *h, const uint8_t *code, size_t len, int cpl,
     uint64_t n0 = exceptions_delivered(c);
     enum cpu_stop stop = cpu_run(c, 1);
     int vector = -1;
-    if (stop == STOP_TRIPLE_FAULT || exceptions_delivered(c) != n0) {
+    if (exceptions_delivered(c) != n0) {
         for (int v = 0; v < 256; v++)
             if (c->exc_counts[v] != before[v])
                 vector = v;
+    } else if (stop == STOP_TRIPLE_FAULT) {
+        vector = EXC_DF; /* nothing could be delivered (e.g. RSP 0 in ring 0): report the shutdown */
     }
     memcpy(out->gpr, c->gpr, sizeof out->gpr);
     memcpy(out->xmm, c->xmm, sizeof out->xmm);

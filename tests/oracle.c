@@ -178,8 +178,9 @@ static void oracle_init(void)
         abort();
     }
 
-    stack_t ss = {.ss_sp = malloc(SIGSTACK_SIZE), .ss_size = SIGSTACK_SIZE};
-    if (!ss.ss_sp || sigaltstack(&ss, NULL) != 0) {
+    static uint8_t signal_stack[SIGSTACK_SIZE] __attribute__((aligned(16)));
+    stack_t ss = {.ss_sp = signal_stack, .ss_size = sizeof signal_stack};
+    if (sigaltstack(&ss, NULL) != 0) {
         perror("oracle: sigaltstack");
         abort();
     }

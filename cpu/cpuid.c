@@ -1,0 +1,124 @@
+/* cpuid.c — the CPUID answers of ringscope's CPU (SDM Vol. 2A, CPUID).
+ *
+ * CPUID reports exactly what the interpreter implements, so that libc picks
+ * code paths we support (see X86-NOTES.md, "What CPUID should say"):
+ *   leaf 0           max basic leaf 7, vendor "RingScopeCPU" (unknown to
+ *                    glibc, which then uses its baseline SSE2 routines)
+ *   leaf 1           family 6 model 15 stepping 1; EBX: CLFLUSH line 8*8
+ *                    bytes; ECX: CX16 only (no SSE3/SSSE3/SSE4, no POPCNT,
+ *                    no XSAVE/OSXSAVE, no hypervisor bit); EDX: FPU TSC MSR
+ *                    PAE CX8 PGE CMOV CLFSH FXSR SSE SSE2.  Not MMX (we do
+ *                    not implement MMX registers), not APIC, not SEP
+ *                    (SYSENTER is #UD), not PAT/MTRR (no such MSRs).
+ *   leaf 7 subleaf 0 EBX: SMEP, SMAP (the MMU enforces both; STAC/CLAC
+ *                    exist).  This is why the max basic leaf is 7, not 1:
+ *                    glibc reads leaf 7 but none of these bits matter to it.
+ *   leaves 2-6       all zero (no cache/topology/monitor information)
+ *   0x80000000       max extended leaf 0x80000008
+ *   0x80000001       ECX: LAHF-SAHF in 64-bit mode; EDX: SYSCALL, NX,
+ *                    1-GiB pages, RDTSCP, LM
+ *   0x80000002-4     brand string "ringscope virtual x86-64 CPU"
+ *   0x80000005-7     zero
+ *   0x80000008       EAX: 46 physical / 48 linear address bits
+ * Any leaf above the maximum (basic or extended) returns the data of the
+ * highest basic leaf, as Intel processors do (SDM CPUID, "INPUT EAX = 0"
+ * note); a subleaf other than 0 of leaf 7 returns zeros. */
+#include "cpuid.h"
+#include <string.h>
+
+/* Leaf 1 EDX bits (SDM Table 3-11). */
+#define EDX_FPU (1u << 0)
+#define EDX_TSC (1u << 4)
+#define EDX_MSR (1u << 5)
+#define EDX_PAE (1u << 6)
+#define EDX_CX8 (1u << 8)
+#define EDX_PGE (1u << 13)
+#define EDX_CMOV (1u << 15)
+#define EDX_CLFSH (1u << 19)
+#define EDX_FXSR (1u << 24)
+#define EDX_SSE (1u << 25)
+#define EDX_SSE2 (1u << 26)
+/* Leaf 1 ECX bits (Table 3-10). */
+#define ECX_CX16 (1u << 13)
+/* Leaf 7 EBX bits (Table 3-8). */
+#define EBX7_SMEP (1u << 7)
+#define EBX7_SMAP (1u << 20)
+/* Leaf 0x80000001 bits. */
+#define ECX81_LAHF_LM (1u << 0)
+#define EDX81_SYSCALL (1u << 11)
+#define EDX81_NX (1u << 20)
+#define EDX81_PAGE1GB (1u << 26)
+#define EDX81_RDTSCP (1u << 27)
+#define EDX81_LM (1u << 29)
+
+/* Family 6, model 0xF, stepping 1 (EAX bits 11:8, 7:4, 3:0). */
+#define SIGNATURE 0x000006f1u
+
+static const char vendor[12] = "RingScopeCPU";
+static const char brand[48] = "ringscope virtual x86-64 CPU";
+
+static uint32_t chars4(const char *s)
+{
+    uint32_t v;
+    memcpy(&v, s, 4); /* little-endian: first character in bits 7:0 */
+    return v;
+}
+
+static struct cpuid_regs basic_leaf(uint32_t leaf, uint32_t subleaf)
+{
+    struct cpuid_regs r = { 0, 0, 0, 0 };
+    switch (leaf) {
+    case 0:
+        /* The vendor string is EBX, EDX, ECX in that order. */
+        r.eax = CPUID_MAX_BASIC;
+        r.ebx = chars4(vendor);
+        r.edx = chars4(vendor + 4);
+        r.ecx = chars4(vendor + 8);
+        break;
+    case 1:
+        r.eax = SIGNATURE;
+        r.ebx = 8u << 8; /* CLFLUSH line size in 8-byte units; APIC ID 0 */
+        r.ecx = ECX_CX16;
+        r.edx = EDX_FPU | EDX_TSC | EDX_MSR | EDX_PAE | EDX_CX8 | EDX_PGE | EDX_CMOV | EDX_CLFSH |
+                EDX_FXSR | EDX_SSE | EDX_SSE2;
+        break;
+    case 7:
+        if (subleaf == 0)
+            r.ebx = EBX7_SMEP | EBX7_SMAP; /* EAX = 0: no further subleaves */
+        break;
+    default:
+        break;
+    }
+    return r;
+}
+
+struct cpuid_regs cpuid_query(uint32_t leaf, uint32_t subleaf)
+{
+    if (leaf <= CPUID_MAX_BASIC)
+        return basic_leaf(leaf, subleaf);
+    struct cpuid_regs r = { 0, 0, 0, 0 };
+    switch (leaf) {
+    case 0x80000000:
+        r.eax = CPUID_MAX_EXTENDED;
+        return r;
+    case 0x80000001:
+        r.ecx = ECX81_LAHF_LM;
+        r.edx = EDX81_SYSCALL | EDX81_NX | EDX81_PAGE1GB | EDX81_RDTSCP | EDX81_LM;
+        return r;
+    case 0x80000002: case 0x80000003: case 0x80000004: {
+        const char *p = brand + (leaf - 0x80000002) * 16;
+        r.eax = chars4(p);
+        r.ebx = chars4(p + 4);
+        r.ecx = chars4(p + 8);
+        r.edx = chars4(p + 12);
+        return r;
+    }
+    case 0x80000005: case 0x80000006: case 0x80000007:
+        return r;
+    case 0x80000008:
+        r.eax = 48u << 8 | 46u; /* linear bits 15:8, physical bits 7:0 */
+        return r;
+    default:
+        return basic_leaf(CPUID_MAX_BASIC, subleaf);
+    }
+}

@@ -1,0 +1,310 @@
+/* exec_alu.c — the two-operand arithmetic and logic instructions (ADD OR
+ * ADC SBB AND SUB XOR CMP in their 00-3F and group-1 encodings), TEST,
+ * NOT/NEG, INC/DEC, XADD, CMPXCHG, CMPXCHG8B/16B, and the dispatch of
+ * groups 3, 4 and 5 (SDM Vol. 2A/2B under each mnemonic).
+ *
+ * Faults leave state untouched: the result is computed, the destination
+ * written (which may fault), and only then the flags record is stored. */
+#include "exec_int.h"
+
+enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
+
+/* Compute dst OP src at `size` bytes; returns the flags record (res is the
+ * truncated result).  ADC/SBB read CF from the current flags. */
+static inline struct lazy_flags alu_compute(const struct cpu *cpu, unsigned op, unsigned size,
+                                            uint64_t dst, uint64_t src)
+{
+    uint64_t m = size_mask(size);
+    struct lazy_flags lf = {.dst = dst & m, .src = src & m, .size = (uint8_t)size};
+    switch (op) {
+    case ALU_ADD: lf.op = LF_ADD; lf.res = (dst + src) & m; break;
+    case ALU_OR: lf.op = LF_LOGIC; lf.res = (dst | src) & m; break;
+    case ALU_ADC: {
+        uint64_t c = flag_cf(cpu);
+        lf.op = c ? LF_ADC1 : LF_ADD;
+        lf.res = (dst + src + c) & m;
+        break;
+    }
+    case ALU_SBB: {
+        uint64_t c = flag_cf(cpu);
+        lf.op = c ? LF_SBB1 : LF_SUB;
+        lf.res = (dst - src - c) & m;
+        break;
+    }
+    case ALU_AND: lf.op = LF_LOGIC; lf.res = dst & src & m; break;
+    case ALU_XOR: lf.op = LF_LOGIC; lf.res = (dst ^ src) & m; break;
+    default: lf.op = LF_SUB; lf.res = (dst - src) & m; break; /* SUB, CMP */
+    }
+    return lf;
+}
+
+/* dst (r/m) OP= src, for the register-source and immediate forms. */
+static inline void alu_to_rm(struct cpu *cpu, const struct insn *in, unsigned op, uint64_t src)
+{
+    unsigned size = in->opsize;
+    if (op == ALU_CMP)
+        no_lock(cpu, in);
+    else
+        lock_needs_memory(cpu, in);
+    struct lazy_flags lf;
+    if (in->mod == 3) {
+        lf = alu_compute(cpu, op, size, reg_read(cpu, in, in->rm, size), src);
+        if (op != ALU_CMP)
+            reg_write(cpu, in, in->rm, size, lf.res);
+    } else {
+        uint64_t ea = insn_ea(cpu, in);
+        lf = alu_compute(cpu, op, size, mem_read(cpu, ea, size), src);
+        if (op != ALU_CMP)
+            mem_write(cpu, ea, size, lf.res);
+    }
+    cpu->lf = lf;
+}
+
+/* 00-3F with low bits 0/1: Eb,Gb / Ev,Gv. */
+static void exec_alu_rm_reg(struct cpu *cpu, const struct insn *in)
+{
+    alu_to_rm(cpu, in, in->op >> 3, reg_read(cpu, in, in->reg, in->opsize));
+}
+
+/* 00-3F with low bits 2/3: Gb,Eb / Gv,Ev. */
+static void exec_alu_reg_rm(struct cpu *cpu, const struct insn *in)
+{
+    unsigned op = in->op >> 3, size = in->opsize;
+    no_lock(cpu, in);
+    struct lazy_flags lf = alu_compute(cpu, op, size, reg_read(cpu, in, in->reg, size),
+                                       rm_read(cpu, in, size));
+    if (op != ALU_CMP)
+        reg_write(cpu, in, in->reg, size, lf.res);
+    cpu->lf = lf;
+}
+
+/* 00-3F with low bits 4/5: AL,Ib / rAX,Iz. */
+static void exec_alu_acc_imm(struct cpu *cpu, const struct insn *in)
+{
+    unsigned op = in->op >> 3, size = in->opsize;
+    no_lock(cpu, in);
+    struct lazy_flags lf = alu_compute(cpu, op, size, reg_read(cpu, in, RAX, size), in->imm);
+    if (op != ALU_CMP)
+        reg_write(cpu, in, RAX, size, lf.res);
+    cpu->lf = lf;
+}
+
+/* 80, 81, 83: group 1, operation in ModRM.reg, immediate source. */
+static void exec_group1(struct cpu *cpu, const struct insn *in)
+{
+    alu_to_rm(cpu, in, in->reg & 7, in->imm);
+}
+
+static inline void test_values(struct cpu *cpu, unsigned size, uint64_t a, uint64_t b)
+{
+    lf_set(cpu, LF_LOGIC, size, 0, 0, a & b & size_mask(size));
+}
+
+/* 84/85: TEST r/m, reg. */
+static void exec_test_rm_reg(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    test_values(cpu, in->opsize, rm_read(cpu, in, in->opsize), reg_read(cpu, in, in->reg, in->opsize));
+}
+
+/* A8/A9: TEST AL/rAX, imm. */
+static void exec_test_acc_imm(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    test_values(cpu, in->opsize, reg_read(cpu, in, RAX, in->opsize), in->imm);
+}
+
+/* F6/F7: group 3 — /0 and /1 TEST imm, /2 NOT, /3 NEG, /4-/7 MUL IMUL DIV IDIV. */
+static void exec_group3(struct cpu *cpu, const struct insn *in)
+{
+    unsigned size = in->opsize;
+    switch (in->reg & 7) {
+    case 0: case 1:
+        no_lock(cpu, in);
+        test_values(cpu, size, rm_read(cpu, in, size), in->imm);
+        return;
+    case 2: /* NOT: no flags */
+        lock_needs_memory(cpu, in);
+        if (in->mod == 3) {
+            reg_write(cpu, in, in->rm, size, ~reg_read(cpu, in, in->rm, size));
+        } else {
+            uint64_t ea = insn_ea(cpu, in);
+            mem_write(cpu, ea, size, ~mem_read(cpu, ea, size));
+        }
+        return;
+    case 3: { /* NEG: 0 - dst; CF = (dst != 0) follows from the SUB record */
+        lock_needs_memory(cpu, in);
+        uint64_t m = size_mask(size), v, res;
+        if (in->mod == 3) {
+            v = reg_read(cpu, in, in->rm, size);
+            res = (0 - v) & m;
+            reg_write(cpu, in, in->rm, size, res);
+        } else {
+            uint64_t ea = insn_ea(cpu, in);
+            v = mem_read(cpu, ea, size);
+            res = (0 - v) & m;
+            mem_write(cpu, ea, size, res);
+        }
+        lf_set(cpu, LF_SUB, size, 0, v, res);
+        return;
+    }
+    default:
+        exec_mul_div(cpu, in);
+        return;
+    }
+}
+
+/* INC/DEC r/m: like ADD/SUB 1 but CF is preserved. */
+static void inc_dec(struct cpu *cpu, const struct insn *in, bool dec)
+{
+    unsigned size = in->opsize;
+    lock_needs_memory(cpu, in);
+    uint64_t m = size_mask(size), v, res;
+    if (in->mod == 3) {
+        v = reg_read(cpu, in, in->rm, size);
+        res = (dec ? v - 1 : v + 1) & m;
+        reg_write(cpu, in, in->rm, size, res);
+    } else {
+        uint64_t ea = insn_ea(cpu, in);
+        v = mem_read(cpu, ea, size);
+        res = (dec ? v - 1 : v + 1) & m;
+        mem_write(cpu, ea, size, res);
+    }
+    lf_set_incdec(cpu, dec ? LF_DEC : LF_INC, size, v, res);
+}
+
+/* FE: group 4 — /0 INC Eb, /1 DEC Eb. */
+static void exec_group4(struct cpu *cpu, const struct insn *in)
+{
+    unsigned r = in->reg & 7;
+    if (r > 1)
+        cpu_fault(cpu, EXC_UD, 0);
+    inc_dec(cpu, in, r == 1);
+}
+
+/* FF: group 5 — /0 INC, /1 DEC, /2 CALL near, /4 JMP near, /6 PUSH.
+ * /3 and /5 (far CALL/JMP through memory) and /7 are #UD here. */
+static void exec_group5(struct cpu *cpu, const struct insn *in)
+{
+    switch (in->reg & 7) {
+    case 0: inc_dec(cpu, in, false); return;
+    case 1: inc_dec(cpu, in, true); return;
+    case 2: exec_call_indirect(cpu, in); return;
+    case 4: exec_jmp_indirect(cpu, in); return;
+    case 6: exec_push_rm(cpu, in); return;
+    default: cpu_fault(cpu, EXC_UD, 0);
+    }
+}
+
+/* 0F C0/C1: XADD r/m, reg — TEMP = SRC + DEST; SRC = DEST; DEST = TEMP. */
+static void exec_xadd(struct cpu *cpu, const struct insn *in)
+{
+    unsigned size = in->opsize;
+    lock_needs_memory(cpu, in);
+    uint64_t src = reg_read(cpu, in, in->reg, size);
+    struct lazy_flags lf;
+    if (in->mod == 3) {
+        uint64_t dst = reg_read(cpu, in, in->rm, size);
+        lf = alu_compute(cpu, ALU_ADD, size, dst, src);
+        reg_write(cpu, in, in->reg, size, dst);
+        reg_write(cpu, in, in->rm, size, lf.res);
+    } else {
+        uint64_t ea = insn_ea(cpu, in);
+        uint64_t dst = mem_read(cpu, ea, size);
+        lf = alu_compute(cpu, ALU_ADD, size, dst, src);
+        mem_write(cpu, ea, size, lf.res);
+        reg_write(cpu, in, in->reg, size, dst);
+    }
+    cpu->lf = lf;
+}
+
+/* 0F B0/B1: CMPXCHG r/m, reg — compare the accumulator with DEST (flags of
+ * CMP acc, DEST); equal: DEST = SRC; else the accumulator = DEST.  A memory
+ * destination is always written (with its old value on failure). */
+static void exec_cmpxchg(struct cpu *cpu, const struct insn *in)
+{
+    unsigned size = in->opsize;
+    lock_needs_memory(cpu, in);
+    uint64_t acc = reg_read(cpu, in, RAX, size);
+    uint64_t src = reg_read(cpu, in, in->reg, size);
+    uint64_t dst;
+    if (in->mod == 3) {
+        dst = reg_read(cpu, in, in->rm, size);
+        if (acc == dst)
+            reg_write(cpu, in, in->rm, size, src);
+    } else {
+        uint64_t ea = insn_ea(cpu, in);
+        dst = mem_read(cpu, ea, size);
+        mem_write(cpu, ea, size, acc == dst ? src : dst);
+    }
+    if (acc != dst)
+        reg_write(cpu, in, RAX, size, dst);
+    lf_set(cpu, LF_SUB, size, acc, dst, (acc - dst) & size_mask(size));
+}
+
+/* 0F C7 /1: CMPXCHG8B m64 / (REX.W) CMPXCHG16B m128 — compare EDX:EAX
+ * (RDX:RAX) with the memory operand; equal: ZF=1 and store ECX:EBX
+ * (RCX:RBX); else ZF=0 and load it into EDX:EAX (RDX:RAX).  Only ZF
+ * changes.  CMPXCHG16B needs a 16-byte aligned operand, else #GP(0). */
+static void exec_group9(struct cpu *cpu, const struct insn *in)
+{
+    if ((in->reg & 7) != 1 || in->mod == 3)
+        cpu_fault(cpu, EXC_UD, 0);
+    uint64_t ea = insn_ea(cpu, in);
+    bool wide = in->rex & 8;
+    uint64_t old[2], cmp_lo, cmp_hi;
+    if (wide) {
+        if (ea & 15)
+            cpu_fault(cpu, EXC_GP, 0);
+        mem_read_buf(cpu, ea, old, 16);
+        cmp_lo = cpu->gpr[RAX];
+        cmp_hi = cpu->gpr[RDX];
+    } else {
+        uint64_t v = mem_read(cpu, ea, 8);
+        old[0] = (uint32_t)v;
+        old[1] = v >> 32;
+        cmp_lo = (uint32_t)cpu->gpr[RAX];
+        cmp_hi = (uint32_t)cpu->gpr[RDX];
+    }
+    bool equal = old[0] == cmp_lo && old[1] == cmp_hi;
+    if (wide) {
+        uint64_t store[2] = {cpu->gpr[RBX], cpu->gpr[RCX]};
+        mem_write_buf(cpu, ea, equal ? store : old, 16);
+    } else {
+        uint64_t store = (cpu->gpr[RCX] << 32) | (uint32_t)cpu->gpr[RBX];
+        mem_write(cpu, ea, 8, equal ? store : (old[1] << 32) | old[0]);
+    }
+    if (!equal) {
+        cpu->gpr[RAX] = old[0];
+        cpu->gpr[RDX] = old[1];
+    }
+    flags_update(cpu, RF_ZF, equal ? RF_ZF : 0);
+}
+
+void exec_alu_register(void)
+{
+    for (int op = 0; op < 8; op++) {
+        exec_register(MAP_1BYTE, op * 8 + 0, exec_alu_rm_reg);
+        exec_register(MAP_1BYTE, op * 8 + 1, exec_alu_rm_reg);
+        exec_register(MAP_1BYTE, op * 8 + 2, exec_alu_reg_rm);
+        exec_register(MAP_1BYTE, op * 8 + 3, exec_alu_reg_rm);
+        exec_register(MAP_1BYTE, op * 8 + 4, exec_alu_acc_imm);
+        exec_register(MAP_1BYTE, op * 8 + 5, exec_alu_acc_imm);
+    }
+    exec_register(MAP_1BYTE, 0x80, exec_group1);
+    exec_register(MAP_1BYTE, 0x81, exec_group1);
+    exec_register(MAP_1BYTE, 0x83, exec_group1);
+    exec_register(MAP_1BYTE, 0x84, exec_test_rm_reg);
+    exec_register(MAP_1BYTE, 0x85, exec_test_rm_reg);
+    exec_register(MAP_1BYTE, 0xa8, exec_test_acc_imm);
+    exec_register(MAP_1BYTE, 0xa9, exec_test_acc_imm);
+    exec_register(MAP_1BYTE, 0xf6, exec_group3);
+    exec_register(MAP_1BYTE, 0xf7, exec_group3);
+    exec_register(MAP_1BYTE, 0xfe, exec_group4);
+    exec_register(MAP_1BYTE, 0xff, exec_group5);
+    exec_register(MAP_0F, 0xc0, exec_xadd);
+    exec_register(MAP_0F, 0xc1, exec_xadd);
+    exec_register(MAP_0F, 0xb0, exec_cmpxchg);
+    exec_register(MAP_0F, 0xb1, exec_cmpxchg);
+    exec_register(MAP_0F, 0xc7, exec_group9);
+}

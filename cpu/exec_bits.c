@@ -1,0 +1,111 @@
+/* exec_bits.c — single-bit and bit-scan instructions: BT/BTS/BTR/BTC
+ * (0F A3 AB B3 BB, group 8 0F BA), BSF/BSR (0F BC/BD) and BSWAP (0F C8+r).
+ * SDM Vol. 2A "BT", "BTS", "BTR", "BTC", "BSF", "BSR", "BSWAP". */
+#include "exec_int.h"
+
+enum { BIT_TEST, BIT_SET, BIT_RESET, BIT_COMPLEMENT };
+
+/* Test bit `bit` of the operand, then change it as `op` says; CF = the old
+ * bit, ZF unaffected, OF SF AF PF undefined (left unchanged here). */
+static void bit_op(struct cpu *cpu, const struct insn *in, unsigned op, uint64_t ea, unsigned bit)
+{
+    unsigned size = in->opsize;
+    uint64_t mask = 1ull << bit;
+    uint64_t v = in->mod == 3 ? reg_read(cpu, in, in->rm, size) : mem_read(cpu, ea, size);
+    uint64_t nv = op == BIT_SET ? v | mask : op == BIT_RESET ? v & ~mask : v ^ mask;
+    if (op != BIT_TEST) {
+        if (in->mod == 3)
+            reg_write(cpu, in, in->rm, size, nv);
+        else
+            mem_write(cpu, ea, size, nv);
+    }
+    flags_update(cpu, RF_CF, (v & mask) ? RF_CF : 0);
+}
+
+/* BT* r/m, reg: with a memory operand the register is a signed bit offset
+ * that may address beyond the operand: the word accessed is at
+ * EA + size * (offset DIV (8 * size)). */
+static void bit_reg_form(struct cpu *cpu, const struct insn *in, unsigned op)
+{
+    if (op == BIT_TEST)
+        no_lock(cpu, in);
+    else
+        lock_needs_memory(cpu, in);
+    unsigned size = in->opsize, bits = size * 8;
+    uint64_t offset = reg_read(cpu, in, in->reg, size);
+    uint64_t ea = 0;
+    if (in->mod != 3) {
+        int64_t words = sext(offset, size) >> __builtin_ctz(bits);
+        ea = insn_ea(cpu, in) + (uint64_t)(words * (int64_t)size);
+        if (in->addrsize == 4)
+            ea = (uint32_t)ea;
+    }
+    bit_op(cpu, in, op, ea, (unsigned)offset & (bits - 1));
+}
+
+static void exec_bt(struct cpu *cpu, const struct insn *in) { bit_reg_form(cpu, in, BIT_TEST); }
+static void exec_bts(struct cpu *cpu, const struct insn *in) { bit_reg_form(cpu, in, BIT_SET); }
+static void exec_btr(struct cpu *cpu, const struct insn *in) { bit_reg_form(cpu, in, BIT_RESET); }
+static void exec_btc(struct cpu *cpu, const struct insn *in) { bit_reg_form(cpu, in, BIT_COMPLEMENT); }
+
+/* 0F BA: group 8 — /4 BT, /5 BTS, /6 BTR, /7 BTC with an imm8 offset
+ * (taken modulo the operand width). */
+static void exec_group8(struct cpu *cpu, const struct insn *in)
+{
+    unsigned r = in->reg & 7;
+    if (r < 4)
+        cpu_fault(cpu, EXC_UD, 0);
+    unsigned op = r - 4;
+    if (op == BIT_TEST)
+        no_lock(cpu, in);
+    else
+        lock_needs_memory(cpu, in);
+    uint64_t ea = in->mod == 3 ? 0 : insn_ea(cpu, in);
+    bit_op(cpu, in, op, ea, (unsigned)in->imm & (in->opsize * 8 - 1));
+}
+
+/* BSF/BSR: index of the lowest/highest set bit.  A zero source sets ZF and
+ * leaves the destination register entirely unchanged (Intel); CF OF SF AF
+ * PF are undefined (unchanged here).  F3 0F BC/BD (TZCNT/LZCNT) are not
+ * reported by our CPUID, so they execute as BSF/BSR like on such CPUs. */
+static void bit_scan(struct cpu *cpu, const struct insn *in, bool reverse)
+{
+    no_lock(cpu, in);
+    unsigned size = in->opsize;
+    uint64_t v = rm_read(cpu, in, size);
+    if (v == 0) {
+        flags_update(cpu, RF_ZF, RF_ZF);
+        return;
+    }
+    reg_write(cpu, in, in->reg, size, reverse ? 63 - __builtin_clzll(v) : __builtin_ctzll(v));
+    flags_update(cpu, RF_ZF, 0);
+}
+
+static void exec_bsf(struct cpu *cpu, const struct insn *in) { bit_scan(cpu, in, false); }
+static void exec_bsr(struct cpu *cpu, const struct insn *in) { bit_scan(cpu, in, true); }
+
+/* BSWAP r32/r64 (0F C8+r).  With a 16-bit operand the result is undefined;
+ * here it is 0. */
+static void exec_bswap(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    uint64_t v = cpu->gpr[in->reg];
+    switch (in->opsize) {
+    case 8: cpu->gpr[in->reg] = __builtin_bswap64(v); break;
+    case 4: cpu->gpr[in->reg] = __builtin_bswap32((uint32_t)v); break;
+    default: cpu->gpr[in->reg] = v & ~0xffffull; break;
+    }
+}
+
+void exec_bits_register(void)
+{
+    exec_register(MAP_0F, 0xa3, exec_bt);
+    exec_register(MAP_0F, 0xab, exec_bts);
+    exec_register(MAP_0F, 0xb3, exec_btr);
+    exec_register(MAP_0F, 0xbb, exec_btc);
+    exec_register(MAP_0F, 0xba, exec_group8);
+    exec_register(MAP_0F, 0xbc, exec_bsf);
+    exec_register(MAP_0F, 0xbd, exec_bsr);
+    for (int r = 0; r < 8; r++)
+        exec_register(MAP_0F, 0xc8 + r, exec_bswap);
+}

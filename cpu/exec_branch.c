@@ -1,0 +1,90 @@
+/* exec_branch.c — near jumps and everything that tests a condition: JMP
+ * (EB, E9, FF /4), Jcc (70-7F, 0F 80-8F), LOOP/LOOPE/LOOPNE/JRCXZ (E0-E3),
+ * SETcc (0F 90-9F) and CMOVcc (0F 40-4F).  Conditions come from
+ * flags_cond(), which evaluates only the flags a condition needs.
+ * SDM Vol. 2 "Jcc", "JMP", "LOOP/LOOPcc", "SETcc", "CMOVcc". */
+#include "exec_int.h"
+
+/* EB rel8, E9 rel32. */
+static void exec_jmp_rel(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    branch_to(cpu, cpu->next_rip + in->imm);
+}
+
+/* FF /4: JMP r/m64. */
+void exec_jmp_indirect(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    branch_to(cpu, rm_read(cpu, in, 8));
+}
+
+/* 70-7F rel8, 0F 80-8F rel32: the condition is the opcode's low nibble. */
+static void exec_jcc(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    if (flags_cond(cpu, in->op & 15))
+        branch_to(cpu, cpu->next_rip + in->imm);
+}
+
+/* E0 LOOPNE, E1 LOOPE, E2 LOOP: decrement the count register (RCX, or ECX
+ * with a 67 prefix) without touching flags, branch if it is not zero (and
+ * ZF matches).  E3 JRCXZ/JECXZ: branch if the count register is zero. */
+static void exec_loop(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    unsigned asize = in->addrsize;
+    uint64_t count = cpu->gpr[RCX] & size_mask(asize);
+    bool taken;
+    if (in->op == 0xe3) {
+        taken = count == 0;
+    } else {
+        count = (count - 1) & size_mask(asize);
+        taken = count != 0;
+        if (in->op == 0xe0)
+            taken = taken && !flag_zf(cpu);
+        else if (in->op == 0xe1)
+            taken = taken && flag_zf(cpu);
+        uint64_t target = cpu->next_rip + in->imm;
+        if (taken && !is_canonical(target))
+            cpu_fault(cpu, EXC_GP, 0);
+        reg_write(cpu, in, RCX, asize, count);
+    }
+    if (taken)
+        branch_to(cpu, cpu->next_rip + in->imm);
+}
+
+/* 0F 90-9F: SETcc r/m8. */
+static void exec_setcc(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    rm_write(cpu, in, 1, flags_cond(cpu, in->op & 15));
+}
+
+/* 0F 40-4F: CMOVcc reg, r/m.  The source is read (and may fault) whatever
+ * the condition; a 32-bit destination is zero-extended even when the
+ * condition is false. */
+static void exec_cmovcc(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    unsigned size = in->opsize;
+    uint64_t v = rm_read(cpu, in, size);
+    if (flags_cond(cpu, in->op & 15))
+        reg_write(cpu, in, in->reg, size, v);
+    else if (size == 4)
+        reg_write(cpu, in, in->reg, 4, cpu->gpr[in->reg]);
+}
+
+void exec_branch_register(void)
+{
+    exec_register(MAP_1BYTE, 0xeb, exec_jmp_rel);
+    exec_register(MAP_1BYTE, 0xe9, exec_jmp_rel);
+    for (int cc = 0; cc < 16; cc++) {
+        exec_register(MAP_1BYTE, 0x70 + cc, exec_jcc);
+        exec_register(MAP_0F, 0x80 + cc, exec_jcc);
+        exec_register(MAP_0F, 0x90 + cc, exec_setcc);
+        exec_register(MAP_0F, 0x40 + cc, exec_cmovcc);
+    }
+    for (int op = 0xe0; op <= 0xe3; op++)
+        exec_register(MAP_1BYTE, op, exec_loop);
+}

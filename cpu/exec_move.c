@@ -1,0 +1,220 @@
+/* exec_move.c — data movement without arithmetic: MOV (88-8B, A0-A3 moffs,
+ * B0-BF, C6/C7), MOVZX/MOVSX (0F B6 B7 BE BF), MOVSXD (63), LEA (8D),
+ * XCHG (86 87 90-97), NOP/PAUSE and the hint NOPs (0F 19-1F), CBW/CWDE/CDQE
+ * and CWD/CDQ/CQO (98 99), LAHF/SAHF (9E 9F) and the flag instructions
+ * CLC STC CMC CLD STD (F8 F9 F5 FC FD).  SDM Vol. 2 under each mnemonic. */
+#include "exec_int.h"
+
+/* 88/89: MOV r/m, reg.  8A/8B: MOV reg, r/m. */
+static void exec_mov_rm_reg(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    rm_write(cpu, in, in->opsize, reg_read(cpu, in, in->reg, in->opsize));
+}
+
+static void exec_mov_reg_rm(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    reg_write(cpu, in, in->reg, in->opsize, rm_read(cpu, in, in->opsize));
+}
+
+/* A0/A1: MOV AL/rAX, moffs.  A2/A3: MOV moffs, AL/rAX.  The decoder puts
+ * the absolute offset in disp with no base, so insn_ea() applies. */
+static void exec_mov_acc_moffs(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    reg_write(cpu, in, RAX, in->opsize, mem_read(cpu, insn_ea(cpu, in), in->opsize));
+}
+
+static void exec_mov_moffs_acc(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    mem_write(cpu, insn_ea(cpu, in), in->opsize, reg_read(cpu, in, RAX, in->opsize));
+}
+
+/* B0-B7: MOV r8, imm8.  B8-BF: MOV r, imm16/32/64. */
+static void exec_mov_reg_imm(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    reg_write(cpu, in, in->reg, in->opsize, in->imm);
+}
+
+/* C6/C7 /0: MOV r/m, imm (Iz sign-extended for 64-bit). Other /reg: #UD. */
+static void exec_mov_rm_imm(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    if ((in->reg & 7) != 0)
+        cpu_fault(cpu, EXC_UD, 0);
+    rm_write(cpu, in, in->opsize, in->imm);
+}
+
+/* 0F B6/B7 MOVZX, 0F BE/BF MOVSX: source is a byte (B6 BE) or word. */
+static void exec_movzx(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    unsigned src_size = (in->op & 1) ? 2 : 1;
+    reg_write(cpu, in, in->reg, in->opsize, rm_read(cpu, in, src_size));
+}
+
+static void exec_movsx(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    unsigned src_size = (in->op & 1) ? 2 : 1;
+    reg_write(cpu, in, in->reg, in->opsize, (uint64_t)sext(rm_read(cpu, in, src_size), src_size));
+}
+
+/* 63: MOVSXD reg, r/m32 — with REX.W sign-extends; without, it is a plain
+ * 32-bit (or 16-bit with 66) move. */
+static void exec_movsxd(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    unsigned src_size = in->opsize == 2 ? 2 : 4;
+    uint64_t v = rm_read(cpu, in, src_size);
+    reg_write(cpu, in, in->reg, in->opsize, in->opsize == 8 ? (uint64_t)sext(v, 4) : v);
+}
+
+/* 8D: LEA — the effective address (no segment base), truncated to the
+ * address size and then to the operand size.  A register operand is #UD. */
+static void exec_lea(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    if (in->mod == 3)
+        cpu_fault(cpu, EXC_UD, 0);
+    uint64_t ea = (uint64_t)in->disp;
+    if (in->rip_rel)
+        ea += cpu->next_rip;
+    if (in->base != REG_NONE)
+        ea += cpu->gpr[in->base];
+    if (in->index != REG_NONE)
+        ea += cpu->gpr[in->index] << in->scale;
+    if (in->addrsize == 4)
+        ea = (uint32_t)ea;
+    reg_write(cpu, in, in->reg, in->opsize, ea);
+}
+
+/* 86/87: XCHG r/m, reg (with a memory operand it is locked implicitly; an
+ * explicit LOCK is allowed there). */
+static void exec_xchg_rm(struct cpu *cpu, const struct insn *in)
+{
+    lock_needs_memory(cpu, in);
+    unsigned size = in->opsize;
+    uint64_t r = reg_read(cpu, in, in->reg, size);
+    if (in->mod == 3) {
+        uint64_t v = reg_read(cpu, in, in->rm, size);
+        reg_write(cpu, in, in->rm, size, r);
+        reg_write(cpu, in, in->reg, size, v);
+    } else {
+        uint64_t ea = insn_ea(cpu, in);
+        uint64_t v = mem_read(cpu, ea, size);
+        mem_write(cpu, ea, size, r);
+        reg_write(cpu, in, in->reg, size, v);
+    }
+}
+
+/* 90-97: XCHG rAX, r.  90 without REX.B is NOP (even with REX.W: no
+ * zero-extension of EAX), F3 90 is PAUSE (a hint, also a NOP here). */
+static void exec_xchg_acc(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    if (in->reg == RAX)
+        return;
+    unsigned size = in->opsize;
+    uint64_t a = reg_read(cpu, in, RAX, size);
+    reg_write(cpu, in, RAX, size, reg_read(cpu, in, in->reg, size));
+    reg_write(cpu, in, in->reg, size, a);
+}
+
+/* 0F 19-0F 1F: hint NOPs (0F 1F /0 is the multi-byte NOP; F3 0F 1E FA is
+ * ENDBR64, a NOP without CET).  The memory operand is not accessed. */
+static void exec_hint_nop(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+}
+
+/* 98: CBW/CWDE/CDQE — sign-extend the lower half of the accumulator. */
+static void exec_cbw(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    unsigned size = in->opsize;
+    reg_write(cpu, in, RAX, size, (uint64_t)sext(cpu->gpr[RAX], size / 2));
+}
+
+/* 99: CWD/CDQ/CQO — fill rDX with the sign of rAX. */
+static void exec_cwd(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    unsigned size = in->opsize;
+    reg_write(cpu, in, RDX, size, lf_sign(cpu->gpr[RAX], size) ? ~0ull : 0);
+}
+
+/* 9F: LAHF — AH = SF:ZF:0:AF:0:PF:1:CF.  9E: SAHF — load those five flags
+ * from AH. */
+static void exec_lahf(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    uint8_t ah = (uint8_t)(cpu_rflags(cpu) & (RF_SF | RF_ZF | RF_AF | RF_PF | RF_CF | RF_FIXED1));
+    cpu->gpr[RAX] = (cpu->gpr[RAX] & ~0xff00ull) | (uint64_t)ah << 8;
+}
+
+static void exec_sahf(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    uint64_t mask = RF_SF | RF_ZF | RF_AF | RF_PF | RF_CF;
+    flags_update(cpu, mask, (cpu->gpr[RAX] >> 8) & mask);
+}
+
+/* F5 CMC, F8 CLC, F9 STC; FC CLD, FD STD. */
+static void exec_cmc(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    flags_update(cpu, RF_CF, flag_cf(cpu) ? 0 : RF_CF);
+}
+
+static void exec_clc_stc(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    flags_update(cpu, RF_CF, (in->op & 1) ? RF_CF : 0);
+}
+
+static void exec_cld_std(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    cpu->rflags = (cpu->rflags & ~RF_DF) | ((in->op & 1) ? RF_DF : 0);
+}
+
+void exec_move_register(void)
+{
+    exec_register(MAP_1BYTE, 0x88, exec_mov_rm_reg);
+    exec_register(MAP_1BYTE, 0x89, exec_mov_rm_reg);
+    exec_register(MAP_1BYTE, 0x8a, exec_mov_reg_rm);
+    exec_register(MAP_1BYTE, 0x8b, exec_mov_reg_rm);
+    exec_register(MAP_1BYTE, 0xa0, exec_mov_acc_moffs);
+    exec_register(MAP_1BYTE, 0xa1, exec_mov_acc_moffs);
+    exec_register(MAP_1BYTE, 0xa2, exec_mov_moffs_acc);
+    exec_register(MAP_1BYTE, 0xa3, exec_mov_moffs_acc);
+    for (int r = 0; r < 16; r++)
+        exec_register(MAP_1BYTE, 0xb0 + r, exec_mov_reg_imm);
+    exec_register(MAP_1BYTE, 0xc6, exec_mov_rm_imm);
+    exec_register(MAP_1BYTE, 0xc7, exec_mov_rm_imm);
+    exec_register(MAP_0F, 0xb6, exec_movzx);
+    exec_register(MAP_0F, 0xb7, exec_movzx);
+    exec_register(MAP_0F, 0xbe, exec_movsx);
+    exec_register(MAP_0F, 0xbf, exec_movsx);
+    exec_register(MAP_1BYTE, 0x63, exec_movsxd);
+    exec_register(MAP_1BYTE, 0x8d, exec_lea);
+    exec_register(MAP_1BYTE, 0x86, exec_xchg_rm);
+    exec_register(MAP_1BYTE, 0x87, exec_xchg_rm);
+    for (int r = 0; r < 8; r++)
+        exec_register(MAP_1BYTE, 0x90 + r, exec_xchg_acc);
+    for (int op = 0x19; op <= 0x1f; op++)
+        exec_register(MAP_0F, op, exec_hint_nop);
+    exec_register(MAP_1BYTE, 0x98, exec_cbw);
+    exec_register(MAP_1BYTE, 0x99, exec_cwd);
+    exec_register(MAP_1BYTE, 0x9e, exec_sahf);
+    exec_register(MAP_1BYTE, 0x9f, exec_lahf);
+    exec_register(MAP_1BYTE, 0xf5, exec_cmc);
+    exec_register(MAP_1BYTE, 0xf8, exec_clc_stc);
+    exec_register(MAP_1BYTE, 0xf9, exec_clc_stc);
+    exec_register(MAP_1BYTE, 0xfc, exec_cld_std);
+    exec_register(MAP_1BYTE, 0xfd, exec_cld_std);
+}

@@ -1,0 +1,147 @@
+/* exec_sse.h — what the SSE/SSE2 instruction family shares between its
+ * files: the availability checks every SSE instruction makes (CR0.EM,
+ * CR0.TS, LOCK), XMM/memory operand access with the 16-byte alignment rule,
+ * and MXCSR exception reporting (#XM or #UD).  SDM Vol. 1 ch. 10-11,
+ * Vol. 3A §13.1 and Table 23-? ("SIMD floating-point exception conditions").
+ *
+ * The family is split by concern:
+ *   exec_sse.c        registration, shared helpers (this header's functions)
+ *   exec_sse_move.c   data movement: mov*, movnt*, movd/movq, movmsk
+ *   exec_sse_int.c    SSE2 packed integer
+ *   exec_sse_fp.c     floating-point arithmetic, logic, compares, shuffles
+ *   exec_sse_conv.c   conversions between integer, single and double
+ *   exec_sse_state.c  0F AE (FXSAVE/FXRSTOR, LDMXCSR/STMXCSR, fences,
+ *                     CLFLUSH), prefetch hints */
+#ifndef RINGSCOPE_EXEC_SSE_H
+#define RINGSCOPE_EXEC_SSE_H
+#include <emmintrin.h>
+#include "exec.h"
+#include "operand.h"
+
+/* MXCSR fields (SDM Vol. 1 §10.2.3, Figure 10-3). */
+#define MXCSR_IE 0x0001u
+#define MXCSR_DE 0x0002u
+#define MXCSR_ZE 0x0004u
+#define MXCSR_OE 0x0008u
+#define MXCSR_UE 0x0010u
+#define MXCSR_PE 0x0020u
+#define MXCSR_FLAGS 0x003fu
+#define MXCSR_DAZ 0x0040u
+#define MXCSR_MASKS 0x1f80u
+#define MXCSR_MASK_SHIFT 7
+#define MXCSR_RC 0x6000u
+#define MXCSR_FTZ 0x8000u
+/* The bits LDMXCSR/FXRSTOR accept (MXCSR_MASK: DAZ supported); a 1 in any
+ * other bit is #GP(0). */
+#define MXCSR_WRITABLE 0xffffu
+
+/* Control-register bits that gate SSE and x87 (SDM Vol. 3A §2.5). */
+#define CR0_FPU_MP (1ull << 1)
+#define CR0_FPU_EM (1ull << 2)
+#define CR0_FPU_TS (1ull << 3)
+#define CR0_FPU_NE (1ull << 5)
+#define CR4_FPU_OSXMMEXCPT (1ull << 10)
+
+/* The checks every SSE/SSE2 instruction makes before anything else (SDM
+ * Vol. 2 "SIMD Floating-Point Exceptions" tables): LOCK → #UD, CR0.EM=1 →
+ * #UD, CR0.TS=1 → #NM. */
+void sse_check_usable(struct cpu *cpu, const struct insn *in);
+
+/* #UD unless the operand is a register (mod == 3) / memory (mod != 3). */
+void sse_require_reg(struct cpu *cpu, const struct insn *in);
+void sse_require_mem(struct cpu *cpu, const struct insn *in);
+
+/* Effective address of a memory operand; with `aligned`, a 16-byte
+ * operand that is not 16-byte aligned is #GP(0) (the legacy-SSE rule for
+ * MOVAPS, MOVDQA and every packed arithmetic form without a U). */
+uint64_t sse_ea(struct cpu *cpu, const struct insn *in, bool aligned);
+
+/* The r/m source operand: the whole XMM register when mod == 3, else
+ * `size` bytes (4, 8 or 16) of memory into the low bytes of *out with the
+ * rest zero. */
+void sse_read_rm(struct cpu *cpu, const struct insn *in, union xmm *out, unsigned size,
+                 bool aligned);
+
+/* After a floating-point operation computed with every exception masked
+ * and reporting the exception flags `flags`: merge them into MXCSR and, if
+ * one of them is unmasked, raise #XM (CR4.OSXMMEXCPT=1) or #UD — the
+ * destination must then be left untouched, so callers commit only when
+ * this returns.  When a pre-computation exception (IE, DE, ZE) is
+ * unmasked, the post-computation flags (OE, UE, PE) are not reported (SDM
+ * Vol. 1 §11.5.2). */
+void sse_fp_report(struct cpu *cpu, uint32_t flags);
+
+/* The MXCSR value under which the host computes a guest operation: the
+ * guest's rounding control, DAZ and FTZ, every exception masked, no flag
+ * set.  The host's SSE unit is the same IEEE-754 hardware the guest
+ * instruction names, so running the identical instruction under the
+ * guest's controls reproduces its result and flags exactly. */
+static inline uint32_t sse_host_mxcsr(const struct cpu *cpu)
+{
+    return (cpu->mxcsr & (MXCSR_RC | MXCSR_FTZ | MXCSR_DAZ)) | MXCSR_MASKS;
+}
+
+/* A host computation of one guest operation on XMM values: runs under
+ * MXCSR `mxcsr` (see sse_host_mxcsr) with *d the destination register and
+ * *s the source; returns the MXCSR afterwards (its flags are the
+ * exceptions the operation raised). */
+typedef uint32_t (*sse_host_fn)(uint32_t mxcsr, union xmm *d, const union xmm *s);
+
+/* Define `fname` as an sse_host_fn executing the host instruction `text`
+ * (an AT&T mnemonic, with "$imm," when it takes one) on xmm registers.
+ * stmxcsr/ldmxcsr and the operation are one asm statement, so the
+ * compiler cannot move the operation outside the guest's MXCSR. */
+#define SSE_HOST_OP(fname, text)                                                         \
+    static uint32_t fname(uint32_t mxcsr, union xmm *d, const union xmm *s)              \
+    {                                                                                    \
+        __m128i dv, sv;                                                                  \
+        uint32_t saved, after;                                                           \
+        memcpy(&dv, d, 16);                                                              \
+        memcpy(&sv, s, 16);                                                              \
+        __asm__ volatile("stmxcsr %[saved]\n\tldmxcsr %[guest]\n\t" text " %[sv], %[dv]\n\t" \
+                         "stmxcsr %[after]\n\tldmxcsr %[saved]"                            \
+                         : [dv] "+x"(dv), [saved] "=m"(saved), [after] "=m"(after)          \
+                         : [sv] "x"(sv), [guest] "m"(mxcsr));                             \
+        memcpy(d, &dv, 16);                                                              \
+        return after;                                                                    \
+    }
+
+/* Operations whose overflow/underflow flags the host cannot report
+ * directly when OE or UE is unmasked (see exec_sse_unmasked.c). */
+enum sse_post_op { POST_NONE, POST_ADD, POST_SUB, POST_MUL, POST_DIV, POST_CVT };
+
+/* One prefix form (none/66/F3/F2) of an xmm, xmm/mem floating-point
+ * instruction: the host operation and the memory operand size (16 means
+ * a 16-byte-aligned m128; 4 and 8 are scalar or half loads, unaligned).
+ * fn == NULL: the form does not exist (#UD).  For the operations that can
+ * overflow or underflow: which one (post), how many elements (lanes) and
+ * whether the source elements are doubles (dbl). */
+struct sse_fp_form {
+    sse_host_fn fn;
+    uint8_t size;
+    uint8_t post;
+    uint8_t lanes;
+    uint8_t dbl;
+};
+
+/* The exception flags of operation `op` on `lanes` elements of d and s
+ * (singles, or doubles with dbl) when MXCSR has OE or UE unmasked: an
+ * unmasked underflow is signalled for every tiny result, exact or not,
+ * and PE then reports the rounding of the result with an unbounded
+ * exponent (SDM Vol. 1 §4.9.1.4-5, §11.5.2.2).  POST_CVT converts the
+ * double elements of s to single. */
+uint32_t sse_unmasked_post_flags(const struct cpu *cpu, enum sse_post_op op, unsigned lanes,
+                                 bool dbl, const union xmm *d, const union xmm *s);
+
+/* Execute the form for in->pfx: read the source, compute on the host
+ * under the guest's MXCSR controls, report exceptions, then write the
+ * destination XMM register. */
+void sse_exec_fp_form(struct cpu *cpu, const struct insn *in, const struct sse_fp_form forms[4]);
+
+void exec_sse_move_register(void);
+void exec_sse_int_register(void);
+void exec_sse_fp_register(void);
+void exec_sse_conv_register(void);
+void exec_sse_state_register(void);
+
+#endif

@@ -1,0 +1,330 @@
+/* exec_sse_int.c — SSE2 packed-integer instructions on XMM registers (the
+ * 66-prefixed forms; the same opcodes without 66 are MMX forms, #UD here
+ * because CPUID reports no MMX): add/subtract with wrap-around and
+ * saturation, multiplies, logic, compares, shifts, unpacks, packs,
+ * shuffles, PINSRW/PEXTRW, averages, min/max, PSADBW and PMOVMSKB.
+ * SDM Vol. 2, the instruction pages named in each table entry. */
+#include "exec_sse.h"
+
+typedef void (*pint_fn)(union xmm *r, const union xmm *d, const union xmm *s);
+
+static inline uint8_t sat_u8(int v) { return v < 0 ? 0 : v > 255 ? 255 : (uint8_t)v; }
+static inline uint8_t sat_s8(int v) { return (uint8_t)(int8_t)(v < -128 ? -128 : v > 127 ? 127 : v); }
+static inline uint16_t sat_u16(int v) { return v < 0 ? 0 : v > 65535 ? 65535 : (uint16_t)v; }
+static inline uint16_t sat_s16(int v)
+{
+    return (uint16_t)(int16_t)(v < -32768 ? -32768 : v > 32767 ? 32767 : v);
+}
+
+/* Element accessors with the signedness an instruction needs. */
+#define SB(x, i) ((int8_t)(x)->b[i])
+#define SW(x, i) ((int16_t)(x)->w[i])
+#define SD(x, i) ((int32_t)(x)->d[i])
+
+/* One function per instruction: r = d OP s, element-wise over `n` lanes. */
+#define LANEWISE(name, n, stmt)                                                  \
+    static void name(union xmm *r, const union xmm *d, const union xmm *s)        \
+    {                                                                            \
+        for (int i = 0; i < (n); i++)                                            \
+            stmt;                                                                \
+    }
+
+/* PADDB/W/D/Q, PSUBB/W/D/Q: wrap-around. */
+LANEWISE(paddb, 16, r->b[i] = (uint8_t)(d->b[i] + s->b[i]))
+LANEWISE(paddw, 8, r->w[i] = (uint16_t)(d->w[i] + s->w[i]))
+LANEWISE(paddd, 4, r->d[i] = d->d[i] + s->d[i])
+LANEWISE(paddq, 2, r->q[i] = d->q[i] + s->q[i])
+LANEWISE(psubb, 16, r->b[i] = (uint8_t)(d->b[i] - s->b[i]))
+LANEWISE(psubw, 8, r->w[i] = (uint16_t)(d->w[i] - s->w[i]))
+LANEWISE(psubd, 4, r->d[i] = d->d[i] - s->d[i])
+LANEWISE(psubq, 2, r->q[i] = d->q[i] - s->q[i])
+/* PADDSB/W, PSUBSB/W (signed saturation), PADDUSB/W, PSUBUSB/W (unsigned). */
+LANEWISE(paddsb, 16, r->b[i] = sat_s8(SB(d, i) + SB(s, i)))
+LANEWISE(paddsw, 8, r->w[i] = sat_s16(SW(d, i) + SW(s, i)))
+LANEWISE(psubsb, 16, r->b[i] = sat_s8(SB(d, i) - SB(s, i)))
+LANEWISE(psubsw, 8, r->w[i] = sat_s16(SW(d, i) - SW(s, i)))
+LANEWISE(paddusb, 16, r->b[i] = sat_u8(d->b[i] + s->b[i]))
+LANEWISE(paddusw, 8, r->w[i] = sat_u16(d->w[i] + s->w[i]))
+LANEWISE(psubusb, 16, r->b[i] = sat_u8(d->b[i] - s->b[i]))
+LANEWISE(psubusw, 8, r->w[i] = sat_u16(d->w[i] - s->w[i]))
+/* PMULLW, PMULHW, PMULHUW: low or high half of the 32-bit products. */
+LANEWISE(pmullw, 8, r->w[i] = (uint16_t)((uint32_t)d->w[i] * s->w[i]))
+LANEWISE(pmulhw, 8, r->w[i] = (uint16_t)((SW(d, i) * SW(s, i)) >> 16))
+LANEWISE(pmulhuw, 8, r->w[i] = (uint16_t)(((uint32_t)d->w[i] * s->w[i]) >> 16))
+/* PMULUDQ: even dwords, unsigned, 64-bit products. */
+LANEWISE(pmuludq, 2, r->q[i] = (uint64_t)d->d[2 * i] * s->d[2 * i])
+/* PMADDWD: adjacent signed word products summed (0x8000*0x8000*2 wraps). */
+LANEWISE(pmaddwd, 4,
+         r->d[i] = (uint32_t)((int64_t)SW(d, 2 * i) * SW(s, 2 * i) +
+                              (int64_t)SW(d, 2 * i + 1) * SW(s, 2 * i + 1)))
+/* PAND, PANDN (NOT d AND s), POR, PXOR. */
+LANEWISE(pand, 2, r->q[i] = d->q[i] & s->q[i])
+LANEWISE(pandn, 2, r->q[i] = ~d->q[i] & s->q[i])
+LANEWISE(por, 2, r->q[i] = d->q[i] | s->q[i])
+LANEWISE(pxor, 2, r->q[i] = d->q[i] ^ s->q[i])
+/* PCMPEQB/W/D, PCMPGTB/W/D (signed): all-ones where true. */
+LANEWISE(pcmpeqb, 16, r->b[i] = d->b[i] == s->b[i] ? 0xff : 0)
+LANEWISE(pcmpeqw, 8, r->w[i] = d->w[i] == s->w[i] ? 0xffff : 0)
+LANEWISE(pcmpeqd, 4, r->d[i] = d->d[i] == s->d[i] ? ~0u : 0)
+LANEWISE(pcmpgtb, 16, r->b[i] = SB(d, i) > SB(s, i) ? 0xff : 0)
+LANEWISE(pcmpgtw, 8, r->w[i] = SW(d, i) > SW(s, i) ? 0xffff : 0)
+LANEWISE(pcmpgtd, 4, r->d[i] = SD(d, i) > SD(s, i) ? ~0u : 0)
+/* PMINUB, PMAXUB, PMINSW, PMAXSW, PAVGB, PAVGW (rounded up). */
+LANEWISE(pminub, 16, r->b[i] = d->b[i] < s->b[i] ? d->b[i] : s->b[i])
+LANEWISE(pmaxub, 16, r->b[i] = d->b[i] > s->b[i] ? d->b[i] : s->b[i])
+LANEWISE(pminsw, 8, r->w[i] = SW(d, i) < SW(s, i) ? d->w[i] : s->w[i])
+LANEWISE(pmaxsw, 8, r->w[i] = SW(d, i) > SW(s, i) ? d->w[i] : s->w[i])
+LANEWISE(pavgb, 16, r->b[i] = (uint8_t)((d->b[i] + s->b[i] + 1) >> 1))
+LANEWISE(pavgw, 8, r->w[i] = (uint16_t)((d->w[i] + s->w[i] + 1) >> 1))
+
+/* PSADBW: per quadword, the sum of absolute byte differences in the low
+ * word, the other words zero. */
+static void psadbw(union xmm *r, const union xmm *d, const union xmm *s)
+{
+    for (int q = 0; q < 2; q++) {
+        unsigned sum = 0;
+        for (int i = 8 * q; i < 8 * q + 8; i++)
+            sum += d->b[i] > s->b[i] ? d->b[i] - s->b[i] : s->b[i] - d->b[i];
+        r->q[q] = sum;
+    }
+}
+
+/* PUNPCKLBW..PUNPCKHQDQ: interleave elements of `bytes` size from the low or
+ * high half of d and s (d first). */
+static void unpack(union xmm *r, const union xmm *d, const union xmm *s, unsigned bytes, bool high)
+{
+    unsigned half = high ? 8 : 0;
+    union xmm t;
+    for (unsigned i = 0; i < 8 / bytes; i++) {
+        memcpy(&t.b[2 * i * bytes], &d->b[half + i * bytes], bytes);
+        memcpy(&t.b[(2 * i + 1) * bytes], &s->b[half + i * bytes], bytes);
+    }
+    *r = t;
+}
+#define UNPACK(name, bytes, high)                                           \
+    static void name(union xmm *r, const union xmm *d, const union xmm *s)   \
+    {                                                                       \
+        unpack(r, d, s, bytes, high);                                       \
+    }
+UNPACK(punpcklbw, 1, false)
+UNPACK(punpcklwd, 2, false)
+UNPACK(punpckldq, 4, false)
+UNPACK(punpcklqdq, 8, false)
+UNPACK(punpckhbw, 1, true)
+UNPACK(punpckhwd, 2, true)
+UNPACK(punpckhdq, 4, true)
+UNPACK(punpckhqdq, 8, true)
+
+/* PACKSSWB, PACKUSWB (signed words to unsigned bytes), PACKSSDW: d's
+ * elements fill the low half, s's the high half. */
+static void packsswb(union xmm *r, const union xmm *d, const union xmm *s)
+{
+    union xmm t;
+    for (int i = 0; i < 8; i++) {
+        t.b[i] = sat_s8(SW(d, i));
+        t.b[8 + i] = sat_s8(SW(s, i));
+    }
+    *r = t;
+}
+static void packuswb(union xmm *r, const union xmm *d, const union xmm *s)
+{
+    union xmm t;
+    for (int i = 0; i < 8; i++) {
+        t.b[i] = sat_u8(SW(d, i));
+        t.b[8 + i] = sat_u8(SW(s, i));
+    }
+    *r = t;
+}
+static void packssdw(union xmm *r, const union xmm *d, const union xmm *s)
+{
+    union xmm t;
+    for (int i = 0; i < 4; i++) {
+        t.w[i] = sat_s16(SD(d, i));
+        t.w[4 + i] = sat_s16(SD(s, i));
+    }
+    *r = t;
+}
+
+/* Logical and arithmetic shifts of every `bits`-wide lane by a count;
+ * a count of the lane width or more gives 0 (logical) or the sign fill
+ * (arithmetic) — SDM PSRLW/PSRAW/PSLLW pages. */
+enum shift_kind { SHIFT_LEFT, SHIFT_RIGHT_LOGICAL, SHIFT_RIGHT_ARITH };
+
+static void shift_lanes(union xmm *x, unsigned bits, enum shift_kind kind, uint64_t count)
+{
+    for (unsigned i = 0; i < 128 / bits; i++) {
+        uint64_t v, sign;
+        switch (bits) {
+        case 16: v = x->w[i]; break;
+        case 32: v = x->d[i]; break;
+        default: v = x->q[i]; break;
+        }
+        sign = (v >> (bits - 1)) & 1;
+        if (kind == SHIFT_RIGHT_ARITH) {
+            unsigned c = count > bits - 1 ? bits - 1 : (unsigned)count;
+            uint64_t fill = sign ? size_mask(bits / 8) & ~(size_mask(bits / 8) >> c) : 0;
+            v = (v >> c) | fill;
+        } else if (count >= bits) {
+            v = 0;
+        } else {
+            v = kind == SHIFT_LEFT ? v << count : v >> count;
+        }
+        v &= size_mask(bits / 8);
+        switch (bits) {
+        case 16: x->w[i] = (uint16_t)v; break;
+        case 32: x->d[i] = (uint32_t)v; break;
+        default: x->q[i] = v; break;
+        }
+    }
+}
+
+#define SHIFT_BY_XMM(name, bits, kind)                                      \
+    static void name(union xmm *r, const union xmm *d, const union xmm *s)   \
+    {                                                                       \
+        *r = *d;                                                            \
+        shift_lanes(r, bits, kind, s->q[0]);                                \
+    }
+SHIFT_BY_XMM(psllw, 16, SHIFT_LEFT)
+SHIFT_BY_XMM(pslld, 32, SHIFT_LEFT)
+SHIFT_BY_XMM(psllq, 64, SHIFT_LEFT)
+SHIFT_BY_XMM(psrlw, 16, SHIFT_RIGHT_LOGICAL)
+SHIFT_BY_XMM(psrld, 32, SHIFT_RIGHT_LOGICAL)
+SHIFT_BY_XMM(psrlq, 64, SHIFT_RIGHT_LOGICAL)
+SHIFT_BY_XMM(psraw, 16, SHIFT_RIGHT_ARITH)
+SHIFT_BY_XMM(psrad, 32, SHIFT_RIGHT_ARITH)
+
+/* The 66 0F xx packed-integer instructions of the form xmm1, xmm2/m128. */
+static pint_fn const pint_ops[256] = {
+    [0x60] = punpcklbw, [0x61] = punpcklwd, [0x62] = punpckldq, [0x63] = packsswb,
+    [0x64] = pcmpgtb,   [0x65] = pcmpgtw,   [0x66] = pcmpgtd,   [0x67] = packuswb,
+    [0x68] = punpckhbw, [0x69] = punpckhwd, [0x6a] = punpckhdq, [0x6b] = packssdw,
+    [0x6c] = punpcklqdq, [0x6d] = punpckhqdq,
+    [0x74] = pcmpeqb,   [0x75] = pcmpeqw,   [0x76] = pcmpeqd,
+    [0xd1] = psrlw,     [0xd2] = psrld,     [0xd3] = psrlq,     [0xd4] = paddq,
+    [0xd5] = pmullw,
+    [0xd8] = psubusb,   [0xd9] = psubusw,   [0xda] = pminub,    [0xdb] = pand,
+    [0xdc] = paddusb,   [0xdd] = paddusw,   [0xde] = pmaxub,    [0xdf] = pandn,
+    [0xe0] = pavgb,     [0xe1] = psraw,     [0xe2] = psrad,     [0xe3] = pavgw,
+    [0xe4] = pmulhuw,   [0xe5] = pmulhw,
+    [0xe8] = psubsb,    [0xe9] = psubsw,    [0xea] = pminsw,    [0xeb] = por,
+    [0xec] = paddsb,    [0xed] = paddsw,    [0xee] = pmaxsw,    [0xef] = pxor,
+    [0xf1] = psllw,     [0xf2] = pslld,     [0xf3] = psllq,     [0xf4] = pmuludq,
+    [0xf5] = pmaddwd,   [0xf6] = psadbw,
+    [0xf8] = psubb,     [0xf9] = psubw,     [0xfa] = psubd,     [0xfb] = psubq,
+    [0xfc] = paddb,     [0xfd] = paddw,     [0xfe] = paddd,
+};
+
+static void exec_pint(struct cpu *cpu, const struct insn *in)
+{
+    sse_check_usable(cpu, in);
+    if (in->pfx != PFX_66)
+        cpu_fault(cpu, EXC_UD, 0);
+    union xmm s, r;
+    sse_read_rm(cpu, in, &s, 16, true);
+    pint_ops[in->op](&r, &cpu->xmm[in->reg], &s);
+    cpu->xmm[in->reg] = r;
+}
+
+/* 0F 70: 66 PSHUFD, F3 PSHUFHW, F2 PSHUFLW xmm1, xmm2/m128, imm8. */
+static void exec_pshuf(struct cpu *cpu, const struct insn *in)
+{
+    sse_check_usable(cpu, in);
+    if (in->pfx == PFX_NONE)
+        cpu_fault(cpu, EXC_UD, 0); /* PSHUFW: MMX */
+    union xmm s, r;
+    sse_read_rm(cpu, in, &s, 16, true);
+    unsigned imm = (uint8_t)in->imm;
+    r = s;
+    for (int i = 0; i < 4; i++) {
+        unsigned sel = (imm >> (2 * i)) & 3;
+        switch (in->pfx) {
+        case PFX_66: r.d[i] = s.d[sel]; break;
+        case PFX_F3: r.w[4 + i] = s.w[4 + sel]; break;
+        default: r.w[i] = s.w[sel]; break;
+        }
+    }
+    cpu->xmm[in->reg] = r;
+}
+
+/* 66 0F 71/72/73 (groups 12-14): shifts of xmm by imm8, selected by
+ * ModRM.reg; 73 /3 PSRLDQ and /7 PSLLDQ shift the whole register by bytes. */
+static void exec_shift_imm(struct cpu *cpu, const struct insn *in)
+{
+    sse_check_usable(cpu, in);
+    if (in->pfx != PFX_66 || in->mod != 3)
+        cpu_fault(cpu, EXC_UD, 0);
+    unsigned bits = in->op == 0x71 ? 16 : in->op == 0x72 ? 32 : 64;
+    unsigned count = (uint8_t)in->imm;
+    union xmm x = cpu->xmm[in->rm];
+    switch (in->reg & 7) {
+    case 2: shift_lanes(&x, bits, SHIFT_RIGHT_LOGICAL, count); break;
+    case 4:
+        if (bits == 64)
+            cpu_fault(cpu, EXC_UD, 0); /* no PSRAQ in SSE2 */
+        shift_lanes(&x, bits, SHIFT_RIGHT_ARITH, count);
+        break;
+    case 6: shift_lanes(&x, bits, SHIFT_LEFT, count); break;
+    case 3:
+    case 7: {
+        if (bits != 64)
+            cpu_fault(cpu, EXC_UD, 0);
+        union xmm t = {0};
+        for (unsigned i = 0; i < 16; i++) {
+            if ((in->reg & 7) == 3 && i + count < 16)
+                t.b[i] = x.b[i + count];
+            else if ((in->reg & 7) == 7 && i >= count)
+                t.b[i] = x.b[i - count];
+        }
+        x = t;
+        break;
+    }
+    default: cpu_fault(cpu, EXC_UD, 0);
+    }
+    cpu->xmm[in->rm] = x;
+}
+
+/* 66 0F D7: PMOVMSKB r32, xmm — the top bit of each byte. */
+static void exec_pmovmskb(struct cpu *cpu, const struct insn *in)
+{
+    sse_check_usable(cpu, in);
+    if (in->pfx != PFX_66 || in->mod != 3)
+        cpu_fault(cpu, EXC_UD, 0);
+    uint64_t mask = 0;
+    for (int i = 0; i < 16; i++)
+        mask |= (uint64_t)(cpu->xmm[in->rm].b[i] >> 7) << i;
+    cpu->gpr[in->reg] = mask;
+}
+
+/* 66 0F C4: PINSRW xmm, r32/m16, imm8 (word imm8[2:0]). */
+static void exec_pinsrw(struct cpu *cpu, const struct insn *in)
+{
+    sse_check_usable(cpu, in);
+    if (in->pfx != PFX_66)
+        cpu_fault(cpu, EXC_UD, 0);
+    uint16_t v = in->mod == 3 ? (uint16_t)cpu->gpr[in->rm]
+                              : (uint16_t)mem_read(cpu, insn_ea(cpu, in), 2);
+    cpu->xmm[in->reg].w[in->imm & 7] = v;
+}
+
+/* 66 0F C5: PEXTRW r32, xmm, imm8 — zero-extended into the 64-bit register. */
+static void exec_pextrw(struct cpu *cpu, const struct insn *in)
+{
+    sse_check_usable(cpu, in);
+    if (in->pfx != PFX_66 || in->mod != 3)
+        cpu_fault(cpu, EXC_UD, 0);
+    cpu->gpr[in->reg] = cpu->xmm[in->rm].w[in->imm & 7];
+}
+
+void exec_sse_int_register(void)
+{
+    for (int op = 0; op < 256; op++)
+        if (pint_ops[op])
+            exec_register(MAP_0F, op, exec_pint);
+    exec_register(MAP_0F, 0x70, exec_pshuf);
+    exec_register(MAP_0F, 0x71, exec_shift_imm);
+    exec_register(MAP_0F, 0x72, exec_shift_imm);
+    exec_register(MAP_0F, 0x73, exec_shift_imm);
+    exec_register(MAP_0F, 0xc4, exec_pinsrw);
+    exec_register(MAP_0F, 0xc5, exec_pextrw);
+    exec_register(MAP_0F, 0xd7, exec_pmovmskb);
+}
