@@ -374,21 +374,24 @@ END_TEST
 /* ------------------------------------------- the host CPU as an oracle */
 
 /* A probe runs bytes on the host CPU inside a forked server process, in a
- * region far from everything else in it: a stack page, a code page (the
- * bytes, then INT3s) and an unmapped guard page.  All GPRs are zeroed and
- * RSP points at the top of the stack page, so memory operands hit unmapped
- * low addresses; the signal that ends the probe (SIGTRAP from the INT3
- * after a retired instruction, SIGILL for #UD, SIGSEGV...) is caught on an
- * alternate stack and the server waits for the next probe.  One server per
- * test: forking per probe is slow under ASan. */
+ * region far from everything else in it: a stack page, a code page (a POPF,
+ * the bytes, then INT3s) and an unmapped guard page.  All GPRs are zero and
+ * RSP points into the stack page, so memory operands hit unmapped low
+ * addresses.  The CPU single-steps the one instruction (TF); the signal that
+ * ends the probe (SIGTRAP once it retired, SIGILL for #UD, SIGSEGV...) is
+ * caught on an alternate stack and the server waits for the next probe.
+ * One server per test: a fork per probe is slow under ASan. */
 #define HOST_REGION ((uint8_t *)0x300000000000ull)
-#define HOST_STACK_TOP (HOST_REGION + 0xf00)   /* zeros above it for POP/RET */
+#define HOST_STACK_TOP_ADDR 0x300000000f00     /* zeros above it for POP/RET */
+#define HOST_STACK_TOP ((uint8_t *)HOST_STACK_TOP_ADDR)
+#define STRINGIFY(x) #x
+#define AS_STRING(x) STRINGIFY(x)
 #define HOST_CODE (HOST_REGION + 4096)
 #define HOST_GUARD (HOST_REGION + 8192)
 
 struct host_result {
-    int signo;          /* SIGTRAP: retired (INT3 reached); SIGILL: #UD; SIGSEGV... */
-    uint64_t next_rip;  /* RIP after the instruction (the INT3's address) */
+    int signo;          /* SIGTRAP: retired; SIGILL: #UD; SIGSEGV, SIGBUS, SIGFPE: faults */
+    uint64_t next_rip;  /* RIP after the instruction */
     uint64_t rsp;       /* RSP at that point */
     uint64_t fault;     /* si_addr for SIGSEGV */
 };
@@ -420,7 +423,7 @@ static uint8_t *host_probe_start(void)
 void decode_test_probe(const uint8_t *popf);
 void decode_test_probe_return(void);
 uint64_t decode_test_probe_saved[7];
-static const uint32_t default_mxcsr = 0x1f80;
+const uint32_t decode_test_default_mxcsr = 0x1f80;
 __asm__(".text\n"
         "decode_test_probe:\n\t"
         "mov %rsp, decode_test_probe_saved(%rip)\n\t"
@@ -431,7 +434,7 @@ __asm__(".text\n"
         "mov %r14, decode_test_probe_saved+40(%rip)\n\t"
         "mov %r15, decode_test_probe_saved+48(%rip)\n\t"
         "mov %rdi, %r11\n\t"
-        "movabs $0x300000000f00, %rsp\n\t"       /* HOST_STACK_TOP */
+        "movabs $" AS_STRING(HOST_STACK_TOP_ADDR) ", %rsp\n\t"
         "xor %eax, %eax\n\txor %ebx, %ebx\n\txor %ecx, %ecx\n\txor %edx, %edx\n\t"
         "xor %esi, %esi\n\txor %edi, %edi\n\txor %ebp, %ebp\n\txor %r8d, %r8d\n\t"
         "xor %r9d, %r9d\n\txor %r10d, %r10d\n\txor %r12d, %r12d\n\txor %r13d, %r13d\n\t"
@@ -447,7 +450,7 @@ __asm__(".text\n"
         "mov decode_test_probe_saved+40(%rip), %r14\n\t"
         "mov decode_test_probe_saved+48(%rip), %r15\n\t"
         "fninit\n\t"
-        "ldmxcsr default_mxcsr(%rip)\n\t"
+        "ldmxcsr decode_test_default_mxcsr(%rip)\n\t"
         "ret\n");
 
 static void host_signal(int sig, siginfo_t *si, void *context)
@@ -530,8 +533,9 @@ static void host_stop(void)
     host_server_pid = 0;
 }
 
-/* Run n bytes on the host CPU: at the start of the code page (followed by
- * INT3s), or ending right at the guard page (at_page_end). */
+/* Run n bytes on the host CPU: right after the POPF at the start of the
+ * code page (followed by INT3s), or ending right at the guard page
+ * (at_page_end). */
 static struct host_result host_run(const uint8_t *bytes, size_t n, int at_page_end)
 {
     ck_assert_uint_le(n, sizeof host_shared->bytes);
@@ -852,7 +856,7 @@ struct compare_stats {
     char first_failures[8192];
 };
 
-static void note_failure(struct compare_stats *st, const uint8_t *b, size_t n, const char *fmt,
+static void note_failure(struct compare_stats *st, const uint8_t *b, size_t n, const char *what,
                          const char *ours, const char *theirs, unsigned ol, unsigned cl)
 {
     st->failures++;
@@ -863,7 +867,7 @@ static void note_failure(struct compare_stats *st, const uint8_t *b, size_t n, c
     for (size_t i = 0; i < n && i < 15; i++)
         snprintf(hex + 3 * i, sizeof hex - 3 * i, "%02x ", b[i]);
     snprintf(st->first_failures + used, sizeof st->first_failures - used,
-             "  %s: %s| ours %s/%u capstone %s/%u\n", fmt, hex, ours, ol, theirs, cl);
+             "  %s: %s| ours %s/%u, oracle %s/%u\n", what, hex, ours, ol, theirs, cl);
 }
 
 /* Compare at bytes[0..n); returns the number of bytes to advance. */
