@@ -161,10 +161,8 @@ uint64_t stack_read(struct cpu *cpu, uint64_t va, unsigned size)
     unsigned acc = ACC_READ | cpu_acc_mode(cpu);
     if (!cpu->observer && (va & 0xfff) + size <= 0x1000) {
         uint8_t *p = tlb_fast(cpu->mmu, va, acc);
-        if (p) {
-            memcpy(&v, p, size);
-            return v;
-        }
+        if (p)
+            return host_load(p, size);
     }
     access_read(cpu, va, &v, size, acc, true);
     return v;
@@ -176,7 +174,7 @@ void stack_write(struct cpu *cpu, uint64_t va, unsigned size, uint64_t v)
     if (!cpu->observer && (va & 0xfff) + size <= 0x1000) {
         uint8_t *p = tlb_fast(cpu->mmu, va, acc);
         if (p) {
-            memcpy(p, &v, size);
+            host_store(p, size, v);
             return;
         }
     }

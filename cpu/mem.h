@@ -17,6 +17,33 @@ static inline unsigned cpu_acc_mode(const struct cpu *cpu)
     return (cpu->cpl == 3 ? ACC_USER : 0u) | (unsigned)((cpu->rflags & RF_AC) >> 14);
 }
 
+/* Host loads/stores of 1, 2, 4 or 8 bytes with constant sizes, so they
+ * compile to single moves instead of calls to memcpy. */
+static inline uint64_t host_load(const uint8_t *p, unsigned size)
+{
+    uint16_t w;
+    uint32_t d;
+    uint64_t q;
+    switch (size) {
+    case 1: return *p;
+    case 2: memcpy(&w, p, 2); return w;
+    case 4: memcpy(&d, p, 4); return d;
+    default: memcpy(&q, p, 8); return q;
+    }
+}
+
+static inline void host_store(uint8_t *p, unsigned size, uint64_t v)
+{
+    uint16_t w = (uint16_t)v;
+    uint32_t d = (uint32_t)v;
+    switch (size) {
+    case 1: *p = (uint8_t)v; break;
+    case 2: memcpy(p, &w, 2); break;
+    case 4: memcpy(p, &d, 4); break;
+    default: memcpy(p, &v, 8); break;
+    }
+}
+
 uint64_t mem_read_slow(struct cpu *cpu, uint64_t va, unsigned size, unsigned acc);
 void mem_write_slow(struct cpu *cpu, uint64_t va, unsigned size, uint64_t v, unsigned acc);
 /* Arbitrary-size accesses (16-byte SSE, 10-byte x87, 512-byte FXSAVE, ...). */
@@ -33,11 +60,8 @@ static inline uint64_t mem_read(struct cpu *cpu, uint64_t va, unsigned size)
     unsigned acc = ACC_READ | cpu_acc_mode(cpu);
     if (__builtin_expect(!cpu->observer && (va & 0xfff) + size <= 0x1000, 1)) {
         uint8_t *p = tlb_fast(cpu->mmu, va, acc);
-        if (p) {
-            uint64_t v = 0;
-            memcpy(&v, p, size);
-            return v;
-        }
+        if (p)
+            return host_load(p, size);
     }
     return mem_read_slow(cpu, va, size, acc);
 }
@@ -48,7 +72,7 @@ static inline void mem_write(struct cpu *cpu, uint64_t va, unsigned size, uint64
     if (__builtin_expect(!cpu->observer && (va & 0xfff) + size <= 0x1000, 1)) {
         uint8_t *p = tlb_fast(cpu->mmu, va, acc);
         if (p) {
-            memcpy(p, &v, size);
+            host_store(p, size, v);
             return;
         }
     }
