@@ -1,8 +1,9 @@
 /* exec_sse.h — what the SSE/SSE2 instruction family shares between its
  * files: the availability checks every SSE instruction makes (CR0.EM,
  * CR0.TS, LOCK), XMM/memory operand access with the 16-byte alignment rule,
- * and MXCSR exception reporting (#XM or #UD).  SDM Vol. 1 ch. 10-11,
- * Vol. 3A §13.1 and Table 23-? ("SIMD floating-point exception conditions").
+ * and MXCSR exception reporting (#XM or #UD).  SDM Vol. 1 ch. 10-11
+ * (§11.5: SIMD floating-point exceptions), Vol. 3A §2.5 and §13.1-13.2
+ * (the CR0/CR4 controls).
  *
  * The family is split by concern:
  *   exec_sse.c        registration, shared helpers (this header's functions)
@@ -10,6 +11,7 @@
  *   exec_sse_int.c    SSE2 packed integer
  *   exec_sse_fp.c     floating-point arithmetic, logic, compares, shuffles
  *   exec_sse_conv.c   conversions between integer, single and double
+ *   exec_sse_unmasked.c  overflow/underflow flags when OE or UE is unmasked
  *   exec_sse_state.c  0F AE (FXSAVE/FXRSTOR, LDMXCSR/STMXCSR, fences,
  *                     CLFLUSH), prefetch hints */
 #ifndef RINGSCOPE_EXEC_SSE_H

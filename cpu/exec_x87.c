@@ -734,8 +734,8 @@ static void store_reg(struct cpu *cpu, const struct insn *in, bool pop_after)
 
 /* FNSTENV/FLDENV image: the 28-byte 32-bit protected-mode format, or the
  * 14-byte 16-bit one with a 66 prefix (SDM Vol. 1 Figures 8-9 and 8-10).
- * Reserved halves of the 32-bit fields are stored as ones, like Intel
- * hardware does. */
+ * The reserved upper halves of the 32-bit format's fields are stored as
+ * ones, as the hardware does (test_x87 compares with the host). */
 static unsigned env_size(const struct insn *in)
 {
     return in->has66 ? 14 : 28;
