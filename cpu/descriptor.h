@@ -58,12 +58,6 @@ static inline bool seg_is_code64(uint16_t attr)
     return seg_is_code(attr) && (attr & SEG_ATTR_L) && !(attr & SEG_ATTR_DB);
 }
 
-/* A 48-bit linear address is canonical when bits 63:47 are all equal. */
-static inline bool linear_is_canonical(uint64_t va)
-{
-    return (uint64_t)((int64_t)(va << 16) >> 16) == va;
-}
-
 /* Read the 8-byte descriptor `sel` names from the GDT (TI = 0) or the LDT
  * (TI = 1).  Returns false when the entry lies beyond the table's limit (or
  * the LDT is not loaded): the caller raises #GP(selector).  A page fault on

@@ -119,7 +119,7 @@ void cpu_deliver(struct cpu *cpu, uint8_t vector, bool has_error, uint32_t error
         cpu_fault(cpu, EXC_NP, sel_error(g.selector) + ext);
     if (!seg_is_code64(cs.attr))
         cpu_fault(cpu, EXC_GP, sel_error(g.selector) + ext);
-    if (!linear_is_canonical(g.offset))
+    if (!va_canonical(g.offset))
         cpu_fault(cpu, EXC_GP, ext);
     /* A conforming segment runs the handler at the current CPL. */
     const uint8_t new_cpl =
@@ -140,7 +140,7 @@ void cpu_deliver(struct cpu *cpu, uint8_t vector, bool has_error, uint32_t error
     rsp &= ~0xfull;
     const unsigned frame_size = has_error ? 48 : 40;
     const uint64_t frame_va = rsp - frame_size;
-    if (!linear_is_canonical(frame_va) || !linear_is_canonical(rsp - 1))
+    if (!va_canonical(frame_va) || !va_canonical(rsp - 1))
         cpu_fault(cpu, EXC_SS, ext);
 
     /* The frame, lowest address first: [error code,] RIP, CS, RFLAGS, RSP, SS. */

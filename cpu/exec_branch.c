@@ -46,7 +46,7 @@ static void exec_loop(struct cpu *cpu, const struct insn *in)
         else if (in->op == 0xe1)
             taken = taken && flag_zf(cpu);
         uint64_t target = cpu->next_rip + in->imm;
-        if (taken && !is_canonical(target))
+        if (taken && !va_canonical(target))
             cpu_fault(cpu, EXC_GP, 0);
         reg_write(cpu, in, RCX, asize, count);
     }

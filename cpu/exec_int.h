@@ -44,17 +44,12 @@ static inline void lock_needs_memory(struct cpu *cpu, const struct insn *in)
 }
 
 /* A linear address is canonical when bits 63:47 are all equal. */
-static inline bool is_canonical(uint64_t va)
-{
-    return (uint64_t)(((int64_t)va << 16) >> 16) == va;
-}
-
 /* Near branches in 64-bit mode: the operand size is 64 bits (the 66
  * prefix is ignored on Intel 64), and a non-canonical target raises #GP(0)
  * at the branch (SDM Vol. 2A, JMP/CALL/RET/Jcc). */
 static inline void branch_to(struct cpu *cpu, uint64_t target)
 {
-    if (__builtin_expect(!is_canonical(target), 0))
+    if (__builtin_expect(!va_canonical(target), 0))
         cpu_fault(cpu, EXC_GP, 0);
     cpu->next_rip = target;
 }

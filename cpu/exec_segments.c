@@ -84,7 +84,7 @@ static void load_ldtr(struct cpu *cpu, uint16_t sel)
         cpu_fault(cpu, EXC_GP, sel_error(sel));
     if (!seg_present(s.attr))
         cpu_fault(cpu, EXC_NP, sel_error(sel));
-    if (!linear_is_canonical(s.base))
+    if (!va_canonical(s.base))
         cpu_fault(cpu, EXC_GP, sel_error(sel));
     cpu->ldtr = s;
 }
@@ -103,7 +103,7 @@ static void load_tr(struct cpu *cpu, uint16_t sel)
         cpu_fault(cpu, EXC_GP, sel_error(sel));
     if (!seg_present(s.attr))
         cpu_fault(cpu, EXC_NP, sel_error(sel));
-    if (!linear_is_canonical(s.base))
+    if (!va_canonical(s.base))
         cpu_fault(cpu, EXC_GP, sel_error(sel));
     uint64_t busy = raw[0] | (uint64_t)(SYS_TYPE_TSS_BUSY ^ SYS_TYPE_TSS_AVAILABLE) << 40;
     desc_write_gdt(cpu, sel, busy);

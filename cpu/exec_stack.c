@@ -94,7 +94,7 @@ static void exec_popf(struct cpu *cpu, const struct insn *in)
 /* E8: CALL rel32.  FF /2: CALL r/m64.  Push the return address, branch. */
 static void call_to(struct cpu *cpu, uint64_t target)
 {
-    if (!is_canonical(target))
+    if (!va_canonical(target))
         cpu_fault(cpu, EXC_GP, 0);
     cpu_push(cpu, 8, cpu->next_rip);
     cpu->next_rip = target;
@@ -139,7 +139,7 @@ static void exec_enter(struct cpu *cpu, const struct insn *in)
     /* "#PF if a write using the final value of the stack pointer would
      * cause a page fault": probe the new stack top before anything else. */
     uint64_t final = rsp - size * (level ? level + 1 : 1) - (in->imm & 0xffff);
-    if (!is_canonical(final))
+    if (!va_canonical(final))
         cpu_fault(cpu, EXC_SS, 0);
     uint64_t pa;
     uint8_t *host;

@@ -118,7 +118,7 @@ static void exec_iret(struct cpu *cpu, const struct insn *in)
 
     struct segment cs = return_cs(cpu, cs_sel);
     const uint8_t new_cpl = (uint8_t)sel_rpl(cs_sel);
-    if (!linear_is_canonical(new_rip))
+    if (!va_canonical(new_rip))
         cpu_fault(cpu, EXC_GP, 0);
     struct segment ss = return_ss(cpu, ss_sel, new_cpl);
 
@@ -160,7 +160,7 @@ static void exec_retf(struct cpu *cpu, const struct insn *in)
 
     struct segment cs = return_cs(cpu, cs_sel);
     const uint8_t new_cpl = (uint8_t)sel_rpl(cs_sel);
-    if (!linear_is_canonical(new_rip))
+    if (!va_canonical(new_rip))
         cpu_fault(cpu, EXC_GP, 0);
     uint64_t new_rsp = sp + 2 * sz + release;
     if (new_cpl > cpl) {
@@ -217,7 +217,7 @@ static void exec_sysret(struct cpu *cpu, const struct insn *in)
     if (!(in->rex & 8)) /* SYSRETD returns to compatibility mode: not here */
         cpu_fault(cpu, EXC_UD, 0);
     const uint64_t rip = cpu->gpr[RCX];
-    if (!linear_is_canonical(rip))
+    if (!va_canonical(rip))
         cpu_fault(cpu, EXC_GP, 0);
     const uint16_t sel = (uint16_t)(cpu->star >> 48);
     cpu_set_rflags(cpu, (cpu->gpr[R11] & 0x3c7fd7) | RF_FIXED1);

@@ -153,7 +153,7 @@ bool cpu_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t value)
     case MSR_LSTAR:
     case MSR_CSTAR:
         /* SYSCALL targets must be canonical (SDM Vol. 4: #GP otherwise). */
-        if (!linear_is_canonical(value))
+        if (!va_canonical(value))
             return false;
         *(msr == MSR_LSTAR ? &cpu->lstar : &cpu->cstar) = value;
         return true;
@@ -164,12 +164,12 @@ bool cpu_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t value)
         return true;
     case MSR_FS_BASE:
     case MSR_GS_BASE:
-        if (!linear_is_canonical(value))
+        if (!va_canonical(value))
             return false;
         cpu->seg[msr == MSR_FS_BASE ? SEG_FS : SEG_GS].base = value;
         return true;
     case MSR_KERNEL_GS_BASE:
-        if (!linear_is_canonical(value))
+        if (!va_canonical(value))
             return false;
         cpu->kernel_gs_base = value;
         return true;

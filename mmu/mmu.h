@@ -130,6 +130,14 @@ struct mmu {
     const struct mmu_observer *observer;         /* NULL: no tracing */
 };
 
+/* A 48-bit linear address is canonical when bits 63:47 are all equal
+ * (SDM Vol. 1 §3.3.7.1); using anything else is #GP(0) (#SS(0) on the
+ * stack). */
+static inline bool va_canonical(uint64_t va)
+{
+    return (uint64_t)((int64_t)(va << 16) >> 16) == va;
+}
+
 /* Lifecycle.  Returns 0, or -1 with a message in err. */
 int mmu_init(struct mmu *m, uint64_t ram_size, struct bus *bus, char *err, size_t errlen);
 void mmu_free(struct mmu *m);

@@ -44,13 +44,6 @@ void phys_write_entry(struct mmu *m, uint64_t pa, uint64_t value);
  * and tell the CPU (on_code_write). */
 void phys_note_write(struct mmu *m, uint64_t pfn);
 
-/* A 48-bit linear address is canonical when bits 63:47 are all equal
- * (SDM Vol. 1 §3.3.7.1); anything else is #GP(0) (or #SS(0) on the stack). */
-static inline bool mmu_canonical(uint64_t va)
-{
-    return (uint64_t)((int64_t)(va << 16) >> 16) == va;
-}
-
 static inline uint64_t mmu_frames(const struct mmu *m)
 {
     return m->ram_size >> 12;

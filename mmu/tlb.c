@@ -100,7 +100,7 @@ void mmu_flush_all(struct mmu *m)
  * va, global or not; a NOP for a non-canonical address. */
 void mmu_invlpg(struct mmu *m, uint64_t va)
 {
-    if (!mmu_canonical(va))
+    if (!va_canonical(va))
         return;
     tlb_drop_page(m, va);
     m->stats.invlpgs++;

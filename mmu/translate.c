@@ -17,7 +17,7 @@ static void result(const struct mmu *m, uint64_t pfn, uint64_t va, uint64_t *pa,
 bool mmu_translate(struct mmu *m, uint64_t va, unsigned access, uint64_t *pa, uint8_t **host,
                    struct mmu_fault *fault)
 {
-    if (!mmu_canonical(va)) {
+    if (!va_canonical(va)) {
         m->stats.faults++;
         *fault = (struct mmu_fault){ .vector = 13, .error = 0, .addr = va };
         return false;

@@ -155,7 +155,7 @@ bool page_walk(struct mmu *m, uint64_t va, unsigned access, enum walk_mode mode,
 
 bool mmu_probe(struct mmu *m, uint64_t va, struct page_walk *out)
 {
-    if (!mmu_canonical(va)) {
+    if (!va_canonical(va)) {
         memset(out, 0, sizeof *out);
         out->va = va;
         out->fault = (struct mmu_fault){ .vector = 13, .error = 0, .addr = va };
