@@ -6,7 +6,8 @@
  * A/D bits per §4.8, #PF error code per §4.7, the handler address from the
  * harness's IDT layout) and the disassembly against capstone called
  * directly.  tests/guests/rings.S (written for test_rings) supplies
- * SYSCALL/SYSRET, INT n, IRETQ and #GP.  Also: filters, byte-identical
+ * SYSCALL/SYSRET, INT n, IRETQ and #GP, tests/guests/smc.S self-modifying
+ * code.  Also: filters, byte-identical
  * traces across runs, and every expectation file in tests/traces/harness/. */
 #include <capstone/capstone.h>
 #include <check.h>
@@ -113,12 +114,18 @@ START_TEST(registers_ports_and_symbols)
     size_t out = trace_find(&rec, 0, "port dir=out port=0xe9");
     ck_assert_uint_eq(u64(out, "value"), 'T');
     ck_assert_uint_eq(u64(out, "size"), 1);
-    ck_assert_str_eq(text(trace_find(&rec, 0, "insn rip=0x10001e"), "sym"), "emit_char");
-    size_t call = trace_find(&rec, 0, "insn sym=_start+0x17");
+    /* CALL rel32 (E8 cd, 5 bytes) pushes the address of the next
+     * instruction and jumps to the target capstone printed. */
+    size_t call = trace_find(&rec, 0, "insn disasm=call*");
+    uint64_t call_rip = u64(call, "rip");
+    uint64_t target = strtoull(text(call, "disasm") + 5, NULL, 16);
+    size_t callee = trace_find(&rec, call + 1, "insn");
+    ck_assert_uint_eq(u64(callee, "rip"), target);
+    ck_assert_str_eq(text(callee, "sym"), "emit_char");
     snprintf(pat, sizeof pat, "mem step=%llu op=write", (unsigned long long)u64(call, "step"));
     size_t push = trace_find(&rec, call, pat);
-    ck_assert_uint_eq(u64(push, "value"), 0x10001c); /* the return address */
-    ck_assert_uint_eq(u64(push, "va"), 0x80000 - 8);   /* HARNESS_STACK_TOP - 8 */
+    ck_assert_uint_eq(u64(push, "value"), call_rip + 5); /* the return address */
+    ck_assert_uint_eq(u64(push, "va"), 0x80000 - 8);     /* HARNESS_STACK_TOP - 8 */
 }
 END_TEST
 
@@ -187,6 +194,24 @@ START_TEST(disassembly_matches_capstone)
 }
 END_TEST
 
+/* tests/guests/smc.S patches the immediate of `mov eax, 1` (at
+ * `same_page`) and runs it again: the trace must show the new bytes and
+ * their disassembly, not the cached text of the old ones. */
+START_TEST(self_modifying_code)
+{
+    record("smc", 0, 1u << TRACE_INSN, NULL);
+    csh cs;
+    ck_assert_int_eq(cs_open(CS_ARCH_X86, CS_MODE_64, &cs), CS_ERR_OK);
+    trace_foreach(&rec, "insn", check_disasm, &cs);
+    cs_close(&cs);
+    size_t first = trace_find(&rec, 0, "insn sym=same_page");
+    ck_assert_str_eq(text(first, "disasm"), "mov eax, 1");
+    size_t again = trace_find(&rec, first + 1, "insn sym=same_page");
+    ck_assert_str_eq(text(again, "bytes"), "b8 02 00 00 00");
+    ck_assert_str_eq(text(again, "disasm"), "mov eax, 2");
+}
+END_TEST
+
 START_TEST(syscall_and_sysret)
 {
     record("rings", 2, TRACE_KINDS_ALL, NULL);
@@ -249,7 +274,8 @@ START_TEST(filters)
     ck_assert_uint_eq(trace_count(&rec, "sysret"), 2);
 
     record("trace_basic", 0, TRACE_KINDS_ALL, emit_char_only);
-    ck_assert_uint_eq(trace_count(&rec, "insn"), 4); /* mov, out, ret, jmp; until `fault` */
+    /* mov al; out; ret; mov rax, cr3; mov cr3, rax; jmp — until `fault` */
+    ck_assert_uint_eq(trace_count(&rec, "insn"), 6);
     ck_assert_str_eq(text(trace_find(&rec, 0, "insn"), "sym"), "emit_char");
     ck_assert_uint_eq(trace_count(&rec, "port"), 1);
     ck_assert_uint_eq(trace_count(&rec, "exception"), 0);
@@ -307,6 +333,7 @@ int main(void)
     tcase_add_test(tc, registers_ports_and_symbols);
     tcase_add_test(tc, page_fault);
     tcase_add_test(tc, disassembly_matches_capstone);
+    tcase_add_test(tc, self_modifying_code);
     tcase_add_test(tc, syscall_and_sysret);
     tcase_add_test(tc, software_interrupt_and_gp);
     tcase_add_test(tc, filters);

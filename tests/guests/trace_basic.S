@@ -6,6 +6,8 @@
  *     walk setting A then D in the PDE, memory write/read, register changes,
  *     RFLAGS changes from ADD);
  *   - a port write to 0xE9 (the harness's output port);
+ *   - MOV CR3 with the same value: the TLB drops its non-global entries
+ *     (SDM Vol. 3A §4.10.4.1);
  *   - a page fault: it clears P in the PDE mapping DATA_PAGE (the PD is at
  *     0x3000, one 8-byte entry per 2 MiB), INVLPGs the page and loads from
  *     it: #PF, error code 0 (not present, read, supervisor), CR2 =
@@ -23,6 +25,8 @@ _start:
     mov rbx, qword ptr [rdi]            /* read: TLB hit */
     add rax, rbx                        /* rax = 0x2468, flags change */
     call emit_char
+    mov rax, cr3
+    mov cr3, rax                        /* TLB flush, non-global entries */
     jmp fault
 
     .globl emit_char

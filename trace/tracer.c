@@ -1,0 +1,954 @@
+/* tracer.c — the observer that produces trace events (tracer.h).
+ *
+ * Per instruction: before_insn decides whether the instruction is visible
+ * (filters), snapshots the registers and emits the `insn` event; memory,
+ * TLB, walk, exception, transfer and port callbacks emit events caused by
+ * it; after_insn (or, for an instruction that faulted, the next
+ * before_insn) diffs the registers against the snapshot and emits one `reg`
+ * event per change.  Guest memory is only ever read through side-effect-free
+ * paths (the TLB array, mmu_probe, mmu_phys_read), so tracing never faults
+ * the guest, sets an Accessed bit or changes TLB statistics. */
+#include "tracer.h"
+#include <stdlib.h>
+#include <string.h>
+#include "cpu/cpu.h"
+#include "machine/debugport.h"
+#include "disasm.h"
+#include "ports.h"
+#include "symbols.h"
+#include "syscalls.h"
+#include "vectors.h"
+
+/* Registers compared before/after each instruction besides the GPRs and
+ * RFLAGS (RIP is left out: the next instruction line shows it). */
+enum { SYS_ES, SYS_CS, SYS_SS, SYS_DS, SYS_FS, SYS_GS, SYS_FS_BASE, SYS_GS_BASE,
+       SYS_KERNEL_GS_BASE, SYS_CR0, SYS_CR2, SYS_CR3, SYS_CR4, SYS_EFER, SYS_COUNT };
+static const char *const sys_names[SYS_COUNT] = {
+    "es", "cs", "ss", "ds", "fs", "gs", "fs_base", "gs_base", "kernel_gs_base",
+    "cr0", "cr2", "cr3", "cr4", "efer"};
+static const char *const gpr_names[16] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+                                          "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
+static const char *const xmm_names[16] = {"xmm0", "xmm1", "xmm2",  "xmm3",  "xmm4",  "xmm5",
+                                          "xmm6", "xmm7", "xmm8",  "xmm9",  "xmm10", "xmm11",
+                                          "xmm12", "xmm13", "xmm14", "xmm15"};
+static const char *const level_names[4] = {"pml4e", "pdpte", "pde", "pte"};
+static const char *const level_keys[4][3] = {{"pml4e_addr", "pml4e", "pml4e_flags"},
+                                             {"pdpte_addr", "pdpte", "pdpte_flags"},
+                                             {"pde_addr", "pde", "pde_flags"},
+                                             {"pte_addr", "pte", "pte_flags"}};
+
+struct snapshot {
+    uint64_t gpr[16];
+    uint64_t rflags;
+    uint64_t sys[SYS_COUNT];
+    union xmm xmm[16];
+};
+
+/* SYSCALL number waiting for its SYSRET, keyed by the user RSP and CR3 at
+ * the call (the kernel restores both before SYSRETQ, and every thread has
+ * its own stack). */
+#define PENDING_CALLS 64
+struct pending_call {
+    uint64_t key;
+    uint64_t nr;
+    bool used;
+};
+
+/* Names of calls above the Linux range, from the kernel's syscall-name
+ * OS events. */
+#define EXTRA_CALLS 16
+struct extra_call {
+    uint64_t nr;
+    char name[OSEV_TEXT_SIZE + 1];
+};
+
+struct tracer {
+    struct trace_config cfg;
+    FILE *own_file;
+    struct trace_writer *writer;
+    struct trace_recording *rec;
+    struct symbols *syms;
+    struct disasm *dis;
+    struct cpu *cpu;
+    struct cpu_observer cobs;
+    struct mmu_observer mobs;
+    uint64_t (*now)(void *ctx);
+    void *now_ctx;
+
+    /* Filters. */
+    bool started, stopped, has_until;
+    uint64_t from_addr, until_addr;
+    int64_t cur_pid;          /* from "switch" OS events; -1 until the first */
+
+    /* The instruction in progress. */
+    bool in_insn;             /* between before_insn and its end */
+    bool visible;             /* it passes every filter */
+    bool visible_any_ring;    /* it passes the filters other than ring/range */
+    uint64_t step;            /* the current instruction's number */
+    uint64_t next_step;       /* instructions begun since attach (faulted ones too) */
+    int cr_write;             /* MOV CRn being executed: n, else -1 */
+    struct snapshot snap;
+    bool snap_xmm;            /* snap holds the XMM registers too */
+    bool have_pre;            /* `pre` holds the entries before the current walk */
+    struct page_walk pre;
+
+    struct pending_call calls[PENDING_CALLS];
+    struct extra_call extra_calls[EXTRA_CALLS];
+    struct tracer_stats stats;
+
+    /* Scratch text for the event being built. */
+    char sym[160], sym2[160], words[64], args[1200], value[80];
+    char flags[4][48], oldx[40], newx[40], osname[80];
+    bool flags_valid[2];
+    int flags_next;
+    uint64_t flags_value[2];
+    char flags_letters[2][10];
+};
+
+void tracer_emit(struct tracer *t, const struct trace_event *e)
+{
+    if (!(t->cfg.kinds & (1u << e->kind)))
+        return;
+    t->stats.events++;
+    if (e->kind == TRACE_INSN)
+        t->stats.insns++;
+    if (t->writer)
+        trace_writer_event(t->writer, e);
+    if (t->rec)
+        trace_recording_add(t->rec, e);
+}
+
+static inline bool wants(const struct tracer *t, enum trace_kind k)
+{
+    return t->cfg.kinds & (1u << k);
+}
+
+static bool pid_ok(const struct tracer *t)
+{
+    return t->cfg.pid < 0 || t->cur_pid == t->cfg.pid;
+}
+
+/* May an event that no visible instruction caused be shown?  cpl < 0: the
+ * event has no ring (OS events, log lines). */
+static bool standalone_ok(const struct tracer *t, int cpl)
+{
+    if (!t->started || t->stopped || !pid_ok(t))
+        return false;
+    return cpl < 0 || t->cfg.ring < 0 || cpl == t->cfg.ring;
+}
+
+/* Start an event caused by the current instruction if it is visible, or a
+ * standalone one otherwise; false when the filters hide it. */
+static bool begin(struct tracer *t, struct trace_event *e, enum trace_kind kind, int cpl,
+                  bool ring_independent)
+{
+    if (!wants(t, kind))
+        return false;
+    if (t->in_insn && t->visible) {
+        trace_event_init(e, kind, t->step, true);
+        return true;
+    }
+    if (t->in_insn && !(ring_independent && t->visible_any_ring))
+        return false;
+    if (!t->in_insn && !standalone_ok(t, ring_independent ? -1 : cpl))
+        return false;
+    trace_event_init(e, kind, t->next_step, false);
+    return true;
+}
+
+/* ---- guest memory, read without side effects ---- */
+
+static bool peek_pa(struct mmu *m, uint64_t va, uint64_t *pa)
+{
+    if (!(m->cr0 & CR0_PG)) {
+        *pa = va;
+        return true;
+    }
+    uint64_t vpn = va >> 12;
+    const struct tlb_entry *set = m->tlb[vpn & (TLB_SETS - 1)];
+    for (int w = 0; w < TLB_WAYS; w++) {
+        if (set[w].vpn == vpn) {
+            *pa = (set[w].pfn << 12) | (va & 0xfff);
+            return true;
+        }
+    }
+    struct page_walk walk;
+    if (!mmu_probe(m, va, &walk))
+        return false;
+    *pa = walk.pa;
+    return true;
+}
+
+static bool guest_read(void *ctx, uint64_t va, void *dst, size_t len)
+{
+    struct tracer *t = ctx;
+    uint8_t *d = dst;
+    while (len) {
+        size_t room = 0x1000 - (va & 0xfff);
+        size_t n = len < room ? len : room;
+        uint64_t pa;
+        if (!peek_pa(t->cpu->mmu, va, &pa) || !mmu_phys_read(t->cpu->mmu, pa, d, n))
+            return false;
+        va += n;
+        d += n;
+        len -= n;
+    }
+    return true;
+}
+
+/* ---- instructions ---- */
+
+/* with_xmm: also the XMM registers, which only instructions outside the
+ * one-byte opcode map can change (SSE and FXRSTOR live in 0F/0F38/0F3A). */
+static void system_registers(const struct cpu *cpu, uint64_t sys[SYS_COUNT])
+{
+    for (int i = 0; i < 6; i++)
+        sys[SYS_ES + i] = cpu->seg[i].sel;
+    sys[SYS_FS_BASE] = cpu->seg[SEG_FS].base;
+    sys[SYS_GS_BASE] = cpu->seg[SEG_GS].base;
+    sys[SYS_KERNEL_GS_BASE] = cpu->kernel_gs_base;
+    sys[SYS_CR0] = cpu->cr0;
+    sys[SYS_CR2] = cpu->cr2;
+    sys[SYS_CR3] = cpu->cr3;
+    sys[SYS_CR4] = cpu->cr4;
+    sys[SYS_EFER] = cpu->efer;
+}
+
+static void take_snapshot(struct cpu *cpu, struct snapshot *s, bool with_xmm)
+{
+    memcpy(s->gpr, cpu->gpr, sizeof s->gpr);
+    s->rflags = cpu_rflags(cpu);
+    system_registers(cpu, s->sys);
+    if (with_xmm)
+        memcpy(s->xmm, cpu->xmm, sizeof s->xmm);
+}
+
+static void emit_reg(struct tracer *t, const char *name, uint64_t old, uint64_t new)
+{
+    struct trace_event e;
+    trace_event_init(&e, TRACE_REG, t->step, true);
+    trace_add_str(&e, "name", name);
+    trace_add(&e, "old", TF_HEX, old);
+    trace_add(&e, "new", TF_HEX, new);
+    tracer_emit(t, &e);
+}
+
+/* "0x" + the 128-bit value of an XMM register, most significant digit first. */
+static void xmm_text(const union xmm *x, char *buf)
+{
+    buf[0] = '0';
+    buf[1] = 'x';
+    for (int i = 0; i < 16; i++) {
+        uint8_t b = x->b[15 - i];
+        buf[2 + 2 * i] = "0123456789abcdef"[b >> 4];
+        buf[3 + 2 * i] = "0123456789abcdef"[b & 15];
+    }
+    buf[34] = 0;
+}
+
+/* RFLAGS as letters, remembered for the last two values (an instruction's
+ * old flags are usually the previous one's new flags). */
+static const char *flags_text(struct tracer *t, uint64_t rflags)
+{
+    for (int i = 0; i < 2; i++)
+        if (t->flags_valid[i] && t->flags_value[i] == rflags)
+            return t->flags_letters[i];
+    int i = t->flags_next;
+    t->flags_next ^= 1;
+    t->flags_valid[i] = true;
+    t->flags_value[i] = rflags;
+    rflags_letters(rflags, t->flags_letters[i]);
+    return t->flags_letters[i];
+}
+
+/* The register changes of the instruction in progress. */
+static void finish_insn(struct tracer *t, struct cpu *cpu)
+{
+    t->in_insn = false;
+    if (!t->visible || !wants(t, TRACE_REG))
+        return;
+    /* Compared with the live state: only what changed is copied. */
+    for (int i = 0; i < 16; i++)
+        if (cpu->gpr[i] != t->snap.gpr[i])
+            emit_reg(t, gpr_names[i], t->snap.gpr[i], cpu->gpr[i]);
+    uint64_t rflags = cpu_rflags(cpu);
+    if (rflags != t->snap.rflags) {
+        struct trace_event e;
+        trace_event_init(&e, TRACE_REG, t->step, true);
+        trace_add_str(&e, "name", "rflags");
+        trace_add(&e, "old", TF_HEX, t->snap.rflags);
+        trace_add(&e, "new", TF_HEX, rflags);
+        trace_add_strn(&e, "old_flags", flags_text(t, t->snap.rflags), 9);
+        trace_add_strn(&e, "new_flags", flags_text(t, rflags), 9);
+        tracer_emit(t, &e);
+    }
+    uint64_t sys[SYS_COUNT];
+    system_registers(cpu, sys);
+    for (int i = 0; i < SYS_COUNT; i++)
+        if (sys[i] != t->snap.sys[i])
+            emit_reg(t, sys_names[i], t->snap.sys[i], sys[i]);
+    if (t->snap_xmm && memcmp(cpu->xmm, t->snap.xmm, sizeof t->snap.xmm) != 0) {
+        for (int i = 0; i < 16; i++) {
+            if (memcmp(&cpu->xmm[i], &t->snap.xmm[i], sizeof cpu->xmm[i]) == 0)
+                continue;
+            struct trace_event e;
+            trace_event_init(&e, TRACE_REG, t->step, true);
+            xmm_text(&t->snap.xmm[i], t->oldx);
+            xmm_text(&cpu->xmm[i], t->newx);
+            trace_add_str(&e, "name", xmm_names[i]);
+            trace_add_str(&e, "old", t->oldx);
+            trace_add_str(&e, "new", t->newx);
+            tracer_emit(t, &e);
+        }
+    }
+}
+
+static void emit_insn(struct tracer *t, struct cpu *cpu, const struct insn *in)
+{
+    uint8_t code[16];
+    unsigned len = in->len <= 15 ? in->len : 15;
+    uint64_t pa = 0;
+    struct disasm_line dis = {"(unreadable)", "", 12, 0};
+    /* The bytes are read again every time (not taken from the decoded
+     * instruction): the disassembly cache is keyed by them, so code that
+     * rewrote itself shows its new bytes and text. */
+    if (peek_pa(cpu->mmu, cpu->rip, &pa) && guest_read(t, cpu->rip, code, len))
+        dis = disasm_text(t->dis, cpu->rip, pa, code, len);
+    size_t sym_len = symbols_format(t->syms, cpu->rip, t->sym, sizeof t->sym);
+
+    struct trace_event e;
+    trace_event_init(&e, TRACE_INSN, t->step, false);
+    trace_add(&e, "time", TF_DEC, t->now ? t->now(t->now_ctx) : cpu->icount);
+    trace_add(&e, "cpl", TF_DEC, cpu->cpl);
+    trace_add(&e, "cr3", TF_HEX, cpu->cr3);
+    trace_add(&e, "rip", TF_HEX, cpu->rip);
+    trace_add_strn(&e, "sym", t->sym, sym_len);
+    trace_add_strn(&e, "bytes", dis.hex, dis.hex_len);
+    trace_add_strn(&e, "disasm", dis.text, dis.text_len);
+    tracer_emit(t, &e);
+}
+
+static void on_before_insn(void *ctx, struct cpu *cpu, const struct insn *in)
+{
+    struct tracer *t = ctx;
+    if (t->in_insn)
+        finish_insn(t, cpu); /* the previous instruction faulted */
+    uint64_t rip = cpu->rip;
+    t->in_insn = true;
+    t->step = t->next_step++;
+    t->have_pre = false;
+    if (!t->started) {
+        if (rip != t->from_addr) {
+            t->visible = t->visible_any_ring = false;
+            return;
+        }
+        t->started = true;
+    }
+    if (t->has_until && rip == t->until_addr)
+        t->stopped = true;
+    t->visible_any_ring = !t->stopped && pid_ok(t);
+    t->visible = t->visible_any_ring && (t->cfg.ring < 0 || cpu->cpl == t->cfg.ring) &&
+                 (!t->cfg.has_range || (rip >= t->cfg.range_lo && rip < t->cfg.range_hi));
+    if (!t->visible)
+        return;
+    /* MOV CRn, r64 is 0F 22 /r with the CR number in ModRM.reg (SDM: MOV—Move
+     * to/from Control Registers): it names the cause of a TLB flush. */
+    t->cr_write = in->map == MAP_0F && in->op == 0x22 ? in->reg : -1;
+    t->snap_xmm = in->map != MAP_1BYTE;
+    if (wants(t, TRACE_REG))
+        take_snapshot(cpu, &t->snap, t->snap_xmm);
+    if (wants(t, TRACE_INSN))
+        emit_insn(t, cpu, in);
+}
+
+static void on_after_insn(void *ctx, struct cpu *cpu, const struct insn *in)
+{
+    (void)in;
+    struct tracer *t = ctx;
+    if (t->in_insn)
+        finish_insn(t, cpu);
+}
+
+/* ---- memory accesses ---- */
+
+static void on_mem(void *ctx, struct cpu *cpu, enum mem_kind kind, uint64_t va, uint64_t pa,
+                   unsigned size, const void *value)
+{
+    struct tracer *t = ctx;
+    (void)cpu;
+    if (kind == MEM_FETCH || !t->in_insn || !t->visible || !wants(t, TRACE_MEM))
+        return;
+    struct trace_event e;
+    trace_event_init(&e, TRACE_MEM, t->step, true);
+    trace_add_str(&e, "op", kind == MEM_WRITE ? "write" : "read");
+    trace_add(&e, "va", TF_HEX, va);
+    trace_add(&e, "pa", TF_HEX, pa);
+    trace_add(&e, "size", TF_DEC, size);
+    const uint8_t *v = value;
+    if (size <= 8) {
+        uint64_t x = 0;
+        memcpy(&x, v, size);
+        trace_add(&e, "value", TF_HEX, x);
+    } else {
+        /* Wider accesses (SSE, FXSAVE): the bytes as one little-endian number,
+         * at most 32 bytes shown. */
+        unsigned shown = size < 32 ? size : 32;
+        char *p = t->value;
+        *p++ = '0';
+        *p++ = 'x';
+        for (unsigned i = 0; i < shown; i++) {
+            uint8_t b = v[shown - 1 - i];
+            *p++ = "0123456789abcdef"[b >> 4];
+            *p++ = "0123456789abcdef"[b & 15];
+        }
+        if (shown < size)
+            memcpy(p, "...", 3), p += 3;
+        *p = 0;
+        trace_add_str(&e, "value", t->value);
+    }
+    tracer_emit(t, &e);
+}
+
+/* ---- TLB and page walks ---- */
+
+static const char *page_size_name(unsigned level)
+{
+    return level == 3 ? "1G" : level == 2 ? "2M" : "4K";
+}
+
+static const char *tlb_flags_text(uint8_t f, char *buf)
+{
+    buf[0] = 0;
+    if (f & TLBF_W) strcat(buf, "W ");
+    if (f & TLBF_U) strcat(buf, "U ");
+    if (f & TLBF_NX) strcat(buf, "NX ");
+    if (f & TLBF_G) strcat(buf, "G ");
+    if (f & TLBF_D) strcat(buf, "D ");
+    size_t n = strlen(buf);
+    if (n)
+        buf[n - 1] = 0;
+    else
+        strcpy(buf, "-");
+    return buf;
+}
+
+static void on_tlb(void *ctx, enum tlb_event_kind kind, uint64_t va, const struct tlb_entry *te)
+{
+    struct tracer *t = ctx;
+    if (kind == TLB_MISS && wants(t, TRACE_AD) && t->cpu) {
+        /* Keep the entries as they are before the walk: comparing them with
+         * the walk's entries shows which Accessed/Dirty bits it set. */
+        t->have_pre = mmu_probe(t->cpu->mmu, va, &t->pre) || t->pre.levels > 0;
+    }
+    struct trace_event e;
+    if (!begin(t, &e, TRACE_TLB, t->cpu ? t->cpu->cpl : 0, false))
+        return;
+    static const char *const ops[] = {"hit", "miss", "fill", "flush", "flush", "flush"};
+    trace_add_str(&e, "op", ops[kind]);
+    switch (kind) {
+    case TLB_HIT:
+    case TLB_FILL:
+        trace_add(&e, "va", TF_HEX, va);
+        if (te) {
+            trace_add(&e, "pa", TF_HEX, (te->pfn << 12) | (va & 0xfff));
+            trace_add_str(&e, "page", page_size_name(te->level));
+            trace_add_str(&e, "flags", tlb_flags_text(te->flags, t->flags[0]));
+        }
+        break;
+    case TLB_MISS: trace_add(&e, "va", TF_HEX, va); break;
+    case TLB_FLUSH_PAGE:
+        trace_add_str(&e, "scope", "page");
+        trace_add(&e, "va", TF_HEX, va);
+        trace_add_str(&e, "cause", "invlpg");
+        break;
+    default: {
+        /* A CR3 write keeps global entries; CR0.PG/WP and CR4.PGE/PAE/SMEP/
+         * SMAP changes flush everything (SDM Vol. 3A §4.10.4.1). */
+        static const char *const cr_cause[5] = {"cr0 write", "", "", "cr3 write", "cr4 write"};
+        const char *cause = t->in_insn && t->cr_write >= 0 && t->cr_write <= 4
+                                ? cr_cause[t->cr_write] : "paging control change";
+        trace_add_str(&e, "scope", kind == TLB_FLUSH_ALL ? "all" : "nonglobal");
+        trace_add_str(&e, "cause", cause[0] ? cause : "paging control change");
+    }
+    }
+    tracer_emit(t, &e);
+}
+
+static const char *entry_flags_text(uint64_t v, int depth, char *buf)
+{
+    if (!(v & PTE_P))
+        return strcpy(buf, "not-present");
+    buf[0] = 0;
+    strcat(buf, "P");
+    if (v & PTE_W) strcat(buf, " W");
+    if (v & PTE_U) strcat(buf, " U");
+    if (v & PTE_PWT) strcat(buf, " PWT");
+    if (v & PTE_PCD) strcat(buf, " PCD");
+    if (v & PTE_A) strcat(buf, " A");
+    if ((v & PTE_D) && (depth == 3 || (v & PTE_PS))) strcat(buf, " D");
+    if ((v & PTE_PS) && (depth == 1 || depth == 2)) strcat(buf, " PS");
+    if ((v & PTE_G) && (depth == 3 || (v & PTE_PS))) strcat(buf, " G");
+    if (v & PTE_NX) strcat(buf, " NX");
+    return buf;
+}
+
+static const char *access_text(unsigned acc)
+{
+    bool user = acc & ACC_USER;
+    if (acc & ACC_EXEC)
+        return user ? "user fetch" : "fetch";
+    if (acc & ACC_WRITE)
+        return user ? "user write" : "write";
+    return user ? "user read" : "read";
+}
+
+static void emit_ad_updates(struct tracer *t, const struct page_walk *w)
+{
+    if (!t->have_pre || t->pre.va != w->va)
+        return;
+    t->have_pre = false;
+    for (int i = 0; i < w->levels && i < t->pre.levels; i++) {
+        if (t->pre.entry_addr[i] != w->entry_addr[i] || t->pre.entry[i] == w->entry[i])
+            continue;
+        struct trace_event e;
+        if (!begin(t, &e, TRACE_AD, t->cpu ? t->cpu->cpl : 0, false))
+            return;
+        uint64_t set = w->entry[i] & ~t->pre.entry[i];
+        trace_add_str(&e, "level", level_names[i]);
+        trace_add(&e, "addr", TF_HEX, w->entry_addr[i]);
+        trace_add(&e, "old", TF_HEX, t->pre.entry[i]);
+        trace_add(&e, "new", TF_HEX, w->entry[i]);
+        trace_add_str(&e, "set", (set & PTE_A) && (set & PTE_D) ? "A D" : set & PTE_D ? "D" : "A");
+        tracer_emit(t, &e);
+    }
+}
+
+static void on_walk(void *ctx, const struct page_walk *w)
+{
+    struct tracer *t = ctx;
+    if (wants(t, TRACE_AD))
+        emit_ad_updates(t, w);
+    struct trace_event e;
+    if (!begin(t, &e, TRACE_WALK, t->cpu ? t->cpu->cpl : 0, false))
+        return;
+    trace_add(&e, "va", TF_HEX, w->va);
+    trace_add_str(&e, "access", access_text(w->access));
+    trace_add(&e, "levels", TF_DEC, (uint64_t)w->levels);
+    for (int i = 0; i < w->levels && i < 4; i++) {
+        trace_add(&e, level_keys[i][0], TF_HEX, w->entry_addr[i]);
+        trace_add(&e, level_keys[i][1], TF_HEX, w->entry[i]);
+        trace_add_str(&e, level_keys[i][2], entry_flags_text(w->entry[i], i, t->flags[i]));
+    }
+    if (w->ok) {
+        trace_add(&e, "pa", TF_HEX, w->pa);
+    } else {
+        /* Not present or a reserved bit: the last entry read is where the
+         * walk stopped; otherwise every entry was fine and the combined
+         * rights refused the access (SDM Vol. 3A §4.6). */
+        bool entry_fault = w->levels > 0 && (!(w->entry[w->levels - 1] & PTE_P) ||
+                                             (w->fault.error & PF_RSVD));
+        trace_add_str(&e, "failed_at", entry_fault ? level_names[w->levels - 1] : "rights");
+        trace_add_str(&e, "fault", vector_mnemonic(w->fault.vector));
+        trace_add(&e, "error", TF_HEX, w->fault.error);
+        vector_error_words(w->fault.vector, w->fault.error, t->words, sizeof t->words);
+        trace_add_str(&e, "error_words", t->words);
+    }
+    tracer_emit(t, &e);
+}
+
+/* ---- exceptions, interrupts, ring transfers, ports ---- */
+
+static void on_exception(void *ctx, struct cpu *cpu, const struct exc_event *x)
+{
+    struct tracer *t = ctx;
+    bool interrupt = x->external || (x->soft && x->vector >= 32);
+    struct trace_event e;
+    if (x->external && t->in_insn)
+        finish_insn(t, cpu);
+    if (!begin(t, &e, interrupt ? TRACE_INTERRUPT : TRACE_EXCEPTION, x->cpl_before, false))
+        return;
+    trace_add(&e, "vector", TF_DEC, x->vector);
+    trace_add_str(&e, "name", vector_mnemonic(x->vector));
+    trace_add_str(&e, "what", vector_description(x->vector));
+    trace_add_str(&e, "source", x->external ? "external" : x->soft ? "software" : "fault");
+    if (x->has_error) {
+        trace_add(&e, "error", TF_HEX, x->error);
+        vector_error_words(x->vector, x->error, t->words, sizeof t->words);
+        trace_add_str(&e, "error_words", t->words);
+    }
+    if (x->vector == EXC_PF && !x->soft && !x->external)
+        trace_add(&e, "cr2", TF_HEX, x->cr2);
+    trace_add(&e, "rip", TF_HEX, x->rip);
+    trace_add_pair(&e, "cpl", x->cpl_before, x->cpl_after);
+    trace_add(&e, "rsp_old", TF_HEX, x->rsp_before);
+    trace_add(&e, "rsp_new", TF_HEX, x->rsp_after);
+    if (!x->stack_switch)
+        trace_add_str(&e, "stack", "same");
+    else if (x->ist > 0 && x->ist <= 7)
+        trace_add_str(&e, "stack", (const char *[]){"", "ist1", "ist2", "ist3", "ist4", "ist5",
+                                                    "ist6", "ist7"}[x->ist]);
+    else
+        trace_add_str(&e, "stack", "tss.rsp0");
+    trace_add(&e, "handler", TF_HEX, x->handler);
+    if (symbols_format(t->syms, x->handler, t->sym2, sizeof t->sym2))
+        trace_add_str(&e, "handler_sym", t->sym2);
+    tracer_emit(t, &e);
+}
+
+static struct pending_call *pending_slot(struct tracer *t, uint64_t key, bool for_insert)
+{
+    unsigned h = (unsigned)((key * 0x9e3779b97f4a7c15ull) >> 58); /* 6 bits */
+    for (unsigned i = 0; i < PENDING_CALLS; i++) {
+        struct pending_call *p = &t->calls[(h + i) % PENDING_CALLS];
+        if (p->used && p->key == key)
+            return p;
+        if (!p->used && for_insert)
+            return p;
+    }
+    return for_insert ? &t->calls[h] : NULL; /* full: reuse the home slot */
+}
+
+static void call_name(const struct tracer *t, uint64_t nr, char *buf, size_t cap)
+{
+    const char *n = syscall_name(nr);
+    const struct extra_call *x = &t->extra_calls[nr % EXTRA_CALLS];
+    if (!n && x->name[0] && x->nr == nr)
+        n = x->name;
+    if (n)
+        snprintf(buf, cap, "%s", n);
+    else
+        snprintf(buf, cap, "syscall_%llu", (unsigned long long)nr);
+}
+
+static void on_syscall(struct tracer *t, struct cpu *cpu, uint8_t cpl_before, uint8_t cpl_after)
+{
+    uint64_t nr = cpu->gpr[RAX];
+    struct pending_call *p = pending_slot(t, cpu->gpr[RSP] ^ cpu->cr3, true);
+    *p = (struct pending_call){cpu->gpr[RSP] ^ cpu->cr3, nr, true};
+    struct trace_event e;
+    if (!begin(t, &e, TRACE_SYSCALL, cpl_before, true))
+        return;
+    /* Linux x86-64 calling convention for system calls: RDI RSI RDX R10 R8 R9. */
+    const uint64_t args[6] = {cpu->gpr[RDI], cpu->gpr[RSI], cpu->gpr[RDX],
+                              cpu->gpr[R10], cpu->gpr[R8],  cpu->gpr[R9]};
+    call_name(t, nr, t->osname, sizeof t->osname);
+    syscall_format_args(nr, args, guest_read, t, t->args, sizeof t->args);
+    trace_add(&e, "nr", TF_DEC, nr);
+    trace_add_str(&e, "name", t->osname);
+    trace_add_str(&e, "args", t->args);
+    static const char *const keys[6] = {"a0", "a1", "a2", "a3", "a4", "a5"};
+    for (int i = 0; i < 6; i++)
+        trace_add(&e, keys[i], TF_HEX, args[i]);
+    trace_add_pair(&e, "cpl", cpl_before, cpl_after);
+    tracer_emit(t, &e);
+}
+
+static void on_sysret(struct tracer *t, struct cpu *cpu, uint8_t cpl_before, uint8_t cpl_after)
+{
+    struct pending_call *p = pending_slot(t, cpu->gpr[RSP] ^ cpu->cr3, false);
+    bool known = p != NULL;
+    uint64_t nr = known ? p->nr : 0;
+    if (p)
+        p->used = false;
+    struct trace_event e;
+    if (!begin(t, &e, TRACE_SYSRET, cpl_before, true))
+        return;
+    if (known) {
+        call_name(t, nr, t->osname, sizeof t->osname);
+        trace_add(&e, "nr", TF_DEC, nr);
+        trace_add_str(&e, "name", t->osname);
+    }
+    int64_t result = (int64_t)cpu->gpr[RAX];
+    trace_add(&e, "result", TF_SDEC, (uint64_t)result);
+    /* Linux returns -errno in RAX for errors: -4095..-1. */
+    if (result < 0 && result >= -4095) {
+        const char *en = errno_name((uint64_t)-result);
+        trace_add_str(&e, "errno", en ? en : "?");
+    }
+    trace_add_pair(&e, "cpl", cpl_before, cpl_after);
+    tracer_emit(t, &e);
+}
+
+static void on_transfer(void *ctx, struct cpu *cpu, const char *kind, uint8_t cpl_before,
+                        uint8_t cpl_after)
+{
+    struct tracer *t = ctx;
+    if (strcmp(kind, "syscall") == 0) {
+        on_syscall(t, cpu, cpl_before, cpl_after);
+        return;
+    }
+    if (strcmp(kind, "sysret") == 0) {
+        on_sysret(t, cpu, cpl_before, cpl_after);
+        return;
+    }
+    struct trace_event e;
+    if (!begin(t, &e, TRACE_IRET, cpl_before, false))
+        return;
+    /* Handlers branch by writing next_rip; it is the return address here. */
+    uint64_t target = t->in_insn ? cpu->next_rip : cpu->rip;
+    trace_add_str(&e, "insn", kind);
+    trace_add(&e, "rip", TF_HEX, target);
+    if (symbols_format(t->syms, target, t->sym2, sizeof t->sym2))
+        trace_add_str(&e, "sym", t->sym2);
+    trace_add_pair(&e, "cpl", cpl_before, cpl_after);
+    tracer_emit(t, &e);
+}
+
+static void on_port(void *ctx, struct cpu *cpu, bool out, uint16_t port, unsigned size,
+                    uint32_t value)
+{
+    struct tracer *t = ctx;
+    struct trace_event e;
+    if (!begin(t, &e, TRACE_PORT, cpu->cpl, false))
+        return;
+    struct port_name pn = port_describe(port, out);
+    trace_add_str(&e, "dir", out ? "out" : "in");
+    trace_add(&e, "port", TF_HEX, port);
+    trace_add(&e, "size", TF_DEC, size);
+    trace_add(&e, "value", TF_HEX, value);
+    trace_add_str(&e, "device", pn.device);
+    trace_add_str(&e, "reg", pn.reg);
+    tracer_emit(t, &e);
+}
+
+/* ---- OS events and the kernel log ---- */
+
+static const char *prot_text(uint32_t prot, char *buf)
+{
+    buf[0] = prot & OSEV_PROT_READ ? 'r' : '-';
+    buf[1] = prot & OSEV_PROT_WRITE ? 'w' : '-';
+    buf[2] = prot & OSEV_PROT_EXEC ? 'x' : '-';
+    buf[3] = 0;
+    return buf;
+}
+
+void trace_os_event(struct tracer *t, const struct os_event *ev)
+{
+    if (ev->type == OSEV_CONTEXT_SWITCH)
+        t->cur_pid = ev->sw.new_pid;
+    if (ev->type == OSEV_SYSCALL_NAME && ev->syscall.number > SYSCALL_MAX_NR) {
+        /* The kernel names a call Linux does not have (the keystroke query). */
+        struct extra_call *x = &t->extra_calls[ev->syscall.number % EXTRA_CALLS];
+        x->nr = ev->syscall.number;
+        snprintf(x->name, sizeof x->name, "%s", ev->text);
+    }
+    struct trace_event e;
+    if (!begin(t, &e, TRACE_OS, -1, true))
+        return;
+    trace_add_str(&e, "event", os_event_type_name(ev->type));
+    trace_add(&e, "pid", TF_DEC, ev->pid);
+    trace_add(&e, "tid", TF_DEC, ev->tid);
+    switch (ev->type) {
+    case OSEV_VMA_RESERVE:
+    case OSEV_VMA_COMMIT:
+    case OSEV_VMA_DECOMMIT:
+    case OSEV_VMA_RELEASE:
+        trace_add(&e, "start", TF_HEX, ev->vma.start);
+        trace_add(&e, "length", TF_HEX, ev->vma.length);
+        trace_add_str(&e, "prot", prot_text(ev->vma.prot, t->flags[0]));
+        break;
+    case OSEV_PAGE_IN:
+    case OSEV_PAGE_OUT:
+        trace_add(&e, "va", TF_HEX, ev->page.va);
+        trace_add(&e, "frame", TF_HEX, ev->page.frame);
+        trace_add(&e, "slot", TF_DEC, ev->page.slot);
+        break;
+    case OSEV_PROC_CREATE:
+        trace_add(&e, "proc", TF_DEC, ev->proc.pid);
+        trace_add(&e, "parent", TF_DEC, ev->proc.parent);
+        trace_add_str(&e, "program", ev->text);
+        break;
+    case OSEV_PROC_EXIT:
+        trace_add(&e, "proc", TF_DEC, ev->proc.pid);
+        trace_add(&e, "status", TF_SDEC, (uint64_t)(int64_t)ev->proc.status);
+        break;
+    case OSEV_THREAD_CREATE:
+    case OSEV_THREAD_EXIT:
+        trace_add(&e, "thread", TF_DEC, ev->thread.tid);
+        trace_add(&e, "proc", TF_DEC, ev->thread.pid);
+        if (ev->type == OSEV_THREAD_EXIT)
+            trace_add(&e, "status", TF_SDEC, (uint64_t)(int64_t)ev->thread.status);
+        break;
+    case OSEV_CONTEXT_SWITCH:
+        trace_add(&e, "old_pid", TF_DEC, ev->sw.old_pid);
+        trace_add(&e, "old_tid", TF_DEC, ev->sw.old_tid);
+        trace_add(&e, "new_pid", TF_DEC, ev->sw.new_pid);
+        trace_add(&e, "new_tid", TF_DEC, ev->sw.new_tid);
+        trace_add(&e, "old_cr3", TF_HEX, ev->sw.old_cr3);
+        trace_add(&e, "new_cr3", TF_HEX, ev->sw.new_cr3);
+        break;
+    case OSEV_SYSCALL_NAME:
+        trace_add(&e, "nr", TF_DEC, ev->syscall.number);
+        trace_add_str(&e, "name", ev->text);
+        break;
+    case OSEV_PANIC:
+        trace_add(&e, "rip", TF_HEX, ev->panic.rip);
+        trace_add_str(&e, "message", ev->text);
+        break;
+    default:
+        trace_add_str(&e, "reason", ev->invalid_reason ? ev->invalid_reason : "unknown type");
+    }
+    tracer_emit(t, &e);
+}
+
+void tracer_os_event_cb(void *ctx, const struct os_event *ev)
+{
+    trace_os_event(ctx, ev);
+}
+
+void trace_log_line(struct tracer *t, const char *text, size_t len)
+{
+    struct trace_event e;
+    if (!begin(t, &e, TRACE_LOG, -1, true))
+        return;
+    char line[512];
+    /* Only printable ASCII reaches the trace (tabs become spaces). */
+    size_t n = 0;
+    for (size_t i = 0; i < len && n < sizeof line - 1; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == '\n' || c == '\r')
+            continue;
+        line[n++] = c == '\t' ? ' ' : (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+    }
+    line[n] = 0;
+    trace_add_str(&e, "text", line);
+    tracer_emit(t, &e);
+}
+
+/* ---- lifecycle ---- */
+
+struct tracer *tracer_new(const struct trace_config *cfg, FILE *out, char *err, size_t errlen)
+{
+    struct tracer *t = calloc(1, sizeof *t);
+    if (!t) {
+        snprintf(err, errlen, "out of host memory for the tracer");
+        return NULL;
+    }
+    t->cfg = *cfg;
+    t->cur_pid = -1;
+    t->started = !cfg->from_sym[0];
+    t->syms = symbols_new();
+    t->dis = disasm_new();
+    if (!t->syms || !t->dis) {
+        snprintf(err, errlen, "cannot set up the tracer (out of memory or capstone failed)");
+        symbols_free(t->syms);
+        disasm_free(t->dis);
+        free(t);
+        return NULL;
+    }
+    if (!cfg->no_output) {
+        if (!out) {
+            if (!cfg->file[0])
+                out = stderr;
+            else if (strcmp(cfg->file, "-") == 0)
+                out = stdout;
+            else if (!(out = t->own_file = fopen(cfg->file, "w"))) {
+                snprintf(err, errlen, "--trace-file %s: cannot create it", cfg->file);
+                symbols_free(t->syms);
+                disasm_free(t->dis);
+                free(t);
+                return NULL;
+            }
+        }
+        t->writer = trace_writer_new(cfg->format, out);
+    }
+    t->cobs = (struct cpu_observer){.ctx = t,
+                                    .before_insn = on_before_insn,
+                                    .after_insn = on_after_insn,
+                                    .mem = on_mem,
+                                    .exception = on_exception,
+                                    .transfer = on_transfer,
+                                    .port = on_port};
+    t->mobs = (struct mmu_observer){.ctx = t, .tlb = on_tlb, .walk = on_walk};
+    return t;
+}
+
+int tracer_load_symbols(struct tracer *t, const char *elf_path, const char *prefix,
+                        uint64_t bias, char *err, size_t errlen)
+{
+    return symbols_load_elf(t->syms, elf_path, prefix, bias, err, errlen) < 0 ? -1 : 0;
+}
+
+void tracer_set_clock(struct tracer *t, uint64_t (*now)(void *ctx), void *ctx)
+{
+    t->now = now;
+    t->now_ctx = ctx;
+}
+
+void tracer_record(struct tracer *t, struct trace_recording *rec)
+{
+    t->rec = rec;
+}
+
+int tracer_bind(struct tracer *t, struct cpu *cpu, char *err, size_t errlen)
+{
+    t->started = !t->cfg.from_sym[0];
+    if (!t->started && !symbols_find(t->syms, t->cfg.from_sym, &t->from_addr)) {
+        snprintf(err, errlen, "--trace-from: no symbol '%s' in the loaded symbol tables",
+                 t->cfg.from_sym);
+        return -1;
+    }
+    t->has_until = t->cfg.until_sym[0];
+    if (t->has_until && !symbols_find(t->syms, t->cfg.until_sym, &t->until_addr)) {
+        snprintf(err, errlen, "--trace-until: no symbol '%s' in the loaded symbol tables",
+                 t->cfg.until_sym);
+        return -1;
+    }
+    t->cpu = cpu;
+    t->in_insn = false;
+    cpu->mmu->observer = &t->mobs;
+    return 0;
+}
+
+const struct cpu_observer *tracer_cpu_observer(struct tracer *t)
+{
+    return &t->cobs;
+}
+
+int tracer_attach(struct tracer *t, struct cpu *cpu, char *err, size_t errlen)
+{
+    if (tracer_bind(t, cpu, err, errlen))
+        return -1;
+    cpu->observer = &t->cobs;
+    return 0;
+}
+
+void tracer_detach(struct tracer *t)
+{
+    if (!t->cpu)
+        return;
+    if (t->in_insn)
+        finish_insn(t, t->cpu);
+    if (t->cpu->observer == &t->cobs)
+        t->cpu->observer = NULL;
+    if (t->cpu->mmu->observer == &t->mobs)
+        t->cpu->mmu->observer = NULL;
+    t->cpu = NULL;
+}
+
+void tracer_get_stats(const struct tracer *t, struct tracer_stats *s)
+{
+    *s = t->stats;
+    disasm_stats(t->dis, &s->disasm_hits, &s->disasm_misses);
+}
+
+int tracer_close(struct tracer *t, char *err, size_t errlen)
+{
+    if (!t)
+        return 0;
+    tracer_detach(t);
+    int rc = 0;
+    if (t->writer && trace_writer_flush(t->writer) != 0) {
+        snprintf(err, errlen, "writing the trace failed (disk full or output closed)");
+        rc = -1;
+    }
+    if (t->own_file && fclose(t->own_file) != 0 && rc == 0) {
+        snprintf(err, errlen, "closing the trace file failed");
+        rc = -1;
+    }
+    trace_writer_free(t->writer);
+    symbols_free(t->syms);
+    disasm_free(t->dis);
+    free(t);
+    return rc;
+}
