@@ -120,7 +120,10 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_SUPPORT_OBJS) $(LIB)
 test: $(BUILD)/ringscope $(TEST_BINS) guests kernel programs
 	@tests/run-all $(BUILD)
 
-asan-test:
+# The sanitized binaries find the (unsanitized) guest kernel and programs
+# next to them, like build/ringscope does.
+asan-test: kernel programs
+	@mkdir -p build/asan && ln -sfn ../os build/asan/os && ln -sfn ../programs build/asan/programs
 	$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
 
@@ -134,3 +137,6 @@ clean:
 	rm -rf build
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Keep object files of test binaries (make would delete them as intermediates).
+.SECONDARY:

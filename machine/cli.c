@@ -1,0 +1,342 @@
+/* cli.c — parsing the run options and opening a session (machine + tracer). */
+#include "cli.h"
+#include <errno.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define RAM_MIN (2ull << 20)
+#define RAM_MAX (64ull << 30)
+
+static const char run_help[] =
+    "usage: ringscope run [OPTIONS] PROGRAM [ARGS...]\n"
+    "\n"
+    "PROGRAM is the name of a bundled program (looked up in programs/ next to the\n"
+    "ringscope binary, then in the current directory) or a path to a static\n"
+    "x86-64 ELF (musl-gcc -static, gcc -static, gcc -static-pie).  ARGS go to the\n"
+    "program; options must come before PROGRAM.  The program, its arguments and\n"
+    "the --file files reach the guest kernel in a cpio initrd (bin/NAME,\n"
+    "boot/argv).  Host stdin feeds the guest's console (UART) input; the guest's\n"
+    "console output goes to stdout.\n"
+    "\n"
+    "options (--opt VALUE or --opt=VALUE):\n"
+    "  --ram SIZE          guest RAM, e.g. 64M, 1G, 262144K (default 256M; 2M..64G)\n"
+    "  --kernel PATH       guest kernel ELF (default os/kernel.elf next to the binary)\n"
+    "  --keys SCRIPT       key script for the PS/2 keyboard, entries separated by\n"
+    "                      commas: WHEN KEY down|up|press, WHEN = @10ms, @5us, @2s,\n"
+    "                      @100ns (virtual time) or #1000 (instructions retired),\n"
+    "                      e.g. --keys '@1ms space press, @20ms a down, @30ms a up'\n"
+    "  --keys-file FILE    the same, one entry per line, // comments\n"
+    "  --disk FILE         back the ATA disk (the pagefile) with FILE (default: a\n"
+    "                      64 MiB disk in memory, gone at exit)\n"
+    "  --file HOST[:GUEST] copy host file HOST into the guest at GUEST (default\n"
+    "                      /BASENAME); repeatable\n"
+    "  --max-insns N       stop after N instructions (exit status 124)\n"
+    "  --stats             print instructions, virtual time, MIPS, TLB hit rate,\n"
+    "                      page walks, exceptions and interrupts by vector to stderr\n"
+    "  --kernel-log        copy the kernel's log (debug port 0xE9) to stderr\n"
+    "  --help              this text\n"
+    "\n"
+    "tracing (see trace/README.md for the formats):\n";
+
+static const char run_help_tail[] =
+    "\n"
+    "exit status: the guest's (0-255; 128+n if the kernel killed the program),\n"
+    "2 bad option or input, 124 --max-insns reached, 125 guest triple fault,\n"
+    "126 guest halted for good (hlt with interrupts off, or idle forever),\n"
+    "1 host failure.\n";
+
+void cli_print_run_help(FILE *out)
+{
+    fputs(run_help, out);
+    fputs(trace_options_help, out);
+    fputs(run_help_tail, out);
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* SIZE: digits with an optional K, M or G (binary units, optional "iB"/"B"). */
+static int parse_size(const char *s, uint64_t *out, char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    if (!*s || *s < '0' || *s > '9')
+        return fail(err, errlen, "--ram %s: expected a size like 64M or 1G", s);
+    unsigned long long v = strtoull(s, &end, 10);
+    unsigned shift = 0;
+    switch (*end) {
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    default: break;
+    }
+    if (shift && (strcmp(end, "iB") == 0 || strcmp(end, "B") == 0))
+        end += strlen(end);
+    if (*end || errno || v > (RAM_MAX >> shift))
+        return fail(err, errlen, "--ram %s: expected a size like 64M or 1G (at most 64G)", s);
+    uint64_t bytes = (uint64_t)v << shift;
+    if (bytes < RAM_MIN)
+        return fail(err, errlen, "--ram %s: the guest needs at least 2M of RAM", s);
+    if (bytes & 0xfff)
+        return fail(err, errlen, "--ram %s: not a whole number of 4 KiB pages", s);
+    *out = bytes;
+    return 0;
+}
+
+static int parse_count(const char *opt, const char *s, uint64_t *out, char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    if (*s < '0' || *s > '9')
+        return fail(err, errlen, "%s %s: expected a positive number", opt, s);
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end || errno || v == 0)
+        return fail(err, errlen, "%s %s: expected a positive number", opt, s);
+    *out = v;
+    return 0;
+}
+
+/* The directory holding this binary (build/ for build/ringscope). */
+static void exe_dir(char *out, size_t len)
+{
+    char path[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n <= 0) {
+        snprintf(out, len, ".");
+        return;
+    }
+    path[n] = 0;
+    snprintf(out, len, "%s", dirname(path));
+}
+
+/* PROGRAM: a path if it has a '/', else a bundled program, else a file in
+ * the current directory. */
+static int resolve_program(const char *name, const char *dir, char *buf, size_t len, char *err,
+                           size_t errlen)
+{
+    if (strchr(name, '/')) {
+        snprintf(buf, len, "%s", name);
+        return 0;
+    }
+    if (snprintf(buf, len, "%s/programs/%s", dir, name) < (int)len && access(buf, F_OK) == 0)
+        return 0;
+    if (access(name, F_OK) == 0) {
+        snprintf(buf, len, "%s", name);
+        return 0;
+    }
+    return fail(err, errlen, "%s: no bundled program of that name (in %s/programs) and no such file",
+                name, dir);
+}
+
+/* "--opt VALUE" or "--opt=VALUE": 1 with *value set (advancing *i), 0 if
+ * arg is not opt, -1 if the value is missing. */
+static int option_value(int argc, char **argv, int *i, const char *opt, const char **value)
+{
+    size_t n = strlen(opt);
+    const char *arg = argv[*i];
+    if (strncmp(arg, opt, n) != 0)
+        return 0;
+    if (arg[n] == '=') {
+        *value = arg + n + 1;
+        return 1;
+    }
+    if (arg[n] != 0)
+        return 0;
+    if (*i + 1 >= argc)
+        return -1;
+    *value = argv[++*i];
+    return 1;
+}
+
+static int parse_file_spec(struct run_options *o, const char *v, char *err, size_t errlen)
+{
+    struct machine_config *c = &o->config;
+    if (c->nfiles == CLI_MAX_FILES)
+        return fail(err, errlen, "--file %s: at most %d files", v, CLI_MAX_FILES);
+    char *spec = o->file_specs[c->nfiles];
+    snprintf(spec, PATH_MAX, "%s", v);
+    char *colon = strchr(spec, ':');
+    if (colon)
+        *colon = 0;
+    if (!*spec || (colon && !colon[1]))
+        return fail(err, errlen, "--file %s: expected HOST or HOST:GUEST", v);
+    o->files[c->nfiles++] = (struct initrd_file){spec, colon ? colon + 1 : NULL};
+    return 0;
+}
+
+int cli_parse_run(int argc, char **argv, struct run_options *o, char *err, size_t errlen)
+{
+    static const char *const valued[] = {"--ram", "--kernel", "--keys-file", "--keys", "--disk",
+                                         "--file", "--max-insns"};
+    char dir[PATH_MAX];
+    exe_dir(dir, sizeof dir);
+    memset(o, 0, sizeof *o);
+    trace_config_init(&o->trace);
+    struct machine_config *c = &o->config;
+    c->files = o->files;
+    int i = 0;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i], *v = NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            o->help = true;
+            return 0;
+        }
+        if (strcmp(a, "--") == 0) {
+            i++;
+            break;
+        }
+        if (strcmp(a, "--stats") == 0) {
+            o->stats = true;
+            continue;
+        }
+        if (strcmp(a, "--kernel-log") == 0) {
+            o->kernel_log = true;
+            continue;
+        }
+        int used = trace_parse_option(&o->trace, a, i + 1 < argc ? argv[i + 1] : NULL, err, errlen);
+        if (used < 0)
+            return -1;
+        if (used > 0) {
+            i += used - 1;
+            continue;
+        }
+        size_t k = 0;
+        int r = 0;
+        for (; k < sizeof valued / sizeof *valued; k++)
+            if ((r = option_value(argc, argv, &i, valued[k], &v)) != 0)
+                break;
+        if (r < 0)
+            return fail(err, errlen, "%s needs a value (see ringscope run --help)", valued[k]);
+        if (r == 0)
+            return fail(err, errlen, "unknown option %s (see ringscope run --help)", a);
+        switch (k) {
+        case 0: if (parse_size(v, &c->ram_size, err, errlen)) return -1; break;
+        case 1: snprintf(o->kernel_path, sizeof o->kernel_path, "%s", v); break;
+        case 2: c->keys_file = v; break;
+        case 3: c->keys_script = v; break;
+        case 4: c->disk_path = v; break;
+        case 5: if (parse_file_spec(o, v, err, errlen)) return -1; break;
+        default: if (parse_count("--max-insns", v, &o->max_insns, err, errlen)) return -1; break;
+        }
+    }
+    if (i >= argc)
+        return fail(err, errlen, "run: no PROGRAM given (usage: ringscope run [OPTIONS] PROGRAM [ARGS...])");
+    if (resolve_program(argv[i], dir, o->program_path, sizeof o->program_path, err, errlen))
+        return -1;
+    c->program_path = o->program_path;
+    c->argc = argc - i - 1;
+    c->argv = argv + i + 1;
+    if (!o->kernel_path[0]) {
+        if (snprintf(o->kernel_path, sizeof o->kernel_path, "%s/os/kernel.elf", dir) >=
+                (int)sizeof o->kernel_path ||
+            access(o->kernel_path, F_OK) != 0)
+            return fail(err, errlen, "no guest kernel at %s: build it with make, or give --kernel PATH",
+                        o->kernel_path);
+    }
+    c->kernel_path = o->kernel_path;
+    return 0;
+}
+
+/* ---- session ------------------------------------------------------------- */
+
+/* Kernel log bytes (port 0xE9): to stderr with --kernel-log, and one trace
+ * event per line when tracing. */
+static void session_kernel_log(void *ctx, const uint8_t *bytes, size_t n)
+{
+    struct session *s = ctx;
+    if (s->log_to_stderr)
+        fwrite(bytes, 1, n, stderr);
+    if (!s->tracer)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        if (bytes[i] == '\n' || s->log_len == sizeof s->log_line) {
+            trace_log_line(s->tracer, s->log_line, s->log_len);
+            s->log_len = 0;
+            if (bytes[i] == '\n')
+                continue;
+        }
+        s->log_line[s->log_len++] = (char)bytes[i];
+    }
+}
+
+static void session_console(void *ctx, const uint8_t *bytes, size_t n)
+{
+    struct session *s = ctx;
+    if (s->console_out)
+        s->console_out(NULL, bytes, n);
+}
+
+static uint64_t session_clock(void *ctx)
+{
+    return machine_time_ns(ctx);
+}
+
+int session_open(struct session *s, struct run_options *o, struct trace_recording *rec,
+                 void (*console_out)(void *ctx, const uint8_t *bytes, size_t n), char *err,
+                 size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    s->console_out = console_out;
+    s->log_to_stderr = o->kernel_log;
+    o->config.console_out = session_console;
+    o->config.kernel_log_out = session_kernel_log;
+    o->config.out_ctx = s;
+    s->machine = machine_new(&o->config, err, errlen);
+    if (!s->machine)
+        return -1;
+    if (!o->trace.kinds && !rec)
+        return 0;
+    if (!o->trace.kinds)
+        o->trace.kinds = TRACE_KINDS_ALL;
+    if (rec)
+        o->trace.no_output = true;
+    s->tracer = tracer_new(&o->trace, NULL, err, errlen);
+    if (!s->tracer)
+        goto fail;
+    if (rec)
+        tracer_record(s->tracer, rec);
+    tracer_set_clock(s->tracer, session_clock, s->machine);
+    if (tracer_load_symbols(s->tracer, o->kernel_path, "kernel:", 0, err, errlen))
+        goto fail;
+    /* A stripped program still traces, with bare addresses. */
+    char ignored[256];
+    tracer_load_symbols(s->tracer, o->program_path, "", 0, ignored, sizeof ignored);
+    if (tracer_bind(s->tracer, machine_cpu(s->machine), err, errlen))
+        goto fail;
+    machine_set_observer(s->machine, tracer_cpu_observer(s->tracer));
+    machine_on_os_event(s->machine, tracer_os_event_cb, s->tracer);
+    return 0;
+fail:
+    if (s->tracer)
+        tracer_close(s->tracer, NULL, 0);
+    machine_free(s->machine);
+    s->machine = NULL;
+    s->tracer = NULL;
+    return -1;
+}
+
+int session_close(struct session *s, char *err, size_t errlen)
+{
+    int r = 0;
+    if (s->tracer) {
+        if (s->log_len)
+            trace_log_line(s->tracer, s->log_line, s->log_len);
+        machine_set_observer(s->machine, NULL);
+        machine_on_os_event(s->machine, NULL, NULL);
+        r = tracer_close(s->tracer, err, errlen);
+    }
+    machine_free(s->machine);
+    memset(s, 0, sizeof *s);
+    return r;
+}

@@ -1,0 +1,62 @@
+/* cli.h — the options of `ringscope run` (also taken by `debug` and by the
+ * `run:` line of an expectation file), parsed with errors as values, and a
+ * session: a machine built from those options plus, when asked, a tracer
+ * attached to it.
+ *
+ * The CLI is the composition root of ringscope: cli.c and main.c are the
+ * only machine/ files that reach up into trace/ (and main.c into
+ * debugger/); everything else in machine/ depends only on cpu/ and mmu/. */
+#ifndef RINGSCOPE_CLI_H
+#define RINGSCOPE_CLI_H
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "../trace/recording.h"
+#include "../trace/tracer.h"
+#include "machine.h"
+
+#define CLI_MAX_FILES 64
+
+struct run_options {
+    struct machine_config config;
+    struct initrd_file files[CLI_MAX_FILES];
+    char file_specs[CLI_MAX_FILES][PATH_MAX];
+    uint64_t max_insns;          /* --max-insns; 0 = none */
+    bool stats;                  /* --stats */
+    bool kernel_log;             /* --kernel-log */
+    bool help;                   /* --help was given: print run's help, run nothing */
+    struct trace_config trace;   /* --trace…; trace.kinds == 0: tracing off */
+    char kernel_path[PATH_MAX];
+    char program_path[PATH_MAX];
+};
+
+/* Parse OPTIONS PROGRAM [ARGS…] (argv[0] is the first option or PROGRAM).
+ * PROGRAM is resolved to a bundled program (programs/ next to the binary)
+ * or a file; the kernel defaults to os/kernel.elf next to the binary.
+ * Returns 0, or -1 with a one-line message (no "ringscope: " prefix). */
+int cli_parse_run(int argc, char **argv, struct run_options *o, char *err, size_t errlen);
+
+/* The help text of the run options (including the --trace… options). */
+void cli_print_run_help(FILE *out);
+
+/* A machine and its tracer. */
+struct session {
+    struct machine *machine;
+    struct tracer *tracer;     /* NULL when tracing is off */
+    char log_line[512];        /* kernel-log bytes waiting for their newline */
+    size_t log_len;
+    bool log_to_stderr;
+    void (*console_out)(void *ctx, const uint8_t *bytes, size_t n);
+};
+
+/* Build the machine from o (console output to console_out; NULL discards
+ * it), and attach a tracer if o->trace.kinds != 0 or rec != NULL (then every
+ * event is also recorded into rec).  0, or -1 with a one-line message. */
+int session_open(struct session *s, struct run_options *o, struct trace_recording *rec,
+                 void (*console_out)(void *ctx, const uint8_t *bytes, size_t n), char *err,
+                 size_t errlen);
+/* Detach and close the tracer (flushing the trace file), free the machine.
+ * 0, or -1 with a message when writing the trace failed. */
+int session_close(struct session *s, char *err, size_t errlen);
+
+#endif
