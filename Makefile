@@ -133,6 +133,17 @@ $(BUILD)/tests/bench_loop: $(BUILD)/tests/bench_loop.o $(BUILD)/tests/harness.o 
 bench: $(BUILD)/ringscope guests $(BUILD)/tests/bench_loop
 	@$(BUILD)/tests/bench_loop
 
+# The main demo: the tour of every idea, then where to go next.
+run: all
+	@$(BUILD)/ringscope run tour
+	@echo
+	@echo "Next:"
+	@echo "  build/ringscope run --trace=syscall,sysret,exception,os hello     # see the ring crossings"
+	@echo "  build/ringscope run --trace --trace-file /tmp/hello.trace hello   # every instruction, access and walk"
+	@echo "  build/ringscope run --ram 16M --stats pagefile                     # RAM too small: the pagefile at work"
+	@echo "  build/ringscope check tests/traces/hello.expect                   # assert a trace"
+	@echo "  build/ringscope run --help                                        # every option"
+
 clean:
 	rm -rf build
 

@@ -1,5 +1,6 @@
 /* cli.c — parsing the run options and opening a session (machine + tracer). */
 #include "cli.h"
+#include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
 #include <stdarg.h>
@@ -175,6 +176,42 @@ static int parse_file_spec(struct run_options *o, const char *v, char *err, size
     return 0;
 }
 
+/* The bundled programs go into every initrd as /bin/NAME, like a small
+ * system's /bin, so a guest program can fork+execve the others (tour does). */
+static int add_bundled_programs(struct run_options *o, const char *dir, char *err, size_t errlen)
+{
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/programs", dir);
+    DIR *d = opendir(path);
+    if (!d)
+        return 0;
+    struct dirent *e;
+    char names[CLI_MAX_FILES][NAME_MAX + 1];
+    size_t n = 0;
+    while ((e = readdir(d)) && n < CLI_MAX_FILES) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(names[n++], sizeof names[0], "%s", e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof names[0], (int (*)(const void *, const void *))strcmp); /* deterministic initrd */
+    struct machine_config *c = &o->config;
+    for (size_t i = 0; i < n; i++) {
+        char *spec = o->file_specs[c->nfiles];
+        int len = snprintf(spec, PATH_MAX, "%s/%s", path, names[i]);
+        if (len < 0 || len + 6 + strlen(names[i]) >= PATH_MAX)
+            continue; /* a path this long cannot be opened anyway */
+        if (strcmp(spec, o->program_path) == 0)
+            continue; /* already in the initrd as the program */
+        if (c->nfiles == CLI_MAX_FILES)
+            return fail(err, errlen, "too many files for the initrd (at most %d)", CLI_MAX_FILES);
+        memcpy(spec + len + 1, "/bin/", 5);
+        strcpy(spec + len + 6, names[i]);
+        o->files[c->nfiles++] = (struct initrd_file){spec, spec + len + 1};
+    }
+    return 0;
+}
+
 int cli_parse_run(int argc, char **argv, struct run_options *o, char *err, size_t errlen)
 {
     static const char *const valued[] = {"--ram", "--kernel", "--keys-file", "--keys", "--disk",
@@ -235,6 +272,8 @@ int cli_parse_run(int argc, char **argv, struct run_options *o, char *err, size_
     if (resolve_program(argv[i], dir, o->program_path, sizeof o->program_path, err, errlen))
         return -1;
     c->program_path = o->program_path;
+    if (add_bundled_programs(o, dir, err, errlen))
+        return -1;
     c->argc = argc - i - 1;
     c->argv = argv + i + 1;
     if (!o->kernel_path[0]) {
