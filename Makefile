@@ -32,7 +32,8 @@ TEST_SUPPORT_OBJS := $(TEST_SUPPORT_SRCS:%.c=$(BUILD)/%.o)
 GUEST_SRCS := $(wildcard tests/guests/*.S)
 GUEST_BINS := $(GUEST_SRCS:tests/guests/%.S=build/guests/%.bin)
 
-DEPS_OK := $(shell pkg-config --exists $(PKGS) 2>/dev/null && command -v musl-gcc >/dev/null && echo yes)
+DEPS_OK := $(shell pkg-config --exists $(PKGS) 2>/dev/null && command -v musl-gcc >/dev/null && \
+             command -v xvfb-run >/dev/null && command -v qemu-x86_64 >/dev/null && echo yes)
 
 .PHONY: all deps test asan-test bench run clean help guests
 all: $(BUILD)/ringscope guests kernel programs
@@ -46,7 +47,7 @@ help:
 	@echo "make deps       install the Debian packages the project needs"
 
 # ---- dependencies -------------------------------------------------------
-DEB_PKGS := gcc make pkg-config libcapstone-dev libsdl2-dev check musl-tools
+DEB_PKGS := gcc make pkg-config libcapstone-dev libsdl2-dev check musl-tools xvfb xauth qemu-user
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	echo "installing: $(DEB_PKGS)"; \

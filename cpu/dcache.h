@@ -24,6 +24,10 @@ struct dcache {
     uint32_t *frame_gen;   /* one per RAM frame */
     uint64_t nframes;
     uint64_t hits, misses, invalidations;
+    /* The TLB entry (tlb_entry_at) that translated the last fetch: checked
+     * again first while RIP stays in that page.  Any index is safe: the
+     * entry is re-checked on every use. */
+    unsigned code_tlb_slot;
 };
 
 struct dcache *dcache_new(uint64_t ram_size);

@@ -39,15 +39,16 @@ static inline struct lazy_flags alu_compute(const struct cpu *cpu, unsigned op, 
 }
 
 /* dst (r/m) OP= src, for the register-source and immediate forms. */
-static inline void alu_to_rm(struct cpu *cpu, const struct insn *in, unsigned op, uint64_t src)
+static inline __attribute__((always_inline)) void
+alu_to_rm(struct cpu *cpu, const struct insn *in, unsigned op, uint64_t src, unsigned size,
+          enum operand_form form)
 {
-    unsigned size = in->opsize;
     if (op == ALU_CMP)
         no_lock(cpu, in);
     else
         lock_needs_memory(cpu, in);
     struct lazy_flags lf;
-    if (in->mod == 3) {
+    if (rm_is_reg(in, form)) {
         lf = alu_compute(cpu, op, size, reg_read(cpu, in, in->rm, size), src);
         if (op != ALU_CMP)
             reg_write(cpu, in, in->rm, size, lf.res);
@@ -61,21 +62,32 @@ static inline void alu_to_rm(struct cpu *cpu, const struct insn *in, unsigned op
 }
 
 /* 00-3F with low bits 0/1: Eb,Gb / Ev,Gv. */
+static inline __attribute__((always_inline)) void
+alu_rm_reg(struct cpu *cpu, const struct insn *in, unsigned op, unsigned size, enum operand_form form)
+{
+    alu_to_rm(cpu, in, op, reg_read(cpu, in, in->reg, size), size, form);
+}
+
 static void exec_alu_rm_reg(struct cpu *cpu, const struct insn *in)
 {
-    alu_to_rm(cpu, in, in->op >> 3, reg_read(cpu, in, in->reg, in->opsize));
+    alu_rm_reg(cpu, in, in->op >> 3, in->opsize, OPERAND_ANY);
 }
 
 /* 00-3F with low bits 2/3: Gb,Eb / Gv,Ev. */
-static void exec_alu_reg_rm(struct cpu *cpu, const struct insn *in)
+static inline __attribute__((always_inline)) void
+alu_reg_rm(struct cpu *cpu, const struct insn *in, unsigned op, unsigned size, enum operand_form form)
 {
-    unsigned op = in->op >> 3, size = in->opsize;
     no_lock(cpu, in);
     struct lazy_flags lf = alu_compute(cpu, op, size, reg_read(cpu, in, in->reg, size),
-                                       rm_read(cpu, in, size));
+                                       rm_read_form(cpu, in, size, form));
     if (op != ALU_CMP)
         reg_write(cpu, in, in->reg, size, lf.res);
     cpu->lf = lf;
+}
+
+static void exec_alu_reg_rm(struct cpu *cpu, const struct insn *in)
+{
+    alu_reg_rm(cpu, in, in->op >> 3, in->opsize, OPERAND_ANY);
 }
 
 /* 00-3F with low bits 4/5: AL,Ib / rAX,Iz. */
@@ -90,9 +102,15 @@ static void exec_alu_acc_imm(struct cpu *cpu, const struct insn *in)
 }
 
 /* 80, 81, 83: group 1, operation in ModRM.reg, immediate source. */
+static inline __attribute__((always_inline)) void
+group1(struct cpu *cpu, const struct insn *in, unsigned op, unsigned size, enum operand_form form)
+{
+    alu_to_rm(cpu, in, op, in->imm, size, form);
+}
+
 static void exec_group1(struct cpu *cpu, const struct insn *in)
 {
-    alu_to_rm(cpu, in, in->reg & 7, in->imm);
+    group1(cpu, in, in->reg & 7, in->opsize, OPERAND_ANY);
 }
 
 static inline void test_values(struct cpu *cpu, unsigned size, uint64_t a, uint64_t b)
@@ -101,10 +119,16 @@ static inline void test_values(struct cpu *cpu, unsigned size, uint64_t a, uint6
 }
 
 /* 84/85: TEST r/m, reg. */
-static void exec_test_rm_reg(struct cpu *cpu, const struct insn *in)
+static inline __attribute__((always_inline)) void
+test_rm_reg(struct cpu *cpu, const struct insn *in, unsigned size, enum operand_form form)
 {
     no_lock(cpu, in);
-    test_values(cpu, in->opsize, rm_read(cpu, in, in->opsize), reg_read(cpu, in, in->reg, in->opsize));
+    test_values(cpu, size, rm_read_form(cpu, in, size, form), reg_read(cpu, in, in->reg, size));
+}
+
+static void exec_test_rm_reg(struct cpu *cpu, const struct insn *in)
+{
+    test_rm_reg(cpu, in, in->opsize, OPERAND_ANY);
 }
 
 /* A8/A9: TEST AL/rAX, imm. */
@@ -155,12 +179,12 @@ static void exec_group3(struct cpu *cpu, const struct insn *in)
 }
 
 /* INC/DEC r/m: like ADD/SUB 1 but CF is preserved. */
-static void inc_dec(struct cpu *cpu, const struct insn *in, bool dec)
+static inline __attribute__((always_inline)) void
+inc_dec_sized(struct cpu *cpu, const struct insn *in, bool dec, unsigned size, enum operand_form form)
 {
-    unsigned size = in->opsize;
     lock_needs_memory(cpu, in);
     uint64_t m = size_mask(size), v, res;
-    if (in->mod == 3) {
+    if (rm_is_reg(in, form)) {
         v = reg_read(cpu, in, in->rm, size);
         res = (dec ? v - 1 : v + 1) & m;
         reg_write(cpu, in, in->rm, size, res);
@@ -171,6 +195,11 @@ static void inc_dec(struct cpu *cpu, const struct insn *in, bool dec)
         mem_write(cpu, ea, size, res);
     }
     lf_set_incdec(cpu, dec ? LF_DEC : LF_INC, size, v, res);
+}
+
+static void inc_dec(struct cpu *cpu, const struct insn *in, bool dec)
+{
+    inc_dec_sized(cpu, in, dec, in->opsize, OPERAND_ANY);
 }
 
 /* FE: group 4 — /0 INC Eb, /1 DEC Eb. */
@@ -279,6 +308,42 @@ static void exec_group9(struct cpu *cpu, const struct insn *in)
         cpu->gpr[RDX] = old[1];
     }
     flags_update(cpu, RF_ZF, equal ? RF_ZF : 0);
+}
+
+/* The variants exec_alu_specialize() chooses from: per operation for the
+ * ALU forms, per size and r/m form for all. */
+#define ALU_OP_VARIANTS(NAME, BODY)                                                              \
+    SIZE_FORM_VARIANTS(NAME##_add, BODY, ALU_ADD,) SIZE_FORM_VARIANTS(NAME##_or, BODY, ALU_OR,)    \
+    SIZE_FORM_VARIANTS(NAME##_adc, BODY, ALU_ADC,) SIZE_FORM_VARIANTS(NAME##_sbb, BODY, ALU_SBB,)  \
+    SIZE_FORM_VARIANTS(NAME##_and, BODY, ALU_AND,) SIZE_FORM_VARIANTS(NAME##_sub, BODY, ALU_SUB,)  \
+    SIZE_FORM_VARIANTS(NAME##_xor, BODY, ALU_XOR,) SIZE_FORM_VARIANTS(NAME##_cmp, BODY, ALU_CMP,)  \
+    static const exec_fn *const NAME##_op_variants[8] = {                                       \
+        NAME##_add_variants, NAME##_or_variants, NAME##_adc_variants, NAME##_sbb_variants,      \
+        NAME##_and_variants, NAME##_sub_variants, NAME##_xor_variants, NAME##_cmp_variants};
+
+ALU_OP_VARIANTS(alu_rm_reg, alu_rm_reg)
+ALU_OP_VARIANTS(alu_reg_rm, alu_reg_rm)
+ALU_OP_VARIANTS(group1, group1)
+SIZE_FORM_VARIANTS(test_rm_reg, test_rm_reg)
+SIZE_FORM_VARIANTS(inc, inc_dec_sized, false,)
+SIZE_FORM_VARIANTS(dec, inc_dec_sized, true,)
+
+exec_fn exec_alu_specialize(const struct insn *in)
+{
+    int v = size_form_index(in);
+    if (v < 0 || in->lock)
+        return NULL;
+    if (in->exec == exec_alu_rm_reg)
+        return alu_rm_reg_op_variants[in->op >> 3][v];
+    if (in->exec == exec_alu_reg_rm)
+        return alu_reg_rm_op_variants[in->op >> 3][v];
+    if (in->exec == exec_group1)
+        return group1_op_variants[in->reg & 7][v];
+    if (in->exec == exec_test_rm_reg)
+        return test_rm_reg_variants[v];
+    if (in->exec == exec_group5 && (in->reg & 7) <= 1)
+        return (in->reg & 7) ? dec_variants[v] : inc_variants[v];
+    return NULL;
 }
 
 void exec_alu_register(void)

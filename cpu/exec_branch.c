@@ -20,11 +20,16 @@ void exec_jmp_indirect(struct cpu *cpu, const struct insn *in)
 }
 
 /* 70-7F rel8, 0F 80-8F rel32: the condition is the opcode's low nibble. */
-static void exec_jcc(struct cpu *cpu, const struct insn *in)
+static inline __attribute__((always_inline)) void jcc(struct cpu *cpu, const struct insn *in, unsigned cc)
 {
     no_lock(cpu, in);
-    if (flags_cond(cpu, in->op & 15))
+    if (flags_cond(cpu, cc))
         branch_to(cpu, cpu->next_rip + in->imm);
+}
+
+static void exec_jcc(struct cpu *cpu, const struct insn *in)
+{
+    jcc(cpu, in, in->op & 15);
 }
 
 /* E0 LOOPNE, E1 LOOPE, E2 LOOP: decrement the count register (RCX, or ECX
@@ -73,6 +78,26 @@ static void exec_cmovcc(struct cpu *cpu, const struct insn *in)
         reg_write(cpu, in, in->reg, size, v);
     else if (size == 4)
         reg_write(cpu, in, in->reg, 4, cpu->gpr[in->reg]);
+}
+
+/* Jcc with the condition fixed, so flags_cond() folds to the one test. */
+#define JCC_VARIANT(cc) \
+    static void exec_jcc_##cc(struct cpu *cpu, const struct insn *in) { jcc(cpu, in, cc); }
+JCC_VARIANT(0) JCC_VARIANT(1) JCC_VARIANT(2) JCC_VARIANT(3) JCC_VARIANT(4) JCC_VARIANT(5)
+JCC_VARIANT(6) JCC_VARIANT(7) JCC_VARIANT(8) JCC_VARIANT(9) JCC_VARIANT(10) JCC_VARIANT(11)
+JCC_VARIANT(12) JCC_VARIANT(13) JCC_VARIANT(14) JCC_VARIANT(15)
+static const exec_fn jcc_variants[16] = {
+    exec_jcc_0, exec_jcc_1, exec_jcc_2, exec_jcc_3, exec_jcc_4, exec_jcc_5, exec_jcc_6, exec_jcc_7,
+    exec_jcc_8, exec_jcc_9, exec_jcc_10, exec_jcc_11, exec_jcc_12, exec_jcc_13, exec_jcc_14, exec_jcc_15,
+};
+
+exec_fn exec_branch_specialize(const struct insn *in)
+{
+    if (in->lock)
+        return NULL;
+    if (in->exec == exec_jcc)
+        return jcc_variants[in->op & 15];
+    return NULL;
 }
 
 void exec_branch_register(void)

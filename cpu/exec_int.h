@@ -23,6 +23,39 @@ void exec_stack_register(void);
 void exec_branch_register(void);
 void exec_string_register(void);
 
+/* Handler variants for the hottest forms.  When an instruction enters the
+ * decoded-instruction cache, exec_int_specialize() may replace its handler
+ * with a variant of the *same* code compiled for a fixed operand size (4 or
+ * 8 bytes), r/m form (register or memory) and, where the opcode selects it,
+ * operation or condition, so the size masks, form tests and operation
+ * switches fold away.  A variant is chosen only for an instruction the
+ * generic handler would run with exactly those parameters and without a
+ * LOCK prefix; it behaves identically.  Returns NULL when there is none. */
+exec_fn exec_int_specialize(const struct insn *in);
+exec_fn exec_alu_specialize(const struct insn *in);
+exec_fn exec_move_specialize(const struct insn *in);
+exec_fn exec_branch_specialize(const struct insn *in);
+exec_fn exec_stack_specialize(const struct insn *in);
+
+/* Index of the (size, form) variant of an instruction: 0-3 for sizes 4
+ * and 8 with a register or memory r/m operand, -1 for other sizes. */
+static inline int size_form_index(const struct insn *in)
+{
+    if (in->opsize != 4 && in->opsize != 8)
+        return -1;
+    return (in->opsize == 8) * 2 + (in->mod != 3);
+}
+
+/* Define NAME_4r, NAME_4m, NAME_8r, NAME_8m calling the always-inline
+ * BODY(cpu, in, ARGS..., size, form), and the table NAME_variants in
+ * size_form_index() order. */
+#define SIZE_FORM_VARIANTS(NAME, BODY, ...)                                                    \
+    static void NAME##_4r(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 4, OPERAND_REG); } \
+    static void NAME##_4m(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 4, OPERAND_MEM); } \
+    static void NAME##_8r(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 8, OPERAND_REG); } \
+    static void NAME##_8m(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 8, OPERAND_MEM); } \
+    static const exec_fn NAME##_variants[4] = {NAME##_4r, NAME##_4m, NAME##_8r, NAME##_8m};
+
 /* Group 3 (F6/F7) /4../7 and group 5 (FF) /2 /4 /6 live with their kin. */
 void exec_mul_div(struct cpu *cpu, const struct insn *in);
 void exec_call_indirect(struct cpu *cpu, const struct insn *in);

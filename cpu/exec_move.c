@@ -6,16 +6,28 @@
 #include "exec_int.h"
 
 /* 88/89: MOV r/m, reg.  8A/8B: MOV reg, r/m. */
-static void exec_mov_rm_reg(struct cpu *cpu, const struct insn *in)
+static inline __attribute__((always_inline)) void
+mov_rm_reg(struct cpu *cpu, const struct insn *in, unsigned size, enum operand_form form)
 {
     no_lock(cpu, in);
-    rm_write(cpu, in, in->opsize, reg_read(cpu, in, in->reg, in->opsize));
+    rm_write_form(cpu, in, size, form, reg_read(cpu, in, in->reg, size));
+}
+
+static void exec_mov_rm_reg(struct cpu *cpu, const struct insn *in)
+{
+    mov_rm_reg(cpu, in, in->opsize, OPERAND_ANY);
+}
+
+static inline __attribute__((always_inline)) void
+mov_reg_rm(struct cpu *cpu, const struct insn *in, unsigned size, enum operand_form form)
+{
+    no_lock(cpu, in);
+    reg_write(cpu, in, in->reg, size, rm_read_form(cpu, in, size, form));
 }
 
 static void exec_mov_reg_rm(struct cpu *cpu, const struct insn *in)
 {
-    no_lock(cpu, in);
-    reg_write(cpu, in, in->reg, in->opsize, rm_read(cpu, in, in->opsize));
+    mov_reg_rm(cpu, in, in->opsize, OPERAND_ANY);
 }
 
 /* A0/A1: MOV AL/rAX, moffs.  A2/A3: MOV moffs, AL/rAX.  The decoder puts
@@ -33,27 +45,47 @@ static void exec_mov_moffs_acc(struct cpu *cpu, const struct insn *in)
 }
 
 /* B0-B7: MOV r8, imm8.  B8-BF: MOV r, imm16/32/64. */
-static void exec_mov_reg_imm(struct cpu *cpu, const struct insn *in)
+static inline __attribute__((always_inline)) void
+mov_reg_imm(struct cpu *cpu, const struct insn *in, unsigned size)
 {
     no_lock(cpu, in);
-    reg_write(cpu, in, in->reg, in->opsize, in->imm);
+    reg_write(cpu, in, in->reg, size, in->imm);
 }
 
+static void exec_mov_reg_imm(struct cpu *cpu, const struct insn *in)
+{
+    mov_reg_imm(cpu, in, in->opsize);
+}
+
+static void exec_mov_reg_imm_4(struct cpu *cpu, const struct insn *in) { mov_reg_imm(cpu, in, 4); }
+static void exec_mov_reg_imm_8(struct cpu *cpu, const struct insn *in) { mov_reg_imm(cpu, in, 8); }
+
 /* C6/C7 /0: MOV r/m, imm (Iz sign-extended for 64-bit). Other /reg: #UD. */
-static void exec_mov_rm_imm(struct cpu *cpu, const struct insn *in)
+static inline __attribute__((always_inline)) void
+mov_rm_imm(struct cpu *cpu, const struct insn *in, unsigned size, enum operand_form form)
 {
     no_lock(cpu, in);
     if ((in->reg & 7) != 0)
         cpu_fault(cpu, EXC_UD, 0);
-    rm_write(cpu, in, in->opsize, in->imm);
+    rm_write_form(cpu, in, size, form, in->imm);
+}
+
+static void exec_mov_rm_imm(struct cpu *cpu, const struct insn *in)
+{
+    mov_rm_imm(cpu, in, in->opsize, OPERAND_ANY);
 }
 
 /* 0F B6/B7 MOVZX, 0F BE/BF MOVSX: source is a byte (B6 BE) or word. */
-static void exec_movzx(struct cpu *cpu, const struct insn *in)
+static inline __attribute__((always_inline)) void
+movzx(struct cpu *cpu, const struct insn *in, unsigned src_size, unsigned size, enum operand_form form)
 {
     no_lock(cpu, in);
-    unsigned src_size = (in->op & 1) ? 2 : 1;
-    reg_write(cpu, in, in->reg, in->opsize, rm_read(cpu, in, src_size));
+    reg_write(cpu, in, in->reg, size, rm_read_form(cpu, in, src_size, form));
+}
+
+static void exec_movzx(struct cpu *cpu, const struct insn *in)
+{
+    movzx(cpu, in, (in->op & 1) ? 2 : 1, in->opsize, OPERAND_ANY);
 }
 
 static void exec_movsx(struct cpu *cpu, const struct insn *in)
@@ -65,20 +97,27 @@ static void exec_movsx(struct cpu *cpu, const struct insn *in)
 
 /* 63: MOVSXD reg, r/m32 — with REX.W sign-extends; without, it is a plain
  * 32-bit (or 16-bit with 66) move. */
-static void exec_movsxd(struct cpu *cpu, const struct insn *in)
+static inline __attribute__((always_inline)) void
+movsxd(struct cpu *cpu, const struct insn *in, unsigned size, enum operand_form form)
 {
     no_lock(cpu, in);
-    unsigned src_size = in->opsize == 2 ? 2 : 4;
-    uint64_t v = rm_read(cpu, in, src_size);
-    reg_write(cpu, in, in->reg, in->opsize, in->opsize == 8 ? (uint64_t)sext(v, 4) : v);
+    unsigned src_size = size == 2 ? 2 : 4;
+    uint64_t v = rm_read_form(cpu, in, src_size, form);
+    reg_write(cpu, in, in->reg, size, size == 8 ? (uint64_t)sext(v, 4) : v);
+}
+
+static void exec_movsxd(struct cpu *cpu, const struct insn *in)
+{
+    movsxd(cpu, in, in->opsize, OPERAND_ANY);
 }
 
 /* 8D: LEA — the effective address (no segment base), truncated to the
  * address size and then to the operand size.  A register operand is #UD. */
-static void exec_lea(struct cpu *cpu, const struct insn *in)
+static inline __attribute__((always_inline)) void
+lea(struct cpu *cpu, const struct insn *in, unsigned size, enum operand_form form)
 {
     no_lock(cpu, in);
-    if (in->mod == 3)
+    if (rm_is_reg(in, form))
         cpu_fault(cpu, EXC_UD, 0);
     uint64_t ea = (uint64_t)in->disp;
     if (in->rip_rel)
@@ -89,7 +128,12 @@ static void exec_lea(struct cpu *cpu, const struct insn *in)
         ea += cpu->gpr[in->index] << in->scale;
     if (in->addrsize == 4)
         ea = (uint32_t)ea;
-    reg_write(cpu, in, in->reg, in->opsize, ea);
+    reg_write(cpu, in, in->reg, size, ea);
+}
+
+static void exec_lea(struct cpu *cpu, const struct insn *in)
+{
+    lea(cpu, in, in->opsize, OPERAND_ANY);
 }
 
 /* 86/87: XCHG r/m, reg (with a memory operand it is locked implicitly; an
@@ -180,6 +224,38 @@ static void exec_cld_std(struct cpu *cpu, const struct insn *in)
 {
     no_lock(cpu, in);
     cpu->rflags = (cpu->rflags & ~RF_DF) | ((in->op & 1) ? RF_DF : 0);
+}
+
+SIZE_FORM_VARIANTS(mov_rm_reg, mov_rm_reg)
+SIZE_FORM_VARIANTS(mov_reg_rm, mov_reg_rm)
+SIZE_FORM_VARIANTS(mov_rm_imm, mov_rm_imm)
+SIZE_FORM_VARIANTS(movzx_byte, movzx, 1,)
+SIZE_FORM_VARIANTS(movzx_word, movzx, 2,)
+SIZE_FORM_VARIANTS(movsxd, movsxd)
+SIZE_FORM_VARIANTS(lea, lea)
+
+exec_fn exec_move_specialize(const struct insn *in)
+{
+    if (in->lock)
+        return NULL;
+    if (in->exec == exec_mov_reg_imm)
+        return in->opsize == 4 ? exec_mov_reg_imm_4 : in->opsize == 8 ? exec_mov_reg_imm_8 : NULL;
+    int v = size_form_index(in);
+    if (v < 0)
+        return NULL;
+    if (in->exec == exec_mov_rm_reg)
+        return mov_rm_reg_variants[v];
+    if (in->exec == exec_mov_reg_rm)
+        return mov_reg_rm_variants[v];
+    if (in->exec == exec_mov_rm_imm)
+        return mov_rm_imm_variants[v];
+    if (in->exec == exec_movzx)
+        return (in->op & 1) ? movzx_word_variants[v] : movzx_byte_variants[v];
+    if (in->exec == exec_movsxd)
+        return movsxd_variants[v];
+    if (in->exec == exec_lea)
+        return lea_variants[v];
+    return NULL;
 }
 
 void exec_move_register(void)

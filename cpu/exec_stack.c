@@ -8,22 +8,28 @@
 #include "exec_int.h"
 
 /* 50-57: PUSH r (+REX.B).  PUSH RSP pushes the value before the push. */
-static void exec_push_reg(struct cpu *cpu, const struct insn *in)
+static inline __attribute__((always_inline)) void
+push_reg(struct cpu *cpu, const struct insn *in, unsigned size)
 {
     no_lock(cpu, in);
-    unsigned size = stack_opsize(in);
     cpu_push(cpu, size, cpu->gpr[in->reg] & size_mask(size));
 }
 
+static void exec_push_reg(struct cpu *cpu, const struct insn *in) { push_reg(cpu, in, stack_opsize(in)); }
+static void exec_push_reg_8(struct cpu *cpu, const struct insn *in) { push_reg(cpu, in, 8); }
+
 /* 58-5F: POP r.  POP RSP loads RSP with the value read (the increment is
  * overwritten); a 16-bit pop merges into the low word. */
-static void exec_pop_reg(struct cpu *cpu, const struct insn *in)
+static inline __attribute__((always_inline)) void
+pop_reg(struct cpu *cpu, const struct insn *in, unsigned size)
 {
     no_lock(cpu, in);
-    unsigned size = stack_opsize(in);
     uint64_t v = cpu_pop(cpu, size);
     reg_write(cpu, in, in->reg, size, v);
 }
+
+static void exec_pop_reg(struct cpu *cpu, const struct insn *in) { pop_reg(cpu, in, stack_opsize(in)); }
+static void exec_pop_reg_8(struct cpu *cpu, const struct insn *in) { pop_reg(cpu, in, 8); }
 
 /* 68: PUSH imm32 (sign-extended) / imm16; 6A: PUSH imm8 (sign-extended). */
 static void exec_push_imm(struct cpu *cpu, const struct insn *in)
@@ -173,6 +179,17 @@ static void exec_leave(struct cpu *cpu, const struct insn *in)
     uint64_t v = stack_read(cpu, frame, size);
     cpu->gpr[RSP] = frame + size;
     reg_write(cpu, in, RBP, size, v);
+}
+
+exec_fn exec_stack_specialize(const struct insn *in)
+{
+    if (in->lock || stack_opsize(in) != 8)
+        return NULL;
+    if (in->exec == exec_push_reg)
+        return exec_push_reg_8;
+    if (in->exec == exec_pop_reg)
+        return exec_pop_reg_8;
+    return NULL;
 }
 
 void exec_stack_register(void)

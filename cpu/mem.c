@@ -155,42 +155,14 @@ void mem_write_buf_as(struct cpu *cpu, uint64_t va, const void *src, unsigned si
     access_write(cpu, va, src, size, ACC_WRITE | acc, false);
 }
 
-uint64_t stack_read(struct cpu *cpu, uint64_t va, unsigned size)
+uint64_t stack_read_slow(struct cpu *cpu, uint64_t va, unsigned size, unsigned acc)
 {
     uint64_t v = 0;
-    unsigned acc = ACC_READ | cpu_acc_mode(cpu);
-    if (!cpu->observer && (va & 0xfff) + size <= 0x1000) {
-        uint8_t *p = tlb_fast(cpu->mmu, va, acc);
-        if (p)
-            return host_load(p, size);
-    }
     access_read(cpu, va, &v, size, acc, true);
     return v;
 }
 
-void stack_write(struct cpu *cpu, uint64_t va, unsigned size, uint64_t v)
+void stack_write_slow(struct cpu *cpu, uint64_t va, unsigned size, uint64_t v, unsigned acc)
 {
-    unsigned acc = ACC_WRITE | cpu_acc_mode(cpu);
-    if (!cpu->observer && (va & 0xfff) + size <= 0x1000) {
-        uint8_t *p = tlb_fast(cpu->mmu, va, acc);
-        if (p) {
-            host_store(p, size, v);
-            return;
-        }
-    }
     access_write(cpu, va, &v, size, acc, true);
-}
-
-void cpu_push(struct cpu *cpu, unsigned size, uint64_t v)
-{
-    uint64_t rsp = cpu->gpr[RSP] - size;
-    stack_write(cpu, rsp, size, v);
-    cpu->gpr[RSP] = rsp;
-}
-
-uint64_t cpu_pop(struct cpu *cpu, unsigned size)
-{
-    uint64_t v = stack_read(cpu, cpu->gpr[RSP], size);
-    cpu->gpr[RSP] += size;
-    return v;
 }

@@ -80,13 +80,49 @@ static inline void mem_write(struct cpu *cpu, uint64_t va, unsigned size, uint64
 }
 
 /* Stack accesses: like data accesses, but a non-canonical address is
- * #SS(0), not #GP(0) (SDM Vol. 3A §6.15, "Interrupt 12"). */
-uint64_t stack_read(struct cpu *cpu, uint64_t va, unsigned size);
-void stack_write(struct cpu *cpu, uint64_t va, unsigned size, uint64_t v);
+ * #SS(0), not #GP(0) (SDM Vol. 3A §6.15, "Interrupt 12").  The slow paths
+ * (mem.c) take what the inline TLB lookup does not. */
+uint64_t stack_read_slow(struct cpu *cpu, uint64_t va, unsigned size, unsigned acc);
+void stack_write_slow(struct cpu *cpu, uint64_t va, unsigned size, uint64_t v, unsigned acc);
+
+static inline uint64_t stack_read(struct cpu *cpu, uint64_t va, unsigned size)
+{
+    unsigned acc = ACC_READ | cpu_acc_mode(cpu);
+    if (__builtin_expect(!cpu->observer && (va & 0xfff) + size <= 0x1000, 1)) {
+        uint8_t *p = tlb_fast(cpu->mmu, va, acc);
+        if (p)
+            return host_load(p, size);
+    }
+    return stack_read_slow(cpu, va, size, acc);
+}
+
+static inline void stack_write(struct cpu *cpu, uint64_t va, unsigned size, uint64_t v)
+{
+    unsigned acc = ACC_WRITE | cpu_acc_mode(cpu);
+    if (__builtin_expect(!cpu->observer && (va & 0xfff) + size <= 0x1000, 1)) {
+        uint8_t *p = tlb_fast(cpu->mmu, va, acc);
+        if (p) {
+            host_store(p, size, v);
+            return;
+        }
+    }
+    stack_write_slow(cpu, va, size, v, acc);
+}
 
 /* PUSH/POP of `size` bytes (2 or 8 in 64-bit mode) with RSP update after
  * the access succeeded. */
-void cpu_push(struct cpu *cpu, unsigned size, uint64_t v);
-uint64_t cpu_pop(struct cpu *cpu, unsigned size);
+static inline void cpu_push(struct cpu *cpu, unsigned size, uint64_t v)
+{
+    uint64_t rsp = cpu->gpr[RSP] - size;
+    stack_write(cpu, rsp, size, v);
+    cpu->gpr[RSP] = rsp;
+}
+
+static inline uint64_t cpu_pop(struct cpu *cpu, unsigned size)
+{
+    uint64_t v = stack_read(cpu, cpu->gpr[RSP], size);
+    cpu->gpr[RSP] += size;
+    return v;
+}
 
 #endif

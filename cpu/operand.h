@@ -4,6 +4,7 @@
  * effective address of a ModRM memory operand, and r/m operands. */
 #ifndef RINGSCOPE_OPERAND_H
 #define RINGSCOPE_OPERAND_H
+#include <stdbool.h>
 #include "cpu.h"
 #include "mem.h"
 
@@ -58,20 +59,42 @@ static inline uint64_t insn_ea(const struct cpu *cpu, const struct insn *in)
     return ea;
 }
 
-/* The r/m operand (register when mod == 3, else memory). */
-static inline uint64_t rm_read(struct cpu *cpu, const struct insn *in, unsigned size)
+/* Which r/m operand a handler variant serves: decided by ModRM.mod at run
+ * time (OPERAND_ANY), or fixed when the variant was chosen for a decoded
+ * instruction (exec_int_specialize), so the test folds away. */
+enum operand_form { OPERAND_ANY, OPERAND_REG, OPERAND_MEM };
+
+static inline bool rm_is_reg(const struct insn *in, enum operand_form form)
 {
-    if (in->mod == 3)
+    return form == OPERAND_ANY ? in->mod == 3 : form == OPERAND_REG;
+}
+
+/* The r/m operand (register when mod == 3, else memory). */
+static inline uint64_t rm_read_form(struct cpu *cpu, const struct insn *in, unsigned size,
+                                    enum operand_form form)
+{
+    if (rm_is_reg(in, form))
         return reg_read(cpu, in, in->rm, size);
     return mem_read(cpu, insn_ea(cpu, in), size);
 }
 
-static inline void rm_write(struct cpu *cpu, const struct insn *in, unsigned size, uint64_t v)
+static inline void rm_write_form(struct cpu *cpu, const struct insn *in, unsigned size,
+                                 enum operand_form form, uint64_t v)
 {
-    if (in->mod == 3)
+    if (rm_is_reg(in, form))
         reg_write(cpu, in, in->rm, size, v);
     else
         mem_write(cpu, insn_ea(cpu, in), size, v);
+}
+
+static inline uint64_t rm_read(struct cpu *cpu, const struct insn *in, unsigned size)
+{
+    return rm_read_form(cpu, in, size, OPERAND_ANY);
+}
+
+static inline void rm_write(struct cpu *cpu, const struct insn *in, unsigned size, uint64_t v)
+{
+    rm_write_form(cpu, in, size, OPERAND_ANY, v);
 }
 
 #endif

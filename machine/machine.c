@@ -714,6 +714,83 @@ size_t machine_write_virt(struct machine *m, uint64_t va, const void *src, size_
     return access_virt(m, va, (void *)src, n, true);
 }
 
+/* ---- snapshots -------------------------------------------------------- */
+
+/* Everything but RAM, CPU and disk bytes.  The devices' callback pointers
+ * point into this same machine, so copying the structs back is exact; the
+ * captured console bytes are append-only, so their length suffices. */
+struct board_state {
+    struct pic pic;
+    struct pit pit;
+    struct uart uart;
+    struct ps2 ps2;
+    struct ata ata;
+    struct debugport debugport;
+    struct key_cursor key_cursor;
+    uint64_t idle_ns;
+    size_t console_len, kernel_log_len;
+    const uint8_t *input;
+    size_t input_left;
+    bool finished;
+    struct machine_stop final;
+    int64_t exit_status;
+};
+
+size_t machine_board_state_size(void) { return sizeof(struct board_state); }
+
+void machine_board_state_save(struct machine *m, void *block)
+{
+    struct board_state *b = block;
+    /* Devices catch up with virtual time lazily; bring them to now (as the
+     * run loop does before anything else) so that two saves of the same
+     * moment are the same bytes however the machine got there. */
+    advance_devices(m, machine_time_ns(m));
+    memset(b, 0, sizeof *b); /* padding too: blocks can be compared with memcmp */
+    b->pic = m->pic;
+    b->pit = m->pit;
+    b->uart = m->uart;
+    b->ps2 = m->ps2;
+    b->ata = m->ata;
+    b->debugport = m->debugport;
+    b->key_cursor = m->key_cursor;
+    b->idle_ns = m->idle_ns;
+    b->console_len = m->console.ncaptured;
+    b->kernel_log_len = m->kernel_log.ncaptured;
+    b->input = m->input;
+    b->input_left = m->input_left;
+    b->finished = m->finished;
+    b->final = m->final;
+    b->exit_status = m->exit_status;
+}
+
+void machine_board_state_load(struct machine *m, const void *block)
+{
+    const struct board_state *b = block;
+    m->pic = b->pic;
+    m->pit = b->pit;
+    m->uart = b->uart;
+    m->ps2 = b->ps2;
+    m->ata = b->ata;
+    m->debugport = b->debugport;
+    m->key_cursor = b->key_cursor;
+    m->idle_ns = b->idle_ns;
+    if (b->console_len <= m->console.ncaptured)
+        m->console.ncaptured = b->console_len;
+    if (b->kernel_log_len <= m->kernel_log.ncaptured)
+        m->kernel_log.ncaptured = b->kernel_log_len;
+    m->input = b->input;
+    m->input_left = b->input_left;
+    m->finished = b->finished;
+    m->final = b->final;
+    m->exit_status = b->exit_status;
+}
+
+uint8_t *machine_disk_memory(struct machine *m, uint64_t *bytes)
+{
+    *bytes = m->ata.memory ? m->ata.sectors * ATA_SECTOR_SIZE : 0;
+    return m->ata.memory;
+}
+
 void machine_print_stats(struct machine *m, FILE *out, double host_seconds)
 {
     const struct cpu *cpu = m->cpu;

@@ -145,6 +145,16 @@ const uint8_t *machine_kernel_log(const struct machine *m, size_t *len);
 size_t machine_read_virt(struct machine *m, uint64_t va, void *dst, size_t n);
 size_t machine_write_virt(struct machine *m, uint64_t va, const void *src, size_t n);
 
+/* Snapshots (machine/snapshot.c) save the CPU, RAM and the disk themselves;
+ * the rest of the board — devices, virtual time, key-script cursor, console
+ * capture lengths, exit/stop state — is copied as one opaque block of
+ * machine_board_state_size() bytes.  A block is only valid for the machine
+ * that saved it.  The disk's bytes: NULL for a disk backed by a host file. */
+size_t machine_board_state_size(void);
+void machine_board_state_save(struct machine *m, void *block);
+void machine_board_state_load(struct machine *m, const void *block);
+uint8_t *machine_disk_memory(struct machine *m, uint64_t *bytes);
+
 /* --stats: instructions, virtual time, host time and MIPS, TLB hit rate,
  * page walks, exceptions and interrupts by vector. */
 void machine_print_stats(struct machine *m, FILE *out, double host_seconds);

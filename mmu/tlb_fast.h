@@ -20,4 +20,28 @@ static inline uint8_t *tlb_fast(struct mmu *m, uint64_t va, unsigned access)
     }
     return NULL;
 }
+
+/* The same lookup, also telling which entry hit (*slot: its index in
+ * m->tlb viewed as one array), so a caller can re-check that one entry
+ * next time (tlb_entry_at) while it keeps accessing the same page. */
+static inline uint8_t *tlb_fast_slot(struct mmu *m, uint64_t va, unsigned access, unsigned *slot)
+{
+    uint64_t vpn = va >> 12;
+    unsigned set_index = (unsigned)(vpn & (TLB_SETS - 1));
+    struct tlb_entry *set = m->tlb[set_index];
+    for (int w = 0; w < TLB_WAYS; w++) {
+        if (set[w].vpn == vpn && ((set[w].allow >> access) & 1u) && set[w].host) {
+            m->stats.hits++;
+            *slot = set_index * TLB_WAYS + (unsigned)w;
+            return set[w].host + (va & 0xfff);
+        }
+    }
+    return NULL;
+}
+
+/* Entry number `slot` (< TLB_SETS * TLB_WAYS) of m->tlb. */
+static inline const struct tlb_entry *tlb_entry_at(const struct mmu *m, unsigned slot)
+{
+    return &m->tlb[0][0] + slot;
+}
 #endif
