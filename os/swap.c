@@ -1,0 +1,160 @@
+/* swap.c — the pagefile and the page replacer.
+ *
+ * The pagefile is the whole ATA disk, cut into 4 KiB slots (8 sectors
+ * each); slot 0 is never used, so 0 can mean "no slot".  When the frame
+ * allocator runs dry it calls swap_reclaim(), which sweeps the resident
+ * user pages of every process like the hand of a clock (second chance):
+ *   - a page whose Accessed bit is set was used since the hand last passed:
+ *     clear A (and flush the TLB entry so the CPU sets it again on the next
+ *     use) and move on;
+ *   - a page with A clear is evicted: if it is dirty (D set by the CPU on a
+ *     write) or has no copy in the pagefile, it is written to a slot; a
+ *     clean page whose last page-in left an up-to-date copy is just dropped.
+ *     Its PTE becomes "swapped" (not present, slot number inside) and the
+ *     frame is freed.
+ * Frames shared copy-on-write (reference count > 1) are skipped.  The next
+ * touch of an evicted page faults; vma.c reads the slot back (page-in). */
+#include "swap.h"
+#include "abi/osevent.h"
+#include "ata.h"
+#include "events.h"
+#include "frame.h"
+#include "kheap.h"
+#include "memlayout.h"
+#include "panic.h"
+#include "printf.h"
+#include "proc.h"
+
+#define SECTORS_PER_SLOT (PAGE_SIZE / ATA_SECTOR)
+
+static bool enabled;
+static bool reclaiming;
+static uint64_t nslots;
+static uint16_t *slot_refs;  /* per slot: PTEs and frames referring to it */
+static uint64_t slot_hint = 1;
+static int hand_proc;        /* the clock hand: a process and an address in it */
+static uint64_t hand_va;
+
+bool swap_init(void)
+{
+    if (!ata_init())
+        return false;
+    nslots = ata_sectors() / SECTORS_PER_SLOT;
+    if (nslots < 2)
+        return false;
+    slot_refs = kheap_alloc(nslots * sizeof *slot_refs);
+    if (!slot_refs)
+        return false;
+    slot_refs[0] = 1; /* never handed out */
+    enabled = true;
+    kprintf("swap: pagefile of %lu slots on the ATA disk\n", nslots - 1);
+    return true;
+}
+
+static uint64_t slot_alloc(void)
+{
+    for (uint64_t n = 0; n < nslots; n++) {
+        uint64_t s = (slot_hint + n) % nslots;
+        if (slot_refs[s] == 0) {
+            slot_refs[s] = 1;
+            slot_hint = s + 1;
+            return s;
+        }
+    }
+    return 0;
+}
+
+void swap_slot_get(uint64_t slot)
+{
+    ASSERT(slot > 0 && slot < nslots && slot_refs[slot] > 0);
+    slot_refs[slot]++;
+}
+
+void swap_slot_put(uint64_t slot)
+{
+    ASSERT(slot > 0 && slot < nslots && slot_refs[slot] > 0);
+    slot_refs[slot]--;
+}
+
+unsigned swap_slot_refs(uint64_t slot) { return slot < nslots ? slot_refs[slot] : 0; }
+
+bool swap_read_page(uint64_t slot, uint64_t pa, uint64_t va)
+{
+    if (!ata_read_sectors(slot * SECTORS_PER_SLOT, SECTORS_PER_SLOT, p2v(pa)))
+        return false;
+    osev_report(OSEV_PAGE_IN, va, pa, slot, 0, 0, 0, 0);
+    return true;
+}
+
+/* Second chance for the page at va, or its eviction (true). */
+static bool consider(struct mm *mm, uint64_t va, uint64_t *pte)
+{
+    uint64_t entry = *pte, pa = entry & PTE_ADDR;
+    if (frame_refs(pa) != 1)
+        return false;
+    if (entry & PTE_A) {
+        *pte = entry & ~PTE_A;
+        vm_flush(mm->pml4, va);
+        return false;
+    }
+    uint64_t slot = frame_swap_slot(pa);
+    if (!slot || (entry & PTE_D)) {
+        bool fresh = !slot;
+        if (fresh && !(slot = slot_alloc()))
+            return false; /* the pagefile is full */
+        if (!ata_write_sectors(slot * SECTORS_PER_SLOT, SECTORS_PER_SLOT, p2v(pa))) {
+            if (fresh)
+                slot_refs[slot] = 0;
+            return false;
+        }
+    }
+    osev_report(OSEV_PAGE_OUT, va, pa, slot, 0, 0, 0, 0);
+    frame_set_swap_slot(pa, 0); /* the slot's reference moves from the frame to the PTE */
+    *pte = swap_pte(slot);
+    vm_flush(mm->pml4, va);
+    frame_put(pa);
+    return true;
+}
+
+/* Sweep one process from hand_va; true once a page was evicted. */
+static bool sweep(struct mm *mm)
+{
+    for (int i = 0; i < mm->nvmas; i++) {
+        struct vma *v = &mm->vmas[i];
+        uint64_t va = v->start > hand_va ? v->start : hand_va;
+        while (va < v->end) {
+            uint64_t hole;
+            uint64_t *pte = pte_find(mm->pml4, va, &hole);
+            if (!pte) {
+                va = (va + hole) & ~(hole - 1);
+                continue;
+            }
+            if ((*pte & PTE_P) && consider(mm, va, pte)) {
+                hand_va = va + PAGE_SIZE;
+                return true;
+            }
+            va += PAGE_SIZE;
+        }
+    }
+    return false;
+}
+
+bool swap_reclaim(void)
+{
+    if (!enabled || reclaiming)
+        return false;
+    reclaiming = true;
+    bool evicted = false;
+    /* Two full turns at most: the first may only clear Accessed bits. */
+    for (int visits = 0; visits <= 2 * MAX_PROCS && !evicted; visits++) {
+        struct proc *p = proc_table(hand_proc);
+        if (p->state == PROC_ALIVE && p->mm)
+            evicted = sweep(p->mm);
+        if (!evicted) {
+            hand_proc = (hand_proc + 1) % MAX_PROCS;
+            hand_va = 0;
+        }
+    }
+    reclaiming = false;
+    return evicted;
+}

@@ -1,0 +1,247 @@
+/* sys_info.c — system calls about the machine, time, identity, limits and
+ * signals: uname, clock_gettime, gettimeofday, time, nanosleep,
+ * clock_nanosleep, getrandom, prlimit64/getrlimit, getuid & co.,
+ * sigaltstack, sysinfo, getrusage, sched_getaffinity, clock_getres.
+ *
+ * Time is virtual: it advances with the instructions the machine runs
+ * (the PIT tick, timer.c), never with the host clock, so a run repeats
+ * exactly.  There is no vDSO: time() and gettimeofday() are real calls.
+ * sigaltstack reports "no alternate stack": handlers run on the thread's
+ * stack (signal.c). */
+#include "errno.h"
+#include "memlayout.h"
+#include "proc.h"
+#include "signal.h"
+#include "string.h"
+#include "syscall.h"
+#include "timer.h"
+#include "uaccess.h"
+#include "random.h"
+#include "frame.h"
+
+#define PIT_INPUT_HZ 1193182
+
+struct utsname {
+    char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+};
+
+long sys_uname(struct trapframe *tf)
+{
+    struct utsname u;
+    memset(&u, 0, sizeof u);
+    strlcpy(u.sysname, "Linux", sizeof u.sysname); /* what programs test for; the kernel is ringscope's */
+    strlcpy(u.nodename, "ringscope", sizeof u.nodename);
+    strlcpy(u.release, "6.1.0-ringscope", sizeof u.release);
+    strlcpy(u.version, "#1 ringscope guest kernel", sizeof u.version);
+    strlcpy(u.machine, "x86_64", sizeof u.machine);
+    return put_user(ARG0(tf), &u, sizeof u);
+}
+
+struct timespec64 {
+    int64_t sec, nsec;
+};
+
+#define CLOCK_REALTIME 0
+#define CLOCK_MONOTONIC 1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID 3
+#define CLOCK_MONOTONIC_RAW 4
+#define CLOCK_REALTIME_COARSE 5
+#define CLOCK_MONOTONIC_COARSE 6
+#define CLOCK_BOOTTIME 7
+/* The virtual machine boots at 2026-01-01 00:00:00 UTC. */
+#define BOOT_EPOCH_SECONDS 1767225600ll
+
+static int64_t clock_ns(int clock)
+{
+    int64_t ns = (int64_t)timer_ns();
+    if (clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_COARSE)
+        ns += BOOT_EPOCH_SECONDS * 1000000000ll;
+    return ns;
+}
+
+long sys_clock_gettime(struct trapframe *tf)
+{
+    int clock = (int)ARG0(tf);
+    if (clock < 0 || clock > CLOCK_BOOTTIME)
+        return -EINVAL;
+    int64_t ns = clock_ns(clock);
+    struct timespec64 ts = {ns / 1000000000, ns % 1000000000};
+    return put_user(ARG1(tf), &ts, sizeof ts);
+}
+
+long sys_gettimeofday(struct trapframe *tf)
+{
+    int64_t ns = clock_ns(CLOCK_REALTIME);
+    int64_t tv[2] = {ns / 1000000000, ns % 1000000000 / 1000};
+    if (ARG0(tf))
+        return put_user(ARG0(tf), tv, sizeof tv);
+    return 0;
+}
+
+long sys_time(struct trapframe *tf)
+{
+    int64_t sec = clock_ns(CLOCK_REALTIME) / 1000000000;
+    if (ARG0(tf) && put_user(ARG0(tf), &sec, sizeof sec))
+        return -EFAULT;
+    return sec;
+}
+
+/* Sleep until a virtual deadline; the timer tick wakes the thread. */
+static const char sleeping; /* a channel nobody wakes: only the deadline ends the sleep */
+
+static long sleep_ns(uint64_t deadline)
+{
+    while (timer_ns() < deadline) {
+        if (signal_interrupted())
+            return -EINTR;
+        sleep_until(&sleeping, deadline);
+    }
+    return 0;
+}
+
+static long read_timespec(uint64_t uaddr, int64_t *ns)
+{
+    struct timespec64 ts;
+    if (get_user(&ts, uaddr, sizeof ts))
+        return -EFAULT;
+    if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
+        return -EINVAL;
+    *ns = ts.sec > (INT64_MAX / 1000000000 - 1) ? INT64_MAX / 2 : ts.sec * 1000000000 + ts.nsec;
+    return 0;
+}
+
+long sys_nanosleep(struct trapframe *tf)
+{
+    int64_t ns;
+    long err = read_timespec(ARG0(tf), &ns);
+    return err ? err : sleep_ns(timer_ns() + (uint64_t)ns);
+}
+
+#define TIMER_ABSTIME 1
+
+long sys_clock_nanosleep(struct trapframe *tf)
+{
+    int clock = (int)ARG0(tf);
+    int64_t ns;
+    long err = read_timespec(ARG2(tf), &ns);
+    if (err)
+        return -err; /* clock_nanosleep returns the error number itself */
+    if (ARG1(tf) & TIMER_ABSTIME) {
+        int64_t offset = clock_ns(clock) - (int64_t)timer_ns();
+        return sleep_ns(ns > offset ? (uint64_t)(ns - offset) : 0);
+    }
+    return sleep_ns(timer_ns() + (uint64_t)ns);
+}
+
+long sys_clock_getres(struct trapframe *tf)
+{
+    int clock = (int)ARG0(tf);
+    if (clock < 0 || clock > CLOCK_BOOTTIME)
+        return -EINVAL;
+    struct timespec64 res = {0, 1000000000 / PIT_INPUT_HZ + 1}; /* one PIT clock, 838 ns */
+    return ARG1(tf) ? put_user(ARG1(tf), &res, sizeof res) : 0;
+}
+
+/* Deterministic bytes (random.c): the same run, the same "randomness".
+ * At most 256 bytes per call, as Linux's getrandom may return short. */
+long sys_getrandom(struct trapframe *tf)
+{
+    uint64_t len = ARG1(tf) > 256 ? 256 : ARG1(tf);
+    uint8_t buf[256];
+    random_fill(buf, len);
+    return put_user(ARG0(tf), buf, len) ? -EFAULT : (long)len;
+}
+
+struct rlimit64 {
+    uint64_t cur, max;
+};
+#define RLIM_INFINITY (~0ull)
+#define RLIMIT_STACK 3
+#define RLIMIT_NOFILE 7
+#define RLIMIT_NLIMITS 16
+
+static struct rlimit64 limit_of(unsigned resource)
+{
+    if (resource == RLIMIT_STACK)
+        return (struct rlimit64){USER_STACK_SIZE, RLIM_INFINITY};
+    if (resource == RLIMIT_NOFILE)
+        return (struct rlimit64){MAX_FDS, MAX_FDS};
+    return (struct rlimit64){RLIM_INFINITY, RLIM_INFINITY};
+}
+
+/* prlimit64(pid, resource, new, old): limits are fixed; a new one is
+ * accepted and ignored. */
+long sys_prlimit64(struct trapframe *tf)
+{
+    if (ARG1(tf) >= RLIMIT_NLIMITS)
+        return -EINVAL;
+    struct rlimit64 r = limit_of((unsigned)ARG1(tf));
+    if (ARG3(tf) && put_user(ARG3(tf), &r, sizeof r))
+        return -EFAULT;
+    return 0;
+}
+
+long sys_getrlimit(struct trapframe *tf)
+{
+    if (ARG0(tf) >= RLIMIT_NLIMITS)
+        return -EINVAL;
+    struct rlimit64 r = limit_of((unsigned)ARG0(tf));
+    return put_user(ARG1(tf), &r, sizeof r);
+}
+
+/* sysinfo: uptime, RAM and processes as this kernel sees them. */
+struct sysinfo64 {
+    int64_t uptime;
+    uint64_t loads[3];
+    uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+    uint16_t procs, pad;
+    uint32_t pad2;
+    uint64_t totalhigh, freehigh;
+    uint32_t mem_unit;
+    char reserved[4];
+};
+_Static_assert(sizeof(struct sysinfo64) == 112, "struct sysinfo layout");
+
+long sys_sysinfo(struct trapframe *tf)
+{
+    struct sysinfo64 si;
+    memset(&si, 0, sizeof si);
+    si.uptime = (int64_t)(timer_ns() / 1000000000);
+    si.totalram = frames_total_count() * PAGE_SIZE;
+    si.freeram = frames_free_count() * PAGE_SIZE;
+    for (int i = 0; i < MAX_PROCS; i++)
+        si.procs += proc_table(i)->state == PROC_ALIVE;
+    si.mem_unit = 1;
+    return put_user(ARG0(tf), &si, sizeof si);
+}
+
+/* getrusage: no accounting is kept; the usage reads as zero. */
+long sys_getrusage(struct trapframe *tf)
+{
+    return zero_user(current_proc()->mm, ARG1(tf), 144) ? -EFAULT : 0;
+}
+
+/* sched_getaffinity: one CPU. */
+long sys_sched_getaffinity(struct trapframe *tf)
+{
+    uint64_t mask = 1;
+    if (ARG1(tf) < sizeof mask)
+        return -EINVAL;
+    return put_user(ARG2(tf), &mask, sizeof mask) ? -EFAULT : (long)sizeof mask;
+}
+
+/* Everyone is root: getuid, geteuid, getgid, getegid all return 0. */
+long sys_getuid(struct trapframe *tf)
+{
+    (void)tf;
+    return 0;
+}
+
+long sys_sigaltstack(struct trapframe *tf)
+{
+    static const uint64_t disabled[3] = {0, 2 /* SS_DISABLE */, 0};
+    if (ARG1(tf) && put_user(ARG1(tf), disabled, sizeof disabled))
+        return -EFAULT;
+    return 0;
+}

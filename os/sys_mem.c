@@ -1,0 +1,120 @@
+/* sys_mem.c — memory system calls: brk, mmap, munmap, mprotect, madvise.
+ * They are thin: the areas and their states live in vma.c.
+ *   mmap(PROT_NONE)          reserve
+ *   mmap(prot) / mprotect    commit (pages come on first touch)
+ *   madvise(MADV_DONTNEED)   decommit
+ *   munmap                   release */
+#include "errno.h"
+#include "file.h"
+#include "memlayout.h"
+#include "proc.h"
+#include "syscall.h"
+#include "vma.h"
+
+#define MAP_SHARED 0x01
+#define MAP_PRIVATE 0x02
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_FIXED_NOREPLACE 0x100000
+#define MADV_DONTNEED 4
+#define MADV_FREE 8
+
+/* brk(addr): move the end of the heap; returns the (new or unchanged) end.
+ * The heap is one area right above the program, grown and shrunk a page
+ * at a time; its pages commit on first touch like any anonymous memory. */
+long sys_brk(struct trapframe *tf)
+{
+    struct mm *mm = current_proc()->mm;
+    uint64_t want = ARG0(tf);
+    if (want < mm->brk_start || want >= USER_MMAP_TOP)
+        return (long)mm->brk;
+    uint64_t old_end = PAGE_ROUND_UP(mm->brk), new_end = PAGE_ROUND_UP(want);
+    if (new_end > old_end) {
+        if (!vma_range_free(mm, old_end, new_end - old_end) ||
+            vma_map(mm, old_end, new_end - old_end, PROT_READ | PROT_WRITE, VMA_HEAP))
+            return (long)mm->brk;
+    } else if (new_end < old_end) {
+        vma_unmap(mm, new_end, old_end - new_end);
+    }
+    mm->brk = want;
+    return (long)want;
+}
+
+/* A private file mapping gets a copy of the file's bytes. */
+static long map_file(struct mm *mm, uint64_t addr, uint64_t len, uint64_t fd, uint64_t offset)
+{
+    struct proc *p = current_proc();
+    if (fd >= MAX_FDS || !p->files[fd])
+        return -EBADF;
+    struct file *f = p->files[fd];
+    if (f->kind != FILE_INODE || f->inode->type != INODE_FILE)
+        return -ENODEV;
+    struct inode *ino = f->inode;
+    for (uint64_t done = 0; done < len && offset + done < ino->size; done += PAGE_SIZE) {
+        uint64_t pa = vma_user_page(mm, addr + done, false);
+        if (!pa)
+            return -ENOMEM;
+        fs_read(ino, offset + done, p2v(pa), PAGE_SIZE);
+    }
+    return 0;
+}
+
+long sys_mmap(struct trapframe *tf)
+{
+    struct mm *mm = current_proc()->mm;
+    uint64_t addr = ARG0(tf), len = PAGE_ROUND_UP(ARG1(tf)), prot = ARG2(tf), flags = ARG3(tf);
+    if (!ARG1(tf) || !len || (prot & ~7ull) || (addr & (PAGE_SIZE - 1)) || (ARG5(tf) & (PAGE_SIZE - 1)))
+        return -EINVAL;
+    if (!(flags & (MAP_SHARED | MAP_PRIVATE)))
+        return -EINVAL;
+    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+        if (addr < USER_MIN_ADDR || addr >= USER_END || len > USER_END - addr)
+            return -ENOMEM;
+        if ((flags & MAP_FIXED_NOREPLACE) && !vma_range_free(mm, addr, len))
+            return -EEXIST;
+    } else if (!addr || addr < USER_MIN_ADDR || addr >= USER_END || len > USER_END - addr ||
+               !vma_range_free(mm, addr, len)) {
+        addr = vma_find_free(mm, len);
+        if (!addr)
+            return -ENOMEM;
+    }
+    int err = vma_map(mm, addr, len, (uint32_t)prot, VMA_ANON);
+    if (err)
+        return err;
+    if (!(flags & MAP_ANONYMOUS)) {
+        long ferr = map_file(mm, addr, len, ARG4(tf), ARG5(tf));
+        if (ferr) {
+            vma_unmap(mm, addr, len);
+            return ferr;
+        }
+    }
+    return (long)addr;
+}
+
+long sys_munmap(struct trapframe *tf)
+{
+    return vma_unmap(current_proc()->mm, ARG0(tf), ARG1(tf));
+}
+
+long sys_mprotect(struct trapframe *tf)
+{
+    if (ARG2(tf) & ~7ull)
+        return -EINVAL;
+    if (ARG1(tf) == 0)
+        return (ARG0(tf) & (PAGE_SIZE - 1)) ? -EINVAL : 0;
+    return vma_protect(current_proc()->mm, ARG0(tf), ARG1(tf), (uint32_t)ARG2(tf));
+}
+
+long sys_madvise(struct trapframe *tf)
+{
+    if (ARG0(tf) & (PAGE_SIZE - 1))
+        return -EINVAL;
+    if (ARG1(tf) == 0)
+        return 0;
+    if (ARG0(tf) >= USER_END || ARG1(tf) > USER_END - ARG0(tf) ||
+        !vma_range_mapped(current_proc()->mm, ARG0(tf), ARG1(tf)))
+        return -ENOMEM; /* as Linux: advice about unmapped addresses */
+    if (ARG2(tf) == MADV_DONTNEED || ARG2(tf) == MADV_FREE)
+        return vma_decommit(current_proc()->mm, ARG0(tf), ARG1(tf));
+    return 0; /* other advice is only a hint */
+}

@@ -1,0 +1,402 @@
+/* sys_proc.c — process and thread system calls: exit, exit_group, fork,
+ * vfork, clone, execve, wait4, getpid, gettid, getppid,
+ * arch_prctl, set_tid_address, futex, sched_yield, prctl. */
+#include "abi/osevent.h"
+#include "errno.h"
+#include "events.h"
+#include "exec.h"
+#include "kheap.h"
+#include "memlayout.h"
+#include "printf.h"
+#include "proc.h"
+#include "signal.h"
+#include "string.h"
+#include "syscall.h"
+#include "timer.h"
+#include "uaccess.h"
+#include "x86.h"
+
+#define CLONE_VM 0x00000100
+#define CLONE_VFORK 0x00004000
+#define CLONE_THREAD 0x00010000
+#define CLONE_SETTLS 0x00080000
+#define CLONE_PARENT_SETTID 0x00100000
+#define CLONE_CHILD_CLEARTID 0x00200000
+#define CLONE_CHILD_SETTID 0x01000000
+#define WNOHANG 1
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAKE_BITSET 10
+#define FUTEX_CMD_MASK 0x7F /* strips FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME */
+#define EXEC_ARGS_SIZE (64 * 1024)
+#define EXEC_MAX_STRINGS 512
+
+/* The kernel address of a futex word: the same word in any address space
+ * (even after fork: COW is broken first) gives the same sleep channel. */
+static const void *futex_channel(uint64_t uaddr)
+{
+    if (uaddr & 3)
+        return 0;
+    uint64_t pa = vma_user_page(current_proc()->mm, uaddr, true);
+    return pa ? (const char *)p2v(pa) + (uaddr & (PAGE_SIZE - 1)) : 0;
+}
+
+static void clear_child_tid(struct thread *t)
+{
+    if (!t->clear_child_tid)
+        return;
+    uint32_t zero = 0;
+    if (put_user(t->clear_child_tid, &zero, sizeof zero) == 0) {
+        const void *chan = futex_channel(t->clear_child_tid);
+        if (chan)
+            wakeup_n(chan, 1); /* pthread_join waits on this word */
+    }
+}
+
+long sys_exit(struct trapframe *tf)
+{
+    struct thread *t = current_thread();
+    clear_child_tid(t);
+    thread_exit((int)ARG0(tf));
+}
+
+long sys_exit_group(struct trapframe *tf)
+{
+    proc_exit(((int)ARG0(tf) & 0xFF) << 8);
+}
+
+static void copy_process_state(struct proc *child, struct proc *parent)
+{
+    for (int fd = 0; fd < MAX_FDS; fd++)
+        if (parent->files[fd])
+            child->files[fd] = file_dup(parent->files[fd]);
+    child->cloexec = parent->cloexec;
+    child->umask = parent->umask;
+    child->parent = parent;
+    memcpy(child->name, parent->name, sizeof child->name);
+    memcpy(child->exe, parent->exe, sizeof child->exe);
+    memcpy(child->cwd, parent->cwd, sizeof child->cwd);
+    memcpy(child->sig_actions, parent->sig_actions, sizeof child->sig_actions);
+}
+
+/* fork: a new process with a copy-on-write copy of the address space and
+ * one thread that returns 0 from the same system call. */
+static long fork_process(struct trapframe *tf, uint64_t child_stack)
+{
+    struct proc *parent = current_proc();
+    struct proc *child = proc_alloc();
+    if (!child)
+        return -EAGAIN;
+    child->mm = mm_clone(parent->mm);
+    struct thread *t = child->mm ? thread_alloc(child) : 0;
+    if (!t) {
+        if (child->mm)
+            mm_free(child->mm);
+        proc_free(child);
+        return -ENOMEM;
+    }
+    copy_process_state(child, parent);
+    *t->tf = *tf;
+    t->tf->rax = 0;
+    if (child_stack)
+        t->tf->rsp = child_stack;
+    t->fs_base = current_thread()->fs_base;
+    t->sig_blocked = current_thread()->sig_blocked;
+    thread_inherit_fpu(t);
+    osev_report(OSEV_PROC_CREATE, child->pid, parent->pid, 0, 0, 0, 0, child->name);
+    thread_make_runnable(t);
+    return child->pid;
+}
+
+/* clone(CLONE_VM|CLONE_THREAD...): a new thread in this process, on the
+ * stack and with the TLS the caller (pthread_create) prepared. */
+static long clone_thread(struct trapframe *tf, uint64_t flags)
+{
+    struct proc *p = current_proc();
+    struct thread *t = thread_alloc(p);
+    if (!t)
+        return -EAGAIN;
+    *t->tf = *tf;
+    t->tf->rax = 0;
+    t->tf->rsp = ARG1(tf);
+    t->fs_base = flags & CLONE_SETTLS ? ARG4(tf) : current_thread()->fs_base;
+    t->sig_blocked = current_thread()->sig_blocked;
+    thread_inherit_fpu(t);
+    uint32_t tid = (uint32_t)t->tid;
+    if ((flags & CLONE_PARENT_SETTID) && put_user(ARG2(tf), &tid, sizeof tid))
+        goto fault;
+    if ((flags & CLONE_CHILD_SETTID) && put_user(ARG3(tf), &tid, sizeof tid))
+        goto fault;
+    if (flags & CLONE_CHILD_CLEARTID)
+        t->clear_child_tid = ARG3(tf);
+    osev_report(OSEV_THREAD_CREATE, t->tid, p->pid, 0, 0, 0, 0, 0);
+    thread_make_runnable(t);
+    return t->tid;
+fault:
+    t->state = THREAD_UNUSED;
+    p->nthreads--;
+    return -EFAULT;
+}
+
+long sys_fork(struct trapframe *tf) { return fork_process(tf, 0); }
+
+/* vfork is a fork: the copy-on-write copy gives the child what vfork
+ * promises (it may only exec or _exit) without stopping the parent. */
+long sys_vfork(struct trapframe *tf) { return fork_process(tf, 0); }
+
+long sys_clone(struct trapframe *tf)
+{
+    uint64_t flags = ARG0(tf);
+    if (flags & CLONE_THREAD) {
+        if (!(flags & CLONE_VM) || !ARG1(tf))
+            return -EINVAL;
+        return clone_thread(tf, flags);
+    }
+    /* A new process; CLONE_VM without CLONE_THREAD (posix_spawn's
+     * CLONE_VM|CLONE_VFORK) also gets a copy, which is all its child uses. */
+    long pid = fork_process(tf, ARG1(tf));
+    if (pid > 0 && (flags & CLONE_PARENT_SETTID)) {
+        uint32_t p32 = (uint32_t)pid;
+        put_user(ARG2(tf), &p32, sizeof p32);
+    }
+    return pid;
+}
+
+/* Copy a NULL-terminated array of user strings into buf. */
+static long copy_string_array(uint64_t uarray, char **out, char *buf, uint64_t *used)
+{
+    long n = 0;
+    for (; uarray; n++) {
+        uint64_t ptr;
+        if (n == EXEC_MAX_STRINGS)
+            return -E2BIG;
+        if (get_user(&ptr, uarray + (uint64_t)n * 8, 8))
+            return -EFAULT;
+        if (!ptr)
+            break;
+        long len = get_user_string(buf + *used, ptr, EXEC_ARGS_SIZE - *used);
+        if (len < 0)
+            return len == -ENAMETOOLONG ? -E2BIG : len;
+        out[n] = buf + *used;
+        *used += (uint64_t)len + 1;
+    }
+    return n;
+}
+
+static void close_on_exec(struct proc *p)
+{
+    for (int fd = 0; fd < MAX_FDS; fd++) {
+        if (p->files[fd] && (p->cloexec >> fd & 1)) {
+            file_close(p->files[fd]);
+            p->files[fd] = 0;
+        }
+    }
+    p->cloexec = 0;
+}
+
+static long exec_with_args(struct thread *t, const char *path, uint64_t uargv, uint64_t uenvp)
+{
+    char *buf = kheap_alloc(EXEC_ARGS_SIZE);
+    char **argv = kheap_alloc(2 * EXEC_MAX_STRINGS * sizeof(char *));
+    long ret = -ENOMEM;
+    if (buf && argv) {
+        char **envp = argv + EXEC_MAX_STRINGS;
+        uint64_t used = 0;
+        long argc = copy_string_array(uargv, argv, buf, &used);
+        long envc = argc < 0 ? argc : copy_string_array(uenvp, envp, buf, &used);
+        ret = argc < 0 ? argc : envc;
+        if (ret >= 0)
+            ret = exec(t, path, argv, (int)argc, envp, (int)envc);
+    }
+    if (buf)
+        kheap_free(buf, EXEC_ARGS_SIZE);
+    if (argv)
+        kheap_free(argv, 2 * EXEC_MAX_STRINGS * sizeof(char *));
+    return ret;
+}
+
+long sys_execve(struct trapframe *tf)
+{
+    char upath[FS_PATH_MAX], path[FS_PATH_MAX];
+    long len = get_user_string(upath, ARG0(tf), sizeof upath);
+    if (len < 0)
+        return len;
+    struct proc *p = current_proc();
+    long err = fs_resolve(p->cwd, upath, path);
+    if (err)
+        return err;
+    struct thread *t = current_thread();
+    err = exec_with_args(t, path, ARG1(tf), ARG2(tf));
+    if (err)
+        return err;
+    proc_end_other_threads(p);
+    close_on_exec(p);
+    signal_reset_on_exec(p);
+    t->clear_child_tid = 0;
+    syscall_force_iret(); /* the new program starts with the registers exec set */
+    return 0;
+}
+
+static struct proc *find_zombie_child(struct proc *parent, int64_t pid, bool *any_child)
+{
+    *any_child = false;
+    for (int i = 0; i < MAX_PROCS; i++) {
+        struct proc *c = proc_table(i);
+        if (c->state == PROC_UNUSED || c->parent != parent || (pid > 0 && c->pid != pid))
+            continue;
+        *any_child = true;
+        if (c->state == PROC_ZOMBIE)
+            return c;
+    }
+    return 0;
+}
+
+long sys_wait4(struct trapframe *tf)
+{
+    struct proc *p = current_proc();
+    int64_t pid = (int32_t)ARG0(tf);
+    for (;;) {
+        bool any;
+        struct proc *c = find_zombie_child(p, pid, &any);
+        if (c) {
+            int status = c->exit_status, cpid = c->pid;
+            if (ARG1(tf) && put_user(ARG1(tf), &status, sizeof status))
+                return -EFAULT;
+            if (ARG3(tf) && zero_user(p->mm, ARG3(tf), 144)) /* struct rusage: no accounting */
+                return -EFAULT;
+            proc_free(c);
+            return cpid;
+        }
+        if (!any)
+            return -ECHILD;
+        if (ARG2(tf) & WNOHANG)
+            return 0;
+        if (signal_interrupted())
+            return -EINTR;
+        sleep_on(p); /* proc_exit wakes the parent */
+    }
+}
+
+long sys_getpid(struct trapframe *tf)
+{
+    (void)tf;
+    return current_proc()->pid;
+}
+
+long sys_gettid(struct trapframe *tf)
+{
+    (void)tf;
+    return current_thread()->tid;
+}
+
+long sys_getppid(struct trapframe *tf)
+{
+    (void)tf;
+    struct proc *p = current_proc();
+    if (p->parent)
+        return p->parent->pid;
+    return p->pid == 1 ? 0 : 1; /* an orphan counts as adopted by process 1, as on Linux */
+}
+
+/* arch_prctl(ARCH_SET_FS, addr): the thread pointer.  %fs-relative loads
+ * (TLS, the stack-protector canary at %fs:0x28) use IA32_FS_BASE. */
+long sys_arch_prctl(struct trapframe *tf)
+{
+    struct thread *t = current_thread();
+    switch (ARG0(tf)) {
+    case ARCH_SET_FS:
+        if (ARG1(tf) >= USER_END)
+            return -EPERM;
+        t->fs_base = ARG1(tf);
+        wrmsr(MSR_FS_BASE, t->fs_base);
+        return 0;
+    case ARCH_GET_FS:
+        return put_user(ARG1(tf), &t->fs_base, sizeof t->fs_base);
+    default:
+        return -EINVAL;
+    }
+}
+
+long sys_set_tid_address(struct trapframe *tf)
+{
+    struct thread *t = current_thread();
+    t->clear_child_tid = ARG0(tf);
+    return t->tid;
+}
+
+static long futex_wait(uint64_t uaddr, uint32_t expected, uint64_t utimeout, bool absolute)
+{
+    const void *chan = futex_channel(uaddr);
+    uint32_t value;
+    if (!chan || get_user(&value, uaddr, sizeof value))
+        return -EFAULT;
+    if (value != expected)
+        return -EAGAIN;
+    uint64_t deadline = 0;
+    if (utimeout) {
+        int64_t ts[2];
+        if (get_user(ts, utimeout, sizeof ts))
+            return -EFAULT;
+        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+            return -EINVAL;
+        deadline = (uint64_t)ts[0] * 1000000000ull + (uint64_t)ts[1] + (absolute ? 0 : timer_ns());
+        if (deadline <= timer_ns())
+            return -ETIMEDOUT;
+    }
+    sleep_until(chan, deadline);
+    if (deadline && timer_ns() >= deadline)
+        return -ETIMEDOUT;
+    return 0;
+}
+
+long sys_futex(struct trapframe *tf)
+{
+    uint64_t uaddr = ARG0(tf);
+    switch (ARG1(tf) & FUTEX_CMD_MASK) {
+    case FUTEX_WAIT:
+        return futex_wait(uaddr, (uint32_t)ARG2(tf), ARG3(tf), false);
+    case FUTEX_WAIT_BITSET:
+        return futex_wait(uaddr, (uint32_t)ARG2(tf), ARG3(tf), true);
+    case FUTEX_WAKE:
+    case FUTEX_WAKE_BITSET: {
+        const void *chan = futex_channel(uaddr);
+        if (!chan)
+            return -EFAULT;
+        return wakeup_n(chan, (int)(ARG2(tf) > MAX_THREADS ? MAX_THREADS : ARG2(tf)));
+    }
+    default:
+        return -ENOSYS;
+    }
+}
+
+long sys_sched_yield(struct trapframe *tf)
+{
+    (void)tf;
+    yield();
+    return 0;
+}
+
+long sys_prctl(struct trapframe *tf)
+{
+    struct proc *p = current_proc();
+    char name[PROC_NAME_MAX];
+    switch (ARG0(tf)) {
+    case PR_SET_NAME: {
+        long len = get_user_string(name, ARG1(tf), sizeof name);
+        if (len == -EFAULT)
+            return -EFAULT;
+        name[sizeof name - 1] = 0;
+        memcpy(p->name, name, sizeof name);
+        return 0;
+    }
+    case PR_GET_NAME:
+        return put_user(ARG1(tf), p->name, sizeof p->name);
+    default:
+        return -EINVAL;
+    }
+}

@@ -1,0 +1,16 @@
+/* timer.h — the 8254 PIT channel 0 as the scheduler tick (os/timer.c). */
+#ifndef OS_TIMER_H
+#define OS_TIMER_H
+#include <stdint.h>
+
+#define TIMER_HZ 1000
+
+extern volatile uint64_t ticks; /* timer interrupts since boot */
+
+void timer_init(void);
+/* Virtual nanoseconds since boot, to the PIT's 838 ns resolution. */
+uint64_t timer_ns(void);
+/* The same at tick granularity (no port access: for the tick handler). */
+uint64_t timer_tick_ns(void);
+
+#endif

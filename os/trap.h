@@ -1,0 +1,66 @@
+/* trap.h — the trap frame and the vectors.
+ *
+ * Every entry into the kernel (exception, interrupt, syscall) builds one
+ * struct trapframe on the thread's kernel stack: the CPU pushes SS, RSP,
+ * RFLAGS, CS, RIP (and for some exceptions an error code) — SDM Vol. 3A
+ * 6.14.2, Figure 6-9 — and the entry code (trapentry.S) pushes the vector
+ * and the general registers.  Returning to user mode pops it again. */
+#ifndef OS_TRAP_H
+#define OS_TRAP_H
+
+#define T_DIVIDE 0      /* #DE */
+#define T_DEBUG 1       /* #DB */
+#define T_NMI 2
+#define T_BREAKPOINT 3  /* #BP (INT3) */
+#define T_OVERFLOW 4    /* #OF */
+#define T_BOUND 5       /* #BR */
+#define T_INVALID_OP 6  /* #UD */
+#define T_NO_DEVICE 7   /* #NM */
+#define T_DOUBLE_FAULT 8 /* #DF */
+#define T_INVALID_TSS 10 /* #TS */
+#define T_NO_SEGMENT 11 /* #NP */
+#define T_STACK 12      /* #SS */
+#define T_GP 13         /* #GP */
+#define T_PAGE_FAULT 14 /* #PF */
+#define T_FPU 16        /* #MF */
+#define T_ALIGNMENT 17  /* #AC */
+#define T_MACHINE_CHECK 18 /* #MC */
+#define T_SIMD 19       /* #XM */
+#define T_IRQ0 0x20     /* the 8259s are remapped to vectors 0x20-0x2F */
+#define IRQ_TIMER 0
+#define IRQ_KEYBOARD 1
+#define IRQ_COM1 4
+#define IRQ_ATA 14
+#define T_SYSCALL 0x100 /* pseudo vector recorded by the SYSCALL entry */
+
+#define TF_SIZE 176     /* sizeof(struct trapframe) */
+#define TF_RIP 136      /* offsets used by trapentry.S */
+#define TF_CS 144
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+struct trapframe {
+    /* pushed by trapentry.S (r15 last, so it is at the lowest address) */
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t trapno;
+    uint64_t err;   /* the CPU's error code, or 0 */
+    /* pushed by the CPU */
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+_Static_assert(sizeof(struct trapframe) == TF_SIZE, "trapframe size");
+_Static_assert(__builtin_offsetof(struct trapframe, rip) == TF_RIP, "trapframe rip");
+_Static_assert(__builtin_offsetof(struct trapframe, cs) == TF_CS, "trapframe cs");
+
+static inline int tf_from_user(const struct trapframe *tf) { return (tf->cs & 3) == 3; }
+
+void idt_init(void);
+void trap(struct trapframe *tf);
+/* Return to the context in tf (trapentry.S): pops the registers, SWAPGS if
+ * going to ring 3, IRETQ. */
+void trapret(void);
+const char *trap_name(uint64_t trapno);
+#endif
+
+#endif

@@ -1,0 +1,445 @@
+/* vma.c — virtual memory areas: reserve, commit, decommit, release, the
+ * user page-fault handler (demand-zero and copy-on-write) and fork's copy
+ * of an address space.  The states are explained in vma.h.
+ *
+ * An area's rights become PTE bits (paging.h) only when a page is made
+ * resident: PROT_WRITE -> W, no PROT_EXEC -> NX, always U.  A resident page
+ * of a PROT_NONE area keeps its frame (and data) but loses U: ring 3 faults
+ * on it, the kernel still reaches it. */
+#include "vma.h"
+#include "abi/osevent.h"
+#include "errno.h"
+#include "events.h"
+#include "frame.h"
+#include "memlayout.h"
+#include "paging.h"
+#include "panic.h"
+#include "printf.h"
+#include "string.h"
+#include "swap.h"
+#include "x86.h"
+
+_Static_assert(sizeof(struct mm) <= PAGE_SIZE, "struct mm lives in one frame");
+
+static uint64_t prot_to_pte(uint32_t prot)
+{
+    if (prot == PROT_NONE)
+        return PTE_NX; /* supervisor-only: kept, but not reachable from ring 3 */
+    uint64_t flags = PTE_U;
+    if (prot & PROT_WRITE)
+        flags |= PTE_W;
+    if (!(prot & PROT_EXEC))
+        flags |= PTE_NX;
+    return flags;
+}
+
+struct mm *mm_new(void)
+{
+    uint64_t pa = frame_alloc();
+    if (!pa)
+        return 0;
+    struct mm *mm = p2v(pa);
+    mm->pml4 = vm_new_pml4();
+    if (!mm->pml4) {
+        frame_put(pa);
+        return 0;
+    }
+    mm->users = 1;
+    return mm;
+}
+
+uint64_t mm_cr3(const struct mm *mm) { return v2p(mm->pml4); }
+
+/* Call fn for every used PTE (present, or swapped out) in [start, end),
+ * skipping the regions without page tables in one step. */
+static void for_each_entry(struct mm *mm, uint64_t start, uint64_t end,
+                             void (*fn)(struct mm *mm, uint64_t va, uint64_t *pte, void *ctx), void *ctx)
+{
+    for (uint64_t va = start; va < end;) {
+        uint64_t hole;
+        uint64_t *pte = pte_find(mm->pml4, va, &hole);
+        if (!pte) {
+            va = (va + hole) & ~(hole - 1);
+            continue;
+        }
+        if (*pte)
+            fn(mm, va, pte, ctx);
+        va += PAGE_SIZE;
+    }
+}
+
+static void free_page(struct mm *mm, uint64_t va, uint64_t *pte, void *ctx)
+{
+    (void)ctx;
+    uint64_t entry = *pte;
+    *pte = 0;
+    if (pte_is_swapped(entry)) {
+        swap_slot_put(pte_swap_slot(entry));
+        return;
+    }
+    vm_flush(mm->pml4, va);
+    frame_put(entry & PTE_ADDR);
+}
+
+static void free_pages(struct mm *mm, uint64_t start, uint64_t end)
+{
+    for_each_entry(mm, start, end, free_page, 0);
+}
+
+void mm_free(struct mm *mm)
+{
+    for (int i = 0; i < mm->nvmas; i++)
+        free_pages(mm, mm->vmas[i].start, mm->vmas[i].end);
+    vm_free_pml4(mm->pml4);
+    frame_put(v2p(mm));
+}
+
+struct vma *vma_find(struct mm *mm, uint64_t addr)
+{
+    for (int i = 0; i < mm->nvmas; i++) {
+        if (addr < mm->vmas[i].start)
+            return 0;
+        if (addr < mm->vmas[i].end)
+            return &mm->vmas[i];
+    }
+    return 0;
+}
+
+static void report(enum osev_type type, uint64_t start, uint64_t end, uint32_t prot)
+{
+    osev_report(type, start, end - start, prot & (OSEV_PROT_READ | OSEV_PROT_WRITE | OSEV_PROT_EXEC), 0, 0, 0,
+                0);
+}
+
+static bool insert_at(struct mm *mm, int i, struct vma v)
+{
+    if (mm->nvmas == MAX_VMAS)
+        return false;
+    memmove(&mm->vmas[i + 1], &mm->vmas[i], (mm->nvmas - i) * sizeof v);
+    mm->vmas[i] = v;
+    mm->nvmas++;
+    return true;
+}
+
+static void remove_at(struct mm *mm, int i)
+{
+    memmove(&mm->vmas[i], &mm->vmas[i + 1], (mm->nvmas - i - 1) * sizeof mm->vmas[0]);
+    mm->nvmas--;
+}
+
+/* Cut the area containing addr in two at addr (no-op on a boundary). */
+static bool split_at(struct mm *mm, uint64_t addr)
+{
+    for (int i = 0; i < mm->nvmas; i++) {
+        struct vma *v = &mm->vmas[i];
+        if (v->start < addr && addr < v->end) {
+            struct vma upper = *v;
+            upper.start = addr;
+            v->end = addr;
+            return insert_at(mm, i + 1, upper);
+        }
+    }
+    return true;
+}
+
+/* Join neighbours with the same rights and kind. */
+static void merge_all(struct mm *mm)
+{
+    for (int i = 0; i + 1 < mm->nvmas;) {
+        struct vma *a = &mm->vmas[i], *b = &mm->vmas[i + 1];
+        if (a->end == b->start && a->prot == b->prot && a->kind == b->kind) {
+            a->end = b->end;
+            remove_at(mm, i + 1);
+        } else {
+            i++;
+        }
+    }
+}
+
+static bool range_ok(uint64_t start, uint64_t len)
+{
+    return !(start & (PAGE_SIZE - 1)) && len && start < USER_END && len <= USER_END - start;
+}
+
+int vma_unmap(struct mm *mm, uint64_t start, uint64_t len)
+{
+    if (!range_ok(start, len))
+        return -EINVAL;
+    uint64_t end = start + PAGE_ROUND_UP(len);
+    if (!split_at(mm, start) || !split_at(mm, end))
+        return -ENOMEM;
+    for (int i = 0; i < mm->nvmas;) {
+        struct vma *v = &mm->vmas[i];
+        if (v->start >= start && v->end <= end) {
+            free_pages(mm, v->start, v->end);
+            report(OSEV_VMA_RELEASE, v->start, v->end, v->prot);
+            remove_at(mm, i);
+        } else {
+            i++;
+        }
+    }
+    return 0;
+}
+
+int vma_map(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot, enum vma_kind kind)
+{
+    if (!range_ok(start, len))
+        return -EINVAL;
+    int err = vma_unmap(mm, start, len);
+    if (err)
+        return err;
+    struct vma v = {start, start + PAGE_ROUND_UP(len), prot, kind};
+    int i = 0;
+    while (i < mm->nvmas && mm->vmas[i].start < v.start)
+        i++;
+    if (!insert_at(mm, i, v))
+        return -ENOMEM;
+    report(OSEV_VMA_RESERVE, v.start, v.end, prot);
+    if (prot != PROT_NONE)
+        report(OSEV_VMA_COMMIT, v.start, v.end, prot);
+    merge_all(mm);
+    return 0;
+}
+
+bool vma_range_free(struct mm *mm, uint64_t start, uint64_t len)
+{
+    uint64_t end = start + len;
+    for (int i = 0; i < mm->nvmas; i++)
+        if (mm->vmas[i].start < end && start < mm->vmas[i].end)
+            return false;
+    return true;
+}
+
+uint64_t vma_find_free(struct mm *mm, uint64_t len)
+{
+    uint64_t top = USER_MMAP_TOP;
+    len = PAGE_ROUND_UP(len);
+    for (int i = mm->nvmas - 1; i >= 0; i--) {
+        struct vma *v = &mm->vmas[i];
+        if (v->start >= top)
+            continue;
+        if (v->end <= top && top - v->end >= len)
+            return top - len;
+        top = v->start;
+    }
+    return top >= USER_MIN_ADDR + len ? top - len : 0;
+}
+
+/* New rights for a resident page; a copy-on-write page stays read-only
+ * until its write fault. */
+static void reprotect_page(struct mm *mm, uint64_t va, uint64_t *pte, void *ctx)
+{
+    if (!(*pte & PTE_P))
+        return; /* swapped out: gets the area's rights when it comes back */
+    uint64_t flags = prot_to_pte(*(uint32_t *)ctx);
+    if (*pte & PTE_COW)
+        flags = (flags & ~PTE_W) | PTE_COW;
+    *pte = (*pte & PTE_ADDR) | flags | PTE_P;
+    vm_flush(mm->pml4, va);
+}
+
+bool vma_range_mapped(struct mm *mm, uint64_t start, uint64_t len)
+{
+    uint64_t end = start + PAGE_ROUND_UP(len);
+    for (uint64_t a = start; a < end;) {
+        struct vma *v = vma_find(mm, a);
+        if (!v)
+            return false;
+        a = v->end;
+    }
+    return true;
+}
+
+int vma_protect(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot)
+{
+    if (!range_ok(start, len))
+        return -EINVAL;
+    uint64_t end = start + PAGE_ROUND_UP(len);
+    if (!vma_range_mapped(mm, start, len))
+        return -ENOMEM;
+    if (!split_at(mm, start) || !split_at(mm, end))
+        return -ENOMEM;
+    for (int i = 0; i < mm->nvmas; i++) {
+        struct vma *v = &mm->vmas[i];
+        if (v->start < start || v->end > end || v->prot == prot)
+            continue;
+        if (v->prot == PROT_NONE)
+            report(OSEV_VMA_COMMIT, v->start, v->end, prot);
+        else if (prot == PROT_NONE)
+            report(OSEV_VMA_RESERVE, v->start, v->end, prot);
+        v->prot = prot;
+        for_each_entry(mm, v->start, v->end, reprotect_page, &prot);
+    }
+    merge_all(mm);
+    return 0;
+}
+
+int vma_decommit(struct mm *mm, uint64_t start, uint64_t len)
+{
+    if (!range_ok(start, len))
+        return -EINVAL;
+    uint64_t end = start + PAGE_ROUND_UP(len);
+    for (int i = 0; i < mm->nvmas; i++) {
+        struct vma *v = &mm->vmas[i];
+        uint64_t s = v->start > start ? v->start : start, e = v->end < end ? v->end : end;
+        if (s < e) {
+            free_pages(mm, s, e);
+            report(OSEV_VMA_DECOMMIT, s, e, v->prot);
+        }
+    }
+    return 0;
+}
+
+/* Demand-zero: the first touch of a committed page. */
+static uint64_t commit_page(struct mm *mm, const struct vma *v, uint64_t va)
+{
+    uint64_t pa = frame_alloc();
+    if (!pa)
+        return 0;
+    if (!vm_map_page(mm->pml4, va, pa, prot_to_pte(v->prot))) {
+        frame_put(pa);
+        return 0;
+    }
+    return pa;
+}
+
+/* Copy-on-write: a write to a page shared since fork.  The last sharer
+ * just gets its write right back; the others get a private copy. */
+static uint64_t break_cow(struct mm *mm, const struct vma *v, uint64_t va, uint64_t *pte)
+{
+    uint64_t old = *pte & PTE_ADDR;
+    uint64_t pa = old;
+    if (frame_refs(old) > 1) {
+        pa = frame_alloc();
+        if (!pa)
+            return 0;
+        memcpy(p2v(pa), p2v(old), PAGE_SIZE);
+        frame_put(old);
+    }
+    *pte = pa | prot_to_pte(v->prot) | PTE_P;
+    vm_flush(mm->pml4, va);
+    return pa;
+}
+
+/* Page-in: the page's copy comes back from the pagefile into a new frame.
+ * If this PTE was the slot's only user the slot stays attached to the
+ * frame as a clean copy (a later eviction without writes just drops it). */
+static uint64_t swap_in(struct mm *mm, const struct vma *v, uint64_t va, uint64_t *pte)
+{
+    uint64_t slot = pte_swap_slot(*pte);
+    uint64_t pa = frame_alloc();
+    if (!pa)
+        return 0;
+    if (!swap_read_page(slot, pa, va)) {
+        frame_put(pa);
+        return 0;
+    }
+    if (swap_slot_refs(slot) == 1)
+        frame_set_swap_slot(pa, slot);
+    else
+        swap_slot_put(slot); /* still shared with a fork: ours is now a private copy */
+    *pte = pa | prot_to_pte(v->prot) | PTE_P;
+    vm_flush(mm->pml4, va);
+    return pa;
+}
+
+static uint64_t resident_page(struct mm *mm, const struct vma *v, uint64_t va, bool write)
+{
+    uint64_t *pte = pte_lookup(mm->pml4, va, false);
+    if (pte && pte_is_swapped(*pte))
+        return swap_in(mm, v, va, pte);
+    if (pte && (*pte & PTE_P)) {
+        if (write && (*pte & PTE_COW))
+            return break_cow(mm, v, va, pte);
+        return *pte & PTE_ADDR;
+    }
+    return commit_page(mm, v, va);
+}
+
+uint64_t vma_user_page(struct mm *mm, uint64_t va, bool write)
+{
+    if (va >= USER_END)
+        return 0;
+    va = PAGE_ROUND_DOWN(va);
+    struct vma *v = vma_find(mm, va);
+    if (!v || v->prot == PROT_NONE || (write && !(v->prot & PROT_WRITE)))
+        return 0;
+    uint64_t pa = resident_page(mm, v, va, write);
+    if (pa && write) { /* the kernel writes through the direct map: the CPU sets no D bit for it */
+        uint64_t *pte = pte_lookup(mm->pml4, va, false);
+        *pte |= PTE_D;
+    }
+    return pa;
+}
+
+static const char *access_name(uint32_t err)
+{
+    if (err & PFERR_I)
+        return "instruction fetch from";
+    return err & PFERR_W ? "write to" : "read from";
+}
+
+bool vma_page_fault(struct mm *mm, uint64_t addr, uint32_t err, char *why, size_t whylen)
+{
+    const char *access = access_name(err);
+    struct vma *v = addr < USER_END ? vma_find(mm, addr) : 0;
+    const char *what = 0;
+    if (addr >= USER_END)
+        what = "kernel page";
+    else if (!v)
+        what = "not-present page";
+    else if (v->kind == VMA_GUARD) {
+        ksnprintf(why, whylen, "stack overflow at 0x%lx (guard page)", addr);
+        return false;
+    } else if (v->prot == PROT_NONE)
+        what = "reserved page";
+    else if ((err & PFERR_I) && !(v->prot & PROT_EXEC))
+        what = "no-execute page";
+    else if ((err & PFERR_W) && !(v->prot & PROT_WRITE))
+        what = "read-only page";
+    if (what) {
+        ksnprintf(why, whylen, "segmentation fault at 0x%lx, user %s %s", addr, access, what);
+        return false;
+    }
+    if (!vma_user_page(mm, addr, err & PFERR_W)) {
+        ksnprintf(why, whylen, "out of memory at 0x%lx", addr);
+        return false;
+    }
+    return true;
+}
+
+/* fork: share every resident page, read-only + PTE_COW on both sides; a
+ * swapped-out page shares its pagefile slot. */
+static void share_page(struct mm *parent, uint64_t va, uint64_t *pte, void *ctx)
+{
+    struct mm *child = ctx;
+    uint64_t *child_pte = pte_lookup(child->pml4, va, true);
+    if (!child_pte)
+        return; /* out of memory: the child will fault in a zero page */
+    /* Allocating the child's page table may have evicted this very page:
+     * look at the parent's entry only now. */
+    if (pte_is_swapped(*pte)) {
+        swap_slot_get(pte_swap_slot(*pte));
+    } else if (*pte & PTE_P) {
+        *pte = (*pte & ~PTE_W) | PTE_COW; /* even if read-only now: mprotect may allow writes later */
+        frame_get(*pte & PTE_ADDR);
+    }
+    *child_pte = *pte;
+    (void)parent;
+}
+
+struct mm *mm_clone(struct mm *mm)
+{
+    struct mm *child = mm_new();
+    if (!child)
+        return 0;
+    memcpy(child->vmas, mm->vmas, sizeof mm->vmas);
+    child->nvmas = mm->nvmas;
+    child->brk_start = mm->brk_start;
+    child->brk = mm->brk;
+    for (int i = 0; i < mm->nvmas; i++)
+        for_each_entry(mm, mm->vmas[i].start, mm->vmas[i].end, share_page, child);
+    if (mm_cr3(mm) == (read_cr3() & PTE_ADDR))
+        write_cr3(mm_cr3(mm)); /* drop the parent's now stale writable TLB entries */
+    return child;
+}

@@ -1,0 +1,73 @@
+/* vma.h — address spaces and their virtual memory areas (os/vma.c).
+ *
+ * The lifecycle of a page of user memory (the states of the seeds):
+ *   reserved   inside an area with prot = PROT_NONE: address space only;
+ *              any access is a segmentation fault
+ *   committed  inside an area with access rights but no frame yet: the
+ *              first touch page-faults and gets a zero-filled frame
+ *              (demand-zero)
+ *   resident   the PTE is present and points at a frame
+ *   decommitted  madvise(MADV_DONTNEED): frame freed, back to committed
+ *   released   munmap: the area is gone
+ * On the Linux ABI: mmap(PROT_NONE) reserves, mmap/mprotect with rights
+ * commits, madvise(MADV_DONTNEED) decommits, munmap releases. */
+#ifndef OS_VMA_H
+#define OS_VMA_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROT_NONE 0
+#define PROT_READ 1
+#define PROT_WRITE 2
+#define PROT_EXEC 4
+
+enum vma_kind { VMA_PROGRAM, VMA_HEAP, VMA_STACK, VMA_GUARD, VMA_ANON };
+
+struct vma {
+    uint64_t start, end;  /* [start, end), page aligned */
+    uint32_t prot;        /* PROT_* (PROT_NONE = reserved) */
+    uint32_t kind;        /* enum vma_kind: for messages and /proc-style listings */
+};
+
+#define MAX_VMAS 128
+
+struct mm {
+    uint64_t *pml4;            /* direct-map address of the top-level table */
+    struct vma vmas[MAX_VMAS]; /* sorted by start, never overlapping */
+    int nvmas;
+    uint64_t brk_start, brk;   /* the heap: [brk_start, brk) */
+    int users;                 /* threads sharing this address space */
+};
+
+struct mm *mm_new(void);
+void mm_free(struct mm *mm);
+/* fork: a copy of every area; written pages become copy-on-write. */
+struct mm *mm_clone(struct mm *mm);
+uint64_t mm_cr3(const struct mm *mm);
+
+struct vma *vma_find(struct mm *mm, uint64_t addr);
+/* Create an area over [start, start+len), replacing whatever was there
+ * (MAP_FIXED semantics).  0 or -errno. */
+int vma_map(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot, enum vma_kind kind);
+int vma_unmap(struct mm *mm, uint64_t start, uint64_t len);
+int vma_protect(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot);
+int vma_decommit(struct mm *mm, uint64_t start, uint64_t len);
+/* A free gap of len bytes, searching down from USER_MMAP_TOP; 0 if none. */
+uint64_t vma_find_free(struct mm *mm, uint64_t len);
+bool vma_range_free(struct mm *mm, uint64_t start, uint64_t len);
+/* Every page of [start, start+len) is in some area. */
+bool vma_range_mapped(struct mm *mm, uint64_t start, uint64_t len);
+
+/* Make the page at va resident for a user access (write or not): demand
+ * zero or copy-on-write.  Returns its physical address, or 0 when the
+ * access is not allowed (or memory ran out).  The kernel's copyin/copyout
+ * use this; the page-fault handler too. */
+uint64_t vma_user_page(struct mm *mm, uint64_t va, bool write);
+
+/* The #PF handler for a fault in user mode: true if resolved (the faulting
+ * instruction is retried); false with a reason ("segmentation fault at
+ * 0x..., user write to not-present page") for the kill. */
+bool vma_page_fault(struct mm *mm, uint64_t addr, uint32_t err, char *why, size_t whylen);
+
+#endif
