@@ -12,11 +12,11 @@ PKGS     := capstone check sdl2
 CFLAGS   := -std=gnu17 $(OPT) -g -Wall -Wextra -Werror -MMD -MP $(SAN) -I. \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDFLAGS  := $(SAN)
-LIBS     := $(shell pkg-config --libs capstone 2>/dev/null) -lm
+LIBS     := $(shell pkg-config --libs capstone sdl2 2>/dev/null) -lm
 CHECKLIBS:= $(shell pkg-config --libs check 2>/dev/null)
 
 # Library sources: every .c in the host folders except program entry points.
-LIB_SRCS := $(wildcard cpu/*.c mmu/*.c machine/*.c trace/*.c)
+LIB_SRCS := $(wildcard cpu/*.c mmu/*.c machine/*.c trace/*.c debugger/*.c)
 LIB_SRCS := $(filter-out machine/main.c,$(LIB_SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libringscope.a
@@ -24,7 +24,7 @@ LIB      := $(BUILD)/libringscope.a
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 # Programs in tests/ that are not Check suites (benchmarks) have their own main.
-TOOL_SRCS := tests/bench_loop.c
+TOOL_SRCS := tests/bench_loop.c tests/bench_trace.c
 TEST_SUPPORT_SRCS := $(filter-out $(TEST_SRCS) $(TOOL_SRCS),$(wildcard tests/*.c))
 TEST_SUPPORT_OBJS := $(TEST_SUPPORT_SRCS:%.c=$(BUILD)/%.o)
 
@@ -131,8 +131,12 @@ asan-test: kernel programs
 $(BUILD)/tests/bench_loop: $(BUILD)/tests/bench_loop.o $(BUILD)/tests/harness.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-bench: $(BUILD)/ringscope guests $(BUILD)/tests/bench_loop
+$(BUILD)/tests/bench_trace: $(BUILD)/tests/bench_trace.o $(BUILD)/tests/harness.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+bench: $(BUILD)/ringscope guests $(BUILD)/tests/bench_loop $(BUILD)/tests/bench_trace
 	@$(BUILD)/tests/bench_loop
+	@$(BUILD)/tests/bench_trace
 
 # The main demo: the tour of every idea, then where to go next.
 run: all
@@ -150,5 +154,6 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-# Keep object files of test binaries (make would delete them as intermediates).
-.SECONDARY:
+# Keep the object files of test binaries (make would delete them as
+# intermediates and rebuild them every time).
+.SECONDARY: $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%.o)

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../debugger/debugger.h"
 #include "../trace/check.h"
 #include "cli.h"
 #include "machine.h"
@@ -37,6 +38,8 @@ static const char main_help[] =
     "ringscope " RINGSCOPE_VERSION " — an x86-64 machine you can see through\n"
     "\n"
     "usage: ringscope run [OPTIONS] PROGRAM [ARGS...]   run a program on the guest kernel\n"
+    "       ringscope debug [DEBUG OPTIONS] [OPTIONS] PROGRAM [ARGS...]\n"
+    "                                                   step through it in the debugger window\n"
     "       ringscope check FILE.expect...              run expectation files (trace assertions)\n"
     "       ringscope run --help                        the options of run (and tracing)\n"
     "       ringscope --help | --version\n"
@@ -166,6 +169,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "run") == 0)
         return run(argc - 2, argv + 2);
+    if (strcmp(argv[1], "debug") == 0)
+        return debugger_main(argc - 2, argv + 2);
     if (strcmp(argv[1], "check") == 0) {
         trace_check_set_runner(check_runner, NULL);
         return trace_check_main(argc - 1, argv + 1);

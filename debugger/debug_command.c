@@ -1,0 +1,172 @@
+/* debug_command.c — `ringscope debug [DEBUG-OPTIONS] [RUN-OPTIONS] PROGRAM
+ * [ARGS...]`: the debugger's own options first, then exactly the options
+ * of `run` (parsed by machine/cli.h), then either the window or one
+ * headless screenshot. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../machine/cli.h"
+#include "app.h"
+#include "debugger.h"
+
+#define EXIT_USAGE 2
+
+static const char debug_help[] =
+    "usage: ringscope debug [DEBUG-OPTIONS] [RUN-OPTIONS] PROGRAM [ARGS...]\n"
+    "\n"
+    "Opens the debugger window on PROGRAM running on the guest kernel: disassembly,\n"
+    "registers (the current ring shown big), stack, the process's memory map with\n"
+    "page states, the last page walk, the TLB, physical frames, console and events\n"
+    "with a plain-language explanation of the latest one.  Press ? for the keys.\n"
+    "\n"
+    "debugger options (before the run options):\n"
+    "  --break ADDR|SYMBOL   start with a breakpoint there (repeatable)\n"
+    "  --scale N             draw the font N times bigger (1 to 4; default 1)\n"
+    "  --screenshot FILE     no window: run as --steps/--until say, render one\n"
+    "                        frame to FILE (.png or .bmp) and exit\n"
+    "  --steps N             with --screenshot: execute N instructions first\n"
+    "  --until EVENT         with --screenshot: run until EVENT first: syscall,\n"
+    "                        page-fault, interrupt, ring, breakpoint or exit\n"
+    "  --size COLSxROWS      screenshot size in character cells (default 200x60)\n"
+    "\n"
+    "run options (the same as ringscope run; tracing options are not used here):\n";
+
+static int usage(const char *fmt, const char *arg)
+{
+    fputs("ringscope: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputc('\n', stderr);
+    return EXIT_USAGE;
+}
+
+/* "--opt VALUE" or "--opt=VALUE": the value, advancing *i; NULL if arg is
+ * not opt (or has no value). */
+static const char *option_value(int argc, char **argv, int *i, const char *opt)
+{
+    size_t n = strlen(opt);
+    const char *arg = argv[*i];
+    if (strncmp(arg, opt, n) != 0)
+        return NULL;
+    if (arg[n] == '=')
+        return arg + n + 1;
+    if (arg[n] != 0 || *i + 1 >= argc)
+        return NULL;
+    return argv[++*i];
+}
+
+static enum dbg_command until_command(const char *s)
+{
+    static const struct { const char *name; enum dbg_command cmd; } names[] = {
+        {"syscall", DBG_UNTIL_SYSCALL}, {"page-fault", DBG_UNTIL_PAGE_FAULT}, {"fault", DBG_UNTIL_PAGE_FAULT},
+        {"interrupt", DBG_UNTIL_INTERRUPT}, {"ring", DBG_UNTIL_RING}, {"breakpoint", DBG_RUN}, {"exit", DBG_RUN},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(s, names[i].name) == 0)
+            return names[i].cmd;
+    return DBG_NONE;
+}
+
+int debugger_main(int argc, char **argv)
+{
+    const char *breaks[DBG_MAX_BREAKPOINTS], *screenshot = NULL, *until = NULL;
+    size_t nbreaks = 0;
+    uint64_t steps = 0;
+    int scale = 1, cols = APP_DEFAULT_COLS, rows = APP_DEFAULT_ROWS, i = 0, status = 0;
+    char err[512];
+    for (; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(debug_help, stdout);
+            cli_print_run_help(stdout);
+            return 0;
+        } else if ((v = option_value(argc, argv, &i, "--break"))) {
+            if (nbreaks < DBG_MAX_BREAKPOINTS)
+                breaks[nbreaks++] = v;
+        } else if ((v = option_value(argc, argv, &i, "--scale"))) {
+            scale = atoi(v);
+            if (scale < 1 || scale > 4)
+                return usage("--scale %s: expected 1, 2, 3 or 4", v);
+        } else if ((v = option_value(argc, argv, &i, "--screenshot"))) {
+            size_t n = strlen(v);
+            if (n < 5 || (strcasecmp(v + n - 4, ".png") != 0 && strcasecmp(v + n - 4, ".bmp") != 0))
+                return usage("--screenshot %s: the file name must end in .png or .bmp", v);
+            screenshot = v;
+        } else if ((v = option_value(argc, argv, &i, "--steps"))) {
+            char *end;
+            steps = strtoull(v, &end, 10);
+            if (*end || end == v)
+                return usage("--steps %s: expected a number of instructions", v);
+        } else if ((v = option_value(argc, argv, &i, "--until"))) {
+            until = v;
+            if (until_command(v) == DBG_NONE)
+                return usage("--until %s: expected syscall, page-fault, interrupt, ring, breakpoint or exit", v);
+        } else if ((v = option_value(argc, argv, &i, "--size"))) {
+            if (sscanf(v, "%dx%d", &cols, &rows) != 2 || cols < 80 || rows < 30 || cols > 1000 || rows > 500)
+                return usage("--size %s: expected COLSxROWS, at least 80x30", v);
+        } else {
+            break; /* the run options, PROGRAM and its arguments */
+        }
+    }
+    struct run_options *ro = calloc(1, sizeof *ro);
+    if (!ro)
+        return 1;
+    if (cli_parse_run(argc - i, argv + i, ro, err, sizeof err) != 0) {
+        free(ro);
+        return usage("%s", err);
+    }
+    if (ro->help) {
+        fputs(debug_help, stdout);
+        cli_print_run_help(stdout);
+        free(ro);
+        return 0;
+    }
+    struct dbg_options o = {.config = ro->config};
+    struct dbg *d = dbg_new(&o, err, sizeof err);
+    if (!d) {
+        free(ro);
+        return usage("%s", err);
+    }
+    for (size_t k = 0; k < nbreaks; k++) {
+        uint64_t va;
+        if (!dbg_parse_address(d, breaks[k], &va)) {
+            status = usage("--break %s: no such symbol or address", breaks[k]);
+            goto done;
+        }
+        dbg_toggle_breakpoint(d, va);
+    }
+    if (screenshot) {
+        struct ui_view view = {.speed = d->insns_per_frame};
+        if (steps)
+            dbg_step_n(d, steps);
+        if (until)
+            dbg_run_command(d, until_command(until), 0);
+        if (app_screenshot(d, &view, cols, rows, scale, screenshot, err, sizeof err) != 0) {
+            fprintf(stderr, "ringscope: %s\n", err);
+            status = 1;
+        }
+        goto done;
+    }
+    if (SDL_Init(SDL_INIT_VIDEO) != 0) {
+        fprintf(stderr, "ringscope: cannot start SDL video (no display? try --screenshot): %s\n", SDL_GetError());
+        status = 1;
+        goto done;
+    }
+    struct app a;
+    char title[160];
+    snprintf(title, sizeof title, "ringscope debug %s", d->program_name);
+    if (app_open(&a, d, scale, title, err, sizeof err) != 0) {
+        fprintf(stderr, "ringscope: %s\n", err);
+        status = 1;
+    } else {
+        while (app_frame(&a))
+            ;
+        app_close(&a);
+    }
+    SDL_Quit();
+done:
+    dbg_free(d);
+    free(ro);
+    return status;
+}

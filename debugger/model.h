@@ -1,0 +1,92 @@
+/* model.h — the UI model: everything the debugger window shows, as pure
+ * data computed from a session (session.h) for a screen of cols x rows
+ * character cells.  The SDL renderer (render.h) only paints cells; tests
+ * read panel text from the model without SDL.
+ *
+ * Layout (cells): three columns — disassembly over stack; registers over
+ * page walk over TLB; memory map over physical frames — then events and
+ * console side by side, a status line, the explanation of the latest event
+ * and the help bar.  Panels grow with the window; text that does not fit
+ * is cut. */
+#ifndef RINGSCOPE_DEBUGGER_MODEL_H
+#define RINGSCOPE_DEBUGGER_MODEL_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "session.h"
+
+/* Colours (the renderer's palette, model.c). */
+enum ui_color {
+    C_BG, C_BORDER, C_TITLE, C_TEXT, C_DIM, C_ADDR, C_SYM, C_CUR_BG, C_SEL_BG, C_CHANGED, C_RING0, C_RING3,
+    C_BP, C_BAR_BG, C_KEY, C_EXPLAIN_BG, C_WARN, C_GOOD,
+    C_PS_UNMAPPED, C_PS_RESERVED, C_PS_COMMITTED, C_PS_RESIDENT, C_PS_SWAPPED, C_PS_GUARD,
+    C_OWN_FREE, C_OWN_KERNEL, C_OWN_TABLES, C_OWN_PROC0, C_OWN_PROC1, C_OWN_PROC2, C_OWN_PROC3,
+    C_ACC_READ, C_ACC_WRITE, C_ACC_EXEC, C_BLACK,
+    C_COUNT
+};
+struct ui_rgb {
+    uint8_t r, g, b;
+};
+extern const struct ui_rgb ui_palette[C_COUNT];
+
+struct ui_cell {
+    uint8_t ch;   /* font code (font.h): ASCII or a FONT_* symbol */
+    uint8_t fg, bg;
+};
+
+enum ui_panel_id { P_DISASM, P_REGS, P_STACK, P_MEMMAP, P_WALK, P_TLB, P_FRAMES, P_CONSOLE, P_EVENTS, P_COUNT };
+
+struct ui_rect {
+    int x, y, w, h;   /* outer rectangle (with the border) in cells */
+};
+
+/* Interface state that is not machine state: where the disassembly looks,
+ * the line cursor, keyboard focus, the prompt, the help overlay. */
+enum ui_prompt { PROMPT_NONE, PROMPT_GOTO, PROMPT_BREAK };
+struct ui_view {
+    uint64_t disasm_top;        /* first address shown last time (kept while RIP stays visible) */
+    bool goto_active;           /* show goto_addr instead of following RIP */
+    uint64_t goto_addr;
+    bool cursor_active;         /* the line cursor (for b), else RIP */
+    uint64_t cursor;
+    bool console_focus;         /* keys go to the guest's keyboard */
+    bool show_help;
+    enum ui_prompt prompt;
+    char input[96];
+    char message[DBG_TEXT];     /* feedback for the last key ("breakpoint set at ...") */
+    bool running;               /* a run command is in progress */
+    uint64_t speed;             /* instructions per frame while running */
+};
+
+#define UI_MAX_DISASM_LINES 128
+
+struct ui_model {
+    int cols, rows;
+    struct ui_cell *cells;      /* rows * cols */
+    struct ui_rect panel[P_COUNT];
+    /* The current ring, drawn big (scale x the font) at cell (x, y). */
+    struct {
+        int x, y, scale;
+        uint8_t fg;
+        char text[12];
+    } big;
+    /* Instruction addresses of the disassembly lines (for the cursor). */
+    uint64_t disasm_addr[UI_MAX_DISASM_LINES];
+    int ndisasm;
+};
+
+/* Build (or rebuild) the model for a screen of cols x rows cells.
+ * Returns 0, or -1 if host memory runs out. */
+int ui_model_build(struct ui_model *model, struct dbg *d, struct ui_view *view, int cols, int rows);
+void ui_model_free(struct ui_model *model);
+
+const char *ui_panel_title(enum ui_panel_id p);
+/* Text of inner line `line` of panel p (inside the border), trailing blanks
+ * removed; symbols outside ASCII read as '#'.  Returns false past the end. */
+bool ui_panel_line(const struct ui_model *model, enum ui_panel_id p, int line, char *buf, size_t cap);
+/* The first inner line of panel p containing needle, or -1. */
+int ui_panel_find(const struct ui_model *model, enum ui_panel_id p, const char *needle);
+/* A whole screen row as text (status, explanation and help lines). */
+bool ui_row_text(const struct ui_model *model, int row, char *buf, size_t cap);
+
+#endif

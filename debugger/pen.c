@@ -1,0 +1,85 @@
+/* pen.c — writing text into the UI model's character cells (pen.h). */
+#include "pen.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "font.h"
+
+void put_cell(struct ui_model *m, int x, int y, uint8_t ch, uint8_t fg, uint8_t bg)
+{
+    if (x < 0 || y < 0 || x >= m->cols || y >= m->rows)
+        return;
+    m->cells[y * m->cols + x] = (struct ui_cell){ch, fg, bg};
+}
+
+void pen_char(struct pen *p, uint8_t ch)
+{
+    if (p->x < p->w && p->y < p->h)
+        put_cell(p->m, p->x0 + p->x, p->y0 + p->y, ch, p->fg, p->bg);
+    p->x++;
+}
+
+void pen_text(struct pen *p, const char *s)
+{
+    for (; *s; s++)
+        pen_char(p, (uint8_t)*s);
+}
+
+void pen_printf(struct pen *p, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    pen_text(p, buf);
+}
+
+void pen_color(struct pen *p, uint8_t fg, uint8_t bg)
+{
+    p->fg = fg;
+    p->bg = bg;
+}
+
+void pen_line(struct pen *p)
+{
+    p->x = 0;
+    p->y++;
+    p->fg = C_TEXT;
+    p->bg = C_BG;
+}
+
+/* Fill the rest of the current line with the pen's background. */
+void pen_fill(struct pen *p)
+{
+    while (p->x < p->w)
+        pen_char(p, ' ');
+}
+
+bool pen_full(const struct pen *p) { return p->y >= p->h; }
+
+struct pen panel_pen(struct ui_model *m, enum ui_panel_id id)
+{
+    struct ui_rect r = m->panel[id];
+    return (struct pen){m, r.x + 1, r.y + 1, r.w - 2 > 0 ? r.w - 2 : 0, r.h - 2 > 0 ? r.h - 2 : 0, 0, 0, C_TEXT, C_BG};
+}
+
+void draw_frame(struct ui_model *m, enum ui_panel_id id, const char *name, const char *extra)
+{
+    struct ui_rect r = m->panel[id];
+    if (r.w < 4 || r.h < 3)
+        return;
+    for (int x = r.x; x < r.x + r.w; x++) {
+        put_cell(m, x, r.y, FONT_HLINE, C_BORDER, C_BG);
+        put_cell(m, x, r.y + r.h - 1, FONT_HLINE, C_BORDER, C_BG);
+    }
+    for (int y = r.y; y < r.y + r.h; y++) {
+        put_cell(m, r.x, y, FONT_VLINE, C_BORDER, C_BG);
+        put_cell(m, r.x + r.w - 1, y, FONT_VLINE, C_BORDER, C_BG);
+    }
+    char title[128];
+    snprintf(title, sizeof title, " %s%s%s ", name, extra && *extra ? " " : "", extra ? extra : "");
+    for (int i = 0; title[i] && r.x + 2 + i < r.x + r.w - 2; i++)
+        put_cell(m, r.x + 2 + i, r.y, (uint8_t)title[i], C_TITLE, C_BG);
+}

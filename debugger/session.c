@@ -1,0 +1,633 @@
+/* session.c — run control, observation and step back for the debugger
+ * (session.h). */
+#include "session.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../machine/snapshot.h"
+#include "../trace/disasm.h"
+#include "../trace/symbols.h"
+#include "explain.h"
+#include "osview.h"
+
+#define DEFAULT_SNAPSHOT_INTERVAL 200000ull
+#define SNAPSHOT_MIN_SECONDS 0.5   /* between snapshots while running */
+#define OS_HISTORY_MAX (1u << 20)  /* OS events kept for rebuilding the view */
+
+/* ---- registers --------------------------------------------------------- */
+
+static void capture_regs(struct dbg *d, struct dbg_regs *r)
+{
+    struct cpu *cpu = machine_cpu(d->m);
+    memcpy(r->gpr, cpu->gpr, sizeof r->gpr);
+    r->rip = cpu->rip;
+    r->rflags = cpu_rflags(cpu);
+    r->cr0 = cpu->cr0, r->cr2 = cpu->cr2, r->cr3 = cpu->cr3, r->cr4 = cpu->cr4, r->efer = cpu->efer;
+    r->fs_base = cpu->seg[SEG_FS].base, r->gs_base = cpu->seg[SEG_GS].base;
+    r->cpl = cpu->cpl;
+}
+
+const char *dbg_symbol(struct dbg *d, uint64_t va, char *buf, size_t cap)
+{
+    buf[0] = 0;
+    if (d->syms)
+        symbols_format(d->syms, va, buf, cap);
+    return buf;
+}
+
+/* ---- the event log ----------------------------------------------------- */
+
+static struct dbg_event *log_push(struct dbg *d, enum dbg_event_kind kind)
+{
+    struct dbg_event *e = &d->log[(d->log_head + d->log_count) % DBG_LOG_SIZE];
+    if (d->log_count < DBG_LOG_SIZE)
+        d->log_count++;
+    else
+        d->log_head = (d->log_head + 1) % DBG_LOG_SIZE;
+    memset(e, 0, sizeof *e);
+    e->icount = machine_cpu(d->m)->icount;
+    e->kind = kind;
+    return e;
+}
+
+const struct dbg_event *dbg_event_newest(const struct dbg *d, size_t i)
+{
+    if (i >= d->log_count)
+        return NULL;
+    return &d->log[(d->log_head + d->log_count - 1 - i) % DBG_LOG_SIZE];
+}
+
+/* Step back to icount: forget what happened from there on.  Events are
+ * stamped with the icount while their instruction runs, so those stamped
+ * icount came after the state "at icount"; live keys given at icount are
+ * part of it. */
+static void forget_after(struct dbg *d, uint64_t icount)
+{
+    while (d->log_count && dbg_event_newest(d, 0)->icount >= icount)
+        d->log_count--;
+    while (d->nos && d->os[d->nos - 1].icount >= icount)
+        d->nos--;
+    while (d->nkeys && d->keys[d->nkeys - 1].icount > icount)
+        d->nkeys--;
+}
+
+/* Rebuild the OS view from the history (after step back shortened it). */
+static void rebuild_osview(struct dbg *d)
+{
+    osview_reset(&d->view);
+    for (size_t i = 0; i < d->nos; i++)
+        osview_apply(&d->view, &d->os[i].ev);
+}
+
+/* ---- observer hooks ---------------------------------------------------- */
+
+static void stop_here(struct dbg *d, struct cpu *cpu)
+{
+    d->stop_now = true;
+    cpu->stop_request = 1;
+}
+
+static void on_before_insn(void *ctx, struct cpu *cpu, const struct insn *in)
+{
+    (void)in;
+    struct dbg *d = ctx;
+    d->insn_rip = cpu->rip;
+    d->nacc = 0;
+    d->have_walk = false;
+    d->fault_walk = false;
+}
+
+static bool is_ret(const struct insn *in) { return in->map == MAP_1BYTE && (in->op == 0xC3 || in->op == 0xC2); }
+
+static void on_after_insn(void *ctx, struct cpu *cpu, const struct insn *in)
+{
+    struct dbg *d = ctx;
+    if (d->cmd == DBG_STEP_OVER && cpu->rip == d->target_rip && cpu->gpr[RSP] >= d->target_rsp)
+        stop_here(d, cpu);
+    else if (d->cmd == DBG_STEP_OUT && is_ret(in) && cpu->gpr[RSP] > d->target_rsp)
+        stop_here(d, cpu);
+}
+
+static void on_mem(void *ctx, struct cpu *cpu, enum mem_kind kind, uint64_t va, uint64_t pa, unsigned size,
+                   const void *value)
+{
+    (void)cpu, (void)value;
+    struct dbg *d = ctx;
+    if (d->nacc < DBG_MAX_ACCESSES)
+        d->acc[d->nacc++] = (struct dbg_access){kind, va, pa, size};
+}
+
+static void on_exception(void *ctx, struct cpu *cpu, const struct exc_event *e)
+{
+    struct dbg *d = ctx;
+    if (d->cmd == DBG_UNTIL_INTERRUPT && e->external)
+        stop_here(d, cpu);
+    if (e->vector == EXC_PF && !e->external && !e->soft) {
+        /* Show where the faulting address leads (what the walk found). */
+        mmu_probe(machine_mmu(d->m), e->cr2, &d->walk);
+        d->have_walk = d->fault_walk = true;
+        d->walk.va = e->cr2;
+    }
+    if (d->replaying)
+        return;
+    struct fault_context fc = {.os = &d->view, .mmu = machine_mmu(d->m), .cr3 = cpu->cr3,
+                               .pid = d->view.current_pid};
+    struct dbg_event *ev = log_push(d, e->external ? DEV_INTERRUPT : DEV_FAULT);
+    explain_exception(e, &fc, ev->text, sizeof ev->text, ev->explain, sizeof ev->explain);
+}
+
+static void on_transfer(void *ctx, struct cpu *cpu, const char *kind, uint8_t cpl_before, uint8_t cpl_after)
+{
+    struct dbg *d = ctx;
+    if (d->replaying)
+        return;
+    enum dbg_event_kind k = strcmp(kind, "syscall") == 0 ? DEV_SYSCALL : strcmp(kind, "sysret") == 0 ? DEV_SYSRET
+                                                                                                   : DEV_IRET;
+    struct dbg_event *ev = log_push(d, k);
+    explain_transfer(kind, cpl_before, cpl_after, cpu->gpr[RAX], ev->text, sizeof ev->text, ev->explain,
+                     sizeof ev->explain);
+}
+
+static void on_tlb(void *ctx, enum tlb_event_kind kind, uint64_t va, const struct tlb_entry *e)
+{
+    (void)e;
+    struct dbg *d = ctx;
+    const char *what = kind == TLB_FLUSH_ALL ? "whole TLB flushed"
+                       : kind == TLB_FLUSH_NONGLOBAL ? "non-global entries flushed"
+                       : kind == TLB_FLUSH_PAGE ? "one page flushed" : NULL;
+    if (!what)
+        return;
+    struct cpu *cpu = machine_cpu(d->m);
+    uint8_t bytes[16];
+    size_t n = machine_read_virt(d->m, d->insn_rip, bytes, sizeof bytes);
+    struct insn in;
+    const char *mn = n && decode(bytes, n, &in) == DECODE_OK ? insn_mnemonic(&in) : NULL;
+    char sym[96];
+    dbg_symbol(d, d->insn_rip, sym, sizeof sym);
+    if (kind == TLB_FLUSH_PAGE)
+        snprintf(d->flush_cause, sizeof d->flush_cause, "%s (0x%llx) by %s at %s, insn %llu", what,
+                 (unsigned long long)va, mn ? mn : "?", *sym ? sym : "?", (unsigned long long)cpu->icount);
+    else
+        snprintf(d->flush_cause, sizeof d->flush_cause, "%s by %s at %s, insn %llu", what, mn ? mn : "?",
+                 *sym ? sym : "?", (unsigned long long)cpu->icount);
+}
+
+static void on_walk(void *ctx, const struct page_walk *w)
+{
+    struct dbg *d = ctx;
+    if (d->fault_walk)
+        return; /* keep showing the faulting address during delivery */
+    d->walk = *w;
+    d->have_walk = true;
+}
+
+/* Keep ev in the history (for rebuilding the view after step back) unless
+ * the history is full or memory ran out (a flood: the view goes on). */
+static void remember_os_event(struct dbg *d, const struct os_event *ev)
+{
+    if (d->nos == OS_HISTORY_MAX)
+        return;
+    if (d->nos == d->os_cap) {
+        size_t cap = d->os_cap ? d->os_cap * 2 : 256;
+        struct os_event_at *p = realloc(d->os, cap * sizeof *p);
+        if (!p)
+            return;
+        d->os = p;
+        d->os_cap = cap;
+    }
+    d->os[d->nos++] = (struct os_event_at){machine_cpu(d->m)->icount, *ev};
+}
+
+static void on_os_event(void *ctx, const struct os_event *ev)
+{
+    struct dbg *d = ctx;
+    osview_apply(&d->view, ev);
+    remember_os_event(d, ev);
+    if (d->replaying)
+        return;
+    struct dbg_event *e = log_push(d, DEV_OS);
+    explain_os_event(ev, e->text, sizeof e->text, e->explain, sizeof e->explain);
+}
+
+static const struct cpu_observer full_observer_template = {
+    .before_insn = on_before_insn, .after_insn = on_after_insn, .mem = on_mem,
+    .exception = on_exception, .transfer = on_transfer,
+};
+static const struct cpu_observer light_observer_template = {
+    .after_insn = on_after_insn, .exception = on_exception, .transfer = on_transfer,
+};
+/* Per-access observation (the page walk panel) unless running in turbo. */
+static void attach(struct dbg *d, bool full)
+{
+    d->full_observer = full_observer_template;
+    d->full_observer.ctx = d;
+    d->light_observer = light_observer_template;
+    d->light_observer.ctx = d;
+    d->mmu_observer = (struct mmu_observer){.ctx = d, .tlb = on_tlb, .walk = on_walk};
+    machine_set_observer(d->m, full ? &d->full_observer : &d->light_observer);
+    machine_mmu(d->m)->observer = full ? &d->mmu_observer : NULL;
+}
+
+static void take_snapshot(struct dbg *d);
+
+/* ---- lifecycle --------------------------------------------------------- */
+
+struct dbg *dbg_new(const struct dbg_options *opts, char *err, size_t errlen)
+{
+    struct dbg *d = calloc(1, sizeof *d);
+    if (!d) {
+        snprintf(err, errlen, "out of host memory");
+        return NULL;
+    }
+    struct machine_config c = opts->config;
+    c.console_out = NULL;     /* captured: the console panel shows it */
+    c.kernel_log_out = NULL;
+    c.input_from_stdin = false;
+    if (!(d->m = machine_new(&c, err, errlen))) {
+        free(d);
+        return NULL;
+    }
+    d->program_path = c.program_path;
+    const char *base = c.program_path ? strrchr(c.program_path, '/') : NULL;
+    snprintf(d->program_name, sizeof d->program_name, "%s",
+             base ? base + 1 : c.program_path ? c.program_path : "(no program)");
+    char why[256];
+    d->have_program = c.program_path && elf_open(&d->program, c.program_path, why, sizeof why) == 0;
+    d->syms = symbols_new();
+    if (d->syms) {
+        symbols_load_elf(d->syms, c.kernel_path, "kernel:", 0, why, sizeof why);
+        if (c.program_path)
+            symbols_load_elf(d->syms, c.program_path, "", 0, why, sizeof why);
+    }
+    d->dis = disasm_new();
+    d->snapshot_interval = opts->snapshot_interval ? opts->snapshot_interval : DEFAULT_SNAPSHOT_INTERVAL;
+    d->insns_per_frame = 200000;
+    if (!(d->snaps = snapshot_store_new(d->m)) || (take_snapshot(d), snapshot_count(d->snaps) == 0)) {
+        snprintf(err, errlen, "out of host memory for step-back snapshots (try a smaller --ram)");
+        dbg_free(d);
+        return NULL;
+    }
+    machine_on_os_event(d->m, on_os_event, d);
+    attach(d, true);
+    capture_regs(d, &d->now);
+    d->prev = d->now;
+    snprintf(d->status, sizeof d->status, "ready at the kernel's first instruction: press s to step, r to run");
+    return d;
+}
+
+void dbg_free(struct dbg *d)
+{
+    if (!d)
+        return;
+    if (d->m) {
+        machine_set_observer(d->m, NULL);
+        machine_mmu(d->m)->observer = NULL;
+        machine_on_os_event(d->m, NULL, NULL);
+    }
+    snapshot_store_free(d->snaps);
+    if (d->dis)
+        disasm_free(d->dis);
+    if (d->syms)
+        symbols_free(d->syms);
+    machine_free(d->m);
+    if (d->have_program)
+        elf_free(&d->program);
+    free(d->os);
+    osview_free(&d->view);
+    free(d->keys);
+    free(d->marks);
+    free(d);
+}
+
+/* ---- breakpoints and addresses ----------------------------------------- */
+
+bool dbg_has_breakpoint(const struct dbg *d, uint64_t va)
+{
+    for (size_t i = 0; i < d->nbp; i++)
+        if (d->bp[i] == va)
+            return true;
+    return false;
+}
+
+bool dbg_toggle_breakpoint(struct dbg *d, uint64_t va)
+{
+    for (size_t i = 0; i < d->nbp; i++)
+        if (d->bp[i] == va) {
+            d->bp[i] = d->bp[--d->nbp];
+            d->model_generation++;
+            return false;
+        }
+    if (d->nbp == DBG_MAX_BREAKPOINTS)
+        return false;
+    d->bp[d->nbp++] = va;
+    d->model_generation++;
+    return true;
+}
+
+bool dbg_parse_address(struct dbg *d, const char *text, uint64_t *va)
+{
+    while (isspace((unsigned char)*text))
+        text++;
+    char *end;
+    const char *hex = text[0] == '0' && (text[1] == 'x' || text[1] == 'X') ? text + 2 : text;
+    if (isxdigit((unsigned char)*hex)) {
+        unsigned long long v = strtoull(hex, &end, 16);
+        if (*end == 0 && (hex != text || !d->syms || !symbols_find(d->syms, text, va))) {
+            *va = v;
+            return true;
+        }
+    }
+    if (d->syms && symbols_find(d->syms, text, va))
+        return true;
+    char prefixed[128];
+    snprintf(prefixed, sizeof prefixed, "kernel:%s", text);
+    return d->syms && symbols_find(d->syms, prefixed, va);
+}
+
+void dbg_key(struct dbg *d, enum key key, bool down)
+{
+    machine_key(d->m, key, down);
+    if (d->nkeys == d->keys_cap) {
+        size_t cap = d->keys_cap ? d->keys_cap * 2 : 64;
+        struct dbg_key *p = realloc(d->keys, cap * sizeof *p);
+        if (!p)
+            return;
+        d->keys = p;
+        d->keys_cap = cap;
+    }
+    d->keys[d->nkeys++] = (struct dbg_key){machine_cpu(d->m)->icount, key, down};
+}
+
+/* ---- running ----------------------------------------------------------- */
+
+static const char *event_words(const struct machine_stop *s)
+{
+    switch (s->event) {
+    case MEV_EXIT: return "the guest exited";
+    case MEV_BREAKPOINT: return "breakpoint";
+    case MEV_EXCEPTION: return "exception delivered";
+    case MEV_SYSCALL: return "syscall";
+    case MEV_RING_CHANGE: return "ring change";
+    case MEV_TRIPLE_FAULT: return "triple fault: the machine shut down";
+    case MEV_HALTED: return "halted with interrupts off: nothing can wake the CPU";
+    case MEV_IDLE: return "idle: hlt and no device will interrupt";
+    default: return "stopped";
+    }
+}
+
+bool dbg_busy(const struct dbg *d) { return d->cmd != DBG_NONE; }
+
+void dbg_start(struct dbg *d, enum dbg_command cmd)
+{
+    struct cpu *cpu = machine_cpu(d->m);
+    capture_regs(d, &d->prev);
+    d->cmd = cmd;
+    d->stop_now = false;
+    if (cmd == DBG_STEP_OVER) {
+        /* A CALL (E8, FF /2) runs to the instruction after it on the same
+         * stack; anything else is a single step. */
+        uint8_t bytes[16];
+        size_t n = machine_read_virt(d->m, cpu->rip, bytes, sizeof bytes);
+        struct insn in;
+        bool call = n && decode(bytes, n, &in) == DECODE_OK && in.map == MAP_1BYTE &&
+                    (in.op == 0xE8 || (in.op == 0xFF && (in.reg & 7) == 2));
+        if (call) {
+            d->target_rip = cpu->rip + in.len;
+            d->target_rsp = cpu->gpr[RSP];
+        } else {
+            d->cmd = DBG_STEP;
+        }
+    } else if (cmd == DBG_STEP_OUT) {
+        d->target_rsp = cpu->gpr[RSP];
+    }
+}
+
+void dbg_pause(struct dbg *d)
+{
+    if (d->cmd == DBG_NONE)
+        return;
+    d->cmd = DBG_NONE;
+    capture_regs(d, &d->now);
+    snprintf(d->status, sizeof d->status, "paused at instruction %llu", (unsigned long long)machine_cpu(d->m)->icount);
+    d->model_generation++;
+}
+
+static void take_snapshot(struct dbg *d)
+{
+    uint64_t now = machine_cpu(d->m)->icount;
+    if (snapshot_take(d->snaps) != 0 || snapshot_newest_icount(d->snaps) != now)
+        return;
+    if (d->nmarks == d->marks_cap) {
+        size_t cap = d->marks_cap ? d->marks_cap * 2 : 64;
+        struct dbg_mark *p = realloc(d->marks, cap * sizeof *p);
+        if (!p)
+            return;
+        d->marks = p;
+        d->marks_cap = cap;
+    }
+    d->marks[d->nmarks++] = (struct dbg_mark){now, d->nos};
+}
+
+static double host_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void maybe_snapshot(struct dbg *d)
+{
+    uint64_t newest = snapshot_newest_icount(d->snaps), now = machine_cpu(d->m)->icount;
+    if (newest == UINT64_MAX || now >= newest + d->snapshot_interval) {
+        take_snapshot(d);
+        d->last_snapshot_time = host_seconds();
+    }
+}
+
+bool dbg_advance(struct dbg *d, uint64_t budget)
+{
+    if (d->cmd == DBG_NONE)
+        return true;
+    struct cpu *cpu = machine_cpu(d->m);
+    struct machine_until u = {.vector = -1, .breakpoints = d->bp, .nbreakpoints = d->nbp};
+    enum dbg_command cmd = d->cmd;
+    switch (cmd) {
+    case DBG_STEP:
+        budget = 1;
+        u.breakpoints = NULL, u.nbreakpoints = 0;
+        break;
+    case DBG_UNTIL_SYSCALL: u.syscall = true; break;
+    case DBG_UNTIL_PAGE_FAULT: u.vector = EXC_PF; break;
+    case DBG_UNTIL_RING: u.ring_change = true; break;
+    default: break;
+    }
+    u.max_insns = budget ? budget : 1;
+    attach(d, !d->turbo || cmd == DBG_STEP);
+    uint64_t before = cpu->icount;
+    struct machine_stop s = machine_run(d->m, &u);
+    bool done = true;
+    char where[96];
+    dbg_symbol(d, cpu->rip, where, sizeof where);
+    if (s.event == MEV_BUDGET && cmd != DBG_STEP && !d->stop_now) {
+        done = false;
+    } else if (cmd == DBG_STEP) {
+        snprintf(d->status, sizeof d->status, "stepped one instruction (%llu retired)",
+                 (unsigned long long)(cpu->icount - before));
+    } else if (d->stop_now || s.event == MEV_REQUEST) {
+        snprintf(d->status, sizeof d->status, "%s done at %s",
+                 cmd == DBG_STEP_OVER ? "step over" : cmd == DBG_STEP_OUT ? "step out" : "run until interrupt",
+                 *where ? where : "here");
+    } else {
+        snprintf(d->status, sizeof d->status, "%s at %s", event_words(&s), *where ? where : "here");
+        if (s.event == MEV_EXIT)
+            snprintf(d->status, sizeof d->status, "the guest exited with status %lld",
+                     (long long)machine_exit_status(d->m));
+    }
+    if (s.event == MEV_IDLE && d->wait_when_idle && cmd != DBG_STEP) {
+        done = false;
+        snprintf(d->status, sizeof d->status, "waiting: the guest idles in hlt until a key comes (Tab: type)");
+    } else if (s.event == MEV_EXIT || s.event == MEV_TRIPLE_FAULT || s.event == MEV_HALTED || s.event == MEV_IDLE) {
+        done = true;
+    }
+    d->model_generation++;
+    if (done) {
+        d->cmd = DBG_NONE;
+        capture_regs(d, &d->now);
+    }
+    /* While running, snapshots cost at most a few percent of host time
+     * (each compares all of RAM with the shadow copy). */
+    if (!d->replaying && (done || host_seconds() - d->last_snapshot_time >= SNAPSHOT_MIN_SECONDS))
+        maybe_snapshot(d);
+    return done;
+}
+
+void dbg_run_command(struct dbg *d, enum dbg_command cmd, uint64_t max_insns)
+{
+    dbg_start(d, cmd);
+    uint64_t start = machine_cpu(d->m)->icount;
+    while (!dbg_advance(d, 1000000)) {
+        if (max_insns && machine_cpu(d->m)->icount - start >= max_insns) {
+            dbg_pause(d);
+            break;
+        }
+    }
+}
+
+void dbg_step_n(struct dbg *d, uint64_t n)
+{
+    struct cpu *cpu = machine_cpu(d->m);
+    if (n == 0)
+        return;
+    if (n > 1) {
+        size_t nbp = d->nbp;
+        uint64_t left = n - 1;
+        d->nbp = 0;
+        dbg_start(d, DBG_RUN);
+        while (left) {
+            uint64_t before = cpu->icount;
+            bool done = dbg_advance(d, left < 1000000 ? left : 1000000);
+            uint64_t ran = cpu->icount - before;
+            left = ran < left ? left - ran : 0;
+            if (done || ran == 0)
+                break;
+        }
+        d->cmd = DBG_NONE;
+        d->nbp = nbp;
+    }
+    dbg_run_command(d, DBG_STEP, 0);
+}
+
+/* ---- step back --------------------------------------------------------- */
+
+/* Give the recorded live keys due at this instruction count; *k is the
+ * cursor into d->keys. */
+static void give_keys(struct dbg *d, size_t *k)
+{
+    uint64_t now = machine_cpu(d->m)->icount;
+    while (*k < d->nkeys && d->keys[*k].icount == now) {
+        machine_key(d->m, d->keys[*k].key, d->keys[*k].down);
+        ++*k;
+    }
+}
+
+/* Run exactly n instructions, giving the recorded live keys at their
+ * instruction counts (a state "at icount X" is the one after the keys given
+ * at X). */
+static void replay(struct dbg *d, uint64_t n, size_t *k)
+{
+    struct cpu *cpu = machine_cpu(d->m);
+    uint64_t end = cpu->icount + n;
+    give_keys(d, k);
+    while (cpu->icount < end) {
+        uint64_t until = *k < d->nkeys && d->keys[*k].icount < end ? d->keys[*k].icount : end;
+        struct machine_stop s = machine_step(d->m, until - cpu->icount);
+        /* Idle in hlt is where live keys usually came: go on if one is due. */
+        bool key_due = *k < d->nkeys && d->keys[*k].icount == cpu->icount;
+        give_keys(d, k);
+        if (s.event != MEV_BUDGET && !(s.event == MEV_IDLE && key_due))
+            break;
+    }
+}
+
+int dbg_rewind_to(struct dbg *d, uint64_t icount)
+{
+    struct cpu *cpu = machine_cpu(d->m);
+    if (icount > cpu->icount)
+        return -1;
+    capture_regs(d, &d->prev);
+    uint64_t at = snapshot_restore(d->snaps, icount);
+    if (at == UINT64_MAX)
+        return -1;
+    /* OS events after the snapshot will be reported again by the replay. */
+    while (d->nmarks && d->marks[d->nmarks - 1].icount > at)
+        d->nmarks--;
+    if (d->nmarks && d->marks[d->nmarks - 1].icount == at && d->marks[d->nmarks - 1].nos <= d->nos)
+        d->nos = d->marks[d->nmarks - 1].nos;
+    rebuild_osview(d);
+    d->replaying = true;
+    d->cmd = DBG_NONE;
+    attach(d, false);
+    size_t k = 0;
+    while (k < d->nkeys && d->keys[k].icount < at)
+        k++;
+    /* A long way from the snapshot: leave a new one shortly before the
+     * target, so that stepping back again replays only a little. */
+    if (icount > at + 2 * d->snapshot_interval) {
+        replay(d, icount - d->snapshot_interval - at, &k);
+        take_snapshot(d);
+    }
+    if (icount > cpu->icount + 1)
+        replay(d, icount - 1 - cpu->icount, &k);
+    /* The last instruction with full observation, so the panels show what
+     * it did.  Its "previous registers" are the ones before it. */
+    if (icount > at) {
+        capture_regs(d, &d->prev);
+        attach(d, true);
+        replay(d, 1, &k);
+    } else {
+        give_keys(d, &k);
+    }
+    d->replaying = false;
+    forget_after(d, icount);
+    rebuild_osview(d);
+    capture_regs(d, &d->now);
+    if (icount == at)
+        d->prev = d->now;
+    attach(d, true);
+    snprintf(d->status, sizeof d->status, "stepped back to instruction %llu (snapshot at %llu + %llu replayed)",
+             (unsigned long long)cpu->icount, (unsigned long long)at, (unsigned long long)(icount - at));
+    d->model_generation++;
+    return 0;
+}
+
+int dbg_step_back(struct dbg *d)
+{
+    uint64_t now = machine_cpu(d->m)->icount;
+    if (now == 0)
+        return -1;
+    return dbg_rewind_to(d, now - 1);
+}
