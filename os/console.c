@@ -21,6 +21,7 @@
  * the console reads as end of file once the buffered input is consumed. */
 #include "console.h"
 #include <stdbool.h>
+#include "errno.h"
 #include "proc.h"
 #include "signal.h"
 #include "x86.h"
@@ -98,11 +99,15 @@ void console_intr(void)
     }
 }
 
-size_t console_read(char *dst, size_t n)
+bool console_readable(void) { return input.read != input.committed || input.hung_up; }
+
+long console_read(char *dst, size_t n)
 {
     while (input.read == input.committed) {
-        if (input.hung_up || signal_interrupted())
+        if (input.hung_up)
             return 0;
+        if (signal_interrupted())
+            return -ERESTARTSYS;
         sleep_on(&input);
     }
     size_t got = 0;
@@ -114,5 +119,5 @@ size_t console_read(char *dst, size_t n)
         if (c == '\n')
             break;
     }
-    return got;
+    return (long)got;
 }

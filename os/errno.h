@@ -34,6 +34,12 @@
 #define ENAMETOOLONG 36
 #define ENOSYS 38
 #define ENOTEMPTY 39
+#define ELOOP 40
 #define ETIMEDOUT 110
+/* Kernel-internal, never seen by programs: a sleeping call was interrupted
+ * by a signal; signal.c restarts it after the handler if the handler was
+ * installed with SA_RESTART (and always when no handler runs), else the
+ * program gets EINTR.  The number is Linux's. */
+#define ERESTARTSYS 512
 
 #endif

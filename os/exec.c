@@ -31,7 +31,7 @@
 static int load_bytes(struct mm *mm, uint64_t va, const void *src, uint64_t n)
 {
     for (uint64_t done = 0; done < n;) {
-        uint64_t pa = vma_user_page(mm, va + done, false);
+        uint64_t pa = vma_fill_page(mm, va + done);
         if (!pa)
             return -ENOMEM;
         uint64_t off = (va + done) & (PAGE_SIZE - 1);
@@ -85,6 +85,8 @@ static int check_header(struct image *im)
     if (lowest == UINT64_MAX)
         return -ENOEXEC;
     im->bias = eh->type == ET_DYN ? USER_PIE_BASE - PAGE_ROUND_DOWN(lowest) : 0;
+    if (eh->entry + im->bias >= USER_END)
+        return -ENOEXEC; /* the entry point must be a user address */
     return 0;
 }
 

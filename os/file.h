@@ -21,6 +21,7 @@
 #define O_APPEND 02000
 #define O_NONBLOCK 04000
 #define O_DIRECTORY 0200000
+#define O_NOFOLLOW 0400000
 #define O_CLOEXEC 02000000
 
 enum file_kind { FILE_INODE, FILE_PIPE };
@@ -38,6 +39,8 @@ struct file {
     uint64_t offset;
     struct inode *inode;  /* FILE_INODE */
     struct pipe *pipe;    /* FILE_PIPE */
+    char *snapshot;       /* generated files (/proc/self/maps): the text, taken at open */
+    uint64_t snapshot_size, snapshot_alloc;
     bool pipe_writer;     /* which end */
 };
 
@@ -47,6 +50,15 @@ struct file *file_dup(struct file *f);
 void file_close(struct file *f);
 bool file_readable(const struct file *f);
 bool file_writable(const struct file *f);
+/* poll(2) readiness */
+#define POLLIN 0x001
+#define POLLOUT 0x004
+#define POLLERR 0x008
+#define POLLHUP 0x010
+#define POLLNVAL 0x020
+/* What a read or write would do now: POLLIN / POLLOUT if it would not
+ * block, POLLHUP when the other end of a pipe is gone. */
+unsigned file_poll(const struct file *f);
 /* Kernel-buffer I/O at the file's offset (pipes and the console block). */
 long file_read(struct file *f, void *dst, uint64_t n);
 long file_write(struct file *f, const void *src, uint64_t n);

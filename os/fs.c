@@ -5,13 +5,31 @@
 #include "printf.h"
 #include "string.h"
 
-static struct inode inodes[FS_MAX_INODES];
+/* The inode table grows in chunks from the kernel heap, so a small
+ * machine does not pay for a big table it never fills. */
+#define CHUNK_INODES 64
+static struct inode *chunks[FS_MAX_INODES / CHUNK_INODES];
+static int nchunks;
+
+static struct inode *inode_at(int i) { return &chunks[i / CHUNK_INODES][i % CHUNK_INODES]; }
+static int inode_count(void) { return nchunks * CHUNK_INODES; }
+
+static bool grow_table(void)
+{
+    if (nchunks == (int)(sizeof chunks / sizeof chunks[0]))
+        return false;
+    chunks[nchunks] = kheap_alloc(CHUNK_INODES * sizeof(struct inode)); /* zeroed: INODE_FREE */
+    if (!chunks[nchunks])
+        return false;
+    nchunks++;
+    return true;
+}
 
 static struct inode *new_inode(const char *path, enum inode_type type)
 {
-    for (int i = 0; i < FS_MAX_INODES; i++) {
-        if (inodes[i].type == INODE_FREE) {
-            struct inode *ino = &inodes[i];
+    for (int i = 0; i < inode_count() || grow_table(); i++) {
+        if (inode_at(i)->type == INODE_FREE) {
+            struct inode *ino = inode_at(i);
             memset(ino, 0, sizeof *ino);
             ino->type = type;
             ino->ino = i + 1;
@@ -25,9 +43,11 @@ static struct inode *new_inode(const char *path, enum inode_type type)
 
 struct inode *fs_lookup(const char *path)
 {
-    for (int i = 0; i < FS_MAX_INODES; i++)
-        if (inodes[i].type != INODE_FREE && !inodes[i].unlinked && !strcmp(inodes[i].path, path))
-            return &inodes[i];
+    for (int i = 0; i < inode_count(); i++) {
+        struct inode *ino = inode_at(i);
+        if (ino->type != INODE_FREE && !ino->unlinked && !strcmp(ino->path, path))
+            return ino;
+    }
     return 0;
 }
 
@@ -50,16 +70,25 @@ const char *fs_basename(const char *path)
     return base;
 }
 
+/* Create each missing directory along path, shortest prefix first
+ * (a loop, not recursion: the kernel stack is small and paths are not). */
 struct inode *fs_make_dirs(const char *path)
 {
-    struct inode *ino = fs_lookup(path);
-    if (ino)
-        return ino->type == INODE_DIR ? ino : 0;
-    char parent[FS_PATH_MAX];
-    parent_of(path, parent);
-    if (!fs_make_dirs(parent))
-        return 0;
-    return new_inode(path, INODE_DIR);
+    char prefix[FS_PATH_MAX];
+    size_t len = strnlen(path, FS_PATH_MAX - 1);
+    struct inode *dir = fs_lookup("/");
+    for (size_t i = 1; i <= len; i++) {
+        if (i < len && path[i] != '/')
+            continue;
+        memcpy(prefix, path, i);
+        prefix[i] = 0;
+        dir = fs_lookup(prefix);
+        if (!dir)
+            dir = new_inode(prefix, INODE_DIR);
+        if (!dir || dir->type != INODE_DIR)
+            return 0;
+    }
+    return dir;
 }
 
 void fs_init(void)
@@ -75,6 +104,9 @@ void fs_init(void)
     new_inode("/dev/urandom", INODE_RANDOM);
     new_inode("/dev/random", INODE_RANDOM);
     new_inode("/dev/kbd", INODE_KBD);
+    fs_make_dirs("/proc/self");
+    new_inode("/proc/self/maps", INODE_PROC_MAPS);
+    new_inode("/proc/meminfo", INODE_PROC_MEMINFO);
 }
 
 struct inode *fs_add_file(const char *path, const void *data, uint64_t size, uint32_t mode)
@@ -98,14 +130,14 @@ struct inode *fs_create(const char *path, enum inode_type type, int *err)
     parent_of(path, parent);
     struct inode *dir = fs_lookup(parent);
     *err = 0;
-    if (!dir)
+    if (fs_lookup(path))
+        *err = -EEXIST; /* first, as Linux: "mkdir -p" relies on it for "/" */
+    else if (!dir)
         *err = -ENOENT;
     else if (dir->type != INODE_DIR)
         *err = -ENOTDIR;
     else if (!dir->writable_dir)
         *err = -EROFS;
-    else if (fs_lookup(path))
-        *err = -EEXIST;
     if (*err)
         return 0;
     struct inode *ino = new_inode(path, type);
@@ -202,9 +234,11 @@ static bool is_child(const struct inode *dir, const struct inode *ino)
 
 struct inode *fs_dir_entry(const struct inode *dir, int index)
 {
-    for (int i = 0; i < FS_MAX_INODES; i++)
-        if (inodes[i].type != INODE_FREE && !inodes[i].unlinked && is_child(dir, &inodes[i]) && index-- == 0)
-            return &inodes[i];
+    for (int i = 0; i < inode_count(); i++) {
+        struct inode *ino = inode_at(i);
+        if (ino->type != INODE_FREE && !ino->unlinked && is_child(dir, ino) && index-- == 0)
+            return ino;
+    }
     return 0;
 }
 
@@ -235,6 +269,43 @@ int fs_unlink(const char *path, bool dir)
     if (ino->opens == 0)
         destroy(ino);
     return 0;
+}
+
+int fs_symlink(const char *path, const char *target)
+{
+    size_t len = strlen(target);
+    if (len == 0)
+        return -ENOENT;
+    if (len >= FS_PATH_MAX)
+        return -ENAMETOOLONG;
+    int err;
+    struct inode *ino = fs_create(path, INODE_SYMLINK, &err);
+    if (!ino)
+        return err;
+    ino->mode = 0777;
+    long put = fs_write(ino, 0, target, len);
+    if (put < 0) {
+        destroy(ino);
+        return (int)put;
+    }
+    return 0;
+}
+
+int fs_follow(char *path)
+{
+    for (int hops = 0; hops < 8; hops++) {
+        struct inode *ino = fs_lookup(path);
+        if (!ino || ino->type != INODE_SYMLINK)
+            return 0;
+        char target[FS_PATH_MAX], dir[FS_PATH_MAX];
+        memcpy(target, ino->data, ino->size);
+        target[ino->size] = 0;
+        parent_of(path, dir);
+        int err = fs_resolve(dir, target, path); /* a relative target is relative to the link's directory */
+        if (err)
+            return err;
+    }
+    return -ELOOP;
 }
 
 void fs_opened(struct inode *ino) { ino->opens++; }

@@ -8,10 +8,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define FS_MAX_INODES 256
+#define FS_MAX_INODES 2048
 #define FS_PATH_MAX 256
 
-enum inode_type { INODE_FREE, INODE_FILE, INODE_DIR, INODE_CONSOLE, INODE_NULL, INODE_ZERO, INODE_RANDOM, INODE_KBD };
+enum inode_type { INODE_FREE, INODE_FILE, INODE_DIR, INODE_SYMLINK, INODE_CONSOLE, INODE_NULL, INODE_ZERO, INODE_RANDOM, INODE_KBD,
+                  INODE_PROC_MAPS, INODE_PROC_MEMINFO /* /proc files: text generated at open */ };
 
 struct inode {
     enum inode_type type;
@@ -39,6 +40,12 @@ int fs_truncate(struct inode *ino, uint64_t size);
 long fs_write(struct inode *ino, uint64_t off, const void *src, uint64_t n);
 long fs_read(struct inode *ino, uint64_t off, void *dst, uint64_t n);
 int fs_unlink(const char *path, bool dir);
+/* A symbolic link at path (in a writable directory) holding target. */
+int fs_symlink(const char *path, const char *target);
+/* Replace path by what it names once symbolic links in its last component
+ * are followed (at most 8); 0, or -ELOOP / -ENAMETOOLONG.  Links in the
+ * middle of a path are not followed. */
+int fs_follow(char *path);
 /* Open-file accounting: an unlinked file lives until its last close. */
 void fs_opened(struct inode *ino);
 void fs_closed(struct inode *ino);

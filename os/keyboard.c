@@ -96,17 +96,19 @@ int keyboard_key_down(long keycode)
     return down[keycode];
 }
 
-size_t keyboard_read(char *dst, size_t n)
+bool keyboard_readable(void) { return typed.read != typed.write; }
+
+long keyboard_read(char *dst, size_t n)
 {
     while (typed.read == typed.write) {
         if (signal_interrupted())
-            return 0;
+            return -ERESTARTSYS;
         sleep_on(&typed);
     }
     size_t got = 0;
     while (got < n && typed.read < typed.write)
         dst[got++] = typed.buf[typed.read++ % TYPED_SIZE];
-    return got;
+    return (long)got;
 }
 
 /* key_state(keycode): RS_SYS_KEY_STATE, abi/syscalls.h. */

@@ -82,6 +82,7 @@ void kmain(const struct bootinfo *bi)
     gdt_init();
     idt_init();
     read_bootinfo(bi);
+    timer_set_cpu_rate(boot.insns_per_second);
     frames_init(&boot);
     vm_init(boot.ram_size);
     frames_add_boot_memory(boot.mmap, boot.mmap_count);

@@ -18,7 +18,7 @@
 #define PTE_PCD (1ull << 4)  /* cache disable */
 #define PTE_A (1ull << 5)    /* Accessed: set by the CPU on any access */
 #define PTE_D (1ull << 6)    /* Dirty: set by the CPU on a write (leaf entries) */
-#define PTE_PS (1ull << 7)   /* Page Size: in a PD entry, maps a 2 MiB page */
+#define PTE_PS (1ull << 7)   /* Page Size: in a PD entry, maps a 2 MiB page (in a PT entry: PAT) */
 #define PTE_G (1ull << 8)    /* Global: survives CR3 reloads in the TLB (needs CR4.PGE) */
 #define PTE_COW (1ull << 9)  /* software (bit 9 is ignored by the CPU): copy on write */
 #define PTE_SWAP (1ull << 10) /* software, in a not-present entry: the page is in the pagefile (swap.h) */

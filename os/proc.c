@@ -37,6 +37,20 @@ struct thread *current_thread(void) { return running; }
 struct proc *proc_table(int i) { return i >= 0 && i < MAX_PROCS ? &procs[i] : 0; }
 int alloc_pid(void) { return next_id++; }
 
+uint64_t thread_cpu_ns(const struct thread *t)
+{
+    return t->cpu_ns + (t == running ? cpu_clock_ns() - t->run_start_ns : 0);
+}
+
+uint64_t proc_cpu_ns(const struct proc *p)
+{
+    uint64_t ns = p->cpu_ns_exited;
+    for (int i = 0; i < MAX_THREADS; i++)
+        if (threads[i].proc == p && threads[i].state != THREAD_UNUSED)
+            ns += thread_cpu_ns(&threads[i]);
+    return ns;
+}
+
 struct thread *thread_by_tid(int tid)
 {
     for (int i = 0; i < MAX_THREADS; i++)
@@ -164,12 +178,15 @@ static void run(struct thread *t)
     running = t;
     last_run = t;
     fxrstor(t->fpu);
+    t->run_start_ns = cpu_clock_ns();
     swtch(&scheduler_context, t->context);
+    t->cpu_ns += cpu_clock_ns() - t->run_start_ns;
     fxsave(t->fpu); /* the kernel never touches x87/SSE: these are still t's user registers */
     running = 0;
     if (t->state == THREAD_DEAD) {
         t->state = THREAD_UNUSED; /* its stack is no longer in use: the slot is free */
         struct proc *p = t->proc;
+        p->cpu_ns_exited += t->cpu_ns;
         if (p->state == PROC_ZOMBIE && !p->parent && p->nthreads == 0)
             proc_free(p); /* an orphan: no one will wait4 for it */
     }
@@ -243,6 +260,18 @@ struct thread *proc_signal_target(struct proc *p, int sig)
     return first;
 }
 
+/* ITIMER_REAL (alarm, setitimer): SIGALRM when the time comes. */
+static void expire_alarms(uint64_t now)
+{
+    for (int i = 0; i < MAX_PROCS; i++) {
+        struct proc *p = &procs[i];
+        if (p->state != PROC_ALIVE || !p->alarm_ns || p->alarm_ns > now)
+            continue;
+        p->alarm_ns = p->alarm_interval_ns ? now + p->alarm_interval_ns : 0;
+        signal_send_proc(p, SIGALRM, SI_KERNEL);
+    }
+}
+
 void timer_tick(void)
 {
     ticks++;
@@ -250,6 +279,7 @@ void timer_tick(void)
     for (int i = 0; i < MAX_THREADS; i++)
         if (threads[i].state == THREAD_SLEEPING && threads[i].wake_ns && threads[i].wake_ns <= now)
             threads[i].state = THREAD_RUNNABLE;
+    expire_alarms(now);
 }
 
 /* The machine's exit status for a wait status: the exit code, or 128 + the
@@ -287,6 +317,7 @@ void proc_end_other_threads(struct proc *p)
         struct thread *t = &threads[i];
         if (t->proc == p && t != running && t->state != THREAD_UNUSED && t->state != THREAD_DEAD) {
             t->state = THREAD_UNUSED; /* switched out inside the kernel: nothing to unwind */
+            p->cpu_ns_exited += t->cpu_ns;
             p->nthreads--;
         }
     }
@@ -312,8 +343,10 @@ void proc_exit(int wait_status)
             proc_free(&procs[i]);
     }
     p->state = PROC_ZOMBIE;
-    if (p->parent)
+    if (p->parent) {
         wakeup(p->parent);
+        signal_send_proc(p->parent, SIGCHLD, (wait_status & 0x7F) ? CLD_KILLED : CLD_EXITED);
+    }
     thread_exit(0);
 }
 
@@ -332,10 +365,21 @@ void thread_exit(int code)
     panic("a dead thread was scheduled");
 }
 
+/* The signals whose default action dumps core on Linux: a program error
+ * (a fault, abort()).  The others (SIGTERM, SIGINT, SIGPIPE, SIGKILL...)
+ * are usually sent on purpose, and shells print their own words for them. */
+static bool is_error_signal(int sig)
+{
+    return sig == SIGQUIT || sig == SIGILL || sig == SIGTRAP || sig == SIGABRT || sig == SIGBUS ||
+           sig == SIGFPE || sig == SIGSEGV || sig == 24 /* SIGXCPU */ || sig == 25 /* SIGXFSZ */ ||
+           sig == 31 /* SIGSYS */;
+}
+
 void proc_kill_current(int signal, const char *why)
 {
     struct proc *p = running->proc;
-    cprintf("[pid %d] killed: %s\n", p->pid, why);
+    if (is_error_signal(signal))
+        cprintf("[pid %d] killed: %s\n", p->pid, why);
     kprintf("[pid %d] killed: %s\n", p->pid, why);
     proc_exit(signal & 0x7F);
 }

@@ -42,10 +42,16 @@ struct thread {
     const void *sleep_chan;   /* what it waits for (THREAD_SLEEPING) */
     uint64_t wake_ns;         /* timed sleep: wake at this virtual time (0 = none) */
     uint64_t fs_base;         /* IA32_FS_BASE: the thread pointer (TLS) */
+    uint64_t cpu_ns;          /* CPU time used (cpu_clock_ns), up to its last switch-out */
+    uint64_t run_start_ns;    /* when it was last switched in */
     uint64_t clear_child_tid; /* set_tid_address / CLONE_CHILD_CLEARTID */
     uint8_t fpu[512] __attribute__((aligned(16))); /* FXSAVE image of the user's x87/SSE state */
     uint64_t sig_pending;     /* bit sig-1: raised, not yet delivered */
     uint64_t sig_blocked;     /* the signal mask */
+    uint64_t altstack_sp, altstack_size; /* sigaltstack; size 0 = none */
+    uint64_t syscall_nr;      /* the system call in progress (to restart it) */
+    uint64_t suspend_saved_mask; /* rt_sigsuspend: the mask to restore after the handler */
+    bool in_sigsuspend;
     struct {
         int32_t code, pid;    /* si_code, and the sender for kill() */
         uint64_t addr;        /* si_addr for faults */
@@ -66,6 +72,9 @@ struct proc {
     uint64_t cloexec;         /* bit fd: close on execve */
     uint32_t umask;
     struct ksigaction sig_actions[NSIG]; /* [sig-1] */
+    uint64_t cpu_ns_exited;   /* CPU time of its threads that are gone */
+    uint64_t children_cpu_ns; /* of its children that were waited for */
+    uint64_t alarm_ns, alarm_interval_ns; /* ITIMER_REAL: next SIGALRM (virtual ns, 0 = off), period */
 };
 
 struct thread *current_thread(void);
@@ -91,7 +100,9 @@ void timer_tick(void);
 /* Exits.  Status is a wait status (exit code << 8, or a signal number). */
 void thread_exit(int code) __attribute__((noreturn));
 void proc_exit(int wait_status) __attribute__((noreturn));
-/* "[pid N] killed: why" on the console, then exit with 128+signal. */
+/* "[pid N] killed: why" on the kernel log, and on the console for the
+ * signals of program errors (SIGSEGV, SIGILL, SIGFPE, SIGBUS, SIGABRT...),
+ * then exit with 128+signal. */
 void proc_kill_current(int signal, const char *why) __attribute__((noreturn));
 
 /* fork/clone/wait (sys_proc.c uses these). */
@@ -105,6 +116,10 @@ void thread_reset_fpu(void);
 void proc_free(struct proc *p);
 struct proc *proc_table(int i);
 struct thread *thread_by_tid(int tid);
+/* CPU time in ns: one thread (up to now if it is running), or a whole
+ * process (its live and its exited threads). */
+uint64_t thread_cpu_ns(const struct thread *t);
+uint64_t proc_cpu_ns(const struct proc *p);
 /* execve and exit_group: the process keeps only the calling thread. */
 void proc_end_other_threads(struct proc *p);
 /* A thread of p to take a process-directed signal (one not blocking it,

@@ -20,8 +20,11 @@
  *     RSP -> pretcode, RIP = handler, RDI = signal, RSI = &siginfo,
  *     RDX = &ucontext.  rt_sigreturn reads the registers, the FPU state and
  *     the mask back from the ucontext.
- * The 128 bytes below the interrupted RSP are skipped: the System V red
- * zone may hold live data. */
+ * The frame goes on the alternate signal stack if the action asks for it
+ * (SA_ONSTACK) and the thread has one (sigaltstack) — how a program can
+ * still handle the SIGSEGV of a stack overflow — else below the
+ * interrupted RSP, skipping its 128-byte red zone (the System V ABI lets
+ * leaf functions keep live data there). */
 #include "signal.h"
 #include "errno.h"
 #include "memlayout.h"
@@ -30,14 +33,21 @@
 #include "segments.h"
 #include "string.h"
 #include "syscall.h"
+#include "timer.h"
 #include "uaccess.h"
 #include "x86.h"
 
 #define SIG_DFL 0
 #define SIG_IGN 1
 #define SA_SIGINFO 0x4
+#define SA_ONSTACK 0x08000000
+#define SS_ONSTACK 1
+#define SS_DISABLE 2
+#define MINSIGSTKSZ 2048
 #define SA_RESTORER 0x04000000
 #define SA_NODEFER 0x40000000
+#define SA_RESTART 0x10000000
+#define SYSCALL_INSN_SIZE 2 /* 0F 05 */
 #define SA_RESETHAND 0x80000000
 #define SIG_BLOCK 0
 #define SIG_UNBLOCK 1
@@ -112,8 +122,20 @@ static void wake(struct thread *t)
         t->state = THREAD_RUNNABLE; /* the sleeping call sees signal_interrupted() and returns */
 }
 
+/* An ignored signal is dropped when it is sent (unless blocked: then it
+ * waits, the program may change its action), so it never interrupts a
+ * sleeping system call — as on Linux. */
+static bool ignored(const struct thread *t, int sig)
+{
+    const struct ksigaction *a = &t->proc->sig_actions[sig - 1];
+    bool ignores = a->handler == SIG_IGN || (a->handler == SIG_DFL && ignored_by_default(sig));
+    return sig != SIGKILL && ignores && !(t->sig_blocked & sigbit(sig));
+}
+
 void signal_send_thread(struct thread *t, int sig, int code)
 {
+    if (ignored(t, sig))
+        return;
     t->sig_pending |= sigbit(sig);
     t->sig_info[sig - 1].code = code;
     t->sig_info[sig - 1].pid = current_proc() ? current_proc()->pid : 0;
@@ -166,6 +188,9 @@ static bool setup_frame(struct trapframe *tf, int sig, const struct ksigaction *
     struct thread *t = current_thread();
     struct mm *mm = t->proc->mm;
     uint64_t sp = tf->rsp - RED_ZONE;
+    bool on_altstack = t->altstack_size && tf->rsp - t->altstack_sp < t->altstack_size;
+    if ((a->flags & SA_ONSTACK) && t->altstack_size && !on_altstack)
+        sp = t->altstack_sp + t->altstack_size;
     uint8_t fpu[512] __attribute__((aligned(16)));
     fxsave(fpu);
     uint64_t fpstate = (sp - sizeof fpu) & ~63ull;
@@ -173,9 +198,12 @@ static bool setup_frame(struct trapframe *tf, int sig, const struct ksigaction *
     memset(&f, 0, sizeof f);
     f.pretcode = a->restorer;
     save_context(&f.uc.mcontext, tf, fpstate);
-    f.uc.mcontext.oldmask = t->sig_blocked;
-    f.uc.sigmask = t->sig_blocked;
-    f.uc.ss_flags = 2; /* SS_DISABLE: no alternate stack */
+    uint64_t restore = t->in_sigsuspend ? t->suspend_saved_mask : t->sig_blocked;
+    f.uc.mcontext.oldmask = restore;
+    f.uc.sigmask = restore;
+    f.uc.ss_sp = t->altstack_sp;
+    f.uc.ss_size = t->altstack_size;
+    f.uc.ss_flags = t->altstack_size ? (on_altstack ? SS_ONSTACK : 0) : SS_DISABLE;
     f.info.signo = sig;
     f.info.code = t->sig_info[sig - 1].code;
     if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP)
@@ -204,13 +232,33 @@ static void terminate(int sig)
     proc_kill_current(sig, why);
 }
 
+static void end_sigsuspend(struct thread *t);
+
+/* A system call that returned -ERESTARTSYS: run it again when the program
+ * resumes (RAX = its number again, RIP back onto the SYSCALL instruction;
+ * the argument registers are untouched), or make it fail with EINTR. */
+static void finish_interrupted_syscall(struct trapframe *tf, bool restart)
+{
+    if (tf->trapno != T_SYSCALL || (int64_t)tf->rax != -ERESTARTSYS)
+        return;
+    if (restart) {
+        tf->rax = current_thread()->syscall_nr;
+        tf->rip -= SYSCALL_INSN_SIZE;
+    } else {
+        tf->rax = (uint64_t)-EINTR;
+    }
+}
+
 void signal_deliver(struct trapframe *tf)
 {
     struct thread *t = current_thread();
     for (;;) {
         uint64_t ready = t->sig_pending & ~(t->sig_blocked & ~UNBLOCKABLE);
-        if (!ready)
+        if (!ready) {
+            finish_interrupted_syscall(tf, true); /* no handler ran: invisible to the program */
+            end_sigsuspend(t);
             return;
+        }
         int sig = __builtin_ctzll(ready) + 1;
         t->sig_pending &= ~sigbit(sig);
         struct ksigaction *a = &t->proc->sig_actions[sig - 1];
@@ -219,6 +267,7 @@ void signal_deliver(struct trapframe *tf)
         if (a->handler == SIG_DFL || a->handler == SIG_IGN)
             continue;
         struct ksigaction act = *a;
+        finish_interrupted_syscall(tf, act.flags & SA_RESTART); /* before the registers are saved */
         if (!setup_frame(tf, sig, &act)) {
             char why[96];
             ksnprintf(why, sizeof why, "segmentation fault: no room on the stack for the %s handler",
@@ -226,10 +275,21 @@ void signal_deliver(struct trapframe *tf)
             proc_kill_current(SIGSEGV, why);
         }
         t->sig_blocked |= (act.mask | (act.flags & SA_NODEFER ? 0 : sigbit(sig))) & ~UNBLOCKABLE;
+        t->in_sigsuspend = false; /* the frame carries the mask to restore */
         if (act.flags & SA_RESETHAND)
             a->handler = SIG_DFL;
         syscall_force_iret();
         return; /* one handler at a time; the others wait for its sigreturn */
+    }
+}
+
+/* The end of every signal_deliver without a handler frame: a sigsuspend
+ * that woke for an ignored signal gets its mask back now. */
+static void end_sigsuspend(struct thread *t)
+{
+    if (t->in_sigsuspend) {
+        t->sig_blocked = t->suspend_saved_mask;
+        t->in_sigsuspend = false;
     }
 }
 
@@ -289,6 +349,22 @@ long sys_rt_sigprocmask(struct trapframe *tf)
     return 0;
 }
 
+/* The MXCSR bits this CPU accepts: MXCSR_MASK at byte 28 of an FXSAVE
+ * image (0 there means the default 0xFFBF; SDM Vol. 1 11.6.6).  Read from
+ * the CPU's own image, never from the user's. */
+static uint32_t mxcsr_mask(void)
+{
+    static uint32_t mask;
+    if (!mask) {
+        uint8_t image[512] __attribute__((aligned(16)));
+        fxsave(image);
+        memcpy(&mask, image + 28, 4);
+        if (!mask)
+            mask = 0xFFBF;
+    }
+    return mask;
+}
+
 long sys_rt_sigreturn(struct trapframe *tf)
 {
     struct thread *t = current_thread();
@@ -301,10 +377,9 @@ long sys_rt_sigreturn(struct trapframe *tf)
     if (sc->fpstate) {
         if (get_user(fpu, sc->fpstate, sizeof fpu))
             proc_kill_current(SIGSEGV, "segmentation fault: bad FPU state in rt_sigreturn");
-        uint32_t mxcsr, mask;
+        uint32_t mxcsr;
         memcpy(&mxcsr, fpu + 24, 4);
-        memcpy(&mask, fpu + 28, 4); /* MXCSR_MASK: the bits this CPU accepts */
-        mxcsr &= mask ? mask : 0xFFBF; /* a reserved bit would make FXRSTOR fault in the kernel */
+        mxcsr &= mxcsr_mask(); /* a reserved bit would make FXRSTOR #GP in the kernel */
         memcpy(fpu + 24, &mxcsr, 4);
         fxrstor(fpu);
     }
@@ -313,10 +388,126 @@ long sys_rt_sigreturn(struct trapframe *tf)
         .r14 = sc->r14, .r15 = sc->r15, .rdi = sc->rdi, .rsi = sc->rsi, .rbp = sc->rbp, .rbx = sc->rbx,
         .rdx = sc->rdx, .rax = sc->rax, .rcx = sc->rcx, .rsp = sc->rsp, .rip = sc->rip,
         .rflags = (tf->rflags & ~USER_RFLAGS) | (sc->eflags & USER_RFLAGS) | RFLAGS_IF,
-        .cs = SEL_UCODE, .ss = SEL_UDATA, .trapno = T_SYSCALL,
+        .cs = SEL_UCODE, .ss = SEL_UDATA,
+        .trapno = T_NONE, /* not a system call return: nothing to restart, whatever RAX holds */
     };
     t->sig_blocked = uc.sigmask & ~UNBLOCKABLE;
     syscall_force_iret(); /* every register comes from the frame, RAX included */
+    return 0;
+}
+
+/* sigaltstack(new, old): stack_t is {ss_sp, ss_flags (int), ss_size}. */
+long sys_sigaltstack(struct trapframe *tf)
+{
+    struct thread *t = current_thread();
+    struct {
+        uint64_t sp;
+        int32_t flags, pad;
+        uint64_t size;
+    } st;
+    bool on = t->altstack_size && tf->rsp - t->altstack_sp < t->altstack_size;
+    uint64_t old_sp = t->altstack_sp, old_size = t->altstack_size;
+    if (ARG0(tf)) {
+        if (on)
+            return -EPERM; /* cannot change the stack while running on it */
+        if (get_user(&st, ARG0(tf), sizeof st))
+            return -EFAULT;
+        if (st.flags & ~SS_DISABLE)
+            return -EINVAL;
+        if (st.flags & SS_DISABLE) {
+            t->altstack_sp = t->altstack_size = 0;
+        } else {
+            if (st.size < MINSIGSTKSZ)
+                return -ENOMEM;
+            if (st.sp >= USER_END || st.size > USER_END - st.sp)
+                return -EFAULT;
+            t->altstack_sp = st.sp;
+            t->altstack_size = st.size;
+        }
+    }
+    if (ARG1(tf)) {
+        memset(&st, 0, sizeof st);
+        st.sp = old_sp;
+        st.size = old_size;
+        st.flags = old_size ? (on ? SS_ONSTACK : 0) : SS_DISABLE;
+        if (put_user(ARG1(tf), &st, sizeof st))
+            return -EFAULT;
+    }
+    return 0;
+}
+
+/* rt_sigsuspend(mask): wait for a signal with mask as the signal mask;
+ * the old mask comes back when the handler returns. */
+long sys_rt_sigsuspend(struct trapframe *tf)
+{
+    static const char nothing;
+    struct thread *t = current_thread();
+    uint64_t mask;
+    if (ARG1(tf) != 8)
+        return -EINVAL;
+    if (get_user(&mask, ARG0(tf), sizeof mask))
+        return -EFAULT;
+    t->suspend_saved_mask = t->sig_blocked;
+    t->in_sigsuspend = true;
+    t->sig_blocked = mask & ~UNBLOCKABLE;
+    while (!signal_interrupted())
+        sleep_on(&nothing);
+    return -EINTR;
+}
+
+/* ITIMER_REAL through alarm(seconds) and setitimer/getitimer. */
+#define ITIMER_REAL 0
+#define NS_PER_US 1000ull
+#define NS_PER_S 1000000000ull
+
+struct itimerval64 {
+    int64_t interval_sec, interval_usec, value_sec, value_usec;
+};
+
+static struct itimerval64 itimer_now(const struct proc *p)
+{
+    uint64_t now = timer_ns(), left = p->alarm_ns > now ? p->alarm_ns - now : (p->alarm_ns ? 1000 : 0);
+    return (struct itimerval64){(int64_t)(p->alarm_interval_ns / NS_PER_S),
+                                (int64_t)(p->alarm_interval_ns % NS_PER_S / NS_PER_US), (int64_t)(left / NS_PER_S),
+                                (int64_t)(left % NS_PER_S / NS_PER_US)};
+}
+
+long sys_alarm(struct trapframe *tf)
+{
+    struct proc *p = current_proc();
+    struct itimerval64 old = itimer_now(p);
+    uint64_t seconds = (uint32_t)ARG0(tf);
+    p->alarm_ns = seconds ? timer_ns() + seconds * NS_PER_S : 0;
+    p->alarm_interval_ns = 0;
+    return old.value_sec + (old.value_usec >= 500000 || (!old.value_sec && old.value_usec)); /* rounded, never 0 if set */
+}
+
+long sys_getitimer(struct trapframe *tf)
+{
+    if (ARG0(tf) != ITIMER_REAL)
+        return -EINVAL; /* ITIMER_VIRTUAL/PROF (CPU time) are not kept */
+    struct itimerval64 v = itimer_now(current_proc());
+    return put_user(ARG1(tf), &v, sizeof v);
+}
+
+long sys_setitimer(struct trapframe *tf)
+{
+    struct proc *p = current_proc();
+    if (ARG0(tf) != ITIMER_REAL)
+        return -EINVAL;
+    struct itimerval64 v, old = itimer_now(p);
+    if (ARG1(tf)) {
+        if (get_user(&v, ARG1(tf), sizeof v))
+            return -EFAULT;
+        if (v.value_sec < 0 || v.value_usec < 0 || v.value_usec >= 1000000 || v.interval_sec < 0 ||
+            v.interval_usec < 0 || v.interval_usec >= 1000000)
+            return -EINVAL;
+        uint64_t value = (uint64_t)v.value_sec * NS_PER_S + (uint64_t)v.value_usec * NS_PER_US;
+        p->alarm_ns = value ? timer_ns() + value : 0;
+        p->alarm_interval_ns = (uint64_t)v.interval_sec * NS_PER_S + (uint64_t)v.interval_usec * NS_PER_US;
+    }
+    if (ARG2(tf) && put_user(ARG2(tf), &old, sizeof old))
+        return -EFAULT;
     return 0;
 }
 

@@ -17,6 +17,7 @@
 #define SIGKILL 9
 #define SIGSEGV 11
 #define SIGPIPE 13
+#define SIGALRM 14
 #define SIGTERM 15
 #define SIGCHLD 17
 #define SIGCONT 18
@@ -32,6 +33,9 @@
 #define SEGV_ACCERR 2 /* mapped, but not with that access */
 #define SI_USER 0     /* sent by kill() */
 #define SI_TKILL (-6) /* sent by tkill()/tgkill() */
+#define SI_KERNEL 0x80 /* sent by the kernel (the alarm timer, a broken pipe) */
+#define CLD_EXITED 1   /* SIGCHLD: the child exited */
+#define CLD_KILLED 2   /* SIGCHLD: the child was killed by a signal */
 
 /* One process's handler for one signal: struct sigaction as the kernel
  * sees it (sa_handler, sa_flags, sa_restorer, sa_mask). */

@@ -78,6 +78,16 @@ void swap_slot_put(uint64_t slot)
 
 unsigned swap_slot_refs(uint64_t slot) { return slot < nslots ? slot_refs[slot] : 0; }
 
+uint64_t swap_total_slots(void) { return enabled ? nslots - 1 : 0; }
+
+uint64_t swap_free_slots(void)
+{
+    uint64_t n = 0;
+    for (uint64_t s = 1; enabled && s < nslots; s++)
+        n += slot_refs[s] == 0;
+    return n;
+}
+
 bool swap_read_page(uint64_t slot, uint64_t pa, uint64_t va)
 {
     if (!ata_read_sectors(slot * SECTORS_PER_SLOT, SECTORS_PER_SLOT, p2v(pa)))

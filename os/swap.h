@@ -25,5 +25,8 @@ bool swap_read_page(uint64_t slot, uint64_t pa, uint64_t va);
 void swap_slot_get(uint64_t slot);
 void swap_slot_put(uint64_t slot);
 unsigned swap_slot_refs(uint64_t slot);
+/* Pagefile size and free space, in slots (pages); 0 without a disk. */
+uint64_t swap_total_slots(void);
+uint64_t swap_free_slots(void);
 
 #endif

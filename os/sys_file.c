@@ -1,5 +1,5 @@
 /* sys_file.c — file system calls: descriptors, reads and writes, opening,
- * directories, stat, pipes.  The descriptor table is per process
+ * directories, stat, pipes, poll/select.  The descriptor table is per process
  * (proc->files); several descriptors may share one open file (file.h).
  * Data moves between user memory and the kernel through uaccess.c in
  * chunks of a small kernel buffer. */
@@ -10,6 +10,8 @@
 #include "proc.h"
 #include "string.h"
 #include "syscall.h"
+#include "signal.h"
+#include "timer.h"
 #include "uaccess.h"
 
 #define CHUNK 1024
@@ -59,8 +61,14 @@ static void fd_clear(int fd)
     p->cloexec &= ~(1ull << fd);
 }
 
-/* Streams (pipes, the console) return what one read produced; regular
- * files are read until n bytes or the end. */
+/* Streams (pipes, the console, the keyboard) return what one read
+ * produced; files and memory devices (/dev/zero...) give all n bytes, up
+ * to the end. */
+static bool is_stream(const struct file *f)
+{
+    return f->kind == FILE_PIPE || f->inode->type == INODE_CONSOLE || f->inode->type == INODE_KBD;
+}
+
 /* The range check Linux calls access_ok: done before anything blocks, so
  * read(0, kernel_pointer, n) fails at once instead of after the input. */
 static bool user_range(uint64_t ubuf, uint64_t n) { return ubuf < USER_END && n <= USER_END - ubuf; }
@@ -79,7 +87,7 @@ static long read_to_user(struct file *f, uint64_t ubuf, uint64_t n)
         if (got > 0 && put_user(ubuf + done, buf, (uint64_t)got))
             return done ? (long)done : -EFAULT;
         done += (uint64_t)got;
-        if ((uint64_t)got < want || f->kind != FILE_INODE || f->inode->type != INODE_FILE)
+        if ((uint64_t)got < want || is_stream(f))
             break;
     }
     return (long)done;
@@ -171,8 +179,9 @@ static long positioned_io(struct trapframe *tf, bool write)
 long sys_pread64(struct trapframe *tf) { return positioned_io(tf, false); }
 long sys_pwrite64(struct trapframe *tf) { return positioned_io(tf, true); }
 
-/* An absolute path for (dirfd, user path). */
-static long user_path_at(int64_t dirfd, uint64_t upath, char *out, bool allow_empty)
+/* An absolute path for (dirfd, user path); with follow, a symbolic link
+ * in its last component is replaced by what it names. */
+static long user_path_at(int64_t dirfd, uint64_t upath, char *out, bool allow_empty, bool follow)
 {
     char path[FS_PATH_MAX];
     long len = get_user_string(path, upath, sizeof path);
@@ -191,16 +200,19 @@ static long user_path_at(int64_t dirfd, uint64_t upath, char *out, bool allow_em
     }
     if (len == 0)
         return 0;
-    return fs_resolve(base, path, out);
+    long err = fs_resolve(base, path, out);
+    return err || !follow ? err : fs_follow(out);
 }
 
 static long open_at(int64_t dirfd, uint64_t upath, uint32_t flags, uint32_t mode)
 {
     char path[FS_PATH_MAX];
-    long err = user_path_at(dirfd, upath, path, false);
+    long err = user_path_at(dirfd, upath, path, false, !(flags & O_NOFOLLOW) && !(flags & O_EXCL));
     if (err)
         return err;
     struct inode *ino = fs_lookup(path);
+    if (ino && ino->type == INODE_SYMLINK)
+        return (flags & O_CREAT) && (flags & O_EXCL) ? -EEXIST : -ELOOP; /* O_NOFOLLOW on a link */
     if (ino && (flags & O_CREAT) && (flags & O_EXCL))
         return -EEXIST;
     if (!ino && (flags & O_CREAT)) {
@@ -281,6 +293,7 @@ _Static_assert(sizeof(struct kstat) == 144, "struct stat layout");
 #define S_IFCHR 0020000
 #define S_IFDIR 0040000
 #define S_IFREG 0100000
+#define S_IFLNK 0120000
 
 static long stat_inode(const struct inode *ino, uint64_t ubuf)
 {
@@ -293,6 +306,7 @@ static long stat_inode(const struct inode *ino, uint64_t ubuf)
     switch (ino->type) {
     case INODE_DIR: st.mode = S_IFDIR | ino->mode; st.nlink = 2; break;
     case INODE_FILE: st.mode = S_IFREG | ino->mode; st.size = (int64_t)ino->size; break;
+    case INODE_SYMLINK: st.mode = S_IFLNK | 0777; st.size = (int64_t)ino->size; break;
     case INODE_CONSOLE: st.mode = S_IFCHR | 0620; st.rdev = (5 << 8) | 1; break;
     default: st.mode = S_IFCHR | 0666; st.rdev = (1 << 8) | 3; break;
     }
@@ -321,7 +335,7 @@ long sys_fstat(struct trapframe *tf)
 static long stat_at(int64_t dirfd, uint64_t upath, uint64_t ubuf, uint64_t flags)
 {
     char path[FS_PATH_MAX] = "";
-    long err = user_path_at(dirfd, upath, path, flags & AT_EMPTY_PATH);
+    long err = user_path_at(dirfd, upath, path, flags & AT_EMPTY_PATH, !(flags & AT_SYMLINK_NOFOLLOW));
     if (err)
         return err;
     if (!path[0]) { /* AT_EMPTY_PATH: the descriptor itself */
@@ -337,17 +351,18 @@ static long stat_at(int64_t dirfd, uint64_t upath, uint64_t ubuf, uint64_t flags
 }
 
 long sys_stat(struct trapframe *tf) { return stat_at(AT_FDCWD, ARG0(tf), ARG1(tf), 0); }
-long sys_lstat(struct trapframe *tf) { return stat_at(AT_FDCWD, ARG0(tf), ARG1(tf), 0); }
+long sys_lstat(struct trapframe *tf) { return stat_at(AT_FDCWD, ARG0(tf), ARG1(tf), AT_SYMLINK_NOFOLLOW); }
 long sys_newfstatat(struct trapframe *tf) { return stat_at((int32_t)ARG0(tf), ARG1(tf), ARG2(tf), ARG3(tf)); }
 
 /* struct linux_dirent64: d_ino, d_off, d_reclen, d_type, d_name[]. */
 #define DT_CHR 2
 #define DT_DIR 4
 #define DT_REG 8
+#define DT_LNK 10
 
 static uint8_t dirent_type(const struct inode *ino)
 {
-    return ino->type == INODE_DIR ? DT_DIR : ino->type == INODE_FILE ? DT_REG : DT_CHR;
+    return ino->type == INODE_DIR ? DT_DIR : ino->type == INODE_FILE ? DT_REG : ino->type == INODE_SYMLINK ? DT_LNK : DT_CHR;
 }
 
 long sys_getdents64(struct trapframe *tf)
@@ -507,7 +522,7 @@ long sys_pipe2(struct trapframe *tf) { return make_pipe(ARG0(tf), ARG1(tf)); }
 static long access_at(int64_t dirfd, uint64_t upath)
 {
     char path[FS_PATH_MAX];
-    long err = user_path_at(dirfd, upath, path, false);
+    long err = user_path_at(dirfd, upath, path, false, true);
     if (err)
         return err;
     return fs_lookup(path) ? 0 : -ENOENT;
@@ -516,20 +531,29 @@ static long access_at(int64_t dirfd, uint64_t upath)
 long sys_access(struct trapframe *tf) { return access_at(AT_FDCWD, ARG0(tf)); }
 long sys_faccessat(struct trapframe *tf) { return access_at((int32_t)ARG0(tf), ARG1(tf)); }
 
-/* The only symbolic link is /proc/self/exe: the running program's path. */
+/* readlink: a symbolic link's target; /proc/self/exe is the running
+ * program's path. */
 static long readlink_at(int64_t dirfd, uint64_t upath, uint64_t ubuf, uint64_t size)
 {
     char path[FS_PATH_MAX];
-    long err = user_path_at(dirfd, upath, path, false);
+    long err = user_path_at(dirfd, upath, path, false, false);
     if (err)
         return err;
-    if (strcmp(path, "/proc/self/exe"))
-        return fs_lookup(path) ? -EINVAL : -ENOENT;
-    const char *exe = current_proc()->exe;
-    uint64_t len = strlen(exe);
+    struct inode *ino = fs_lookup(path);
+    const char *target;
+    uint64_t len;
+    if (!strcmp(path, "/proc/self/exe")) {
+        target = current_proc()->exe;
+        len = strlen(target);
+    } else if (ino && ino->type == INODE_SYMLINK) {
+        target = (const char *)ino->data;
+        len = ino->size;
+    } else {
+        return ino ? -EINVAL : -ENOENT;
+    }
     if (len > size)
         len = size;
-    return put_user(ubuf, exe, len) ? -EFAULT : (long)len;
+    return put_user(ubuf, target, len) ? -EFAULT : (long)len;
 }
 
 long sys_readlink(struct trapframe *tf) { return readlink_at(AT_FDCWD, ARG0(tf), ARG1(tf), ARG2(tf)); }
@@ -550,7 +574,7 @@ long sys_getcwd(struct trapframe *tf)
 long sys_chdir(struct trapframe *tf)
 {
     char path[FS_PATH_MAX];
-    long err = user_path_at(AT_FDCWD, ARG0(tf), path, false);
+    long err = user_path_at(AT_FDCWD, ARG0(tf), path, false, true);
     if (err)
         return err;
     struct inode *ino = fs_lookup(path);
@@ -565,7 +589,7 @@ long sys_chdir(struct trapframe *tf)
 static long mkdir_at(int64_t dirfd, uint64_t upath)
 {
     char path[FS_PATH_MAX];
-    long err = user_path_at(dirfd, upath, path, false);
+    long err = user_path_at(dirfd, upath, path, false, false);
     if (err)
         return err;
     int cerr;
@@ -578,7 +602,7 @@ long sys_mkdirat(struct trapframe *tf) { return mkdir_at((int32_t)ARG0(tf), ARG1
 static long unlink_at(int64_t dirfd, uint64_t upath, bool dir)
 {
     char path[FS_PATH_MAX];
-    long err = user_path_at(dirfd, upath, path, false);
+    long err = user_path_at(dirfd, upath, path, false, false);
     return err ? err : fs_unlink(path, dir);
 }
 
@@ -592,9 +616,9 @@ long sys_unlinkat(struct trapframe *tf)
 static long rename_at(int64_t olddir, uint64_t uold, int64_t newdir, uint64_t unew)
 {
     char from[FS_PATH_MAX], to[FS_PATH_MAX];
-    long err = user_path_at(olddir, uold, from, false);
+    long err = user_path_at(olddir, uold, from, false, false);
     if (!err)
-        err = user_path_at(newdir, unew, to, false);
+        err = user_path_at(newdir, unew, to, false, false);
     return err ? err : fs_rename(from, to);
 }
 
@@ -619,7 +643,7 @@ long sys_ftruncate(struct trapframe *tf)
 long sys_truncate(struct trapframe *tf)
 {
     char path[FS_PATH_MAX];
-    long err = user_path_at(AT_FDCWD, ARG0(tf), path, false);
+    long err = user_path_at(AT_FDCWD, ARG0(tf), path, false, true);
     if (err)
         return err;
     struct inode *ino = fs_lookup(path);
@@ -638,10 +662,225 @@ long sys_fsync(struct trapframe *tf)
     return fd_file(ARG0(tf)) ? 0 : -EBADF;
 }
 
+static long chmod_at(int64_t dirfd, uint64_t upath, uint32_t mode)
+{
+    char path[FS_PATH_MAX];
+    long err = user_path_at(dirfd, upath, path, false, true);
+    if (err)
+        return err;
+    struct inode *ino = fs_lookup(path);
+    if (!ino)
+        return -ENOENT;
+    ino->mode = mode & 07777;
+    return 0;
+}
+
+long sys_chmod(struct trapframe *tf) { return chmod_at(AT_FDCWD, ARG0(tf), (uint32_t)ARG1(tf)); }
+long sys_fchmodat(struct trapframe *tf) { return chmod_at((int32_t)ARG0(tf), ARG1(tf), (uint32_t)ARG2(tf)); }
+long sys_fchmod(struct trapframe *tf)
+{
+    struct file *f = fd_file(ARG0(tf));
+    if (!f)
+        return -EBADF;
+    if (f->kind == FILE_INODE)
+        f->inode->mode = (uint32_t)ARG1(tf) & 07777;
+    return 0;
+}
+
+/* utimensat(dirfd, path, times, flags): no timestamps are kept, but the
+ * file must exist (touch creates it when this says ENOENT).  A NULL path
+ * is futimens on dirfd. */
+long sys_utimensat(struct trapframe *tf)
+{
+    if (!ARG1(tf))
+        return fd_file(ARG0(tf)) ? 0 : -EBADF;
+    char path[FS_PATH_MAX];
+    long err = user_path_at((int32_t)ARG0(tf), ARG1(tf), path, false, !(ARG3(tf) & AT_SYMLINK_NOFOLLOW));
+    if (err)
+        return err;
+    return fs_lookup(path) ? 0 : -ENOENT;
+}
+
+static long symlink_at(uint64_t utarget, int64_t dirfd, uint64_t upath)
+{
+    char target[FS_PATH_MAX], path[FS_PATH_MAX];
+    long len = get_user_string(target, utarget, sizeof target);
+    if (len < 0)
+        return len;
+    long err = user_path_at(dirfd, upath, path, false, false);
+    return err ? err : fs_symlink(path, target);
+}
+
+long sys_symlink(struct trapframe *tf) { return symlink_at(ARG0(tf), AT_FDCWD, ARG1(tf)); }
+long sys_symlinkat(struct trapframe *tf) { return symlink_at(ARG0(tf), (int32_t)ARG1(tf), ARG2(tf)); }
+
 long sys_umask(struct trapframe *tf)
 {
     struct proc *p = current_proc();
     uint32_t old = p->umask;
     p->umask = (uint32_t)ARG0(tf) & 0777;
     return old;
+}
+
+/* ---- waiting for descriptors: poll, ppoll, select, pselect6 ----------
+ * The readiness of each file comes from file_poll().  While nothing is
+ * ready the caller sleeps until the next timer tick (or its timeout) and
+ * looks again: one sleep channel cannot name several files, and a tick is
+ * 10 ms of virtual time. */
+
+#define POLL_MAX 256
+#define FD_SETSIZE_BITS 1024
+
+struct pollfd {
+    int32_t fd;
+    int16_t events, revents;
+};
+
+static int poll_once(struct pollfd *fds, uint64_t n)
+{
+    int ready = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        fds[i].revents = 0;
+        if (fds[i].fd < 0)
+            continue;
+        struct file *f = fd_file((uint64_t)fds[i].fd);
+        unsigned r = f ? file_poll(f) : POLLNVAL;
+        fds[i].revents = (int16_t)(r & ((unsigned)fds[i].events | POLLERR | POLLHUP | POLLNVAL));
+        ready += fds[i].revents != 0;
+    }
+    return ready;
+}
+
+/* Sleep a tick (or until deadline, 0 = none); false once the deadline passed
+ * or a signal is waiting. */
+static bool wait_a_tick(uint64_t deadline)
+{
+    static const char ticking;
+    uint64_t now = timer_ns();
+    if ((deadline && now >= deadline) || signal_interrupted())
+        return false;
+    uint64_t next_tick = timer_tick_ns() + 1000000000ull / TIMER_HZ;
+    sleep_until(&ticking, deadline && deadline < next_tick ? deadline : next_tick);
+    return true;
+}
+
+/* timeout_ns: < 0 forever, 0 just look. */
+static long do_poll(uint64_t ufds, uint64_t n, int64_t timeout_ns)
+{
+    if (n > POLL_MAX)
+        return -EINVAL;
+    struct pollfd fds[POLL_MAX];
+    if (n && get_user(fds, ufds, n * sizeof fds[0]))
+        return -EFAULT;
+    uint64_t deadline = timeout_ns > 0 ? timer_ns() + (uint64_t)timeout_ns : 0;
+    int ready;
+    while (!(ready = poll_once(fds, n)) && timeout_ns != 0) {
+        if (!wait_a_tick(deadline)) {
+            if (signal_interrupted())
+                return -EINTR;
+            break;
+        }
+    }
+    if (n && put_user(ufds, fds, n * sizeof fds[0]))
+        return -EFAULT;
+    return ready;
+}
+
+long sys_poll(struct trapframe *tf)
+{
+    int64_t ms = (int32_t)ARG2(tf);
+    return do_poll(ARG0(tf), ARG1(tf), ms < 0 ? -1 : ms * 1000000);
+}
+
+static long timeout_from_timespec(uint64_t uts, int64_t *ns)
+{
+    int64_t ts[2];
+    if (!uts) {
+        *ns = -1;
+        return 0;
+    }
+    if (get_user(ts, uts, sizeof ts))
+        return -EFAULT;
+    if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+        return -EINVAL;
+    *ns = ts[0] > INT64_MAX / 2000000000 ? INT64_MAX / 2 : ts[0] * 1000000000 + ts[1];
+    return 0;
+}
+
+/* ppoll(fds, n, timeout, sigmask): the signal mask argument is ignored. */
+long sys_ppoll(struct trapframe *tf)
+{
+    int64_t ns;
+    long err = timeout_from_timespec(ARG2(tf), &ns);
+    return err ? err : do_poll(ARG0(tf), ARG1(tf), ns);
+}
+
+/* select in terms of poll: each fd set bit becomes a pollfd. */
+static long do_select(uint64_t nfds, uint64_t ureadfds, uint64_t uwritefds, uint64_t uexceptfds, int64_t timeout_ns)
+{
+    if (nfds > FD_SETSIZE_BITS)
+        return -EINVAL;
+    uint64_t sets[3][FD_SETSIZE_BITS / 64] = {{0}};
+    uint64_t addr[3] = {ureadfds, uwritefds, uexceptfds};
+    uint64_t bytes = (nfds + 63) / 64 * 8;
+    for (int k = 0; k < 3; k++)
+        if (addr[k] && bytes && get_user(sets[k], addr[k], bytes))
+            return -EFAULT;
+    uint64_t watched = 0;
+    for (uint64_t fd = 0; fd < nfds; fd++)
+        if ((sets[0][fd / 64] | sets[1][fd / 64] | sets[2][fd / 64]) >> (fd % 64) & 1) {
+            if (!fd_file(fd))
+                return -EBADF;
+            watched++;
+        }
+    if (watched > POLL_MAX)
+        return -EINVAL;
+    uint64_t deadline = timeout_ns > 0 ? timer_ns() + (uint64_t)timeout_ns : 0;
+    uint64_t result[3][FD_SETSIZE_BITS / 64];
+    long ready;
+    for (;;) {
+        memset(result, 0, sizeof result);
+        ready = 0;
+        for (uint64_t fd = 0; fd < nfds; fd++) {
+            if (!((sets[0][fd / 64] | sets[1][fd / 64] | sets[2][fd / 64]) >> (fd % 64) & 1))
+                continue;
+            struct file *f = fd_file(fd); /* another thread may have closed it meanwhile */
+            unsigned r = f ? file_poll(f) : POLLERR;
+            bool bits[3] = {(r & (POLLIN | POLLHUP | POLLERR)) != 0, (r & (POLLOUT | POLLERR)) != 0, false};
+            for (int k = 0; k < 3; k++)
+                if ((sets[k][fd / 64] >> (fd % 64) & 1) && bits[k]) {
+                    result[k][fd / 64] |= 1ull << (fd % 64);
+                    ready++;
+                }
+        }
+        if (ready || timeout_ns == 0 || !wait_a_tick(deadline))
+            break;
+    }
+    if (!ready && signal_interrupted())
+        return -EINTR;
+    for (int k = 0; k < 3; k++)
+        if (addr[k] && bytes && put_user(addr[k], result[k], bytes))
+            return -EFAULT;
+    return ready;
+}
+
+long sys_select(struct trapframe *tf)
+{
+    int64_t ns = -1;
+    if (ARG4(tf)) {
+        int64_t tv[2];
+        if (get_user(tv, ARG4(tf), sizeof tv))
+            return -EFAULT;
+        if (tv[0] < 0 || tv[1] < 0 || tv[1] >= 1000000)
+            return -EINVAL;
+        ns = tv[0] > INT64_MAX / 2000000000 ? INT64_MAX / 2 : tv[0] * 1000000000 + tv[1] * 1000;
+    }
+    return do_select(ARG0(tf), ARG1(tf), ARG2(tf), ARG3(tf), ns);
+}
+
+long sys_pselect6(struct trapframe *tf)
+{
+    int64_t ns;
+    long err = timeout_from_timespec(ARG4(tf), &ns);
+    return err ? err : do_select(ARG0(tf), ARG1(tf), ARG2(tf), ARG3(tf), ns);
 }

@@ -1,13 +1,12 @@
 /* sys_info.c — system calls about the machine, time, identity, limits and
  * signals: uname, clock_gettime, gettimeofday, time, nanosleep,
  * clock_nanosleep, getrandom, prlimit64/getrlimit, getuid & co.,
- * sigaltstack, sysinfo, getrusage, sched_getaffinity, clock_getres.
+ * sysinfo, getrusage, sched_getaffinity, clock_getres.
  *
  * Time is virtual: it advances with the instructions the machine runs
  * (the PIT tick, timer.c), never with the host clock, so a run repeats
  * exactly.  There is no vDSO: time() and gettimeofday() are real calls.
- * sigaltstack reports "no alternate stack": handlers run on the thread's
- * stack (signal.c). */
+ */
 #include "errno.h"
 #include "memlayout.h"
 #include "proc.h"
@@ -18,6 +17,7 @@
 #include "uaccess.h"
 #include "random.h"
 #include "frame.h"
+#include "swap.h"
 
 #define PIT_INPUT_HZ 1193182
 
@@ -54,6 +54,10 @@ struct timespec64 {
 
 static int64_t clock_ns(int clock)
 {
+    if (clock == CLOCK_PROCESS_CPUTIME_ID)
+        return (int64_t)proc_cpu_ns(current_proc());
+    if (clock == CLOCK_THREAD_CPUTIME_ID)
+        return (int64_t)thread_cpu_ns(current_thread());
     int64_t ns = (int64_t)timer_ns();
     if (clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_COARSE)
         ns += BOOT_EPOCH_SECONDS * 1000000000ll;
@@ -111,27 +115,46 @@ static long read_timespec(uint64_t uaddr, int64_t *ns)
     return 0;
 }
 
+/* A relative sleep; if a signal ends it early, the time left goes to
+ * *urem (when given) and the call fails with EINTR. */
+static long sleep_relative(int64_t ns, uint64_t urem)
+{
+    uint64_t deadline = timer_ns() + (uint64_t)ns;
+    long ret = sleep_ns(deadline);
+    if (ret == -EINTR && urem) {
+        uint64_t now = timer_ns(), left = deadline > now ? deadline - now : 0;
+        struct timespec64 rem = {(int64_t)(left / 1000000000), (int64_t)(left % 1000000000)};
+        if (put_user(urem, &rem, sizeof rem))
+            return -EFAULT;
+    }
+    return ret;
+}
+
 long sys_nanosleep(struct trapframe *tf)
 {
     int64_t ns;
     long err = read_timespec(ARG0(tf), &ns);
-    return err ? err : sleep_ns(timer_ns() + (uint64_t)ns);
+    return err ? err : sleep_relative(ns, ARG1(tf));
 }
 
 #define TIMER_ABSTIME 1
 
+/* clock_nanosleep(clock, flags, request, remain): like every call it
+ * returns -errno (libc turns that into the positive error it returns). */
 long sys_clock_nanosleep(struct trapframe *tf)
 {
     int clock = (int)ARG0(tf);
+    if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC && clock != CLOCK_BOOTTIME)
+        return -EINVAL;
     int64_t ns;
     long err = read_timespec(ARG2(tf), &ns);
     if (err)
-        return -err; /* clock_nanosleep returns the error number itself */
+        return err;
     if (ARG1(tf) & TIMER_ABSTIME) {
         int64_t offset = clock_ns(clock) - (int64_t)timer_ns();
         return sleep_ns(ns > offset ? (uint64_t)(ns - offset) : 0);
     }
-    return sleep_ns(timer_ns() + (uint64_t)ns);
+    return sleep_relative(ns, ARG3(tf));
 }
 
 long sys_clock_getres(struct trapframe *tf)
@@ -210,16 +233,49 @@ long sys_sysinfo(struct trapframe *tf)
     si.uptime = (int64_t)(timer_ns() / 1000000000);
     si.totalram = frames_total_count() * PAGE_SIZE;
     si.freeram = frames_free_count() * PAGE_SIZE;
+    si.totalswap = swap_total_slots() * PAGE_SIZE;
+    si.freeswap = swap_free_slots() * PAGE_SIZE;
     for (int i = 0; i < MAX_PROCS; i++)
         si.procs += proc_table(i)->state == PROC_ALIVE;
     si.mem_unit = 1;
     return put_user(ARG0(tf), &si, sizeof si);
 }
 
-/* getrusage: no accounting is kept; the usage reads as zero. */
+/* struct rusage: the CPU time as ru_utime (user and kernel time are not
+ * told apart: all of it counts as user time); the other fields are 0. */
+#define RUSAGE_CHILDREN (-1)
+#define RUSAGE_SELF 0
+#define RUSAGE_THREAD 1
+
+long put_rusage(uint64_t uaddr, uint64_t cpu_ns)
+{
+    int64_t ru[18];
+    memset(ru, 0, sizeof ru);
+    ru[0] = (int64_t)(cpu_ns / 1000000000);
+    ru[1] = (int64_t)(cpu_ns % 1000000000 / 1000);
+    return put_user(uaddr, ru, sizeof ru) ? -EFAULT : 0;
+}
+
 long sys_getrusage(struct trapframe *tf)
 {
-    return zero_user(current_proc()->mm, ARG1(tf), 144) ? -EFAULT : 0;
+    struct proc *p = current_proc();
+    switch ((int64_t)(int32_t)ARG0(tf)) {
+    case RUSAGE_SELF: return put_rusage(ARG1(tf), proc_cpu_ns(p));
+    case RUSAGE_THREAD: return put_rusage(ARG1(tf), thread_cpu_ns(current_thread()));
+    case RUSAGE_CHILDREN: return put_rusage(ARG1(tf), p->children_cpu_ns);
+    default: return -EINVAL;
+    }
+}
+
+/* times: CPU times in clock ticks (AT_CLKTCK = 100 per second); returns
+ * the ticks since boot. */
+long sys_times(struct trapframe *tf)
+{
+    struct proc *p = current_proc();
+    uint64_t tms[4] = {proc_cpu_ns(p) / 10000000, 0, p->children_cpu_ns / 10000000, 0};
+    if (ARG0(tf) && put_user(ARG0(tf), tms, sizeof tms))
+        return -EFAULT;
+    return (long)(timer_ns() / 10000000);
 }
 
 /* sched_getaffinity: one CPU. */
@@ -231,6 +287,54 @@ long sys_sched_getaffinity(struct trapframe *tf)
     return put_user(ARG2(tf), &mask, sizeof mask) ? -EFAULT : (long)sizeof mask;
 }
 
+/* Process groups and sessions: each process leads its own (there is no job
+ * control), so the group and session ids are the pid. */
+long sys_getpgid(struct trapframe *tf)
+{
+    (void)tf;
+    return current_proc()->pid;
+}
+
+/* setpgid and setsid: accepted; nothing changes. */
+long sys_setpgid(struct trapframe *tf)
+{
+    (void)tf;
+    return 0;
+}
+
+long sys_setsid(struct trapframe *tf)
+{
+    (void)tf;
+    return current_proc()->pid;
+}
+
+/* getpriority: every process runs at nice 0 (the system call returns
+ * 20 - nice); setpriority is accepted and ignored (one run queue). */
+long sys_getpriority(struct trapframe *tf)
+{
+    (void)tf;
+    return 20;
+}
+
+long sys_getcpu(struct trapframe *tf)
+{
+    uint32_t zero = 0;
+    if (ARG0(tf) && put_user(ARG0(tf), &zero, sizeof zero))
+        return -EFAULT;
+    if (ARG1(tf) && put_user(ARG1(tf), &zero, sizeof zero))
+        return -EFAULT;
+    return 0;
+}
+
+/* Calls with nothing to do here, that succeed: setpriority,
+ * sched_setaffinity, fadvise64, flock, sync, syncfs, the chown family (all
+ * files belong to root). */
+long sys_nothing_to_do(struct trapframe *tf)
+{
+    (void)tf;
+    return 0;
+}
+
 /* Everyone is root: getuid, geteuid, getgid, getegid all return 0. */
 long sys_getuid(struct trapframe *tf)
 {
@@ -238,10 +342,3 @@ long sys_getuid(struct trapframe *tf)
     return 0;
 }
 
-long sys_sigaltstack(struct trapframe *tf)
-{
-    static const uint64_t disabled[3] = {0, 2 /* SS_DISABLE */, 0};
-    if (ARG1(tf) && put_user(ARG1(tf), disabled, sizeof disabled))
-        return -EFAULT;
-    return 0;
-}

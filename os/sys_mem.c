@@ -1,4 +1,5 @@
-/* sys_mem.c — memory system calls: brk, mmap, munmap, mprotect, madvise.
+/* sys_mem.c — memory system calls: brk, mmap, mremap, munmap, mprotect,
+ * madvise.
  * They are thin: the areas and their states live in vma.c.
  *   mmap(PROT_NONE)          reserve
  *   mmap(prot) / mprotect    commit (pages come on first touch)
@@ -51,7 +52,7 @@ static long map_file(struct mm *mm, uint64_t addr, uint64_t len, uint64_t fd, ui
         return -ENODEV;
     struct inode *ino = f->inode;
     for (uint64_t done = 0; done < len && offset + done < ino->size; done += PAGE_SIZE) {
-        uint64_t pa = vma_user_page(mm, addr + done, false);
+        uint64_t pa = vma_fill_page(mm, addr + done);
         if (!pa)
             return -ENOMEM;
         fs_read(ino, offset + done, p2v(pa), PAGE_SIZE);
@@ -89,6 +90,18 @@ long sys_mmap(struct trapframe *tf)
         }
     }
     return (long)addr;
+}
+
+#define MREMAP_MAYMOVE 1
+
+/* mremap(old, old_len, new_len, flags): grow or shrink a mapping, moving it
+ * if MREMAP_MAYMOVE allows (realloc of large blocks in musl and glibc).
+ * MREMAP_FIXED (a chosen destination) is not supported: -EINVAL. */
+long sys_mremap(struct trapframe *tf)
+{
+    if (ARG3(tf) & ~(uint64_t)MREMAP_MAYMOVE)
+        return -EINVAL;
+    return vma_remap(current_proc()->mm, ARG0(tf), ARG1(tf), ARG2(tf), ARG3(tf) & MREMAP_MAYMOVE);
 }
 
 long sys_munmap(struct trapframe *tf)

@@ -107,6 +107,8 @@ static long fork_process(struct trapframe *tf, uint64_t child_stack)
         t->tf->rsp = child_stack;
     t->fs_base = current_thread()->fs_base;
     t->sig_blocked = current_thread()->sig_blocked;
+    t->altstack_sp = current_thread()->altstack_sp;
+    t->altstack_size = current_thread()->altstack_size;
     thread_inherit_fpu(t);
     osev_report(OSEV_PROC_CREATE, child->pid, parent->pid, 0, 0, 0, 0, child->name);
     thread_make_runnable(t);
@@ -228,6 +230,8 @@ long sys_execve(struct trapframe *tf)
         return len;
     struct proc *p = current_proc();
     long err = fs_resolve(p->cwd, upath, path);
+    if (!err)
+        err = fs_follow(path); /* exec'ing a symbolic link runs what it names */
     if (err)
         return err;
     struct thread *t = current_thread();
@@ -238,6 +242,7 @@ long sys_execve(struct trapframe *tf)
     close_on_exec(p);
     signal_reset_on_exec(p);
     t->clear_child_tid = 0;
+    t->altstack_sp = t->altstack_size = 0;
     syscall_force_iret(); /* the new program starts with the registers exec set */
     return 0;
 }
@@ -267,8 +272,10 @@ long sys_wait4(struct trapframe *tf)
             int status = c->exit_status, cpid = c->pid;
             if (ARG1(tf) && put_user(ARG1(tf), &status, sizeof status))
                 return -EFAULT;
-            if (ARG3(tf) && zero_user(p->mm, ARG3(tf), 144)) /* struct rusage: no accounting */
+            uint64_t child_cpu = proc_cpu_ns(c) + c->children_cpu_ns;
+            if (ARG3(tf) && put_rusage(ARG3(tf), child_cpu))
                 return -EFAULT;
+            p->children_cpu_ns += child_cpu;
             proc_free(c);
             return cpid;
         }
@@ -277,7 +284,7 @@ long sys_wait4(struct trapframe *tf)
         if (ARG2(tf) & WNOHANG)
             return 0;
         if (signal_interrupted())
-            return -EINTR;
+            return -ERESTARTSYS;
         sleep_on(p); /* proc_exit wakes the parent */
     }
 }
@@ -351,7 +358,7 @@ static long futex_wait(uint64_t uaddr, uint32_t expected, uint64_t utimeout, boo
     sleep_until(chan, deadline);
     if (deadline && timer_ns() >= deadline)
         return -ETIMEDOUT;
-    return 0;
+    return signal_interrupted() ? -ERESTARTSYS : 0; /* a restart re-checks the word */
 }
 
 long sys_futex(struct trapframe *tf)

@@ -50,3 +50,18 @@ uint64_t timer_ns(void)
 }
 
 uint64_t timer_tick_ns(void) { return ticks * NS_PER_TICK; }
+
+static uint64_t insns_per_second = 1000000000ull;
+
+void timer_set_cpu_rate(uint64_t rate)
+{
+    if (rate)
+        insns_per_second = rate;
+}
+
+uint64_t cpu_clock_ns(void)
+{
+    uint64_t tsc = rdtsc();
+    /* tsc * 1e9 / rate without overflowing 64 bits for centuries of TSC */
+    return tsc / insns_per_second * 1000000000ull + tsc % insns_per_second * 1000000000ull / insns_per_second;
+}

@@ -3,7 +3,7 @@
 #define OS_TIMER_H
 #include <stdint.h>
 
-#define TIMER_HZ 1000
+#define TIMER_HZ 100
 
 extern volatile uint64_t ticks; /* timer interrupts since boot */
 
@@ -12,5 +12,9 @@ void timer_init(void);
 uint64_t timer_ns(void);
 /* The same at tick granularity (no port access: for the tick handler). */
 uint64_t timer_tick_ns(void);
+/* CPU time: nanoseconds of instructions executed (the TSC at the rate the
+ * boot info gives), idle time excluded.  For CPU-time accounting. */
+void timer_set_cpu_rate(uint64_t insns_per_second);
+uint64_t cpu_clock_ns(void);
 
 #endif

@@ -153,6 +153,18 @@ static void irq(int line, struct trapframe *tf)
         yield();
 }
 
+static bool canonical(uint64_t va) { return va < USER_END || va >= KERNEL_HALF_START; }
+
+void prepare_return_to_user(struct trapframe *tf)
+{
+    signal_deliver(tf);
+    if (!canonical(tf->rip)) {
+        char why[96];
+        ksnprintf(why, sizeof why, "segmentation fault: return to the non-canonical address 0x%lx", tf->rip);
+        proc_kill_current(SIGSEGV, why);
+    }
+}
+
 void trap(struct trapframe *tf)
 {
     if (tf->trapno >= T_IRQ0 && tf->trapno < T_IRQ0 + 16) {
@@ -165,5 +177,5 @@ void trap(struct trapframe *tf)
         user_exception(tf);
     }
     if (current_thread() && tf_from_user(tf))
-        signal_deliver(tf);
+        prepare_return_to_user(tf);
 }

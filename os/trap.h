@@ -32,6 +32,7 @@
 #define IRQ_COM1 4
 #define IRQ_ATA 14
 #define T_SYSCALL 0x100 /* pseudo vector recorded by the SYSCALL entry */
+#define T_NONE 0x101    /* a frame rebuilt by rt_sigreturn */
 
 #define TF_SIZE 176     /* sizeof(struct trapframe) */
 #define TF_RIP 136      /* offsets used by trapentry.S */
@@ -56,6 +57,11 @@ _Static_assert(__builtin_offsetof(struct trapframe, cs) == TF_CS, "trapframe cs"
 static inline int tf_from_user(const struct trapframe *tf) { return (tf->cs & 3) == 3; }
 
 void idt_init(void);
+/* The last step before any return to ring 3 (trap or syscall): pending
+ * signals, then a check that the return RIP is canonical — IRETQ to a
+ * non-canonical RIP would raise #GP in ring 0 (SDM Vol. 2A IRET), and a
+ * signal handler address or a sigreturn frame can hold any value. */
+void prepare_return_to_user(struct trapframe *tf);
 void trap(struct trapframe *tf);
 /* Return to the context in tf (trapentry.S): pops the registers, SWAPGS if
  * going to ring 3, IRETQ. */

@@ -19,6 +19,8 @@
 #include "swap.h"
 #include "x86.h"
 
+#define FS_LINE_MAX 160
+
 _Static_assert(sizeof(struct mm) <= PAGE_SIZE, "struct mm lives in one frame");
 
 static uint64_t prot_to_pte(uint32_t prot)
@@ -53,7 +55,7 @@ uint64_t mm_cr3(const struct mm *mm) { return v2p(mm->pml4); }
 /* Call fn for every used PTE (present, or swapped out) in [start, end),
  * skipping the regions without page tables in one step. */
 static void for_each_entry(struct mm *mm, uint64_t start, uint64_t end,
-                             void (*fn)(struct mm *mm, uint64_t va, uint64_t *pte, void *ctx), void *ctx)
+                           void (*fn)(struct mm *mm, uint64_t va, uint64_t *pte, void *ctx), void *ctx)
 {
     for (uint64_t va = start; va < end;) {
         uint64_t hole;
@@ -234,7 +236,10 @@ static void reprotect_page(struct mm *mm, uint64_t va, uint64_t *pte, void *ctx)
     uint64_t flags = prot_to_pte(*(uint32_t *)ctx);
     if (*pte & PTE_COW)
         flags = (flags & ~PTE_W) | PTE_COW;
-    *pte = (*pte & PTE_ADDR) | flags | PTE_P;
+    /* Keep Accessed and Dirty: losing D would let the page replacer drop
+     * modified data as if the page were clean (glibc writes its GOT, then
+     * makes it read-only with mprotect: RELRO). */
+    *pte = (*pte & (PTE_ADDR | PTE_A | PTE_D)) | flags | PTE_P;
     vm_flush(mm->pml4, va);
 }
 
@@ -290,6 +295,73 @@ int vma_decommit(struct mm *mm, uint64_t start, uint64_t len)
     return 0;
 }
 
+/* Move the PTEs of [from, from+len) to [to, to+len).  Pass 1 creates the
+ * destination page tables (allocating may evict pages: entries are read
+ * only in pass 2); pass 2 moves each entry, present or swapped. */
+static bool move_entries(struct mm *mm, uint64_t from, uint64_t to, uint64_t len)
+{
+    for (int pass = 1; pass <= 2; pass++) {
+        for (uint64_t off = 0; off < len;) {
+            uint64_t hole;
+            uint64_t *src = pte_find(mm->pml4, from + off, &hole);
+            if (!src) {
+                off = ((from + off + hole) & ~(hole - 1)) - from;
+                continue;
+            }
+            if (*src) {
+                uint64_t *dst = pte_lookup(mm->pml4, to + off, true);
+                if (!dst)
+                    return false;
+                if (pass == 2) {
+                    *dst = *src;
+                    *src = 0;
+                    vm_flush(mm->pml4, from + off);
+                }
+            }
+            off += PAGE_SIZE;
+        }
+    }
+    return true;
+}
+
+int64_t vma_remap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, bool may_move)
+{
+    if ((old & (PAGE_SIZE - 1)) || !new_len || old >= USER_END)
+        return -EINVAL;
+    old_len = PAGE_ROUND_UP(old_len);
+    new_len = PAGE_ROUND_UP(new_len);
+    if (!new_len || new_len > USER_END || old_len > USER_END - old)
+        return -EINVAL;
+    struct vma *v = vma_find(mm, old);
+    if (!v || old + old_len > v->end)
+        return -EFAULT; /* the old range must be one mapping */
+    if (new_len <= old_len) {
+        if (new_len < old_len)
+            vma_unmap(mm, old + new_len, old_len - new_len);
+        return (int64_t)old;
+    }
+    uint32_t prot = v->prot, kind = v->kind;
+    uint64_t grow = new_len - old_len;
+    if (old + new_len <= USER_END && vma_range_free(mm, old + old_len, grow)) {
+        int err = vma_map(mm, old + old_len, grow, prot, kind);
+        return err ? err : (int64_t)old;
+    }
+    if (!may_move)
+        return -ENOMEM;
+    uint64_t to = vma_find_free(mm, new_len);
+    if (!to)
+        return -ENOMEM;
+    int err = vma_map(mm, to, new_len, prot, kind);
+    if (err)
+        return err;
+    if (!move_entries(mm, old, to, old_len)) {
+        vma_unmap(mm, to, new_len);
+        return -ENOMEM;
+    }
+    vma_unmap(mm, old, old_len);
+    return (int64_t)to;
+}
+
 /* Demand-zero: the first touch of a committed page. */
 static uint64_t commit_page(struct mm *mm, const struct vma *v, uint64_t va)
 {
@@ -316,7 +388,7 @@ static uint64_t break_cow(struct mm *mm, const struct vma *v, uint64_t va, uint6
         memcpy(p2v(pa), p2v(old), PAGE_SIZE);
         frame_put(old);
     }
-    *pte = pa | prot_to_pte(v->prot) | PTE_P;
+    *pte = pa | prot_to_pte(v->prot) | PTE_P | (pa == old ? *pte & PTE_D : 0); /* a kept frame keeps its D */
     vm_flush(mm->pml4, va);
     return pa;
 }
@@ -365,11 +437,46 @@ uint64_t vma_user_page(struct mm *mm, uint64_t va, bool write)
     if (!v || v->prot == PROT_NONE || (write && !(v->prot & PROT_WRITE)))
         return 0;
     uint64_t pa = resident_page(mm, v, va, write);
-    if (pa && write) { /* the kernel writes through the direct map: the CPU sets no D bit for it */
-        uint64_t *pte = pte_lookup(mm->pml4, va, false);
-        *pte |= PTE_D;
-    }
+    if (pa && write) /* the kernel writes through the direct map: the CPU sets no D bit for it */
+        *pte_lookup(mm->pml4, va, false) |= PTE_D;
     return pa;
+}
+
+uint64_t vma_fill_page(struct mm *mm, uint64_t va)
+{
+    uint64_t pa = vma_user_page(mm, va, false);
+    if (pa)
+        *pte_lookup(mm->pml4, PAGE_ROUND_DOWN(va), false) |= PTE_D;
+    return pa;
+}
+
+static const char *area_name(const struct vma *v, const char *exe)
+{
+    switch (v->kind) {
+    case VMA_PROGRAM: return exe;
+    case VMA_HEAP: return "[heap]";
+    case VMA_STACK: return "[stack]";
+    case VMA_GUARD: return "[stack guard]";
+    default: return "";
+    }
+}
+
+uint64_t vma_describe(struct mm *mm, const char *exe, char *buf, uint64_t size)
+{
+    uint64_t len = 0;
+    for (int i = 0; i < mm->nvmas; i++) {
+        const struct vma *v = &mm->vmas[i];
+        char line[FS_LINE_MAX];
+        int n = ksnprintf(line, sizeof line, "%08lx-%08lx %c%c%cp 00000000 00:00 0                   %s\n", v->start, v->end,
+                          v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
+                          v->prot & PROT_EXEC ? 'x' : '-', area_name(v, exe));
+        if (n > (int)sizeof line - 1)
+            n = sizeof line - 1;
+        if (len + (uint64_t)n < size)
+            memcpy(buf + len, line, (size_t)n);
+        len += (uint64_t)n;
+    }
+    return len;
 }
 
 static const char *access_name(uint32_t err)

@@ -30,7 +30,7 @@ struct vma {
     uint32_t kind;        /* enum vma_kind: for messages and /proc-style listings */
 };
 
-#define MAX_VMAS 128
+#define MAX_VMAS 160 /* struct mm must stay within one frame */
 
 struct mm {
     uint64_t *pml4;            /* direct-map address of the top-level table */
@@ -53,6 +53,11 @@ int vma_map(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot, enum vma
 int vma_unmap(struct mm *mm, uint64_t start, uint64_t len);
 int vma_protect(struct mm *mm, uint64_t start, uint64_t len, uint32_t prot);
 int vma_decommit(struct mm *mm, uint64_t start, uint64_t len);
+/* mremap: resize the mapping at old (one area), in place if the
+ * neighbourhood allows, else (may_move) at a new address with its pages
+ * moved (their PTEs change place, no data is copied).  The (new) address,
+ * or -errno. */
+int64_t vma_remap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, bool may_move);
 /* A free gap of len bytes, searching down from USER_MMAP_TOP; 0 if none. */
 uint64_t vma_find_free(struct mm *mm, uint64_t len);
 bool vma_range_free(struct mm *mm, uint64_t start, uint64_t len);
@@ -64,6 +69,18 @@ bool vma_range_mapped(struct mm *mm, uint64_t start, uint64_t len);
  * access is not allowed (or memory ran out).  The kernel's copyin/copyout
  * use this; the page-fault handler too. */
 uint64_t vma_user_page(struct mm *mm, uint64_t va, bool write);
+
+/* The areas as text in the format of Linux's /proc/PID/maps (a reserved
+ * area shows as ---p; the guard below the stack as [stack guard]):
+ *   00400000-00401000 r-xp 00000000 00:00 0                   /bin/hello
+ * Fills at most size bytes; returns the length the whole text needs. */
+uint64_t vma_describe(struct mm *mm, const char *exe, char *buf, uint64_t size);
+
+/* The page at va for the kernel to fill (the ELF loader, file mappings)
+ * whatever the area's rights: resident, and marked dirty (D), so that the
+ * page replacer writes what the kernel put there to the pagefile instead
+ * of dropping the page as clean.  Its physical address, or 0. */
+uint64_t vma_fill_page(struct mm *mm, uint64_t va);
 
 /* The #PF handler for a fault in user mode: true if resolved (the faulting
  * instruction is retried); false with a reason ("segmentation fault at

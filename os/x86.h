@@ -79,6 +79,15 @@ static inline uint64_t read_rbp(void)
 }
 #define RFLAGS_IF 0x200u
 
+/* The time-stamp counter (SDM Vol. 2B RDTSC).  ringscope's TSC counts
+ * retired instructions: it measures CPU time, not wall time (HLT stops it). */
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
 /* The user's x87/SSE registers (SDM Vol. 1 10.5.1: FXSAVE's 512-byte,
  * 16-byte aligned area).  The kernel is compiled without SSE/x87, so the
  * registers always hold the running thread's user state. */
