@@ -33,7 +33,8 @@ GUEST_SRCS := $(wildcard tests/guests/*.S)
 GUEST_BINS := $(GUEST_SRCS:tests/guests/%.S=build/guests/%.bin)
 
 DEPS_OK := $(shell pkg-config --exists $(PKGS) 2>/dev/null && command -v musl-gcc >/dev/null && \
-             command -v xvfb-run >/dev/null && command -v qemu-x86_64 >/dev/null && echo yes)
+             command -v xvfb-run >/dev/null && command -v qemu-x86_64 >/dev/null && \
+             test -x /bin/busybox && echo yes)
 
 .PHONY: all deps test asan-test bench run clean help guests
 all: $(BUILD)/ringscope guests kernel programs
@@ -47,7 +48,8 @@ help:
 	@echo "make deps       install the Debian packages the project needs"
 
 # ---- dependencies -------------------------------------------------------
-DEB_PKGS := gcc make pkg-config libcapstone-dev libsdl2-dev check musl-tools xvfb xauth qemu-user
+DEB_PKGS := gcc make pkg-config libcapstone-dev libsdl2-dev check musl-tools xvfb xauth qemu-user \
+            busybox-static
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	echo "installing: $(DEB_PKGS)"; \

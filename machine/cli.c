@@ -201,8 +201,9 @@ static int add_bundled_programs(struct run_options *o, const char *dir, char *er
         int len = snprintf(spec, PATH_MAX, "%s/%s", path, names[i]);
         if (len < 0 || len + 6 + strlen(names[i]) >= PATH_MAX)
             continue; /* a path this long cannot be opened anyway */
-        if (strcmp(spec, o->program_path) == 0)
-            continue; /* already in the initrd as the program */
+        const char *slash = strrchr(o->program_path, '/');
+        if (strcmp(names[i], slash ? slash + 1 : o->program_path) == 0)
+            continue; /* /bin/NAME is already the program itself */
         if (c->nfiles == CLI_MAX_FILES)
             return fail(err, errlen, "too many files for the initrd (at most %d)", CLI_MAX_FILES);
         memcpy(spec + len + 1, "/bin/", 5);

@@ -536,9 +536,10 @@ static int build_initrd(struct machine *m, const struct machine_config *c, struc
     uint64_t room = m->mmu.ram_size > m->kernel.load_paddr_hi ? m->mmu.ram_size - m->kernel.load_paddr_hi : 0;
     if (need > room) {
         snprintf(err, errlen,
-                 "%s: the program needs %llu MiB (file %llu KiB + segments %llu KiB) but the guest has %llu MiB of RAM: use --ram %lluM or more",
+                 "%s: the program needs %llu MiB (file %llu KiB + segments %llu KiB) on top of the kernel's %llu MiB, but the guest has %llu MiB of RAM: use --ram %lluM or more",
                  c->program_path, mib_ceil(need), (unsigned long long)(prog.size >> 10),
-                 (unsigned long long)(prog.load_memsz >> 10), mib_ceil(m->mmu.ram_size),
+                 (unsigned long long)(prog.load_memsz >> 10), mib_ceil(m->kernel.load_paddr_hi),
+                 mib_ceil(m->mmu.ram_size),
                  mib_ceil(need + m->kernel.load_paddr_hi) + 16);
         elf_free(&prog);
         return -1;

@@ -117,7 +117,10 @@ static void clear_rx_fifo(struct uart *u)
     u->rx_timeout = false;
 }
 
-/* Modem inputs as the pins see them; deltas latch changes (RI: trailing edge). */
+/* Modem inputs as the pins see them; deltas latch changes (RI: trailing edge).
+ * The host end of the line is a modem that hangs up (drops Data Carrier
+ * Detect) once host input has ended and the guest has read every byte:
+ * that is how the guest learns that its stdin reached end of file. */
 static void update_modem_inputs(struct uart *u)
 {
     uint8_t in;
@@ -125,7 +128,8 @@ static void update_modem_inputs(struct uart *u)
         in = (u->mcr & MCR_RTS ? MSR_CTS : 0) | (u->mcr & MCR_DTR ? MSR_DSR : 0) |
              (u->mcr & MCR_OUT1 ? MSR_RI : 0) | (u->mcr & MCR_OUT2 ? MSR_DCD : 0);
     } else {
-        in = MSR_CTS | MSR_DSR | MSR_DCD;
+        bool hung_up = u->rx_closed && !u->wire_count && !u->rx_count;
+        in = MSR_CTS | MSR_DSR | (hung_up ? 0 : MSR_DCD);
     }
     uint8_t changed = in ^ u->modem_inputs;
     if (changed & MSR_CTS)
@@ -270,6 +274,8 @@ uint32_t uart_read(struct uart *u, unsigned reg, unsigned size)
     uint32_t value = 0;
     for (unsigned i = 0; i < size && i < 4; i++)
         value |= (uint32_t)read_byte(u, reg + i) << (8 * i);
+    if (u->rx_closed)
+        update_modem_inputs(u); /* the last byte read may end the carrier */
     update_irq(u);
     return value;
 }
@@ -302,6 +308,8 @@ size_t uart_push_rx(struct uart *u, const uint8_t *bytes, size_t n)
 void uart_rx_close(struct uart *u)
 {
     u->rx_closed = true;
+    update_modem_inputs(u);
+    update_irq(u);
 }
 
 uint64_t uart_next_deadline(const struct uart *u)

@@ -321,6 +321,17 @@ START_TEST(stdin_feeds_the_uart)
 }
 END_TEST
 
+/* With the real kernel: when host stdin ends, the UART's carrier drops
+ * after the guest read the last byte, and the guest's read() returns 0. */
+START_TEST(end_of_stdin_reaches_the_guest)
+{
+    struct result r;
+    run(&r, "two words\n", "run /bin/busybox wc -w");
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(r.out, "2\n");
+}
+END_TEST
+
 START_TEST(machine_failures_have_their_own_status)
 {
     struct result r;
@@ -396,6 +407,7 @@ int main(void)
     tcase_set_timeout(good, 60);
     tcase_add_test(good, console_output_and_exit_status);
     tcase_add_test(good, stdin_feeds_the_uart);
+    tcase_add_test(good, end_of_stdin_reaches_the_guest);
     tcase_add_test(good, machine_failures_have_their_own_status);
     tcase_add_test(good, stats_report);
     tcase_add_test(good, help_and_version);
