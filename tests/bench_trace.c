@@ -8,7 +8,7 @@
  *   build/tests/bench_trace [--insns N] [--out PATH] [--format text|jsonl] [--kinds LIST]
  *
  * Defaults: 2,000,000 instructions, all kinds, into a temporary file that is
- * removed afterwards.  `main` is weak for the reason given in tests/bench_loop.c. */
+ * removed afterwards.  `make bench` runs it with these defaults. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,7 +70,7 @@ static double timed_run(uint64_t n, const struct trace_config *cfg, struct trace
     return s;
 }
 
-__attribute__((weak)) int main(int argc, char **argv)
+int main(int argc, char **argv)
 {
     uint64_t n = 2000000;
     const char *out = NULL;

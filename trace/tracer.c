@@ -7,7 +7,12 @@
  * before_insn) diffs the registers against the snapshot and emits one `reg`
  * event per change.  Guest memory is only ever read through side-effect-free
  * paths (the TLB array, mmu_probe, mmu_phys_read), so tracing never faults
- * the guest, sets an Accessed bit or changes TLB statistics. */
+ * the guest, sets an Accessed bit or changes TLB statistics.
+ *
+ * The events of every instruction (insn, mem, reg, TLB hit/fill) are the
+ * hot path: with a writer and no recording ("direct") their values go
+ * straight to the writer's formatters instead of through a trace_event, and
+ * the instruction's text is cached per decoded instruction (insn_text). */
 #include "tracer.h"
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +33,7 @@ static const char *const sys_names[SYS_COUNT] = {
     "cr0", "cr2", "cr3", "cr4", "efer"};
 static const char *const gpr_names[16] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
                                           "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
+static const uint8_t gpr_name_len[16] = {3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 3, 3, 3, 3, 3, 3};
 static const char *const xmm_names[16] = {"xmm0", "xmm1", "xmm2",  "xmm3",  "xmm4",  "xmm5",
                                           "xmm6", "xmm7", "xmm8",  "xmm9",  "xmm10", "xmm11",
                                           "xmm12", "xmm13", "xmm14", "xmm15"};
@@ -52,6 +58,21 @@ struct pending_call {
     uint64_t key;
     uint64_t nr;
     bool used;
+};
+
+/* The writer's rendering of an instruction event after its step and time
+ * (trace_writer_insn_cols), cached per decoded instruction: keyed like the
+ * disassembly (virtual address, physical address, bytes), plus CR3, CPL
+ * and the generation of the symbol tables.  Direct-mapped; a colliding
+ * instruction replaces the entry. */
+#define INSN_TEXT_BITS 12
+struct insn_text {
+    uint64_t va, pa, cr3;
+    uint64_t code[2];         /* the bytes, zero beyond len */
+    unsigned symbols_gen;
+    uint8_t cpl;
+    uint8_t len;              /* 0: empty */
+    struct trace_insn_cols cols;
 };
 
 /* Names of calls above the Linux range, from the kernel's syscall-name
@@ -96,13 +117,19 @@ struct tracer {
     struct extra_call extra_calls[EXTRA_CALLS];
     struct tracer_stats stats;
 
+    /* The writer is fed values directly (no trace_event) unless a
+     * recording also wants the events. */
+    bool direct;
+    struct insn_text *insn_text;  /* 1 << INSN_TEXT_BITS entries */
+    unsigned symbols_gen;         /* bumped by every symbol table loaded */
+    uint64_t insn_text_hits;
+    /* tlb_flags_text for every TLBF_* combination. */
+    char tlb_flags[32][16];
+    uint8_t tlb_flags_len[32];
+
     /* Scratch text for the event being built. */
     char sym[160], sym2[160], words[64], args[1200], value[80];
     char flags[4][48], oldx[40], newx[40], osname[80];
-    bool flags_valid[2];
-    int flags_next;
-    uint64_t flags_value[2];
-    char flags_letters[2][10];
 };
 
 void tracer_emit(struct tracer *t, const struct trace_event *e)
@@ -137,28 +164,44 @@ static bool standalone_ok(const struct tracer *t, int cpl)
     return cpl < 0 || t->cfg.ring < 0 || cpl == t->cfg.ring;
 }
 
-/* Start an event caused by the current instruction if it is visible, or a
- * standalone one otherwise; false when the filters hide it. */
-static bool begin(struct tracer *t, struct trace_event *e, enum trace_kind kind, int cpl,
-                  bool ring_independent)
+/* May an event of this kind be shown now: caused by the current
+ * instruction if it is visible (*child), or standing alone otherwise?
+ * *step is the step it carries. */
+static bool visible_event(const struct tracer *t, enum trace_kind kind, int cpl,
+                          bool ring_independent, uint64_t *step, bool *child)
 {
     if (!wants(t, kind))
         return false;
     if (t->in_insn && t->visible) {
-        trace_event_init(e, kind, t->step, true);
+        *step = t->step;
+        *child = true;
         return true;
     }
     if (t->in_insn && !(ring_independent && t->visible_any_ring))
         return false;
     if (!t->in_insn && !standalone_ok(t, ring_independent ? -1 : cpl))
         return false;
-    trace_event_init(e, kind, t->next_step, false);
+    *step = t->next_step;
+    *child = false;
+    return true;
+}
+
+/* Start an event caused by the current instruction if it is visible, or a
+ * standalone one otherwise; false when the filters hide it. */
+static bool begin(struct tracer *t, struct trace_event *e, enum trace_kind kind, int cpl,
+                  bool ring_independent)
+{
+    uint64_t step;
+    bool child;
+    if (!visible_event(t, kind, cpl, ring_independent, &step, &child))
+        return false;
+    trace_event_init(e, kind, step, child);
     return true;
 }
 
 /* ---- guest memory, read without side effects ---- */
 
-static bool peek_pa(struct mmu *m, uint64_t va, uint64_t *pa)
+static inline bool peek_pa(struct mmu *m, uint64_t va, uint64_t *pa)
 {
     if (!(m->cr0 & CR0_PG)) {
         *pa = va;
@@ -198,10 +241,10 @@ static bool guest_read(void *ctx, uint64_t va, void *dst, size_t len)
 
 /* ---- instructions ---- */
 
-/* with_xmm: also the XMM registers, which only instructions outside the
- * one-byte opcode map can change (SSE and FXRSTOR live in 0F/0F38/0F3A). */
+/* The registers compared besides the GPRs, RFLAGS and XMM. */
 static void system_registers(const struct cpu *cpu, uint64_t sys[SYS_COUNT])
 {
+#pragma GCC unroll 6
     for (int i = 0; i < 6; i++)
         sys[SYS_ES + i] = cpu->seg[i].sel;
     sys[SYS_FS_BASE] = cpu->seg[SEG_FS].base;
@@ -214,6 +257,50 @@ static void system_registers(const struct cpu *cpu, uint64_t sys[SYS_COUNT])
     sys[SYS_EFER] = cpu->efer;
 }
 
+/* Whether any register of system_registers differs from sys: the bits
+ * that differ, or'ed together (compared field by field, no copy). */
+static uint64_t system_registers_differ(const struct cpu *cpu, const uint64_t sys[SYS_COUNT])
+{
+    uint64_t d = 0;
+#pragma GCC unroll 6
+    for (int i = 0; i < 6; i++)
+        d |= cpu->seg[i].sel ^ sys[SYS_ES + i];
+    d |= cpu->seg[SEG_FS].base ^ sys[SYS_FS_BASE];
+    d |= cpu->seg[SEG_GS].base ^ sys[SYS_GS_BASE];
+    d |= cpu->kernel_gs_base ^ sys[SYS_KERNEL_GS_BASE];
+    d |= cpu->cr0 ^ sys[SYS_CR0];
+    d |= cpu->cr2 ^ sys[SYS_CR2];
+    d |= cpu->cr3 ^ sys[SYS_CR3];
+    d |= cpu->cr4 ^ sys[SYS_CR4];
+    d |= cpu->efer ^ sys[SYS_EFER];
+    return d;
+}
+
+/* Whether an instruction can change an XMM register: SSE instructions and
+ * FXRSTOR/XRSTOR, which all live in the 0F, 0F 38 and 0F 3A maps.  In the
+ * 0F map (SDM Vol. 2D, Table A-3) these rows never do: 0F 0x system
+ * instructions, 0F 18-1F hints and NOP, 0F 20-23 MOV CR/DR, 0F 3x
+ * WRMSR/RDTSC/SYSENTER…, CMOVcc, Jcc, SETcc, 0F A0-AF but AE (PUSH/POP
+ * FS/GS, CPUID, BT*, SHLD/SHRD, IMUL), 0F Bx (CMPXCHG, MOVZX/MOVSX, BSF…),
+ * XADD, CMPXCHG8B/16B and BSWAP. */
+static bool may_write_xmm(const struct insn *in)
+{
+    if (in->map == MAP_1BYTE)
+        return false;
+    if (in->map != MAP_0F)
+        return true;
+    unsigned low = in->op & 15;
+    switch (in->op >> 4) {
+    case 0x0: case 0x3: case 0x4: case 0x8: case 0x9: case 0xB: return false;
+    case 0x1: return low < 8;                 /* 0F 10-17: SSE moves */
+    case 0x2: return low >= 8;                /* 0F 28-2F: SSE */
+    case 0xA: return in->op == 0xAE;          /* group 15: FXRSTOR, XRSTOR */
+    case 0xC: return low >= 2 && low <= 6;    /* CMPPS, MOVNTI, PINSRW, PEXTRW, SHUFPS */
+    default: return true;                     /* 0F 5x-7x, Dx-Fx: SSE and MMX */
+    }
+}
+
+/* with_xmm: also the XMM registers (for an instruction that may_write_xmm). */
 static void take_snapshot(struct cpu *cpu, struct snapshot *s, bool with_xmm)
 {
     memcpy(s->gpr, cpu->gpr, sizeof s->gpr);
@@ -223,8 +310,14 @@ static void take_snapshot(struct cpu *cpu, struct snapshot *s, bool with_xmm)
         memcpy(s->xmm, cpu->xmm, sizeof s->xmm);
 }
 
-static void emit_reg(struct tracer *t, const char *name, uint64_t old, uint64_t new)
+static void emit_reg(struct tracer *t, const char *name, size_t name_len, uint64_t old,
+                     uint64_t new)
 {
+    if (t->direct) {
+        trace_writer_reg(t->writer, t->step, name, name_len, old, new);
+        t->stats.events++;
+        return;
+    }
     struct trace_event e;
     trace_event_init(&e, TRACE_REG, t->step, true);
     trace_add_str(&e, "name", name);
@@ -246,19 +339,37 @@ static void xmm_text(const union xmm *x, char *buf)
     buf[34] = 0;
 }
 
-/* RFLAGS as letters, remembered for the last two values (an instruction's
- * old flags are usually the previous one's new flags). */
-static const char *flags_text(struct tracer *t, uint64_t rflags)
+static void emit_rflags(struct tracer *t, uint64_t old, uint64_t new)
 {
-    for (int i = 0; i < 2; i++)
-        if (t->flags_valid[i] && t->flags_value[i] == rflags)
-            return t->flags_letters[i];
-    int i = t->flags_next;
-    t->flags_next ^= 1;
-    t->flags_valid[i] = true;
-    t->flags_value[i] = rflags;
-    rflags_letters(rflags, t->flags_letters[i]);
-    return t->flags_letters[i];
+    if (t->direct) {
+        trace_writer_rflags(t->writer, t->step, old, new);
+        t->stats.events++;
+        return;
+    }
+    char old_letters[10], new_letters[10];
+    rflags_letters(old, old_letters);
+    rflags_letters(new, new_letters);
+    struct trace_event e;
+    trace_event_init(&e, TRACE_REG, t->step, true);
+    trace_add_str(&e, "name", "rflags");
+    trace_add(&e, "old", TF_HEX, old);
+    trace_add(&e, "new", TF_HEX, new);
+    trace_add_strn(&e, "old_flags", old_letters, 9);
+    trace_add_strn(&e, "new_flags", new_letters, 9);
+    tracer_emit(t, &e);
+}
+
+/* One bit per GPR whose value differs between now and before.  Eight
+ * bytes at a time on purpose: the instruction just wrote some of these
+ * registers, and a wider load of a value still in the store buffer stalls
+ * (store forwarding only serves loads contained in one store). */
+static inline unsigned gprs_changed(const uint64_t now[16], const uint64_t before[16])
+{
+    unsigned changed = 0;
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; i++)
+        changed |= (unsigned)(now[i] != before[i]) << i;
+    return changed;
 }
 
 /* The register changes of the instruction in progress. */
@@ -267,26 +378,24 @@ static void finish_insn(struct tracer *t, struct cpu *cpu)
     t->in_insn = false;
     if (!t->visible || !wants(t, TRACE_REG))
         return;
-    /* Compared with the live state: only what changed is copied. */
-    for (int i = 0; i < 16; i++)
-        if (cpu->gpr[i] != t->snap.gpr[i])
-            emit_reg(t, gpr_names[i], t->snap.gpr[i], cpu->gpr[i]);
-    uint64_t rflags = cpu_rflags(cpu);
-    if (rflags != t->snap.rflags) {
-        struct trace_event e;
-        trace_event_init(&e, TRACE_REG, t->step, true);
-        trace_add_str(&e, "name", "rflags");
-        trace_add(&e, "old", TF_HEX, t->snap.rflags);
-        trace_add(&e, "new", TF_HEX, rflags);
-        trace_add_strn(&e, "old_flags", flags_text(t, t->snap.rflags), 9);
-        trace_add_strn(&e, "new_flags", flags_text(t, rflags), 9);
-        tracer_emit(t, &e);
+    /* Compared with the live state: only what changed is copied.  Which
+     * GPRs changed is gathered into a mask first, without a branch per
+     * register (which one an instruction changes is hard to predict). */
+    for (unsigned changed = gprs_changed(cpu->gpr, t->snap.gpr); changed;
+         changed &= changed - 1) {
+        int i = __builtin_ctz(changed);
+        emit_reg(t, gpr_names[i], gpr_name_len[i], t->snap.gpr[i], cpu->gpr[i]);
     }
-    uint64_t sys[SYS_COUNT];
-    system_registers(cpu, sys);
-    for (int i = 0; i < SYS_COUNT; i++)
-        if (sys[i] != t->snap.sys[i])
-            emit_reg(t, sys_names[i], t->snap.sys[i], sys[i]);
+    uint64_t rflags = cpu_rflags(cpu);
+    if (rflags != t->snap.rflags)
+        emit_rflags(t, t->snap.rflags, rflags);
+    if (system_registers_differ(cpu, t->snap.sys)) { /* rarely: one branch for all */
+        uint64_t sys[SYS_COUNT];
+        system_registers(cpu, sys);
+        for (int i = 0; i < SYS_COUNT; i++)
+            if (sys[i] != t->snap.sys[i])
+                emit_reg(t, sys_names[i], strlen(sys_names[i]), t->snap.sys[i], sys[i]);
+    }
     if (t->snap_xmm && memcmp(cpu->xmm, t->snap.xmm, sizeof t->snap.xmm) != 0) {
         for (int i = 0; i < 16; i++) {
             if (memcmp(&cpu->xmm[i], &t->snap.xmm[i], sizeof cpu->xmm[i]) == 0)
@@ -303,8 +412,71 @@ static void finish_insn(struct tracer *t, struct cpu *cpu)
     }
 }
 
+/* The writer's rendering of the instruction at cpu->rip (len bytes), from
+ * the cache or made now; NULL when the bytes cannot be read or the text is
+ * too long to keep (the generic path then shows it). */
+static const struct trace_insn_cols *insn_cols(struct tracer *t, struct cpu *cpu, unsigned len)
+{
+    struct mmu *m = cpu->mmu;
+    uint64_t va = cpu->rip, pa;
+    if (!peek_pa(m, va, &pa))
+        return NULL;
+    uint64_t code[2] = {0, 0};
+    if ((va & 0xfff) <= 0x1000 - 16 && m->ram_size >= 16 && pa <= m->ram_size - 16) {
+        /* The common case, one 16-byte load from RAM; the bytes past the
+         * instruction are masked off (len <= 15). */
+        memcpy(code, m->ram + pa, 16);
+        if (len >= 8) {
+            code[1] &= (1ull << (8 * (len - 8))) - 1;
+        } else {
+            code[0] &= (1ull << (8 * len)) - 1;
+            code[1] = 0;
+        }
+    } else if (!guest_read(t, va, code, len)) {
+        return NULL;
+    }
+    uint64_t h = (va ^ (pa << 7)) * 0x9e3779b97f4a7c15ull;
+    struct insn_text *x = &t->insn_text[h >> (64 - INSN_TEXT_BITS)];
+    if (x->len == len && x->va == va && x->pa == pa && x->code[0] == code[0] &&
+        x->code[1] == code[1] && x->cr3 == cpu->cr3 && x->cpl == cpu->cpl &&
+        x->symbols_gen == t->symbols_gen) {
+        t->insn_text_hits++;
+        return &x->cols;
+    }
+    struct disasm_line dis = disasm_text(t->dis, va, pa, (const uint8_t *)code, len);
+    size_t sym_len = symbols_format(t->syms, va, t->sym, sizeof t->sym);
+    struct trace_insn_view view = {.cpl = cpu->cpl, .cr3 = cpu->cr3, .rip = va,
+                                   .sym = t->sym, .sym_len = sym_len,
+                                   .hex = dis.hex, .hex_len = dis.hex_len,
+                                   .dis = dis.text, .dis_len = dis.text_len};
+    trace_writer_insn_cols(t->writer, &view, &x->cols);
+    if (!x->cols.len) {
+        x->len = 0;
+        return NULL;
+    }
+    x->va = va;
+    x->pa = pa;
+    x->code[0] = code[0];
+    x->code[1] = code[1];
+    x->cr3 = cpu->cr3;
+    x->cpl = cpu->cpl;
+    x->symbols_gen = t->symbols_gen;
+    x->len = (uint8_t)len;
+    return &x->cols;
+}
+
 static void emit_insn(struct tracer *t, struct cpu *cpu, const struct insn *in)
 {
+    uint64_t time = t->now ? t->now(t->now_ctx) : cpu->icount;
+    if (t->direct) {
+        const struct trace_insn_cols *c = insn_cols(t, cpu, in->len <= 15 ? in->len : 15);
+        if (c) {
+            trace_writer_insn(t->writer, t->step, time, c);
+            t->stats.events++;
+            t->stats.insns++;
+            return;
+        }
+    }
     uint8_t code[16];
     unsigned len = in->len <= 15 ? in->len : 15;
     uint64_t pa = 0;
@@ -318,7 +490,7 @@ static void emit_insn(struct tracer *t, struct cpu *cpu, const struct insn *in)
 
     struct trace_event e;
     trace_event_init(&e, TRACE_INSN, t->step, false);
-    trace_add(&e, "time", TF_DEC, t->now ? t->now(t->now_ctx) : cpu->icount);
+    trace_add(&e, "time", TF_DEC, time);
     trace_add(&e, "cpl", TF_DEC, cpu->cpl);
     trace_add(&e, "cr3", TF_HEX, cpu->cr3);
     trace_add(&e, "rip", TF_HEX, cpu->rip);
@@ -354,7 +526,7 @@ static void on_before_insn(void *ctx, struct cpu *cpu, const struct insn *in)
     /* MOV CRn, r64 is 0F 22 /r with the CR number in ModRM.reg (SDM: MOV—Move
      * to/from Control Registers): it names the cause of a TLB flush. */
     t->cr_write = in->map == MAP_0F && in->op == 0x22 ? in->reg : -1;
-    t->snap_xmm = in->map != MAP_1BYTE;
+    t->snap_xmm = may_write_xmm(in);
     if (wants(t, TRACE_REG))
         take_snapshot(cpu, &t->snap, t->snap_xmm);
     if (wants(t, TRACE_INSN))
@@ -378,6 +550,11 @@ static void on_mem(void *ctx, struct cpu *cpu, enum mem_kind kind, uint64_t va, 
     (void)cpu;
     if (kind == MEM_FETCH || !t->in_insn || !t->visible || !wants(t, TRACE_MEM))
         return;
+    if (t->direct) {
+        trace_writer_mem(t->writer, t->step, kind == MEM_WRITE, va, pa, size, value);
+        t->stats.events++;
+        return;
+    }
     struct trace_event e;
     trace_event_init(&e, TRACE_MEM, t->step, true);
     trace_add_str(&e, "op", kind == MEM_WRITE ? "write" : "read");
@@ -392,19 +569,8 @@ static void on_mem(void *ctx, struct cpu *cpu, enum mem_kind kind, uint64_t va, 
     } else {
         /* Wider accesses (SSE, FXSAVE): the bytes as one little-endian number,
          * at most 32 bytes shown. */
-        unsigned shown = size < 32 ? size : 32;
-        char *p = t->value;
-        *p++ = '0';
-        *p++ = 'x';
-        for (unsigned i = 0; i < shown; i++) {
-            uint8_t b = v[shown - 1 - i];
-            *p++ = "0123456789abcdef"[b >> 4];
-            *p++ = "0123456789abcdef"[b & 15];
-        }
-        if (shown < size)
-            memcpy(p, "...", 3), p += 3;
-        *p = 0;
-        trace_add_str(&e, "value", t->value);
+        size_t n = mem_wide_value_text(v, size, t->value);
+        trace_add_strn(&e, "value", t->value, n);
     }
     tracer_emit(t, &e);
 }
@@ -416,6 +582,7 @@ static const char *page_size_name(unsigned level)
     return level == 3 ? "1G" : level == 2 ? "2M" : "4K";
 }
 
+/* "W U D" for the TLBF_* bits (at most "W U NX G D"), "-" for none. */
 static const char *tlb_flags_text(uint8_t f, char *buf)
 {
     buf[0] = 0;
@@ -435,10 +602,24 @@ static const char *tlb_flags_text(uint8_t f, char *buf)
 static void on_tlb(void *ctx, enum tlb_event_kind kind, uint64_t va, const struct tlb_entry *te)
 {
     struct tracer *t = ctx;
-    if (kind == TLB_MISS && wants(t, TRACE_AD) && t->cpu) {
+    uint64_t step;
+    bool child;
+    if (kind == TLB_MISS && t->cpu) {
         /* Keep the entries as they are before the walk: comparing them with
-         * the walk's entries shows which Accessed/Dirty bits it set. */
-        t->have_pre = mmu_probe(t->cpu->mmu, va, &t->pre) || t->pre.levels > 0;
+         * the walk's entries shows which Accessed/Dirty bits it set.  Only
+         * when an `ad` event could be shown (the walk follows within this
+         * same access, so the filters will say the same then). */
+        t->have_pre = visible_event(t, TRACE_AD, t->cpu->cpl, false, &step, &child) &&
+                      (mmu_probe(t->cpu->mmu, va, &t->pre) || t->pre.levels > 0);
+    }
+    if (t->direct && (kind == TLB_HIT || kind == TLB_FILL) && te) {
+        if (!visible_event(t, TRACE_TLB, t->cpu ? t->cpu->cpl : 0, false, &step, &child))
+            return;
+        trace_writer_tlb(t->writer, step, child, kind == TLB_HIT, va,
+                         (te->pfn << 12) | (va & 0xfff), page_size_name(te->level),
+                         t->tlb_flags[te->flags & 31], t->tlb_flags_len[te->flags & 31]);
+        t->stats.events++;
+        return;
     }
     struct trace_event e;
     if (!begin(t, &e, TRACE_TLB, t->cpu ? t->cpu->cpl : 0, false))
@@ -452,7 +633,7 @@ static void on_tlb(void *ctx, enum tlb_event_kind kind, uint64_t va, const struc
         if (te) {
             trace_add(&e, "pa", TF_HEX, (te->pfn << 12) | (va & 0xfff));
             trace_add_str(&e, "page", page_size_name(te->level));
-            trace_add_str(&e, "flags", tlb_flags_text(te->flags, t->flags[0]));
+            trace_add_strn(&e, "flags", t->tlb_flags[te->flags & 31], t->tlb_flags_len[te->flags & 31]);
         }
         break;
     case TLB_MISS: trace_add(&e, "va", TF_HEX, va); break;
@@ -829,13 +1010,17 @@ struct tracer *tracer_new(const struct trace_config *cfg, FILE *out, char *err, 
     t->started = !cfg->from_sym[0];
     t->syms = symbols_new();
     t->dis = disasm_new();
-    if (!t->syms || !t->dis) {
+    t->insn_text = calloc(1u << INSN_TEXT_BITS, sizeof *t->insn_text);
+    if (!t->syms || !t->dis || !t->insn_text) {
         snprintf(err, errlen, "cannot set up the tracer (out of memory or capstone failed)");
         symbols_free(t->syms);
         disasm_free(t->dis);
+        free(t->insn_text);
         free(t);
         return NULL;
     }
+    for (unsigned f = 0; f < 32; f++)
+        t->tlb_flags_len[f] = (uint8_t)strlen(tlb_flags_text((uint8_t)f, t->tlb_flags[f]));
     if (!cfg->no_output) {
         if (!out) {
             if (!cfg->file[0])
@@ -846,11 +1031,13 @@ struct tracer *tracer_new(const struct trace_config *cfg, FILE *out, char *err, 
                 snprintf(err, errlen, "--trace-file %s: cannot create it", cfg->file);
                 symbols_free(t->syms);
                 disasm_free(t->dis);
+                free(t->insn_text);
                 free(t);
                 return NULL;
             }
         }
         t->writer = trace_writer_new(cfg->format, out);
+        t->direct = t->writer != NULL;
     }
     t->cobs = (struct cpu_observer){.ctx = t,
                                     .before_insn = on_before_insn,
@@ -866,6 +1053,7 @@ struct tracer *tracer_new(const struct trace_config *cfg, FILE *out, char *err, 
 int tracer_load_symbols(struct tracer *t, const char *elf_path, const char *prefix,
                         uint64_t bias, char *err, size_t errlen)
 {
+    t->symbols_gen++; /* cached instruction text may name other symbols now */
     return symbols_load_elf(t->syms, elf_path, prefix, bias, err, errlen) < 0 ? -1 : 0;
 }
 
@@ -878,6 +1066,7 @@ void tracer_set_clock(struct tracer *t, uint64_t (*now)(void *ctx), void *ctx)
 void tracer_record(struct tracer *t, struct trace_recording *rec)
 {
     t->rec = rec;
+    t->direct = t->writer && !rec; /* a recording needs the events themselves */
 }
 
 int tracer_bind(struct tracer *t, struct cpu *cpu, char *err, size_t errlen)
@@ -930,6 +1119,7 @@ void tracer_get_stats(const struct tracer *t, struct tracer_stats *s)
 {
     *s = t->stats;
     disasm_stats(t->dis, &s->disasm_hits, &s->disasm_misses);
+    s->disasm_hits += t->insn_text_hits; /* found in the rendered-text cache in front */
 }
 
 int tracer_close(struct tracer *t, char *err, size_t errlen)
@@ -949,6 +1139,7 @@ int tracer_close(struct tracer *t, char *err, size_t errlen)
     trace_writer_free(t->writer);
     symbols_free(t->syms);
     disasm_free(t->dis);
+    free(t->insn_text);
     free(t);
     return rc;
 }
