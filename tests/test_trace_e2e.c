@@ -312,6 +312,56 @@ START_TEST(identical_runs_give_identical_bytes)
 }
 END_TEST
 
+/* The RFLAGS letters (ODITSZAPC, upper case = set; SDM Vol. 1 Figure 3-8
+ * bit positions) of every rflags change in the JSON Lines output agree
+ * with its hex values, for old and new alike. */
+static void letters_of(uint64_t v, char out[10])
+{
+    static const struct { char c; int bit; } f[] = {
+        {'o', 11}, {'d', 10}, {'i', 9}, {'t', 8}, {'s', 7}, {'z', 6}, {'a', 4}, {'p', 2}, {'c', 0}};
+    for (int i = 0; i < 9; i++)
+        out[i] = (v >> f[i].bit & 1) ? (char)(f[i].c - 'a' + 'A') : f[i].c;
+    out[9] = 0;
+}
+
+static bool json_field(const char *line, const char *key, char *out, size_t len)
+{
+    char pat[32];
+    snprintf(pat, sizeof pat, "\"%s\":\"", key);
+    const char *p = strstr(line, pat);
+    if (!p)
+        return false;
+    p += strlen(pat);
+    size_t n = strcspn(p, "\"");
+    if (n >= len)
+        return false;
+    memcpy(out, p, n);
+    out[n] = 0;
+    return true;
+}
+
+START_TEST(rflags_letters_match_their_values)
+{
+    char *t = trace_text("rings", 3, TRACE_FORMAT_JSONL);
+    int checked = 0;
+    for (char *line = strtok(t, "\n"); line; line = strtok(NULL, "\n")) {
+        char name[16], hex[32], letters[16], expect[10];
+        if (!json_field(line, "name", name, sizeof name) || strcmp(name, "rflags") != 0)
+            continue;
+        for (int side = 0; side < 2; side++) {
+            ck_assert(json_field(line, side ? "new" : "old", hex, sizeof hex));
+            ck_assert(json_field(line, side ? "new_flags" : "old_flags", letters, sizeof letters));
+            letters_of(strtoull(hex, NULL, 16), expect);
+            ck_assert_msg(strcmp(letters, expect) == 0, "%s: %s is %s, letters say %s", line,
+                          side ? "new" : "old", expect, letters);
+        }
+        checked++;
+    }
+    ck_assert_int_gt(checked, 100);
+    free(t);
+}
+END_TEST
+
 START_TEST(expectation_files)
 {
     glob_t g;
@@ -338,6 +388,7 @@ int main(void)
     tcase_add_test(tc, software_interrupt_and_gp);
     tcase_add_test(tc, filters);
     tcase_add_test(tc, identical_runs_give_identical_bytes);
+    tcase_add_test(tc, rflags_letters_match_their_values);
     tcase_add_test(tc, expectation_files);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
