@@ -15,6 +15,7 @@ struct dcache *dcache_new(uint64_t ram_size)
     }
     for (size_t i = 0; i < (1u << DCACHE_BITS); i++)
         dc->entry[i].pa = ~0ull;
+    dc->code.tlb_gen = CODE_PAGE_NONE;
     return dc;
 }
 

@@ -12,6 +12,7 @@
 #include "decode.h"
 
 #define DCACHE_BITS 16
+#define CODE_PAGE_NONE (~0ull)
 
 struct dcache_entry {
     uint64_t pa;     /* physical address of the first byte; ~0 when empty */
@@ -24,10 +25,19 @@ struct dcache {
     uint32_t *frame_gen;   /* one per RAM frame */
     uint64_t nframes;
     uint64_t hits, misses, invalidations;
-    /* The TLB entry (tlb_entry_at) that translated the last fetch: checked
-     * again first while RIP stays in that page.  Any index is safe: the
-     * entry is re-checked on every use. */
-    unsigned code_tlb_slot;
+    /* The code page of the last fetch, as the TLB translated it: valid
+     * while mmu->tlb_gen == tlb_gen (no TLB entry changed since) and the
+     * CPL is the same, so the fetch of the next instruction in that page
+     * needs no TLB lookup.  tlb_gen == CODE_PAGE_NONE: nothing cached. */
+    struct code_page {
+        uint64_t va;              /* linear address of the page */
+        uint64_t pa;              /* its physical address */
+        const uint8_t *host;      /* its host address */
+        const uint32_t *frame_gen;/* &frame_gen[pa >> 12] */
+        uint32_t slot_key;        /* dcache_page_key(pa) */
+        uint64_t tlb_gen;
+        uint8_t cpl;
+    } code;
 };
 
 struct dcache *dcache_new(uint64_t ram_size);
@@ -38,6 +48,22 @@ void dcache_invalidate_frame(void *dc, uint64_t pfn);
 static inline struct dcache_entry *dcache_slot(struct dcache *dc, uint64_t pa)
 {
     return &dc->entry[(pa ^ (pa >> DCACHE_BITS)) & ((1u << DCACHE_BITS) - 1)];
+}
+
+/* The same slot computed from a page's part and the offset in the page:
+ * for pa = page + offset (page 4 KiB-aligned, offset < 4096) the bits of
+ * page and offset do not overlap and pa >> DCACHE_BITS == page >> DCACHE_BITS,
+ * so the index is page_key(page) ^ offset. */
+_Static_assert(DCACHE_BITS >= 12, "an offset within a page must fit in the index");
+static inline uint32_t dcache_page_key(uint64_t page)
+{
+    return (uint32_t)((page ^ (page >> DCACHE_BITS)) & ((1u << DCACHE_BITS) - 1));
+}
+
+static inline struct dcache_entry *dcache_slot_in_page(struct dcache *dc, uint32_t page_key,
+                                                       uint64_t offset)
+{
+    return &dc->entry[page_key ^ (uint32_t)offset];
 }
 
 #endif

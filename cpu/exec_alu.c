@@ -44,16 +44,16 @@ alu_to_rm(struct cpu *cpu, const struct insn *in, unsigned op, uint64_t src, uns
           enum operand_form form)
 {
     if (op == ALU_CMP)
-        no_lock(cpu, in);
+        no_lock_form(cpu, in, form);
     else
-        lock_needs_memory(cpu, in);
+        lock_needs_memory_form(cpu, in, form);
     struct lazy_flags lf;
     if (rm_is_reg(in, form)) {
         lf = alu_compute(cpu, op, size, reg_read(cpu, in, in->rm, size), src);
         if (op != ALU_CMP)
             reg_write(cpu, in, in->rm, size, lf.res);
     } else {
-        uint64_t ea = insn_ea(cpu, in);
+        uint64_t ea = insn_ea_form(cpu, in, form);
         lf = alu_compute(cpu, op, size, mem_read(cpu, ea, size), src);
         if (op != ALU_CMP)
             mem_write(cpu, ea, size, lf.res);
@@ -77,7 +77,7 @@ static void exec_alu_rm_reg(struct cpu *cpu, const struct insn *in)
 static inline __attribute__((always_inline)) void
 alu_reg_rm(struct cpu *cpu, const struct insn *in, unsigned op, unsigned size, enum operand_form form)
 {
-    no_lock(cpu, in);
+    no_lock_form(cpu, in, form);
     struct lazy_flags lf = alu_compute(cpu, op, size, reg_read(cpu, in, in->reg, size),
                                        rm_read_form(cpu, in, size, form));
     if (op != ALU_CMP)
@@ -122,7 +122,7 @@ static inline void test_values(struct cpu *cpu, unsigned size, uint64_t a, uint6
 static inline __attribute__((always_inline)) void
 test_rm_reg(struct cpu *cpu, const struct insn *in, unsigned size, enum operand_form form)
 {
-    no_lock(cpu, in);
+    no_lock_form(cpu, in, form);
     test_values(cpu, size, rm_read_form(cpu, in, size, form), reg_read(cpu, in, in->reg, size));
 }
 
@@ -182,14 +182,14 @@ static void exec_group3(struct cpu *cpu, const struct insn *in)
 static inline __attribute__((always_inline)) void
 inc_dec_sized(struct cpu *cpu, const struct insn *in, bool dec, unsigned size, enum operand_form form)
 {
-    lock_needs_memory(cpu, in);
+    lock_needs_memory_form(cpu, in, form);
     uint64_t m = size_mask(size), v, res;
     if (rm_is_reg(in, form)) {
         v = reg_read(cpu, in, in->rm, size);
         res = (dec ? v - 1 : v + 1) & m;
         reg_write(cpu, in, in->rm, size, res);
     } else {
-        uint64_t ea = insn_ea(cpu, in);
+        uint64_t ea = insn_ea_form(cpu, in, form);
         v = mem_read(cpu, ea, size);
         res = (dec ? v - 1 : v + 1) & m;
         mem_write(cpu, ea, size, res);
@@ -313,10 +313,10 @@ static void exec_group9(struct cpu *cpu, const struct insn *in)
 /* The variants exec_alu_specialize() chooses from: per operation for the
  * ALU forms, per size and r/m form for all. */
 #define ALU_OP_VARIANTS(NAME, BODY)                                                              \
-    SIZE_FORM_VARIANTS(NAME##_add, BODY, ALU_ADD,) SIZE_FORM_VARIANTS(NAME##_or, BODY, ALU_OR,)    \
-    SIZE_FORM_VARIANTS(NAME##_adc, BODY, ALU_ADC,) SIZE_FORM_VARIANTS(NAME##_sbb, BODY, ALU_SBB,)  \
-    SIZE_FORM_VARIANTS(NAME##_and, BODY, ALU_AND,) SIZE_FORM_VARIANTS(NAME##_sub, BODY, ALU_SUB,)  \
-    SIZE_FORM_VARIANTS(NAME##_xor, BODY, ALU_XOR,) SIZE_FORM_VARIANTS(NAME##_cmp, BODY, ALU_CMP,)  \
+    SIZE_EA_VARIANTS(NAME##_add, BODY, ALU_ADD,) SIZE_EA_VARIANTS(NAME##_or, BODY, ALU_OR,)        \
+    SIZE_EA_VARIANTS(NAME##_adc, BODY, ALU_ADC,) SIZE_EA_VARIANTS(NAME##_sbb, BODY, ALU_SBB,)      \
+    SIZE_EA_VARIANTS(NAME##_and, BODY, ALU_AND,) SIZE_EA_VARIANTS(NAME##_sub, BODY, ALU_SUB,)      \
+    SIZE_EA_VARIANTS(NAME##_xor, BODY, ALU_XOR,) SIZE_EA_VARIANTS(NAME##_cmp, BODY, ALU_CMP,)      \
     static const exec_fn *const NAME##_op_variants[8] = {                                       \
         NAME##_add_variants, NAME##_or_variants, NAME##_adc_variants, NAME##_sbb_variants,      \
         NAME##_and_variants, NAME##_sub_variants, NAME##_xor_variants, NAME##_cmp_variants};
@@ -324,13 +324,30 @@ static void exec_group9(struct cpu *cpu, const struct insn *in)
 ALU_OP_VARIANTS(alu_rm_reg, alu_rm_reg)
 ALU_OP_VARIANTS(alu_reg_rm, alu_reg_rm)
 ALU_OP_VARIANTS(group1, group1)
-SIZE_FORM_VARIANTS(test_rm_reg, test_rm_reg)
-SIZE_FORM_VARIANTS(inc, inc_dec_sized, false,)
-SIZE_FORM_VARIANTS(dec, inc_dec_sized, true,)
+SIZE_EA_VARIANTS(test_rm_reg, test_rm_reg)
+SIZE_EA_VARIANTS(inc, inc_dec_sized, false,)
+SIZE_EA_VARIANTS(dec, inc_dec_sized, true,)
+
+/* Group 5's near CALL/JMP/PUSH through r/m go straight to their handlers
+ * (any operand size: those handlers decide it). */
+static exec_fn group5_specialize(const struct insn *in)
+{
+    if (in->exec != exec_group5)
+        return NULL;
+    switch (in->reg & 7) {
+    case 2: return exec_call_indirect;
+    case 4: return exec_jmp_indirect;
+    case 6: return exec_push_rm;
+    default: return NULL;
+    }
+}
 
 exec_fn exec_alu_specialize(const struct insn *in)
 {
-    int v = size_form_index(in);
+    exec_fn fn = group5_specialize(in);
+    if (fn)
+        return fn;
+    int v = size_ea_index(in);
     if (v < 0 || in->lock)
         return NULL;
     if (in->exec == exec_alu_rm_reg)

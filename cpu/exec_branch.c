@@ -60,36 +60,62 @@ static void exec_loop(struct cpu *cpu, const struct insn *in)
 }
 
 /* 0F 90-9F: SETcc r/m8. */
-static void exec_setcc(struct cpu *cpu, const struct insn *in)
+static inline __attribute__((always_inline)) void setcc(struct cpu *cpu, const struct insn *in, unsigned cc)
 {
     no_lock(cpu, in);
-    rm_write(cpu, in, 1, flags_cond(cpu, in->op & 15));
+    rm_write(cpu, in, 1, flags_cond(cpu, cc));
+}
+
+static void exec_setcc(struct cpu *cpu, const struct insn *in)
+{
+    setcc(cpu, in, in->op & 15);
 }
 
 /* 0F 40-4F: CMOVcc reg, r/m.  The source is read (and may fault) whatever
  * the condition; a 32-bit destination is zero-extended even when the
  * condition is false. */
-static void exec_cmovcc(struct cpu *cpu, const struct insn *in)
+static inline __attribute__((always_inline)) void cmovcc(struct cpu *cpu, const struct insn *in, unsigned cc)
 {
     no_lock(cpu, in);
     unsigned size = in->opsize;
     uint64_t v = rm_read(cpu, in, size);
-    if (flags_cond(cpu, in->op & 15))
+    if (flags_cond(cpu, cc))
         reg_write(cpu, in, in->reg, size, v);
     else if (size == 4)
         reg_write(cpu, in, in->reg, 4, cpu->gpr[in->reg]);
 }
 
-/* Jcc with the condition fixed, so flags_cond() folds to the one test. */
-#define JCC_VARIANT(cc) \
-    static void exec_jcc_##cc(struct cpu *cpu, const struct insn *in) { jcc(cpu, in, cc); }
-JCC_VARIANT(0) JCC_VARIANT(1) JCC_VARIANT(2) JCC_VARIANT(3) JCC_VARIANT(4) JCC_VARIANT(5)
-JCC_VARIANT(6) JCC_VARIANT(7) JCC_VARIANT(8) JCC_VARIANT(9) JCC_VARIANT(10) JCC_VARIANT(11)
-JCC_VARIANT(12) JCC_VARIANT(13) JCC_VARIANT(14) JCC_VARIANT(15)
-static const exec_fn jcc_variants[16] = {
-    exec_jcc_0, exec_jcc_1, exec_jcc_2, exec_jcc_3, exec_jcc_4, exec_jcc_5, exec_jcc_6, exec_jcc_7,
-    exec_jcc_8, exec_jcc_9, exec_jcc_10, exec_jcc_11, exec_jcc_12, exec_jcc_13, exec_jcc_14, exec_jcc_15,
-};
+static void exec_cmovcc(struct cpu *cpu, const struct insn *in)
+{
+    cmovcc(cpu, in, in->op & 15);
+}
+
+/* Jcc, SETcc and CMOVcc with the condition fixed, so flags_cond() folds to
+ * the one test. */
+#define CC_VARIANTS(NAME)                                                                          \
+    static void NAME##_o(struct cpu *cpu, const struct insn *in) { NAME(cpu, in, 0); }             \
+    static void NAME##_no(struct cpu *cpu, const struct insn *in) { NAME(cpu, in, 1); }            \
+    static void NAME##_b(struct cpu *cpu, const struct insn *in) { NAME(cpu, in, 2); }             \
+    static void NAME##_ae(struct cpu *cpu, const struct insn *in) { NAME(cpu, in, 3); }            \
+    static void NAME##_e(struct cpu *cpu, const struct insn *in) { NAME(cpu, in, 4); }             \
+    static void NAME##_ne(struct cpu *cpu, const struct insn *in) { NAME(cpu, in, 5); }            \
+    static void NAME##_be(struct cpu *cpu, const struct insn *in) { NAME(cpu, in, 6); }            \
+    static void NAME##_a(struct cpu *cpu, const struct insn *in) { NAME(cpu, in, 7); }             \
+    static void NAME##_s(struct cpu *cpu, const struct insn *in) { NAME(cpu, in, 8); }             \
+    static void NAME##_ns(struct cpu *cpu, const struct insn *in) { NAME(cpu, in, 9); }            \
+    static void NAME##_p(struct cpu *cpu, const struct insn *in) { NAME(cpu, in, 10); }            \
+    static void NAME##_np(struct cpu *cpu, const struct insn *in) { NAME(cpu, in, 11); }           \
+    static void NAME##_l(struct cpu *cpu, const struct insn *in) { NAME(cpu, in, 12); }            \
+    static void NAME##_ge(struct cpu *cpu, const struct insn *in) { NAME(cpu, in, 13); }           \
+    static void NAME##_le(struct cpu *cpu, const struct insn *in) { NAME(cpu, in, 14); }           \
+    static void NAME##_g(struct cpu *cpu, const struct insn *in) { NAME(cpu, in, 15); }            \
+    static const exec_fn NAME##_variants[16] = {                                                   \
+        NAME##_o, NAME##_no, NAME##_b, NAME##_ae, NAME##_e, NAME##_ne, NAME##_be, NAME##_a,        \
+        NAME##_s, NAME##_ns, NAME##_p, NAME##_np, NAME##_l, NAME##_ge, NAME##_le, NAME##_g};
+
+CC_VARIANTS(jcc)
+CC_VARIANTS(setcc)
+CC_VARIANTS(cmovcc)
 
 exec_fn exec_branch_specialize(const struct insn *in)
 {
@@ -97,6 +123,10 @@ exec_fn exec_branch_specialize(const struct insn *in)
         return NULL;
     if (in->exec == exec_jcc)
         return jcc_variants[in->op & 15];
+    if (in->exec == exec_setcc)
+        return setcc_variants[in->op & 15];
+    if (in->exec == exec_cmovcc)
+        return cmovcc_variants[in->op & 15];
     return NULL;
 }
 

@@ -24,5 +24,7 @@ exec_fn exec_int_specialize(const struct insn *in)
         fn = exec_branch_specialize(in);
     if (!fn)
         fn = exec_stack_specialize(in);
+    if (!fn)
+        fn = exec_shift_specialize(in);
     return fn;
 }

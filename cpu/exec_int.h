@@ -36,6 +36,7 @@ exec_fn exec_alu_specialize(const struct insn *in);
 exec_fn exec_move_specialize(const struct insn *in);
 exec_fn exec_branch_specialize(const struct insn *in);
 exec_fn exec_stack_specialize(const struct insn *in);
+exec_fn exec_shift_specialize(const struct insn *in);
 
 /* Index of the (size, form) variant of an instruction: 0-3 for sizes 4
  * and 8 with a register or memory r/m operand, -1 for other sizes. */
@@ -56,6 +57,27 @@ static inline int size_form_index(const struct insn *in)
     static void NAME##_8m(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 8, OPERAND_MEM); } \
     static const exec_fn NAME##_variants[4] = {NAME##_4r, NAME##_4m, NAME##_8r, NAME##_8m};
 
+/* The same with the memory form split by address shape (operand.h,
+ * insn_operand_form): 8 variants, indexed by size_ea_index(). */
+static inline int size_ea_index(const struct insn *in)
+{
+    if (in->opsize != 4 && in->opsize != 8)
+        return -1;
+    return (in->opsize == 8) * 4 + (int)insn_operand_form(in) - OPERAND_REG;
+}
+
+#define SIZE_EA_VARIANTS(NAME, BODY, ...)                                                      \
+    static void NAME##_4r(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 4, OPERAND_REG); } \
+    static void NAME##_4m(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 4, OPERAND_MEM); } \
+    static void NAME##_4b(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 4, OPERAND_MEM_BASE); } \
+    static void NAME##_4i(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 4, OPERAND_MEM_INDEX); } \
+    static void NAME##_8r(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 8, OPERAND_REG); } \
+    static void NAME##_8m(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 8, OPERAND_MEM); } \
+    static void NAME##_8b(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 8, OPERAND_MEM_BASE); } \
+    static void NAME##_8i(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 8, OPERAND_MEM_INDEX); } \
+    static const exec_fn NAME##_variants[8] = {NAME##_4r, NAME##_4m, NAME##_4b, NAME##_4i,     \
+                                               NAME##_8r, NAME##_8m, NAME##_8b, NAME##_8i};
+
 /* Group 3 (F6/F7) /4../7 and group 5 (FF) /2 /4 /6 live with their kin. */
 void exec_mul_div(struct cpu *cpu, const struct insn *in);
 void exec_call_indirect(struct cpu *cpu, const struct insn *in);
@@ -74,6 +96,22 @@ static inline void lock_needs_memory(struct cpu *cpu, const struct insn *in)
 {
     if (__builtin_expect(in->lock, 0) && in->mod == 3)
         cpu_fault(cpu, EXC_UD, 0);
+}
+
+/* The same checks in a body compiled for a fixed r/m form: such a variant
+ * is only chosen for an instruction without LOCK (exec_int_specialize), so
+ * only the generic handler (OPERAND_ANY) needs to test. */
+static inline void no_lock_form(struct cpu *cpu, const struct insn *in, enum operand_form form)
+{
+    if (form == OPERAND_ANY)
+        no_lock(cpu, in);
+}
+
+static inline void lock_needs_memory_form(struct cpu *cpu, const struct insn *in,
+                                          enum operand_form form)
+{
+    if (form == OPERAND_ANY)
+        lock_needs_memory(cpu, in);
 }
 
 /* A linear address is canonical when bits 63:47 are all equal. */

@@ -9,7 +9,7 @@
 static inline __attribute__((always_inline)) void
 mov_rm_reg(struct cpu *cpu, const struct insn *in, unsigned size, enum operand_form form)
 {
-    no_lock(cpu, in);
+    no_lock_form(cpu, in, form);
     rm_write_form(cpu, in, size, form, reg_read(cpu, in, in->reg, size));
 }
 
@@ -21,7 +21,7 @@ static void exec_mov_rm_reg(struct cpu *cpu, const struct insn *in)
 static inline __attribute__((always_inline)) void
 mov_reg_rm(struct cpu *cpu, const struct insn *in, unsigned size, enum operand_form form)
 {
-    no_lock(cpu, in);
+    no_lock_form(cpu, in, form);
     reg_write(cpu, in, in->reg, size, rm_read_form(cpu, in, size, form));
 }
 
@@ -64,7 +64,7 @@ static void exec_mov_reg_imm_8(struct cpu *cpu, const struct insn *in) { mov_reg
 static inline __attribute__((always_inline)) void
 mov_rm_imm(struct cpu *cpu, const struct insn *in, unsigned size, enum operand_form form)
 {
-    no_lock(cpu, in);
+    no_lock_form(cpu, in, form);
     if ((in->reg & 7) != 0)
         cpu_fault(cpu, EXC_UD, 0);
     rm_write_form(cpu, in, size, form, in->imm);
@@ -79,7 +79,7 @@ static void exec_mov_rm_imm(struct cpu *cpu, const struct insn *in)
 static inline __attribute__((always_inline)) void
 movzx(struct cpu *cpu, const struct insn *in, unsigned src_size, unsigned size, enum operand_form form)
 {
-    no_lock(cpu, in);
+    no_lock_form(cpu, in, form);
     reg_write(cpu, in, in->reg, size, rm_read_form(cpu, in, src_size, form));
 }
 
@@ -100,7 +100,7 @@ static void exec_movsx(struct cpu *cpu, const struct insn *in)
 static inline __attribute__((always_inline)) void
 movsxd(struct cpu *cpu, const struct insn *in, unsigned size, enum operand_form form)
 {
-    no_lock(cpu, in);
+    no_lock_form(cpu, in, form);
     unsigned src_size = size == 2 ? 2 : 4;
     uint64_t v = rm_read_form(cpu, in, src_size, form);
     reg_write(cpu, in, in->reg, size, size == 8 ? (uint64_t)sext(v, 4) : v);
@@ -116,18 +116,23 @@ static void exec_movsxd(struct cpu *cpu, const struct insn *in)
 static inline __attribute__((always_inline)) void
 lea(struct cpu *cpu, const struct insn *in, unsigned size, enum operand_form form)
 {
-    no_lock(cpu, in);
+    no_lock_form(cpu, in, form);
     if (rm_is_reg(in, form))
         cpu_fault(cpu, EXC_UD, 0);
-    uint64_t ea = (uint64_t)in->disp;
-    if (in->rip_rel)
-        ea += cpu->next_rip;
-    if (in->base != REG_NONE)
-        ea += cpu->gpr[in->base];
-    if (in->index != REG_NONE)
-        ea += cpu->gpr[in->index] << in->scale;
-    if (in->addrsize == 4)
-        ea = (uint32_t)ea;
+    uint64_t ea;
+    if (form == OPERAND_MEM_BASE || form == OPERAND_MEM_INDEX) {
+        ea = insn_ea_form(cpu, in, form); /* no segment base in these forms */
+    } else {
+        ea = (uint64_t)in->disp;
+        if (in->rip_rel)
+            ea += cpu->next_rip;
+        if (in->base != REG_NONE)
+            ea += cpu->gpr[in->base];
+        if (in->index != REG_NONE)
+            ea += cpu->gpr[in->index] << in->scale;
+        if (in->addrsize == 4)
+            ea = (uint32_t)ea;
+    }
     reg_write(cpu, in, in->reg, size, ea);
 }
 
@@ -226,13 +231,13 @@ static void exec_cld_std(struct cpu *cpu, const struct insn *in)
     cpu->rflags = (cpu->rflags & ~RF_DF) | ((in->op & 1) ? RF_DF : 0);
 }
 
-SIZE_FORM_VARIANTS(mov_rm_reg, mov_rm_reg)
-SIZE_FORM_VARIANTS(mov_reg_rm, mov_reg_rm)
-SIZE_FORM_VARIANTS(mov_rm_imm, mov_rm_imm)
-SIZE_FORM_VARIANTS(movzx_byte, movzx, 1,)
-SIZE_FORM_VARIANTS(movzx_word, movzx, 2,)
-SIZE_FORM_VARIANTS(movsxd, movsxd)
-SIZE_FORM_VARIANTS(lea, lea)
+SIZE_EA_VARIANTS(mov_rm_reg, mov_rm_reg)
+SIZE_EA_VARIANTS(mov_reg_rm, mov_reg_rm)
+SIZE_EA_VARIANTS(mov_rm_imm, mov_rm_imm)
+SIZE_EA_VARIANTS(movzx_byte, movzx, 1,)
+SIZE_EA_VARIANTS(movzx_word, movzx, 2,)
+SIZE_EA_VARIANTS(movsxd, movsxd)
+SIZE_EA_VARIANTS(lea, lea)
 
 exec_fn exec_move_specialize(const struct insn *in)
 {
@@ -240,7 +245,7 @@ exec_fn exec_move_specialize(const struct insn *in)
         return NULL;
     if (in->exec == exec_mov_reg_imm)
         return in->opsize == 4 ? exec_mov_reg_imm_4 : in->opsize == 8 ? exec_mov_reg_imm_8 : NULL;
-    int v = size_form_index(in);
+    int v = size_ea_index(in);
     if (v < 0)
         return NULL;
     if (in->exec == exec_mov_rm_reg)

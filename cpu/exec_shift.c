@@ -18,7 +18,8 @@ static inline uint64_t flag_bit(bool b, uint64_t flag)
 
 /* Apply group-2 operation `op` to v with a masked, non-zero count.
  * Shifts record their result lazily; rotates touch only CF and OF. */
-static uint64_t shift_rotate(struct cpu *cpu, unsigned op, unsigned size, uint64_t v, unsigned count)
+static inline __attribute__((always_inline)) uint64_t
+shift_rotate(struct cpu *cpu, unsigned op, unsigned size, uint64_t v, unsigned count)
 {
     unsigned bits = size * 8;
     uint64_t m = size_mask(size);
@@ -88,13 +89,18 @@ static uint64_t shift_rotate(struct cpu *cpu, unsigned op, unsigned size, uint64
     return res;
 }
 
-static void group2(struct cpu *cpu, const struct insn *in, unsigned raw_count)
+/* Where the count comes from: C0/C1 imm8, D0/D1 the constant 1, D2/D3 CL. */
+enum count_source { COUNT_IMM, COUNT_ONE, COUNT_CL };
+
+static inline __attribute__((always_inline)) void
+group2(struct cpu *cpu, const struct insn *in, enum count_source source, unsigned op, unsigned size,
+       enum operand_form form)
 {
-    no_lock(cpu, in);
-    unsigned size = in->opsize;
+    no_lock_form(cpu, in, form);
+    unsigned raw_count = source == COUNT_IMM ? (unsigned)in->imm & 0xff
+                       : source == COUNT_ONE ? 1u : (unsigned)cpu->gpr[RCX] & 0xff;
     unsigned count = raw_count & (size == 8 ? 63 : 31);
-    unsigned op = in->reg & 7;
-    if (in->mod == 3) {
+    if (rm_is_reg(in, form)) {
         /* The destination is written even for a count of 0: a 32-bit
          * register is zero-extended (as measured on the host CPU). */
         uint64_t v = reg_read(cpu, in, in->rm, size);
@@ -122,17 +128,17 @@ static void group2(struct cpu *cpu, const struct insn *in, unsigned raw_count)
 /* C0/C1: count imm8; D0/D1: count 1; D2/D3: count CL. */
 static void exec_group2_imm(struct cpu *cpu, const struct insn *in)
 {
-    group2(cpu, in, (unsigned)in->imm & 0xff);
+    group2(cpu, in, COUNT_IMM, in->reg & 7, in->opsize, OPERAND_ANY);
 }
 
 static void exec_group2_one(struct cpu *cpu, const struct insn *in)
 {
-    group2(cpu, in, 1);
+    group2(cpu, in, COUNT_ONE, in->reg & 7, in->opsize, OPERAND_ANY);
 }
 
 static void exec_group2_cl(struct cpu *cpu, const struct insn *in)
 {
-    group2(cpu, in, (unsigned)cpu->gpr[RCX] & 0xff);
+    group2(cpu, in, COUNT_CL, in->reg & 7, in->opsize, OPERAND_ANY);
 }
 
 /* SHLD/SHRD r/m, reg, count: shift the destination, filling from the
@@ -200,6 +206,35 @@ static void exec_shrd_imm(struct cpu *cpu, const struct insn *in)
 static void exec_shrd_cl(struct cpu *cpu, const struct insn *in)
 {
     double_shift(cpu, in, (unsigned)cpu->gpr[RCX] & 0xff, false);
+}
+
+/* Variants of the common group-2 forms for exec_shift_specialize(): the
+ * shifts and plain rotates with each count source (RCL/RCR stay generic). */
+#define SHIFT_OP_VARIANTS(NAME, SOURCE)                                                            \
+    SIZE_FORM_VARIANTS(NAME##_rol, group2, SOURCE, ROT_ROL,)                                       \
+    SIZE_FORM_VARIANTS(NAME##_ror, group2, SOURCE, ROT_ROR,)                                       \
+    SIZE_FORM_VARIANTS(NAME##_shl, group2, SOURCE, SH_SHL,)                                        \
+    SIZE_FORM_VARIANTS(NAME##_shr, group2, SOURCE, SH_SHR,)                                        \
+    SIZE_FORM_VARIANTS(NAME##_sal, group2, SOURCE, SH_SAL,)                                        \
+    SIZE_FORM_VARIANTS(NAME##_sar, group2, SOURCE, SH_SAR,)                                        \
+    static const exec_fn *const NAME##_op_variants[8] = {                                         \
+        NAME##_rol_variants, NAME##_ror_variants, NULL, NULL,                                     \
+        NAME##_shl_variants, NAME##_shr_variants, NAME##_sal_variants, NAME##_sar_variants};
+
+SHIFT_OP_VARIANTS(group2_imm, COUNT_IMM)
+SHIFT_OP_VARIANTS(group2_one, COUNT_ONE)
+SHIFT_OP_VARIANTS(group2_cl, COUNT_CL)
+
+exec_fn exec_shift_specialize(const struct insn *in)
+{
+    int v = size_form_index(in);
+    if (v < 0 || in->lock)
+        return NULL;
+    const exec_fn *const *table = in->exec == exec_group2_imm ? group2_imm_op_variants
+                                : in->exec == exec_group2_one ? group2_one_op_variants
+                                : in->exec == exec_group2_cl ? group2_cl_op_variants : NULL;
+    const exec_fn *variants = table ? table[in->reg & 7] : NULL;
+    return variants ? variants[v] : NULL;
 }
 
 void exec_shift_register(void)

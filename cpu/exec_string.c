@@ -47,8 +47,8 @@ static inline uint64_t dst_addr(const struct cpu *cpu, const struct string_state
 }
 
 /* One element of the operation; commits RSI/RDI (not RCX). */
-static void string_step(struct cpu *cpu, const struct insn *in, enum string_kind kind,
-                        const struct string_state *s)
+static inline __attribute__((always_inline)) void
+string_step(struct cpu *cpu, const struct insn *in, enum string_kind kind, const struct string_state *s)
 {
     unsigned size = s->size;
     uint64_t m = size_mask(size);
@@ -128,7 +128,9 @@ static uint64_t string_run(struct cpu *cpu, const struct insn *in, enum string_k
     return n;
 }
 
-static void string_exec(struct cpu *cpu, const struct insn *in, enum string_kind kind)
+/* Inlined into each instruction's handler, so `kind` is a constant there. */
+static inline __attribute__((always_inline)) void
+string_exec(struct cpu *cpu, const struct insn *in, enum string_kind kind)
 {
     no_lock(cpu, in);
     struct string_state s;

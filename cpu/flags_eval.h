@@ -100,18 +100,36 @@ static inline bool flag_af(const struct cpu *cpu)
     }
 }
 
-/* Make the status flags in cpu->rflags current and drop the record. */
+/* Make the status flags in cpu->rflags current and drop the record: the
+ * definitions of flag_cf() .. flag_af() above, with one dispatch on the
+ * operation for all six. */
 static inline void flags_materialize(struct cpu *cpu)
 {
-    if (cpu->lf.op == LF_NONE)
+    const struct lazy_flags *lf = &cpu->lf;
+    if (lf->op == LF_NONE)
         return;
-    uint64_t f = 0;
-    if (flag_cf(cpu)) f |= RF_CF;
-    if (flag_pf(cpu)) f |= RF_PF;
-    if (flag_af(cpu)) f |= RF_AF;
-    if (flag_zf(cpu)) f |= RF_ZF;
-    if (flag_sf(cpu)) f |= RF_SF;
-    if (flag_of(cpu)) f |= RF_OF;
+    uint64_t dst = lf->dst, src = lf->src, res = lf->res;
+    unsigned size = lf->size;
+    uint64_t f = (res == 0 ? RF_ZF : 0) | (lf_sign(res, size) ? RF_SF : 0) |
+                 (__builtin_parity((unsigned)(res & 0xff)) ? 0 : RF_PF);
+    switch (lf->op) {
+    case LF_ADD: case LF_ADC1: case LF_INC: {
+        uint64_t carry = lf->op == LF_ADD ? (res < dst ? RF_CF : 0)
+                       : lf->op == LF_ADC1 ? (res <= dst ? RF_CF : 0) : cpu->rflags & RF_CF;
+        f |= carry | (lf_sign((dst ^ res) & (src ^ res), size) ? RF_OF : 0) |
+             ((((dst ^ src ^ res) >> 4) & 1) ? RF_AF : 0);
+        break;
+    }
+    case LF_SUB: case LF_SBB1: case LF_DEC: {
+        uint64_t borrow = lf->op == LF_SUB ? (dst < src ? RF_CF : 0)
+                        : lf->op == LF_SBB1 ? (dst <= src ? RF_CF : 0) : cpu->rflags & RF_CF;
+        f |= borrow | (lf_sign((dst ^ src) & (dst ^ res), size) ? RF_OF : 0) |
+             ((((dst ^ src ^ res) >> 4) & 1) ? RF_AF : 0);
+        break;
+    }
+    case LF_LOGIC: break;
+    default: f |= cpu->rflags & (RF_CF | RF_OF | RF_AF); break; /* LF_ZSP */
+    }
     cpu->rflags = (cpu->rflags & ~RF_STATUS) | f;
     cpu->lf.op = LF_NONE;
 }
@@ -119,6 +137,12 @@ static inline void flags_materialize(struct cpu *cpu)
 /* Replace the status flags in `mask` with `bits`, keeping the others. */
 static inline void flags_update(struct cpu *cpu, uint64_t mask, uint64_t bits)
 {
+    /* An LF_ZSP record takes CF, OF and AF from cpu->rflags already: those
+     * can change in place and the record stay (rotates after MUL/shifts). */
+    if (cpu->lf.op == LF_ZSP && !(mask & ~(RF_CF | RF_OF | RF_AF))) {
+        cpu->rflags = (cpu->rflags & ~mask) | (bits & mask);
+        return;
+    }
     flags_materialize(cpu);
     cpu->rflags = (cpu->rflags & ~mask) | (bits & mask);
 }

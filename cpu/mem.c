@@ -123,15 +123,41 @@ static void access_write(struct cpu *cpu, uint64_t va, const void *src, unsigned
         cpu->observer->mem(cpu->observer->ctx, cpu, MEM_WRITE, va, p[0].pa, size, src);
 }
 
+/* mem_read/mem_write that missed the inline TLB lookup.  An unobserved
+ * access within one page is what access_read/access_write do for a single
+ * piece: one translation (which may walk or fault), then RAM or the bus. */
 uint64_t mem_read_slow(struct cpu *cpu, uint64_t va, unsigned size, unsigned acc)
 {
     uint64_t v = 0;
+    if (!cpu->observer && (va & 0xfff) + size <= 0x1000) {
+        uint64_t pa;
+        uint8_t *host;
+        struct mmu_fault f;
+        if (!mmu_translate(cpu->mmu, va, acc, &pa, &host, &f))
+            cpu_mmu_fault(cpu, &f);
+        if (host)
+            return host_load(host, size);
+        bus_read(cpu, pa, (uint8_t *)&v, size);
+        return v;
+    }
     access_read(cpu, va, &v, size, acc, false);
     return v;
 }
 
 void mem_write_slow(struct cpu *cpu, uint64_t va, unsigned size, uint64_t v, unsigned acc)
 {
+    if (!cpu->observer && (va & 0xfff) + size <= 0x1000) {
+        uint64_t pa;
+        uint8_t *host;
+        struct mmu_fault f;
+        if (!mmu_translate(cpu->mmu, va, acc, &pa, &host, &f))
+            cpu_mmu_fault(cpu, &f);
+        if (host)
+            host_store(host, size, v);
+        else
+            bus_write(cpu, pa, (const uint8_t *)&v, size);
+        return;
+    }
     access_write(cpu, va, &v, size, acc, false);
 }
 

@@ -61,12 +61,38 @@ static inline uint64_t insn_ea(const struct cpu *cpu, const struct insn *in)
 
 /* Which r/m operand a handler variant serves: decided by ModRM.mod at run
  * time (OPERAND_ANY), or fixed when the variant was chosen for a decoded
- * instruction (exec_int_specialize), so the test folds away. */
-enum operand_form { OPERAND_ANY, OPERAND_REG, OPERAND_MEM };
+ * instruction (exec_int_specialize), so the tests fold away.  The memory
+ * forms with a known address shape (64-bit addressing, no RIP base, no
+ * FS/GS override) compute the effective address without insn_ea()'s
+ * tests: OPERAND_MEM_BASE is base + disp, OPERAND_MEM_INDEX is
+ * base + (index << scale) + disp. */
+enum operand_form { OPERAND_ANY, OPERAND_REG, OPERAND_MEM, OPERAND_MEM_BASE, OPERAND_MEM_INDEX };
 
 static inline bool rm_is_reg(const struct insn *in, enum operand_form form)
 {
     return form == OPERAND_ANY ? in->mod == 3 : form == OPERAND_REG;
+}
+
+/* The form of a decoded instruction's r/m operand, for choosing a variant. */
+static inline enum operand_form insn_operand_form(const struct insn *in)
+{
+    if (in->mod == 3)
+        return OPERAND_REG;
+    if (in->rip_rel || in->addrsize != 8 || in->seg == SEG_FS || in->seg == SEG_GS ||
+        in->base == REG_NONE)
+        return OPERAND_MEM;
+    return in->index == REG_NONE ? OPERAND_MEM_BASE : OPERAND_MEM_INDEX;
+}
+
+/* insn_ea() for a memory operand of the given form. */
+static inline uint64_t insn_ea_form(const struct cpu *cpu, const struct insn *in,
+                                    enum operand_form form)
+{
+    if (form == OPERAND_MEM_BASE)
+        return (uint64_t)in->disp + cpu->gpr[in->base];
+    if (form == OPERAND_MEM_INDEX)
+        return (uint64_t)in->disp + cpu->gpr[in->base] + (cpu->gpr[in->index] << in->scale);
+    return insn_ea(cpu, in);
 }
 
 /* The r/m operand (register when mod == 3, else memory). */
@@ -75,7 +101,7 @@ static inline uint64_t rm_read_form(struct cpu *cpu, const struct insn *in, unsi
 {
     if (rm_is_reg(in, form))
         return reg_read(cpu, in, in->rm, size);
-    return mem_read(cpu, insn_ea(cpu, in), size);
+    return mem_read(cpu, insn_ea_form(cpu, in, form), size);
 }
 
 static inline void rm_write_form(struct cpu *cpu, const struct insn *in, unsigned size,
@@ -84,7 +110,7 @@ static inline void rm_write_form(struct cpu *cpu, const struct insn *in, unsigne
     if (rm_is_reg(in, form))
         reg_write(cpu, in, in->rm, size, v);
     else
-        mem_write(cpu, insn_ea(cpu, in), size, v);
+        mem_write(cpu, insn_ea_form(cpu, in, form), size, v);
 }
 
 static inline uint64_t rm_read(struct cpu *cpu, const struct insn *in, unsigned size)

@@ -1,11 +1,14 @@
 /* run.c — the fetch-decode-execute loop.
  *
  * Each step: take a pending interrupt at the instruction boundary, translate
- * RIP through the TLB (an execute access), find the decoded instruction in
- * the decoded-instruction cache by physical address (decoding only on a
- * miss), and call its handler.  A handler that faults unwinds here through
- * cpu_fault() (longjmp); RIP still names the faulting instruction, so the
- * exception is delivered with the architectural return address. */
+ * RIP through the TLB (an execute access; while RIP stays in the page the
+ * TLB last allowed and no TLB entry has changed since, that translation is
+ * reused), find the decoded instruction in the decoded-instruction cache by
+ * physical address (decoding only on a miss, when the handler may also be
+ * replaced by a specialised variant, exec_int_specialize), and call its
+ * handler.  A handler that faults unwinds here through cpu_fault()
+ * (longjmp); RIP still names the faulting instruction, so the exception is
+ * delivered with the architectural return address. */
 #include "dcache.h"
 #include "exec_int.h"
 #include "mem.h"
@@ -77,32 +80,51 @@ fetch_miss(struct cpu *cpu, uint64_t rip, unsigned acc, const uint8_t *host, uin
     return &e->insn;
 }
 
-/* The host address of the byte at RIP, through the TLB entry that
- * translated the previous fetch when RIP is still in that page (it is
- * checked exactly as tlb_fast checks an entry: same page, fetch allowed for
- * this CPL, RAM), else through tlb_fast; NULL when neither permits it. */
-static inline uint8_t *fetch_host(struct cpu *cpu, struct dcache *dc, uint64_t rip, unsigned acc)
+/* An instruction fetch is a user access at CPL 3 only. */
+static inline unsigned fetch_access(const struct cpu *cpu)
+{
+    return ACC_EXEC | (cpu->cpl == 3 ? ACC_USER : 0u);
+}
+
+/* Remember the code page of a fetch the TLB just allowed (host: the byte
+ * at rip), for the fetches that follow in the same page. */
+static void remember_code_page(struct cpu *cpu, struct dcache *dc, uint64_t rip, const uint8_t *host)
 {
     struct mmu *m = cpu->mmu;
-    const struct tlb_entry *e = tlb_entry_at(m, dc->code_tlb_slot);
-    if (__builtin_expect(e->vpn == rip >> 12 && ((e->allow >> acc) & 1u) && e->host, 1)) {
-        m->stats.hits++;
-        return e->host + (rip & 0xfff);
-    }
-    return tlb_fast_slot(m, rip, acc, &dc->code_tlb_slot);
+    uint64_t offset = rip & 0xfff;
+    dc->code.va = rip - offset;
+    dc->code.host = host - offset;
+    dc->code.pa = (uint64_t)(host - offset - m->ram);
+    dc->code.frame_gen = &dc->frame_gen[dc->code.pa >> 12];
+    dc->code.slot_key = dcache_page_key(dc->code.pa);
+    dc->code.tlb_gen = m->tlb_gen;
+    dc->code.cpl = cpu->cpl;
 }
 
 /* The decoded instruction at RIP. */
-static inline const struct insn *fetch(struct cpu *cpu, struct insn *scratch)
+static inline const struct insn *fetch(struct cpu *cpu, struct mmu *m, struct dcache *dc,
+                                       struct insn *scratch)
 {
     uint64_t rip = cpu->rip;
-    /* ACC_USER at CPL 3 only: (cpl + 1) & 4 is 4 for CPL 3, 0 for CPL 0-2. */
-    unsigned acc = ACC_EXEC | (((cpu->cpl + 1u) & 4u) << 1);
-    _Static_assert(ACC_USER == 8, "the CPL-3 test above builds ACC_USER as 4 << 1");
-    struct mmu *m = cpu->mmu;
-    struct dcache *dc = cpu->dcache;
-    uint8_t *host = fetch_host(cpu, dc, rip, acc);
-    if (__builtin_expect(!host, 0)) {
+    uint64_t offset = rip - dc->code.va;
+    if (__builtin_expect(offset < 0x1000 && dc->code.tlb_gen == m->tlb_gen &&
+                         dc->code.cpl == cpu->cpl, 1)) {
+        /* The TLB is unchanged since it allowed this page to be fetched at
+         * this CPL: tlb_fast would hit again (and count the hit). */
+        m->stats.hits++;
+        uint64_t pa = dc->code.pa + offset;
+        struct dcache_entry *e = dcache_slot_in_page(dc, dc->code.slot_key, offset);
+        if (__builtin_expect(e->pa == pa && e->gen == *dc->code.frame_gen, 1)) {
+            dc->hits++;
+            return &e->insn;
+        }
+        return fetch_miss(cpu, rip, fetch_access(cpu), dc->code.host + offset, pa, scratch);
+    }
+    unsigned acc = fetch_access(cpu);
+    uint8_t *host = tlb_fast(m, rip, acc);
+    if (host) {
+        remember_code_page(cpu, dc, rip, host);
+    } else {
         uint64_t pa;
         struct mmu_fault f;
         if (!mmu_translate(m, rip, acc, &pa, &host, &f))
@@ -149,27 +171,23 @@ static void take_interrupt(struct cpu *cpu)
     cpu->delivering = 0;
 }
 
-enum cpu_stop cpu_run(struct cpu *cpu, uint64_t max_insns)
+/* The loop proper, until icount reaches `end` or something stops it.  It
+ * is a function of its own, apart from the setjmp in cpu_run(): in a
+ * function that calls setjmp the compiler keeps no variable in a register
+ * across calls, which would cost every instruction several loads. */
+static __attribute__((noinline)) enum cpu_stop run_loop(struct cpu *cpu, uint64_t end)
 {
-    const uint64_t end = cpu->icount + max_insns;
     struct insn scratch;
-
-    cpu->in_run = true;
-    if (setjmp(cpu->fault_jmp)) {
-        /* An instruction (or a delivery) faulted: RIP is unchanged. */
-        cpu_exception(cpu, cpu->fault_vector, cpu->fault_error);
-        cpu->intr_shadow = 0;
-    }
+    struct mmu *m = cpu->mmu;
+    struct dcache *dc = cpu->dcache;
     while (cpu->icount < end) {
         if (__builtin_expect(boundary_events(cpu) != 0, 0)) {
             if (cpu->shutdown) {
                 cpu->stop_request = 0;
-                cpu->in_run = false;
                 return STOP_TRIPLE_FAULT;
             }
             if (cpu->stop_request) {
                 cpu->stop_request = 0;
-                cpu->in_run = false;
                 return STOP_REQUEST;
             }
             /* STI and MOV SS hold off interrupts for one instruction. */
@@ -179,12 +197,10 @@ enum cpu_stop cpu_run(struct cpu *cpu, uint64_t max_insns)
                 take_interrupt(cpu);
                 continue;
             }
-            if (cpu->halted) {
-                cpu->in_run = false;
+            if (cpu->halted)
                 return STOP_HALT;
-            }
         }
-        const struct insn *in = fetch(cpu, &scratch);
+        const struct insn *in = fetch(cpu, m, dc, &scratch);
         cpu->next_rip = cpu->rip + in->len;
         if (__builtin_expect(cpu->observer != NULL, 0)) {
             const struct cpu_observer *o = cpu->observer;
@@ -201,6 +217,23 @@ enum cpu_stop cpu_run(struct cpu *cpu, uint64_t max_insns)
         cpu->rip = cpu->next_rip;
         cpu->icount++;
     }
-    cpu->in_run = false;
     return cpu->halted ? STOP_HALT : STOP_BUDGET;
+}
+
+enum cpu_stop cpu_run(struct cpu *cpu, uint64_t max_insns)
+{
+    const uint64_t end = cpu->icount + max_insns;
+
+    cpu->in_run = true;
+    /* The TLB may have been changed behind the MMU's back since the last
+     * run (a snapshot restore copies it whole): forget the code page. */
+    cpu->dcache->code.tlb_gen = CODE_PAGE_NONE;
+    if (setjmp(cpu->fault_jmp)) {
+        /* An instruction (or a delivery) faulted: RIP is unchanged. */
+        cpu_exception(cpu, cpu->fault_vector, cpu->fault_error);
+        cpu->intr_shadow = 0;
+    }
+    enum cpu_stop why = run_loop(cpu, end);
+    cpu->in_run = false;
+    return why;
 }

@@ -293,6 +293,7 @@ uint64_t snapshot_restore(struct snapshot_store *s, uint64_t icount)
     mmu->cr0 = p->cr0, mmu->cr3 = p->cr3, mmu->cr4 = p->cr4, mmu->efer = p->efer;
     memcpy(mmu->tlb, p->tlb, sizeof mmu->tlb);
     memcpy(mmu->tlb_next_victim, p->tlb_next_victim, sizeof mmu->tlb_next_victim);
+    mmu->tlb_gen++; /* translations the CPU remembers from before are void */
     mmu->stats = p->tlb_stats;
     for (int set = 0; set < TLB_SETS; set++)
         for (int way = 0; way < TLB_WAYS; way++) {

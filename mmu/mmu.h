@@ -113,6 +113,19 @@ struct mmu_observer {
     void (*walk)(void *ctx, const struct page_walk *w);
 };
 
+/* translate.c: a recent successful walk that ended in a 2 MiB page, kept
+ * so a TLB miss in that page can skip the walk when the walk provably
+ * would give the same result and change nothing (see translate.c). */
+struct walk_memo {
+    bool valid;
+    uint64_t va_2m;                    /* va >> 21 */
+    uint64_t cr0, cr3, cr4, efer;      /* the controls the walk ran under */
+    uint64_t entry_addr[3], entry[3];  /* PML4E, PDPTE, PDE after the walk's A/D updates */
+    uint64_t page_pa;                  /* physical address of the 2 MiB page */
+    bool user, writable, nx, global;   /* the walk's effective rights */
+};
+#define WALK_MEMO_SLOTS 16
+
 struct mmu {
     uint8_t *ram;
     uint64_t ram_size;
@@ -128,6 +141,15 @@ struct mmu {
     void (*on_code_write)(void *ctx, uint64_t pfn);
     void *code_ctx;
     const struct mmu_observer *observer;         /* NULL: no tracing */
+    /* tlb.c: access_allow_mask() remembered by the six inputs it depends
+     * on (allow_memo_key); bit k of allow_memo_known: allow_memo[k] is set. */
+    uint32_t allow_memo[64];
+    uint64_t allow_memo_known;
+    /* Bumped by tlb.c whenever an entry is filled, dropped or loses rights:
+     * while it is unchanged, a translation once found in the TLB would be
+     * found again the same (the CPU's fetch relies on it, cpu/run.c). */
+    uint64_t tlb_gen;
+    struct walk_memo walk_memo[WALK_MEMO_SLOTS];
 };
 
 /* A 48-bit linear address is canonical when bits 63:47 are all equal

@@ -60,6 +60,8 @@ const struct tlb_entry *tlb_fill(struct mmu *m, uint64_t vpn, const struct trans
 /* Drop the entries of the page containing va (INVLPG, and a #PF: SDM Vol.
  * 3A §4.10.4.1), every 4 KiB piece of a large page. */
 void tlb_drop_page(struct mmu *m, uint64_t va);
+/* access_allow_mask() for t under the current controls, memoised. */
+uint32_t tlb_allow_mask(struct mmu *m, const struct translation *t);
 /* Take write permission away from every entry that maps frame pfn. */
 void tlb_revoke_writes(struct mmu *m, uint64_t pfn);
 

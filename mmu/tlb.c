@@ -28,6 +28,26 @@ struct tlb_entry *tlb_lookup(struct mmu *m, uint64_t vpn)
     return NULL;
 }
 
+/* access_allow_mask() is a function of the page's U, R/W and XD rights and
+ * of CR0.WP, CR4.SMEP and CR4.SMAP (EFER.NXE is already in t->nx): computed
+ * once per combination (a fill would otherwise evaluate 32 access kinds). */
+static unsigned allow_memo_key(const struct mmu *m, const struct translation *t)
+{
+    return (t->user ? 1u : 0u) | (t->writable ? 2u : 0u) | (t->nx ? 4u : 0u) |
+           ((m->cr0 & CR0_WP) ? 8u : 0u) | ((m->cr4 & CR4_SMEP) ? 16u : 0u) |
+           ((m->cr4 & CR4_SMAP) ? 32u : 0u);
+}
+
+uint32_t tlb_allow_mask(struct mmu *m, const struct translation *t)
+{
+    unsigned k = allow_memo_key(m, t);
+    if (!((m->allow_memo_known >> k) & 1u)) {
+        m->allow_memo[k] = access_allow_mask(m, t);
+        m->allow_memo_known |= 1ull << k;
+    }
+    return m->allow_memo[k];
+}
+
 const struct tlb_entry *tlb_fill(struct mmu *m, uint64_t vpn, const struct translation *t)
 {
     struct tlb_entry *set = tlb_set(m, vpn);
@@ -44,13 +64,14 @@ const struct tlb_entry *tlb_fill(struct mmu *m, uint64_t vpn, const struct trans
     e->vpn = vpn;
     e->pfn = pfn;
     e->host = ram_frame(m, pfn);
-    e->allow = access_allow_mask(m, t);
+    e->allow = tlb_allow_mask(m, t);
     if (!t->dirty || (e->host && m->code_frame[pfn]))
         e->allow &= ~ALLOW_WRITE_COMBOS;
     e->flags = (uint8_t)((t->writable ? TLBF_W : 0) | (t->user ? TLBF_U : 0) |
                          (t->nx ? TLBF_NX : 0) | (t->global ? TLBF_G : 0) |
                          (t->dirty ? TLBF_D : 0));
     e->level = t->level;
+    m->tlb_gen++;
     observe_tlb(m, TLB_FILL, vpn << 12, e);
     return e;
 }
@@ -71,6 +92,7 @@ void tlb_drop_page(struct mmu *m, uint64_t va)
             if ((e->vpn >> piece_bits) == (vpn >> piece_bits))
                 e->vpn = TLB_INVALID;
         }
+    m->tlb_gen++;
 }
 
 void tlb_revoke_writes(struct mmu *m, uint64_t pfn)
@@ -79,6 +101,7 @@ void tlb_revoke_writes(struct mmu *m, uint64_t pfn)
         for (int w = 0; w < TLB_WAYS; w++)
             if (m->tlb[s][w].vpn != TLB_INVALID && m->tlb[s][w].pfn == pfn)
                 m->tlb[s][w].allow &= ~ALLOW_WRITE_COMBOS;
+    m->tlb_gen++;
 }
 
 static void flush(struct mmu *m, bool keep_global)
@@ -87,6 +110,7 @@ static void flush(struct mmu *m, bool keep_global)
         for (int w = 0; w < TLB_WAYS; w++)
             if (!keep_global || !(m->tlb[s][w].flags & TLBF_G))
                 m->tlb[s][w].vpn = TLB_INVALID;
+    m->tlb_gen++;
     m->stats.flushes++;
     observe_tlb(m, keep_global ? TLB_FLUSH_NONGLOBAL : TLB_FLUSH_ALL, 0, NULL);
 }

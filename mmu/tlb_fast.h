@@ -11,37 +11,25 @@
 static inline uint8_t *tlb_fast(struct mmu *m, uint64_t va, unsigned access)
 {
     uint64_t vpn = va >> 12;
-    struct tlb_entry *set = m->tlb[vpn & (TLB_SETS - 1)];
-    for (int w = 0; w < TLB_WAYS; w++) {
-        if (set[w].vpn == vpn && ((set[w].allow >> access) & 1u) && set[w].host) {
-            m->stats.hits++;
-            return set[w].host + (va & 0xfff);
-        }
+    struct tlb_entry *e = m->tlb[vpn & (TLB_SETS - 1)];
+    /* A page has at most one entry (tlb_fill reuses an entry of the same
+     * page), so find the way by page number alone, then check it. */
+    _Static_assert(TLB_WAYS == 4, "the way search below is unrolled for 4 ways");
+    if (e[0].vpn != vpn) {
+        if (e[1].vpn == vpn)
+            e += 1;
+        else if (e[2].vpn == vpn)
+            e += 2;
+        else if (e[3].vpn == vpn)
+            e += 3;
+        else
+            return NULL;
+    }
+    if (((e->allow >> access) & 1u) && e->host) {
+        m->stats.hits++;
+        return e->host + (va & 0xfff);
     }
     return NULL;
 }
 
-/* The same lookup, also telling which entry hit (*slot: its index in
- * m->tlb viewed as one array), so a caller can re-check that one entry
- * next time (tlb_entry_at) while it keeps accessing the same page. */
-static inline uint8_t *tlb_fast_slot(struct mmu *m, uint64_t va, unsigned access, unsigned *slot)
-{
-    uint64_t vpn = va >> 12;
-    unsigned set_index = (unsigned)(vpn & (TLB_SETS - 1));
-    struct tlb_entry *set = m->tlb[set_index];
-    for (int w = 0; w < TLB_WAYS; w++) {
-        if (set[w].vpn == vpn && ((set[w].allow >> access) & 1u) && set[w].host) {
-            m->stats.hits++;
-            *slot = set_index * TLB_WAYS + (unsigned)w;
-            return set[w].host + (va & 0xfff);
-        }
-    }
-    return NULL;
-}
-
-/* Entry number `slot` (< TLB_SETS * TLB_WAYS) of m->tlb. */
-static inline const struct tlb_entry *tlb_entry_at(const struct mmu *m, unsigned slot)
-{
-    return &m->tlb[0][0] + slot;
-}
 #endif
