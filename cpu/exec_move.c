@@ -119,20 +119,9 @@ lea(struct cpu *cpu, const struct insn *in, unsigned size, enum operand_form for
     no_lock_form(cpu, in, form);
     if (rm_is_reg(in, form))
         cpu_fault(cpu, EXC_UD, 0);
-    uint64_t ea;
-    if (form == OPERAND_MEM_BASE || form == OPERAND_MEM_INDEX) {
-        ea = insn_ea_form(cpu, in, form); /* no segment base in these forms */
-    } else {
-        ea = (uint64_t)in->disp;
-        if (in->rip_rel)
-            ea += cpu->next_rip;
-        if (in->base != REG_NONE)
-            ea += cpu->gpr[in->base];
-        if (in->index != REG_NONE)
-            ea += cpu->gpr[in->index] << in->scale;
-        if (in->addrsize == 4)
-            ea = (uint32_t)ea;
-    }
+    /* the base+disp and base+index forms have no segment override */
+    uint64_t ea = (form == OPERAND_MEM_BASE || form == OPERAND_MEM_INDEX)
+                      ? insn_ea_form(cpu, in, form) : insn_offset(cpu, in);
     reg_write(cpu, in, in->reg, size, ea);
 }
 

@@ -39,11 +39,10 @@ static inline void reg_write(struct cpu *cpu, const struct insn *in, unsigned r,
     }
 }
 
-/* Linear address of the memory operand: base + index<<scale + disp
- * (RIP-relative: next RIP + disp), truncated to 32 bits under a 67 prefix,
- * plus the FS/GS base when overridden (other segment bases are 0 in 64-bit
- * mode, SDM Vol. 3A §3.4.4). */
-static inline uint64_t insn_ea(const struct cpu *cpu, const struct insn *in)
+/* Effective address (the offset within the segment, what LEA computes) of
+ * the memory operand: base + index<<scale + disp (RIP-relative: next RIP +
+ * disp), truncated to 32 bits under a 67 prefix. */
+static inline uint64_t insn_offset(const struct cpu *cpu, const struct insn *in)
 {
     uint64_t ea = (uint64_t)in->disp;
     if (in->rip_rel)
@@ -54,6 +53,15 @@ static inline uint64_t insn_ea(const struct cpu *cpu, const struct insn *in)
         ea += cpu->gpr[in->index] << in->scale;
     if (in->addrsize == 4)
         ea = (uint32_t)ea;
+    return ea;
+}
+
+/* Linear address of the memory operand: the offset plus the FS/GS base
+ * when overridden (other segment bases are 0 in 64-bit mode, SDM Vol. 3A
+ * §3.4.4). */
+static inline uint64_t insn_ea(const struct cpu *cpu, const struct insn *in)
+{
+    uint64_t ea = insn_offset(cpu, in);
     if (in->seg == SEG_FS || in->seg == SEG_GS)
         ea += cpu->seg[in->seg].base;
     return ea;
