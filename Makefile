@@ -44,7 +44,7 @@ help:
 	@echo "make run        build and run the main demo"
 	@echo "make test       build and run every test"
 	@echo "make asan-test  the same tests under ASan + UBSan (build/asan)"
-	@echo "make bench      guest MIPS on a compute-heavy bare-metal loop"
+	@echo "make bench      guest MIPS untraced and traced, against native and qemu-user"
 	@echo "make deps       install the Debian packages the project needs"
 
 # ---- dependencies -------------------------------------------------------
@@ -67,16 +67,21 @@ endif
 endif
 
 # ---- host build ---------------------------------------------------------
+# `make V=1` shows the full commands.
+Q := $(if $(V),,@)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@$(if $(V),,echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	rm -f $@; ar rcs $@ $^
+	@$(if $(V),,echo "  AR      $@")
+	$(Q)rm -f $@; ar rcs $@ $^
 
 $(BUILD)/ringscope: $(BUILD)/machine/main.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # ---- the guest kernel (os/): freestanding, ring 0, linked at the top of
 # the address space; never built with the host flags. --------------------
@@ -90,10 +95,12 @@ OS_OBJS  := $(patsubst %,build/os/%.o,$(basename $(notdir $(OS_SRCS))))
 KERNEL   := build/os/kernel.elf
 build/os/%.o: os/%.c
 	@mkdir -p $(dir $@)
-	$(KCC) $(KCFLAGS) -c $< -o $@
+	@$(if $(V),,echo "  KCC     $<")
+	$(Q)$(KCC) $(KCFLAGS) -c $< -o $@
 build/os/%.o: os/%.S
 	@mkdir -p $(dir $@)
-	$(KCC) $(KCFLAGS) -c $< -o $@
+	@$(if $(V),,echo "  KAS     $<")
+	$(Q)$(KCC) $(KCFLAGS) -c $< -o $@
 $(KERNEL): $(OS_OBJS) os/kernel.ld
 	ld -nostdlib -z max-page-size=4096 -T os/kernel.ld -o $@ $(OS_OBJS)
 kernel: $(if $(OS_SRCS),$(KERNEL))
@@ -118,7 +125,8 @@ build/guests/%.bin: tests/guests/%.S tests/guests/guest.ld
 
 # ---- tests --------------------------------------------------------------
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_SUPPORT_OBJS) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CHECKLIBS)
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CHECKLIBS)
 
 test: $(BUILD)/ringscope $(TEST_BINS) guests kernel programs
 	@tests/run-all $(BUILD)
