@@ -9,8 +9,8 @@
  *
  * What it prints: the depth reached every 1024 calls (each line is printed
  * before the next 1024 calls, so the last line shows roughly where it died),
- * then nothing — the process is gone.  The depth differs between Linux (8 MiB
- * stack by default) and ringscope's kernel.
+ * then nothing — the process is gone.  The depth depends on the stack limit:
+ * 8 MiB in ringscope's kernel, the same as Linux's usual `ulimit -s`.
  *
  * Watch in ringscope:
  *   ringscope run overflow                  the kernel's message, exit 139 (128+11)

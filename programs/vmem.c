@@ -5,8 +5,9 @@
  * PROT_NONE) only marks addresses as taken: nothing backs them and touching
  * them faults.  Committing (mprotect read/write) promises memory; the kernel
  * supplies a zeroed frame on the first touch of each page.  Decommitting
- * (madvise MADV_DONTNEED) hands the frames back while the range stays
- * reserved; releasing (munmap) gives up the addresses too.
+ * (madvise MADV_DONTNEED drops the frames, mprotect PROT_NONE makes the pages
+ * untouchable again) leaves the addresses reserved; releasing (munmap) gives
+ * up the addresses too.
  *
  * The trick: reserve far more address space than the array will ever need
  * (64 MiB here) and commit only as it grows.  The array never has to move to
