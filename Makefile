@@ -167,4 +167,4 @@ clean:
 
 # Keep the object files of test binaries (make would delete them as
 # intermediates and rebuild them every time).
-.SECONDARY: $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%.o)
+.SECONDARY: $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%.o) $(TEST_SUPPORT_OBJS)
