@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 int guest_elf_build(const char *name, char *path, size_t pathlen)
@@ -20,4 +21,22 @@ int guest_elf_build(const char *name, char *path, size_t pathlen)
              GUEST_ELF_DIR, GUEST_ELF_DIR, name, pid, name, GUEST_ELF_DIR, name, pid, GUEST_ELF_DIR,
              name, pid, GUEST_ELF_DIR, name, pid, path, GUEST_ELF_DIR, name, pid);
     return system(cmd) == 0 ? 0 : -1;
+}
+
+uint64_t guest_elf_symbol(const char *elf, const char *symbol)
+{
+    char cmd[512], line[256];
+    snprintf(cmd, sizeof cmd, "nm %s", elf);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return 0;
+    uint64_t addr = 0;
+    while (fgets(line, sizeof line, p)) {
+        char type, name[128];
+        unsigned long long a;
+        if (sscanf(line, "%llx %c %127s", &a, &type, name) == 3 && strcmp(name, symbol) == 0)
+            addr = a;
+    }
+    pclose(p);
+    return addr;
 }

@@ -5,11 +5,16 @@
 #ifndef RINGSCOPE_TEST_GUEST_ELF_H
 #define RINGSCOPE_TEST_GUEST_ELF_H
 #include <stddef.h>
+#include <stdint.h>
 
 #define GUEST_ELF_DIR "build/guests-elf"
 
 /* Assemble and link NAME; path receives GUEST_ELF_DIR "/NAME.elf".
  * Returns 0, or -1 (the tool's messages are on stderr). */
 int guest_elf_build(const char *name, char *path, size_t pathlen);
+
+/* The address of `symbol` in the ELF file `elf` as `nm` prints it (an
+ * oracle independent of trace/symbols.c), or 0 if nm does not list it. */
+uint64_t guest_elf_symbol(const char *elf, const char *symbol);
 
 #endif

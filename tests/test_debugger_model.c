@@ -46,18 +46,7 @@ static void build(struct ui_model *m, struct dbg *d, struct ui_view *v)
 /* A symbol's address as nm prints it (an oracle independent of trace/). */
 static uint64_t nm_address(const char *elf, const char *symbol)
 {
-    char cmd[512], line[256];
-    snprintf(cmd, sizeof cmd, "nm %s", elf);
-    FILE *p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
-    uint64_t addr = 0;
-    while (fgets(line, sizeof line, p)) {
-        char type, name[128];
-        unsigned long long a;
-        if (sscanf(line, "%llx %c %127s", &a, &type, name) == 3 && strcmp(name, symbol) == 0)
-            addr = a;
-    }
-    pclose(p);
+    uint64_t addr = guest_elf_symbol(elf, symbol);
     ck_assert_msg(addr != 0, "nm has no %s", symbol);
     return addr;
 }

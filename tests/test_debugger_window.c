@@ -37,18 +37,7 @@ static struct dbg *start_guest(const char *name)
 
 static uint64_t nm_address(const char *symbol)
 {
-    char cmd[512], line[256];
-    snprintf(cmd, sizeof cmd, "nm %s", kernel_path);
-    FILE *p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
-    uint64_t addr = 0;
-    while (fgets(line, sizeof line, p)) {
-        char type, name[128];
-        unsigned long long a;
-        if (sscanf(line, "%llx %c %127s", &a, &type, name) == 3 && strcmp(name, symbol) == 0)
-            addr = a;
-    }
-    pclose(p);
+    uint64_t addr = guest_elf_symbol(kernel_path, symbol);
     ck_assert_msg(addr, "nm: no %s", symbol);
     return addr;
 }
