@@ -9,11 +9,17 @@ BUILD    ?= build
 SAN      ?=
 OPT      ?= -O2
 PKGS     := capstone check sdl2
-CFLAGS   := -std=gnu17 $(OPT) -g -Wall -Wextra -Werror -MMD -MP $(SAN) -I. \
-            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# pkg-config is asked on first use inside a recipe, not while make reads this
+# file: on a fresh machine the packages are installed by `ensure-deps` (an
+# order-only prerequisite of every build step), so flags read at parse time
+# would be empty.  `$(call lazy,NAME,COMMAND)` runs COMMAND once per make
+# invocation, when first needed, and remembers its output.
+lazy      = $(if $(filter undefined,$(origin lazy_$1)),$(eval lazy_$1 := $$(shell $2)))$(lazy_$1)
+CFLAGS    = -std=gnu17 $(OPT) -g -Wall -Wextra -Werror -MMD -MP $(SAN) -I. \
+            $(call lazy,cflags,pkg-config --cflags $(PKGS))
+LIBS      = $(call lazy,libs,pkg-config --libs capstone sdl2) -lm
+CHECKLIBS = $(call lazy,checklibs,pkg-config --libs check)
 LDFLAGS  := $(SAN)
-LIBS     := $(shell pkg-config --libs capstone sdl2 2>/dev/null) -lm
-CHECKLIBS:= $(shell pkg-config --libs check 2>/dev/null)
 
 # Library sources: every .c in the host folders except program entry points.
 LIB_SRCS := $(wildcard cpu/*.c mmu/*.c machine/*.c trace/*.c debugger/*.c)
@@ -34,9 +40,10 @@ GUEST_BINS := $(GUEST_SRCS:tests/guests/%.S=build/guests/%.bin)
 
 DEPS_OK := $(shell pkg-config --exists $(PKGS) 2>/dev/null && command -v musl-gcc >/dev/null && \
              command -v xvfb-run >/dev/null && command -v qemu-x86_64 >/dev/null && \
+             command -v gdb >/dev/null && command -v tmux >/dev/null && \
              test -x /bin/busybox && echo yes)
 
-.PHONY: all deps test asan-test bench run clean help guests
+.PHONY: all deps ensure-deps test asan-test bench run clean help guests
 all: $(BUILD)/ringscope guests kernel programs
 
 help:
@@ -49,27 +56,24 @@ help:
 
 # ---- dependencies -------------------------------------------------------
 DEB_PKGS := gcc make pkg-config libcapstone-dev libsdl2-dev check musl-tools xvfb xauth qemu-user \
-            busybox-static
+            busybox-static gdb tmux
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	echo "installing: $(DEB_PKGS)"; \
 	$$SUDO apt-get update -qq && \
 	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_PKGS) >/dev/null
-# When something is missing, install it first: this included makefile is
-# phony, so make runs its recipe, then restarts and re-reads pkg-config.
+# Every build step waits for this (order-only, so it never makes anything
+# out of date): when a package is missing it is installed here, before the
+# first compiler runs, in the same make invocation.
+ensure-deps:
 ifneq ($(DEPS_OK),yes)
-ifeq ($(filter deps clean help,$(MAKECMDGOALS)),)
--include $(BUILD)/.install-deps
-.PHONY: $(BUILD)/.install-deps
-$(BUILD)/.install-deps:
 	@$(MAKE) --no-print-directory deps
-endif
 endif
 
 # ---- host build ---------------------------------------------------------
 # `make V=1` shows the full commands.
 Q := $(if $(V),,@)
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | ensure-deps
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -93,11 +97,11 @@ KCFLAGS  := -std=gnu17 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin 
 OS_SRCS  := $(wildcard os/*.c os/*.S)
 OS_OBJS  := $(patsubst %,build/os/%.o,$(basename $(notdir $(OS_SRCS))))
 KERNEL   := build/os/kernel.elf
-build/os/%.o: os/%.c
+build/os/%.o: os/%.c | ensure-deps
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  KCC     $<")
 	$(Q)$(KCC) $(KCFLAGS) -c $< -o $@
-build/os/%.o: os/%.S
+build/os/%.o: os/%.S | ensure-deps
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  KAS     $<")
 	$(Q)$(KCC) $(KCFLAGS) -c $< -o $@
@@ -109,7 +113,7 @@ kernel: $(if $(OS_SRCS),$(KERNEL))
 # ---- bundled programs (ring 3): musl-gcc -static ------------------------
 PROG_SRCS := $(wildcard programs/*.c)
 PROGS     := $(PROG_SRCS:programs/%.c=build/programs/%)
-build/programs/%: programs/%.c
+build/programs/%: programs/%.c | ensure-deps
 	@mkdir -p $(dir $@)
 	musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
 programs: $(PROGS)
@@ -117,7 +121,7 @@ programs: $(PROGS)
 
 # ---- guests -------------------------------------------------------------
 guests: $(GUEST_BINS)
-build/guests/%.bin: tests/guests/%.S tests/guests/guest.ld
+build/guests/%.bin: tests/guests/%.S tests/guests/guest.ld | ensure-deps
 	@mkdir -p $(dir $@)
 	gcc -c -nostdlib -ffreestanding -o build/guests/$*.o $<
 	ld -T tests/guests/guest.ld -o build/guests/$*.elf build/guests/$*.o
@@ -128,8 +132,10 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_SUPPORT_OBJS) $(LIB)
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CHECKLIBS)
 
+# Script tests (tests/sh/) check the build and the CLI as a user meets them;
+# the sanitizer build skips them (they test no extra code under ASan).
 test: $(BUILD)/ringscope $(TEST_BINS) guests kernel programs
-	@tests/run-all $(BUILD)
+	@tests/run-all $(BUILD) $(if $(SAN),,tests/sh)
 
 # The sanitized binaries find the (unsanitized) guest kernel and programs
 # next to them, like build/ringscope does.
