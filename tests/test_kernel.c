@@ -18,82 +18,33 @@
 #include "machine/debugport.h"
 #include "machine/machine.h"
 #include "os/abi/osevent.h"
+#include "linux_oracle.h"
 
-#define KERNEL "build/os/kernel.elf"
-#define RUN_BUDGET 400000000ull
+#define KERNEL ORACLE_KERNEL
+#define RUN_BUDGET ORACLE_BUDGET
 #define PANIC_STATUS 0xDEADFF /* os/panic.h */
-
-static char workdir[64];
-
-/* ---- building and running programs ------------------------------------ */
-
-/* compiler: the command and its link mode, e.g. "musl-gcc -static". */
 
 static const char *compile(const char *name, const char *compiler, const char *source)
 {
-    static char exe[16][256];
-    static int next;
-    char src[256], cmd[768];
-    if (!workdir[0]) {
-        strcpy(workdir, "/tmp/ringscope-kernel-XXXXXX");
-        ck_assert_ptr_nonnull(mkdtemp(workdir));
-    }
-    char *out = exe[next++ % 16];
-    snprintf(src, sizeof src, "%s/%s.c", workdir, name);
-    snprintf(out, 256, "%s/%s", workdir, name);
-    FILE *f = fopen(src, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(source, f);
-    fclose(f);
-    snprintf(cmd, sizeof cmd, "%s -O1 -w -o %s %s -lpthread >/dev/null 2>&1", compiler, out, src);
-    ck_assert_msg(system(cmd) == 0, "compiling %s failed", name);
-    return out;
+    return oracle_compile(name, compiler, source);
 }
-
-static const char *musl(const char *name, const char *source) { return compile(name, "musl-gcc -static", source); }
-
-struct native {
-    char out[8192];
-    size_t len;
-    int status; /* as the machine reports it: exit code, or 128 + signal */
-};
-
-/* Run path natively with args and input on stdin; capture stdout. */
-static struct native run_native(const char *path, int argc, char *const *args, const char *input)
+static const char *musl(const char *name, const char *source) { return oracle_musl(name, source); }
+static const char *console(struct machine *m) { return oracle_console(m, NULL); }
+static const char *kernel_log(struct machine *m) { return oracle_kernel_log(m); }
+static struct machine *boot(const char *path, int argc, char *const *argv, struct machine_config c)
 {
-    struct native r = {0};
-    int out[2], in[2];
-    ck_assert_int_eq(pipe(out), 0);
-    ck_assert_int_eq(pipe(in), 0);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        /* argv[0] as the guest sees it: the initrd's /bin/NAME */
-        char argv0[256];
-        const char *base = strrchr(path, '/');
-        snprintf(argv0, sizeof argv0, "/bin/%s", base ? base + 1 : path);
-        char *argv[16] = {argv0};
-        for (int i = 0; i < argc && i < 14; i++)
-            argv[i + 1] = args[i];
-        dup2(out[1], 1);
-        dup2(in[0], 0);
-        close(out[0]), close(out[1]), close(in[0]), close(in[1]);
-        execv(path, argv);
-        _exit(127);
-    }
-    close(out[1]);
-    close(in[0]);
-    if (input)
-        ck_assert_int_eq(write(in[1], input, strlen(input)), (ssize_t)strlen(input));
-    close(in[1]);
-    ssize_t n;
-    while ((n = read(out[0], r.out + r.len, sizeof r.out - 1 - r.len)) > 0)
-        r.len += (size_t)n;
-    close(out[0]);
-    int st;
-    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    return r;
+    return oracle_boot(path, argc, argv, c);
+}
+static int64_t run_to_exit(struct machine *m) { return oracle_run_to_exit(m); }
+static int native_status(const char *path, int argc, char *const *argv)
+{
+    struct oracle_output nat = oracle_run_native(path, argc, argv, NULL, 0);
+    oracle_output_free(&nat);
+    return nat.status;
+}
+static struct machine *same_as_native(const char *path, int argc, char *const *argv, const char *input)
+{
+    return oracle_same_as_native(path, argc, argv, input, input ? strlen(input) : 0);
 }
 
 struct events {
@@ -106,71 +57,6 @@ static void record_event(void *ctx, const struct os_event *ev)
     struct events *e = ctx;
     if (e->n < 512)
         e->ev[e->n++] = *ev;
-}
-
-static struct machine *boot(const char *program, int argc, char *const *argv, struct machine_config c)
-{
-    char err[256];
-    c.kernel_path = KERNEL;
-    c.program_path = program;
-    c.argc = argc;
-    c.argv = argv;
-    if (!c.ram_size)
-        c.ram_size = 32ull << 20;
-    struct machine *m = machine_new(&c, err, sizeof err);
-    ck_assert_msg(m != NULL, "machine_new: %s", err);
-    return m;
-}
-
-static int64_t run_to_exit(struct machine *m)
-{
-    struct machine_until u = {.max_insns = RUN_BUDGET, .vector = -1};
-    struct machine_stop s = machine_run(m, &u);
-    ck_assert_msg(s.event == MEV_EXIT, "stopped with event %d at RIP 0x%llx", s.event, (unsigned long long)s.rip);
-    return machine_exit_status(m);
-}
-
-static const char *console(struct machine *m)
-{
-    static char text[16384];
-    size_t n;
-    const uint8_t *out = machine_console(m, &n);
-    if (n >= sizeof text)
-        n = sizeof text - 1;
-    memcpy(text, out, n);
-    text[n] = 0;
-    return text;
-}
-
-static const char *kernel_log(struct machine *m)
-{
-    static char text[16384];
-    size_t n;
-    const uint8_t *out = machine_kernel_log(m, &n);
-    if (n >= sizeof text)
-        n = sizeof text - 1;
-    memcpy(text, out, n);
-    text[n] = 0;
-    return text;
-}
-
-/* Run on ringscope and natively; the console must equal native stdout and
- * the exit statuses must agree.  Returns the machine (still inspectable). */
-static struct machine *same_as_native(const char *path, int argc, char *const *argv, const char *input)
-{
-    struct native nat = run_native(path, argc, argv, input);
-    /* The console has no end of file of its own: the guest gets a ^D after
-     * the input, which the kernel's line discipline reads as end of file. */
-    char guest_input[1024] = "";
-    if (input)
-        snprintf(guest_input, sizeof guest_input, "%s\x04", input);
-    struct machine_config c = {.input = guest_input, .input_len = strlen(guest_input)};
-    struct machine *m = boot(path, argc, argv, c);
-    int64_t status = run_to_exit(m);
-    nat.out[nat.len] = 0;
-    ck_assert_str_eq(console(m), nat.out);
-    ck_assert_int_eq(status, nat.status);
-    return m;
 }
 
 static uint64_t kernel_symbol(struct machine *m, const char *name)
@@ -460,13 +346,12 @@ START_TEST(null_write_kills_with_reason)
 {
     const char *exe = musl("crash", crash_src);
     char *args[] = {"null"};
-    struct native nat = run_native(exe, 1, args, NULL);
+    struct oracle_output nat = oracle_run_native(exe, 1, args, NULL, 0);
     ck_assert_int_eq(nat.status, 128 + SIGSEGV);
     struct machine *m = boot(exe, 1, args, (struct machine_config){0});
     ck_assert_int_eq(run_to_exit(m), nat.status);
     /* What the program printed, then the kernel's reason (natively the
      * shell would print "Segmentation fault"). */
-    nat.out[nat.len] = 0;
     char expect[sizeof nat.out + 128];
     snprintf(expect, sizeof expect, "%s[pid 1] killed: segmentation fault at 0x0, user write to not-present page\n",
              nat.out);
@@ -474,6 +359,7 @@ START_TEST(null_write_kills_with_reason)
     /* The #PF reached the kernel: CR2 holds the faulting address. */
     ck_assert_uint_eq(machine_cpu(m)->cr2, 0);
     machine_free(m);
+    oracle_output_free(&nat);
 }
 END_TEST
 
@@ -481,7 +367,7 @@ START_TEST(stack_overflow_hits_the_guard_page)
 {
     const char *exe = musl("crash", crash_src);
     char *args[] = {"stack"};
-    struct native nat = run_native(exe, 1, args, NULL);
+    struct oracle_output nat = oracle_run_native(exe, 1, args, NULL, 0);
     ck_assert_int_eq(nat.status, 128 + SIGSEGV);
     struct machine *m = boot(exe, 1, args, (struct machine_config){0});
     ck_assert_int_eq(run_to_exit(m), 128 + SIGSEGV);
@@ -493,6 +379,7 @@ START_TEST(stack_overflow_hits_the_guard_page)
     ck_assert_uint_ge(machine_cpu(m)->cr2, stack_low - (1ull << 20));
     ck_assert_uint_lt(machine_cpu(m)->cr2, stack_low);
     machine_free(m);
+    oracle_output_free(&nat);
 }
 END_TEST
 
@@ -500,7 +387,7 @@ START_TEST(ring3_read_of_kernel_memory_is_killed)
 {
     const char *exe = musl("crash", crash_src);
     char *args[] = {"kernel"};
-    ck_assert_int_eq(run_native(exe, 1, args, NULL).status, 128 + SIGSEGV);
+    ck_assert_int_eq(native_status(exe, 1, args), 128 + SIGSEGV);
     struct machine *m = boot(exe, 1, args, (struct machine_config){0});
     /* Stop at the #PF: error code P=1 (the page is present, supervisor-
      * only), W=0, U/S=1 (SDM Vol. 3A Figure 4-12). */
@@ -524,7 +411,7 @@ START_TEST(privileged_instruction_in_ring3_is_killed)
 {
     const char *exe = musl("crash", crash_src);
     char *args[] = {"hlt"};
-    ck_assert_int_eq(run_native(exe, 1, args, NULL).status, 128 + SIGSEGV);
+    ck_assert_int_eq(native_status(exe, 1, args), 128 + SIGSEGV);
     struct machine *m = boot(exe, 1, args, (struct machine_config){0});
     ck_assert_int_eq(run_to_exit(m), 128 + SIGSEGV);
     ck_assert_ptr_nonnull(strstr(console(m), "killed: general protection fault (#GP)"));
@@ -545,11 +432,10 @@ START_TEST(fork_gives_the_child_a_private_copy)
 {
     const char *exe = musl("fork", fork_src);
     struct events e = {0};
-    struct native nat = run_native(exe, 0, NULL, NULL);
+    struct oracle_output nat = oracle_run_native(exe, 0, NULL, NULL, 0);
     struct machine *m = boot(exe, 0, NULL, (struct machine_config){0});
     machine_on_os_event(m, record_event, &e);
     ck_assert_int_eq(run_to_exit(m), nat.status);
-    nat.out[nat.len] = 0;
     ck_assert_str_eq(console(m), nat.out);
     /* Two processes ran in two address spaces: context switches into two
      * different CR3 values, and a process-create event for the child. */
@@ -574,6 +460,7 @@ START_TEST(fork_gives_the_child_a_private_copy)
     /* The child's write broke copy-on-write: more than one #PF. */
     ck_assert_uint_ge(machine_cpu(m)->exc_counts[14], 1);
     machine_free(m);
+    oracle_output_free(&nat);
 }
 END_TEST
 
@@ -590,11 +477,10 @@ START_TEST(reserve_commit_decommit_release)
 {
     const char *exe = musl("vm", vm_src);
     struct events e = {0};
-    struct native nat = run_native(exe, 0, NULL, NULL);
+    struct oracle_output nat = oracle_run_native(exe, 0, NULL, NULL, 0);
     struct machine *m = boot(exe, 0, NULL, (struct machine_config){0});
     machine_on_os_event(m, record_event, &e);
     ck_assert_int_eq(run_to_exit(m), nat.status);
-    nat.out[nat.len] = 0;
     ck_assert_str_eq(console(m), nat.out);
     int expect[] = {OSEV_VMA_RESERVE, OSEV_VMA_COMMIT, OSEV_VMA_DECOMMIT, OSEV_VMA_RELEASE}, next = 0;
     for (int i = 0; i < e.n && next < 4; i++)
@@ -602,6 +488,7 @@ START_TEST(reserve_commit_decommit_release)
             next++;
     ck_assert_int_eq(next, 4);
     machine_free(m);
+    oracle_output_free(&nat);
 }
 END_TEST
 
@@ -720,8 +607,7 @@ static void without_kill_lines(const char *in, char *out, size_t size)
 
 static void usertests_like_native(const char *exe)
 {
-    struct native nat = run_native(exe, 0, NULL, NULL);
-    nat.out[nat.len] = 0;
+    struct oracle_output nat = oracle_run_native(exe, 0, NULL, NULL, 0);
     ck_assert_int_eq(nat.status, 0);
     struct machine *m = boot(exe, 0, NULL, (struct machine_config){0});
     ck_assert_int_eq(run_to_exit(m), 0);
@@ -750,6 +636,7 @@ START_TEST(usertests_glibc_static_and_static_pie)
 {
     usertests_like_native(compile("usertests_glibc", "gcc -static", usertests_source()));
     usertests_like_native(compile("usertests_pie", "gcc -static-pie", usertests_source()));
+    oracle_output_free(&nat);
 }
 END_TEST
 
@@ -810,10 +697,7 @@ START_TEST(busybox_shell_script_matches_native)
         fprintf(stderr, "test_kernel: /bin/busybox not installed (apt-get install busybox-static): skipped\n");
         return;
     }
-    if (!workdir[0]) {
-        strcpy(workdir, "/tmp/ringscope-kernel-XXXXXX");
-        ck_assert_ptr_nonnull(mkdtemp(workdir));
-    }
+    const char *workdir = oracle_workdir();
     char exe[128], cmd[256];
     snprintf(exe, sizeof exe, "%s/busybox", workdir); /* busybox picks its applet from argv[0] */
     snprintf(cmd, sizeof cmd, "cp /bin/busybox %s", exe);
@@ -828,8 +712,7 @@ START_TEST(busybox_shell_script_matches_native)
                     "busybox tar cf t.tar a && busybox tar tf t.tar | busybox sort && "
                     "busybox gzip -c z | busybox wc -c && busybox mv a/b/f g && busybox stat -c '%s %F' g && "
                     "busybox touch new && busybox test -f new && cd / && busybox rm -r $d && echo done"};
-    struct native nat = run_native(exe, 3, args, NULL);
-    nat.out[nat.len] = 0;
+    struct oracle_output nat = oracle_run_native(exe, 3, args, NULL, 0);
     struct machine *m = boot(exe, 3, args, (struct machine_config){0});
     ck_assert_int_eq(run_to_exit(m), nat.status);
     ck_assert_str_eq(console(m), nat.out);
@@ -845,13 +728,14 @@ START_TEST(busybox_shell_script_matches_native)
                        "(busybox sleep 5; echo never) & k=$!; busybox kill $k; wait $k; echo killed status $?\n"
                        "echo $(echo sub shell | busybox rev)\n"
                        "busybox timeout 1 busybox sleep 3; echo timeout status $?\n"};
-    nat = run_native(exe, 3, signals, NULL);
-    nat.out[nat.len] = 0;
+    oracle_output_free(&nat);
+    nat = oracle_run_native(exe, 3, signals, NULL, 0);
     m = boot(exe, 3, signals, (struct machine_config){0});
     ck_assert_int_eq(run_to_exit(m), nat.status);
     ck_assert_str_eq(console(m), nat.out);
     ck_assert_ptr_nonnull(strstr(console(m), "killed status 143\n"));
     machine_free(m);
+    oracle_output_free(&nat);
 }
 END_TEST
 
@@ -893,25 +777,12 @@ START_TEST(timer_preemption_switches_address_space)
 }
 END_TEST
 
-/* Each test runs in its own process (Check's fork mode) and compiles into
- * its own temporary directory: remove it when the test ends. */
-static void remove_workdir(void)
-{
-    if (!workdir[0])
-        return;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", workdir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", workdir);
-    workdir[0] = 0;
-}
-
 int main(void)
 {
     Suite *s = suite_create("kernel");
     TCase *run = tcase_create("programs");
     tcase_set_timeout(run, 120);
-    tcase_add_checked_fixture(run, NULL, remove_workdir);
+    tcase_add_checked_fixture(run, NULL, oracle_cleanup);
     tcase_add_test(run, musl_hello_matches_native);
     tcase_add_test(run, glibc_hello_matches_native);
     tcase_add_test(run, files_pipes_and_stdin);
@@ -923,7 +794,7 @@ int main(void)
     suite_add_tcase(s, run);
     TCase *vm = tcase_create("memory");
     tcase_set_timeout(vm, 120);
-    tcase_add_checked_fixture(vm, NULL, remove_workdir);
+    tcase_add_checked_fixture(vm, NULL, oracle_cleanup);
     tcase_add_test(vm, reserve_commit_decommit_release);
     tcase_add_test(vm, fork_gives_the_child_a_private_copy);
     tcase_add_test(vm, null_write_kills_with_reason);
@@ -935,7 +806,7 @@ int main(void)
     suite_add_tcase(s, vm);
     TCase *cpu = tcase_create("cpu");
     tcase_set_timeout(cpu, 120);
-    tcase_add_checked_fixture(cpu, NULL, remove_workdir);
+    tcase_add_checked_fixture(cpu, NULL, oracle_cleanup);
     tcase_add_test(cpu, syscall_round_trip_returns_with_sysret);
     tcase_add_test(cpu, keystroke_query_answers_from_irq1_state);
     tcase_add_test(cpu, timer_preemption_switches_address_space);
@@ -949,6 +820,6 @@ int main(void)
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
-    remove_workdir(); /* in case Check ran the tests in this process (CK_FORK=no) */
+    oracle_cleanup(); /* in case Check ran the tests in this process (CK_FORK=no) */
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
