@@ -615,6 +615,7 @@ static void usertests_like_native(const char *exe)
     without_kill_lines(console(m), lines, sizeof lines);
     ck_assert_str_eq(lines, nat.out);
     machine_free(m);
+    oracle_output_free(&nat);
 }
 
 static const char *usertests_source(void)
@@ -636,7 +637,6 @@ START_TEST(usertests_glibc_static_and_static_pie)
 {
     usertests_like_native(compile("usertests_glibc", "gcc -static", usertests_source()));
     usertests_like_native(compile("usertests_pie", "gcc -static-pie", usertests_source()));
-    oracle_output_free(&nat);
 }
 END_TEST
 
