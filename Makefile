@@ -21,9 +21,9 @@ LIBS      = $(call lazy,libs,pkg-config --libs capstone sdl2) -lm
 CHECKLIBS = $(call lazy,checklibs,pkg-config --libs check)
 LDFLAGS  := $(SAN)
 
-# Library sources: every .c in the host folders except program entry points.
-LIB_SRCS := $(wildcard cpu/*.c mmu/*.c machine/*.c trace/*.c debugger/*.c)
-LIB_SRCS := $(filter-out machine/main.c,$(LIB_SRCS))
+# Library sources: every .c in the host folders except the entry point.
+LIB_SRCS := $(wildcard cpu/*.c mmu/*.c machine/*.c trace/*.c debugger/*.c app/*.c)
+LIB_SRCS := $(filter-out app/main.c,$(LIB_SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libringscope.a
 
@@ -83,7 +83,7 @@ $(LIB): $(LIB_OBJS)
 	@$(if $(V),,echo "  AR      $@")
 	$(Q)rm -f $@; ar rcs $@ $^
 
-$(BUILD)/ringscope: $(BUILD)/machine/main.o $(LIB)
+$(BUILD)/ringscope: $(BUILD)/app/main.o $(LIB)
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 

@@ -1,7 +1,7 @@
 /* test_cli.c — `ringscope run` from the outside: every kind of bad input
  * gets one line on stderr starting "ringscope: " and exit status 2, and the
  * happy paths (console in and out, exit status, triple fault, budget,
- * --stats, --kernel-log, --help) behave as documented in machine/main.c.
+ * --stats, --kernel-log, --help) behave as documented in app/main.c.
  *
  * The binary under test is ../ringscope relative to this test binary
  * (build/ringscope for build/tests/test_cli, build/asan/ringscope under

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "debugger/app.h"
-#include "debugger/debugger.h"
+#include "app/debug_command.h"
 #include "debugger/explain.h"
 #include "debugger/font.h"
 #include "debugger/model.h"

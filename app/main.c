@@ -23,10 +23,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../debugger/debugger.h"
+#include "debug_command.h"
 #include "../trace/check.h"
 #include "cli.h"
-#include "machine.h"
+#include "../machine/machine.h"
 
 #define RINGSCOPE_VERSION "0.1.0"
 #define EXIT_USAGE 2

@@ -1,7 +1,7 @@
-/* debugger.h — `ringscope debug [OPTIONS] PROGRAM [ARGS...]`: the entry
- * point machine/main.c calls with the arguments after "debug". */
-#ifndef RINGSCOPE_DEBUGGER_H
-#define RINGSCOPE_DEBUGGER_H
+/* debug_command.h — `ringscope debug [OPTIONS] PROGRAM [ARGS...]`: the entry
+ * point app/main.c calls with the arguments after "debug". */
+#ifndef RINGSCOPE_APP_DEBUG_COMMAND_H
+#define RINGSCOPE_APP_DEBUG_COMMAND_H
 
 /* Returns the process exit status: 0 after the user quit or a screenshot
  * was written, 2 for a bad option or input (one line on stderr), 1 for a

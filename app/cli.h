@@ -3,9 +3,8 @@
  * session: a machine built from those options plus, when asked, a tracer
  * attached to it.
  *
- * The CLI is the composition root of ringscope: cli.c and main.c are the
- * only machine/ files that reach up into trace/ (and main.c into
- * debugger/); everything else in machine/ depends only on cpu/ and mmu/. */
+ * app/ is the composition root of ringscope: the only folder that sees
+ * every other (see app/README.md for the layering). */
 #ifndef RINGSCOPE_CLI_H
 #define RINGSCOPE_CLI_H
 #include <limits.h>
@@ -13,7 +12,7 @@
 #include <stdint.h>
 #include "../trace/recording.h"
 #include "../trace/tracer.h"
-#include "machine.h"
+#include "../machine/machine.h"
 
 #define CLI_MAX_FILES 64
 

@@ -1,15 +1,15 @@
 /* debug_command.c — `ringscope debug [DEBUG-OPTIONS] [RUN-OPTIONS] PROGRAM
  * [ARGS...]`: the debugger's own options first, then exactly the options
- * of `run` (parsed by machine/cli.h), then either the window or one
+ * of `run` (parsed by cli.h), then either the window or one
  * headless screenshot. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "../machine/cli.h"
-#include "app.h"
-#include "debugger.h"
+#include "cli.h"
+#include "../debugger/app.h"
+#include "debug_command.h"
 
 #define EXIT_USAGE 2
 
