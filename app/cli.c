@@ -290,24 +290,13 @@ int cli_parse_run(int argc, char **argv, struct run_options *o, char *err, size_
 
 /* ---- session ------------------------------------------------------------- */
 
-/* Kernel log bytes (port 0xE9): to stderr with --kernel-log, and one trace
- * event per line when tracing. */
+/* Kernel log bytes (port 0xE9): to stderr with --kernel-log.  (The tracer
+ * gets them line by line as watch events.) */
 static void session_kernel_log(void *ctx, const uint8_t *bytes, size_t n)
 {
     struct session *s = ctx;
     if (s->log_to_stderr)
         fwrite(bytes, 1, n, stderr);
-    if (!s->tracer)
-        return;
-    for (size_t i = 0; i < n; i++) {
-        if (bytes[i] == '\n' || s->log_len == sizeof s->log_line) {
-            trace_log_line(s->tracer, s->log_line, s->log_len);
-            s->log_len = 0;
-            if (bytes[i] == '\n')
-                continue;
-        }
-        s->log_line[s->log_len++] = (char)bytes[i];
-    }
 }
 
 static void session_console(void *ctx, const uint8_t *bytes, size_t n)
@@ -352,10 +341,8 @@ int session_open(struct session *s, struct run_options *o, struct trace_recordin
     /* A stripped program still traces, with bare addresses. */
     char ignored[256];
     tracer_load_symbols(s->tracer, o->program_path, "", 0, ignored, sizeof ignored);
-    if (tracer_bind(s->tracer, machine_cpu(s->machine), err, errlen))
+    if (tracer_attach(s->tracer, machine_watch_hub(s->machine), err, errlen))
         goto fail;
-    machine_set_observer(s->machine, tracer_cpu_observer(s->tracer));
-    machine_on_os_event(s->machine, tracer_os_event_cb, s->tracer);
     return 0;
 fail:
     if (s->tracer)
@@ -369,13 +356,8 @@ fail:
 int session_close(struct session *s, char *err, size_t errlen)
 {
     int r = 0;
-    if (s->tracer) {
-        if (s->log_len)
-            trace_log_line(s->tracer, s->log_line, s->log_len);
-        machine_set_observer(s->machine, NULL);
-        machine_on_os_event(s->machine, NULL, NULL);
+    if (s->tracer)
         r = tracer_close(s->tracer, err, errlen);
-    }
     machine_free(s->machine);
     memset(s, 0, sizeof *s);
     return r;

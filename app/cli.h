@@ -42,8 +42,6 @@ void cli_print_run_help(FILE *out);
 struct session {
     struct machine *machine;
     struct tracer *tracer;     /* NULL when tracing is off */
-    char log_line[512];        /* kernel-log bytes waiting for their newline */
-    size_t log_len;
     bool log_to_stderr;
     void (*console_out)(void *ctx, const uint8_t *bytes, size_t n);
 };

@@ -41,3 +41,10 @@ void cpu_free(struct cpu *cpu)
     dcache_free(cpu->dcache);
     free(cpu);
 }
+
+void cpu_set_observer(struct cpu *cpu, const struct cpu_observer *o, bool mem_hits_watched)
+{
+    cpu->observer = o;
+    cpu->watch_insn = o && (o->before_insn || o->after_insn);
+    cpu->watch_mem = (o && o->mem) || mem_hits_watched;
+}

@@ -86,7 +86,9 @@ struct cpu {
     uint64_t icount;          /* instructions retired */
     struct mmu *mmu;
     struct bus *bus;
-    const struct cpu_observer *observer; /* NULL when nothing is watching: one branch per hook site */
+    const struct cpu_observer *observer; /* hooks.h; NULL when nothing is watching */
+    bool watch_insn;          /* observer has an instruction callback: the run loop calls it */
+    bool watch_mem;           /* data accesses leave the inline TLB path (observed) */
 
     struct segment seg[6];    /* ES CS SS DS FS GS */
     struct segment ldtr, tr;

@@ -144,7 +144,7 @@ string_exec(struct cpu *cpu, const struct insn *in, enum string_kind kind)
         return;
     }
     bool conditional = kind == STR_CMPS || kind == STR_SCAS;
-    bool fast = (kind == STR_MOVS || kind == STR_STOS) && !cpu->observer && s.step > 0;
+    bool fast = (kind == STR_MOVS || kind == STR_STOS) && !cpu->watch_mem && s.step > 0;
     uint64_t done = 0;
     for (;;) {
         uint64_t count = cpu->gpr[RCX] & s.amask;

@@ -34,8 +34,8 @@ static inline void system_no_lock(struct cpu *cpu, const struct insn *in)
         cpu_fault(cpu, EXC_UD, 0);
 }
 
-/* Report a ring transition to the observer ("iretq", "syscall", ...). */
-static inline void report_transfer(struct cpu *cpu, const char *kind, uint8_t cpl_before)
+/* Report a ring transition to the observer. */
+static inline void report_transfer(struct cpu *cpu, enum ring_transfer kind, uint8_t cpl_before)
 {
     if (cpu->observer && cpu->observer->transfer)
         cpu->observer->transfer(cpu->observer->ctx, cpu, kind, cpl_before, cpu->cpl);

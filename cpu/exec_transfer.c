@@ -142,7 +142,7 @@ static void exec_iret(struct cpu *cpu, const struct insn *in)
     cpu->next_rip = new_rip;
     if (new_cpl > cpl)
         null_inner_data_segments(cpu, new_cpl);
-    report_transfer(cpu, "iretq", cpl);
+    report_transfer(cpu, RT_IRETQ, cpl);
 }
 
 /* CB / CA iw: far RET — pops RIP and CS (4 bytes each by default, 8 with
@@ -176,7 +176,7 @@ static void exec_retf(struct cpu *cpu, const struct insn *in)
     cpu->next_rip = new_rip;
     if (new_cpl > cpl)
         null_inner_data_segments(cpu, new_cpl);
-    report_transfer(cpu, "retf", cpl);
+    report_transfer(cpu, RT_RETF, cpl);
 }
 
 /* ---------------------------------------------------- SYSCALL, SYSRET */
@@ -200,7 +200,7 @@ static void exec_syscall(struct cpu *cpu, const struct insn *in)
     cpu->seg[SEG_SS] = flat_stack((uint16_t)(sel + 8), 0);
     cpu->cpl = 0;
     cpu->next_rip = cpu->lstar;
-    report_transfer(cpu, "syscall", cpl);
+    report_transfer(cpu, RT_SYSCALL, cpl);
 }
 
 /* 0F 07: SYSRET with REX.W (SYSRETQ).  CPL must be 0 (#GP(0)); a
@@ -225,7 +225,7 @@ static void exec_sysret(struct cpu *cpu, const struct insn *in)
     cpu->seg[SEG_SS] = flat_stack((uint16_t)((sel + 8) | 3), 3);
     cpu->cpl = 3;
     cpu->next_rip = rip;
-    report_transfer(cpu, "sysret", 0);
+    report_transfer(cpu, RT_SYSRET, 0);
 }
 
 void exec_transfer_register(void)

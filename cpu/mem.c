@@ -129,7 +129,7 @@ static void access_write(struct cpu *cpu, uint64_t va, const void *src, unsigned
 uint64_t mem_read_slow(struct cpu *cpu, uint64_t va, unsigned size, unsigned acc)
 {
     uint64_t v = 0;
-    if (!cpu->observer && (va & 0xfff) + size <= 0x1000) {
+    if (!cpu->watch_mem && (va & 0xfff) + size <= 0x1000) {
         uint64_t pa;
         uint8_t *host;
         struct mmu_fault f;
@@ -146,7 +146,7 @@ uint64_t mem_read_slow(struct cpu *cpu, uint64_t va, unsigned size, unsigned acc
 
 void mem_write_slow(struct cpu *cpu, uint64_t va, unsigned size, uint64_t v, unsigned acc)
 {
-    if (!cpu->observer && (va & 0xfff) + size <= 0x1000) {
+    if (!cpu->watch_mem && (va & 0xfff) + size <= 0x1000) {
         uint64_t pa;
         uint8_t *host;
         struct mmu_fault f;

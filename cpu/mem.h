@@ -58,7 +58,7 @@ void mem_write_buf_as(struct cpu *cpu, uint64_t va, const void *src, unsigned si
 static inline uint64_t mem_read(struct cpu *cpu, uint64_t va, unsigned size)
 {
     unsigned acc = ACC_READ | cpu_acc_mode(cpu);
-    if (__builtin_expect(!cpu->observer && (va & 0xfff) + size <= 0x1000, 1)) {
+    if (__builtin_expect(!cpu->watch_mem && (va & 0xfff) + size <= 0x1000, 1)) {
         uint8_t *p = tlb_fast(cpu->mmu, va, acc);
         if (p)
             return host_load(p, size);
@@ -69,7 +69,7 @@ static inline uint64_t mem_read(struct cpu *cpu, uint64_t va, unsigned size)
 static inline void mem_write(struct cpu *cpu, uint64_t va, unsigned size, uint64_t v)
 {
     unsigned acc = ACC_WRITE | cpu_acc_mode(cpu);
-    if (__builtin_expect(!cpu->observer && (va & 0xfff) + size <= 0x1000, 1)) {
+    if (__builtin_expect(!cpu->watch_mem && (va & 0xfff) + size <= 0x1000, 1)) {
         uint8_t *p = tlb_fast(cpu->mmu, va, acc);
         if (p) {
             host_store(p, size, v);
@@ -88,7 +88,7 @@ void stack_write_slow(struct cpu *cpu, uint64_t va, unsigned size, uint64_t v, u
 static inline uint64_t stack_read(struct cpu *cpu, uint64_t va, unsigned size)
 {
     unsigned acc = ACC_READ | cpu_acc_mode(cpu);
-    if (__builtin_expect(!cpu->observer && (va & 0xfff) + size <= 0x1000, 1)) {
+    if (__builtin_expect(!cpu->watch_mem && (va & 0xfff) + size <= 0x1000, 1)) {
         uint8_t *p = tlb_fast(cpu->mmu, va, acc);
         if (p)
             return host_load(p, size);
@@ -99,7 +99,7 @@ static inline uint64_t stack_read(struct cpu *cpu, uint64_t va, unsigned size)
 static inline void stack_write(struct cpu *cpu, uint64_t va, unsigned size, uint64_t v)
 {
     unsigned acc = ACC_WRITE | cpu_acc_mode(cpu);
-    if (__builtin_expect(!cpu->observer && (va & 0xfff) + size <= 0x1000, 1)) {
+    if (__builtin_expect(!cpu->watch_mem && (va & 0xfff) + size <= 0x1000, 1)) {
         uint8_t *p = tlb_fast(cpu->mmu, va, acc);
         if (p) {
             host_store(p, size, v);

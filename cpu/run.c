@@ -202,7 +202,7 @@ static __attribute__((noinline)) enum cpu_stop run_loop(struct cpu *cpu, uint64_
         }
         const struct insn *in = fetch(cpu, m, dc, &scratch);
         cpu->next_rip = cpu->rip + in->len;
-        if (__builtin_expect(cpu->observer != NULL, 0)) {
+        if (__builtin_expect(cpu->watch_insn, 0)) {
             const struct cpu_observer *o = cpu->observer;
             if (o->before_insn)
                 o->before_insn(o->ctx, cpu, in);

@@ -48,9 +48,10 @@ static _Noreturn void gp0(struct cpu *cpu)
     cpu_fault(cpu, EXC_GP, 0);
 }
 
-static void sync_mmu(struct cpu *cpu)
+/* Tell the MMU the new paging controls; cause names the register written. */
+static void sync_mmu(struct cpu *cpu, enum tlb_flush_cause cause)
 {
-    mmu_set_control(cpu->mmu, cpu->cr0, cpu->cr3, cpu->cr4, cpu->efer);
+    mmu_set_control(cpu->mmu, cpu->cr0, cpu->cr3, cpu->cr4, cpu->efer, cause);
 }
 
 static void write_cr0(struct cpu *cpu, uint64_t value)
@@ -76,7 +77,7 @@ static void write_cr0(struct cpu *cpu, uint64_t value)
     /* EFER.LMA = LME && PG (SDM §9.8.5). */
     if ((cpu->cr0 & CR0_PG) && (cpu->efer & EFER_LME))
         cpu->efer |= EFER_LMA;
-    sync_mmu(cpu);
+    sync_mmu(cpu, TLB_CAUSE_CR0);
 }
 
 void cpu_write_cr(struct cpu *cpu, int n, uint64_t value)
@@ -92,7 +93,7 @@ void cpu_write_cr(struct cpu *cpu, int n, uint64_t value)
         if (value & CR3_RESERVED)
             gp0(cpu);
         cpu->cr3 = value;
-        sync_mmu(cpu); /* flushes non-global TLB entries, even for the same value */
+        sync_mmu(cpu, TLB_CAUSE_CR3); /* flushes non-global TLB entries, even for the same value */
         return;
     case 4:
         if (value & ~CR4_SUPPORTED)
@@ -102,7 +103,7 @@ void cpu_write_cr(struct cpu *cpu, int n, uint64_t value)
         if (value == cpu->cr4)
             return;
         cpu->cr4 = value;
-        sync_mmu(cpu); /* PGE, PAE, SMEP, SMAP changes flush the whole TLB */
+        sync_mmu(cpu, TLB_CAUSE_CR4); /* PGE, PAE, SMEP, SMAP changes flush the whole TLB */
         return;
     case 8:
         /* CR8 is the task-priority register: bits 3:0 (SDM §10.8.6.1). */
@@ -128,7 +129,7 @@ static bool write_efer(struct cpu *cpu, uint64_t value)
     value = (value & ~EFER_LMA) | (cpu->efer & EFER_LMA);
     if (value != cpu->efer) {
         cpu->efer = value;
-        sync_mmu(cpu); /* NXE changes what the page walk accepts */
+        sync_mmu(cpu, TLB_CAUSE_EFER); /* NXE changes what the page walk accepts */
     }
     return true;
 }

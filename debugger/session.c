@@ -85,16 +85,15 @@ static void rebuild_osview(struct dbg *d)
 
 /* ---- observer hooks ---------------------------------------------------- */
 
-static void stop_here(struct dbg *d, struct cpu *cpu)
+/* The command's goal is met: the watcher asks the machine to stop. */
+static bool stop_here(struct dbg *d)
 {
     d->stop_now = true;
-    cpu->stop_request = 1;
+    return true;
 }
 
-static void on_before_insn(void *ctx, struct cpu *cpu, const struct insn *in)
+static void on_before_insn(struct dbg *d, struct cpu *cpu)
 {
-    (void)in;
-    struct dbg *d = ctx;
     d->insn_rip = cpu->rip;
     d->nacc = 0;
     d->have_walk = false;
@@ -103,29 +102,24 @@ static void on_before_insn(void *ctx, struct cpu *cpu, const struct insn *in)
 
 static bool is_ret(const struct insn *in) { return in->map == MAP_1BYTE && (in->op == 0xC3 || in->op == 0xC2); }
 
-static void on_after_insn(void *ctx, struct cpu *cpu, const struct insn *in)
+static bool on_after_insn(struct dbg *d, struct cpu *cpu, const struct insn *in)
 {
-    struct dbg *d = ctx;
     if (d->cmd == DBG_STEP_OVER && cpu->rip == d->target_rip && cpu->gpr[RSP] >= d->target_rsp)
-        stop_here(d, cpu);
-    else if (d->cmd == DBG_STEP_OUT && is_ret(in) && cpu->gpr[RSP] > d->target_rsp)
-        stop_here(d, cpu);
+        return stop_here(d);
+    if (d->cmd == DBG_STEP_OUT && is_ret(in) && cpu->gpr[RSP] > d->target_rsp)
+        return stop_here(d);
+    return false;
 }
 
-static void on_mem(void *ctx, struct cpu *cpu, enum mem_kind kind, uint64_t va, uint64_t pa, unsigned size,
-                   const void *value)
+static void on_mem(struct dbg *d, enum mem_kind kind, uint64_t va, uint64_t pa, unsigned size)
 {
-    (void)cpu, (void)value;
-    struct dbg *d = ctx;
     if (d->nacc < DBG_MAX_ACCESSES)
         d->acc[d->nacc++] = (struct dbg_access){kind, va, pa, size};
 }
 
-static void on_exception(void *ctx, struct cpu *cpu, const struct exc_event *e)
+static bool on_exception(struct dbg *d, struct cpu *cpu, const struct exc_event *e)
 {
-    struct dbg *d = ctx;
-    if (d->cmd == DBG_UNTIL_INTERRUPT && e->external)
-        stop_here(d, cpu);
+    bool stop = d->cmd == DBG_UNTIL_INTERRUPT && e->external && stop_here(d);
     if (e->vector == EXC_PF && !e->external && !e->soft) {
         /* Show where the faulting address leads (what the walk found). */
         mmu_probe(machine_mmu(d->m), e->cr2, &d->walk);
@@ -133,52 +127,52 @@ static void on_exception(void *ctx, struct cpu *cpu, const struct exc_event *e)
         d->walk.va = e->cr2;
     }
     if (d->replaying)
-        return;
+        return stop;
     struct fault_context fc = {.os = &d->view, .mmu = machine_mmu(d->m), .cr3 = cpu->cr3,
                                .pid = d->view.current_pid};
     struct dbg_event *ev = log_push(d, e->external ? DEV_INTERRUPT : DEV_FAULT);
     explain_exception(e, &fc, ev->text, sizeof ev->text, ev->explain, sizeof ev->explain);
+    return stop;
 }
 
-static void on_transfer(void *ctx, struct cpu *cpu, const char *kind, uint8_t cpl_before, uint8_t cpl_after)
+static void on_transfer(struct dbg *d, struct cpu *cpu, enum ring_transfer kind, uint8_t cpl_before,
+                        uint8_t cpl_after)
 {
-    struct dbg *d = ctx;
     if (d->replaying)
         return;
-    enum dbg_event_kind k = strcmp(kind, "syscall") == 0 ? DEV_SYSCALL : strcmp(kind, "sysret") == 0 ? DEV_SYSRET
-                                                                                                   : DEV_IRET;
+    enum dbg_event_kind k = kind == RT_SYSCALL ? DEV_SYSCALL : kind == RT_SYSRET ? DEV_SYSRET : DEV_IRET;
     struct dbg_event *ev = log_push(d, k);
-    explain_transfer(kind, cpl_before, cpl_after, cpu->gpr[RAX], ev->text, sizeof ev->text, ev->explain,
+    explain_transfer(ring_transfer_name(kind), cpl_before, cpl_after, cpu->gpr[RAX], ev->text, sizeof ev->text, ev->explain,
                      sizeof ev->explain);
 }
 
-static void on_tlb(void *ctx, enum tlb_event_kind kind, uint64_t va, const struct tlb_entry *e)
+/* The flush's cause comes with the event (the CPU knows which register it
+ * wrote): no need to decode the instruction again. */
+static void on_tlb(struct dbg *d, struct cpu *cpu, enum tlb_event_kind kind, uint64_t va,
+                   enum tlb_flush_cause cause)
 {
-    (void)e;
-    struct dbg *d = ctx;
     const char *what = kind == TLB_FLUSH_ALL ? "whole TLB flushed"
                        : kind == TLB_FLUSH_NONGLOBAL ? "non-global entries flushed"
                        : kind == TLB_FLUSH_PAGE ? "one page flushed" : NULL;
     if (!what)
         return;
-    struct cpu *cpu = machine_cpu(d->m);
-    uint8_t bytes[16];
-    size_t n = machine_read_virt(d->m, d->insn_rip, bytes, sizeof bytes);
-    struct insn in;
-    const char *mn = n && decode(bytes, n, &in) == DECODE_OK ? insn_mnemonic(&in) : NULL;
+    static const char *const by[] = {
+        [TLB_CAUSE_NONE] = "?", [TLB_CAUSE_CR0] = "a CR0 write", [TLB_CAUSE_CR3] = "a CR3 write",
+        [TLB_CAUSE_CR4] = "a CR4 write", [TLB_CAUSE_EFER] = "an EFER write", [TLB_CAUSE_INVLPG] = "invlpg",
+        [TLB_CAUSE_EXTERNAL] = "the host",
+    };
     char sym[96];
     dbg_symbol(d, d->insn_rip, sym, sizeof sym);
     if (kind == TLB_FLUSH_PAGE)
         snprintf(d->flush_cause, sizeof d->flush_cause, "%s (0x%llx) by %s at %s, insn %llu", what,
-                 (unsigned long long)va, mn ? mn : "?", *sym ? sym : "?", (unsigned long long)cpu->icount);
+                 (unsigned long long)va, by[cause], *sym ? sym : "?", (unsigned long long)cpu->icount);
     else
-        snprintf(d->flush_cause, sizeof d->flush_cause, "%s by %s at %s, insn %llu", what, mn ? mn : "?",
+        snprintf(d->flush_cause, sizeof d->flush_cause, "%s by %s at %s, insn %llu", what, by[cause],
                  *sym ? sym : "?", (unsigned long long)cpu->icount);
 }
 
-static void on_walk(void *ctx, const struct page_walk *w)
+static void on_walk(struct dbg *d, const struct page_walk *w)
 {
-    struct dbg *d = ctx;
     if (d->fault_walk)
         return; /* keep showing the faulting address during delivery */
     d->walk = *w;
@@ -202,9 +196,8 @@ static void remember_os_event(struct dbg *d, const struct os_event *ev)
     d->os[d->nos++] = (struct os_event_at){machine_cpu(d->m)->icount, *ev};
 }
 
-static void on_os_event(void *ctx, const struct os_event *ev)
+static void on_os_event(struct dbg *d, const struct os_event *ev)
 {
-    struct dbg *d = ctx;
     osview_apply(&d->view, ev);
     remember_os_event(d, ev);
     if (d->replaying)
@@ -213,23 +206,33 @@ static void on_os_event(void *ctx, const struct os_event *ev)
     explain_os_event(ev, e->text, sizeof e->text, e->explain, sizeof e->explain);
 }
 
-static const struct cpu_observer full_observer_template = {
-    .before_insn = on_before_insn, .after_insn = on_after_insn, .mem = on_mem,
-    .exception = on_exception, .transfer = on_transfer,
-};
-static const struct cpu_observer light_observer_template = {
-    .after_insn = on_after_insn, .exception = on_exception, .transfer = on_transfer,
-};
+static bool on_event(void *ctx, const struct watch_event *e)
+{
+    struct dbg *d = ctx;
+    switch (e->kind) {
+    case WATCH_INSN: on_before_insn(d, e->cpu); return false;
+    case WATCH_INSN_DONE: return on_after_insn(d, e->cpu, e->insn);
+    case WATCH_MEM: on_mem(d, e->mem.kind, e->mem.va, e->mem.pa, e->mem.size); return false;
+    case WATCH_EXCEPTION: return on_exception(d, e->cpu, e->exception);
+    case WATCH_TRANSFER:
+        on_transfer(d, e->cpu, e->transfer.kind, e->transfer.cpl_before, e->transfer.cpl_after);
+        return false;
+    case WATCH_TLB: on_tlb(d, e->cpu, e->tlb.kind, e->tlb.va, e->tlb.cause); return false;
+    case WATCH_WALK: on_walk(d, e->walk); return false;
+    case WATCH_OS: on_os_event(d, e->os); return false;
+    default: return false;
+    }
+}
+
 /* Per-access observation (the page walk panel) unless running in turbo. */
+#define WATCH_LIGHT (WATCH_BIT(WATCH_INSN_DONE) | WATCH_BIT(WATCH_EXCEPTION) | WATCH_BIT(WATCH_TRANSFER) | \
+                     WATCH_BIT(WATCH_OS))
+#define WATCH_FULL (WATCH_LIGHT | WATCH_BIT(WATCH_INSN) | WATCH_BIT(WATCH_MEM) | WATCH_BIT(WATCH_TLB) | \
+                    WATCH_BIT(WATCH_WALK))
 static void attach(struct dbg *d, bool full)
 {
-    d->full_observer = full_observer_template;
-    d->full_observer.ctx = d;
-    d->light_observer = light_observer_template;
-    d->light_observer.ctx = d;
-    d->mmu_observer = (struct mmu_observer){.ctx = d, .tlb = on_tlb, .walk = on_walk};
-    machine_set_observer(d->m, full ? &d->full_observer : &d->light_observer);
-    machine_mmu(d->m)->observer = full ? &d->mmu_observer : NULL;
+    d->watcher.kinds = full ? WATCH_FULL : WATCH_LIGHT;
+    watch_update(machine_watch_hub(d->m));
 }
 
 static void take_snapshot(struct dbg *d);
@@ -271,8 +274,12 @@ struct dbg *dbg_new(const struct dbg_options *opts, char *err, size_t errlen)
         dbg_free(d);
         return NULL;
     }
-    machine_on_os_event(d->m, on_os_event, d);
-    attach(d, true);
+    d->watcher = (struct watcher){.kinds = WATCH_FULL, .event = on_event, .ctx = d};
+    if (machine_attach(d->m, &d->watcher) != 0) {
+        snprintf(err, errlen, "cannot attach the debugger to the machine");
+        dbg_free(d);
+        return NULL;
+    }
     capture_regs(d, &d->now);
     d->prev = d->now;
     snprintf(d->status, sizeof d->status, "ready at the kernel's first instruction: press s to step, r to run");
@@ -283,11 +290,8 @@ void dbg_free(struct dbg *d)
 {
     if (!d)
         return;
-    if (d->m) {
-        machine_set_observer(d->m, NULL);
-        machine_mmu(d->m)->observer = NULL;
-        machine_on_os_event(d->m, NULL, NULL);
-    }
+    if (d->m)
+        machine_detach(d->m, &d->watcher);
     snapshot_store_free(d->snaps);
     if (d->dis)
         disasm_free(d->dis);

@@ -116,8 +116,7 @@ struct dbg {
     size_t nmarks, marks_cap;
 
     bool replaying;                    /* step back re-executing: no logging */
-    struct cpu_observer full_observer, light_observer;
-    struct mmu_observer mmu_observer;
+    struct watcher watcher;            /* how the session watches the machine */
     char status[DBG_TEXT];             /* why the machine stopped last */
     uint64_t snapshot_interval;
     double last_snapshot_time;         /* host seconds (CLOCK_MONOTONIC) */

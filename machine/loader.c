@@ -213,7 +213,7 @@ static void enter_long_mode(struct cpu *cpu, const struct boot_params *p, uint64
     cpu->cr4 = CR4_PAE | CR4_PGE | (1ull << 9) /* OSFXSR */ | (1ull << 10) /* OSXMMEXCPT */;
     cpu->cr3 = pml4;
     cpu->cr0 = CR0_PE | (1ull << 1) /* MP */ | (1ull << 5) /* NE */ | CR0_WP | CR0_PG;
-    mmu_set_control(cpu->mmu, cpu->cr0, cpu->cr3, cpu->cr4, cpu->efer);
+    mmu_set_control(cpu->mmu, cpu->cr0, cpu->cr3, cpu->cr4, cpu->efer, TLB_CAUSE_EXTERNAL);
     cpu->halted = 0;
 }
 

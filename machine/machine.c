@@ -44,8 +44,6 @@ struct machine {
     struct ps2 ps2;
     struct ata ata;
     struct debugport debugport;
-    void (*os_event)(void *ctx, const struct os_event *ev);
-    void *os_event_ctx;
     struct key_script keys;
     struct key_cursor key_cursor;
 
@@ -59,12 +57,12 @@ struct machine {
     size_t input_left;
     int input_fd;
 
-    /* Stopping. */
-    const struct cpu_observer *client;
-    struct cpu_observer hooks;     /* what cpu->observer points at when hooks are needed */
+    /* Watching and stopping (watch.h): the hub, and the watcher that
+     * carries machine_run's own stop conditions. */
+    struct watch_hub *hub;
+    struct watcher until_watcher;
     const struct machine_until *until;
-    bool have_stop;                /* a hook found a stop condition */
-    bool client_stop;              /* the client observer set cpu->stop_request */
+    bool have_stop;                /* until_watcher found a stop condition */
     struct machine_stop stop;
     bool finished;                 /* exited, shut down or halted for good */
     struct machine_stop final;
@@ -242,13 +240,12 @@ static void kernel_log_line(void *ctx, const char *line, size_t len)
     for (size_t i = 0; i < len; i++)
         sink_put(&m->kernel_log, (uint8_t)line[i]);
     sink_put(&m->kernel_log, '\n');
+    watch_log_line(m->hub, line, len);
 }
 
 static void os_event(void *ctx, const struct os_event *ev)
 {
-    struct machine *m = ctx;
-    if (m->os_event)
-        m->os_event(m->os_event_ctx, ev);
+    watch_os_event(((struct machine *)ctx)->hub, ev);
 }
 
 static void guest_exit(void *ctx, uint32_t status)
@@ -263,25 +260,19 @@ static int read_phys(void *ctx, uint64_t pa, void *buf, size_t len)
     return mmu_phys_read(&((struct machine *)ctx)->mmu, pa, buf, len) ? 0 : -1;
 }
 
-void machine_on_os_event(struct machine *m, void (*fn)(void *ctx, const struct os_event *ev), void *ctx)
-{
-    m->os_event = fn;
-    m->os_event_ctx = ctx;
-}
-
 /* The CPU's INTA cycle and INTR pin. */
 static uint8_t intr_ack(void *ctx) { return pic_ack(&((struct machine *)ctx)->pic); }
 static void intr_changed(void *ctx, int level) { ((struct machine *)ctx)->cpu->intr_line = (uint8_t)level; }
 
-/* ---- stop conditions through the CPU's observer hooks ------------------ */
+/* ---- machine_run's stop conditions: a watcher like any other ----------- */
 
-static void request_stop(struct machine *m, struct machine_stop s)
+static bool request_stop(struct machine *m, struct machine_stop s)
 {
-    if (m->have_stop)
-        return; /* the first condition met wins */
-    m->have_stop = true;
-    m->stop = s;
-    m->cpu->stop_request = 1;
+    if (!m->have_stop) { /* the first condition met wins */
+        m->have_stop = true;
+        m->stop = s;
+    }
+    return true;
 }
 
 static bool is_breakpoint(const struct machine *m, uint64_t rip)
@@ -293,105 +284,64 @@ static bool is_breakpoint(const struct machine *m, uint64_t rip)
     return false;
 }
 
-/* Call the client's callback, noting whether *it* asked to stop: the
- * board's own reschedule requests share cpu->stop_request. */
-#define FORWARD(m, cpu, callback, ...)                                  \
-    do {                                                                \
-        uint8_t earlier = (cpu)->stop_request;                          \
-        (cpu)->stop_request = 0;                                        \
-        (m)->client->callback((m)->client->ctx, (cpu), __VA_ARGS__);    \
-        if ((cpu)->stop_request)                                        \
-            (m)->client_stop = true;                                    \
-        (cpu)->stop_request |= earlier;                                 \
-    } while (0)
-
-static void hook_before_insn(void *ctx, struct cpu *cpu, const struct insn *in)
-{
-    struct machine *m = ctx;
-    if (m->client && m->client->before_insn)
-        FORWARD(m, cpu, before_insn, in);
-}
-
 /* A breakpoint stops *before* the instruction at its address: checked on
- * the RIP an instruction leaves behind (and on exception handlers below). */
-static void hook_after_insn(void *ctx, struct cpu *cpu, const struct insn *in)
-{
-    struct machine *m = ctx;
-    if (m->client && m->client->after_insn)
-        FORWARD(m, cpu, after_insn, in);
-    if (is_breakpoint(m, cpu->rip))
-        request_stop(m, (struct machine_stop){.event = MEV_BREAKPOINT});
-}
-
-static void hook_exception(void *ctx, struct cpu *cpu, const struct exc_event *e)
+ * the RIP an instruction leaves behind, and on exception handlers. */
+static bool until_event(void *ctx, const struct watch_event *e)
 {
     struct machine *m = ctx;
     const struct machine_until *u = m->until;
-    if (m->client && m->client->exception)
-        FORWARD(m, cpu, exception, e);
-    if (!u)
-        return;
-    if (u->any_exception || u->vector == e->vector)
-        request_stop(m, (struct machine_stop){.event = MEV_EXCEPTION, .vector = e->vector});
-    else if (u->ring_change && e->cpl_before != e->cpl_after)
-        request_stop(m, (struct machine_stop){.event = MEV_RING_CHANGE, .cpl_before = e->cpl_before,
-                                              .cpl_after = e->cpl_after});
-    else if (is_breakpoint(m, e->handler))
-        request_stop(m, (struct machine_stop){.event = MEV_BREAKPOINT});
+    switch (e->kind) {
+    case WATCH_INSN_DONE:
+        if (is_breakpoint(m, e->rip))
+            return request_stop(m, (struct machine_stop){.event = MEV_BREAKPOINT});
+        return false;
+    case WATCH_EXCEPTION: {
+        const struct exc_event *x = e->exception;
+        if (u->any_exception || u->vector == x->vector)
+            return request_stop(m, (struct machine_stop){.event = MEV_EXCEPTION, .vector = x->vector});
+        if (u->ring_change && x->cpl_before != x->cpl_after)
+            return request_stop(m, (struct machine_stop){.event = MEV_RING_CHANGE, .cpl_before = x->cpl_before,
+                                                         .cpl_after = x->cpl_after});
+        if (is_breakpoint(m, x->handler))
+            return request_stop(m, (struct machine_stop){.event = MEV_BREAKPOINT});
+        return false;
+    }
+    case WATCH_TRANSFER:
+        if (u->syscall && e->transfer.kind == RT_SYSCALL)
+            return request_stop(m, (struct machine_stop){.event = MEV_SYSCALL});
+        if (u->ring_change && e->transfer.cpl_before != e->transfer.cpl_after)
+            return request_stop(m, (struct machine_stop){.event = MEV_RING_CHANGE,
+                                                         .cpl_before = e->transfer.cpl_before,
+                                                         .cpl_after = e->transfer.cpl_after});
+        return false;
+    default:
+        return false;
+    }
 }
 
-static void hook_transfer(void *ctx, struct cpu *cpu, const char *kind, uint8_t cpl_before, uint8_t cpl_after)
+/* The until watcher wants just what u asks about, and its budget is a
+ * deadline: an unconditional run costs nothing per instruction. */
+static void watch_until(struct machine *m, const struct machine_until *u)
 {
-    struct machine *m = ctx;
-    const struct machine_until *u = m->until;
-    if (m->client && m->client->transfer)
-        FORWARD(m, cpu, transfer, kind, cpl_before, cpl_after);
-    if (!u)
-        return;
-    if (u->syscall && strcmp(kind, "syscall") == 0)
-        request_stop(m, (struct machine_stop){.event = MEV_SYSCALL});
-    else if (u->ring_change && cpl_before != cpl_after)
-        request_stop(m, (struct machine_stop){.event = MEV_RING_CHANGE, .cpl_before = cpl_before,
-                                              .cpl_after = cpl_after});
-}
-
-static void hook_mem(void *ctx, struct cpu *cpu, enum mem_kind kind, uint64_t va, uint64_t pa,
-                     unsigned size, const void *value)
-{
-    struct machine *m = ctx;
-    FORWARD(m, cpu, mem, kind, va, pa, size, value);
-}
-
-static void hook_port(void *ctx, struct cpu *cpu, bool out, uint16_t port, unsigned size, uint32_t value)
-{
-    struct machine *m = ctx;
-    FORWARD(m, cpu, port, out, port, size, value);
-}
-
-/* Point the CPU at the hooks only when someone needs them: the unobserved
- * CPU runs its fast path (no per-access callbacks). */
-static void install_hooks(struct machine *m)
-{
-    const struct machine_until *u = m->until;
-    bool need = m->client || (u && (u->nbreakpoints || u->vector >= 0 || u->any_exception ||
-                                    u->syscall || u->ring_change));
-    m->hooks = (struct cpu_observer){
+    uint32_t k = 0;
+    if (u->nbreakpoints)
+        k |= WATCH_BIT(WATCH_INSN_DONE) | WATCH_BIT(WATCH_EXCEPTION);
+    if (u->vector >= 0 || u->any_exception || u->ring_change)
+        k |= WATCH_BIT(WATCH_EXCEPTION);
+    if (u->syscall || u->ring_change)
+        k |= WATCH_BIT(WATCH_TRANSFER);
+    m->until_watcher = (struct watcher){
+        .kinds = k,
+        .stop_at = u->max_insns ? m->cpu->icount + u->max_insns : 0,
+        .event = until_event,
         .ctx = m,
-        .before_insn = m->client && m->client->before_insn ? hook_before_insn : NULL,
-        .after_insn = hook_after_insn,
-        .mem = m->client && m->client->mem ? hook_mem : NULL,
-        .exception = hook_exception,
-        .transfer = hook_transfer,
-        .port = m->client && m->client->port ? hook_port : NULL,
     };
-    m->cpu->observer = need ? &m->hooks : NULL;
+    watch_attach(m->hub, &m->until_watcher);
 }
 
-void machine_set_observer(struct machine *m, const struct cpu_observer *observer)
-{
-    m->client = observer;
-    install_hooks(m);
-}
+int machine_attach(struct machine *m, struct watcher *w) { return watch_attach(m->hub, w); }
+void machine_detach(struct machine *m, struct watcher *w) { watch_detach(m->hub, w); }
+struct watch_hub *machine_watch_hub(struct machine *m) { return m->hub; }
 
 /* ---- keys ------------------------------------------------------------- */
 
@@ -451,26 +401,28 @@ struct machine_stop machine_run(struct machine *m, const struct machine_until *u
     static const struct machine_until exit_only = MACHINE_UNTIL_EXIT;
     m->until = until ? until : &exit_only;
     m->have_stop = false;
-    m->client_stop = false;
-    install_hooks(m);
+    watch_take_stop(m->hub); /* a stop asked for after the last run ended is stale */
+    watch_until(m, m->until);
     struct cpu *cpu = m->cpu;
-    uint64_t budget_end = m->until->max_insns ? cpu->icount + m->until->max_insns : UINT64_MAX;
     struct machine_stop result;
     for (;;) {
         uint64_t now = machine_time_ns(m);
         advance_devices(m, now);
         deliver_keys(m, cpu->icount, now);
         feed_input(m, false);
-        if (cpu->icount >= budget_end) {
-            result = (struct machine_stop){.event = MEV_BUDGET, .rip = cpu->rip};
+        if (watch_deadline_reached(m->hub, cpu->icount)) {
+            result = (struct machine_stop){.event = MEV_BUDGET, .rip = cpu->rip,
+                                           .watcher = watch_take_stop(m->hub)};
             break;
         }
         /* This slice ends at the first of: a device deadline, a scripted
-         * key counted in instructions, the budget, SLICE_MAX. */
-        uint64_t slice = SLICE_MAX, d = next_deadline(m), k = next_key_insn(m);
+         * key counted in instructions, a watcher's deadline (the budget),
+         * SLICE_MAX. */
+        uint64_t slice = SLICE_MAX, d = next_deadline(m), k = next_key_insn(m),
+                 w = watch_next_deadline(m->hub, cpu->icount);
         if (d != UINT64_MAX && d - now < slice) slice = d > now ? d - now : 1;
         if (k != UINT64_MAX && k - cpu->icount < slice) slice = k > cpu->icount ? k - cpu->icount : 1;
-        if (budget_end - cpu->icount < slice) slice = budget_end - cpu->icount;
+        if (w != UINT64_MAX && w - cpu->icount < slice) slice = w - cpu->icount;
         m->slice_end_ns = now + slice;
         enum cpu_stop why = cpu_run(cpu, slice);
         sink_flush(&m->console);
@@ -483,13 +435,15 @@ struct machine_stop machine_run(struct machine *m, const struct machine_until *u
             result = finish(m, (struct machine_stop){.event = MEV_TRIPLE_FAULT});
             break;
         }
-        if (m->have_stop) {
+        struct watcher *by = watch_take_stop(m->hub);
+        if (m->have_stop) { /* the run's own condition wins over a watcher's request */
             result = m->stop;
             result.rip = cpu->rip;
+            result.watcher = &m->until_watcher;
             break;
         }
-        if (m->client_stop) {
-            result = (struct machine_stop){.event = MEV_REQUEST, .rip = cpu->rip};
+        if (by) {
+            result = (struct machine_stop){.event = MEV_REQUEST, .rip = cpu->rip, .watcher = by};
             break;
         }
         if (why == STOP_HALT && !cpu->intr_line) {
@@ -503,8 +457,8 @@ struct machine_stop machine_run(struct machine *m, const struct machine_until *u
             }
         }
     }
+    watch_detach(m->hub, &m->until_watcher);
     m->until = NULL;
-    install_hooks(m);
     return result;
 }
 
@@ -587,7 +541,7 @@ struct machine *machine_new(const struct machine_config *c, char *err, size_t er
         free(m);
         return NULL;
     }
-    if (!(m->cpu = cpu_new(&m->mmu, &m->bus))) {
+    if (!(m->cpu = cpu_new(&m->mmu, &m->bus)) || !(m->hub = watch_hub_new(m->cpu))) {
         snprintf(err, errlen, "out of host memory");
         goto fail;
     }
@@ -660,6 +614,7 @@ void machine_free(struct machine *m)
     ata_close(&m->ata);
     keys_free(&m->keys);
     elf_free(&m->kernel);
+    watch_hub_free(m->hub);
     cpu_free(m->cpu);
     mmu_free(&m->mmu);
     free(m);
@@ -735,6 +690,7 @@ struct board_state {
     bool finished;
     struct machine_stop final;
     int64_t exit_status;
+    int32_t pid, tid;            /* the thread the observation layer believes runs */
 };
 
 size_t machine_board_state_size(void) { return sizeof(struct board_state); }
@@ -762,6 +718,7 @@ void machine_board_state_save(struct machine *m, void *block)
     b->finished = m->finished;
     b->final = m->final;
     b->exit_status = m->exit_status;
+    watch_get_thread(m->hub, &b->pid, &b->tid);
 }
 
 void machine_board_state_load(struct machine *m, const void *block)
@@ -784,6 +741,7 @@ void machine_board_state_load(struct machine *m, const void *block)
     m->finished = b->finished;
     m->final = b->final;
     m->exit_status = b->exit_status;
+    watch_set_thread(m->hub, b->pid, b->tid);
 }
 
 uint8_t *machine_disk_memory(struct machine *m, uint64_t *bytes)

@@ -29,6 +29,7 @@
 #include "elf.h"
 #include "keys.h"
 #include "loader.h"
+#include "watch.h"
 
 #define MACHINE_INSNS_PER_SECOND 1000000000ull /* 1 instruction = 1 ns of virtual time */
 #define MACHINE_DEFAULT_RAM (256ull << 20)
@@ -79,13 +80,13 @@ enum machine_event {
     MEV_TRIPLE_FAULT,  /* a fault while delivering #DF: the machine shut down */
     MEV_HALTED,        /* HLT with interrupts disabled and nothing to wake the CPU */
     MEV_IDLE,          /* HLT with interrupts enabled but no device will ever interrupt */
-    MEV_REQUEST,       /* the attached observer set cpu->stop_request */
+    MEV_REQUEST,       /* an attached watcher's callback asked to stop (machine_stop.watcher) */
 };
 
 /* What machine_run stops at besides exits and machine failures.  Zero-init
  * means: run until the guest exits. */
 struct machine_until {
-    uint64_t max_insns;            /* 0 = no budget */
+    uint64_t max_insns;            /* 0 = no budget (a watcher's deadline: watch.h) */
     const uint64_t *breakpoints;   /* RIP values */
     size_t nbreakpoints;
     int vector;                    /* stop after delivering this vector; -1 or 0..255 */
@@ -100,6 +101,9 @@ struct machine_stop {
     uint8_t vector;                /* MEV_EXCEPTION */
     uint8_t cpl_before, cpl_after; /* MEV_RING_CHANGE */
     uint64_t rip;                  /* RIP when the machine stopped */
+    struct watcher *watcher;       /* who stopped it: the run's own conditions, an
+                                    * attached watcher (MEV_REQUEST, or MEV_BUDGET for
+                                    * its deadline), or NULL */
 };
 
 /* Run until one of the events.  A machine that has exited, shut down or
@@ -117,15 +121,12 @@ size_t machine_input(struct machine *m, const void *bytes, size_t n);
 
 /* ---- observing and state ---------------------------------------------- */
 
-/* OS events the guest kernel reports through the OS-event port
- * (os/abi/osevent.h), decoded (machine/debugport.h); fn NULL to detach. */
-struct os_event;
-void machine_on_os_event(struct machine *m, void (*fn)(void *ctx, const struct os_event *ev), void *ctx);
-
-/* The tracer's or debugger's observer (NULL to detach).  The machine
- * forwards every CPU hook to it; with neither an observer nor a stop
- * condition that needs hooks, the CPU runs its unobserved fast path. */
-void machine_set_observer(struct machine *m, const struct cpu_observer *observer);
+/* Watchers (watch.h): the tracer, the debugger, tests — any number at
+ * once, each getting the event kinds it asked for with their context.
+ * Attach between runs, never from inside a callback.  -1 when full. */
+int machine_attach(struct machine *m, struct watcher *w);
+void machine_detach(struct machine *m, struct watcher *w);
+struct watch_hub *machine_watch_hub(struct machine *m);
 
 struct cpu *machine_cpu(struct machine *m);
 struct mmu *machine_mmu(struct machine *m);

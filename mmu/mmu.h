@@ -95,21 +95,36 @@ struct tlb_stats {
     uint64_t hits, misses, walks, flushes, invlpgs, faults;
 };
 
-/* Observer events from the MMU (the tracer and debugger attach here). */
+/* What the MMU reports to its observer (installed by the board's
+ * observation layer, machine/watch.h, with mmu_set_observer). */
 enum tlb_event_kind { TLB_HIT, TLB_MISS, TLB_FILL, TLB_FLUSH_ALL, TLB_FLUSH_NONGLOBAL, TLB_FLUSH_PAGE };
+/* Why entries were dropped: the write that caused a flush (SDM Vol. 3A
+ * §4.10.4.1) — told by the CPU, which knows which register it wrote. */
+enum tlb_flush_cause {
+    TLB_CAUSE_NONE,      /* not a flush */
+    TLB_CAUSE_CR0,       /* MOV to CR0 changed PG or WP */
+    TLB_CAUSE_CR3,       /* MOV to CR3 (a new address space, or the same one again) */
+    TLB_CAUSE_CR4,       /* MOV to CR4 changed PGE, PAE, SMEP or SMAP */
+    TLB_CAUSE_EFER,      /* WRMSR IA32_EFER changed NXE */
+    TLB_CAUSE_INVLPG,    /* INVLPG of one page */
+    TLB_CAUSE_EXTERNAL,  /* set from outside the guest (boot loader, snapshot restore) */
+};
 struct page_walk {
     uint64_t va;
     unsigned access;         /* ACC_* */
     int levels;              /* entries read (1..4) */
     uint64_t entry_addr[4];  /* physical address of the PML4E, PDPTE, PDE, PTE */
     uint64_t entry[4];       /* value read (after A/D update) */
+    uint64_t entry_before[4];/* value before this walk set Accessed/Dirty bits */
     bool ok;
     uint64_t pa;             /* result when ok */
     struct mmu_fault fault;  /* when !ok */
 };
 struct mmu_observer {
     void *ctx;
-    void (*tlb)(void *ctx, enum tlb_event_kind kind, uint64_t va, const struct tlb_entry *e);
+    /* e: the entry hit or filled (NULL otherwise); cause: for flushes. */
+    void (*tlb)(void *ctx, enum tlb_event_kind kind, uint64_t va, const struct tlb_entry *e,
+                enum tlb_flush_cause cause);
     void (*walk)(void *ctx, const struct page_walk *w);
 };
 
@@ -166,8 +181,12 @@ void mmu_free(struct mmu *m);
 
 /* Load new paging controls; flushes the TLB as the SDM requires
  * (CR3 write: non-global entries; CR0.PG/WP, CR4.PGE/SMEP/SMAP/PAE change:
- * everything). */
-void mmu_set_control(struct mmu *m, uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer);
+ * everything).  cause: which write it was, for the flush event. */
+void mmu_set_control(struct mmu *m, uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer,
+                     enum tlb_flush_cause cause);
+/* Install the observer (NULL: none; then walks may be memoised and nothing
+ * is reported).  Only the board's observation layer calls this. */
+void mmu_set_observer(struct mmu *m, const struct mmu_observer *o);
 void mmu_invlpg(struct mmu *m, uint64_t va);
 void mmu_flush_all(struct mmu *m);
 

@@ -66,10 +66,10 @@ uint32_t tlb_allow_mask(struct mmu *m, const struct translation *t);
 void tlb_revoke_writes(struct mmu *m, uint64_t pfn);
 
 static inline void observe_tlb(const struct mmu *m, enum tlb_event_kind kind, uint64_t va,
-                               const struct tlb_entry *e)
+                               const struct tlb_entry *e, enum tlb_flush_cause cause)
 {
     if (m->observer && m->observer->tlb)
-        m->observer->tlb(m->observer->ctx, kind, va, e);
+        m->observer->tlb(m->observer->ctx, kind, va, e, cause);
 }
 
 #endif

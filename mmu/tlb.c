@@ -72,7 +72,7 @@ const struct tlb_entry *tlb_fill(struct mmu *m, uint64_t vpn, const struct trans
                          (t->dirty ? TLBF_D : 0));
     e->level = t->level;
     m->tlb_gen++;
-    observe_tlb(m, TLB_FILL, vpn << 12, e);
+    observe_tlb(m, TLB_FILL, vpn << 12, e, TLB_CAUSE_NONE);
     return e;
 }
 
@@ -104,7 +104,7 @@ void tlb_revoke_writes(struct mmu *m, uint64_t pfn)
     m->tlb_gen++;
 }
 
-static void flush(struct mmu *m, bool keep_global)
+static void flush(struct mmu *m, bool keep_global, enum tlb_flush_cause cause)
 {
     for (int s = 0; s < TLB_SETS; s++)
         for (int w = 0; w < TLB_WAYS; w++)
@@ -112,12 +112,12 @@ static void flush(struct mmu *m, bool keep_global)
                 m->tlb[s][w].vpn = TLB_INVALID;
     m->tlb_gen++;
     m->stats.flushes++;
-    observe_tlb(m, keep_global ? TLB_FLUSH_NONGLOBAL : TLB_FLUSH_ALL, 0, NULL);
+    observe_tlb(m, keep_global ? TLB_FLUSH_NONGLOBAL : TLB_FLUSH_ALL, 0, NULL, cause);
 }
 
 void mmu_flush_all(struct mmu *m)
 {
-    flush(m, false);
+    flush(m, false, TLB_CAUSE_EXTERNAL);
 }
 
 /* INVLPG (SDM Vol. 2A): invalidate the translation of the page containing
@@ -128,7 +128,7 @@ void mmu_invlpg(struct mmu *m, uint64_t va)
         return;
     tlb_drop_page(m, va);
     m->stats.invlpgs++;
-    observe_tlb(m, TLB_FLUSH_PAGE, va, NULL);
+    observe_tlb(m, TLB_FLUSH_PAGE, va, NULL, TLB_CAUSE_INVLPG);
 }
 
 /* The CPU calls this after every write of CR0, CR3, CR4 or EFER.  SDM Vol.
@@ -138,7 +138,8 @@ void mmu_invlpg(struct mmu *m, uint64_t va)
  * CR3 with its old value still flushes (the classic way to flush), so a
  * call that changes nothing is taken as such a write; dropping entries is
  * always permitted, whichever register it really was. */
-void mmu_set_control(struct mmu *m, uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer)
+void mmu_set_control(struct mmu *m, uint64_t cr0, uint64_t cr3, uint64_t cr4, uint64_t efer,
+                     enum tlb_flush_cause cause)
 {
     bool flush_everything = ((m->cr0 ^ cr0) & (CR0_PG | CR0_WP)) ||
                             ((m->cr4 ^ cr4) & (CR4_PGE | CR4_SMEP | CR4_SMAP | CR4_PAE)) ||
@@ -150,9 +151,14 @@ void mmu_set_control(struct mmu *m, uint64_t cr0, uint64_t cr3, uint64_t cr4, ui
     m->cr4 = cr4;
     m->efer = efer;
     if (flush_everything)
-        flush(m, false);
+        flush(m, false, cause);
     else if (cr3_write)
-        flush(m, true);
+        flush(m, true, cause);
+}
+
+void mmu_set_observer(struct mmu *m, const struct mmu_observer *o)
+{
+    m->observer = o;
 }
 
 size_t mmu_tlb_entries(const struct mmu *m, struct tlb_entry *out, size_t max)

@@ -89,12 +89,12 @@ bool mmu_translate(struct mmu *m, uint64_t va, unsigned access, uint64_t *pa, ui
     const struct tlb_entry *e = tlb_lookup(m, vpn);
     if (e && ((e->allow >> (access & 31)) & 1u)) {
         m->stats.hits++;
-        observe_tlb(m, TLB_HIT, va, e);
+        observe_tlb(m, TLB_HIT, va, e, TLB_CAUSE_NONE);
         result(m, e->pfn, va, pa, host);
         return true;
     }
     m->stats.misses++;
-    observe_tlb(m, TLB_MISS, va, e);
+    observe_tlb(m, TLB_MISS, va, e, TLB_CAUSE_NONE);
 
     struct translation t;
     m->stats.walks++;

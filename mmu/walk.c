@@ -108,7 +108,7 @@ bool page_walk(struct mmu *m, uint64_t va, unsigned access, enum walk_mode mode,
         uint64_t addr = table + ((va >> shift) & 511) * 8;
         uint64_t e = phys_read_entry(m, addr);
         w->entry_addr[depth] = addr;
-        w->entry[depth] = e;
+        w->entry[depth] = w->entry_before[depth] = e;
         w->levels = depth + 1;
         if (!(e & PTE_P))
             return walk_fault(m, w, 0);

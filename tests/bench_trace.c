@@ -44,7 +44,7 @@ static double timed_run(uint64_t n, const struct trace_config *cfg, struct trace
     struct tracer *t = NULL;
     if (cfg) {
         t = tracer_new(cfg, NULL, err, sizeof err);
-        if (!t || tracer_attach(t, h->cpu, err, sizeof err)) {
+        if (!t || tracer_attach(t, h->hub, err, sizeof err)) {
             fprintf(stderr, "bench_trace: %s\n", err);
             harness_free(h);
             return -1;

@@ -116,7 +116,8 @@ struct harness *harness_new(uint64_t ram_size)
         return NULL;
     }
     h->cpu = cpu_new(&h->mmu, &h->bus);
-    if (!h->cpu) {
+    if (!h->cpu || !(h->hub = watch_hub_new(h->cpu))) {
+        cpu_free(h->cpu);
         mmu_free(&h->mmu);
         free(h);
         return NULL;
@@ -130,7 +131,7 @@ struct harness *harness_new(uint64_t ram_size)
     c->cr4 = CR4_PAE | CR4_PGE | (1ull << 9) /* OSFXSR */ | (1ull << 10) /* OSXMMEXCPT */;
     c->efer = EFER_LME | EFER_LMA | EFER_NXE | EFER_SCE;
     c->cr3 = PML4_BASE;
-    mmu_set_control(&h->mmu, c->cr0, c->cr3, c->cr4, c->efer);
+    mmu_set_control(&h->mmu, c->cr0, c->cr3, c->cr4, c->efer, TLB_CAUSE_EXTERNAL);
     set_cpl(c, 0);
     c->gpr[RSP] = HARNESS_STACK_TOP;
     c->rip = HARNESS_GUEST_BASE;
@@ -141,6 +142,7 @@ void harness_free(struct harness *h)
 {
     if (!h)
         return;
+    watch_hub_free(h->hub);
     cpu_free(h->cpu);
     mmu_free(&h->mmu);
     free(h);

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "cpu/cpu.h"
+#include "machine/watch.h"
 
 #define HARNESS_GUEST_BASE 0x100000ull
 #define HARNESS_CODE 0x200000ull
@@ -48,7 +49,7 @@ struct harness {
     int exit_code;        /* value written to port 0xF4, -1 if none */
     int last_vector;      /* last exception/interrupt delivered, -1 if none */
     uint32_t last_error;
-    struct cpu_observer obs;
+    struct watch_hub *hub;  /* the observation layer over this bare CPU (machine/watch.h) */
 };
 
 /* ram_size 0 means "large enough for the arena" (0x10000000 + 1 MiB). */

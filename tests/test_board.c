@@ -228,11 +228,18 @@ static void on_event(void *ctx, const struct os_event *ev)
     s->last = *ev;
 }
 
+static bool on_os_watch(void *ctx, const struct watch_event *e)
+{
+    on_event(ctx, e->os);
+    return false;
+}
+
 START_TEST(os_event_and_exit_port)
 {
     struct machine *m = boot("osevent", (struct machine_config){0});
     struct seen_events seen = {0};
-    machine_on_os_event(m, on_event, &seen);
+    struct watcher w = {.kinds = WATCH_BIT(WATCH_OS), .event = on_os_watch, .ctx = &seen};
+    ck_assert_int_eq(machine_attach(m, &w), 0);
     ck_assert_int_eq(run_to_exit(m), 42);
     ck_assert_int_eq(seen.count, 1);
     ck_assert_int_eq(seen.last.type, OSEV_PROC_CREATE);
@@ -316,23 +323,24 @@ START_TEST(triple_fault_and_halt_are_final)
 END_TEST
 
 static int before_calls;
-static void count_before(void *ctx, struct cpu *cpu, const struct insn *in)
+static bool count_before(void *ctx, const struct watch_event *e)
 {
-    (void)ctx, (void)in;
-    if (++before_calls == 10)
-        cpu->stop_request = 1;
+    (void)ctx;
+    ck_assert_int_eq(e->kind, WATCH_INSN);
+    return ++before_calls == 10;
 }
 
 START_TEST(observer_sees_every_instruction_and_can_stop)
 {
     struct machine *m = boot("hello", (struct machine_config){0});
-    struct cpu_observer obs = {.before_insn = count_before};
-    machine_set_observer(m, &obs);
+    struct watcher w = {.kinds = WATCH_BIT(WATCH_INSN), .event = count_before};
+    ck_assert_int_eq(machine_attach(m, &w), 0);
     before_calls = 0;
     struct machine_stop s = machine_run(m, NULL);
     ck_assert_int_eq(s.event, MEV_REQUEST);
+    ck_assert_ptr_eq(s.watcher, &w);
     ck_assert_uint_eq(machine_cpu(m)->icount, 10);
-    machine_set_observer(m, NULL);
+    machine_detach(m, &w);
     ck_assert_ptr_null(machine_cpu(m)->observer); /* back on the fast path */
     ck_assert_int_eq(run_to_exit(m), 0);
     console_is(m, "hello from the test kernel: \n");

@@ -95,7 +95,7 @@ START_TEST(fetch_from_not_present_second_page_faults_with_cr2)
      * instruction starting 2 bytes before it. */
     uint64_t zero = 0;
     put(0x3000 + 8, &zero, 8);
-    mmu_set_control(&h->mmu, h->cpu->cr0, h->cpu->cr3, h->cpu->cr4, h->cpu->efer);
+    mmu_set_control(&h->mmu, h->cpu->cr0, h->cpu->cr3, h->cpu->cr4, h->cpu->efer, TLB_CAUSE_EXTERNAL);
     static const uint8_t code[] = {0xb8, 0x78};
     uint64_t at = 0x200000 - 2;
     put(at, code, sizeof code);

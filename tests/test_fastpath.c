@@ -194,8 +194,8 @@ START_TEST(an_observer_sees_the_run_the_fast_paths_make)
     uint64_t seen = 0, walks_seen = 0;
     struct cpu_observer obs = {.ctx = &seen, .before_insn = count_insn};
     struct mmu_observer mobs = {.ctx = &walks_seen, .walk = count_walk};
-    watched->cpu->observer = &obs;
-    watched->mmu.observer = &mobs;
+    cpu_set_observer(watched->cpu, &obs, false);
+    mmu_set_observer(&watched->mmu, &mobs);
     ck_assert_int_eq(harness_run(plain, 1000), STOP_REQUEST);
     ck_assert_int_eq(harness_run(watched, 1000), STOP_REQUEST);
     ck_assert_uint_eq(seen, watched->cpu->icount);

@@ -50,13 +50,22 @@ static struct machine *same_as_native(const char *path, int argc, char *const *a
 struct events {
     struct os_event ev[512];
     int n;
+    struct watcher watcher;
 };
 
-static void record_event(void *ctx, const struct os_event *ev)
+static bool record_event(void *ctx, const struct watch_event *w)
 {
     struct events *e = ctx;
     if (e->n < 512)
-        e->ev[e->n++] = *ev;
+        e->ev[e->n++] = *w->os;
+    return false;
+}
+
+/* Record the machine's OS events into e (the watcher lives in e). */
+static void record_os_events(struct machine *m, struct events *e)
+{
+    e->watcher = (struct watcher){.kinds = WATCH_BIT(WATCH_OS), .event = record_event, .ctx = e};
+    ck_assert_int_eq(machine_attach(m, &e->watcher), 0);
 }
 
 static uint64_t kernel_symbol(struct machine *m, const char *name)
@@ -434,7 +443,7 @@ START_TEST(fork_gives_the_child_a_private_copy)
     struct events e = {0};
     struct oracle_output nat = oracle_run_native(exe, 0, NULL, NULL, 0);
     struct machine *m = boot(exe, 0, NULL, (struct machine_config){0});
-    machine_on_os_event(m, record_event, &e);
+    record_os_events(m, &e);
     ck_assert_int_eq(run_to_exit(m), nat.status);
     ck_assert_str_eq(console(m), nat.out);
     /* Two processes ran in two address spaces: context switches into two
@@ -479,7 +488,7 @@ START_TEST(reserve_commit_decommit_release)
     struct events e = {0};
     struct oracle_output nat = oracle_run_native(exe, 0, NULL, NULL, 0);
     struct machine *m = boot(exe, 0, NULL, (struct machine_config){0});
-    machine_on_os_event(m, record_event, &e);
+    record_os_events(m, &e);
     ck_assert_int_eq(run_to_exit(m), nat.status);
     ck_assert_str_eq(console(m), nat.out);
     int expect[] = {OSEV_VMA_RESERVE, OSEV_VMA_COMMIT, OSEV_VMA_DECOMMIT, OSEV_VMA_RELEASE}, next = 0;
@@ -561,7 +570,7 @@ START_TEST(pages_go_to_the_pagefile_and_come_back)
     char *args[] = {"16"};
     struct events e = {0};
     struct machine *m = boot(exe, 1, args, (struct machine_config){.ram_size = 8ull << 20});
-    machine_on_os_event(m, record_event, &e);
+    record_os_events(m, &e);
     ck_assert_int_eq(run_to_exit(m), 0);
     ck_assert_str_eq(console(m), "16 MiB, 0 bad words\n");
     int outs = 0, ins = 0;

@@ -46,7 +46,7 @@ static uint64_t alloc_table(void)
 
 static void control(uint64_t cr0, uint64_t cr4, uint64_t efer)
 {
-    mmu_set_control(&M, cr0, M.cr3, cr4, efer);
+    mmu_set_control(&M, cr0, M.cr3, cr4, efer, TLB_CAUSE_EXTERNAL);
 }
 
 static void setup(void)
@@ -55,7 +55,7 @@ static void setup(void)
     ck_assert_int_eq(mmu_init(&M, RAM_SIZE, NULL, err, sizeof err), 0);
     next_table = TABLES;
     uint64_t pml4 = alloc_table();
-    mmu_set_control(&M, CR0_BASE | CR0_WP, pml4, CR4_BASE, EFER_BASE | EFER_NXE);
+    mmu_set_control(&M, CR0_BASE | CR0_WP, pml4, CR4_BASE, EFER_BASE | EFER_NXE, TLB_CAUSE_EXTERNAL);
 }
 
 static void teardown(void)
@@ -600,15 +600,15 @@ START_TEST(test_global_pages)
     map4k(g, DATA + 0x2000, PTE_P | PTE_G);
     map4k(ng, DATA + 0x3000, PTE_P);
     /* MOV to CR3 (even with the same value) drops non-global entries only. */
-    mmu_set_control(&M, M.cr0, M.cr3, M.cr4, M.efer);
+    mmu_set_control(&M, M.cr0, M.cr3, M.cr4, M.efer, TLB_CAUSE_EXTERNAL);
     expect_ok(g, ACC_READ, DATA);
     expect_ok(ng, ACC_READ, DATA + 0x3000);
     /* A new CR3 whose tables map nothing: the global entry still answers. */
     uint64_t old_cr3 = M.cr3, empty = alloc_table();
-    mmu_set_control(&M, M.cr0, empty, M.cr4, M.efer);
+    mmu_set_control(&M, M.cr0, empty, M.cr4, M.efer, TLB_CAUSE_EXTERNAL);
     expect_ok(g, ACC_READ, DATA);
     expect_pf(ng, ACC_READ, 0);
-    mmu_set_control(&M, M.cr0, old_cr3, M.cr4, M.efer);
+    mmu_set_control(&M, M.cr0, old_cr3, M.cr4, M.efer, TLB_CAUSE_EXTERNAL);
     /* Toggling CR4.PGE flushes everything, global entries included. */
     control(CR0_BASE | CR0_WP, CR4_BASE, EFER_BASE | EFER_NXE);
     control(CR0_BASE | CR0_WP, CR4_BASE | CR4_PGE, EFER_BASE | EFER_NXE);
@@ -621,7 +621,7 @@ START_TEST(test_global_pages)
     control(CR0_BASE | CR0_WP, CR4_BASE, EFER_BASE | EFER_NXE);
     expect_ok(g, ACC_READ, DATA + 0x4000);
     map4k(g, DATA + 0x5000, PTE_P | PTE_G);
-    mmu_set_control(&M, M.cr0, M.cr3, M.cr4, M.efer);
+    mmu_set_control(&M, M.cr0, M.cr3, M.cr4, M.efer, TLB_CAUSE_EXTERNAL);
     expect_ok(g, ACC_READ, DATA + 0x5000);
 }
 END_TEST
@@ -742,7 +742,7 @@ END_TEST
  * with reserved bits set. */
 START_TEST(test_tables_outside_ram)
 {
-    mmu_set_control(&M, M.cr0, RAM_SIZE + 0x1000, M.cr4, M.efer);
+    mmu_set_control(&M, M.cr0, RAM_SIZE + 0x1000, M.cr4, M.efer, TLB_CAUSE_EXTERNAL);
     expect_pf(0x1000, ACC_READ, PF_P | PF_RSVD);
 }
 END_TEST
@@ -808,10 +808,11 @@ struct obs_log {
     int n_walk;
 };
 
-static void obs_tlb(void *ctx, enum tlb_event_kind kind, uint64_t va, const struct tlb_entry *e)
+static void obs_tlb(void *ctx, enum tlb_event_kind kind, uint64_t va, const struct tlb_entry *e,
+                    enum tlb_flush_cause cause)
 {
     struct obs_log *l = ctx;
-    (void)va, (void)e;
+    (void)va, (void)e, (void)cause;
     if (l->n_tlb < 16)
         l->kinds[l->n_tlb++] = kind;
 }
@@ -829,7 +830,7 @@ START_TEST(test_observer_sees_walks_and_tlb)
     map4k(va, DATA, PTE_P | PTE_W);
     struct obs_log log = { 0 };
     struct mmu_observer obs = { .ctx = &log, .tlb = obs_tlb, .walk = obs_walk };
-    M.observer = &obs;
+    mmu_set_observer(&M, &obs);
     expect_ok(va + 0x10, ACC_READ, DATA + 0x10);
     expect_ok(va + 0x20, ACC_READ, DATA + 0x20);
     ck_assert_int_eq(log.n_tlb, 3);
@@ -854,7 +855,7 @@ START_TEST(test_observer_sees_walks_and_tlb)
     ck_assert(!log.walk.ok);
     ck_assert_int_eq(log.walk.levels, 4);
     ck_assert_uint_eq(log.walk.fault.error, PF_W);
-    M.observer = NULL;
+    mmu_set_observer(&M, NULL);
 }
 END_TEST
 

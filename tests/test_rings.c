@@ -267,12 +267,12 @@ static void seen_exception(void *ctx, struct cpu *cpu, const struct exc_event *e
         s->exc[s->nexc++] = *e;
 }
 
-static void seen_transfer(void *ctx, struct cpu *cpu, const char *kind, uint8_t from, uint8_t to)
+static void seen_transfer(void *ctx, struct cpu *cpu, enum ring_transfer kind, uint8_t from, uint8_t to)
 {
     struct seen *s = ctx;
     (void)cpu;
     if (s->ntransfer < 16) {
-        snprintf(s->transfer[s->ntransfer].kind, sizeof s->transfer[0].kind, "%s", kind);
+        snprintf(s->transfer[s->ntransfer].kind, sizeof s->transfer[0].kind, "%s", ring_transfer_name(kind));
         s->transfer[s->ntransfer].from = from;
         s->transfer[s->ntransfer].to = to;
         s->ntransfer++;
@@ -285,7 +285,7 @@ START_TEST(observer_sees_deliveries_and_ring_transitions)
     static struct cpu_observer obs = { .ctx = &seen, .exception = seen_exception,
                                        .transfer = seen_transfer };
     memset(&seen, 0, sizeof seen);
-    h->cpu->observer = &obs;
+    cpu_set_observer(h->cpu, &obs, false);
     run_scenario(3);
     ck_assert_int_eq(h->exit_code, 0x33);
     ck_assert_int_eq(seen.nexc, 2);

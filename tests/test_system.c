@@ -426,7 +426,7 @@ START_TEST(in_and_out_reach_the_bus)
     memset(&olog, 0, sizeof olog);
     h->bus.port_in = log_in;
     h->bus.port_out = log_out;
-    h->cpu->observer = &obs;
+    cpu_set_observer(h->cpu, &obs, false);
     struct regs r = fresh();
     r.gpr[RAX] = 0x1111111111111111ull;
     r.gpr[RDX] = 0x3f8;
@@ -451,7 +451,7 @@ START_TEST(in_and_out_reach_the_bus)
     ck_assert_uint_eq(olog.e[0].value, 0xef);
     ck_assert_uint_eq(olog.e[2].value, 0x89abcdef);
     ck_assert_uint_eq(olog.e[5].value, 0xdeadbeef);
-    h->cpu->observer = NULL;
+    cpu_set_observer(h->cpu, NULL, false);
     /* rep outsb: three bytes from [rsi]. */
     static const uint8_t bytes[3] = { 'a', 'b', 'c' };
     ck_assert(mmu_phys_write(&h->mmu, HARNESS_ARENA, bytes, 3));

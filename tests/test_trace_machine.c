@@ -1,6 +1,6 @@
 /* test_trace_machine.c — the tracer on the real board (machine/machine.h):
- * attached the way the CLI attaches it (tracer_bind + machine_set_observer,
- * machine_on_os_event, kernel-log lines, virtual time from the board), on
+ * attached the way the CLI attaches it (a watcher of the machine: OS events,
+ * kernel-log lines, virtual time from the board), on
  * the guest kernel tests/guests-elf/osevent.S, which reports one OS event
  * (PROC_CREATE pid 7, parent 1, "init": the record bytes in that file are
  * the oracle), logs "event sent" and exits with 42.  Also runs the
@@ -15,26 +15,6 @@
 #include "trace/check.h"
 #include "trace/query.h"
 #include "trace/tracer.h"
-
-/* Kernel-log bytes become trace lines at each '\n'. */
-struct log_lines {
-    struct tracer *tracer;
-    char line[256];
-    size_t len;
-};
-
-static void kernel_log(void *ctx, const uint8_t *bytes, size_t n)
-{
-    struct log_lines *l = ctx;
-    for (size_t i = 0; i < n; i++) {
-        if (bytes[i] == '\n' || l->len == sizeof l->line) {
-            trace_log_line(l->tracer, l->line, l->len);
-            l->len = 0;
-        }
-        if (bytes[i] != '\n')
-            l->line[l->len++] = (char)bytes[i];
-    }
-}
 
 static void console(void *ctx, const uint8_t *bytes, size_t n)
 {
@@ -56,10 +36,7 @@ static int64_t run_traced(const char *name, const struct trace_config *cfg,
         snprintf(err, errlen, "cannot build %s", name);
         return -1000;
     }
-    struct log_lines log = {0};
-    struct machine_config c = {.kernel_path = path, .ram_size = 32ull << 20,
-                                .console_out = console, .kernel_log_out = kernel_log,
-                                .out_ctx = &log};
+    struct machine_config c = {.kernel_path = path, .ram_size = 32ull << 20, .console_out = console};
     struct machine *m = machine_new(&c, err, errlen);
     if (!m)
         return -1000;
@@ -68,21 +45,16 @@ static int64_t run_traced(const char *name, const struct trace_config *cfg,
         machine_free(m);
         return -1000;
     }
-    log.tracer = t;
     tracer_record(t, rec);
     tracer_set_clock(t, virtual_time, m);
     if (tracer_load_symbols(t, path, "kernel:", 0, err, errlen) ||
-        tracer_bind(t, machine_cpu(m), err, errlen)) {
+        tracer_attach(t, machine_watch_hub(m), err, errlen)) {
         tracer_close(t, err + strlen(err), 0);
         machine_free(m);
         return -1000;
     }
-    machine_set_observer(m, tracer_cpu_observer(t));
-    machine_on_os_event(m, tracer_os_event_cb, t);
     struct machine_until u = {.max_insns = 1000000, .vector = -1};
     struct machine_stop s = machine_run(m, &u);
-    machine_set_observer(m, NULL);
-    machine_on_os_event(m, NULL, NULL);
     int64_t status = s.event == MEV_EXIT ? machine_exit_status(m) : -999;
     if (tracer_close(t, err, errlen))
         status = -1000;

@@ -26,7 +26,7 @@ int trace_guest_run(const char *name, uint64_t rdi, const struct trace_config *c
         harness_free(h);
         return -2;
     }
-    if (tracer_load_symbols(t, elf, "", 0, err, errlen) || tracer_attach(t, h->cpu, err, errlen)) {
+    if (tracer_load_symbols(t, elf, "", 0, err, errlen) || tracer_attach(t, h->hub, err, errlen)) {
         char ignored[8];
         tracer_close(t, ignored, sizeof ignored);
         harness_free(h);

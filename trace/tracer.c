@@ -18,6 +18,7 @@
 #include <string.h>
 #include "cpu/cpu.h"
 #include "machine/debugport.h"
+#include "machine/watch.h"
 #include "disasm.h"
 #include "ports.h"
 #include "symbols.h"
@@ -91,8 +92,8 @@ struct tracer {
     struct symbols *syms;
     struct disasm *dis;
     struct cpu *cpu;
-    struct cpu_observer cobs;
-    struct mmu_observer mobs;
+    struct watch_hub *hub;    /* attached to, or NULL */
+    struct watcher watcher;
     uint64_t (*now)(void *ctx);
     void *now_ctx;
 
@@ -107,11 +108,8 @@ struct tracer {
     bool visible_any_ring;    /* it passes the filters other than ring/range */
     uint64_t step;            /* the current instruction's number */
     uint64_t next_step;       /* instructions begun since attach (faulted ones too) */
-    int cr_write;             /* MOV CRn being executed: n, else -1 */
     struct snapshot snap;
     bool snap_xmm;            /* snap holds the XMM registers too */
-    bool have_pre;            /* `pre` holds the entries before the current walk */
-    struct page_walk pre;
 
     struct pending_call calls[PENDING_CALLS];
     struct extra_call extra_calls[EXTRA_CALLS];
@@ -500,15 +498,13 @@ static void emit_insn(struct tracer *t, struct cpu *cpu, const struct insn *in)
     tracer_emit(t, &e);
 }
 
-static void on_before_insn(void *ctx, struct cpu *cpu, const struct insn *in)
+static void on_before_insn(struct tracer *t, struct cpu *cpu, const struct insn *in)
 {
-    struct tracer *t = ctx;
     if (t->in_insn)
         finish_insn(t, cpu); /* the previous instruction faulted */
     uint64_t rip = cpu->rip;
     t->in_insn = true;
     t->step = t->next_step++;
-    t->have_pre = false;
     if (!t->started) {
         if (rip != t->from_addr) {
             t->visible = t->visible_any_ring = false;
@@ -523,9 +519,6 @@ static void on_before_insn(void *ctx, struct cpu *cpu, const struct insn *in)
                  (!t->cfg.has_range || (rip >= t->cfg.range_lo && rip < t->cfg.range_hi));
     if (!t->visible)
         return;
-    /* MOV CRn, r64 is 0F 22 /r with the CR number in ModRM.reg (SDM: MOV—Move
-     * to/from Control Registers): it names the cause of a TLB flush. */
-    t->cr_write = in->map == MAP_0F && in->op == 0x22 ? in->reg : -1;
     t->snap_xmm = may_write_xmm(in);
     if (wants(t, TRACE_REG))
         take_snapshot(cpu, &t->snap, t->snap_xmm);
@@ -533,21 +526,17 @@ static void on_before_insn(void *ctx, struct cpu *cpu, const struct insn *in)
         emit_insn(t, cpu, in);
 }
 
-static void on_after_insn(void *ctx, struct cpu *cpu, const struct insn *in)
+static void on_after_insn(struct tracer *t, struct cpu *cpu)
 {
-    (void)in;
-    struct tracer *t = ctx;
     if (t->in_insn)
         finish_insn(t, cpu);
 }
 
 /* ---- memory accesses ---- */
 
-static void on_mem(void *ctx, struct cpu *cpu, enum mem_kind kind, uint64_t va, uint64_t pa,
-                   unsigned size, const void *value)
+static void on_mem(struct tracer *t, enum mem_kind kind, uint64_t va, uint64_t pa, unsigned size,
+                   const void *value)
 {
-    struct tracer *t = ctx;
-    (void)cpu;
     if (kind == MEM_FETCH || !t->in_insn || !t->visible || !wants(t, TRACE_MEM))
         return;
     if (t->direct) {
@@ -599,19 +588,23 @@ static const char *tlb_flags_text(uint8_t f, char *buf)
     return buf;
 }
 
-static void on_tlb(void *ctx, enum tlb_event_kind kind, uint64_t va, const struct tlb_entry *te)
+/* The cause of a flush as the trace names it. */
+static const char *flush_cause_text(enum tlb_flush_cause c)
 {
-    struct tracer *t = ctx;
+    switch (c) {
+    case TLB_CAUSE_CR0: return "cr0 write";
+    case TLB_CAUSE_CR3: return "cr3 write";
+    case TLB_CAUSE_CR4: return "cr4 write";
+    case TLB_CAUSE_INVLPG: return "invlpg";
+    default: return "paging control change";
+    }
+}
+
+static void on_tlb(struct tracer *t, enum tlb_event_kind kind, uint64_t va, const struct tlb_entry *te,
+                   enum tlb_flush_cause cause)
+{
     uint64_t step;
     bool child;
-    if (kind == TLB_MISS && t->cpu) {
-        /* Keep the entries as they are before the walk: comparing them with
-         * the walk's entries shows which Accessed/Dirty bits it set.  Only
-         * when an `ad` event could be shown (the walk follows within this
-         * same access, so the filters will say the same then). */
-        t->have_pre = visible_event(t, TRACE_AD, t->cpu->cpl, false, &step, &child) &&
-                      (mmu_probe(t->cpu->mmu, va, &t->pre) || t->pre.levels > 0);
-    }
     if (t->direct && (kind == TLB_HIT || kind == TLB_FILL) && te) {
         if (!visible_event(t, TRACE_TLB, t->cpu ? t->cpu->cpl : 0, false, &step, &child))
             return;
@@ -640,17 +633,13 @@ static void on_tlb(void *ctx, enum tlb_event_kind kind, uint64_t va, const struc
     case TLB_FLUSH_PAGE:
         trace_add_str(&e, "scope", "page");
         trace_add(&e, "va", TF_HEX, va);
-        trace_add_str(&e, "cause", "invlpg");
+        trace_add_str(&e, "cause", flush_cause_text(cause));
         break;
-    default: {
+    default:
         /* A CR3 write keeps global entries; CR0.PG/WP and CR4.PGE/PAE/SMEP/
          * SMAP changes flush everything (SDM Vol. 3A §4.10.4.1). */
-        static const char *const cr_cause[5] = {"cr0 write", "", "", "cr3 write", "cr4 write"};
-        const char *cause = t->in_insn && t->cr_write >= 0 && t->cr_write <= 4
-                                ? cr_cause[t->cr_write] : "paging control change";
         trace_add_str(&e, "scope", kind == TLB_FLUSH_ALL ? "all" : "nonglobal");
-        trace_add_str(&e, "cause", cause[0] ? cause : "paging control change");
-    }
+        trace_add_str(&e, "cause", flush_cause_text(cause));
     }
     tracer_emit(t, &e);
 }
@@ -683,30 +672,28 @@ static const char *access_text(unsigned acc)
     return user ? "user read" : "read";
 }
 
+/* The Accessed/Dirty bits the walk set (SDM Vol. 3A §4.8), one event per
+ * entry it changed. */
 static void emit_ad_updates(struct tracer *t, const struct page_walk *w)
 {
-    if (!t->have_pre || t->pre.va != w->va)
-        return;
-    t->have_pre = false;
-    for (int i = 0; i < w->levels && i < t->pre.levels; i++) {
-        if (t->pre.entry_addr[i] != w->entry_addr[i] || t->pre.entry[i] == w->entry[i])
+    for (int i = 0; i < w->levels; i++) {
+        if (w->entry_before[i] == w->entry[i])
             continue;
         struct trace_event e;
         if (!begin(t, &e, TRACE_AD, t->cpu ? t->cpu->cpl : 0, false))
             return;
-        uint64_t set = w->entry[i] & ~t->pre.entry[i];
+        uint64_t set = w->entry[i] & ~w->entry_before[i];
         trace_add_str(&e, "level", level_names[i]);
         trace_add(&e, "addr", TF_HEX, w->entry_addr[i]);
-        trace_add(&e, "old", TF_HEX, t->pre.entry[i]);
+        trace_add(&e, "old", TF_HEX, w->entry_before[i]);
         trace_add(&e, "new", TF_HEX, w->entry[i]);
         trace_add_str(&e, "set", (set & PTE_A) && (set & PTE_D) ? "A D" : set & PTE_D ? "D" : "A");
         tracer_emit(t, &e);
     }
 }
 
-static void on_walk(void *ctx, const struct page_walk *w)
+static void on_walk(struct tracer *t, const struct page_walk *w)
 {
-    struct tracer *t = ctx;
     if (wants(t, TRACE_AD))
         emit_ad_updates(t, w);
     struct trace_event e;
@@ -739,9 +726,8 @@ static void on_walk(void *ctx, const struct page_walk *w)
 
 /* ---- exceptions, interrupts, ring transfers, ports ---- */
 
-static void on_exception(void *ctx, struct cpu *cpu, const struct exc_event *x)
+static void on_exception(struct tracer *t, struct cpu *cpu, const struct exc_event *x)
 {
-    struct tracer *t = ctx;
     bool interrupt = x->external || (x->soft && x->vector >= 32);
     struct trace_event e;
     if (x->external && t->in_insn)
@@ -850,24 +836,21 @@ static void on_sysret(struct tracer *t, struct cpu *cpu, uint8_t cpl_before, uin
     tracer_emit(t, &e);
 }
 
-static void on_transfer(void *ctx, struct cpu *cpu, const char *kind, uint8_t cpl_before,
-                        uint8_t cpl_after)
+static void on_transfer(struct tracer *t, struct cpu *cpu, enum ring_transfer kind, uint8_t cpl_before,
+                        uint8_t cpl_after, uint64_t target)
 {
-    struct tracer *t = ctx;
-    if (strcmp(kind, "syscall") == 0) {
+    if (kind == RT_SYSCALL) {
         on_syscall(t, cpu, cpl_before, cpl_after);
         return;
     }
-    if (strcmp(kind, "sysret") == 0) {
+    if (kind == RT_SYSRET) {
         on_sysret(t, cpu, cpl_before, cpl_after);
         return;
     }
     struct trace_event e;
     if (!begin(t, &e, TRACE_IRET, cpl_before, false))
         return;
-    /* Handlers branch by writing next_rip; it is the return address here. */
-    uint64_t target = t->in_insn ? cpu->next_rip : cpu->rip;
-    trace_add_str(&e, "insn", kind);
+    trace_add_str(&e, "insn", ring_transfer_name(kind));
     trace_add(&e, "rip", TF_HEX, target);
     if (symbols_format(t->syms, target, t->sym2, sizeof t->sym2))
         trace_add_str(&e, "sym", t->sym2);
@@ -875,10 +858,9 @@ static void on_transfer(void *ctx, struct cpu *cpu, const char *kind, uint8_t cp
     tracer_emit(t, &e);
 }
 
-static void on_port(void *ctx, struct cpu *cpu, bool out, uint16_t port, unsigned size,
+static void on_port(struct tracer *t, struct cpu *cpu, bool out, uint16_t port, unsigned size,
                     uint32_t value)
 {
-    struct tracer *t = ctx;
     struct trace_event e;
     if (!begin(t, &e, TRACE_PORT, cpu->cpl, false))
         return;
@@ -972,10 +954,6 @@ void trace_os_event(struct tracer *t, const struct os_event *ev)
     tracer_emit(t, &e);
 }
 
-void tracer_os_event_cb(void *ctx, const struct os_event *ev)
-{
-    trace_os_event(ctx, ev);
-}
 
 void trace_log_line(struct tracer *t, const char *text, size_t len)
 {
@@ -994,6 +972,30 @@ void trace_log_line(struct tracer *t, const char *text, size_t len)
     line[n] = 0;
     trace_add_str(&e, "text", line);
     tracer_emit(t, &e);
+}
+
+/* ---- the watcher: every event of the machine that the trace needs ---- */
+
+static bool on_event(void *ctx, const struct watch_event *e)
+{
+    struct tracer *t = ctx;
+    switch (e->kind) {
+    case WATCH_INSN: on_before_insn(t, e->cpu, e->insn); break;
+    case WATCH_INSN_DONE: on_after_insn(t, e->cpu); break;
+    case WATCH_MEM: on_mem(t, e->mem.kind, e->mem.va, e->mem.pa, e->mem.size, e->mem.value); break;
+    case WATCH_WALK: on_walk(t, e->walk); break;
+    case WATCH_TLB: on_tlb(t, e->tlb.kind, e->tlb.va, e->tlb.entry, e->tlb.cause); break;
+    case WATCH_EXCEPTION: on_exception(t, e->cpu, e->exception); break;
+    case WATCH_TRANSFER:
+        on_transfer(t, e->cpu, e->transfer.kind, e->transfer.cpl_before, e->transfer.cpl_after,
+                    e->transfer.target);
+        break;
+    case WATCH_PORT: on_port(t, e->cpu, e->port.out, e->port.port, e->port.size, e->port.value); break;
+    case WATCH_OS: trace_os_event(t, e->os); break;
+    case WATCH_LOG: trace_log_line(t, e->log.text, e->log.len); break;
+    default: break;
+    }
+    return false;
 }
 
 /* ---- lifecycle ---- */
@@ -1039,14 +1041,8 @@ struct tracer *tracer_new(const struct trace_config *cfg, FILE *out, char *err, 
         t->writer = trace_writer_new(cfg->format, out);
         t->direct = t->writer != NULL;
     }
-    t->cobs = (struct cpu_observer){.ctx = t,
-                                    .before_insn = on_before_insn,
-                                    .after_insn = on_after_insn,
-                                    .mem = on_mem,
-                                    .exception = on_exception,
-                                    .transfer = on_transfer,
-                                    .port = on_port};
-    t->mobs = (struct mmu_observer){.ctx = t, .tlb = on_tlb, .walk = on_walk};
+    /* Every instruction is watched: steps count the instructions begun. */
+    t->watcher = (struct watcher){.kinds = WATCH_ALL, .event = on_event, .ctx = t};
     return t;
 }
 
@@ -1069,7 +1065,7 @@ void tracer_record(struct tracer *t, struct trace_recording *rec)
     t->direct = t->writer && !rec; /* a recording needs the events themselves */
 }
 
-int tracer_bind(struct tracer *t, struct cpu *cpu, char *err, size_t errlen)
+int tracer_attach(struct tracer *t, struct watch_hub *hub, char *err, size_t errlen)
 {
     t->started = !t->cfg.from_sym[0];
     if (!t->started && !symbols_find(t->syms, t->cfg.from_sym, &t->from_addr)) {
@@ -1083,35 +1079,24 @@ int tracer_bind(struct tracer *t, struct cpu *cpu, char *err, size_t errlen)
                  t->cfg.until_sym);
         return -1;
     }
-    t->cpu = cpu;
-    t->in_insn = false;
-    cpu->mmu->observer = &t->mobs;
-    return 0;
-}
-
-const struct cpu_observer *tracer_cpu_observer(struct tracer *t)
-{
-    return &t->cobs;
-}
-
-int tracer_attach(struct tracer *t, struct cpu *cpu, char *err, size_t errlen)
-{
-    if (tracer_bind(t, cpu, err, errlen))
+    if (watch_attach(hub, &t->watcher) != 0) {
+        snprintf(err, errlen, "cannot attach the tracer: too many watchers on this machine");
         return -1;
-    cpu->observer = &t->cobs;
+    }
+    t->hub = hub;
+    t->cpu = watch_hub_cpu(hub);
+    t->in_insn = false;
     return 0;
 }
 
 void tracer_detach(struct tracer *t)
 {
-    if (!t->cpu)
+    if (!t->hub)
         return;
     if (t->in_insn)
         finish_insn(t, t->cpu);
-    if (t->cpu->observer == &t->cobs)
-        t->cpu->observer = NULL;
-    if (t->cpu->mmu->observer == &t->mobs)
-        t->cpu->mmu->observer = NULL;
+    watch_detach(t->hub, &t->watcher);
+    t->hub = NULL;
     t->cpu = NULL;
 }
 

@@ -12,13 +12,12 @@
  *     tracer_load_symbols(t, "os/kernel.elf", "kernel:", 0, err, sizeof err);
  *     tracer_load_symbols(t, program_path, "", 0, err, sizeof err);
  *     tracer_set_clock(t, board_virtual_time, board);     (optional)
- *     tracer_attach(t, cpu, err, sizeof err);    (or tracer_bind + machine_set_observer)
- *     machine_on_os_event(m, tracer_os_event_cb, t);
- *     ... run; the kernel-log sink calls trace_log_line() per line ...
+ *     tracer_attach(t, machine_watch_hub(m), err, sizeof err);
+ *     ... run ...
  *     tracer_close(t, err, sizeof err);   (detaches, flushes, reports write errors)
  *
- * With no tracer attached the CPU and MMU observer pointers stay NULL and
- * the interpreter pays one branch per hook site. */
+ * The tracer is a watcher of the machine (machine/watch.h) like the
+ * debugger and the stop conditions: all of them can be attached at once. */
 #ifndef RINGSCOPE_TRACE_TRACER_H
 #define RINGSCOPE_TRACE_TRACER_H
 #include <stdbool.h>
@@ -30,7 +29,7 @@
 #include "writer.h"
 
 struct cpu;
-struct cpu_observer;
+struct watch_hub;
 
 /* What to trace and where (the --trace… options). */
 struct trace_config {
@@ -84,26 +83,19 @@ void tracer_set_clock(struct tracer *t, uint64_t (*now)(void *ctx), void *ctx);
 /* Also append every emitted event to rec (NULL: stop recording). */
 void tracer_record(struct tracer *t, struct trace_recording *rec);
 
-/* Start / stop observing cpu (and its MMU): sets cpu->observer and
- * cpu->mmu->observer.  Resolves the from/until symbols; -1 with a message
- * if one is unknown. */
-int tracer_attach(struct tracer *t, struct cpu *cpu, char *err, size_t errlen);
+/* Start / stop watching the machine behind hub (machine_watch_hub, or a
+ * bare CPU's hub in tests).  Resolves the from/until symbols; -1 with a
+ * message if one is unknown or the hub is full. */
+int tracer_attach(struct tracer *t, struct watch_hub *hub, char *err, size_t errlen);
 void tracer_detach(struct tracer *t);
 
-/* For a board that multiplexes the CPU observer (machine_set_observer):
- * tracer_bind does everything tracer_attach does except setting
- * cpu->observer, and tracer_cpu_observer is what to install there. */
-int tracer_bind(struct tracer *t, struct cpu *cpu, char *err, size_t errlen);
-const struct cpu_observer *tracer_cpu_observer(struct tracer *t);
-
 /* An OS event decoded by the OS-event device (machine/debugport.h,
- * protocol os/abi/osevent.h).  Context switches also update the process
- * the --trace-pid filter compares against; syscall-name hints name calls
- * above the Linux range in later syscall/sysret events.  The second form
- * has the signature machine_on_os_event() expects (ctx = the tracer). */
+ * protocol os/abi/osevent.h), as the watcher receives it (exposed for
+ * tests of the filters).  Context switches also update the process the
+ * --trace-pid filter compares against; syscall-name hints name calls above
+ * the Linux range in later syscall/sysret events. */
 struct os_event;
 void trace_os_event(struct tracer *t, const struct os_event *ev);
-void tracer_os_event_cb(void *ctx, const struct os_event *ev);
 
 /* One line of the kernel log (without its newline). */
 void trace_log_line(struct tracer *t, const char *text, size_t len);
