@@ -84,6 +84,8 @@ struct cpu {
     volatile uint8_t stop_request;
     uint8_t intr_line;        /* the INTR pin (set by the board's PIC) */
     uint64_t icount;          /* instructions retired */
+    uint64_t insns_faulted;   /* instructions decoded that faulted instead of retiring:
+                               * icount + insns_faulted = instructions begun */
     struct mmu *mmu;
     struct bus *bus;
     const struct cpu_observer *observer; /* hooks.h; NULL when nothing is watching */
@@ -119,6 +121,7 @@ struct cpu {
     uint32_t fault_error;
     int delivering;           /* nesting of exception delivery: 0, 1 (delivering), 2 (delivering #DF) */
     uint8_t first_vector;     /* the exception being delivered when delivering > 0 */
+    bool fault_began;         /* run.c: the fault being delivered ended a begun instruction */
     bool shutdown;            /* triple fault: the processor stopped (SDM Vol. 3A §6.15, #DF) */
     uint64_t exc_counts[256]; /* exceptions and interrupts delivered, by vector */
 

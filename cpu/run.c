@@ -228,10 +228,24 @@ enum cpu_stop cpu_run(struct cpu *cpu, uint64_t max_insns)
     /* The TLB may have been changed behind the MMU's back since the last
      * run (a snapshot restore copies it whole): forget the code page. */
     cpu->dcache->code.tlb_gen = CODE_PAGE_NONE;
+    /* At an instruction boundary next_rip equals rip (the run loop and
+     * every delivery keep it so); a debugger may have set RIP alone. */
+    cpu->next_rip = cpu->rip;
     if (setjmp(cpu->fault_jmp)) {
-        /* An instruction (or a delivery) faulted: RIP is unchanged. */
+        /* An instruction (or a delivery) faulted: RIP is unchanged.  The
+         * instruction had begun when it was decoded (next_rip moved past
+         * it) and no delivery was under way (a fault while delivering is
+         * the same instruction's, or an interrupt's).  It is counted once
+         * its delivery ends, so watchers of the delivery see the count the
+         * faulting instruction began with. */
+        if (!cpu->delivering && cpu->next_rip != cpu->rip)
+            cpu->fault_began = true;
         cpu_exception(cpu, cpu->fault_vector, cpu->fault_error);
         cpu->intr_shadow = 0;
+        if (cpu->fault_began) {
+            cpu->fault_began = false;
+            cpu->insns_faulted++;
+        }
     }
     enum cpu_stop why = run_loop(cpu, end);
     cpu->in_run = false;

@@ -94,6 +94,11 @@ struct tracer {
     struct cpu *cpu;
     struct watch_hub *hub;    /* attached to, or NULL */
     struct watcher watcher;
+    /* Sparse: no event kind or filter needs every instruction, so the
+     * tracer watches only the crossings and counts steps from the CPU's
+     * begun-instruction count (begun0: at attach). */
+    bool sparse;
+    uint64_t begun0;
     uint64_t (*now)(void *ctx);
     void *now_ctx;
 
@@ -976,9 +981,41 @@ void trace_log_line(struct tracer *t, const char *text, size_t len)
 
 /* ---- the watcher: every event of the machine that the trace needs ---- */
 
+static uint64_t insns_begun(const struct cpu *cpu)
+{
+    return cpu->icount + cpu->insns_faulted;
+}
+
+/* Sparse mode: what the per-instruction hooks would have set up, derived
+ * at the event.  Everything sparse mode watches happens inside an
+ * instruction (a SYSCALL, a faulting or INT instruction, the OUT that
+ * reported an OS event or a log line) except an external interrupt, which
+ * comes between two; the instruction's ring is the one it ran in. */
+static void sparse_context(struct tracer *t, const struct watch_event *e)
+{
+    uint64_t begun = insns_begun(e->cpu) - t->begun0;
+    int cpl = e->cpl;
+    bool between = false;
+    if (e->kind == WATCH_EXCEPTION) {
+        cpl = e->exception->cpl_before;
+        between = e->exception->external;
+    } else if (e->kind == WATCH_TRANSFER) {
+        cpl = e->transfer.cpl_before;
+    }
+    /* As after before_insn (step: this instruction, next_step: the one
+     * after) or, between instructions, as after after_insn. */
+    t->step = begun;
+    t->next_step = between ? begun : begun + 1;
+    t->in_insn = !between;
+    t->visible_any_ring = pid_ok(t);
+    t->visible = t->visible_any_ring && (t->cfg.ring < 0 || cpl == t->cfg.ring);
+}
+
 static bool on_event(void *ctx, const struct watch_event *e)
 {
     struct tracer *t = ctx;
+    if (t->sparse)
+        sparse_context(t, e);
     switch (e->kind) {
     case WATCH_INSN: on_before_insn(t, e->cpu, e->insn); break;
     case WATCH_INSN_DONE: on_after_insn(t, e->cpu); break;
@@ -1041,8 +1078,17 @@ struct tracer *tracer_new(const struct trace_config *cfg, FILE *out, char *err, 
         t->writer = trace_writer_new(cfg->format, out);
         t->direct = t->writer != NULL;
     }
-    /* Every instruction is watched: steps count the instructions begun. */
-    t->watcher = (struct watcher){.kinds = WATCH_ALL, .event = on_event, .ctx = t};
+    /* Kinds that belong to instructions, and filters on instructions, need
+     * every instruction watched; the crossings alone (syscalls, faults,
+     * interrupts, OS events, log lines) leave the interpreter's fast paths
+     * on. */
+    uint32_t per_insn = (1u << TRACE_INSN) | (1u << TRACE_MEM) | (1u << TRACE_REG) | (1u << TRACE_TLB) |
+                        (1u << TRACE_WALK) | (1u << TRACE_AD) | (1u << TRACE_PORT);
+    t->sparse = !(cfg->kinds & per_insn) && !cfg->has_range && !cfg->from_sym[0] && !cfg->until_sym[0];
+    uint32_t kinds = t->sparse ? WATCH_BIT(WATCH_EXCEPTION) | WATCH_BIT(WATCH_TRANSFER) | WATCH_BIT(WATCH_OS) |
+                                     WATCH_BIT(WATCH_LOG)
+                               : WATCH_ALL;
+    t->watcher = (struct watcher){.kinds = kinds, .event = on_event, .ctx = t};
     return t;
 }
 
@@ -1086,6 +1132,7 @@ int tracer_attach(struct tracer *t, struct watch_hub *hub, char *err, size_t err
     t->hub = hub;
     t->cpu = watch_hub_cpu(hub);
     t->in_insn = false;
+    t->begun0 = insns_begun(t->cpu);
     return 0;
 }
 
