@@ -311,6 +311,32 @@ static uint64_t session_clock(void *ctx)
     return machine_time_ns(ctx);
 }
 
+struct tracer *cli_attach_tracer(struct run_options *o, struct machine *m, struct trace_recording *rec,
+                                 char *err, size_t errlen)
+{
+    if (!o->trace.kinds)
+        o->trace.kinds = TRACE_KINDS_ALL;
+    if (rec)
+        o->trace.no_output = true;
+    struct tracer *t = tracer_new(&o->trace, NULL, err, errlen);
+    if (!t)
+        return NULL;
+    if (rec)
+        tracer_record(t, rec);
+    tracer_set_clock(t, session_clock, m);
+    if (tracer_load_symbols(t, o->kernel_path, "kernel:", 0, err, errlen) != 0)
+        goto fail;
+    /* A stripped program still traces, with bare addresses. */
+    char ignored[256];
+    tracer_load_symbols(t, o->program_path, "", 0, ignored, sizeof ignored);
+    if (tracer_attach(t, machine_watch_hub(m), err, errlen) != 0)
+        goto fail;
+    return t;
+fail:
+    tracer_close(t, NULL, 0);
+    return NULL;
+}
+
 int session_open(struct session *s, struct run_options *o, struct trace_recording *rec,
                  void (*console_out)(void *ctx, const uint8_t *bytes, size_t n), char *err,
                  size_t errlen)
@@ -326,22 +352,7 @@ int session_open(struct session *s, struct run_options *o, struct trace_recordin
         return -1;
     if (!o->trace.kinds && !rec)
         return 0;
-    if (!o->trace.kinds)
-        o->trace.kinds = TRACE_KINDS_ALL;
-    if (rec)
-        o->trace.no_output = true;
-    s->tracer = tracer_new(&o->trace, NULL, err, errlen);
-    if (!s->tracer)
-        goto fail;
-    if (rec)
-        tracer_record(s->tracer, rec);
-    tracer_set_clock(s->tracer, session_clock, s->machine);
-    if (tracer_load_symbols(s->tracer, o->kernel_path, "kernel:", 0, err, errlen))
-        goto fail;
-    /* A stripped program still traces, with bare addresses. */
-    char ignored[256];
-    tracer_load_symbols(s->tracer, o->program_path, "", 0, ignored, sizeof ignored);
-    if (tracer_attach(s->tracer, machine_watch_hub(s->machine), err, errlen))
+    if (!(s->tracer = cli_attach_tracer(o, s->machine, rec, err, errlen)))
         goto fail;
     return 0;
 fail:

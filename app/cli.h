@@ -52,6 +52,13 @@ struct session {
 int session_open(struct session *s, struct run_options *o, struct trace_recording *rec,
                  void (*console_out)(void *ctx, const uint8_t *bytes, size_t n), char *err,
                  size_t errlen);
+/* A tracer configured by o's --trace… options (all kinds if none; into
+ * rec, with no output, when rec is given), with the kernel's and the
+ * program's symbols and the machine's virtual time, attached to m.  NULL
+ * with a one-line message.  Close it with tracer_close before m is freed. */
+struct tracer *cli_attach_tracer(struct run_options *o, struct machine *m, struct trace_recording *rec,
+                                 char *err, size_t errlen);
+
 /* Detach and close the tracer (flushing the trace file), free the machine.
  * 0, or -1 with a message when writing the trace failed. */
 int session_close(struct session *s, char *err, size_t errlen);

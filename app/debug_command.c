@@ -31,7 +31,8 @@ static const char debug_help[] =
     "                        page-fault, interrupt, ring, breakpoint or exit\n"
     "  --size COLSxROWS      screenshot size in character cells (default 200x60)\n"
     "\n"
-    "run options (the same as ringscope run; tracing options are not used here):\n";
+    "run options (the same as ringscope run; --trace… writes the trace of what\n"
+    "runs while you debug — step back does not trace its replays again):\n";
 
 static int usage(const char *fmt, const char *arg)
 {
@@ -123,10 +124,20 @@ int debugger_main(int argc, char **argv)
         return 0;
     }
     struct dbg_options o = {.config = ro->config};
+    struct tracer *tracer = NULL;
     struct dbg *d = dbg_new(&o, err, sizeof err);
     if (!d) {
         free(ro);
         return usage("%s", err);
+    }
+    /* --trace…: the tracer watches the same machine as the window, and
+     * writes what runs forward (step-back replays are not traced again). */
+    if (ro->trace.kinds) {
+        if (!(tracer = cli_attach_tracer(ro, d->m, NULL, err, sizeof err))) {
+            status = usage("%s", err);
+            goto done;
+        }
+        dbg_watch_forward(d, tracer_watcher(tracer));
     }
     for (size_t k = 0; k < nbreaks; k++) {
         uint64_t va;
@@ -166,6 +177,10 @@ int debugger_main(int argc, char **argv)
     }
     SDL_Quit();
 done:
+    if (tracer && tracer_close(tracer, err, sizeof err) != 0) {
+        fprintf(stderr, "ringscope: %s\n", err);
+        status = 1;
+    }
     dbg_free(d);
     free(ro);
     return status;

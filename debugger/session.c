@@ -593,6 +593,8 @@ int dbg_rewind_to(struct dbg *d, uint64_t icount)
         d->nos = d->marks[d->nmarks - 1].nos;
     rebuild_osview(d);
     d->replaying = true;
+    for (size_t i = 0; i < d->nforward; i++)
+        machine_detach(d->m, d->forward[i]);
     d->cmd = DBG_NONE;
     attach(d, false);
     size_t k = 0;
@@ -616,6 +618,8 @@ int dbg_rewind_to(struct dbg *d, uint64_t icount)
         give_keys(d, &k);
     }
     d->replaying = false;
+    for (size_t i = 0; i < d->nforward; i++)
+        machine_attach(d->m, d->forward[i]);
     forget_after(d, icount);
     rebuild_osview(d);
     capture_regs(d, &d->now);
@@ -625,6 +629,14 @@ int dbg_rewind_to(struct dbg *d, uint64_t icount)
     snprintf(d->status, sizeof d->status, "stepped back to instruction %llu (snapshot at %llu + %llu replayed)",
              (unsigned long long)cpu->icount, (unsigned long long)at, (unsigned long long)(icount - at));
     d->model_generation++;
+    return 0;
+}
+
+int dbg_watch_forward(struct dbg *d, struct watcher *w)
+{
+    if (d->nforward == sizeof d->forward / sizeof d->forward[0])
+        return -1;
+    d->forward[d->nforward++] = w;
     return 0;
 }
 

@@ -117,11 +117,18 @@ struct dbg {
 
     bool replaying;                    /* step back re-executing: no logging */
     struct watcher watcher;            /* how the session watches the machine */
+    struct watcher *forward[4];        /* other watchers, hidden from step-back replays */
+    size_t nforward;
     char status[DBG_TEXT];             /* why the machine stopped last */
     uint64_t snapshot_interval;
     double last_snapshot_time;         /* host seconds (CLOCK_MONOTONIC) */
     uint64_t model_generation;         /* bumped whenever state changed */
 };
+
+/* w is attached to the session's machine (a tracer, a gdb stub): keep it
+ * detached while step back replays history, so it sees the machine move
+ * forward only.  -1 when too many are registered. */
+int dbg_watch_forward(struct dbg *d, struct watcher *w);
 
 /* Create the machine from opts (err: a one-line reason on failure). */
 struct dbg *dbg_new(const struct dbg_options *opts, char *err, size_t errlen);

@@ -215,6 +215,37 @@ START_TEST(snapshots_are_deltas)
 }
 END_TEST
 
+/* A watcher registered with dbg_watch_forward (a tracer, a gdb stub) sees
+ * the machine move forward only: the instructions step back replays are
+ * hidden from it, and after the step back it is attached again. */
+static bool count_insn(void *ctx, const struct watch_event *e)
+{
+    (void)e;
+    ++*(uint64_t *)ctx;
+    return false;
+}
+
+START_TEST(step_back_replays_are_hidden_from_forward_watchers)
+{
+    struct dbg *d = start_guest("pit", 50);
+    uint64_t seen = 0;
+    struct watcher w = {.kinds = WATCH_BIT(WATCH_INSN_DONE), .event = count_insn, .ctx = &seen};
+    ck_assert_int_eq(machine_attach(d->m, &w), 0);
+    ck_assert_int_eq(dbg_watch_forward(d, &w), 0);
+    for (int i = 0; i < 300 && machine_exit_status(d->m) < 0; i++)
+        dbg_run_command(d, DBG_STEP, 0);
+    uint64_t forward = seen;
+    ck_assert_uint_eq(forward, machine_cpu(d->m)->icount);
+    ck_assert_int_eq(dbg_step_back(d), 0);   /* replays up to 50 instructions */
+    ck_assert_uint_eq(seen, forward);
+    /* Executing the undone instruction again is moving forward: seen. */
+    dbg_run_command(d, DBG_STEP, 0);
+    ck_assert_uint_eq(seen, forward + 1);
+    machine_detach(d->m, &w);
+    dbg_free(d);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("debugger_stepback");
@@ -223,6 +254,7 @@ static Suite *suite(void)
     tcase_add_test(t, step_back_through_timer_interrupts);
     tcase_add_test(t, step_back_replays_live_keys);
     tcase_add_test(t, snapshots_are_deltas);
+    tcase_add_test(t, step_back_replays_are_hidden_from_forward_watchers);
     suite_add_tcase(s, t);
     return s;
 }

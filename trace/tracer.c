@@ -1147,6 +1147,8 @@ void tracer_detach(struct tracer *t)
     t->cpu = NULL;
 }
 
+struct watcher *tracer_watcher(struct tracer *t) { return &t->watcher; }
+
 void tracer_get_stats(const struct tracer *t, struct tracer_stats *s)
 {
     *s = t->stats;

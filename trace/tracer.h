@@ -88,6 +88,8 @@ void tracer_record(struct tracer *t, struct trace_recording *rec);
  * message if one is unknown or the hub is full. */
 int tracer_attach(struct tracer *t, struct watch_hub *hub, char *err, size_t errlen);
 void tracer_detach(struct tracer *t);
+/* The tracer's watcher (to pause it, e.g. while a debugger replays). */
+struct watcher *tracer_watcher(struct tracer *t);
 
 /* An OS event decoded by the OS-event device (machine/debugport.h,
  * protocol os/abi/osevent.h), as the watcher receives it (exposed for
