@@ -43,7 +43,7 @@ DEPS_OK := $(shell pkg-config --exists $(PKGS) 2>/dev/null && command -v musl-gc
              command -v gdb >/dev/null && command -v tmux >/dev/null && \
              test -x /bin/busybox && echo yes)
 
-.PHONY: all deps ensure-deps test asan-test bench run clean help guests
+.PHONY: all deps ensure-deps test asan-test bench run clean help guests install uninstall
 all: $(BUILD)/ringscope guests kernel programs
 
 help:
@@ -53,6 +53,8 @@ help:
 	@echo "make asan-test  the same tests under ASan + UBSan (build/asan)"
 	@echo "make bench      guest MIPS untraced and traced, against native and qemu-user"
 	@echo "make deps       install the Debian packages the project needs"
+	@echo "make install    install to PREFIX (default /usr/local; DESTDIR for staging)"
+	@echo "make uninstall  remove what make install put there"
 
 # ---- dependencies -------------------------------------------------------
 DEB_PKGS := gcc make pkg-config libcapstone-dev libsdl2-dev check musl-tools xvfb xauth qemu-user \
@@ -165,6 +167,22 @@ run: all
 	@echo "  build/ringscope run --ram 16M --stats pagefile                     # RAM too small: the pagefile at work"
 	@echo "  build/ringscope check tests/traces/hello.expect                   # assert a trace"
 	@echo "  build/ringscope run --help                                        # every option"
+
+# ---- installing ----------------------------------------------------------
+# PREFIX/bin/ringscope finds its kernel and programs in PREFIX/lib/ringscope
+# (app/cli.c: data_dir), so the installed tree can also be copied elsewhere.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+LIBDIR  := $(DESTDIR)$(PREFIX)/lib/ringscope
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(LIBDIR)/os $(LIBDIR)/programs $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/ringscope $(DESTDIR)$(PREFIX)/bin/ringscope
+	install -m 644 $(KERNEL) $(LIBDIR)/os/kernel.elf
+	install -m 755 $(PROGS) $(LIBDIR)/programs/
+	install -m 644 app/ringscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/ringscope.1
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/ringscope $(DESTDIR)$(PREFIX)/share/man/man1/ringscope.1
+	rm -rf $(LIBDIR)
 
 clean:
 	rm -rf build

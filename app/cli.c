@@ -16,7 +16,8 @@ static const char run_help[] =
     "usage: ringscope run [OPTIONS] PROGRAM [ARGS...]\n"
     "\n"
     "PROGRAM is the name of a bundled program (looked up in programs/ next to the\n"
-    "ringscope binary, then in the current directory) or a path to a static\n"
+    "ringscope binary, or in PREFIX/lib/ringscope once installed, then in the\n"
+    "current directory) or a path to a static\n"
     "x86-64 ELF (musl-gcc -static, gcc -static, gcc -static-pie).  ARGS go to the\n"
     "program; options must come before PROGRAM.  The program, its arguments and\n"
     "the --file files reach the guest kernel in a cpio initrd (bin/NAME,\n"
@@ -25,7 +26,8 @@ static const char run_help[] =
     "\n"
     "options (--opt VALUE or --opt=VALUE):\n"
     "  --ram SIZE          guest RAM, e.g. 64M, 1G, 262144K (default 256M; 2M..64G)\n"
-    "  --kernel PATH       guest kernel ELF (default os/kernel.elf next to the binary)\n"
+    "  --kernel PATH       guest kernel ELF (default os/kernel.elf next to the binary,\n"
+    "                      or in PREFIX/lib/ringscope once installed)\n"
     "  --keys SCRIPT       key script for the PS/2 keyboard, entries separated by\n"
     "                      commas: WHEN KEY down|up|press, WHEN = @10ms, @5us, @2s,\n"
     "                      @100ns (virtual time) or #1000 (instructions retired),\n"
@@ -108,17 +110,30 @@ static int parse_count(const char *opt, const char *s, uint64_t *out, char *err,
     return 0;
 }
 
-/* The directory holding this binary (build/ for build/ringscope). */
-static void exe_dir(char *out, size_t len)
+/* Where the guest kernel (os/kernel.elf) and the bundled programs
+ * (programs/) are: next to the binary in a build tree (build/ringscope,
+ * build/os/…), or PREFIX/lib/ringscope for an installed PREFIX/bin/ringscope
+ * (`make install`).  Found from the binary's own location, so a copied tree
+ * works too. */
+static void data_dir(char *out, size_t len)
 {
-    char path[PATH_MAX];
+    char path[PATH_MAX], probe[PATH_MAX + 32];
     ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
     if (n <= 0) {
         snprintf(out, len, ".");
         return;
     }
     path[n] = 0;
-    snprintf(out, len, "%s", dirname(path));
+    const char *bin = dirname(path);
+    snprintf(probe, sizeof probe, "%s/os/kernel.elf", bin);
+    if (access(probe, F_OK) != 0) {
+        snprintf(probe, sizeof probe, "%s/../lib/ringscope/os/kernel.elf", bin);
+        if (access(probe, F_OK) == 0) {
+            snprintf(out, len, "%s/../lib/ringscope", bin);
+            return;
+        }
+    }
+    snprintf(out, len, "%s", bin);
 }
 
 /* PROGRAM: a path if it has a '/', else a bundled program, else a file in
@@ -218,7 +233,7 @@ int cli_parse_run(int argc, char **argv, struct run_options *o, char *err, size_
     static const char *const valued[] = {"--ram", "--kernel", "--keys-file", "--keys", "--disk",
                                          "--file", "--max-insns"};
     char dir[PATH_MAX];
-    exe_dir(dir, sizeof dir);
+    data_dir(dir, sizeof dir);
     memset(o, 0, sizeof *o);
     trace_config_init(&o->trace);
     struct machine_config *c = &o->config;
