@@ -206,32 +206,53 @@ static void on_os_event(struct dbg *d, const struct os_event *ev)
     explain_os_event(ev, e->text, sizeof e->text, e->explain, sizeof e->explain);
 }
 
-static bool on_event(void *ctx, const struct watch_event *e)
+/* The watcher's handlers, one per kind. */
+static bool watch_insn(void *ctx, const struct watch_event *e)
 {
-    struct dbg *d = ctx;
-    switch (e->kind) {
-    case WATCH_INSN: on_before_insn(d, e->cpu); return false;
-    case WATCH_INSN_DONE: return on_after_insn(d, e->cpu, e->insn);
-    case WATCH_MEM: on_mem(d, e->mem.kind, e->mem.va, e->mem.pa, e->mem.size); return false;
-    case WATCH_EXCEPTION: return on_exception(d, e->cpu, e->exception);
-    case WATCH_TRANSFER:
-        on_transfer(d, e->cpu, e->transfer.kind, e->transfer.cpl_before, e->transfer.cpl_after);
-        return false;
-    case WATCH_TLB: on_tlb(d, e->cpu, e->tlb.kind, e->tlb.va, e->tlb.cause); return false;
-    case WATCH_WALK: on_walk(d, e->walk); return false;
-    case WATCH_OS: on_os_event(d, e->os); return false;
-    default: return false;
-    }
+    on_before_insn(ctx, e->cpu);
+    return false;
+}
+static bool watch_insn_done(void *ctx, const struct watch_event *e) { return on_after_insn(ctx, e->cpu, e->insn); }
+static bool watch_mem(void *ctx, const struct watch_event *e)
+{
+    on_mem(ctx, e->mem.kind, e->mem.va, e->mem.pa, e->mem.size);
+    return false;
+}
+static bool watch_exception(void *ctx, const struct watch_event *e) { return on_exception(ctx, e->cpu, e->exception); }
+static bool watch_transfer(void *ctx, const struct watch_event *e)
+{
+    on_transfer(ctx, e->cpu, e->transfer.kind, e->transfer.cpl_before, e->transfer.cpl_after);
+    return false;
+}
+static bool watch_tlb(void *ctx, const struct watch_event *e)
+{
+    on_tlb(ctx, e->cpu, e->tlb.kind, e->tlb.va, e->tlb.cause);
+    return false;
+}
+static bool watch_walk(void *ctx, const struct watch_event *e)
+{
+    on_walk(ctx, e->walk);
+    return false;
+}
+static bool watch_os(void *ctx, const struct watch_event *e)
+{
+    on_os_event(ctx, e->os);
+    return false;
 }
 
 /* Per-access observation (the page walk panel) unless running in turbo. */
-#define WATCH_LIGHT (WATCH_BIT(WATCH_INSN_DONE) | WATCH_BIT(WATCH_EXCEPTION) | WATCH_BIT(WATCH_TRANSFER) | \
-                     WATCH_BIT(WATCH_OS))
-#define WATCH_FULL (WATCH_LIGHT | WATCH_BIT(WATCH_INSN) | WATCH_BIT(WATCH_MEM) | WATCH_BIT(WATCH_TLB) | \
-                    WATCH_BIT(WATCH_WALK))
 static void attach(struct dbg *d, bool full)
 {
-    d->watcher.kinds = full ? WATCH_FULL : WATCH_LIGHT;
+    struct watcher *w = &d->watcher;
+    w->ctx = d;
+    w->on[WATCH_INSN_DONE] = watch_insn_done;
+    w->on[WATCH_EXCEPTION] = watch_exception;
+    w->on[WATCH_TRANSFER] = watch_transfer;
+    w->on[WATCH_OS] = watch_os;
+    w->on[WATCH_INSN] = full ? watch_insn : NULL;
+    w->on[WATCH_MEM] = full ? watch_mem : NULL;
+    w->on[WATCH_TLB] = full ? watch_tlb : NULL;
+    w->on[WATCH_WALK] = full ? watch_walk : NULL;
     watch_update(machine_watch_hub(d->m));
 }
 
@@ -274,7 +295,7 @@ struct dbg *dbg_new(const struct dbg_options *opts, char *err, size_t errlen)
         dbg_free(d);
         return NULL;
     }
-    d->watcher = (struct watcher){.kinds = WATCH_FULL, .event = on_event, .ctx = d};
+    attach(d, true);
     if (machine_attach(d->m, &d->watcher) != 0) {
         snprintf(err, errlen, "cannot attach the debugger to the machine");
         dbg_free(d);

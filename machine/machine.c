@@ -331,11 +331,10 @@ static void watch_until(struct machine *m, const struct machine_until *u)
     if (u->syscall || u->ring_change)
         k |= WATCH_BIT(WATCH_TRANSFER);
     m->until_watcher = (struct watcher){
-        .kinds = k,
         .stop_at = u->max_insns ? m->cpu->icount + u->max_insns : 0,
-        .event = until_event,
         .ctx = m,
     };
+    watch_handle(&m->until_watcher, k, until_event);
     watch_attach(m->hub, &m->until_watcher);
 }
 

@@ -6,13 +6,20 @@
 #include "../os/abi/osevent.h"
 #include "debugport.h"
 
+/* One watcher's handler of one kind, resolved at watch_update. */
+struct handler {
+    watch_fn *fn;
+    void *ctx;
+    struct watcher *w;
+};
+
 struct watch_hub {
     struct cpu *cpu;
     struct watcher *all[WATCH_MAX_WATCHERS];
     size_t n;
-    /* The watchers of each kind, in attach order: the fan-out is one short
+    /* The handlers of each kind, in attach order: the fan-out is one short
      * loop over exactly the interested ones. */
-    struct watcher *by_kind[WATCH_NKINDS][WATCH_MAX_WATCHERS];
+    struct handler by_kind[WATCH_NKINDS][WATCH_MAX_WATCHERS];
     uint8_t nby[WATCH_NKINDS];
     uint32_t kinds;                  /* the union */
     struct cpu_observer cobs;
@@ -34,16 +41,23 @@ static void begin(const struct watch_hub *h, struct watch_event *e, enum watch_k
     e->tid = h->tid;
 }
 
-static void deliver(struct watch_hub *h, const struct watch_event *e)
+static __attribute__((noinline)) void note_stop(struct watch_hub *h, struct watcher *w)
 {
-    for (uint8_t i = 0, n = h->nby[e->kind]; i < n; i++) {
-        struct watcher *w = h->by_kind[e->kind][i];
-        if (w->event && w->event(w->ctx, e)) {
-            if (!h->stopper)
-                h->stopper = w;
-            h->cpu->stop_request = 1;
-        }
-    }
+    if (!h->stopper)
+        h->stopper = w;
+    h->cpu->stop_request = 1;
+}
+
+/* On the hot path of a traced run (several events per instruction): the
+ * list and its length are read once, and only watchers of this kind are
+ * in it (watch_update), each with a callback. */
+static inline void deliver(struct watch_hub *h, const struct watch_event *e)
+{
+    const struct handler *list = h->by_kind[e->kind];
+    unsigned n = h->nby[e->kind];
+    for (unsigned i = 0; i < n; i++)
+        if (__builtin_expect(list[i].fn(list[i].ctx, e), 0))
+            note_stop(h, list[i].w);
 }
 
 /* ---- the CPU's hooks ---- */
@@ -201,10 +215,12 @@ void watch_update(struct watch_hub *h)
         h->nby[kind] = 0;
     for (size_t i = 0; i < h->n; i++) {
         struct watcher *w = h->all[i];
-        k |= w->kinds;
-        for (int kind = 0; kind < WATCH_NKINDS; kind++)
-            if (w->kinds & WATCH_BIT(kind))
-                h->by_kind[kind][h->nby[kind]++] = w;
+        for (int kind = 0; kind < WATCH_NKINDS; kind++) {
+            if (!w->on[kind])
+                continue;
+            k |= WATCH_BIT(kind);
+            h->by_kind[kind][h->nby[kind]++] = (struct handler){w->on[kind], w->ctx, w};
+        }
     }
     h->kinds = k;
 #define WANTS(kind, fn) ((k & WATCH_BIT(kind)) ? (fn) : NULL)
@@ -229,6 +245,12 @@ void watch_update(struct watch_hub *h)
      * watching the TLB takes loads and stores off the inline path. */
     cpu_set_observer(h->cpu, (k & cpu_kinds) ? &h->cobs : NULL, k & WATCH_BIT(WATCH_TLB));
     mmu_set_observer(h->cpu->mmu, (k & (WATCH_BIT(WATCH_TLB) | WATCH_BIT(WATCH_WALK))) ? &h->mobs : NULL);
+}
+
+void watch_handle(struct watcher *w, uint32_t kinds, watch_fn *fn)
+{
+    for (int kind = 0; kind < WATCH_NKINDS; kind++)
+        w->on[kind] = (kinds & WATCH_BIT(kind)) ? fn : NULL;
 }
 
 int watch_attach(struct watch_hub *h, struct watcher *w)

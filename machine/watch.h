@@ -14,8 +14,8 @@
  * that wants only syscalls, exceptions and OS events costs nothing per
  * instruction or per memory access.
  *
- *     struct watcher w = {.kinds = WATCH_BIT(WATCH_TRANSFER) | WATCH_BIT(WATCH_OS),
- *                         .event = on_event, .ctx = me};
+ *     struct watcher w = {.on[WATCH_TRANSFER] = on_transfer, .on[WATCH_OS] = on_os,
+ *                         .ctx = me};
  *     machine_attach(m, &w);      (machine.h; or watch_attach on a bare CPU's hub)
  *     machine_run(m, NULL);
  *     machine_detach(m, &w);
@@ -94,17 +94,24 @@ struct watch_event {
     };
 };
 
+/* A watcher's handler of one kind: true asks the machine to stop at the
+ * next instruction boundary. */
+typedef bool watch_fn(void *ctx, const struct watch_event *e);
+
 struct watcher {
-    uint32_t kinds;         /* WATCH_BIT()s of the kinds wanted */
+    /* The handler of each kind wanted, NULL for the kinds not wanted: the
+     * hub calls exactly these, no dispatch on the watcher's side. */
+    watch_fn *on[WATCH_NKINDS];
     /* Stop the machine when the instruction count reaches this (0: never):
      * a deadline costs nothing per instruction, the run is planned to end
      * there. */
     uint64_t stop_at;
-    /* Called for each wanted event; true asks the machine to stop at the
-     * next instruction boundary.  May be NULL for a pure deadline. */
-    bool (*event)(void *ctx, const struct watch_event *e);
     void *ctx;
 };
+
+/* Set fn as the handler of every kind in kinds (WATCH_BIT()s), clear the
+ * others. */
+void watch_handle(struct watcher *w, uint32_t kinds, watch_fn *fn);
 
 #define WATCH_MAX_WATCHERS 16
 
@@ -120,7 +127,7 @@ struct cpu *watch_hub_cpu(const struct watch_hub *h);
  * WATCH_MAX_WATCHERS are attached already or w is. */
 int watch_attach(struct watch_hub *h, struct watcher *w);
 void watch_detach(struct watch_hub *h, struct watcher *w);
-/* A watcher changed its kinds or deadline: install hooks for the new union. */
+/* A watcher changed its handlers or deadline: install hooks for the new union. */
 void watch_update(struct watch_hub *h);
 
 /* The earliest deadline (stop_at) of the attached watchers that lies

@@ -238,7 +238,7 @@ START_TEST(os_event_and_exit_port)
 {
     struct machine *m = boot("osevent", (struct machine_config){0});
     struct seen_events seen = {0};
-    struct watcher w = {.kinds = WATCH_BIT(WATCH_OS), .event = on_os_watch, .ctx = &seen};
+    struct watcher w = {.on[WATCH_OS] = on_os_watch, .ctx = &seen};
     ck_assert_int_eq(machine_attach(m, &w), 0);
     ck_assert_int_eq(run_to_exit(m), 42);
     ck_assert_int_eq(seen.count, 1);
@@ -333,7 +333,7 @@ static bool count_before(void *ctx, const struct watch_event *e)
 START_TEST(observer_sees_every_instruction_and_can_stop)
 {
     struct machine *m = boot("hello", (struct machine_config){0});
-    struct watcher w = {.kinds = WATCH_BIT(WATCH_INSN), .event = count_before};
+    struct watcher w = {.on[WATCH_INSN] = count_before};
     ck_assert_int_eq(machine_attach(m, &w), 0);
     before_calls = 0;
     struct machine_stop s = machine_run(m, NULL);

@@ -229,7 +229,7 @@ START_TEST(step_back_replays_are_hidden_from_forward_watchers)
 {
     struct dbg *d = start_guest("pit", 50);
     uint64_t seen = 0;
-    struct watcher w = {.kinds = WATCH_BIT(WATCH_INSN_DONE), .event = count_insn, .ctx = &seen};
+    struct watcher w = {.on[WATCH_INSN_DONE] = count_insn, .ctx = &seen};
     ck_assert_int_eq(machine_attach(d->m, &w), 0);
     ck_assert_int_eq(dbg_watch_forward(d, &w), 0);
     for (int i = 0; i < 300 && machine_exit_status(d->m) < 0; i++)

@@ -64,7 +64,7 @@ static bool record_event(void *ctx, const struct watch_event *w)
 /* Record the machine's OS events into e (the watcher lives in e). */
 static void record_os_events(struct machine *m, struct events *e)
 {
-    e->watcher = (struct watcher){.kinds = WATCH_BIT(WATCH_OS), .event = record_event, .ctx = e};
+    e->watcher = (struct watcher){.on[WATCH_OS] = record_event, .ctx = e};
     ck_assert_int_eq(machine_attach(m, &e->watcher), 0);
 }
 

@@ -503,7 +503,7 @@ static void emit_insn(struct tracer *t, struct cpu *cpu, const struct insn *in)
     tracer_emit(t, &e);
 }
 
-static void on_before_insn(struct tracer *t, struct cpu *cpu, const struct insn *in)
+static bool on_before_insn(struct tracer *t, struct cpu *cpu, const struct insn *in)
 {
     if (t->in_insn)
         finish_insn(t, cpu); /* the previous instruction faulted */
@@ -513,7 +513,7 @@ static void on_before_insn(struct tracer *t, struct cpu *cpu, const struct insn 
     if (!t->started) {
         if (rip != t->from_addr) {
             t->visible = t->visible_any_ring = false;
-            return;
+            return false;
         }
         t->started = true;
     }
@@ -523,31 +523,33 @@ static void on_before_insn(struct tracer *t, struct cpu *cpu, const struct insn 
     t->visible = t->visible_any_ring && (t->cfg.ring < 0 || cpu->cpl == t->cfg.ring) &&
                  (!t->cfg.has_range || (rip >= t->cfg.range_lo && rip < t->cfg.range_hi));
     if (!t->visible)
-        return;
+        return false;
     t->snap_xmm = may_write_xmm(in);
     if (wants(t, TRACE_REG))
         take_snapshot(cpu, &t->snap, t->snap_xmm);
     if (wants(t, TRACE_INSN))
         emit_insn(t, cpu, in);
+    return false;
 }
 
-static void on_after_insn(struct tracer *t, struct cpu *cpu)
+static bool on_after_insn(struct tracer *t, struct cpu *cpu)
 {
     if (t->in_insn)
         finish_insn(t, cpu);
+    return false;
 }
 
 /* ---- memory accesses ---- */
 
-static void on_mem(struct tracer *t, enum mem_kind kind, uint64_t va, uint64_t pa, unsigned size,
+static bool on_mem(struct tracer *t, enum mem_kind kind, uint64_t va, uint64_t pa, unsigned size,
                    const void *value)
 {
     if (kind == MEM_FETCH || !t->in_insn || !t->visible || !wants(t, TRACE_MEM))
-        return;
+        return false;
     if (t->direct) {
         trace_writer_mem(t->writer, t->step, kind == MEM_WRITE, va, pa, size, value);
         t->stats.events++;
-        return;
+        return false;
     }
     struct trace_event e;
     trace_event_init(&e, TRACE_MEM, t->step, true);
@@ -567,6 +569,7 @@ static void on_mem(struct tracer *t, enum mem_kind kind, uint64_t va, uint64_t p
         trace_add_strn(&e, "value", t->value, n);
     }
     tracer_emit(t, &e);
+    return false;
 }
 
 /* ---- TLB and page walks ---- */
@@ -605,23 +608,23 @@ static const char *flush_cause_text(enum tlb_flush_cause c)
     }
 }
 
-static void on_tlb(struct tracer *t, enum tlb_event_kind kind, uint64_t va, const struct tlb_entry *te,
+static bool on_tlb(struct tracer *t, enum tlb_event_kind kind, uint64_t va, const struct tlb_entry *te,
                    enum tlb_flush_cause cause)
 {
     uint64_t step;
     bool child;
     if (t->direct && (kind == TLB_HIT || kind == TLB_FILL) && te) {
         if (!visible_event(t, TRACE_TLB, t->cpu ? t->cpu->cpl : 0, false, &step, &child))
-            return;
+            return false;
         trace_writer_tlb(t->writer, step, child, kind == TLB_HIT, va,
                          (te->pfn << 12) | (va & 0xfff), page_size_name(te->level),
                          t->tlb_flags[te->flags & 31], t->tlb_flags_len[te->flags & 31]);
         t->stats.events++;
-        return;
+        return false;
     }
     struct trace_event e;
     if (!begin(t, &e, TRACE_TLB, t->cpu ? t->cpu->cpl : 0, false))
-        return;
+        return false;
     static const char *const ops[] = {"hit", "miss", "fill", "flush", "flush", "flush"};
     trace_add_str(&e, "op", ops[kind]);
     switch (kind) {
@@ -647,6 +650,7 @@ static void on_tlb(struct tracer *t, enum tlb_event_kind kind, uint64_t va, cons
         trace_add_str(&e, "cause", flush_cause_text(cause));
     }
     tracer_emit(t, &e);
+    return false;
 }
 
 static const char *entry_flags_text(uint64_t v, int depth, char *buf)
@@ -697,13 +701,13 @@ static void emit_ad_updates(struct tracer *t, const struct page_walk *w)
     }
 }
 
-static void on_walk(struct tracer *t, const struct page_walk *w)
+static bool on_walk(struct tracer *t, const struct page_walk *w)
 {
     if (wants(t, TRACE_AD))
         emit_ad_updates(t, w);
     struct trace_event e;
     if (!begin(t, &e, TRACE_WALK, t->cpu ? t->cpu->cpl : 0, false))
-        return;
+        return false;
     trace_add(&e, "va", TF_HEX, w->va);
     trace_add_str(&e, "access", access_text(w->access));
     trace_add(&e, "levels", TF_DEC, (uint64_t)w->levels);
@@ -727,6 +731,7 @@ static void on_walk(struct tracer *t, const struct page_walk *w)
         trace_add_str(&e, "error_words", t->words);
     }
     tracer_emit(t, &e);
+    return false;
 }
 
 /* ---- exceptions, interrupts, ring transfers, ports ---- */
@@ -863,12 +868,12 @@ static void on_transfer(struct tracer *t, struct cpu *cpu, enum ring_transfer ki
     tracer_emit(t, &e);
 }
 
-static void on_port(struct tracer *t, struct cpu *cpu, bool out, uint16_t port, unsigned size,
+static bool on_port(struct tracer *t, struct cpu *cpu, bool out, uint16_t port, unsigned size,
                     uint32_t value)
 {
     struct trace_event e;
     if (!begin(t, &e, TRACE_PORT, cpu->cpl, false))
-        return;
+        return false;
     struct port_name pn = port_describe(port, out);
     trace_add_str(&e, "dir", out ? "out" : "in");
     trace_add(&e, "port", TF_HEX, port);
@@ -877,6 +882,7 @@ static void on_port(struct tracer *t, struct cpu *cpu, bool out, uint16_t port, 
     trace_add_str(&e, "device", pn.device);
     trace_add_str(&e, "reg", pn.reg);
     tracer_emit(t, &e);
+    return false;
 }
 
 /* ---- OS events and the kernel log ---- */
@@ -1011,28 +1017,41 @@ static void sparse_context(struct tracer *t, const struct watch_event *e)
     t->visible = t->visible_any_ring && (t->cfg.ring < 0 || cpl == t->cfg.ring);
 }
 
-static bool on_event(void *ctx, const struct watch_event *e)
+/* The kinds a sparse tracer watches: exceptions and interrupts, ring
+ * transfers, OS events, kernel log lines. */
+static bool on_crossing(void *ctx, const struct watch_event *e)
 {
     struct tracer *t = ctx;
     if (t->sparse)
         sparse_context(t, e);
     switch (e->kind) {
-    case WATCH_INSN: on_before_insn(t, e->cpu, e->insn); break;
-    case WATCH_INSN_DONE: on_after_insn(t, e->cpu); break;
-    case WATCH_MEM: on_mem(t, e->mem.kind, e->mem.va, e->mem.pa, e->mem.size, e->mem.value); break;
-    case WATCH_WALK: on_walk(t, e->walk); break;
-    case WATCH_TLB: on_tlb(t, e->tlb.kind, e->tlb.va, e->tlb.entry, e->tlb.cause); break;
     case WATCH_EXCEPTION: on_exception(t, e->cpu, e->exception); break;
     case WATCH_TRANSFER:
         on_transfer(t, e->cpu, e->transfer.kind, e->transfer.cpl_before, e->transfer.cpl_after,
                     e->transfer.target);
         break;
-    case WATCH_PORT: on_port(t, e->cpu, e->port.out, e->port.port, e->port.size, e->port.value); break;
     case WATCH_OS: trace_os_event(t, e->os); break;
     case WATCH_LOG: trace_log_line(t, e->log.text, e->log.len); break;
     default: break;
     }
     return false;
+}
+
+/* The watcher's handlers: the hub calls each kind's directly. */
+static bool watch_insn(void *ctx, const struct watch_event *e) { return on_before_insn(ctx, e->cpu, e->insn); }
+static bool watch_insn_done(void *ctx, const struct watch_event *e) { return on_after_insn(ctx, e->cpu); }
+static bool watch_mem(void *ctx, const struct watch_event *e)
+{
+    return on_mem(ctx, e->mem.kind, e->mem.va, e->mem.pa, e->mem.size, e->mem.value);
+}
+static bool watch_walk(void *ctx, const struct watch_event *e) { return on_walk(ctx, e->walk); }
+static bool watch_tlb(void *ctx, const struct watch_event *e)
+{
+    return on_tlb(ctx, e->tlb.kind, e->tlb.va, e->tlb.entry, e->tlb.cause);
+}
+static bool watch_port(void *ctx, const struct watch_event *e)
+{
+    return on_port(ctx, e->cpu, e->port.out, e->port.port, e->port.size, e->port.value);
 }
 
 /* ---- lifecycle ---- */
@@ -1085,10 +1104,18 @@ struct tracer *tracer_new(const struct trace_config *cfg, FILE *out, char *err, 
     uint32_t per_insn = (1u << TRACE_INSN) | (1u << TRACE_MEM) | (1u << TRACE_REG) | (1u << TRACE_TLB) |
                         (1u << TRACE_WALK) | (1u << TRACE_AD) | (1u << TRACE_PORT);
     t->sparse = !(cfg->kinds & per_insn) && !cfg->has_range && !cfg->from_sym[0] && !cfg->until_sym[0];
-    uint32_t kinds = t->sparse ? WATCH_BIT(WATCH_EXCEPTION) | WATCH_BIT(WATCH_TRANSFER) | WATCH_BIT(WATCH_OS) |
-                                     WATCH_BIT(WATCH_LOG)
-                               : WATCH_ALL;
-    t->watcher = (struct watcher){.kinds = kinds, .event = on_event, .ctx = t};
+    t->watcher = (struct watcher){.ctx = t};
+    watch_handle(&t->watcher,
+                 WATCH_BIT(WATCH_EXCEPTION) | WATCH_BIT(WATCH_TRANSFER) | WATCH_BIT(WATCH_OS) | WATCH_BIT(WATCH_LOG),
+                 on_crossing);
+    if (!t->sparse) {
+        t->watcher.on[WATCH_INSN] = watch_insn;
+        t->watcher.on[WATCH_INSN_DONE] = watch_insn_done;
+        t->watcher.on[WATCH_MEM] = watch_mem;
+        t->watcher.on[WATCH_WALK] = watch_walk;
+        t->watcher.on[WATCH_TLB] = watch_tlb;
+        t->watcher.on[WATCH_PORT] = watch_port;
+    }
     return t;
 }
 
