@@ -4,7 +4,7 @@
  * It knows the *format* of every encoding (prefixes, REX, opcode maps,
  * ModRM/SIB, displacement and immediate sizes) — SDM Vol. 2 §2.1-2.2 and
  * Appendix A — but not what instructions do; execution handlers are looked
- * up in the dispatch table (exec.h) by opcode. */
+ * up in the opcode table (opcodes.def) by opcode. */
 #ifndef RINGSCOPE_DECODE_H
 #define RINGSCOPE_DECODE_H
 #include <stddef.h>

@@ -72,12 +72,3 @@ void sse_exec_fp_form(struct cpu *cpu, const struct insn *in, const struct sse_f
     sse_fp_report(cpu, after);
     cpu->xmm[in->reg] = r;
 }
-
-void exec_sse_register(void)
-{
-    exec_sse_move_register();
-    exec_sse_int_register();
-    exec_sse_fp_register();
-    exec_sse_conv_register();
-    exec_sse_state_register();
-}

@@ -140,10 +140,5 @@ uint32_t sse_unmasked_post_flags(const struct cpu *cpu, enum sse_post_op op, uns
  * destination XMM register. */
 void sse_exec_fp_form(struct cpu *cpu, const struct insn *in, const struct sse_fp_form forms[4]);
 
-void exec_sse_move_register(void);
-void exec_sse_int_register(void);
-void exec_sse_fp_register(void);
-void exec_sse_conv_register(void);
-void exec_sse_state_register(void);
 
 #endif

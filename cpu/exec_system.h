@@ -11,10 +11,6 @@
 #include "exec.h"
 #include "operand.h"
 
-void exec_segments_register(void);
-void exec_transfer_register(void);
-void exec_io_register(void);
-
 /* Group 7 memory forms that live in exec_segments.c. */
 void exec_sgdt_sidt(struct cpu *cpu, const struct insn *in);
 void exec_lgdt_lidt(struct cpu *cpu, const struct insn *in);

@@ -11,14 +11,14 @@
 /* ---------------------------------------------------------- INT n, INT3 */
 
 /* CD ib: INT imm8 — a software interrupt; the gate's DPL must be >= CPL. */
-static void exec_int_imm(struct cpu *cpu, const struct insn *in)
+void exec_int_imm(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     cpu_deliver(cpu, (uint8_t)in->imm, false, 0, SRC_SOFTWARE);
 }
 
 /* CC: INT3 — #BP as a trap (the frame holds the next instruction). */
-static void exec_int3(struct cpu *cpu, const struct insn *in)
+void exec_int3(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     cpu_deliver(cpu, EXC_BP, false, 0, SRC_SOFTWARE);
@@ -26,7 +26,7 @@ static void exec_int3(struct cpu *cpu, const struct insn *in)
 
 /* F1: INT1 (ICEBP) — #DB as a trap.  Simplification: delivered like INT 1,
  * so the gate DPL is checked (real CPUs skip that check for INT1). */
-static void exec_int1(struct cpu *cpu, const struct insn *in)
+void exec_int1(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     cpu_deliver(cpu, EXC_DB, false, 0, SRC_SOFTWARE);
@@ -100,7 +100,7 @@ static void null_inner_data_segments(struct cpu *cpu, unsigned new_cpl)
 
 /* CF: IRET/IRETD/IRETQ in 64-bit mode always pops RIP, CS, RFLAGS, RSP and
  * SS (operand size 8 with REX.W, 4 by default, 2 with 66). */
-static void exec_iret(struct cpu *cpu, const struct insn *in)
+void exec_iret(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     const unsigned sz = in->opsize;
@@ -148,7 +148,7 @@ static void exec_iret(struct cpu *cpu, const struct insn *in)
 /* CB / CA iw: far RET — pops RIP and CS (4 bytes each by default, 8 with
  * REX.W); to an outer level also RSP and SS.  CA releases imm16 bytes of
  * parameters from both stacks (SDM RET, "RETURN-TO-OUTER-PRIVILEGE-LEVEL"). */
-static void exec_retf(struct cpu *cpu, const struct insn *in)
+void exec_retf(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     const unsigned sz = in->opsize;
@@ -185,7 +185,7 @@ static void exec_retf(struct cpu *cpu, const struct insn *in)
  * RFLAGS &= ~IA32_FMASK (and RF cleared), CS <- STAR[47:32] & FFFC (flat
  * 64-bit code, DPL 0), SS <- STAR[47:32] + 8, CPL <- 0, RIP <- LSTAR.
  * No stack switch: the kernel's entry code does that. */
-static void exec_syscall(struct cpu *cpu, const struct insn *in)
+void exec_syscall(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     if (!(cpu->efer & EFER_SCE))
@@ -208,7 +208,7 @@ static void exec_syscall(struct cpu *cpu, const struct insn *in)
  * (Intel's rule; the reason kernels check RCX first).  RIP <- RCX,
  * RFLAGS <- (R11 & 3C7FD7H) | 2, CS <- (STAR[63:48] + 16) | 3 (flat 64-bit
  * code, DPL 3), SS <- (STAR[63:48] + 8) | 3, CPL <- 3. */
-static void exec_sysret(struct cpu *cpu, const struct insn *in)
+void exec_sysret(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     if (!(cpu->efer & EFER_SCE))
@@ -226,16 +226,4 @@ static void exec_sysret(struct cpu *cpu, const struct insn *in)
     cpu->cpl = 3;
     cpu->next_rip = rip;
     report_transfer(cpu, "sysret", 0);
-}
-
-void exec_transfer_register(void)
-{
-    exec_register(MAP_1BYTE, 0xcd, exec_int_imm);
-    exec_register(MAP_1BYTE, 0xcc, exec_int3);
-    exec_register(MAP_1BYTE, 0xf1, exec_int1);
-    exec_register(MAP_1BYTE, 0xcf, exec_iret);
-    exec_register(MAP_1BYTE, 0xca, exec_retf);
-    exec_register(MAP_1BYTE, 0xcb, exec_retf);
-    exec_register(MAP_0F, 0x05, exec_syscall);
-    exec_register(MAP_0F, 0x07, exec_sysret);
 }

@@ -54,11 +54,6 @@ static void expect_name(const struct insn *in, const char *name)
                   name);
 }
 
-static void setup(void)
-{
-    exec_init();
-}
-
 /* ------------------------------------------- 1. unit tests from the SDM */
 
 START_TEST(prefixes_and_rex)
@@ -1364,7 +1359,6 @@ int main(void)
 {
     Suite *s = suite_create("decode");
     TCase *unit = tcase_create("sdm");
-    tcase_add_checked_fixture(unit, setup, NULL);
     tcase_add_test(unit, prefixes_and_rex);
     tcase_add_test(unit, modrm_sib_disp);
     tcase_add_test(unit, immediates);
@@ -1373,7 +1367,6 @@ int main(void)
     tcase_add_test(unit, intel_specific_forms);
     suite_add_tcase(s, unit);
     TCase *oracle = tcase_create("capstone");
-    tcase_add_checked_fixture(oracle, setup, NULL);
     tcase_set_timeout(oracle, 120);
     tcase_add_test(oracle, capstone_on_static_binaries);
     tcase_add_test(oracle, capstone_on_random_encodings);
