@@ -95,7 +95,7 @@ struct cpu {
     uint64_t efer;
     uint64_t star, lstar, cstar, fmask, kernel_gs_base, tsc_aux;
     uint64_t apic_base;
-    uint64_t tsc_offset;      /* virtual TSC = icount + tsc_offset (WRMSR IA32_TSC sets it; system.c) */
+    uint64_t tsc_offset;      /* virtual TSC = icount + tsc_offset (WRMSR IA32_TSC sets it; system_registers.c) */
     uint64_t dr[8];           /* debug registers as MOV DR stored them (no breakpoints are armed) */
 
     union xmm xmm[16];
@@ -162,7 +162,7 @@ void cpu_deliver(struct cpu *cpu, uint8_t vector, bool has_error, uint32_t error
  * (cpu->shutdown = true, cpu->stop_request = 1). */
 void cpu_exception(struct cpu *cpu, uint8_t vector, uint32_t error);
 
-/* Control registers and MSRs with their side effects (system.c). */
+/* Control registers and MSRs with their side effects (system_registers.c). */
 void cpu_write_cr(struct cpu *cpu, int n, uint64_t value);
 bool cpu_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t value); /* false: #GP */
 bool cpu_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *value);

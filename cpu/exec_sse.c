@@ -1,5 +1,4 @@
-/* exec_sse.c — the SSE/SSE2 family's registration and the helpers its files
- * share: availability checks, XMM/memory operands with the alignment rule,
+/* exec_sse.c — the helpers the SSE/SSE2 family's files share: availability checks, XMM/memory operands with the alignment rule,
  * and MXCSR exception reporting.  See exec_sse.h for the file split. */
 #include "exec_sse.h"
 

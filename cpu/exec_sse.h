@@ -6,7 +6,7 @@
  * (the CR0/CR4 controls).
  *
  * The family is split by concern:
- *   exec_sse.c        registration, shared helpers (this header's functions)
+ *   exec_sse.c        shared helpers (this header's functions)
  *   exec_sse_move.c   data movement: mov*, movnt*, movd/movq, movmsk
  *   exec_sse_int.c    SSE2 packed integer
  *   exec_sse_fp.c     floating-point arithmetic, logic, compares, shuffles

@@ -1,5 +1,4 @@
-/* exec_system.c — the system instructions' registration, and the ones that
- * reach control registers, MSRs, the time-stamp counter, CPUID and the
+/* exec_system.c — the system instructions that reach control registers, MSRs, the time-stamp counter, CPUID and the
  * caches (SDM Vol. 2A/2B): HLT, CLTS, INVD, WBINVD, MOV CR, MOV DR, RDMSR,
  * WRMSR, RDTSC, RDTSCP, CPUID, and group 7 (0F 01).  The other families are
  * listed in exec_system.h.

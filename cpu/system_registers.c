@@ -1,4 +1,4 @@
-/* system.c — the system registers with their side effects: control
+/* system_registers.c — the system registers with their side effects: control
  * registers (SDM Vol. 3A §2.5, MOV to CRn), the model-specific registers
  * the CPU implements (Vol. 4, Table 2-2; RDMSR/WRMSR), and loading a data
  * or stack segment register from a selector in 64-bit mode (MOV Sreg,
