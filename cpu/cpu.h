@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "../mmu/mmu.h"
+#include "../os/abi/msr.h"   /* MSR numbers the CPU implements, EFER bits */
 #include "decode.h"
 #include "flags.h"
 #include "hooks.h"
@@ -43,18 +44,20 @@ union xmm {
     double fd[2];
 };
 
-/* MSR numbers the CPU implements (SDM Vol. 4). */
-#define MSR_TSC 0x10
-#define MSR_APIC_BASE 0x1b
-#define MSR_EFER 0xc0000080
-#define MSR_STAR 0xc0000081
-#define MSR_LSTAR 0xc0000082
-#define MSR_CSTAR 0xc0000083
-#define MSR_FMASK 0xc0000084
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
-#define MSR_KERNEL_GS_BASE 0xc0000102
-#define MSR_TSC_AUX 0xc0000103
+/* Control-register bits (SDM Vol. 3A §2.5, Figure 2-7) beyond the paging
+ * controls the MMU needs (CR0_PE/WP/PG, CR4_PAE/PGE/SMEP/SMAP: mmu.h). */
+#define CR0_MP (1ull << 1)         /* monitor coprocessor: WAIT/FWAIT honour TS */
+#define CR0_EM (1ull << 2)         /* x87/SSE emulation: their instructions #UD (x87: #NM) */
+#define CR0_TS (1ull << 3)         /* task switched: the first x87/SSE instruction #NM */
+#define CR0_ET (1ull << 4)         /* extension type, hardwired to 1 */
+#define CR0_NE (1ull << 5)         /* native x87 error reporting (#MF) */
+#define CR0_AM (1ull << 18)        /* alignment mask */
+#define CR0_NW (1ull << 29)        /* not write-through */
+#define CR0_CD (1ull << 30)        /* cache disable */
+#define CR4_TSD (1ull << 2)        /* RDTSC/RDTSCP only at CPL 0 */
+#define CR4_PCE (1ull << 8)        /* RDPMC at any CPL */
+#define CR4_OSFXSR (1ull << 9)     /* the OS uses FXSAVE/FXRSTOR: SSE enabled */
+#define CR4_OSXMMEXCPT (1ull << 10) /* unmasked SIMD FP exceptions raise #XM (else #UD) */
 
 /* Exception vectors (SDM Vol. 3A Table 6-1). */
 enum {

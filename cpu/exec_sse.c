@@ -4,9 +4,9 @@
 
 void sse_check_usable(struct cpu *cpu, const struct insn *in)
 {
-    if (in->lock || (cpu->cr0 & CR0_FPU_EM))
+    if (in->lock || (cpu->cr0 & CR0_EM))
         cpu_fault(cpu, EXC_UD, 0);
-    if (cpu->cr0 & CR0_FPU_TS)
+    if (cpu->cr0 & CR0_TS)
         cpu_fault(cpu, EXC_NM, 0);
 }
 
@@ -53,7 +53,7 @@ void sse_fp_report(struct cpu *cpu, uint32_t flags)
     }
     const uint32_t pre = MXCSR_IE | MXCSR_DE | MXCSR_ZE;
     cpu->mxcsr |= (unmasked & pre) ? (flags & pre) : flags;
-    cpu_fault(cpu, (cpu->cr4 & CR4_FPU_OSXMMEXCPT) ? EXC_XM : EXC_UD, 0);
+    cpu_fault(cpu, (cpu->cr4 & CR4_OSXMMEXCPT) ? EXC_XM : EXC_UD, 0);
 }
 
 void sse_exec_fp_form(struct cpu *cpu, const struct insn *in, const struct sse_fp_form forms[4])

@@ -37,13 +37,6 @@
  * other bit is #GP(0). */
 #define MXCSR_WRITABLE 0xffffu
 
-/* Control-register bits that gate SSE and x87 (SDM Vol. 3A §2.5). */
-#define CR0_FPU_MP (1ull << 1)
-#define CR0_FPU_EM (1ull << 2)
-#define CR0_FPU_TS (1ull << 3)
-#define CR0_FPU_NE (1ull << 5)
-#define CR4_FPU_OSXMMEXCPT (1ull << 10)
-
 /* The checks every SSE/SSE2 instruction makes before anything else (SDM
  * Vol. 2 "SIMD Floating-Point Exceptions" tables): LOCK → #UD, CR0.EM=1 →
  * #UD, CR0.TS=1 → #NM. */

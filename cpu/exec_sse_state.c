@@ -91,7 +91,7 @@ void exec_group15(struct cpu *cpu, const struct insn *in)
     case 0:
     case 1:
         /* FXSAVE/FXRSTOR: CR0.EM or CR0.TS → #NM. */
-        if (cpu->cr0 & (CR0_FPU_EM | CR0_FPU_TS))
+        if (cpu->cr0 & (CR0_EM | CR0_TS))
             cpu_fault(cpu, EXC_NM, 0);
         if (op == 0)
             fxsave(cpu, in);

@@ -9,9 +9,6 @@
 #include "cpuid.h"
 #include "exec_system.h"
 
-#define CR0_TS (1ull << 3)
-#define CR4_TSD (1ull << 2)
-
 /* F4: HLT — stop until an interrupt; the run loop returns STOP_HALT. */
 void exec_hlt(struct cpu *cpu, const struct insn *in)
 {

@@ -409,9 +409,9 @@ X87_HOST_STORE(host_fistp64, "fistpll", uint64_t)
  * it; this machine has no such line, so the guest just continues). */
 static void x87_begin(struct cpu *cpu, bool waiting)
 {
-    if (cpu->cr0 & (CR0_FPU_EM | CR0_FPU_TS))
+    if (cpu->cr0 & (CR0_EM | CR0_TS))
         cpu_fault(cpu, EXC_NM, 0);
-    if (waiting && (cpu->fsw & FSW_ES) && (cpu->cr0 & CR0_FPU_NE))
+    if (waiting && (cpu->fsw & FSW_ES) && (cpu->cr0 & CR0_NE))
         cpu_fault(cpu, EXC_MF, 0);
 }
 
@@ -1246,8 +1246,8 @@ void exec_df(struct cpu *cpu, const struct insn *in)
 void exec_fwait(struct cpu *cpu, const struct insn *in)
 {
     (void)in;
-    if ((cpu->cr0 & (CR0_FPU_MP | CR0_FPU_TS)) == (CR0_FPU_MP | CR0_FPU_TS))
+    if ((cpu->cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS))
         cpu_fault(cpu, EXC_NM, 0);
-    if ((cpu->fsw & FSW_ES) && (cpu->cr0 & CR0_FPU_NE))
+    if ((cpu->fsw & FSW_ES) && (cpu->cr0 & CR0_NE))
         cpu_fault(cpu, EXC_MF, 0);
 }
