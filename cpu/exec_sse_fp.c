@@ -53,7 +53,7 @@ static const struct sse_fp_form arith_forms[256][4] = {
     [0x5f] = FORMS4(max),
 };
 
-void exec_fp_arith(struct cpu *cpu, const struct insn *in)
+void exec_sse_fp_arith(struct cpu *cpu, const struct insn *in)
 {
     sse_exec_fp_form(cpu, in, arith_forms[in->op]);
 }
@@ -85,7 +85,7 @@ static const struct sse_fp_form cmp_forms[8][4] = {
     CMP_FORMS(4), CMP_FORMS(5), CMP_FORMS(6), CMP_FORMS(7),
 };
 
-void exec_cmp(struct cpu *cpu, const struct insn *in)
+void exec_sse_cmp(struct cpu *cpu, const struct insn *in)
 {
     sse_exec_fp_form(cpu, in, cmp_forms[in->imm & 7]);
 }
@@ -140,7 +140,7 @@ void exec_comi(struct cpu *cpu, const struct insn *in)
 
 /* 0F 54-57: ANDPS/ANDNPS/ORPS/XORPS and the 66 PD forms (pure bit logic,
  * no exceptions; ANDN complements the destination). */
-void exec_fp_logic(struct cpu *cpu, const struct insn *in)
+void exec_sse_fp_logic(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx >= PFX_F3)
@@ -160,7 +160,7 @@ void exec_fp_logic(struct cpu *cpu, const struct insn *in)
 
 /* 0F 14/15: UNPCKLPS/UNPCKHPS, 66: UNPCKLPD/UNPCKHPD — interleave the low
  * (14) or high (15) halves, destination element first. */
-void exec_unpck(struct cpu *cpu, const struct insn *in)
+void exec_sse_unpck(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx >= PFX_F3)
@@ -182,7 +182,7 @@ void exec_unpck(struct cpu *cpu, const struct insn *in)
 
 /* 0F C6: SHUFPS xmm1, xmm2/m128, imm8 — the low two elements chosen from
  * xmm1, the high two from the source; 66: SHUFPD (imm8 bits 0 and 1). */
-void exec_shuf(struct cpu *cpu, const struct insn *in)
+void exec_sse_shuf(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx >= PFX_F3)

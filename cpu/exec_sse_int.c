@@ -214,7 +214,7 @@ static pint_fn const pint_ops[256] = {
     [0xfc] = paddb,     [0xfd] = paddw,     [0xfe] = paddd,
 };
 
-void exec_pint(struct cpu *cpu, const struct insn *in)
+void exec_packed_int(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx != PFX_66)
@@ -248,7 +248,7 @@ void exec_pshuf(struct cpu *cpu, const struct insn *in)
 
 /* 66 0F 71/72/73 (groups 12-14): shifts of xmm by imm8, selected by
  * ModRM.reg; 73 /3 PSRLDQ and /7 PSLLDQ shift the whole register by bytes. */
-void exec_shift_imm(struct cpu *cpu, const struct insn *in)
+void exec_sse_shift_imm(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx != PFX_66 || in->mod != 3)

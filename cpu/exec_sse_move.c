@@ -9,7 +9,7 @@
 /* 0F 10: MOVUPS/MOVUPD xmm, xmm/m128; F3: MOVSS; F2: MOVSD.  A scalar load
  * from memory zeroes the rest of the register; a register-to-register
  * MOVSS/MOVSD replaces only the low element. */
-void exec_mov_load(struct cpu *cpu, const struct insn *in)
+void exec_sse_mov_load(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     union xmm *d = &cpu->xmm[in->reg];
@@ -56,7 +56,7 @@ static void store_rm(struct cpu *cpu, const struct insn *in, const union xmm *v,
 }
 
 /* 0F 11: MOVUPS/MOVUPD xmm/m128, xmm; F3: MOVSS; F2: MOVSD. */
-void exec_mov_store(struct cpu *cpu, const struct insn *in)
+void exec_sse_mov_store(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     union xmm v = cpu->xmm[in->reg];

@@ -1010,7 +1010,7 @@ static void exec_d9_reg(struct cpu *cpu, const struct insn *in)
 
 /* ---- the escape opcodes --------------------------------------------------- */
 
-void exec_d8(struct cpu *cpu, const struct insn *in)
+void exec_x87_d8(struct cpu *cpu, const struct insn *in)
 {
     if (in->mod == 3)
         arith_reg(cpu, in, false, false);
@@ -1018,7 +1018,7 @@ void exec_d8(struct cpu *cpu, const struct insn *in)
         arith_mem(cpu, in, MF_F32);
 }
 
-void exec_d9(struct cpu *cpu, const struct insn *in)
+void exec_x87_d9(struct cpu *cpu, const struct insn *in)
 {
     if (in->mod == 3) {
         exec_d9_reg(cpu, in);
@@ -1068,7 +1068,7 @@ static void fcmov(struct cpu *cpu, const struct insn *in, bool negate)
         st_set(cpu, 0, st_get(cpu, i));
 }
 
-void exec_da(struct cpu *cpu, const struct insn *in)
+void exec_x87_da(struct cpu *cpu, const struct insn *in)
 {
     if (in->mod != 3) {
         arith_mem(cpu, in, MF_I32);
@@ -1091,7 +1091,7 @@ void exec_da(struct cpu *cpu, const struct insn *in)
     cpu_fault(cpu, EXC_UD, 0);
 }
 
-void exec_db(struct cpu *cpu, const struct insn *in)
+void exec_x87_db(struct cpu *cpu, const struct insn *in)
 {
     if (in->mod != 3) {
         switch (in->reg & 7) {
@@ -1134,7 +1134,7 @@ void exec_db(struct cpu *cpu, const struct insn *in)
     }
 }
 
-void exec_dc(struct cpu *cpu, const struct insn *in)
+void exec_x87_dc(struct cpu *cpu, const struct insn *in)
 {
     if (in->mod == 3)
         arith_reg(cpu, in, true, false);
@@ -1142,7 +1142,7 @@ void exec_dc(struct cpu *cpu, const struct insn *in)
         arith_mem(cpu, in, MF_F64);
 }
 
-void exec_dd(struct cpu *cpu, const struct insn *in)
+void exec_x87_dd(struct cpu *cpu, const struct insn *in)
 {
     if (in->mod != 3) {
         switch (in->reg & 7) {
@@ -1182,7 +1182,7 @@ void exec_dd(struct cpu *cpu, const struct insn *in)
     }
 }
 
-void exec_de(struct cpu *cpu, const struct insn *in)
+void exec_x87_de(struct cpu *cpu, const struct insn *in)
 {
     if (in->mod != 3) {
         arith_mem(cpu, in, MF_I16);
@@ -1202,7 +1202,7 @@ void exec_de(struct cpu *cpu, const struct insn *in)
     arith_reg(cpu, in, true, true);
 }
 
-void exec_df(struct cpu *cpu, const struct insn *in)
+void exec_x87_df(struct cpu *cpu, const struct insn *in)
 {
     if (in->mod != 3) {
         switch (in->reg & 7) {

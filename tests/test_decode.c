@@ -1,4 +1,4 @@
-/* test_decode.c — the x86-64 decoder (cpu/decode.c, cpu/opcode_table.c)
+/* test_decode.c — the x86-64 decoder (cpu/decode.c, cpu/opcodes.def)
  * against oracles we did not write:
  *   1. hand-picked encodings whose lengths and fields come from the Intel SDM
  *      (Vol. 2 ch. 2 and the instruction pages);
