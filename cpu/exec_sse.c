@@ -1,5 +1,6 @@
-/* exec_sse.c — the helpers the SSE/SSE2 family's files share: availability checks, XMM/memory operands with the alignment rule,
- * and MXCSR exception reporting.  See exec_sse.h for the file split. */
+/* exec_sse.c — the helpers the SSE/SSE2 family's files share:
+ * availability checks, XMM/memory operands with the alignment rule, and
+ * MXCSR exception reporting.  See exec_sse.h for the file split. */
 #include "exec_sse.h"
 
 void sse_check_usable(struct cpu *cpu, const struct insn *in)

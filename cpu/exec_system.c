@@ -1,7 +1,8 @@
-/* exec_system.c — the system instructions that reach control registers, MSRs, the time-stamp counter, CPUID and the
- * caches (SDM Vol. 2A/2B): HLT, CLTS, INVD, WBINVD, MOV CR, MOV DR, RDMSR,
- * WRMSR, RDTSC, RDTSCP, CPUID, and group 7 (0F 01).  The other families are
- * listed in exec_system.h.
+/* exec_system.c — the system instructions that reach control registers,
+ * MSRs, the time-stamp counter, CPUID and the caches (SDM Vol. 2A/2B):
+ * HLT, CLTS, INVD, WBINVD, MOV CR, MOV DR, RDMSR, WRMSR, RDTSC, RDTSCP,
+ * CPUID, and group 7 (0F 01).  The other system files are listed in
+ * exec_system.h; SYSCALL/SYSRET are in exec_syscall.c.
  *
  * Privileged instructions raise #GP(0) outside ring 0.  SYSENTER/SYSEXIT
  * (0F 34/35) stay #UD: CPUID reports no SEP.  MONITOR/MWAIT, XGETBV and the
