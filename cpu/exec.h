@@ -8,7 +8,7 @@
  *   exec_alu.c … exec_string.c   general-purpose integer instructions (exec_integer.h)
  *   exec_sse*.c                  SSE/SSE2 (exec_sse.h)
  *   exec_x87.c                   D8-DF and FWAIT
- *   exec_system.c, exec_segments.c, exec_interrupts.c, exec_fast_syscall.c,
+ *   exec_system.c, exec_segments.c, exec_interrupts.c, exec_syscall.c,
  *   exec_io.c                    system instructions (exec_system.h)
  *
  * Handler contract: on entry cpu->rip is the instruction's address and
