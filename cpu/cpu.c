@@ -1,7 +1,6 @@
 /* cpu.c — creating a CPU and its state after reset into long mode. */
 #include "cpu.h"
 #include "dcache.h"
-#include "exec.h"
 #include <stdlib.h>
 
 struct cpu *cpu_new(struct mmu *mmu, struct bus *bus)
@@ -9,7 +8,6 @@ struct cpu *cpu_new(struct mmu *mmu, struct bus *bus)
     struct cpu *cpu = calloc(1, sizeof *cpu);
     if (!cpu)
         return NULL;
-    exec_init();
     cpu->dcache = dcache_new(mmu->ram_size);
     if (!cpu->dcache) {
         free(cpu);

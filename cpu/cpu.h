@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "../mmu/mmu.h"
+#include "../os/abi/msr.h"   /* MSR numbers the CPU implements, EFER bits */
 #include "decode.h"
 #include "flags.h"
 #include "hooks.h"
@@ -43,18 +44,20 @@ union xmm {
     double fd[2];
 };
 
-/* MSR numbers the CPU implements (SDM Vol. 4). */
-#define MSR_TSC 0x10
-#define MSR_APIC_BASE 0x1b
-#define MSR_EFER 0xc0000080
-#define MSR_STAR 0xc0000081
-#define MSR_LSTAR 0xc0000082
-#define MSR_CSTAR 0xc0000083
-#define MSR_FMASK 0xc0000084
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
-#define MSR_KERNEL_GS_BASE 0xc0000102
-#define MSR_TSC_AUX 0xc0000103
+/* Control-register bits (SDM Vol. 3A §2.5, Figure 2-7) beyond the paging
+ * controls the MMU needs (CR0_PE/WP/PG, CR4_PAE/PGE/SMEP/SMAP: mmu.h). */
+#define CR0_MP (1ull << 1)         /* monitor coprocessor: WAIT/FWAIT honour TS */
+#define CR0_EM (1ull << 2)         /* x87/SSE emulation: their instructions #UD (x87: #NM) */
+#define CR0_TS (1ull << 3)         /* task switched: the first x87/SSE instruction #NM */
+#define CR0_ET (1ull << 4)         /* extension type, hardwired to 1 */
+#define CR0_NE (1ull << 5)         /* native x87 error reporting (#MF) */
+#define CR0_AM (1ull << 18)        /* alignment mask */
+#define CR0_NW (1ull << 29)        /* not write-through */
+#define CR0_CD (1ull << 30)        /* cache disable */
+#define CR4_TSD (1ull << 2)        /* RDTSC/RDTSCP only at CPL 0 */
+#define CR4_PCE (1ull << 8)        /* RDPMC at any CPL */
+#define CR4_OSFXSR (1ull << 9)     /* the OS uses FXSAVE/FXRSTOR: SSE enabled */
+#define CR4_OSXMMEXCPT (1ull << 10) /* unmasked SIMD FP exceptions raise #XM (else #UD) */
 
 /* Exception vectors (SDM Vol. 3A Table 6-1). */
 enum {
@@ -99,7 +102,7 @@ struct cpu {
     uint64_t efer;
     uint64_t star, lstar, cstar, fmask, kernel_gs_base, tsc_aux;
     uint64_t apic_base;
-    uint64_t tsc_offset;      /* virtual TSC = icount + tsc_offset (WRMSR IA32_TSC sets it; system.c) */
+    uint64_t tsc_offset;      /* virtual TSC = icount + tsc_offset (WRMSR IA32_TSC sets it; system_registers.c) */
     uint64_t dr[8];           /* debug registers as MOV DR stored them (no breakpoints are armed) */
 
     union xmm xmm[16];
@@ -167,7 +170,7 @@ void cpu_deliver(struct cpu *cpu, uint8_t vector, bool has_error, uint32_t error
  * (cpu->shutdown = true, cpu->stop_request = 1). */
 void cpu_exception(struct cpu *cpu, uint8_t vector, uint32_t error);
 
-/* Control registers and MSRs with their side effects (system.c). */
+/* Control registers and MSRs with their side effects (system_registers.c). */
 void cpu_write_cr(struct cpu *cpu, int n, uint64_t value);
 bool cpu_wrmsr(struct cpu *cpu, uint32_t msr, uint64_t value); /* false: #GP */
 bool cpu_rdmsr(struct cpu *cpu, uint32_t msr, uint64_t *value);

@@ -1,8 +1,9 @@
 /* decode.c — the x86-64 instruction decoder (64-bit mode): bytes in,
- * `struct insn` out.  Table-driven: the format of each opcode slot comes
- * from opcode_format[][] (opcode_table.c); this file walks the encoding of
- * SDM Vol. 2 §2.1-2.2: legacy prefixes, REX, opcode (1-, 2- or 3-byte map),
- * ModRM, SIB, displacement, immediate. */
+ * `struct insn` out.  Table-driven: the format and the handler of each
+ * opcode slot come from the opcode table (opcodes.def, expanded into
+ * opcode_format[][] and opcode_handler[][] by opcode_table.c); this file
+ * walks the encoding of SDM Vol. 2 §2.1-2.2: legacy prefixes, REX, opcode
+ * (1-, 2- or 3-byte map), ModRM, SIB, displacement, immediate. */
 #include "decode.h"
 
 #include "exec.h"
@@ -265,7 +266,7 @@ int decode(const uint8_t *bytes, size_t avail, struct insn *out)
     }
 
     out->len = (uint8_t)pos;
-    exec_fn fn = dispatch_table[map][b];
+    exec_fn fn = opcode_handler[map][b];
     out->exec = fn ? fn : exec_ud;
     return DECODE_OK;
 }

@@ -4,7 +4,7 @@
  * It knows the *format* of every encoding (prefixes, REX, opcode maps,
  * ModRM/SIB, displacement and immediate sizes) — SDM Vol. 2 §2.1-2.2 and
  * Appendix A — but not what instructions do; execution handlers are looked
- * up in the dispatch table (exec.h) by opcode. */
+ * up in the opcode table (opcodes.def) by opcode. */
 #ifndef RINGSCOPE_DECODE_H
 #define RINGSCOPE_DECODE_H
 #include <stddef.h>
@@ -27,7 +27,7 @@ enum { PFX_NONE = 0, PFX_66 = 1, PFX_F3 = 2, PFX_F2 = 3 };
 #define REG_NONE 0xff
 
 struct insn {
-    exec_fn exec;      /* handler from the dispatch table (never NULL: #UD handler) */
+    exec_fn exec;      /* handler from the opcode table (never NULL: #UD handler) */
     int64_t disp;      /* displacement, sign-extended */
     uint64_t imm;      /* first immediate, sign-extended to 64 bits as the encoding says (Ib/Iz are sign-extended; Iw for RET/ENTER and imm64 are raw) */
     uint16_t imm2;     /* ENTER's second immediate (Ib) — stored zero-extended */
@@ -63,7 +63,7 @@ enum {
 };
 
 /* Decode one instruction from `bytes` (up to `avail` readable bytes) in
- * 64-bit mode.  Fills *out (including out->exec from the dispatch table) and
+ * 64-bit mode.  Fills *out (including out->exec from the opcode table) and
  * returns DECODE_OK, or one of the errors above.  Pure and reentrant. */
 int decode(const uint8_t *bytes, size_t avail, struct insn *out);
 

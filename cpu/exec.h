@@ -1,13 +1,15 @@
-/* exec.h — the dispatch table that maps (opcode map, opcode byte) to the
- * handler that executes it, and the registration functions through which
- * each instruction family fills its part.
+/* exec.h — what every instruction handler shares: the handler contract and
+ * the declaration of every handler named in the opcode table (opcodes.def,
+ * column "handler": exec_<handler>, and exec_<handler>_variant where the
+ * row has "variants").  Which handler runs an opcode is decided there, and
+ * only there.
  *
- * Ownership of opcodes (each registers only its own; a second registration
- * of the same slot is a programming error caught at start-up):
- *   exec_int.c     general-purpose integer instructions
- *   exec_sse.c     SSE/SSE2 (0F 10-17, 28-2F, 50-7F, C2-C6, D0-FF, 0F AE, 0F 18, ...)
- *   exec_x87.c     D8-DF
- *   exec_system.c  system instructions (see that file)
+ * The handlers live by family:
+ *   exec_alu.c … exec_string.c   general-purpose integer instructions (exec_integer.h)
+ *   exec_sse*.c                  SSE/SSE2 (exec_sse.h)
+ *   exec_x87.c                   D8-DF and FWAIT
+ *   exec_system.c, exec_segments.c, exec_interrupts.c, exec_syscall.c,
+ *   exec_io.c                    system instructions (exec_system.h)
  *
  * Handler contract: on entry cpu->rip is the instruction's address and
  * cpu->next_rip the address after it.  A handler checks everything that can
@@ -19,19 +21,19 @@
 #define RINGSCOPE_EXEC_H
 #include "cpu.h"
 
-extern exec_fn dispatch_table[4][256];
-
-/* Fill dispatch_table once (idempotent). */
-void exec_init(void);
-/* Set one slot; aborts on a duplicate registration (start-up bug). */
-void exec_register(int map, int op, exec_fn fn);
-
-void exec_int_register(void);
-void exec_sse_register(void);
-void exec_x87_register(void);
-void exec_system_register(void);
-
-/* The handler of every unassigned slot: raises #UD. */
+/* The handler of every slot without one (column "ud"): raises #UD. */
 void exec_ud(struct cpu *cpu, const struct insn *in);
+
+#define OPCODE_DECLARE_none(handler) void exec_##handler(struct cpu *cpu, const struct insn *in);
+#define OPCODE_DECLARE_variants(handler) \
+    OPCODE_DECLARE_none(handler) exec_fn exec_##handler##_variant(const struct insn *in);
+#define OPCODE(map, op, format, handler, variants, mnemonic) OPCODE_DECLARE_##variants(handler)
+#define OPCODES(map, first, last, format, handler, variants, mnemonic) \
+    OPCODE_DECLARE_##variants(handler)
+#include "opcodes.def"
+#undef OPCODE
+#undef OPCODES
+#undef OPCODE_DECLARE_none
+#undef OPCODE_DECLARE_variants
 
 #endif

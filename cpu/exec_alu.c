@@ -5,7 +5,7 @@
  *
  * Faults leave state untouched: the result is computed, the destination
  * written (which may fault), and only then the flags record is stored. */
-#include "exec_int.h"
+#include "exec_integer.h"
 
 enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
 
@@ -68,7 +68,7 @@ alu_rm_reg(struct cpu *cpu, const struct insn *in, unsigned op, unsigned size, e
     alu_to_rm(cpu, in, op, reg_read(cpu, in, in->reg, size), size, form);
 }
 
-static void exec_alu_rm_reg(struct cpu *cpu, const struct insn *in)
+void exec_alu_rm_reg(struct cpu *cpu, const struct insn *in)
 {
     alu_rm_reg(cpu, in, in->op >> 3, in->opsize, OPERAND_ANY);
 }
@@ -85,13 +85,13 @@ alu_reg_rm(struct cpu *cpu, const struct insn *in, unsigned op, unsigned size, e
     cpu->lf = lf;
 }
 
-static void exec_alu_reg_rm(struct cpu *cpu, const struct insn *in)
+void exec_alu_reg_rm(struct cpu *cpu, const struct insn *in)
 {
     alu_reg_rm(cpu, in, in->op >> 3, in->opsize, OPERAND_ANY);
 }
 
 /* 00-3F with low bits 4/5: AL,Ib / rAX,Iz. */
-static void exec_alu_acc_imm(struct cpu *cpu, const struct insn *in)
+void exec_alu_acc_imm(struct cpu *cpu, const struct insn *in)
 {
     unsigned op = in->op >> 3, size = in->opsize;
     no_lock(cpu, in);
@@ -108,7 +108,7 @@ group1(struct cpu *cpu, const struct insn *in, unsigned op, unsigned size, enum 
     alu_to_rm(cpu, in, op, in->imm, size, form);
 }
 
-static void exec_group1(struct cpu *cpu, const struct insn *in)
+void exec_group1(struct cpu *cpu, const struct insn *in)
 {
     group1(cpu, in, in->reg & 7, in->opsize, OPERAND_ANY);
 }
@@ -126,20 +126,20 @@ test_rm_reg(struct cpu *cpu, const struct insn *in, unsigned size, enum operand_
     test_values(cpu, size, rm_read_form(cpu, in, size, form), reg_read(cpu, in, in->reg, size));
 }
 
-static void exec_test_rm_reg(struct cpu *cpu, const struct insn *in)
+void exec_test_rm_reg(struct cpu *cpu, const struct insn *in)
 {
     test_rm_reg(cpu, in, in->opsize, OPERAND_ANY);
 }
 
 /* A8/A9: TEST AL/rAX, imm. */
-static void exec_test_acc_imm(struct cpu *cpu, const struct insn *in)
+void exec_test_acc_imm(struct cpu *cpu, const struct insn *in)
 {
     no_lock(cpu, in);
     test_values(cpu, in->opsize, reg_read(cpu, in, RAX, in->opsize), in->imm);
 }
 
 /* F6/F7: group 3 — /0 and /1 TEST imm, /2 NOT, /3 NEG, /4-/7 MUL IMUL DIV IDIV. */
-static void exec_group3(struct cpu *cpu, const struct insn *in)
+void exec_group3(struct cpu *cpu, const struct insn *in)
 {
     unsigned size = in->opsize;
     switch (in->reg & 7) {
@@ -203,7 +203,7 @@ static void inc_dec(struct cpu *cpu, const struct insn *in, bool dec)
 }
 
 /* FE: group 4 — /0 INC Eb, /1 DEC Eb. */
-static void exec_group4(struct cpu *cpu, const struct insn *in)
+void exec_group4(struct cpu *cpu, const struct insn *in)
 {
     unsigned r = in->reg & 7;
     if (r > 1)
@@ -213,7 +213,7 @@ static void exec_group4(struct cpu *cpu, const struct insn *in)
 
 /* FF: group 5 — /0 INC, /1 DEC, /2 CALL near, /4 JMP near, /6 PUSH.
  * /3 and /5 (far CALL/JMP through memory) and /7 are #UD here. */
-static void exec_group5(struct cpu *cpu, const struct insn *in)
+void exec_group5(struct cpu *cpu, const struct insn *in)
 {
     switch (in->reg & 7) {
     case 0: inc_dec(cpu, in, false); return;
@@ -226,7 +226,7 @@ static void exec_group5(struct cpu *cpu, const struct insn *in)
 }
 
 /* 0F C0/C1: XADD r/m, reg — TEMP = SRC + DEST; SRC = DEST; DEST = TEMP. */
-static void exec_xadd(struct cpu *cpu, const struct insn *in)
+void exec_xadd(struct cpu *cpu, const struct insn *in)
 {
     unsigned size = in->opsize;
     lock_needs_memory(cpu, in);
@@ -250,7 +250,7 @@ static void exec_xadd(struct cpu *cpu, const struct insn *in)
 /* 0F B0/B1: CMPXCHG r/m, reg — compare the accumulator with DEST (flags of
  * CMP acc, DEST); equal: DEST = SRC; else the accumulator = DEST.  A memory
  * destination is always written (with its old value on failure). */
-static void exec_cmpxchg(struct cpu *cpu, const struct insn *in)
+void exec_cmpxchg(struct cpu *cpu, const struct insn *in)
 {
     unsigned size = in->opsize;
     lock_needs_memory(cpu, in);
@@ -275,7 +275,7 @@ static void exec_cmpxchg(struct cpu *cpu, const struct insn *in)
  * (RDX:RAX) with the memory operand; equal: ZF=1 and store ECX:EBX
  * (RCX:RBX); else ZF=0 and load it into EDX:EAX (RDX:RAX).  Only ZF
  * changes.  CMPXCHG16B needs a 16-byte aligned operand, else #GP(0). */
-static void exec_group9(struct cpu *cpu, const struct insn *in)
+void exec_group9(struct cpu *cpu, const struct insn *in)
 {
     if ((in->reg & 7) != 1 || in->mod == 3)
         cpu_fault(cpu, EXC_UD, 0);
@@ -310,8 +310,8 @@ static void exec_group9(struct cpu *cpu, const struct insn *in)
     flags_update(cpu, RF_ZF, equal ? RF_ZF : 0);
 }
 
-/* The variants exec_alu_specialize() chooses from: per operation for the
- * ALU forms, per size and r/m form for all. */
+/* The variants the choosers below pick from: per operation for the ALU
+ * forms, per size and r/m form for all. */
 #define ALU_OP_VARIANTS(NAME, BODY)                                                              \
     SIZE_EA_VARIANTS(NAME##_add, BODY, ALU_ADD,) SIZE_EA_VARIANTS(NAME##_or, BODY, ALU_OR,)        \
     SIZE_EA_VARIANTS(NAME##_adc, BODY, ALU_ADC,) SIZE_EA_VARIANTS(NAME##_sbb, BODY, ALU_SBB,)      \
@@ -328,65 +328,49 @@ SIZE_EA_VARIANTS(test_rm_reg, test_rm_reg)
 SIZE_EA_VARIANTS(inc, inc_dec_sized, false,)
 SIZE_EA_VARIANTS(dec, inc_dec_sized, true,)
 
-/* Group 5's near CALL/JMP/PUSH through r/m go straight to their handlers
- * (any operand size: those handlers decide it). */
-static exec_fn group5_specialize(const struct insn *in)
+/* The (size, address shape) variant index of an instruction without LOCK,
+ * or -1. */
+static int unlocked_size_ea_index(const struct insn *in)
 {
-    if (in->exec != exec_group5)
-        return NULL;
+    return in->lock ? -1 : size_ea_index(in);
+}
+
+exec_fn exec_alu_rm_reg_variant(const struct insn *in)
+{
+    int v = unlocked_size_ea_index(in);
+    return v < 0 ? NULL : alu_rm_reg_op_variants[in->op >> 3][v];
+}
+
+exec_fn exec_alu_reg_rm_variant(const struct insn *in)
+{
+    int v = unlocked_size_ea_index(in);
+    return v < 0 ? NULL : alu_reg_rm_op_variants[in->op >> 3][v];
+}
+
+exec_fn exec_group1_variant(const struct insn *in)
+{
+    int v = unlocked_size_ea_index(in);
+    return v < 0 ? NULL : group1_op_variants[in->reg & 7][v];
+}
+
+exec_fn exec_test_rm_reg_variant(const struct insn *in)
+{
+    int v = unlocked_size_ea_index(in);
+    return v < 0 ? NULL : test_rm_reg_variants[v];
+}
+
+/* Group 5's near CALL/JMP/PUSH through r/m go straight to their handlers
+ * (any operand size: those handlers decide it); INC/DEC to a variant. */
+exec_fn exec_group5_variant(const struct insn *in)
+{
     switch (in->reg & 7) {
     case 2: return exec_call_indirect;
     case 4: return exec_jmp_indirect;
     case 6: return exec_push_rm;
-    default: return NULL;
+    default: break;
     }
-}
-
-exec_fn exec_alu_specialize(const struct insn *in)
-{
-    exec_fn fn = group5_specialize(in);
-    if (fn)
-        return fn;
-    int v = size_ea_index(in);
-    if (v < 0 || in->lock)
+    int v = unlocked_size_ea_index(in);
+    if (v < 0 || (in->reg & 7) > 1)
         return NULL;
-    if (in->exec == exec_alu_rm_reg)
-        return alu_rm_reg_op_variants[in->op >> 3][v];
-    if (in->exec == exec_alu_reg_rm)
-        return alu_reg_rm_op_variants[in->op >> 3][v];
-    if (in->exec == exec_group1)
-        return group1_op_variants[in->reg & 7][v];
-    if (in->exec == exec_test_rm_reg)
-        return test_rm_reg_variants[v];
-    if (in->exec == exec_group5 && (in->reg & 7) <= 1)
-        return (in->reg & 7) ? dec_variants[v] : inc_variants[v];
-    return NULL;
-}
-
-void exec_alu_register(void)
-{
-    for (int op = 0; op < 8; op++) {
-        exec_register(MAP_1BYTE, op * 8 + 0, exec_alu_rm_reg);
-        exec_register(MAP_1BYTE, op * 8 + 1, exec_alu_rm_reg);
-        exec_register(MAP_1BYTE, op * 8 + 2, exec_alu_reg_rm);
-        exec_register(MAP_1BYTE, op * 8 + 3, exec_alu_reg_rm);
-        exec_register(MAP_1BYTE, op * 8 + 4, exec_alu_acc_imm);
-        exec_register(MAP_1BYTE, op * 8 + 5, exec_alu_acc_imm);
-    }
-    exec_register(MAP_1BYTE, 0x80, exec_group1);
-    exec_register(MAP_1BYTE, 0x81, exec_group1);
-    exec_register(MAP_1BYTE, 0x83, exec_group1);
-    exec_register(MAP_1BYTE, 0x84, exec_test_rm_reg);
-    exec_register(MAP_1BYTE, 0x85, exec_test_rm_reg);
-    exec_register(MAP_1BYTE, 0xa8, exec_test_acc_imm);
-    exec_register(MAP_1BYTE, 0xa9, exec_test_acc_imm);
-    exec_register(MAP_1BYTE, 0xf6, exec_group3);
-    exec_register(MAP_1BYTE, 0xf7, exec_group3);
-    exec_register(MAP_1BYTE, 0xfe, exec_group4);
-    exec_register(MAP_1BYTE, 0xff, exec_group5);
-    exec_register(MAP_0F, 0xc0, exec_xadd);
-    exec_register(MAP_0F, 0xc1, exec_xadd);
-    exec_register(MAP_0F, 0xb0, exec_cmpxchg);
-    exec_register(MAP_0F, 0xb1, exec_cmpxchg);
-    exec_register(MAP_0F, 0xc7, exec_group9);
+    return (in->reg & 7) ? dec_variants[v] : inc_variants[v];
 }

@@ -1,7 +1,7 @@
 /* exec_bits.c — single-bit and bit-scan instructions: BT/BTS/BTR/BTC
  * (0F A3 AB B3 BB, group 8 0F BA), BSF/BSR (0F BC/BD) and BSWAP (0F C8+r).
  * SDM Vol. 2A "BT", "BTS", "BTR", "BTC", "BSF", "BSR", "BSWAP". */
-#include "exec_int.h"
+#include "exec_integer.h"
 
 enum { BIT_TEST, BIT_SET, BIT_RESET, BIT_COMPLEMENT };
 
@@ -43,14 +43,14 @@ static void bit_reg_form(struct cpu *cpu, const struct insn *in, unsigned op)
     bit_op(cpu, in, op, ea, (unsigned)offset & (bits - 1));
 }
 
-static void exec_bt(struct cpu *cpu, const struct insn *in) { bit_reg_form(cpu, in, BIT_TEST); }
-static void exec_bts(struct cpu *cpu, const struct insn *in) { bit_reg_form(cpu, in, BIT_SET); }
-static void exec_btr(struct cpu *cpu, const struct insn *in) { bit_reg_form(cpu, in, BIT_RESET); }
-static void exec_btc(struct cpu *cpu, const struct insn *in) { bit_reg_form(cpu, in, BIT_COMPLEMENT); }
+void exec_bt(struct cpu *cpu, const struct insn *in) { bit_reg_form(cpu, in, BIT_TEST); }
+void exec_bts(struct cpu *cpu, const struct insn *in) { bit_reg_form(cpu, in, BIT_SET); }
+void exec_btr(struct cpu *cpu, const struct insn *in) { bit_reg_form(cpu, in, BIT_RESET); }
+void exec_btc(struct cpu *cpu, const struct insn *in) { bit_reg_form(cpu, in, BIT_COMPLEMENT); }
 
 /* 0F BA: group 8 — /4 BT, /5 BTS, /6 BTR, /7 BTC with an imm8 offset
  * (taken modulo the operand width). */
-static void exec_group8(struct cpu *cpu, const struct insn *in)
+void exec_group8(struct cpu *cpu, const struct insn *in)
 {
     unsigned r = in->reg & 7;
     if (r < 4)
@@ -81,12 +81,12 @@ static void bit_scan(struct cpu *cpu, const struct insn *in, bool reverse)
     flags_update(cpu, RF_ZF, 0);
 }
 
-static void exec_bsf(struct cpu *cpu, const struct insn *in) { bit_scan(cpu, in, false); }
-static void exec_bsr(struct cpu *cpu, const struct insn *in) { bit_scan(cpu, in, true); }
+void exec_bsf(struct cpu *cpu, const struct insn *in) { bit_scan(cpu, in, false); }
+void exec_bsr(struct cpu *cpu, const struct insn *in) { bit_scan(cpu, in, true); }
 
 /* BSWAP r32/r64 (0F C8+r).  With a 16-bit operand the result is undefined;
  * here it is 0. */
-static void exec_bswap(struct cpu *cpu, const struct insn *in)
+void exec_bswap(struct cpu *cpu, const struct insn *in)
 {
     no_lock(cpu, in);
     uint64_t v = cpu->gpr[in->reg];
@@ -95,17 +95,4 @@ static void exec_bswap(struct cpu *cpu, const struct insn *in)
     case 4: cpu->gpr[in->reg] = __builtin_bswap32((uint32_t)v); break;
     default: cpu->gpr[in->reg] = v & ~0xffffull; break;
     }
-}
-
-void exec_bits_register(void)
-{
-    exec_register(MAP_0F, 0xa3, exec_bt);
-    exec_register(MAP_0F, 0xab, exec_bts);
-    exec_register(MAP_0F, 0xb3, exec_btr);
-    exec_register(MAP_0F, 0xbb, exec_btc);
-    exec_register(MAP_0F, 0xba, exec_group8);
-    exec_register(MAP_0F, 0xbc, exec_bsf);
-    exec_register(MAP_0F, 0xbd, exec_bsr);
-    for (int r = 0; r < 8; r++)
-        exec_register(MAP_0F, 0xc8 + r, exec_bswap);
 }

@@ -3,10 +3,10 @@
  * SETcc (0F 90-9F) and CMOVcc (0F 40-4F).  Conditions come from
  * flags_cond(), which evaluates only the flags a condition needs.
  * SDM Vol. 2 "Jcc", "JMP", "LOOP/LOOPcc", "SETcc", "CMOVcc". */
-#include "exec_int.h"
+#include "exec_integer.h"
 
 /* EB rel8, E9 rel32. */
-static void exec_jmp_rel(struct cpu *cpu, const struct insn *in)
+void exec_jmp_rel(struct cpu *cpu, const struct insn *in)
 {
     no_lock(cpu, in);
     branch_to(cpu, cpu->next_rip + in->imm);
@@ -27,7 +27,7 @@ static inline __attribute__((always_inline)) void jcc(struct cpu *cpu, const str
         branch_to(cpu, cpu->next_rip + in->imm);
 }
 
-static void exec_jcc(struct cpu *cpu, const struct insn *in)
+void exec_jcc(struct cpu *cpu, const struct insn *in)
 {
     jcc(cpu, in, in->op & 15);
 }
@@ -35,7 +35,7 @@ static void exec_jcc(struct cpu *cpu, const struct insn *in)
 /* E0 LOOPNE, E1 LOOPE, E2 LOOP: decrement the count register (RCX, or ECX
  * with a 67 prefix) without touching flags, branch if it is not zero (and
  * ZF matches).  E3 JRCXZ/JECXZ: branch if the count register is zero. */
-static void exec_loop(struct cpu *cpu, const struct insn *in)
+void exec_loop(struct cpu *cpu, const struct insn *in)
 {
     no_lock(cpu, in);
     unsigned asize = in->addrsize;
@@ -66,7 +66,7 @@ static inline __attribute__((always_inline)) void setcc(struct cpu *cpu, const s
     rm_write(cpu, in, 1, flags_cond(cpu, cc));
 }
 
-static void exec_setcc(struct cpu *cpu, const struct insn *in)
+void exec_setcc(struct cpu *cpu, const struct insn *in)
 {
     setcc(cpu, in, in->op & 15);
 }
@@ -85,7 +85,7 @@ static inline __attribute__((always_inline)) void cmovcc(struct cpu *cpu, const 
         reg_write(cpu, in, in->reg, 4, cpu->gpr[in->reg]);
 }
 
-static void exec_cmovcc(struct cpu *cpu, const struct insn *in)
+void exec_cmovcc(struct cpu *cpu, const struct insn *in)
 {
     cmovcc(cpu, in, in->op & 15);
 }
@@ -117,29 +117,18 @@ CC_VARIANTS(jcc)
 CC_VARIANTS(setcc)
 CC_VARIANTS(cmovcc)
 
-exec_fn exec_branch_specialize(const struct insn *in)
+/* The condition is the opcode's low 4 bits. */
+exec_fn exec_jcc_variant(const struct insn *in)
 {
-    if (in->lock)
-        return NULL;
-    if (in->exec == exec_jcc)
-        return jcc_variants[in->op & 15];
-    if (in->exec == exec_setcc)
-        return setcc_variants[in->op & 15];
-    if (in->exec == exec_cmovcc)
-        return cmovcc_variants[in->op & 15];
-    return NULL;
+    return in->lock ? NULL : jcc_variants[in->op & 15];
 }
 
-void exec_branch_register(void)
+exec_fn exec_setcc_variant(const struct insn *in)
 {
-    exec_register(MAP_1BYTE, 0xeb, exec_jmp_rel);
-    exec_register(MAP_1BYTE, 0xe9, exec_jmp_rel);
-    for (int cc = 0; cc < 16; cc++) {
-        exec_register(MAP_1BYTE, 0x70 + cc, exec_jcc);
-        exec_register(MAP_0F, 0x80 + cc, exec_jcc);
-        exec_register(MAP_0F, 0x90 + cc, exec_setcc);
-        exec_register(MAP_0F, 0x40 + cc, exec_cmovcc);
-    }
-    for (int op = 0xe0; op <= 0xe3; op++)
-        exec_register(MAP_1BYTE, op, exec_loop);
+    return in->lock ? NULL : setcc_variants[in->op & 15];
+}
+
+exec_fn exec_cmovcc_variant(const struct insn *in)
+{
+    return in->lock ? NULL : cmovcc_variants[in->op & 15];
 }

@@ -42,7 +42,7 @@ static unsigned io_size(const struct insn *in)
 }
 
 /* E4/E5 ib, EC/ED: IN AL/AX/EAX from an imm8 port or from DX. */
-static void exec_in(struct cpu *cpu, const struct insn *in)
+void exec_in(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     require_io_privilege(cpu);
@@ -53,7 +53,7 @@ static void exec_in(struct cpu *cpu, const struct insn *in)
 }
 
 /* E6/E7 ib, EE/EF: OUT to an imm8 port or to DX from AL/AX/EAX. */
-static void exec_out(struct cpu *cpu, const struct insn *in)
+void exec_out(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     require_io_privilege(cpu);
@@ -79,7 +79,7 @@ static void addr_reg_set(struct cpu *cpu, const struct insn *in, int r, uint64_t
  * DX.  With REP (F3; F2 acts the same) the count is RCX.  Registers are
  * updated after every element, so a fault part-way leaves a restartable
  * state, as on hardware. */
-static void exec_ins_outs(struct cpu *cpu, const struct insn *in)
+void exec_ins_outs(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     require_io_privilege(cpu);
@@ -107,14 +107,14 @@ static void exec_ins_outs(struct cpu *cpu, const struct insn *in)
 
 /* FA: CLI, FB: STI (SDM: without VME/PVI, CPL <= IOPL else #GP(0)).  STI
  * that sets IF holds interrupts off until after the next instruction. */
-static void exec_cli(struct cpu *cpu, const struct insn *in)
+void exec_cli(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     require_io_privilege(cpu);
     cpu->rflags &= ~RF_IF;
 }
 
-static void exec_sti(struct cpu *cpu, const struct insn *in)
+void exec_sti(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     require_io_privilege(cpu);
@@ -122,20 +122,4 @@ static void exec_sti(struct cpu *cpu, const struct insn *in)
         cpu->rflags |= RF_IF;
         cpu->intr_shadow = 1;
     }
-}
-
-void exec_io_register(void)
-{
-    exec_register(MAP_1BYTE, 0xe4, exec_in);
-    exec_register(MAP_1BYTE, 0xe5, exec_in);
-    exec_register(MAP_1BYTE, 0xec, exec_in);
-    exec_register(MAP_1BYTE, 0xed, exec_in);
-    exec_register(MAP_1BYTE, 0xe6, exec_out);
-    exec_register(MAP_1BYTE, 0xe7, exec_out);
-    exec_register(MAP_1BYTE, 0xee, exec_out);
-    exec_register(MAP_1BYTE, 0xef, exec_out);
-    for (int op = 0x6c; op <= 0x6f; op++)
-        exec_register(MAP_1BYTE, op, exec_ins_outs);
-    exec_register(MAP_1BYTE, 0xfa, exec_cli);
-    exec_register(MAP_1BYTE, 0xfb, exec_sti);
 }

@@ -3,7 +3,7 @@
  * XCHG (86 87 90-97), NOP/PAUSE and the hint NOPs (0F 19-1F), CBW/CWDE/CDQE
  * and CWD/CDQ/CQO (98 99), LAHF/SAHF (9E 9F) and the flag instructions
  * CLC STC CMC CLD STD (F8 F9 F5 FC FD).  SDM Vol. 2 under each mnemonic. */
-#include "exec_int.h"
+#include "exec_integer.h"
 
 /* 88/89: MOV r/m, reg.  8A/8B: MOV reg, r/m. */
 static inline __attribute__((always_inline)) void
@@ -13,7 +13,7 @@ mov_rm_reg(struct cpu *cpu, const struct insn *in, unsigned size, enum operand_f
     rm_write_form(cpu, in, size, form, reg_read(cpu, in, in->reg, size));
 }
 
-static void exec_mov_rm_reg(struct cpu *cpu, const struct insn *in)
+void exec_mov_rm_reg(struct cpu *cpu, const struct insn *in)
 {
     mov_rm_reg(cpu, in, in->opsize, OPERAND_ANY);
 }
@@ -25,20 +25,20 @@ mov_reg_rm(struct cpu *cpu, const struct insn *in, unsigned size, enum operand_f
     reg_write(cpu, in, in->reg, size, rm_read_form(cpu, in, size, form));
 }
 
-static void exec_mov_reg_rm(struct cpu *cpu, const struct insn *in)
+void exec_mov_reg_rm(struct cpu *cpu, const struct insn *in)
 {
     mov_reg_rm(cpu, in, in->opsize, OPERAND_ANY);
 }
 
 /* A0/A1: MOV AL/rAX, moffs.  A2/A3: MOV moffs, AL/rAX.  The decoder puts
  * the absolute offset in disp with no base, so insn_ea() applies. */
-static void exec_mov_acc_moffs(struct cpu *cpu, const struct insn *in)
+void exec_mov_acc_moffs(struct cpu *cpu, const struct insn *in)
 {
     no_lock(cpu, in);
     reg_write(cpu, in, RAX, in->opsize, mem_read(cpu, insn_ea(cpu, in), in->opsize));
 }
 
-static void exec_mov_moffs_acc(struct cpu *cpu, const struct insn *in)
+void exec_mov_moffs_acc(struct cpu *cpu, const struct insn *in)
 {
     no_lock(cpu, in);
     mem_write(cpu, insn_ea(cpu, in), in->opsize, reg_read(cpu, in, RAX, in->opsize));
@@ -52,7 +52,7 @@ mov_reg_imm(struct cpu *cpu, const struct insn *in, unsigned size)
     reg_write(cpu, in, in->reg, size, in->imm);
 }
 
-static void exec_mov_reg_imm(struct cpu *cpu, const struct insn *in)
+void exec_mov_reg_imm(struct cpu *cpu, const struct insn *in)
 {
     mov_reg_imm(cpu, in, in->opsize);
 }
@@ -70,7 +70,7 @@ mov_rm_imm(struct cpu *cpu, const struct insn *in, unsigned size, enum operand_f
     rm_write_form(cpu, in, size, form, in->imm);
 }
 
-static void exec_mov_rm_imm(struct cpu *cpu, const struct insn *in)
+void exec_mov_rm_imm(struct cpu *cpu, const struct insn *in)
 {
     mov_rm_imm(cpu, in, in->opsize, OPERAND_ANY);
 }
@@ -83,12 +83,12 @@ movzx(struct cpu *cpu, const struct insn *in, unsigned src_size, unsigned size, 
     reg_write(cpu, in, in->reg, size, rm_read_form(cpu, in, src_size, form));
 }
 
-static void exec_movzx(struct cpu *cpu, const struct insn *in)
+void exec_movzx(struct cpu *cpu, const struct insn *in)
 {
     movzx(cpu, in, (in->op & 1) ? 2 : 1, in->opsize, OPERAND_ANY);
 }
 
-static void exec_movsx(struct cpu *cpu, const struct insn *in)
+void exec_movsx(struct cpu *cpu, const struct insn *in)
 {
     no_lock(cpu, in);
     unsigned src_size = (in->op & 1) ? 2 : 1;
@@ -106,7 +106,7 @@ movsxd(struct cpu *cpu, const struct insn *in, unsigned size, enum operand_form 
     reg_write(cpu, in, in->reg, size, size == 8 ? (uint64_t)sext(v, 4) : v);
 }
 
-static void exec_movsxd(struct cpu *cpu, const struct insn *in)
+void exec_movsxd(struct cpu *cpu, const struct insn *in)
 {
     movsxd(cpu, in, in->opsize, OPERAND_ANY);
 }
@@ -125,14 +125,14 @@ lea(struct cpu *cpu, const struct insn *in, unsigned size, enum operand_form for
     reg_write(cpu, in, in->reg, size, ea);
 }
 
-static void exec_lea(struct cpu *cpu, const struct insn *in)
+void exec_lea(struct cpu *cpu, const struct insn *in)
 {
     lea(cpu, in, in->opsize, OPERAND_ANY);
 }
 
 /* 86/87: XCHG r/m, reg (with a memory operand it is locked implicitly; an
  * explicit LOCK is allowed there). */
-static void exec_xchg_rm(struct cpu *cpu, const struct insn *in)
+void exec_xchg_rm(struct cpu *cpu, const struct insn *in)
 {
     lock_needs_memory(cpu, in);
     unsigned size = in->opsize;
@@ -151,7 +151,7 @@ static void exec_xchg_rm(struct cpu *cpu, const struct insn *in)
 
 /* 90-97: XCHG rAX, r.  90 without REX.B is NOP (even with REX.W: no
  * zero-extension of EAX), F3 90 is PAUSE (a hint, also a NOP here). */
-static void exec_xchg_acc(struct cpu *cpu, const struct insn *in)
+void exec_xchg_acc(struct cpu *cpu, const struct insn *in)
 {
     no_lock(cpu, in);
     if (in->reg == RAX)
@@ -164,13 +164,13 @@ static void exec_xchg_acc(struct cpu *cpu, const struct insn *in)
 
 /* 0F 19-0F 1F: hint NOPs (0F 1F /0 is the multi-byte NOP; F3 0F 1E FA is
  * ENDBR64, a NOP without CET).  The memory operand is not accessed. */
-static void exec_hint_nop(struct cpu *cpu, const struct insn *in)
+void exec_hint_nop(struct cpu *cpu, const struct insn *in)
 {
     no_lock(cpu, in);
 }
 
 /* 98: CBW/CWDE/CDQE — sign-extend the lower half of the accumulator. */
-static void exec_cbw(struct cpu *cpu, const struct insn *in)
+void exec_cbw(struct cpu *cpu, const struct insn *in)
 {
     no_lock(cpu, in);
     unsigned size = in->opsize;
@@ -178,7 +178,7 @@ static void exec_cbw(struct cpu *cpu, const struct insn *in)
 }
 
 /* 99: CWD/CDQ/CQO — fill rDX with the sign of rAX. */
-static void exec_cwd(struct cpu *cpu, const struct insn *in)
+void exec_cwd(struct cpu *cpu, const struct insn *in)
 {
     no_lock(cpu, in);
     unsigned size = in->opsize;
@@ -187,14 +187,14 @@ static void exec_cwd(struct cpu *cpu, const struct insn *in)
 
 /* 9F: LAHF — AH = SF:ZF:0:AF:0:PF:1:CF.  9E: SAHF — load those five flags
  * from AH. */
-static void exec_lahf(struct cpu *cpu, const struct insn *in)
+void exec_lahf(struct cpu *cpu, const struct insn *in)
 {
     no_lock(cpu, in);
     uint8_t ah = (uint8_t)(cpu_rflags(cpu) & (RF_SF | RF_ZF | RF_AF | RF_PF | RF_CF | RF_FIXED1));
     cpu->gpr[RAX] = (cpu->gpr[RAX] & ~0xff00ull) | (uint64_t)ah << 8;
 }
 
-static void exec_sahf(struct cpu *cpu, const struct insn *in)
+void exec_sahf(struct cpu *cpu, const struct insn *in)
 {
     no_lock(cpu, in);
     uint64_t mask = RF_SF | RF_ZF | RF_AF | RF_PF | RF_CF;
@@ -202,19 +202,19 @@ static void exec_sahf(struct cpu *cpu, const struct insn *in)
 }
 
 /* F5 CMC, F8 CLC, F9 STC; FC CLD, FD STD. */
-static void exec_cmc(struct cpu *cpu, const struct insn *in)
+void exec_cmc(struct cpu *cpu, const struct insn *in)
 {
     no_lock(cpu, in);
     flags_update(cpu, RF_CF, flag_cf(cpu) ? 0 : RF_CF);
 }
 
-static void exec_clc_stc(struct cpu *cpu, const struct insn *in)
+void exec_clc_stc(struct cpu *cpu, const struct insn *in)
 {
     no_lock(cpu, in);
     flags_update(cpu, RF_CF, (in->op & 1) ? RF_CF : 0);
 }
 
-static void exec_cld_std(struct cpu *cpu, const struct insn *in)
+void exec_cld_std(struct cpu *cpu, const struct insn *in)
 {
     no_lock(cpu, in);
     cpu->rflags = (cpu->rflags & ~RF_DF) | ((in->op & 1) ? RF_DF : 0);
@@ -228,63 +228,54 @@ SIZE_EA_VARIANTS(movzx_word, movzx, 2,)
 SIZE_EA_VARIANTS(movsxd, movsxd)
 SIZE_EA_VARIANTS(lea, lea)
 
-exec_fn exec_move_specialize(const struct insn *in)
+exec_fn exec_mov_reg_imm_variant(const struct insn *in)
 {
     if (in->lock)
         return NULL;
-    if (in->exec == exec_mov_reg_imm)
-        return in->opsize == 4 ? exec_mov_reg_imm_4 : in->opsize == 8 ? exec_mov_reg_imm_8 : NULL;
-    int v = size_ea_index(in);
-    if (v < 0)
-        return NULL;
-    if (in->exec == exec_mov_rm_reg)
-        return mov_rm_reg_variants[v];
-    if (in->exec == exec_mov_reg_rm)
-        return mov_reg_rm_variants[v];
-    if (in->exec == exec_mov_rm_imm)
-        return mov_rm_imm_variants[v];
-    if (in->exec == exec_movzx)
-        return (in->op & 1) ? movzx_word_variants[v] : movzx_byte_variants[v];
-    if (in->exec == exec_movsxd)
-        return movsxd_variants[v];
-    if (in->exec == exec_lea)
-        return lea_variants[v];
-    return NULL;
+    return in->opsize == 4 ? exec_mov_reg_imm_4 : in->opsize == 8 ? exec_mov_reg_imm_8 : NULL;
 }
 
-void exec_move_register(void)
+/* The (size, address shape) variant index of an instruction without LOCK,
+ * or -1. */
+static int unlocked_size_ea_index(const struct insn *in)
 {
-    exec_register(MAP_1BYTE, 0x88, exec_mov_rm_reg);
-    exec_register(MAP_1BYTE, 0x89, exec_mov_rm_reg);
-    exec_register(MAP_1BYTE, 0x8a, exec_mov_reg_rm);
-    exec_register(MAP_1BYTE, 0x8b, exec_mov_reg_rm);
-    exec_register(MAP_1BYTE, 0xa0, exec_mov_acc_moffs);
-    exec_register(MAP_1BYTE, 0xa1, exec_mov_acc_moffs);
-    exec_register(MAP_1BYTE, 0xa2, exec_mov_moffs_acc);
-    exec_register(MAP_1BYTE, 0xa3, exec_mov_moffs_acc);
-    for (int r = 0; r < 16; r++)
-        exec_register(MAP_1BYTE, 0xb0 + r, exec_mov_reg_imm);
-    exec_register(MAP_1BYTE, 0xc6, exec_mov_rm_imm);
-    exec_register(MAP_1BYTE, 0xc7, exec_mov_rm_imm);
-    exec_register(MAP_0F, 0xb6, exec_movzx);
-    exec_register(MAP_0F, 0xb7, exec_movzx);
-    exec_register(MAP_0F, 0xbe, exec_movsx);
-    exec_register(MAP_0F, 0xbf, exec_movsx);
-    exec_register(MAP_1BYTE, 0x63, exec_movsxd);
-    exec_register(MAP_1BYTE, 0x8d, exec_lea);
-    exec_register(MAP_1BYTE, 0x86, exec_xchg_rm);
-    exec_register(MAP_1BYTE, 0x87, exec_xchg_rm);
-    for (int r = 0; r < 8; r++)
-        exec_register(MAP_1BYTE, 0x90 + r, exec_xchg_acc);
-    for (int op = 0x19; op <= 0x1f; op++)
-        exec_register(MAP_0F, op, exec_hint_nop);
-    exec_register(MAP_1BYTE, 0x98, exec_cbw);
-    exec_register(MAP_1BYTE, 0x99, exec_cwd);
-    exec_register(MAP_1BYTE, 0x9e, exec_sahf);
-    exec_register(MAP_1BYTE, 0x9f, exec_lahf);
-    exec_register(MAP_1BYTE, 0xf5, exec_cmc);
-    exec_register(MAP_1BYTE, 0xf8, exec_clc_stc);
-    exec_register(MAP_1BYTE, 0xf9, exec_clc_stc);
-    exec_register(MAP_1BYTE, 0xfc, exec_cld_std);
-    exec_register(MAP_1BYTE, 0xfd, exec_cld_std);
+    return in->lock ? -1 : size_ea_index(in);
+}
+
+exec_fn exec_mov_rm_reg_variant(const struct insn *in)
+{
+    int v = unlocked_size_ea_index(in);
+    return v < 0 ? NULL : mov_rm_reg_variants[v];
+}
+
+exec_fn exec_mov_reg_rm_variant(const struct insn *in)
+{
+    int v = unlocked_size_ea_index(in);
+    return v < 0 ? NULL : mov_reg_rm_variants[v];
+}
+
+exec_fn exec_mov_rm_imm_variant(const struct insn *in)
+{
+    int v = unlocked_size_ea_index(in);
+    return v < 0 ? NULL : mov_rm_imm_variants[v];
+}
+
+exec_fn exec_movzx_variant(const struct insn *in)
+{
+    int v = unlocked_size_ea_index(in);
+    if (v < 0)
+        return NULL;
+    return (in->op & 1) ? movzx_word_variants[v] : movzx_byte_variants[v];
+}
+
+exec_fn exec_movsxd_variant(const struct insn *in)
+{
+    int v = unlocked_size_ea_index(in);
+    return v < 0 ? NULL : movsxd_variants[v];
+}
+
+exec_fn exec_lea_variant(const struct insn *in)
+{
+    int v = unlocked_size_ea_index(in);
+    return v < 0 ? NULL : lea_variants[v];
 }

@@ -7,7 +7,7 @@
  * ZF PF follow the low half of the product and AF is 0.  DIV/IDIV raise
  * #DE for a zero divisor or a quotient that does not fit, and leave all
  * six status flags undefined (unchanged here). */
-#include "exec_int.h"
+#include "exec_integer.h"
 
 typedef unsigned __int128 u128;
 typedef __int128 s128;
@@ -150,21 +150,14 @@ static void imul_to_reg(struct cpu *cpu, const struct insn *in, uint64_t a, uint
     mul_flags(cpu, size, lo, overflow);
 }
 
-static void exec_imul_imm(struct cpu *cpu, const struct insn *in)
+void exec_imul_imm(struct cpu *cpu, const struct insn *in)
 {
     no_lock(cpu, in);
     imul_to_reg(cpu, in, rm_read(cpu, in, in->opsize), in->imm);
 }
 
-static void exec_imul_reg_rm(struct cpu *cpu, const struct insn *in)
+void exec_imul_reg_rm(struct cpu *cpu, const struct insn *in)
 {
     no_lock(cpu, in);
     imul_to_reg(cpu, in, reg_read(cpu, in, in->reg, in->opsize), rm_read(cpu, in, in->opsize));
-}
-
-void exec_muldiv_register(void)
-{
-    exec_register(MAP_1BYTE, 0x69, exec_imul_imm);
-    exec_register(MAP_1BYTE, 0x6b, exec_imul_imm);
-    exec_register(MAP_0F, 0xaf, exec_imul_reg_rm);
 }

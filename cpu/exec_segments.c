@@ -28,7 +28,7 @@ static void store_selector(struct cpu *cpu, const struct insn *in, uint16_t sel)
 }
 
 /* 8C: MOV r/m, Sreg. */
-static void exec_mov_from_sreg(struct cpu *cpu, const struct insn *in)
+void exec_mov_from_sreg(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     store_selector(cpu, in, cpu->seg[sreg_operand(cpu, in)].sel);
@@ -36,7 +36,7 @@ static void exec_mov_from_sreg(struct cpu *cpu, const struct insn *in)
 
 /* 8E: MOV Sreg, r/m16.  CS cannot be loaded this way (#UD); loading SS
  * inhibits interrupts until after the next instruction. */
-static void exec_mov_to_sreg(struct cpu *cpu, const struct insn *in)
+void exec_mov_to_sreg(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     int s = sreg_operand(cpu, in);
@@ -49,7 +49,7 @@ static void exec_mov_to_sreg(struct cpu *cpu, const struct insn *in)
 }
 
 /* 0F A0 / 0F A8: PUSH FS / PUSH GS (8 bytes, or 2 with 66). */
-static void exec_push_fs_gs(struct cpu *cpu, const struct insn *in)
+void exec_push_fs_gs(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     int s = in->op == 0xa0 ? SEG_FS : SEG_GS;
@@ -58,7 +58,7 @@ static void exec_push_fs_gs(struct cpu *cpu, const struct insn *in)
 
 /* 0F A1 / 0F A9: POP FS / POP GS.  RSP moves only after the load
  * succeeded. */
-static void exec_pop_fs_gs(struct cpu *cpu, const struct insn *in)
+void exec_pop_fs_gs(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     int s = in->op == 0xa1 ? SEG_FS : SEG_GS;
@@ -131,7 +131,7 @@ static void verify_segment(struct cpu *cpu, uint16_t sel, bool write)
 }
 
 /* 0F 00: group 6. */
-static void exec_group6(struct cpu *cpu, const struct insn *in)
+void exec_group6(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     switch (in->reg & 7) {
@@ -183,15 +183,4 @@ void exec_swapgs(struct cpu *cpu, const struct insn *in)
     uint64_t gs = cpu->seg[SEG_GS].base;
     cpu->seg[SEG_GS].base = cpu->kernel_gs_base;
     cpu->kernel_gs_base = gs;
-}
-
-void exec_segments_register(void)
-{
-    exec_register(MAP_1BYTE, 0x8c, exec_mov_from_sreg);
-    exec_register(MAP_1BYTE, 0x8e, exec_mov_to_sreg);
-    exec_register(MAP_0F, 0xa0, exec_push_fs_gs);
-    exec_register(MAP_0F, 0xa8, exec_push_fs_gs);
-    exec_register(MAP_0F, 0xa1, exec_pop_fs_gs);
-    exec_register(MAP_0F, 0xa9, exec_pop_fs_gs);
-    exec_register(MAP_0F, 0x00, exec_group6);
 }

@@ -7,7 +7,7 @@
  * 1 and AF never; where the SDM leaves them undefined we compute the
  * count-1 formula (SHL: MSB(result) ^ CF; SHR: MSB(original); SAR: 0) and
  * AF = 0. */
-#include "exec_int.h"
+#include "exec_integer.h"
 
 enum { ROT_ROL, ROT_ROR, ROT_RCL, ROT_RCR, SH_SHL, SH_SHR, SH_SAL, SH_SAR };
 
@@ -126,17 +126,17 @@ group2(struct cpu *cpu, const struct insn *in, enum count_source source, unsigne
 }
 
 /* C0/C1: count imm8; D0/D1: count 1; D2/D3: count CL. */
-static void exec_group2_imm(struct cpu *cpu, const struct insn *in)
+void exec_group2_imm(struct cpu *cpu, const struct insn *in)
 {
     group2(cpu, in, COUNT_IMM, in->reg & 7, in->opsize, OPERAND_ANY);
 }
 
-static void exec_group2_one(struct cpu *cpu, const struct insn *in)
+void exec_group2_one(struct cpu *cpu, const struct insn *in)
 {
     group2(cpu, in, COUNT_ONE, in->reg & 7, in->opsize, OPERAND_ANY);
 }
 
-static void exec_group2_cl(struct cpu *cpu, const struct insn *in)
+void exec_group2_cl(struct cpu *cpu, const struct insn *in)
 {
     group2(cpu, in, COUNT_CL, in->reg & 7, in->opsize, OPERAND_ANY);
 }
@@ -188,27 +188,27 @@ static void double_shift(struct cpu *cpu, const struct insn *in, unsigned raw_co
     lf_set_zsp(cpu, size, res, flag_bit(cf, RF_CF) | flag_bit(of, RF_OF));
 }
 
-static void exec_shld_imm(struct cpu *cpu, const struct insn *in)
+void exec_shld_imm(struct cpu *cpu, const struct insn *in)
 {
     double_shift(cpu, in, (unsigned)in->imm & 0xff, true);
 }
 
-static void exec_shld_cl(struct cpu *cpu, const struct insn *in)
+void exec_shld_cl(struct cpu *cpu, const struct insn *in)
 {
     double_shift(cpu, in, (unsigned)cpu->gpr[RCX] & 0xff, true);
 }
 
-static void exec_shrd_imm(struct cpu *cpu, const struct insn *in)
+void exec_shrd_imm(struct cpu *cpu, const struct insn *in)
 {
     double_shift(cpu, in, (unsigned)in->imm & 0xff, false);
 }
 
-static void exec_shrd_cl(struct cpu *cpu, const struct insn *in)
+void exec_shrd_cl(struct cpu *cpu, const struct insn *in)
 {
     double_shift(cpu, in, (unsigned)cpu->gpr[RCX] & 0xff, false);
 }
 
-/* Variants of the common group-2 forms for exec_shift_specialize(): the
+/* Variants of the common group-2 forms for the choosers below: the
  * shifts and plain rotates with each count source (RCL/RCR stay generic). */
 #define SHIFT_OP_VARIANTS(NAME, SOURCE)                                                            \
     SIZE_FORM_VARIANTS(NAME##_rol, group2, SOURCE, ROT_ROL,)                                       \
@@ -225,28 +225,27 @@ SHIFT_OP_VARIANTS(group2_imm, COUNT_IMM)
 SHIFT_OP_VARIANTS(group2_one, COUNT_ONE)
 SHIFT_OP_VARIANTS(group2_cl, COUNT_CL)
 
-exec_fn exec_shift_specialize(const struct insn *in)
+/* The operation is ModRM.reg; RCL/RCR (/2 /3) have no variants. */
+static exec_fn group2_variant(const struct insn *in, const exec_fn *const op_variants[8])
 {
     int v = size_form_index(in);
     if (v < 0 || in->lock)
         return NULL;
-    const exec_fn *const *table = in->exec == exec_group2_imm ? group2_imm_op_variants
-                                : in->exec == exec_group2_one ? group2_one_op_variants
-                                : in->exec == exec_group2_cl ? group2_cl_op_variants : NULL;
-    const exec_fn *variants = table ? table[in->reg & 7] : NULL;
+    const exec_fn *variants = op_variants[in->reg & 7];
     return variants ? variants[v] : NULL;
 }
 
-void exec_shift_register(void)
+exec_fn exec_group2_imm_variant(const struct insn *in)
 {
-    exec_register(MAP_1BYTE, 0xc0, exec_group2_imm);
-    exec_register(MAP_1BYTE, 0xc1, exec_group2_imm);
-    exec_register(MAP_1BYTE, 0xd0, exec_group2_one);
-    exec_register(MAP_1BYTE, 0xd1, exec_group2_one);
-    exec_register(MAP_1BYTE, 0xd2, exec_group2_cl);
-    exec_register(MAP_1BYTE, 0xd3, exec_group2_cl);
-    exec_register(MAP_0F, 0xa4, exec_shld_imm);
-    exec_register(MAP_0F, 0xa5, exec_shld_cl);
-    exec_register(MAP_0F, 0xac, exec_shrd_imm);
-    exec_register(MAP_0F, 0xad, exec_shrd_cl);
+    return group2_variant(in, group2_imm_op_variants);
+}
+
+exec_fn exec_group2_one_variant(const struct insn *in)
+{
+    return group2_variant(in, group2_one_op_variants);
+}
+
+exec_fn exec_group2_cl_variant(const struct insn *in)
+{
+    return group2_variant(in, group2_cl_op_variants);
 }

@@ -1,13 +1,13 @@
-/* exec_sse.c — the SSE/SSE2 family's registration and the helpers its files
- * share: availability checks, XMM/memory operands with the alignment rule,
- * and MXCSR exception reporting.  See exec_sse.h for the file split. */
+/* exec_sse.c — the helpers the SSE/SSE2 family's files share:
+ * availability checks, XMM/memory operands with the alignment rule, and
+ * MXCSR exception reporting.  See exec_sse.h for the file split. */
 #include "exec_sse.h"
 
 void sse_check_usable(struct cpu *cpu, const struct insn *in)
 {
-    if (in->lock || (cpu->cr0 & CR0_FPU_EM))
+    if (in->lock || (cpu->cr0 & CR0_EM))
         cpu_fault(cpu, EXC_UD, 0);
-    if (cpu->cr0 & CR0_FPU_TS)
+    if (cpu->cr0 & CR0_TS)
         cpu_fault(cpu, EXC_NM, 0);
 }
 
@@ -54,7 +54,7 @@ void sse_fp_report(struct cpu *cpu, uint32_t flags)
     }
     const uint32_t pre = MXCSR_IE | MXCSR_DE | MXCSR_ZE;
     cpu->mxcsr |= (unmasked & pre) ? (flags & pre) : flags;
-    cpu_fault(cpu, (cpu->cr4 & CR4_FPU_OSXMMEXCPT) ? EXC_XM : EXC_UD, 0);
+    cpu_fault(cpu, (cpu->cr4 & CR4_OSXMMEXCPT) ? EXC_XM : EXC_UD, 0);
 }
 
 void sse_exec_fp_form(struct cpu *cpu, const struct insn *in, const struct sse_fp_form forms[4])
@@ -71,13 +71,4 @@ void sse_exec_fp_form(struct cpu *cpu, const struct insn *in, const struct sse_f
         after = sse_unmasked_post_flags(cpu, f->post, f->lanes, f->dbl, &cpu->xmm[in->reg], &s);
     sse_fp_report(cpu, after);
     cpu->xmm[in->reg] = r;
-}
-
-void exec_sse_register(void)
-{
-    exec_sse_move_register();
-    exec_sse_int_register();
-    exec_sse_fp_register();
-    exec_sse_conv_register();
-    exec_sse_state_register();
 }

@@ -6,7 +6,7 @@
  * (the CR0/CR4 controls).
  *
  * The family is split by concern:
- *   exec_sse.c        registration, shared helpers (this header's functions)
+ *   exec_sse.c        shared helpers (this header's functions)
  *   exec_sse_move.c   data movement: mov*, movnt*, movd/movq, movmsk
  *   exec_sse_int.c    SSE2 packed integer
  *   exec_sse_fp.c     floating-point arithmetic, logic, compares, shuffles
@@ -36,13 +36,6 @@
 /* The bits LDMXCSR/FXRSTOR accept (MXCSR_MASK: DAZ supported); a 1 in any
  * other bit is #GP(0). */
 #define MXCSR_WRITABLE 0xffffu
-
-/* Control-register bits that gate SSE and x87 (SDM Vol. 3A §2.5). */
-#define CR0_FPU_MP (1ull << 1)
-#define CR0_FPU_EM (1ull << 2)
-#define CR0_FPU_TS (1ull << 3)
-#define CR0_FPU_NE (1ull << 5)
-#define CR4_FPU_OSXMMEXCPT (1ull << 10)
 
 /* The checks every SSE/SSE2 instruction makes before anything else (SDM
  * Vol. 2 "SIMD Floating-Point Exceptions" tables): LOCK → #UD, CR0.EM=1 →
@@ -140,10 +133,5 @@ uint32_t sse_unmasked_post_flags(const struct cpu *cpu, enum sse_post_op op, uns
  * destination XMM register. */
 void sse_exec_fp_form(struct cpu *cpu, const struct insn *in, const struct sse_fp_form forms[4]);
 
-void exec_sse_move_register(void);
-void exec_sse_int_register(void);
-void exec_sse_fp_register(void);
-void exec_sse_conv_register(void);
-void exec_sse_state_register(void);
 
 #endif

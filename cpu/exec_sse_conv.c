@@ -33,7 +33,7 @@ static const struct sse_fp_form conv_forms[256][4] = {
               {host_cvtpd2dq, 16, 0, 0, 0}},
 };
 
-static void exec_conv_xmm(struct cpu *cpu, const struct insn *in)
+void exec_conv_xmm(struct cpu *cpu, const struct insn *in)
 {
     sse_exec_fp_form(cpu, in, conv_forms[in->op]);
 }
@@ -59,7 +59,7 @@ HOST_FROM_INT(host_cvtsi2ss64, "cvtsi2ssq", uint64_t, "q")
 HOST_FROM_INT(host_cvtsi2sd32, "cvtsi2sdl", uint32_t, "k")
 HOST_FROM_INT(host_cvtsi2sd64, "cvtsi2sdq", uint64_t, "q")
 
-static void exec_cvtsi2s(struct cpu *cpu, const struct insn *in)
+void exec_cvtsi2s(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx != PFX_F3 && in->pfx != PFX_F2)
@@ -117,7 +117,7 @@ static const host_to_int_fn to_int_ops[2][2][2] = {
     {{host_cvtsd2si32, host_cvtsd2si64}, {host_cvttsd2si32, host_cvttsd2si64}},
 };
 
-static void exec_cvt2si(struct cpu *cpu, const struct insn *in)
+void exec_cvt2si(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx != PFX_F3 && in->pfx != PFX_F2)
@@ -128,14 +128,4 @@ static void exec_cvt2si(struct cpu *cpu, const struct insn *in)
     struct to_int_result r = to_int_ops[dbl][truncate][wide](sse_host_mxcsr(cpu), &s);
     sse_fp_report(cpu, r.mxcsr);
     cpu->gpr[in->reg] = r.value;
-}
-
-void exec_sse_conv_register(void)
-{
-    exec_register(MAP_0F, 0x5a, exec_conv_xmm);
-    exec_register(MAP_0F, 0x5b, exec_conv_xmm);
-    exec_register(MAP_0F, 0xe6, exec_conv_xmm);
-    exec_register(MAP_0F, 0x2a, exec_cvtsi2s);
-    exec_register(MAP_0F, 0x2c, exec_cvt2si);
-    exec_register(MAP_0F, 0x2d, exec_cvt2si);
 }

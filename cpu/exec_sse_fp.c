@@ -53,7 +53,7 @@ static const struct sse_fp_form arith_forms[256][4] = {
     [0x5f] = FORMS4(max),
 };
 
-static void exec_fp_arith(struct cpu *cpu, const struct insn *in)
+void exec_sse_fp_arith(struct cpu *cpu, const struct insn *in)
 {
     sse_exec_fp_form(cpu, in, arith_forms[in->op]);
 }
@@ -85,7 +85,7 @@ static const struct sse_fp_form cmp_forms[8][4] = {
     CMP_FORMS(4), CMP_FORMS(5), CMP_FORMS(6), CMP_FORMS(7),
 };
 
-static void exec_cmp(struct cpu *cpu, const struct insn *in)
+void exec_sse_cmp(struct cpu *cpu, const struct insn *in)
 {
     sse_exec_fp_form(cpu, in, cmp_forms[in->imm & 7]);
 }
@@ -120,7 +120,7 @@ HOST_COMI(host_comisd, "comisd")
 HOST_COMI(host_ucomiss, "ucomiss")
 HOST_COMI(host_ucomisd, "ucomisd")
 
-static void exec_comi(struct cpu *cpu, const struct insn *in)
+void exec_comi(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx >= PFX_F3)
@@ -140,7 +140,7 @@ static void exec_comi(struct cpu *cpu, const struct insn *in)
 
 /* 0F 54-57: ANDPS/ANDNPS/ORPS/XORPS and the 66 PD forms (pure bit logic,
  * no exceptions; ANDN complements the destination). */
-static void exec_fp_logic(struct cpu *cpu, const struct insn *in)
+void exec_sse_fp_logic(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx >= PFX_F3)
@@ -160,7 +160,7 @@ static void exec_fp_logic(struct cpu *cpu, const struct insn *in)
 
 /* 0F 14/15: UNPCKLPS/UNPCKHPS, 66: UNPCKLPD/UNPCKHPD — interleave the low
  * (14) or high (15) halves, destination element first. */
-static void exec_unpck(struct cpu *cpu, const struct insn *in)
+void exec_sse_unpck(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx >= PFX_F3)
@@ -182,7 +182,7 @@ static void exec_unpck(struct cpu *cpu, const struct insn *in)
 
 /* 0F C6: SHUFPS xmm1, xmm2/m128, imm8 — the low two elements chosen from
  * xmm1, the high two from the source; 66: SHUFPD (imm8 bits 0 and 1). */
-static void exec_shuf(struct cpu *cpu, const struct insn *in)
+void exec_sse_shuf(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx >= PFX_F3)
@@ -200,19 +200,4 @@ static void exec_shuf(struct cpu *cpu, const struct insn *in)
         r.d[3] = s.d[(imm >> 6) & 3];
     }
     cpu->xmm[in->reg] = r;
-}
-
-void exec_sse_fp_register(void)
-{
-    for (int op = 0; op < 256; op++)
-        if (arith_forms[op][0].fn)
-            exec_register(MAP_0F, op, exec_fp_arith);
-    exec_register(MAP_0F, 0xc2, exec_cmp);
-    exec_register(MAP_0F, 0x2e, exec_comi);
-    exec_register(MAP_0F, 0x2f, exec_comi);
-    for (int op = 0x54; op <= 0x57; op++)
-        exec_register(MAP_0F, op, exec_fp_logic);
-    exec_register(MAP_0F, 0x14, exec_unpck);
-    exec_register(MAP_0F, 0x15, exec_unpck);
-    exec_register(MAP_0F, 0xc6, exec_shuf);
 }

@@ -214,7 +214,7 @@ static pint_fn const pint_ops[256] = {
     [0xfc] = paddb,     [0xfd] = paddw,     [0xfe] = paddd,
 };
 
-static void exec_pint(struct cpu *cpu, const struct insn *in)
+void exec_packed_int(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx != PFX_66)
@@ -226,7 +226,7 @@ static void exec_pint(struct cpu *cpu, const struct insn *in)
 }
 
 /* 0F 70: 66 PSHUFD, F3 PSHUFHW, F2 PSHUFLW xmm1, xmm2/m128, imm8. */
-static void exec_pshuf(struct cpu *cpu, const struct insn *in)
+void exec_pshuf(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx == PFX_NONE)
@@ -248,7 +248,7 @@ static void exec_pshuf(struct cpu *cpu, const struct insn *in)
 
 /* 66 0F 71/72/73 (groups 12-14): shifts of xmm by imm8, selected by
  * ModRM.reg; 73 /3 PSRLDQ and /7 PSLLDQ shift the whole register by bytes. */
-static void exec_shift_imm(struct cpu *cpu, const struct insn *in)
+void exec_sse_shift_imm(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx != PFX_66 || in->mod != 3)
@@ -284,7 +284,7 @@ static void exec_shift_imm(struct cpu *cpu, const struct insn *in)
 }
 
 /* 66 0F D7: PMOVMSKB r32, xmm — the top bit of each byte. */
-static void exec_pmovmskb(struct cpu *cpu, const struct insn *in)
+void exec_pmovmskb(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx != PFX_66 || in->mod != 3)
@@ -296,7 +296,7 @@ static void exec_pmovmskb(struct cpu *cpu, const struct insn *in)
 }
 
 /* 66 0F C4: PINSRW xmm, r32/m16, imm8 (word imm8[2:0]). */
-static void exec_pinsrw(struct cpu *cpu, const struct insn *in)
+void exec_pinsrw(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx != PFX_66)
@@ -307,24 +307,10 @@ static void exec_pinsrw(struct cpu *cpu, const struct insn *in)
 }
 
 /* 66 0F C5: PEXTRW r32, xmm, imm8 — zero-extended into the 64-bit register. */
-static void exec_pextrw(struct cpu *cpu, const struct insn *in)
+void exec_pextrw(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx != PFX_66 || in->mod != 3)
         cpu_fault(cpu, EXC_UD, 0);
     cpu->gpr[in->reg] = cpu->xmm[in->rm].w[in->imm & 7];
-}
-
-void exec_sse_int_register(void)
-{
-    for (int op = 0; op < 256; op++)
-        if (pint_ops[op])
-            exec_register(MAP_0F, op, exec_pint);
-    exec_register(MAP_0F, 0x70, exec_pshuf);
-    exec_register(MAP_0F, 0x71, exec_shift_imm);
-    exec_register(MAP_0F, 0x72, exec_shift_imm);
-    exec_register(MAP_0F, 0x73, exec_shift_imm);
-    exec_register(MAP_0F, 0xc4, exec_pinsrw);
-    exec_register(MAP_0F, 0xc5, exec_pextrw);
-    exec_register(MAP_0F, 0xd7, exec_pmovmskb);
 }

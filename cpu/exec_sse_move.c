@@ -9,7 +9,7 @@
 /* 0F 10: MOVUPS/MOVUPD xmm, xmm/m128; F3: MOVSS; F2: MOVSD.  A scalar load
  * from memory zeroes the rest of the register; a register-to-register
  * MOVSS/MOVSD replaces only the low element. */
-static void exec_mov_load(struct cpu *cpu, const struct insn *in)
+void exec_sse_mov_load(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     union xmm *d = &cpu->xmm[in->reg];
@@ -56,7 +56,7 @@ static void store_rm(struct cpu *cpu, const struct insn *in, const union xmm *v,
 }
 
 /* 0F 11: MOVUPS/MOVUPD xmm/m128, xmm; F3: MOVSS; F2: MOVSD. */
-static void exec_mov_store(struct cpu *cpu, const struct insn *in)
+void exec_sse_mov_store(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     union xmm v = cpu->xmm[in->reg];
@@ -65,7 +65,7 @@ static void exec_mov_store(struct cpu *cpu, const struct insn *in)
 }
 
 /* 0F 28/29: MOVAPS/MOVAPD (aligned; F2/F3 forms do not exist). */
-static void exec_movap_load(struct cpu *cpu, const struct insn *in)
+void exec_movap_load(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx >= PFX_F3)
@@ -75,7 +75,7 @@ static void exec_movap_load(struct cpu *cpu, const struct insn *in)
     cpu->xmm[in->reg] = v;
 }
 
-static void exec_movap_store(struct cpu *cpu, const struct insn *in)
+void exec_movap_store(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx >= PFX_F3)
@@ -86,7 +86,7 @@ static void exec_movap_store(struct cpu *cpu, const struct insn *in)
 
 /* 0F 12: MOVLPS xmm, m64 / MOVHLPS xmm, xmm (high of source to low);
  * 66: MOVLPD xmm, m64.  The high quadword of the destination is kept. */
-static void exec_movlp_load(struct cpu *cpu, const struct insn *in)
+void exec_movlp_load(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx >= PFX_F3 || (in->pfx == PFX_66 && in->mod == 3))
@@ -101,7 +101,7 @@ static void exec_movlp_load(struct cpu *cpu, const struct insn *in)
 
 /* 0F 16: MOVHPS xmm, m64 / MOVLHPS xmm, xmm (low of source to high);
  * 66: MOVHPD xmm, m64. */
-static void exec_movhp_load(struct cpu *cpu, const struct insn *in)
+void exec_movhp_load(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx >= PFX_F3 || (in->pfx == PFX_66 && in->mod == 3))
@@ -115,7 +115,7 @@ static void exec_movhp_load(struct cpu *cpu, const struct insn *in)
 }
 
 /* 0F 13 / 0F 17: MOVLPS/MOVLPD m64, xmm and MOVHPS/MOVHPD m64, xmm. */
-static void exec_movlp_store(struct cpu *cpu, const struct insn *in)
+void exec_movlp_store(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx >= PFX_F3)
@@ -124,7 +124,7 @@ static void exec_movlp_store(struct cpu *cpu, const struct insn *in)
     mem_write(cpu, insn_ea(cpu, in), 8, cpu->xmm[in->reg].q[0]);
 }
 
-static void exec_movhp_store(struct cpu *cpu, const struct insn *in)
+void exec_movhp_store(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx >= PFX_F3)
@@ -134,7 +134,7 @@ static void exec_movhp_store(struct cpu *cpu, const struct insn *in)
 }
 
 /* 0F 2B: MOVNTPS/MOVNTPD m128, xmm (aligned); 66 0F E7: MOVNTDQ. */
-static void exec_movnt_ps(struct cpu *cpu, const struct insn *in)
+void exec_movnt_ps(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx >= PFX_F3)
@@ -144,7 +144,7 @@ static void exec_movnt_ps(struct cpu *cpu, const struct insn *in)
     mem_write_buf(cpu, sse_ea(cpu, in, true), &v, 16);
 }
 
-static void exec_movntdq(struct cpu *cpu, const struct insn *in)
+void exec_movntdq(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx != PFX_66)
@@ -156,7 +156,7 @@ static void exec_movntdq(struct cpu *cpu, const struct insn *in)
 
 /* 0F C3: MOVNTI m32/m64, r32/r64 — a general-register store (no SSE state,
  * so no CR0.EM/TS check). */
-static void exec_movnti(struct cpu *cpu, const struct insn *in)
+void exec_movnti(struct cpu *cpu, const struct insn *in)
 {
     if (in->lock || in->pfx != PFX_NONE || in->mod == 3)
         cpu_fault(cpu, EXC_UD, 0);
@@ -166,7 +166,7 @@ static void exec_movnti(struct cpu *cpu, const struct insn *in)
 
 /* 0F 50: MOVMSKPS r32, xmm / 66: MOVMSKPD — the sign bits, zero-extended
  * into the full 64-bit register. */
-static void exec_movmsk(struct cpu *cpu, const struct insn *in)
+void exec_movmsk(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     sse_require_reg(cpu, in);
@@ -186,7 +186,7 @@ static void exec_movmsk(struct cpu *cpu, const struct insn *in)
 
 /* 66 0F 6E: MOVD xmm, r/m32 / MOVQ xmm, r/m64 (REX.W): zero-extends into
  * the XMM register. */
-static void exec_movd_to_xmm(struct cpu *cpu, const struct insn *in)
+void exec_movd_to_xmm(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx != PFX_66)
@@ -201,7 +201,7 @@ static void exec_movd_to_xmm(struct cpu *cpu, const struct insn *in)
 
 /* 66 0F 7E: MOVD r/m32, xmm / MOVQ r/m64, xmm (REX.W);
  * F3 0F 7E: MOVQ xmm, xmm/m64 (zero-extends to 128 bits). */
-static void exec_movd_from_xmm(struct cpu *cpu, const struct insn *in)
+void exec_movd_from_xmm(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx == PFX_F3) {
@@ -221,7 +221,7 @@ static void exec_movd_from_xmm(struct cpu *cpu, const struct insn *in)
 }
 
 /* 66 0F D6: MOVQ xmm/m64, xmm (a register destination is zero-extended). */
-static void exec_movq_store(struct cpu *cpu, const struct insn *in)
+void exec_movq_store(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx != PFX_66)
@@ -236,7 +236,7 @@ static void exec_movq_store(struct cpu *cpu, const struct insn *in)
 }
 
 /* 66 0F 6F / 7F: MOVDQA (aligned); F3 0F 6F / 7F: MOVDQU. */
-static void exec_movdq_load(struct cpu *cpu, const struct insn *in)
+void exec_movdq_load(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx != PFX_66 && in->pfx != PFX_F3)
@@ -246,7 +246,7 @@ static void exec_movdq_load(struct cpu *cpu, const struct insn *in)
     cpu->xmm[in->reg] = v;
 }
 
-static void exec_movdq_store(struct cpu *cpu, const struct insn *in)
+void exec_movdq_store(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx != PFX_66 && in->pfx != PFX_F3)
@@ -258,7 +258,7 @@ static void exec_movdq_store(struct cpu *cpu, const struct insn *in)
 /* 66 0F F7: MASKMOVDQU xmm1, xmm2 — store the bytes of xmm1 whose mask
  * byte in xmm2 has bit 7 set to DS:[RDI] (EDI with a 67 prefix).  Checked
  * byte by byte like hardware: bytes before a faulting one may be written. */
-static void exec_maskmovdqu(struct cpu *cpu, const struct insn *in)
+void exec_maskmovdqu(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
     if (in->pfx != PFX_66)
@@ -273,26 +273,4 @@ static void exec_maskmovdqu(struct cpu *cpu, const struct insn *in)
     for (int i = 0; i < 16; i++)
         if (mask.b[i] & 0x80)
             mem_write(cpu, base + i, 1, v.b[i]);
-}
-
-void exec_sse_move_register(void)
-{
-    exec_register(MAP_0F, 0x10, exec_mov_load);
-    exec_register(MAP_0F, 0x11, exec_mov_store);
-    exec_register(MAP_0F, 0x12, exec_movlp_load);
-    exec_register(MAP_0F, 0x13, exec_movlp_store);
-    exec_register(MAP_0F, 0x16, exec_movhp_load);
-    exec_register(MAP_0F, 0x17, exec_movhp_store);
-    exec_register(MAP_0F, 0x28, exec_movap_load);
-    exec_register(MAP_0F, 0x29, exec_movap_store);
-    exec_register(MAP_0F, 0x2b, exec_movnt_ps);
-    exec_register(MAP_0F, 0x50, exec_movmsk);
-    exec_register(MAP_0F, 0x6e, exec_movd_to_xmm);
-    exec_register(MAP_0F, 0x6f, exec_movdq_load);
-    exec_register(MAP_0F, 0x7e, exec_movd_from_xmm);
-    exec_register(MAP_0F, 0x7f, exec_movdq_store);
-    exec_register(MAP_0F, 0xc3, exec_movnti);
-    exec_register(MAP_0F, 0xd6, exec_movq_store);
-    exec_register(MAP_0F, 0xe7, exec_movntdq);
-    exec_register(MAP_0F, 0xf7, exec_maskmovdqu);
 }

@@ -76,7 +76,7 @@ static void fxrstor(struct cpu *cpu, const struct insn *in)
 }
 
 /* 0F AE: the group is selected by ModRM.reg and whether r/m is memory. */
-static void exec_group15(struct cpu *cpu, const struct insn *in)
+void exec_group15(struct cpu *cpu, const struct insn *in)
 {
     unsigned op = in->reg & 7;
     if (in->lock || in->pfx >= PFX_F3)
@@ -91,7 +91,7 @@ static void exec_group15(struct cpu *cpu, const struct insn *in)
     case 0:
     case 1:
         /* FXSAVE/FXRSTOR: CR0.EM or CR0.TS → #NM. */
-        if (cpu->cr0 & (CR0_FPU_EM | CR0_FPU_TS))
+        if (cpu->cr0 & (CR0_EM | CR0_TS))
             cpu_fault(cpu, EXC_NM, 0);
         if (op == 0)
             fxsave(cpu, in);
@@ -132,15 +132,8 @@ static void exec_group15(struct cpu *cpu, const struct insn *in)
 
 /* 0F 18 (PREFETCHh, with the reserved-NOP encodings of the group) and
  * 0F 0D (PREFETCHW): hints that never fault, even on a bad address. */
-static void exec_prefetch(struct cpu *cpu, const struct insn *in)
+void exec_prefetch(struct cpu *cpu, const struct insn *in)
 {
     if (in->lock)
         cpu_fault(cpu, EXC_UD, 0);
-}
-
-void exec_sse_state_register(void)
-{
-    exec_register(MAP_0F, 0xae, exec_group15);
-    exec_register(MAP_0F, 0x18, exec_prefetch);
-    exec_register(MAP_0F, 0x0d, exec_prefetch);
 }

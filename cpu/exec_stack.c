@@ -5,7 +5,7 @@
  * In 64-bit mode the stack address size is 64 bits; pushes and pops are 8
  * bytes, or 2 with a 66 prefix.  RSP changes only once every access of the
  * instruction has succeeded (a fault leaves it unchanged). */
-#include "exec_int.h"
+#include "exec_integer.h"
 
 /* 50-57: PUSH r (+REX.B).  PUSH RSP pushes the value before the push. */
 static inline __attribute__((always_inline)) void
@@ -15,7 +15,7 @@ push_reg(struct cpu *cpu, const struct insn *in, unsigned size)
     cpu_push(cpu, size, cpu->gpr[in->reg] & size_mask(size));
 }
 
-static void exec_push_reg(struct cpu *cpu, const struct insn *in) { push_reg(cpu, in, stack_opsize(in)); }
+void exec_push_reg(struct cpu *cpu, const struct insn *in) { push_reg(cpu, in, stack_opsize(in)); }
 static void exec_push_reg_8(struct cpu *cpu, const struct insn *in) { push_reg(cpu, in, 8); }
 
 /* 58-5F: POP r.  POP RSP loads RSP with the value read (the increment is
@@ -28,11 +28,11 @@ pop_reg(struct cpu *cpu, const struct insn *in, unsigned size)
     reg_write(cpu, in, in->reg, size, v);
 }
 
-static void exec_pop_reg(struct cpu *cpu, const struct insn *in) { pop_reg(cpu, in, stack_opsize(in)); }
+void exec_pop_reg(struct cpu *cpu, const struct insn *in) { pop_reg(cpu, in, stack_opsize(in)); }
 static void exec_pop_reg_8(struct cpu *cpu, const struct insn *in) { pop_reg(cpu, in, 8); }
 
 /* 68: PUSH imm32 (sign-extended) / imm16; 6A: PUSH imm8 (sign-extended). */
-static void exec_push_imm(struct cpu *cpu, const struct insn *in)
+void exec_push_imm(struct cpu *cpu, const struct insn *in)
 {
     no_lock(cpu, in);
     unsigned size = stack_opsize(in);
@@ -49,7 +49,7 @@ void exec_push_rm(struct cpu *cpu, const struct insn *in)
 
 /* 8F /0: POP r/m.  With RSP as the base register the effective address is
  * computed after RSP was incremented (SDM "POP"). */
-static void exec_pop_rm(struct cpu *cpu, const struct insn *in)
+void exec_pop_rm(struct cpu *cpu, const struct insn *in)
 {
     no_lock(cpu, in);
     if ((in->reg & 7) != 0)
@@ -70,7 +70,7 @@ static void exec_pop_rm(struct cpu *cpu, const struct insn *in)
 }
 
 /* 9C: PUSHF/PUSHFQ — RFLAGS with VM and RF cleared in the image. */
-static void exec_pushf(struct cpu *cpu, const struct insn *in)
+void exec_pushf(struct cpu *cpu, const struct insn *in)
 {
     no_lock(cpu, in);
     unsigned size = stack_opsize(in);
@@ -80,7 +80,7 @@ static void exec_pushf(struct cpu *cpu, const struct insn *in)
 /* 9D: POPF/POPFQ (protected mode, VM=0 rules of SDM "POPF"): IOPL changes
  * only at CPL 0, IF only when CPL <= IOPL; VIP, VIF and VM are unaffected;
  * RF is cleared.  A 16-bit POPF changes only the low 16 bits. */
-static void exec_popf(struct cpu *cpu, const struct insn *in)
+void exec_popf(struct cpu *cpu, const struct insn *in)
 {
     no_lock(cpu, in);
     unsigned size = stack_opsize(in);
@@ -106,7 +106,7 @@ static void call_to(struct cpu *cpu, uint64_t target)
     cpu->next_rip = target;
 }
 
-static void exec_call_rel(struct cpu *cpu, const struct insn *in)
+void exec_call_rel(struct cpu *cpu, const struct insn *in)
 {
     no_lock(cpu, in);
     call_to(cpu, cpu->next_rip + in->imm);
@@ -119,7 +119,7 @@ void exec_call_indirect(struct cpu *cpu, const struct insn *in)
 }
 
 /* C3: RET; C2: RET imm16 — pop RIP, then release imm16 more bytes. */
-static void exec_ret(struct cpu *cpu, const struct insn *in)
+void exec_ret(struct cpu *cpu, const struct insn *in)
 {
     no_lock(cpu, in);
     uint64_t rsp = cpu->gpr[RSP];
@@ -135,7 +135,7 @@ static void exec_ret(struct cpu *cpu, const struct insn *in)
  *   if level > 0: Push(FrameTemp);
  *   RBP = FrameTemp; RSP -= imm16.
  * Level is taken modulo 32.  Computed on copies so a fault changes nothing. */
-static void exec_enter(struct cpu *cpu, const struct insn *in)
+void exec_enter(struct cpu *cpu, const struct insn *in)
 {
     no_lock(cpu, in);
     unsigned size = stack_opsize(in);
@@ -171,7 +171,7 @@ static void exec_enter(struct cpu *cpu, const struct insn *in)
 }
 
 /* C9: LEAVE — RSP = RBP, then pop RBP. */
-static void exec_leave(struct cpu *cpu, const struct insn *in)
+void exec_leave(struct cpu *cpu, const struct insn *in)
 {
     no_lock(cpu, in);
     unsigned size = stack_opsize(in);
@@ -181,31 +181,12 @@ static void exec_leave(struct cpu *cpu, const struct insn *in)
     reg_write(cpu, in, RBP, size, v);
 }
 
-exec_fn exec_stack_specialize(const struct insn *in)
+exec_fn exec_push_reg_variant(const struct insn *in)
 {
-    if (in->lock || stack_opsize(in) != 8)
-        return NULL;
-    if (in->exec == exec_push_reg)
-        return exec_push_reg_8;
-    if (in->exec == exec_pop_reg)
-        return exec_pop_reg_8;
-    return NULL;
+    return in->lock || stack_opsize(in) != 8 ? NULL : exec_push_reg_8;
 }
 
-void exec_stack_register(void)
+exec_fn exec_pop_reg_variant(const struct insn *in)
 {
-    for (int r = 0; r < 8; r++) {
-        exec_register(MAP_1BYTE, 0x50 + r, exec_push_reg);
-        exec_register(MAP_1BYTE, 0x58 + r, exec_pop_reg);
-    }
-    exec_register(MAP_1BYTE, 0x68, exec_push_imm);
-    exec_register(MAP_1BYTE, 0x6a, exec_push_imm);
-    exec_register(MAP_1BYTE, 0x8f, exec_pop_rm);
-    exec_register(MAP_1BYTE, 0x9c, exec_pushf);
-    exec_register(MAP_1BYTE, 0x9d, exec_popf);
-    exec_register(MAP_1BYTE, 0xe8, exec_call_rel);
-    exec_register(MAP_1BYTE, 0xc2, exec_ret);
-    exec_register(MAP_1BYTE, 0xc3, exec_ret);
-    exec_register(MAP_1BYTE, 0xc8, exec_enter);
-    exec_register(MAP_1BYTE, 0xc9, exec_leave);
+    return in->lock || stack_opsize(in) != 8 ? NULL : exec_pop_reg_8;
 }

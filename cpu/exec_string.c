@@ -17,7 +17,7 @@
  * memset, through host pointers the TLB already grants for that access;
  * anything else (a miss, a page crossing, a code page) takes the
  * element-by-element path, which walks and faults as usual. */
-#include "exec_int.h"
+#include "exec_integer.h"
 
 #define STRING_BUDGET 65536u
 
@@ -167,22 +167,8 @@ string_exec(struct cpu *cpu, const struct insn *in, enum string_kind kind)
     }
 }
 
-static void exec_movs(struct cpu *cpu, const struct insn *in) { string_exec(cpu, in, STR_MOVS); }
-static void exec_cmps(struct cpu *cpu, const struct insn *in) { string_exec(cpu, in, STR_CMPS); }
-static void exec_stos(struct cpu *cpu, const struct insn *in) { string_exec(cpu, in, STR_STOS); }
-static void exec_lods(struct cpu *cpu, const struct insn *in) { string_exec(cpu, in, STR_LODS); }
-static void exec_scas(struct cpu *cpu, const struct insn *in) { string_exec(cpu, in, STR_SCAS); }
-
-void exec_string_register(void)
-{
-    exec_register(MAP_1BYTE, 0xa4, exec_movs);
-    exec_register(MAP_1BYTE, 0xa5, exec_movs);
-    exec_register(MAP_1BYTE, 0xa6, exec_cmps);
-    exec_register(MAP_1BYTE, 0xa7, exec_cmps);
-    exec_register(MAP_1BYTE, 0xaa, exec_stos);
-    exec_register(MAP_1BYTE, 0xab, exec_stos);
-    exec_register(MAP_1BYTE, 0xac, exec_lods);
-    exec_register(MAP_1BYTE, 0xad, exec_lods);
-    exec_register(MAP_1BYTE, 0xae, exec_scas);
-    exec_register(MAP_1BYTE, 0xaf, exec_scas);
-}
+void exec_movs(struct cpu *cpu, const struct insn *in) { string_exec(cpu, in, STR_MOVS); }
+void exec_cmps(struct cpu *cpu, const struct insn *in) { string_exec(cpu, in, STR_CMPS); }
+void exec_stos(struct cpu *cpu, const struct insn *in) { string_exec(cpu, in, STR_STOS); }
+void exec_lods(struct cpu *cpu, const struct insn *in) { string_exec(cpu, in, STR_LODS); }
+void exec_scas(struct cpu *cpu, const struct insn *in) { string_exec(cpu, in, STR_SCAS); }

@@ -1,8 +1,8 @@
-/* exec_system.c — the system instructions' registration, and the ones that
- * reach control registers, MSRs, the time-stamp counter, CPUID and the
- * caches (SDM Vol. 2A/2B): HLT, CLTS, INVD, WBINVD, MOV CR, MOV DR, RDMSR,
- * WRMSR, RDTSC, RDTSCP, CPUID, and group 7 (0F 01).  The other families are
- * listed in exec_system.h.
+/* exec_system.c — the system instructions that reach control registers,
+ * MSRs, the time-stamp counter, CPUID and the caches (SDM Vol. 2A/2B):
+ * HLT, CLTS, INVD, WBINVD, MOV CR, MOV DR, RDMSR, WRMSR, RDTSC, RDTSCP,
+ * CPUID, and group 7 (0F 01).  The other system files are listed in
+ * exec_system.h; SYSCALL/SYSRET are in exec_syscall.c.
  *
  * Privileged instructions raise #GP(0) outside ring 0.  SYSENTER/SYSEXIT
  * (0F 34/35) stay #UD: CPUID reports no SEP.  MONITOR/MWAIT, XGETBV and the
@@ -10,11 +10,8 @@
 #include "cpuid.h"
 #include "exec_system.h"
 
-#define CR0_TS (1ull << 3)
-#define CR4_TSD (1ull << 2)
-
 /* F4: HLT — stop until an interrupt; the run loop returns STOP_HALT. */
-static void exec_hlt(struct cpu *cpu, const struct insn *in)
+void exec_hlt(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     require_cpl0(cpu);
@@ -22,7 +19,7 @@ static void exec_hlt(struct cpu *cpu, const struct insn *in)
 }
 
 /* 0F 06: CLTS — clear CR0.TS. */
-static void exec_clts(struct cpu *cpu, const struct insn *in)
+void exec_clts(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     require_cpl0(cpu);
@@ -30,7 +27,7 @@ static void exec_clts(struct cpu *cpu, const struct insn *in)
 }
 
 /* 0F 08 INVD, 0F 09 WBINVD: there are no caches to write back. */
-static void exec_cache_op(struct cpu *cpu, const struct insn *in)
+void exec_cache_op(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     require_cpl0(cpu);
@@ -38,7 +35,7 @@ static void exec_cache_op(struct cpu *cpu, const struct insn *in)
 
 /* 0F 20: MOV r64, CRn; 0F 22: MOV CRn, r64.  The decoder already rejected
  * CR1, CR5-7 and CR9-15 (#UD); ModRM.mod is ignored (always a register). */
-static void exec_mov_cr(struct cpu *cpu, const struct insn *in)
+void exec_mov_cr(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     require_cpl0(cpu);
@@ -56,7 +53,7 @@ static void exec_mov_cr(struct cpu *cpu, const struct insn *in)
  * breakpoint is ever armed.  With CR4.DE = 0 (always: DE is not supported)
  * DR4/DR5 alias DR6/DR7.  DR6 bits 31:16 and 11:4 read as 1, DR7 bit 10 as
  * 1; a 1 in bits 63:32 of DR6/DR7 is #GP(0) (SDM §17.2). */
-static void exec_mov_dr(struct cpu *cpu, const struct insn *in)
+void exec_mov_dr(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     require_cpl0(cpu);
@@ -80,7 +77,7 @@ static void exec_mov_dr(struct cpu *cpu, const struct insn *in)
 
 /* 0F 30: WRMSR — ECX names the MSR, EDX:EAX is the value; an unknown MSR
  * or an invalid value is #GP(0). */
-static void exec_wrmsr(struct cpu *cpu, const struct insn *in)
+void exec_wrmsr(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     require_cpl0(cpu);
@@ -96,7 +93,7 @@ static void set_edx_eax(struct cpu *cpu, uint64_t v)
 }
 
 /* 0F 32: RDMSR. */
-static void exec_rdmsr(struct cpu *cpu, const struct insn *in)
+void exec_rdmsr(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     require_cpl0(cpu);
@@ -117,7 +114,7 @@ static uint64_t read_tsc(struct cpu *cpu)
 }
 
 /* 0F 31: RDTSC. */
-static void exec_rdtsc(struct cpu *cpu, const struct insn *in)
+void exec_rdtsc(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     set_edx_eax(cpu, read_tsc(cpu));
@@ -131,7 +128,7 @@ static void exec_rdtscp(struct cpu *cpu)
 }
 
 /* 0F A2: CPUID (cpuid.c has the table); 32-bit results zero-extend. */
-static void exec_cpuid(struct cpu *cpu, const struct insn *in)
+void exec_cpuid(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     struct cpuid_regs r = cpuid_query((uint32_t)cpu->gpr[RAX], (uint32_t)cpu->gpr[RCX]);
@@ -174,7 +171,7 @@ static void exec_stac_clac(struct cpu *cpu, bool set)
 
 /* 0F 01: group 7.  Memory forms by ModRM.reg; register forms by the whole
  * ModRM byte (SDM Table A-6). */
-static void exec_group7(struct cpu *cpu, const struct insn *in)
+void exec_group7(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     unsigned r = in->reg & 7;
@@ -207,24 +204,4 @@ static void exec_group7(struct cpu *cpu, const struct insn *in)
         }
         cpu_fault(cpu, EXC_UD, 0);
     }
-}
-
-void exec_system_register(void)
-{
-    exec_register(MAP_1BYTE, 0xf4, exec_hlt);
-    exec_register(MAP_0F, 0x06, exec_clts);
-    exec_register(MAP_0F, 0x08, exec_cache_op);
-    exec_register(MAP_0F, 0x09, exec_cache_op);
-    exec_register(MAP_0F, 0x20, exec_mov_cr);
-    exec_register(MAP_0F, 0x22, exec_mov_cr);
-    exec_register(MAP_0F, 0x21, exec_mov_dr);
-    exec_register(MAP_0F, 0x23, exec_mov_dr);
-    exec_register(MAP_0F, 0x30, exec_wrmsr);
-    exec_register(MAP_0F, 0x32, exec_rdmsr);
-    exec_register(MAP_0F, 0x31, exec_rdtsc);
-    exec_register(MAP_0F, 0xa2, exec_cpuid);
-    exec_register(MAP_0F, 0x01, exec_group7);
-    exec_segments_register();
-    exec_transfer_register();
-    exec_io_register();
 }

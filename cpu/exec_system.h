@@ -1,19 +1,16 @@
 /* exec_system.h — the system-instruction family: what its files share.
- *   exec_system.c    registration; HLT, CLTS, INVD/WBINVD, MOV CR/DR,
- *                    RDMSR/WRMSR, RDTSC/RDTSCP, CPUID, group 7 (0F 01)
- *   exec_segments.c  MOV Sreg, PUSH/POP FS/GS, group 6 (SLDT STR LLDT LTR VERR VERW),
- *                    SGDT/SIDT/LGDT/LIDT, SWAPGS
- *   exec_transfer.c  ring transitions: INT n/INT3/INT1, IRETQ, RETF,
- *                    SYSCALL, SYSRETQ
- *   exec_io.c        IN/OUT/INS/OUTS and CLI/STI (the IOPL-guarded ones) */
+ *   exec_system.c      HLT, CLTS, INVD/WBINVD, MOV CR/DR, RDMSR/WRMSR,
+ *                      RDTSC/RDTSCP, CPUID, group 7 (0F 01)
+ *   exec_segments.c    MOV Sreg, PUSH/POP FS/GS, group 6 (SLDT STR LLDT LTR VERR VERW),
+ *                      SGDT/SIDT/LGDT/LIDT, SWAPGS
+ *   exec_interrupts.c  INT n/INT3/INT1, IRETQ, RETF
+ *   exec_syscall.c     SYSCALL, SYSRETQ (the fast system call instructions)
+ *   exec_io.c          IN/OUT/INS/OUTS and CLI/STI (the IOPL-guarded ones)
+ * Which opcode each handler runs is in opcodes.def. */
 #ifndef RINGSCOPE_EXEC_SYSTEM_H
 #define RINGSCOPE_EXEC_SYSTEM_H
 #include "exec.h"
 #include "operand.h"
-
-void exec_segments_register(void);
-void exec_transfer_register(void);
-void exec_io_register(void);
 
 /* Group 7 memory forms that live in exec_segments.c. */
 void exec_sgdt_sidt(struct cpu *cpu, const struct insn *in);

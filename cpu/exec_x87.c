@@ -409,9 +409,9 @@ X87_HOST_STORE(host_fistp64, "fistpll", uint64_t)
  * it; this machine has no such line, so the guest just continues). */
 static void x87_begin(struct cpu *cpu, bool waiting)
 {
-    if (cpu->cr0 & (CR0_FPU_EM | CR0_FPU_TS))
+    if (cpu->cr0 & (CR0_EM | CR0_TS))
         cpu_fault(cpu, EXC_NM, 0);
-    if (waiting && (cpu->fsw & FSW_ES) && (cpu->cr0 & CR0_FPU_NE))
+    if (waiting && (cpu->fsw & FSW_ES) && (cpu->cr0 & CR0_NE))
         cpu_fault(cpu, EXC_MF, 0);
 }
 
@@ -1010,7 +1010,7 @@ static void exec_d9_reg(struct cpu *cpu, const struct insn *in)
 
 /* ---- the escape opcodes --------------------------------------------------- */
 
-static void exec_d8(struct cpu *cpu, const struct insn *in)
+void exec_x87_d8(struct cpu *cpu, const struct insn *in)
 {
     if (in->mod == 3)
         arith_reg(cpu, in, false, false);
@@ -1018,7 +1018,7 @@ static void exec_d8(struct cpu *cpu, const struct insn *in)
         arith_mem(cpu, in, MF_F32);
 }
 
-static void exec_d9(struct cpu *cpu, const struct insn *in)
+void exec_x87_d9(struct cpu *cpu, const struct insn *in)
 {
     if (in->mod == 3) {
         exec_d9_reg(cpu, in);
@@ -1068,7 +1068,7 @@ static void fcmov(struct cpu *cpu, const struct insn *in, bool negate)
         st_set(cpu, 0, st_get(cpu, i));
 }
 
-static void exec_da(struct cpu *cpu, const struct insn *in)
+void exec_x87_da(struct cpu *cpu, const struct insn *in)
 {
     if (in->mod != 3) {
         arith_mem(cpu, in, MF_I32);
@@ -1091,7 +1091,7 @@ static void exec_da(struct cpu *cpu, const struct insn *in)
     cpu_fault(cpu, EXC_UD, 0);
 }
 
-static void exec_db(struct cpu *cpu, const struct insn *in)
+void exec_x87_db(struct cpu *cpu, const struct insn *in)
 {
     if (in->mod != 3) {
         switch (in->reg & 7) {
@@ -1134,7 +1134,7 @@ static void exec_db(struct cpu *cpu, const struct insn *in)
     }
 }
 
-static void exec_dc(struct cpu *cpu, const struct insn *in)
+void exec_x87_dc(struct cpu *cpu, const struct insn *in)
 {
     if (in->mod == 3)
         arith_reg(cpu, in, true, false);
@@ -1142,7 +1142,7 @@ static void exec_dc(struct cpu *cpu, const struct insn *in)
         arith_mem(cpu, in, MF_F64);
 }
 
-static void exec_dd(struct cpu *cpu, const struct insn *in)
+void exec_x87_dd(struct cpu *cpu, const struct insn *in)
 {
     if (in->mod != 3) {
         switch (in->reg & 7) {
@@ -1182,7 +1182,7 @@ static void exec_dd(struct cpu *cpu, const struct insn *in)
     }
 }
 
-static void exec_de(struct cpu *cpu, const struct insn *in)
+void exec_x87_de(struct cpu *cpu, const struct insn *in)
 {
     if (in->mod != 3) {
         arith_mem(cpu, in, MF_I16);
@@ -1202,7 +1202,7 @@ static void exec_de(struct cpu *cpu, const struct insn *in)
     arith_reg(cpu, in, true, true);
 }
 
-static void exec_df(struct cpu *cpu, const struct insn *in)
+void exec_x87_df(struct cpu *cpu, const struct insn *in)
 {
     if (in->mod != 3) {
         switch (in->reg & 7) {
@@ -1243,24 +1243,11 @@ static void exec_df(struct cpu *cpu, const struct insn *in)
 
 /* 9B: FWAIT — #NM when CR0.MP and CR0.TS are both set, else the pending
  * unmasked-exception check of every waiting instruction. */
-static void exec_fwait(struct cpu *cpu, const struct insn *in)
+void exec_fwait(struct cpu *cpu, const struct insn *in)
 {
     (void)in;
-    if ((cpu->cr0 & (CR0_FPU_MP | CR0_FPU_TS)) == (CR0_FPU_MP | CR0_FPU_TS))
+    if ((cpu->cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS))
         cpu_fault(cpu, EXC_NM, 0);
-    if ((cpu->fsw & FSW_ES) && (cpu->cr0 & CR0_FPU_NE))
+    if ((cpu->fsw & FSW_ES) && (cpu->cr0 & CR0_NE))
         cpu_fault(cpu, EXC_MF, 0);
-}
-
-void exec_x87_register(void)
-{
-    exec_register(MAP_1BYTE, 0xd8, exec_d8);
-    exec_register(MAP_1BYTE, 0xd9, exec_d9);
-    exec_register(MAP_1BYTE, 0xda, exec_da);
-    exec_register(MAP_1BYTE, 0xdb, exec_db);
-    exec_register(MAP_1BYTE, 0xdc, exec_dc);
-    exec_register(MAP_1BYTE, 0xdd, exec_dd);
-    exec_register(MAP_1BYTE, 0xde, exec_de);
-    exec_register(MAP_1BYTE, 0xdf, exec_df);
-    exec_register(MAP_1BYTE, 0x9b, exec_fwait);
 }

@@ -1,9 +1,11 @@
-/* opcode_table.h — what the decoder knows about each opcode slot: its
- * *format* (does a ModRM byte follow, which immediate, which operand-size
- * rule), one 16-bit word per (map, opcode) in opcode_format[][], and the
- * name of every valid form (insn_mnemonic in opcode_table.c).  The format
- * columns follow the opcode maps of SDM Vol. 2 Appendix A (A.3) and the
- * superscripts there: d64/f64 (Table A-1), "i64"/"o64" invalid slots. */
+/* opcode_table.h — the tables opcode_table.c expands from the one opcode
+ * table, opcodes.def: each slot's *format* (does a ModRM byte follow, which
+ * immediate, which operand-size rule), one 16-bit word per (map, opcode) in
+ * opcode_format[][] for the decoder; its handler (opcode_handler[][]); its
+ * specialised variants (opcode_variant); its mnemonic (insn_mnemonic,
+ * decode.h).  The format flags follow the opcode maps of SDM Vol. 2
+ * Appendix A (A.3) and the superscripts there: d64/f64 (Table A-1),
+ * "i64"/"o64" invalid slots. */
 #ifndef RINGSCOPE_OPCODE_TABLE_H
 #define RINGSCOPE_OPCODE_TABLE_H
 #include <stdint.h>
@@ -39,5 +41,13 @@ enum imm_kind {
 #define FMT_IMM_KIND(f) ((f) >> F_IMM_SHIFT)
 
 extern const uint16_t opcode_format[4][256];
+
+/* The handler of each slot; NULL where opcodes.def has no row (decode()
+ * then installs exec_ud). */
+extern const exec_fn opcode_handler[4][256];
+
+/* A handler variant for a decoded instruction (see opcodes.def, column
+ * "variants"), or NULL when its generic handler is the one to run. */
+exec_fn opcode_variant(const struct insn *in);
 
 #endif

@@ -69,7 +69,7 @@ static inline uint64_t insn_ea(const struct cpu *cpu, const struct insn *in)
 
 /* Which r/m operand a handler variant serves: decided by ModRM.mod at run
  * time (OPERAND_ANY), or fixed when the variant was chosen for a decoded
- * instruction (exec_int_specialize), so the tests fold away.  The memory
+ * instruction (opcodes.def, "variants"), so the tests fold away.  The memory
  * forms with a known address shape (64-bit addressing, no RIP base, no
  * FS/GS override) compute the effective address without insn_ea()'s
  * tests: OPERAND_MEM_BASE is base + disp, OPERAND_MEM_INDEX is

@@ -5,12 +5,12 @@
  * TLB last allowed and no TLB entry has changed since, that translation is
  * reused), find the decoded instruction in the decoded-instruction cache by
  * physical address (decoding only on a miss, when the handler may also be
- * replaced by a specialised variant, exec_int_specialize), and call its
+ * replaced by a specialised variant, opcodes.def's "variants"), and call its
  * handler.  A handler that faults unwinds here through cpu_fault()
  * (longjmp); RIP still names the faulting instruction, so the exception is
  * delivered with the architectural return address. */
 #include "dcache.h"
-#include "exec_int.h"
+#include "opcode_table.h"
 #include "mem.h"
 #include <stddef.h>
 #include <stdlib.h>
@@ -74,7 +74,7 @@ fetch_miss(struct cpu *cpu, uint64_t rip, unsigned acc, const uint8_t *host, uin
     e->pa = pa;
     e->gen = dc->frame_gen[pa >> 12];
     e->insn = *scratch;
-    exec_fn fast = exec_int_specialize(&e->insn);
+    exec_fn fast = opcode_variant(&e->insn);
     if (fast)
         e->insn.exec = fast;
     return &e->insn;

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "bus.h"
+#include "../os/abi/msr.h"
 
 /* Access kinds (bit set).  ACC_USER marks an access made at CPL 3 that is
  * not an implicit supervisor access (GDT/IDT/TSS reads are supervisor
@@ -56,10 +57,7 @@ enum {
 #define CR4_PGE (1ull << 7)
 #define CR4_SMEP (1ull << 20)
 #define CR4_SMAP (1ull << 21)
-#define EFER_SCE (1ull << 0)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define EFER_NXE (1ull << 11)
+/* EFER bits (EFER_NXE, ...): os/abi/msr.h. */
 
 /* A failed translation: what the CPU must raise.  vector is 14 (#PF) with
  * error/addr (addr goes to CR2), or 13 (#GP(0)) for a non-canonical

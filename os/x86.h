@@ -5,6 +5,7 @@
 #ifndef OS_X86_H
 #define OS_X86_H
 #include <stdint.h>
+#include "abi/msr.h"
 
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
 static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
@@ -22,15 +23,7 @@ static inline uint16_t inw(uint16_t port)
     return v;
 }
 
-/* MSR numbers (SDM Vol. 4, "Model-Specific Registers"). */
-#define MSR_EFER 0xC0000080u           /* bit 0 SCE: SYSCALL/SYSRET enabled */
-#define MSR_STAR 0xC0000081u           /* segment selectors for SYSCALL/SYSRET */
-#define MSR_LSTAR 0xC0000082u          /* 64-bit SYSCALL entry RIP */
-#define MSR_FMASK 0xC0000084u          /* RFLAGS bits cleared by SYSCALL */
-#define MSR_FS_BASE 0xC0000100u
-#define MSR_GS_BASE 0xC0000101u
-#define MSR_KERNEL_GS_BASE 0xC0000102u /* exchanged with GS_BASE by SWAPGS */
-#define EFER_SCE 1u
+/* MSR numbers and EFER bits: abi/msr.h, shared with the CPU. */
 
 static inline uint64_t rdmsr(uint32_t msr)
 {

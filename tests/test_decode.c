@@ -1,4 +1,4 @@
-/* test_decode.c — the x86-64 decoder (cpu/decode.c, cpu/opcode_table.c)
+/* test_decode.c — the x86-64 decoder (cpu/decode.c, cpu/opcodes.def)
  * against oracles we did not write:
  *   1. hand-picked encodings whose lengths and fields come from the Intel SDM
  *      (Vol. 2 ch. 2 and the instruction pages);
@@ -52,11 +52,6 @@ static void expect_name(const struct insn *in, const char *name)
     const char *got = insn_mnemonic(in);
     ck_assert_msg(got && strcmp(got, name) == 0, "mnemonic %s, expected %s", got ? got : "(null)",
                   name);
-}
-
-static void setup(void)
-{
-    exec_init();
 }
 
 /* ------------------------------------------- 1. unit tests from the SDM */
@@ -1364,7 +1359,6 @@ int main(void)
 {
     Suite *s = suite_create("decode");
     TCase *unit = tcase_create("sdm");
-    tcase_add_checked_fixture(unit, setup, NULL);
     tcase_add_test(unit, prefixes_and_rex);
     tcase_add_test(unit, modrm_sib_disp);
     tcase_add_test(unit, immediates);
@@ -1373,7 +1367,6 @@ int main(void)
     tcase_add_test(unit, intel_specific_forms);
     suite_add_tcase(s, unit);
     TCase *oracle = tcase_create("capstone");
-    tcase_add_checked_fixture(oracle, setup, NULL);
     tcase_set_timeout(oracle, 120);
     tcase_add_test(oracle, capstone_on_static_binaries);
     tcase_add_test(oracle, capstone_on_random_encodings);

@@ -1,24 +1,25 @@
-/* exec_transfer.c — the instructions that change privilege level or enter
- * a handler: INT n, INT3, INT1 (delivered by cpu_deliver, exceptions.c),
- * IRETQ and far RET (SDM Vol. 2A IRET, RET), SYSCALL and SYSRETQ (Vol. 2B).
+/* exec_interrupts.c — software interrupts and the returns that change
+ * privilege level: INT n, INT3, INT1 (delivered by cpu_deliver,
+ * exceptions.c), IRETQ, and far RET, which shares IRETQ's checks on the
+ * CS and SS it loads (SDM Vol. 2A INT n, IRET, RET).  SYSCALL/SYSRET are
+ * in exec_syscall.c.
  *
  * ringscope has no compatibility mode: a return to a code segment that is
- * not 64-bit (L = 0) raises #GP(selector), and SYSRET without REX.W (the
- * return to 32-bit code) raises #UD. */
+ * not 64-bit (L = 0) raises #GP(selector). */
 #include "descriptor.h"
 #include "exec_system.h"
 
 /* ---------------------------------------------------------- INT n, INT3 */
 
 /* CD ib: INT imm8 — a software interrupt; the gate's DPL must be >= CPL. */
-static void exec_int_imm(struct cpu *cpu, const struct insn *in)
+void exec_int_imm(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     cpu_deliver(cpu, (uint8_t)in->imm, false, 0, SRC_SOFTWARE);
 }
 
 /* CC: INT3 — #BP as a trap (the frame holds the next instruction). */
-static void exec_int3(struct cpu *cpu, const struct insn *in)
+void exec_int3(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     cpu_deliver(cpu, EXC_BP, false, 0, SRC_SOFTWARE);
@@ -26,7 +27,7 @@ static void exec_int3(struct cpu *cpu, const struct insn *in)
 
 /* F1: INT1 (ICEBP) — #DB as a trap.  Simplification: delivered like INT 1,
  * so the gate DPL is checked (real CPUs skip that check for INT1). */
-static void exec_int1(struct cpu *cpu, const struct insn *in)
+void exec_int1(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     cpu_deliver(cpu, EXC_DB, false, 0, SRC_SOFTWARE);
@@ -100,7 +101,7 @@ static void null_inner_data_segments(struct cpu *cpu, unsigned new_cpl)
 
 /* CF: IRET/IRETD/IRETQ in 64-bit mode always pops RIP, CS, RFLAGS, RSP and
  * SS (operand size 8 with REX.W, 4 by default, 2 with 66). */
-static void exec_iret(struct cpu *cpu, const struct insn *in)
+void exec_iret(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     const unsigned sz = in->opsize;
@@ -148,7 +149,7 @@ static void exec_iret(struct cpu *cpu, const struct insn *in)
 /* CB / CA iw: far RET — pops RIP and CS (4 bytes each by default, 8 with
  * REX.W); to an outer level also RSP and SS.  CA releases imm16 bytes of
  * parameters from both stacks (SDM RET, "RETURN-TO-OUTER-PRIVILEGE-LEVEL"). */
-static void exec_retf(struct cpu *cpu, const struct insn *in)
+void exec_retf(struct cpu *cpu, const struct insn *in)
 {
     system_no_lock(cpu, in);
     const unsigned sz = in->opsize;
@@ -177,65 +178,4 @@ static void exec_retf(struct cpu *cpu, const struct insn *in)
     if (new_cpl > cpl)
         null_inner_data_segments(cpu, new_cpl);
     report_transfer(cpu, RT_RETF, cpl);
-}
-
-/* ---------------------------------------------------- SYSCALL, SYSRET */
-
-/* 0F 05: SYSCALL (SDM Vol. 2B).  RCX <- next RIP, R11 <- RFLAGS,
- * RFLAGS &= ~IA32_FMASK (and RF cleared), CS <- STAR[47:32] & FFFC (flat
- * 64-bit code, DPL 0), SS <- STAR[47:32] + 8, CPL <- 0, RIP <- LSTAR.
- * No stack switch: the kernel's entry code does that. */
-static void exec_syscall(struct cpu *cpu, const struct insn *in)
-{
-    system_no_lock(cpu, in);
-    if (!(cpu->efer & EFER_SCE))
-        cpu_fault(cpu, EXC_UD, 0);
-    const uint8_t cpl = cpu->cpl;
-    const uint64_t rflags = cpu_rflags(cpu);
-    const uint16_t sel = (uint16_t)(cpu->star >> 32);
-    cpu->gpr[RCX] = cpu->next_rip;
-    cpu->gpr[R11] = rflags;
-    cpu_set_rflags(cpu, rflags & ~cpu->fmask & ~RF_RF);
-    cpu->seg[SEG_CS] = flat_code64(sel & 0xfffc, 0);
-    cpu->seg[SEG_SS] = flat_stack((uint16_t)(sel + 8), 0);
-    cpu->cpl = 0;
-    cpu->next_rip = cpu->lstar;
-    report_transfer(cpu, RT_SYSCALL, cpl);
-}
-
-/* 0F 07: SYSRET with REX.W (SYSRETQ).  CPL must be 0 (#GP(0)); a
- * non-canonical RCX is #GP(0) raised *in ring 0*, before anything changes
- * (Intel's rule; the reason kernels check RCX first).  RIP <- RCX,
- * RFLAGS <- (R11 & 3C7FD7H) | 2, CS <- (STAR[63:48] + 16) | 3 (flat 64-bit
- * code, DPL 3), SS <- (STAR[63:48] + 8) | 3, CPL <- 3. */
-static void exec_sysret(struct cpu *cpu, const struct insn *in)
-{
-    system_no_lock(cpu, in);
-    if (!(cpu->efer & EFER_SCE))
-        cpu_fault(cpu, EXC_UD, 0);
-    require_cpl0(cpu);
-    if (!(in->rex & 8)) /* SYSRETD returns to compatibility mode: not here */
-        cpu_fault(cpu, EXC_UD, 0);
-    const uint64_t rip = cpu->gpr[RCX];
-    if (!va_canonical(rip))
-        cpu_fault(cpu, EXC_GP, 0);
-    const uint16_t sel = (uint16_t)(cpu->star >> 48);
-    cpu_set_rflags(cpu, (cpu->gpr[R11] & 0x3c7fd7) | RF_FIXED1);
-    cpu->seg[SEG_CS] = flat_code64((uint16_t)((sel + 16) | 3), 3);
-    cpu->seg[SEG_SS] = flat_stack((uint16_t)((sel + 8) | 3), 3);
-    cpu->cpl = 3;
-    cpu->next_rip = rip;
-    report_transfer(cpu, RT_SYSRET, 0);
-}
-
-void exec_transfer_register(void)
-{
-    exec_register(MAP_1BYTE, 0xcd, exec_int_imm);
-    exec_register(MAP_1BYTE, 0xcc, exec_int3);
-    exec_register(MAP_1BYTE, 0xf1, exec_int1);
-    exec_register(MAP_1BYTE, 0xcf, exec_iret);
-    exec_register(MAP_1BYTE, 0xca, exec_retf);
-    exec_register(MAP_1BYTE, 0xcb, exec_retf);
-    exec_register(MAP_0F, 0x05, exec_syscall);
-    exec_register(MAP_0F, 0x07, exec_sysret);
 }

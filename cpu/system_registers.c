@@ -1,4 +1,4 @@
-/* system.c — the system registers with their side effects: control
+/* system_registers.c — the system registers with their side effects: control
  * registers (SDM Vol. 3A §2.5, MOV to CRn), the model-specific registers
  * the CPU implements (Vol. 4, Table 2-2; RDMSR/WRMSR), and loading a data
  * or stack segment register from a selector in 64-bit mode (MOV Sreg,
@@ -11,23 +11,11 @@
 #include "descriptor.h"
 #include "mem.h"
 
-#define CR0_MP (1ull << 1)
-#define CR0_EM (1ull << 2)
-#define CR0_TS (1ull << 3)
-#define CR0_ET (1ull << 4)
-#define CR0_NE (1ull << 5)
-#define CR0_AM (1ull << 18)
-#define CR0_NW (1ull << 29)
-#define CR0_CD (1ull << 30)
 /* CR0 bits that exist; writes to the other bits of 31:0 are ignored and
  * they read as 0, a 1 in 63:32 is #GP(0) (SDM §2.5). ET is hardwired to 1. */
 #define CR0_DEFINED (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | CR0_AM | \
                      CR0_NW | CR0_CD | CR0_PG)
 
-#define CR4_TSD (1ull << 2)
-#define CR4_PCE (1ull << 8)
-#define CR4_OSFXSR (1ull << 9)
-#define CR4_OSXMMEXCPT (1ull << 10)
 /* The CR4 bits of the features CPUID reports (cpuid.c); setting any other
  * bit is #GP(0) (SDM MOV CRn: "reserved bit in CR4"). */
 #define CR4_SUPPORTED (CR4_TSD | CR4_PAE | CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT | \

@@ -1,5 +1,8 @@
-/* exec_int.h — the general-purpose integer instruction family: the
- * registration function of each file and the few checks they share.
+/* exec_integer.h — the general-purpose integer instruction family (not
+ * INT n: that is exec_interrupts.c): what its files share — the LOCK
+ * checks, near-branch and stack helpers, and the macros that compile a
+ * handler's body into specialised variants.  Which opcode each handler
+ * runs is in opcodes.def.
  *   exec_alu.c     ADD..CMP, TEST, NOT/NEG, INC/DEC, XADD, CMPXCHG(8B/16B), group 1/3/4/5 dispatch
  *   exec_muldiv.c  MUL, IMUL (all forms), DIV, IDIV
  *   exec_shift.c   SHL/SHR/SAR, ROL/ROR/RCL/RCR, SHLD/SHRD
@@ -8,35 +11,21 @@
  *   exec_stack.c   PUSH/POP, PUSHF/POPF, CALL/RET, ENTER/LEAVE
  *   exec_branch.c  JMP, Jcc, LOOP/JRCXZ, SETcc, CMOVcc
  *   exec_string.c  MOVS, CMPS, SCAS, LODS, STOS with REP/REPE/REPNE */
-#ifndef RINGSCOPE_EXEC_INT_H
-#define RINGSCOPE_EXEC_INT_H
+#ifndef RINGSCOPE_EXEC_INTEGER_H
+#define RINGSCOPE_EXEC_INTEGER_H
 #include "exec.h"
 #include "flags_eval.h"
 #include "operand.h"
 
-void exec_alu_register(void);
-void exec_muldiv_register(void);
-void exec_shift_register(void);
-void exec_bits_register(void);
-void exec_move_register(void);
-void exec_stack_register(void);
-void exec_branch_register(void);
-void exec_string_register(void);
-
 /* Handler variants for the hottest forms.  When an instruction enters the
- * decoded-instruction cache, exec_int_specialize() may replace its handler
- * with a variant of the *same* code compiled for a fixed operand size (4 or
- * 8 bytes), r/m form (register or memory) and, where the opcode selects it,
- * operation or condition, so the size masks, form tests and operation
- * switches fold away.  A variant is chosen only for an instruction the
- * generic handler would run with exactly those parameters and without a
- * LOCK prefix; it behaves identically.  Returns NULL when there is none. */
-exec_fn exec_int_specialize(const struct insn *in);
-exec_fn exec_alu_specialize(const struct insn *in);
-exec_fn exec_move_specialize(const struct insn *in);
-exec_fn exec_branch_specialize(const struct insn *in);
-exec_fn exec_stack_specialize(const struct insn *in);
-exec_fn exec_shift_specialize(const struct insn *in);
+ * decoded-instruction cache, the exec_<handler>_variant() its opcodes.def
+ * row names ("variants") may replace its handler with a variant of the
+ * *same* code compiled for a fixed operand size (4 or 8 bytes), r/m form
+ * (register or memory) and, where the opcode selects it, operation or
+ * condition, so the size masks, form tests and operation switches fold
+ * away.  A variant is chosen only for an instruction the generic handler
+ * would run with exactly those parameters and without a LOCK prefix; it
+ * behaves identically.  A chooser returns NULL when there is none. */
 
 /* Index of the (size, form) variant of an instruction: 0-3 for sizes 4
  * and 8 with a register or memory r/m operand, -1 for other sizes. */
@@ -99,7 +88,7 @@ static inline void lock_needs_memory(struct cpu *cpu, const struct insn *in)
 }
 
 /* The same checks in a body compiled for a fixed r/m form: such a variant
- * is only chosen for an instruction without LOCK (exec_int_specialize), so
+ * is only chosen for an instruction without LOCK (the variant choosers), so
  * only the generic handler (OPERAND_ANY) needs to test. */
 static inline void no_lock_form(struct cpu *cpu, const struct insn *in, enum operand_form form)
 {
