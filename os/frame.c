@@ -24,6 +24,7 @@ static struct {
 } ranges[BOOTINFO_MMAP_MAX + 1];
 static int nranges;
 static uint64_t free_count, total_count;
+static uint64_t swap_copies;     /* frames with a pagefile slot attached */
 static uint16_t *refcount;       /* indexed by frame number */
 static uint32_t *swap_slot;      /* indexed by frame number: 0 or a pagefile slot with a clean copy */
 static uint64_t frame_limit;     /* number of frames in refcount[] */
@@ -126,9 +127,10 @@ void frame_put(uint64_t pa)
     ASSERT(pa / PAGE_SIZE < frame_limit && refcount[pa / PAGE_SIZE] > 0);
     if (--refcount[pa / PAGE_SIZE] > 0)
         return;
-    if (swap_slot[pa / PAGE_SIZE]) {
-        swap_slot_put(swap_slot[pa / PAGE_SIZE]);
-        swap_slot[pa / PAGE_SIZE] = 0;
+    uint64_t slot = swap_slot[pa / PAGE_SIZE];
+    if (slot) {
+        frame_set_swap_slot(pa, 0);
+        swap_slot_put(slot);
     }
     free_push(pa);
 }
@@ -143,8 +145,12 @@ uint64_t frame_swap_slot(uint64_t pa) { return pa / PAGE_SIZE < frame_limit ? sw
 void frame_set_swap_slot(uint64_t pa, uint64_t slot)
 {
     ASSERT(pa / PAGE_SIZE < frame_limit && slot <= UINT32_MAX);
+    uint32_t old = swap_slot[pa / PAGE_SIZE];
     swap_slot[pa / PAGE_SIZE] = (uint32_t)slot;
+    swap_copies += (slot != 0) - (old != 0);
 }
+
+uint64_t frames_with_swap_copy(void) { return swap_copies; }
 
 uint64_t frames_free_count(void) { return free_count; }
 uint64_t frames_total_count(void) { return total_count; }
