@@ -191,9 +191,10 @@ bool swap_reclaim(void)
 {
     if (!enabled || reclaiming)
         return false;
-    /* A full pagefile leaves only the pages that already have a copy in it
-     * (their own slot takes them back); with none, nothing is evictable. */
-    if (!slots_free && !frames_with_swap_copy())
+    /* A full pagefile leaves only the unshared pages that already have a
+     * copy in it (their own slot takes them back); with none, nothing is
+     * evictable. */
+    if (!slots_free && !frames_evictable_in_place())
         return false;
     reclaiming = true;
     bool evicted = false;
