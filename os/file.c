@@ -78,20 +78,19 @@ struct file *file_open(struct inode *ino, uint32_t flags)
     return f;
 }
 
-int file_pipe(struct file *ends[2])
+int file_pipe(struct file *ends[2], uint32_t flags)
 {
-    struct pipe *p = kheap_alloc(sizeof *p);
+    struct pipe *p = pipe_new();
     if (!p)
         return -ENOMEM;
-    ends[0] = file_alloc(FILE_PIPE, O_RDONLY);
-    ends[1] = ends[0] ? file_alloc(FILE_PIPE, O_WRONLY) : 0;
+    ends[0] = file_alloc(FILE_PIPE, O_RDONLY | (flags & O_NONBLOCK));
+    ends[1] = ends[0] ? file_alloc(FILE_PIPE, O_WRONLY | (flags & O_NONBLOCK)) : 0;
     if (!ends[1]) {
         if (ends[0])
             ends[0]->refs = 0;
         kheap_free(p, sizeof *p);
         return -ENFILE;
     }
-    p->readers = p->writers = 1;
     ends[0]->pipe = ends[1]->pipe = p;
     ends[1]->pipe_writer = true;
     return 0;
@@ -111,68 +110,31 @@ void file_close(struct file *f)
         fs_closed(f->inode);
     if (f->snapshot)
         kheap_free(f->snapshot, f->snapshot_alloc);
-    if (f->kind == FILE_PIPE) {
-        struct pipe *p = f->pipe;
-        if (f->pipe_writer)
-            p->writers--;
-        else
-            p->readers--;
-        wakeup(p);
-        if (!p->readers && !p->writers)
-            kheap_free(p, sizeof *p);
-    }
+    if (f->kind == FILE_PIPE)
+        pipe_close_end(f->pipe, f->pipe_writer);
 }
 
 bool file_readable(const struct file *f) { return (f->flags & O_ACCMODE) != O_WRONLY; }
 bool file_writable(const struct file *f) { return (f->flags & O_ACCMODE) != O_RDONLY; }
 
-/* Pipe: the reader sleeps while it is empty and a writer exists; the
- * writer sleeps while it is full and a reader exists. */
-static long pipe_read(struct pipe *p, uint8_t *dst, uint64_t n)
+long file_pipe_read(struct file *f, struct user_buf *dst)
 {
-    while (p->read_pos == p->write_pos && p->writers > 0) {
-        if (signal_interrupted())
-            return -ERESTARTSYS;
-        sleep_on(p);
-    }
-    uint64_t got = 0;
-    while (got < n && p->read_pos < p->write_pos)
-        dst[got++] = p->buf[p->read_pos++ % PIPE_SIZE];
-    wakeup(p);
-    return (long)got;
+    return file_readable(f) ? pipe_read(f->pipe, dst, file_nonblocking(f)) : -EBADF;
 }
 
-static long pipe_write(struct pipe *p, const uint8_t *src, uint64_t n)
+long file_pipe_write(struct file *f, struct user_buf *src)
 {
-    uint64_t put = 0;
-    while (put < n) {
-        if (p->readers == 0) {
-            /* Nobody will ever read: SIGPIPE (by default it ends the writer, as
-             * in "yes | head"), and EPIPE if the program survives it. */
-            signal_send_thread(current_thread(), SIGPIPE, SI_KERNEL);
-            return put ? (long)put : -EPIPE;
-        }
-        if (p->write_pos - p->read_pos == PIPE_SIZE) {
-            if (signal_interrupted())
-                return put ? (long)put : -ERESTARTSYS;
-            wakeup(p);
-            sleep_on(p);
-            continue;
-        }
-        p->buf[p->write_pos++ % PIPE_SIZE] = src[put++];
-    }
-    wakeup(p);
-    return (long)put;
+    return file_writable(f) ? pipe_write(f->pipe, src, file_nonblocking(f)) : -EBADF;
 }
+
+static const char poll_waiters;
+const void *file_poll_channel(void) { return &poll_waiters; }
+void file_poll_notify(void) { wakeup(&poll_waiters); }
 
 unsigned file_poll(const struct file *f)
 {
-    if (f->kind == FILE_PIPE) {
-        const struct pipe *p = f->pipe;
-        if (f->pipe_writer)
-            return p->readers == 0 ? POLLERR : p->write_pos - p->read_pos < PIPE_SIZE ? POLLOUT : 0;
-        return (p->read_pos != p->write_pos ? POLLIN : 0) | (p->writers == 0 ? POLLHUP : 0);
-    }
+    if (f->kind == FILE_PIPE)
+        return pipe_poll(f->pipe, f->pipe_writer);
     unsigned out = file_writable(f) ? POLLOUT : 0;
     switch (f->inode->type) {
     case INODE_CONSOLE:
@@ -189,7 +151,7 @@ long file_read(struct file *f, void *dst, uint64_t n)
     if (!file_readable(f))
         return -EBADF;
     if (f->kind == FILE_PIPE)
-        return pipe_read(f->pipe, dst, n);
+        return -EINVAL; /* file_pipe_read */
     switch (f->inode->type) {
     case INODE_CONSOLE:
         return console_read(dst, n);
@@ -229,7 +191,7 @@ long file_write(struct file *f, const void *src, uint64_t n)
     if (!file_writable(f))
         return -EBADF;
     if (f->kind == FILE_PIPE)
-        return pipe_write(f->pipe, src, n);
+        return -EINVAL; /* file_pipe_write */
     switch (f->inode->type) {
     case INODE_CONSOLE:
         console_write(src, n);

@@ -6,9 +6,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "fs.h"
+#include "pipe.h"
+#include "uaccess.h"
 
 #define MAX_FILES 128
-#define PIPE_SIZE 4096
 
 /* open() flags (Linux values) */
 #define O_ACCMODE 03
@@ -26,16 +27,10 @@
 
 enum file_kind { FILE_INODE, FILE_PIPE };
 
-struct pipe {
-    uint8_t buf[PIPE_SIZE];
-    uint64_t read_pos, write_pos; /* bytes ever read / written */
-    int readers, writers;
-};
-
 struct file {
     enum file_kind kind;
     int refs;
-    uint32_t flags;       /* O_* given to open */
+    uint32_t flags;       /* O_* given to open (O_NONBLOCK and O_APPEND also by fcntl) */
     uint64_t offset;
     struct inode *inode;  /* FILE_INODE */
     struct pipe *pipe;    /* FILE_PIPE */
@@ -45,22 +40,37 @@ struct file {
 };
 
 struct file *file_open(struct inode *ino, uint32_t flags);
-int file_pipe(struct file *ends[2]);
+/* A pipe's two ends (pipe.c); flags: O_NONBLOCK or 0 (pipe2). */
+int file_pipe(struct file *ends[2], uint32_t flags);
 struct file *file_dup(struct file *f);
 void file_close(struct file *f);
 bool file_readable(const struct file *f);
 bool file_writable(const struct file *f);
+/* O_NONBLOCK (open, fcntl F_SETFL, pipe2): a read or write that would wait
+ * fails with EAGAIN instead (read(2), write(2)).  Per open file: dup and
+ * fork share it.  Each kind's read and write ask this. */
+static inline bool file_nonblocking(const struct file *f) { return f->flags & O_NONBLOCK; }
 /* poll(2) readiness */
 #define POLLIN 0x001
 #define POLLOUT 0x004
 #define POLLERR 0x008
 #define POLLHUP 0x010
 #define POLLNVAL 0x020
+#define POLLRDNORM 0x040
+#define POLLWRNORM 0x100
 /* What a read or write would do now: POLLIN / POLLOUT if it would not
  * block, POLLHUP when the other end of a pipe is gone. */
 unsigned file_poll(const struct file *f);
-/* Kernel-buffer I/O at the file's offset (pipes and the console block). */
+/* poll and select sleep on this channel between looks (at most a tick);
+ * a file whose readiness changed wakes them with file_poll_notify. */
+const void *file_poll_channel(void);
+void file_poll_notify(void);
+/* Kernel-buffer I/O at the file's offset (the console blocks); not for
+ * pipes, which take the whole user request at once: */
 long file_read(struct file *f, void *dst, uint64_t n);
 long file_write(struct file *f, const void *src, uint64_t n);
+/* read/write (readv/writev) on a pipe end: the byte count or -errno. */
+long file_pipe_read(struct file *f, struct user_buf *dst);
+long file_pipe_write(struct file *f, struct user_buf *src);
 
 #endif

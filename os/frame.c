@@ -24,6 +24,7 @@ static struct {
 } ranges[BOOTINFO_MMAP_MAX + 1];
 static int nranges;
 static uint64_t free_count, total_count;
+static uint64_t swap_candidates; /* frames with a pagefile slot attached and one user */
 static uint16_t *refcount;       /* indexed by frame number */
 static uint32_t *swap_slot;      /* indexed by frame number: 0 or a pagefile slot with a clean copy */
 static uint64_t frame_limit;     /* number of frames in refcount[] */
@@ -115,20 +116,38 @@ uint64_t frame_alloc(void)
     return pa;
 }
 
+/* A frame the page replacer can evict into the slot it already has (one
+ * user, a copy in the pagefile): what is left to evict once the pagefile
+ * is full.  Counted as reference counts and slots change. */
+static bool swap_candidate(uint64_t frame) { return swap_slot[frame] && refcount[frame] == 1; }
+
+static void count_candidate(uint64_t frame, bool was)
+{
+    swap_candidates += (uint64_t)(int64_t)(swap_candidate(frame) - was);
+}
+
 void frame_get(uint64_t pa)
 {
-    ASSERT(pa / PAGE_SIZE < frame_limit && refcount[pa / PAGE_SIZE] > 0);
-    refcount[pa / PAGE_SIZE]++;
+    uint64_t f = pa / PAGE_SIZE;
+    ASSERT(f < frame_limit && refcount[f] > 0);
+    bool was = swap_candidate(f);
+    refcount[f]++;
+    count_candidate(f, was);
 }
 
 void frame_put(uint64_t pa)
 {
-    ASSERT(pa / PAGE_SIZE < frame_limit && refcount[pa / PAGE_SIZE] > 0);
-    if (--refcount[pa / PAGE_SIZE] > 0)
+    uint64_t f = pa / PAGE_SIZE;
+    ASSERT(f < frame_limit && refcount[f] > 0);
+    bool was = swap_candidate(f);
+    refcount[f]--;
+    count_candidate(f, was);
+    if (refcount[f] > 0)
         return;
-    if (swap_slot[pa / PAGE_SIZE]) {
-        swap_slot_put(swap_slot[pa / PAGE_SIZE]);
-        swap_slot[pa / PAGE_SIZE] = 0;
+    uint64_t slot = swap_slot[pa / PAGE_SIZE];
+    if (slot) {
+        frame_set_swap_slot(pa, 0);
+        swap_slot_put(slot);
     }
     free_push(pa);
 }
@@ -142,9 +161,14 @@ uint64_t frame_swap_slot(uint64_t pa) { return pa / PAGE_SIZE < frame_limit ? sw
 
 void frame_set_swap_slot(uint64_t pa, uint64_t slot)
 {
-    ASSERT(pa / PAGE_SIZE < frame_limit && slot <= UINT32_MAX);
-    swap_slot[pa / PAGE_SIZE] = (uint32_t)slot;
+    uint64_t f = pa / PAGE_SIZE;
+    ASSERT(f < frame_limit && slot <= UINT32_MAX);
+    bool was = swap_candidate(f);
+    swap_slot[f] = (uint32_t)slot;
+    count_candidate(f, was);
 }
+
+uint64_t frames_evictable_in_place(void) { return swap_candidates; }
 
 uint64_t frames_free_count(void) { return free_count; }
 uint64_t frames_total_count(void) { return total_count; }

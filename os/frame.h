@@ -19,6 +19,9 @@ unsigned frame_refs(uint64_t pa);
  * Set by a page-in; the slot is released with the frame. */
 uint64_t frame_swap_slot(uint64_t pa);
 void frame_set_swap_slot(uint64_t pa, uint64_t slot);
+/* How many frames have such a copy and a single user (reference count 1):
+ * the pages the replacer can still evict once the pagefile is full. */
+uint64_t frames_evictable_in_place(void);
 uint64_t frames_free_count(void);
 uint64_t frames_total_count(void);
 

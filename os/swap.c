@@ -13,7 +13,14 @@
  *     Its PTE becomes "swapped" (not present, slot number inside) and the
  *     frame is freed.
  * Frames shared copy-on-write (reference count > 1) are skipped.  The next
- * touch of an evicted page faults; vma.c reads the slot back (page-in). */
+ * touch of an evicted page faults; vma.c reads the slot back (page-in).
+ *
+ * Nothing here is a scan per page: free slots are found in a bitmap, 64 at
+ * a time, from where the last one was taken (next fit); the hand goes on
+ * from where it stopped; and once the pagefile is full and no resident
+ * page has a copy in it to fall back on, nothing can be evicted and
+ * swap_reclaim says so at once (the faulting program is then out of
+ * memory) instead of sweeping every page in vain. */
 #include "swap.h"
 #include "abi/osevent.h"
 #include "ata.h"
@@ -31,9 +38,20 @@ static bool enabled;
 static bool reclaiming;
 static uint64_t nslots;
 static uint16_t *slot_refs;  /* per slot: PTEs and frames referring to it */
+static uint64_t *slot_used;  /* bitmap: bit s set while slot s has references (or does not exist) */
+static uint64_t slot_words;  /* 64-bit words in slot_used */
+static uint64_t slots_free;
 static uint64_t slot_hint = 1;
 static int hand_proc;        /* the clock hand: a process and an address in it */
 static uint64_t hand_va;
+
+static void slot_mark(uint64_t slot, bool used)
+{
+    if (used)
+        slot_used[slot / 64] |= 1ull << (slot % 64);
+    else
+        slot_used[slot / 64] &= ~(1ull << (slot % 64));
+}
 
 bool swap_init(void)
 {
@@ -42,26 +60,51 @@ bool swap_init(void)
     nslots = ata_sectors() / SECTORS_PER_SLOT;
     if (nslots < 2)
         return false;
+    slot_words = (nslots + 63) / 64;
     slot_refs = kheap_alloc(nslots * sizeof *slot_refs);
-    if (!slot_refs)
+    slot_used = kheap_alloc(slot_words * sizeof *slot_used);
+    if (!slot_refs || !slot_used)
         return false;
-    slot_refs[0] = 1; /* never handed out */
+    /* Slot 0 and the bits past the last slot are never handed out. */
+    slot_refs[0] = 1;
+    slot_mark(0, true);
+    for (uint64_t s = nslots; s < slot_words * 64; s++)
+        slot_mark(s, true);
+    slots_free = nslots - 1;
     enabled = true;
     kprintf("swap: pagefile of %lu slots on the ATA disk\n", nslots - 1);
     return true;
 }
 
+/* The first free slot at or after the hint, wrapping around; 0 if the
+ * pagefile is full. */
 static uint64_t slot_alloc(void)
 {
-    for (uint64_t n = 0; n < nslots; n++) {
-        uint64_t s = (slot_hint + n) % nslots;
-        if (slot_refs[s] == 0) {
+    if (!slots_free)
+        return 0;
+    uint64_t start = slot_hint % nslots, w = start / 64;
+    uint64_t free_bits = ~slot_used[w] & (~0ull << (start % 64));
+    /* slot_words + 1 words: the last look is the first word's low bits */
+    for (uint64_t n = 0; n <= slot_words; n++) {
+        if (free_bits) {
+            uint64_t s = w * 64 + (uint64_t)__builtin_ctzll(free_bits);
             slot_refs[s] = 1;
+            slot_mark(s, true);
+            slots_free--;
             slot_hint = s + 1;
             return s;
         }
+        w = (w + 1) % slot_words;
+        free_bits = ~slot_used[w];
     }
-    return 0;
+    panic("swap: %lu slots counted free, none found", slots_free);
+}
+
+static void slot_release(uint64_t slot)
+{
+    slot_refs[slot] = 0;
+    slot_mark(slot, false);
+    slots_free++;
 }
 
 void swap_slot_get(uint64_t slot)
@@ -73,20 +116,15 @@ void swap_slot_get(uint64_t slot)
 void swap_slot_put(uint64_t slot)
 {
     ASSERT(slot > 0 && slot < nslots && slot_refs[slot] > 0);
-    slot_refs[slot]--;
+    if (--slot_refs[slot] == 0)
+        slot_release(slot);
 }
 
 unsigned swap_slot_refs(uint64_t slot) { return slot < nslots ? slot_refs[slot] : 0; }
 
 uint64_t swap_total_slots(void) { return enabled ? nslots - 1 : 0; }
 
-uint64_t swap_free_slots(void)
-{
-    uint64_t n = 0;
-    for (uint64_t s = 1; enabled && s < nslots; s++)
-        n += slot_refs[s] == 0;
-    return n;
-}
+uint64_t swap_free_slots(void) { return enabled ? slots_free : 0; }
 
 bool swap_read_page(uint64_t slot, uint64_t pa, uint64_t va)
 {
@@ -114,7 +152,7 @@ static bool consider(struct mm *mm, uint64_t va, uint64_t *pte)
             return false; /* the pagefile is full */
         if (!ata_write_sectors(slot * SECTORS_PER_SLOT, SECTORS_PER_SLOT, p2v(pa))) {
             if (fresh)
-                slot_refs[slot] = 0;
+                slot_release(slot);
             return false;
         }
     }
@@ -152,6 +190,11 @@ static bool sweep(struct mm *mm)
 bool swap_reclaim(void)
 {
     if (!enabled || reclaiming)
+        return false;
+    /* A full pagefile leaves only the unshared pages that already have a
+     * copy in it (their own slot takes them back); with none, nothing is
+     * evictable. */
+    if (!slots_free && !frames_evictable_in_place())
         return false;
     reclaiming = true;
     bool evicted = false;

@@ -78,6 +78,11 @@ static long read_to_user(struct file *f, uint64_t ubuf, uint64_t n)
     char buf[CHUNK];
     if (!user_range(ubuf, n))
         return -EFAULT;
+    if (f->kind == FILE_PIPE) {
+        struct user_buf b;
+        user_buf_single(&b, ubuf, n);
+        return file_pipe_read(f, &b);
+    }
     uint64_t done = 0;
     while (done < n) {
         uint64_t want = n - done < CHUNK ? n - done : CHUNK;
@@ -98,6 +103,11 @@ static long write_from_user(struct file *f, uint64_t ubuf, uint64_t n)
     char buf[CHUNK];
     if (!user_range(ubuf, n))
         return -EFAULT;
+    if (f->kind == FILE_PIPE) {
+        struct user_buf b;
+        user_buf_single(&b, ubuf, n);
+        return file_pipe_write(f, &b);
+    }
     uint64_t done = 0;
     while (done < n) {
         uint64_t len = n - done < CHUNK ? n - done : CHUNK;
@@ -137,6 +147,13 @@ static long vector_io(struct trapframe *tf, bool write)
         return -EBADF;
     if (count > IOV_MAX)
         return -EINVAL;
+    if (f->kind == FILE_PIPE) { /* the whole vector is one request, as on Linux */
+        struct user_buf b;
+        long err = user_buf_iovec(&b, iov_addr, count);
+        if (err)
+            return err;
+        return write ? file_pipe_write(f, &b) : file_pipe_read(f, &b);
+    }
     long total = 0;
     for (uint64_t i = 0; i < count; i++) {
         struct iovec iov;
@@ -496,7 +513,7 @@ static long make_pipe(uint64_t ufds, uint64_t flags)
     if (flags & ~(uint64_t)(O_CLOEXEC | O_NONBLOCK))
         return -EINVAL;
     struct file *ends[2];
-    int err = file_pipe(ends);
+    int err = file_pipe(ends, (uint32_t)flags);
     if (err)
         return err;
     int fds[2];
@@ -723,10 +740,11 @@ long sys_umask(struct trapframe *tf)
 }
 
 /* ---- waiting for descriptors: poll, ppoll, select, pselect6 ----------
- * The readiness of each file comes from file_poll().  While nothing is
- * ready the caller sleeps until the next timer tick (or its timeout) and
- * looks again: one sleep channel cannot name several files, and a tick is
- * 10 ms of virtual time. */
+ * The readiness of each file comes from file_poll(), the same state its
+ * read and write act on.  While nothing is ready the caller sleeps until
+ * a file says its readiness changed (file_poll_notify: pipes do), the
+ * next timer tick or its timeout, and looks again: one sleep channel
+ * cannot name several files, and a tick is 10 ms of virtual time. */
 
 #define POLL_MAX 256
 #define FD_SETSIZE_BITS 1024
@@ -745,6 +763,8 @@ static int poll_once(struct pollfd *fds, uint64_t n)
             continue;
         struct file *f = fd_file((uint64_t)fds[i].fd);
         unsigned r = f ? file_poll(f) : POLLNVAL;
+        /* Linux reports the NORM bits with the plain ones */
+        r |= (r & POLLIN ? POLLRDNORM : 0) | (r & POLLOUT ? POLLWRNORM : 0);
         fds[i].revents = (int16_t)(r & ((unsigned)fds[i].events | POLLERR | POLLHUP | POLLNVAL));
         ready += fds[i].revents != 0;
     }
@@ -755,12 +775,11 @@ static int poll_once(struct pollfd *fds, uint64_t n)
  * or a signal is waiting. */
 static bool wait_a_tick(uint64_t deadline)
 {
-    static const char ticking;
     uint64_t now = timer_ns();
     if ((deadline && now >= deadline) || signal_interrupted())
         return false;
     uint64_t next_tick = timer_tick_ns() + 1000000000ull / TIMER_HZ;
-    sleep_until(&ticking, deadline && deadline < next_tick ? deadline : next_tick);
+    sleep_until(file_poll_channel(), deadline && deadline < next_tick ? deadline : next_tick);
     return true;
 }
 

@@ -49,8 +49,6 @@ struct timespec64 {
 #define CLOCK_REALTIME_COARSE 5
 #define CLOCK_MONOTONIC_COARSE 6
 #define CLOCK_BOOTTIME 7
-/* The virtual machine boots at 2026-01-01 00:00:00 UTC. */
-#define BOOT_EPOCH_SECONDS 1767225600ll
 
 static int64_t clock_ns(int clock)
 {
@@ -58,10 +56,9 @@ static int64_t clock_ns(int clock)
         return (int64_t)proc_cpu_ns(current_proc());
     if (clock == CLOCK_THREAD_CPUTIME_ID)
         return (int64_t)thread_cpu_ns(current_thread());
-    int64_t ns = (int64_t)timer_ns();
     if (clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_COARSE)
-        ns += BOOT_EPOCH_SECONDS * 1000000000ll;
-    return ns;
+        return timer_realtime_ns();
+    return (int64_t)timer_ns();
 }
 
 long sys_clock_gettime(struct trapframe *tf)
@@ -150,10 +147,8 @@ long sys_clock_nanosleep(struct trapframe *tf)
     long err = read_timespec(ARG2(tf), &ns);
     if (err)
         return err;
-    if (ARG1(tf) & TIMER_ABSTIME) {
-        int64_t offset = clock_ns(clock) - (int64_t)timer_ns();
-        return sleep_ns(ns > offset ? (uint64_t)(ns - offset) : 0);
-    }
+    if (ARG1(tf) & TIMER_ABSTIME) /* a deadline on that clock, as virtual time since boot */
+        return sleep_ns(clock == CLOCK_REALTIME ? timer_from_realtime(ns) : (uint64_t)ns);
     return sleep_relative(ns, ARG3(tf));
 }
 

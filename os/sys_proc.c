@@ -32,6 +32,8 @@
 #define FUTEX_WAKE 1
 #define FUTEX_WAIT_BITSET 9
 #define FUTEX_WAKE_BITSET 10
+#define FUTEX_PRIVATE_FLAG 128   /* one process's futex: the same here (channels are physical addresses) */
+#define FUTEX_CLOCK_REALTIME 256 /* FUTEX_WAIT_BITSET's deadline is on CLOCK_REALTIME */
 #define FUTEX_CMD_MASK 0x7F /* strips FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME */
 #define EXEC_ARGS_SIZE (64 * 1024)
 #define EXEC_MAX_STRINGS 512
@@ -336,7 +338,31 @@ long sys_set_tid_address(struct trapframe *tf)
     return t->tid;
 }
 
-static long futex_wait(uint64_t uaddr, uint32_t expected, uint64_t utimeout, bool absolute)
+/* The deadline of a futex wait as virtual time since boot (0 = none), or
+ * -errno.  futex(2): FUTEX_WAIT's timeout is relative, measured on
+ * CLOCK_MONOTONIC; FUTEX_WAIT_BITSET's is an absolute time on
+ * CLOCK_MONOTONIC, or on CLOCK_REALTIME with FUTEX_CLOCK_REALTIME (what
+ * glibc's pthread_cond_timedwait and sem_timedwait pass).  A bad timespec
+ * is EINVAL before the futex word is even looked at, as on Linux. */
+static int64_t futex_deadline(uint64_t utimeout, uint32_t cmd, bool realtime)
+{
+    if (!utimeout)
+        return 0;
+    int64_t ts[2];
+    if (get_user(ts, utimeout, sizeof ts))
+        return -EFAULT;
+    if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+        return -EINVAL;
+    if (ts[0] > INT64_MAX / 2000000000) /* centuries away: as good as never */
+        return 0;
+    int64_t ns = ts[0] * 1000000000 + ts[1];
+    uint64_t deadline = cmd == FUTEX_WAIT ? timer_ns() + (uint64_t)ns
+                        : realtime        ? timer_from_realtime(ns)
+                                          : (uint64_t)ns;
+    return deadline ? (int64_t)deadline : 1; /* 0 means none: the boot instant is long past anyway */
+}
+
+static long futex_wait(uint64_t uaddr, uint32_t expected, uint64_t deadline)
 {
     const void *chan = futex_channel(uaddr);
     uint32_t value;
@@ -344,17 +370,8 @@ static long futex_wait(uint64_t uaddr, uint32_t expected, uint64_t utimeout, boo
         return -EFAULT;
     if (value != expected)
         return -EAGAIN;
-    uint64_t deadline = 0;
-    if (utimeout) {
-        int64_t ts[2];
-        if (get_user(ts, utimeout, sizeof ts))
-            return -EFAULT;
-        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-            return -EINVAL;
-        deadline = (uint64_t)ts[0] * 1000000000ull + (uint64_t)ts[1] + (absolute ? 0 : timer_ns());
-        if (deadline <= timer_ns())
-            return -ETIMEDOUT;
-    }
+    if (deadline && deadline <= timer_ns())
+        return -ETIMEDOUT; /* already past: no sleep at all */
     sleep_until(chan, deadline);
     if (deadline && timer_ns() >= deadline)
         return -ETIMEDOUT;
@@ -364,13 +381,25 @@ static long futex_wait(uint64_t uaddr, uint32_t expected, uint64_t utimeout, boo
 long sys_futex(struct trapframe *tf)
 {
     uint64_t uaddr = ARG0(tf);
-    switch (ARG1(tf) & FUTEX_CMD_MASK) {
+    uint32_t op = (uint32_t)ARG1(tf), cmd = op & FUTEX_CMD_MASK;
+    bool realtime = op & FUTEX_CLOCK_REALTIME;
+    if (realtime && cmd != FUTEX_WAIT_BITSET)
+        return -ENOSYS; /* Linux allows the flag only on the absolute waits */
+    switch (cmd) {
     case FUTEX_WAIT:
-        return futex_wait(uaddr, (uint32_t)ARG2(tf), ARG3(tf), false);
-    case FUTEX_WAIT_BITSET:
-        return futex_wait(uaddr, (uint32_t)ARG2(tf), ARG3(tf), true);
-    case FUTEX_WAKE:
-    case FUTEX_WAKE_BITSET: {
+    case FUTEX_WAIT_BITSET: {
+        int64_t deadline = futex_deadline(ARG3(tf), cmd, realtime);
+        if (deadline < 0)
+            return deadline;
+        if (cmd == FUTEX_WAIT_BITSET && (uint32_t)ARG5(tf) == 0)
+            return -EINVAL; /* an empty bitset matches no wake */
+        return futex_wait(uaddr, (uint32_t)ARG2(tf), (uint64_t)deadline);
+    }
+    case FUTEX_WAKE_BITSET:
+        if ((uint32_t)ARG5(tf) == 0)
+            return -EINVAL;
+        __attribute__((fallthrough)); /* every waiter here matches any bitset */
+    case FUTEX_WAKE: {
         const void *chan = futex_channel(uaddr);
         if (!chan)
             return -EFAULT;

@@ -85,3 +85,70 @@ long get_user_string(char *dst, uint64_t src, size_t max)
 {
     return copy_string_from_user(current_proc()->mm, dst, src, max);
 }
+
+/* ---- user_buf: one buffer or an iovec array as a stream ---------------- */
+
+#define IOV_MAX 1024
+
+struct user_iovec {
+    uint64_t base, len;
+};
+
+void user_buf_single(struct user_buf *b, uint64_t addr, uint64_t len)
+{
+    *b = (struct user_buf){.addr = addr, .len = len, .left = len};
+}
+
+long user_buf_iovec(struct user_buf *b, uint64_t iov, uint64_t count)
+{
+    if (count > IOV_MAX)
+        return -EINVAL;
+    *b = (struct user_buf){.next_iov = iov, .iovs_left = count};
+    for (uint64_t i = 0; i < count; i++) {
+        struct user_iovec v;
+        if (get_user(&v, iov + i * sizeof v, sizeof v))
+            return -EFAULT;
+        if ((int64_t)v.len < 0 || b->left + v.len > (uint64_t)INT64_MAX)
+            return -EINVAL;
+        if (v.len && (v.base >= USER_END || v.len > USER_END - v.base))
+            return -EFAULT;
+        b->left += v.len;
+    }
+    return 0;
+}
+
+/* Make the current piece non-empty (when bytes are left). */
+static int next_piece(struct user_buf *b)
+{
+    while (!b->len && b->iovs_left) {
+        struct user_iovec v;
+        if (get_user(&v, b->next_iov, sizeof v))
+            return -EFAULT;
+        b->next_iov += sizeof v;
+        b->iovs_left--;
+        b->addr = v.base;
+        b->len = v.len;
+    }
+    return 0;
+}
+
+static int user_buf_move(struct user_buf *b, void *kbuf, uint64_t n, bool to_user)
+{
+    char *k = kbuf;
+    while (n) {
+        if (next_piece(b) || !b->len)
+            return -EFAULT;
+        uint64_t take = n < b->len ? n : b->len;
+        if (to_user ? put_user(b->addr, k, take) : get_user(k, b->addr, take))
+            return -EFAULT;
+        b->addr += take;
+        b->len -= take;
+        b->left -= take;
+        k += take;
+        n -= take;
+    }
+    return 0;
+}
+
+int user_buf_in(struct user_buf *b, void *dst, uint64_t n) { return user_buf_move(b, dst, n, false); }
+int user_buf_out(struct user_buf *b, const void *src, uint64_t n) { return user_buf_move(b, (void *)src, n, true); }

@@ -24,4 +24,23 @@ int put_user(uint64_t dst, const void *src, size_t n);
 int get_user(void *dst, uint64_t src, size_t n);
 long get_user_string(char *dst, uint64_t src, size_t max);
 
+/* The user memory of one read or write (one buffer) or readv or writev
+ * (an iovec array), walked front to back as one stream of bytes: what a
+ * pipe needs to see a request whole, as Linux's iov_iter does. */
+struct user_buf {
+    uint64_t addr, len;   /* the current piece */
+    uint64_t next_iov;    /* user address of the next struct iovec */
+    uint64_t iovs_left;   /* iovecs after the current piece */
+    uint64_t left;        /* bytes not yet walked, in all pieces */
+};
+void user_buf_single(struct user_buf *b, uint64_t addr, uint64_t len);
+/* From an iovec array as readv(2)/writev(2) check it: -EINVAL for more
+ * than IOV_MAX entries or a length past SSIZE_MAX, -EFAULT for an
+ * unreadable array or a piece outside user memory. */
+long user_buf_iovec(struct user_buf *b, uint64_t iov, uint64_t count);
+/* Move the next n bytes (n <= left) into / out of kernel memory and
+ * advance: 0, or -EFAULT (the stream is then left where it failed). */
+int user_buf_in(struct user_buf *b, void *dst, uint64_t n);
+int user_buf_out(struct user_buf *b, const void *src, uint64_t n);
+
 #endif
