@@ -6,6 +6,7 @@
 #include "keyboard.h"
 #include "frame.h"
 #include "kheap.h"
+#include "lock.h"
 #include "printf.h"
 #include "swap.h"
 #include "proc.h"
@@ -13,17 +14,28 @@
 #include "signal.h"
 #include "string.h"
 
-static struct file files[MAX_FILES];
+/* The open-file table grows in chunks from the kernel heap (a chunk is
+ * kept once made): a thousand open files per process must fit. */
+#define FILE_CHUNK 64
+static struct file *file_chunks[MAX_FILES / FILE_CHUNK];
+static int nfile_chunks;
 
 static struct file *file_alloc(enum file_kind kind, uint32_t flags)
 {
-    for (int i = 0; i < MAX_FILES; i++) {
-        if (files[i].refs == 0) {
-            memset(&files[i], 0, sizeof files[i]);
-            files[i].kind = kind;
-            files[i].refs = 1;
-            files[i].flags = flags;
-            return &files[i];
+    for (int i = 0; i <= nfile_chunks * FILE_CHUNK && i < MAX_FILES; i++) {
+        if (i == nfile_chunks * FILE_CHUNK) {
+            file_chunks[nfile_chunks] = kheap_alloc(FILE_CHUNK * sizeof(struct file)); /* zeroed: refs 0 */
+            if (!file_chunks[nfile_chunks])
+                return 0;
+            nfile_chunks++;
+        }
+        struct file *f = &file_chunks[i / FILE_CHUNK][i % FILE_CHUNK];
+        if (f->refs == 0) {
+            memset(f, 0, sizeof *f);
+            f->kind = kind;
+            f->refs = 1;
+            f->flags = flags;
+            return f;
         }
     }
     return 0;
@@ -107,6 +119,7 @@ void file_close(struct file *f)
 {
     if (--f->refs > 0)
         return;
+    lock_release_file(f); /* its OFD and flock locks */
     if (f->kind == FILE_INODE)
         fs_closed(f->inode);
     if (f->snapshot)

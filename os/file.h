@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include "fs.h"
 
-#define MAX_FILES 128
+#define MAX_FILES 16384 /* open files in the whole system */
 #define PIPE_SIZE 4096
 
 /* open() flags (Linux values) */

@@ -4,7 +4,10 @@
  * Data moves between user memory and the kernel through uaccess.c in
  * chunks of a small kernel buffer. */
 #include "errno.h"
+#include "fdtable.h"
 #include "file.h"
+#include "lock.h"
+#include "procfs.h"
 #include "fs.h"
 #include "memlayout.h"
 #include "proc.h"
@@ -31,35 +34,14 @@
 #define FD_CLOEXEC 1
 #define IOV_MAX 1024
 
-static struct file *fd_file(uint64_t fd)
-{
-    struct proc *p = current_proc();
-    return fd < MAX_FDS ? p->files[fd] : 0;
-}
+static struct file *fd_file(uint64_t fd) { return fd_get(current_proc(), fd); }
 
 static int fd_install(struct file *f, int lowest, bool cloexec)
 {
-    struct proc *p = current_proc();
-    for (int fd = lowest; fd < MAX_FDS; fd++) {
-        if (!p->files[fd]) {
-            p->files[fd] = f;
-            if (cloexec)
-                p->cloexec |= 1ull << fd;
-            else
-                p->cloexec &= ~(1ull << fd);
-            return fd;
-        }
-    }
-    return -EMFILE;
+    return fd_alloc(current_proc(), f, (uint64_t)lowest, cloexec);
 }
 
-static void fd_clear(int fd)
-{
-    struct proc *p = current_proc();
-    file_close(p->files[fd]);
-    p->files[fd] = 0;
-    p->cloexec &= ~(1ull << fd);
-}
+static void fd_clear(int fd) { fd_close(current_proc(), (uint64_t)fd); }
 
 /* Streams (pipes, the console, the keyboard) return what one read
  * produced; files and memory devices (/dev/zero...) give all n bytes, up
@@ -179,6 +161,23 @@ static long positioned_io(struct trapframe *tf, bool write)
 long sys_pread64(struct trapframe *tf) { return positioned_io(tf, false); }
 long sys_pwrite64(struct trapframe *tf) { return positioned_io(tf, true); }
 
+/* Follow the symbolic links and /proc's magic links (procfs.h) that
+ * path ends in. */
+static long follow_links(char *path)
+{
+    for (int hops = 0; hops < 8; hops++) {
+        long err = fs_follow(path);
+        bool missing;
+        char target[FS_PATH_MAX];
+        if (err || !procfs_link(path, target, sizeof target, &missing))
+            return err;
+        if (target[0] != '/')
+            return -ENOENT; /* pipe:[N] and the like name no path */
+        strlcpy(path, target, FS_PATH_MAX);
+    }
+    return -ELOOP;
+}
+
 /* An absolute path for (dirfd, user path); with follow, a symbolic link
  * in its last component is replaced by what it names. */
 static long user_path_at(int64_t dirfd, uint64_t upath, char *out, bool allow_empty, bool follow)
@@ -201,7 +200,7 @@ static long user_path_at(int64_t dirfd, uint64_t upath, char *out, bool allow_em
     if (len == 0)
         return 0;
     long err = fs_resolve(base, path, out);
-    return err || !follow ? err : fs_follow(out);
+    return err || !follow ? err : follow_links(out);
 }
 
 static long open_at(int64_t dirfd, uint64_t upath, uint32_t flags, uint32_t mode)
@@ -425,7 +424,7 @@ long sys_fcntl(struct trapframe *tf)
     switch (ARG1(tf)) {
     case F_DUPFD:
     case F_DUPFD_CLOEXEC: {
-        if (ARG2(tf) >= MAX_FDS)
+        if (ARG2(tf) >= p->nofile_cur)
             return -EINVAL;
         int nfd = fd_install(f, (int)ARG2(tf), ARG1(tf) == F_DUPFD_CLOEXEC);
         if (nfd >= 0)
@@ -433,13 +432,17 @@ long sys_fcntl(struct trapframe *tf)
         return nfd;
     }
     case F_GETFD:
-        return (p->cloexec >> fd) & 1 ? FD_CLOEXEC : 0;
+        return fd_cloexec(p, fd) ? FD_CLOEXEC : 0;
     case F_SETFD:
-        if (ARG2(tf) & FD_CLOEXEC)
-            p->cloexec |= 1ull << fd;
-        else
-            p->cloexec &= ~(1ull << fd);
+        fd_set_cloexec(p, fd, ARG2(tf) & FD_CLOEXEC);
         return 0;
+    case F_GETLK:
+    case F_SETLK:
+    case F_SETLKW:
+    case F_OFD_GETLK:
+    case F_OFD_SETLK:
+    case F_OFD_SETLKW:
+        return lock_fcntl(f, (int)ARG1(tf), ARG2(tf));
     case F_GETFL:
         return f->flags & ~O_CLOEXEC;
     case F_SETFL:
@@ -448,6 +451,12 @@ long sys_fcntl(struct trapframe *tf)
     default:
         return -EINVAL;
     }
+}
+
+long sys_flock(struct trapframe *tf)
+{
+    struct file *f = fd_file(ARG0(tf));
+    return f ? lock_flock(f, (int)ARG1(tf)) : -EBADF;
 }
 
 long sys_dup(struct trapframe *tf)
@@ -464,16 +473,15 @@ long sys_dup(struct trapframe *tf)
 static long dup_to(uint64_t oldfd, uint64_t newfd, bool cloexec)
 {
     struct file *f = fd_file(oldfd);
-    if (!f || newfd >= MAX_FDS)
+    if (!f)
         return -EBADF;
-    struct proc *p = current_proc();
     if (oldfd == newfd)
         return (long)newfd;
-    if (p->files[newfd])
-        fd_clear((int)newfd);
-    p->files[newfd] = file_dup(f);
-    if (cloexec)
-        p->cloexec |= 1ull << newfd;
+    int err = fd_install_at(current_proc(), newfd, file_dup(f), cloexec);
+    if (err) {
+        file_close(f);
+        return err;
+    }
     return (long)newfd;
 }
 
@@ -542,9 +550,13 @@ static long readlink_at(int64_t dirfd, uint64_t upath, uint64_t ubuf, uint64_t s
     struct inode *ino = fs_lookup(path);
     const char *target;
     uint64_t len;
-    if (!strcmp(path, "/proc/self/exe")) {
-        target = current_proc()->exe;
+    char magic[FS_PATH_MAX];
+    bool missing;
+    if (procfs_link(path, magic, sizeof magic, &missing)) {
+        target = magic;
         len = strlen(target);
+    } else if (missing) {
+        return -ENOENT;
     } else if (ino && ino->type == INODE_SYMLINK) {
         target = (const char *)ino->data;
         len = ino->size;

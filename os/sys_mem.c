@@ -6,6 +6,7 @@
  *   madvise(MADV_DONTNEED)   decommit
  *   munmap                   release */
 #include "errno.h"
+#include "fdtable.h"
 #include "file.h"
 #include "memlayout.h"
 #include "proc.h"
@@ -45,9 +46,9 @@ long sys_brk(struct trapframe *tf)
 static long map_file(struct mm *mm, uint64_t addr, uint64_t len, uint64_t fd, uint64_t offset)
 {
     struct proc *p = current_proc();
-    if (fd >= MAX_FDS || !p->files[fd])
+    struct file *f = fd_get(p, fd);
+    if (!f)
         return -EBADF;
-    struct file *f = p->files[fd];
     if (f->kind != FILE_INODE || f->inode->type != INODE_FILE)
         return -ENODEV;
     struct inode *ino = f->inode;

@@ -4,7 +4,10 @@
 #include "abi/osevent.h"
 #include "errno.h"
 #include "events.h"
+#include "cred.h"
 #include "exec.h"
+#include "fdtable.h"
+#include "procfs.h"
 #include "kheap.h"
 #include "memlayout.h"
 #include "printf.h"
@@ -70,18 +73,18 @@ long sys_exit_group(struct trapframe *tf)
     proc_exit(((int)ARG0(tf) & 0xFF) << 8);
 }
 
-static void copy_process_state(struct proc *child, struct proc *parent)
+static int copy_process_state(struct proc *child, struct proc *parent)
 {
-    for (int fd = 0; fd < MAX_FDS; fd++)
-        if (parent->files[fd])
-            child->files[fd] = file_dup(parent->files[fd]);
-    child->cloexec = parent->cloexec;
+    if (fd_table_copy(child, parent))
+        return -ENOMEM;
+    cred_copy(child, parent);
     child->umask = parent->umask;
     child->parent = parent;
     memcpy(child->name, parent->name, sizeof child->name);
     memcpy(child->exe, parent->exe, sizeof child->exe);
     memcpy(child->cwd, parent->cwd, sizeof child->cwd);
     memcpy(child->sig_actions, parent->sig_actions, sizeof child->sig_actions);
+    return 0;
 }
 
 /* fork: a new process with a copy-on-write copy of the address space and
@@ -94,13 +97,16 @@ static long fork_process(struct trapframe *tf, uint64_t child_stack)
         return -EAGAIN;
     child->mm = mm_clone(parent->mm);
     struct thread *t = child->mm ? thread_alloc(child) : 0;
-    if (!t) {
+    if (!t || copy_process_state(child, parent)) {
+        if (t) {
+            t->state = THREAD_UNUSED;
+            fd_close_all(child);
+        }
         if (child->mm)
             mm_free(child->mm);
         proc_free(child);
-        return -ENOMEM;
+        return -EAGAIN; /* fork(2): "insufficient memory to allocate the needed kernel structures" is EAGAIN/ENOMEM */
     }
-    copy_process_state(child, parent);
     *t->tf = *tf;
     t->tf->rax = 0;
     if (child_stack)
@@ -190,17 +196,6 @@ static long copy_string_array(uint64_t uarray, char **out, char *buf, uint64_t *
     return n;
 }
 
-static void close_on_exec(struct proc *p)
-{
-    for (int fd = 0; fd < MAX_FDS; fd++) {
-        if (p->files[fd] && (p->cloexec >> fd & 1)) {
-            file_close(p->files[fd]);
-            p->files[fd] = 0;
-        }
-    }
-    p->cloexec = 0;
-}
-
 static long exec_with_args(struct thread *t, const char *path, uint64_t uargv, uint64_t uenvp)
 {
     char *buf = kheap_alloc(EXEC_ARGS_SIZE);
@@ -230,8 +225,14 @@ long sys_execve(struct trapframe *tf)
         return len;
     struct proc *p = current_proc();
     long err = fs_resolve(p->cwd, upath, path);
-    if (!err)
+    for (int hops = 0; !err && hops < 8; hops++) {
         err = fs_follow(path); /* exec'ing a symbolic link runs what it names */
+        char target[FS_PATH_MAX];
+        bool missing;
+        if (err || !procfs_link(path, target, sizeof target, &missing))
+            break;
+        strlcpy(path, target, sizeof path); /* /proc/self/exe: the running program */
+    }
     if (err)
         return err;
     struct thread *t = current_thread();
@@ -239,7 +240,7 @@ long sys_execve(struct trapframe *tf)
     if (err)
         return err;
     proc_end_other_threads(p);
-    close_on_exec(p);
+    fd_close_on_exec(p);
     signal_reset_on_exec(p);
     t->clear_child_tid = 0;
     t->altstack_sp = t->altstack_size = 0;
@@ -250,7 +251,7 @@ long sys_execve(struct trapframe *tf)
 static struct proc *find_zombie_child(struct proc *parent, int64_t pid, bool *any_child)
 {
     *any_child = false;
-    for (int i = 0; i < MAX_PROCS; i++) {
+    for (int i = 0; i < proc_slots(); i++) {
         struct proc *c = proc_table(i);
         if (c->state == PROC_UNUSED || c->parent != parent || (pid > 0 && c->pid != pid))
             continue;

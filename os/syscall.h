@@ -42,5 +42,24 @@ syscall_fn sys_uname, sys_clock_gettime, sys_gettimeofday, sys_time, sys_nanosle
 /* struct rusage with ru_utime = cpu_ns (sys_info.c; wait4 uses it too). */
 long put_rusage(uint64_t uaddr, uint64_t cpu_ns);
 syscall_fn sys_key_state;
+syscall_fn sys_flock;
+syscall_fn sys_getgid;
+syscall_fn sys_geteuid;
+syscall_fn sys_getegid;
+syscall_fn sys_setuid;
+syscall_fn sys_setgid;
+syscall_fn sys_setreuid;
+syscall_fn sys_setregid;
+syscall_fn sys_setresuid;
+syscall_fn sys_setresgid;
+syscall_fn sys_getresuid;
+syscall_fn sys_getresgid;
+syscall_fn sys_getgroups;
+syscall_fn sys_setgroups;
+syscall_fn sys_setrlimit;
+syscall_fn sys_rt_sigpending;
+syscall_fn sys_rt_sigtimedwait;
+syscall_fn sys_rt_sigqueueinfo;
+syscall_fn sys_rt_tgsigqueueinfo;
 
 #endif
