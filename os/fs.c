@@ -51,6 +51,24 @@ struct inode *fs_lookup(const char *path)
     return 0;
 }
 
+int fs_missing_error(const char *path)
+{
+    char prefix[FS_PATH_MAX];
+    size_t len = strnlen(path, FS_PATH_MAX - 1);
+    for (size_t i = 1; i < len; i++) {
+        if (path[i] != '/')
+            continue;
+        memcpy(prefix, path, i);
+        prefix[i] = 0;
+        struct inode *ino = fs_lookup(prefix);
+        if (!ino)
+            return -ENOENT;
+        if (ino->type != INODE_DIR && ino->type != INODE_SYMLINK)
+            return -ENOTDIR;
+    }
+    return -ENOENT;
+}
+
 static void parent_of(const char *path, char *out)
 {
     strlcpy(out, path, FS_PATH_MAX);
@@ -133,7 +151,7 @@ struct inode *fs_create(const char *path, enum inode_type type, int *err)
     if (fs_lookup(path))
         *err = -EEXIST; /* first, as Linux: "mkdir -p" relies on it for "/" */
     else if (!dir)
-        *err = -ENOENT;
+        *err = fs_missing_error(path);
     else if (dir->type != INODE_DIR)
         *err = -ENOTDIR;
     else if (!dir->writable_dir)
@@ -256,7 +274,7 @@ int fs_unlink(const char *path, bool dir)
     parent_of(path, parent);
     struct inode *pdir = fs_lookup(parent);
     if (!ino)
-        return -ENOENT;
+        return fs_missing_error(path);
     if (!pdir || !pdir->writable_dir)
         return -EROFS;
     if (dir && ino->type != INODE_DIR)

@@ -29,6 +29,9 @@ struct inode {
 void fs_init(void);
 /* path must be absolute and normalized. */
 struct inode *fs_lookup(const char *path);
+/* Why path (absolute, normalized) does not exist: -ENOTDIR when one of
+ * its leading components is not a directory ("file/x"), else -ENOENT. */
+int fs_missing_error(const char *path);
 /* A directory and its missing parents (NULL if a file is in the way). */
 struct inode *fs_make_dirs(const char *path);
 /* Initrd file (read-only, bytes used in place); parent directories are made. */

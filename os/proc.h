@@ -70,6 +70,7 @@ struct proc {
     struct mm *mm;
     int nthreads;
     int exit_status;          /* wait status: (code << 8) or signal number */
+    int pgid;                 /* process group: inherited at fork, set by setpgid/setsid */
     char name[PROC_NAME_MAX];
     char exe[PATH_MAX_LEN];   /* readlink("/proc/self/exe") */
     char cwd[PATH_MAX_LEN];

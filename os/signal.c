@@ -555,6 +555,16 @@ static struct proc *find_proc(int64_t pid)
 
 static long check_signal(uint64_t sig) { return sig > NSIG ? -EINVAL : 0; }
 
+/* May the caller signal p?  Root may signal anyone; others only processes
+ * whose real or saved uid is their real or effective uid (kill(2),
+ * Linux's kill_ok_by_cred). */
+static bool may_signal(const struct proc *p)
+{
+    const struct proc *me = current_proc();
+    return me->euid == 0 || me->euid == p->suid || me->euid == p->ruid || me->ruid == p->suid ||
+           me->ruid == p->ruid;
+}
+
 /* kill(pid, sig): pid > 0 one process; 0 or -1 (no process groups here):
  * the caller's process only. */
 long sys_kill(struct trapframe *tf)
@@ -566,6 +576,8 @@ long sys_kill(struct trapframe *tf)
     struct proc *p = pid > 0 ? find_proc(pid) : current_proc();
     if (!p)
         return -ESRCH;
+    if (!may_signal(p))
+        return -EPERM;
     if (sig)
         signal_send_proc(p, (int)sig, SI_USER);
     return 0;
@@ -578,6 +590,8 @@ static long thread_kill(int64_t tgid, int64_t tid, uint64_t sig)
     struct thread *t = thread_by_tid((int)tid);
     if (!t || (tgid >= 0 && t->proc->pid != tgid))
         return -ESRCH;
+    if (!may_signal(t->proc))
+        return -EPERM;
     if (sig)
         signal_send_thread(t, (int)sig, SI_TKILL);
     return 0;
@@ -608,6 +622,8 @@ static long queue_info(struct thread *t, int sig, uint64_t uinfo)
     if (get_user(&info, uinfo, sizeof info))
         return -EFAULT;
     if ((info.code >= 0 || info.code == SI_TKILL) && t->proc != current_proc())
+        return -EPERM;
+    if (!may_signal(t->proc))
         return -EPERM;
     if (!sig)
         return 0;

@@ -161,6 +161,25 @@ static long positioned_io(struct trapframe *tf, bool write)
 long sys_pread64(struct trapframe *tf) { return positioned_io(tf, false); }
 long sys_pwrite64(struct trapframe *tf) { return positioned_io(tf, true); }
 
+/* Why path does not exist: ENOTDIR when a leading component is a file
+ * (/proc/self/exe/x included), else ENOENT. */
+static long missing_error(const char *path)
+{
+    char prefix[FS_PATH_MAX], target[FS_PATH_MAX];
+    bool missing;
+    for (size_t i = 1; path[i]; i++) {
+        if (path[i] != '/')
+            continue;
+        memcpy(prefix, path, i);
+        prefix[i] = 0;
+        if (procfs_link(prefix, target, sizeof target, &missing)) {
+            struct inode *ino = fs_lookup(target);
+            return ino && ino->type == INODE_DIR ? -ENOENT : -ENOTDIR;
+        }
+    }
+    return fs_missing_error(path);
+}
+
 /* Follow the symbolic links and /proc's magic links (procfs.h) that
  * path ends in. */
 static long follow_links(char *path)
@@ -222,7 +241,7 @@ static long open_at(int64_t dirfd, uint64_t upath, uint32_t flags, uint32_t mode
         ino->mode = mode & ~current_proc()->umask & 07777;
     }
     if (!ino)
-        return -ENOENT;
+        return missing_error(path);
     if ((flags & O_DIRECTORY) && ino->type != INODE_DIR)
         return -ENOTDIR;
     if (ino->type == INODE_DIR && (flags & O_ACCMODE) != O_RDONLY)
@@ -346,7 +365,7 @@ static long stat_at(int64_t dirfd, uint64_t upath, uint64_t ubuf, uint64_t flags
         return f ? stat_file(f, ubuf) : -EBADF;
     }
     struct inode *ino = fs_lookup(path);
-    return ino ? stat_inode(ino, ubuf) : -ENOENT;
+    return ino ? stat_inode(ino, ubuf) : missing_error(path);
 }
 
 long sys_stat(struct trapframe *tf) { return stat_at(AT_FDCWD, ARG0(tf), ARG1(tf), 0); }
@@ -533,7 +552,7 @@ static long access_at(int64_t dirfd, uint64_t upath)
     long err = user_path_at(dirfd, upath, path, false, true);
     if (err)
         return err;
-    return fs_lookup(path) ? 0 : -ENOENT;
+    return fs_lookup(path) ? 0 : missing_error(path);
 }
 
 long sys_access(struct trapframe *tf) { return access_at(AT_FDCWD, ARG0(tf)); }
@@ -591,7 +610,7 @@ long sys_chdir(struct trapframe *tf)
         return err;
     struct inode *ino = fs_lookup(path);
     if (!ino)
-        return -ENOENT;
+        return missing_error(path);
     if (ino->type != INODE_DIR)
         return -ENOTDIR;
     strlcpy(current_proc()->cwd, path, sizeof current_proc()->cwd);

@@ -348,23 +348,50 @@ long sys_sched_getaffinity(struct trapframe *tf)
 
 /* Process groups and sessions: each process leads its own (there is no job
  * control), so the group and session ids are the pid. */
-long sys_getpgid(struct trapframe *tf)
+static struct proc *live_proc(int64_t pid)
 {
-    (void)tf;
-    return current_proc()->pid;
+    for (int i = 0; i < proc_slots(); i++)
+        if (proc_table(i)->state != PROC_UNUSED && proc_table(i)->pid == pid)
+            return proc_table(i);
+    return 0;
 }
 
-/* setpgid and setsid: accepted; nothing changes. */
-long sys_setpgid(struct trapframe *tf)
+/* A process's group (waitid P_PGID and kill/wait4 of a group use it);
+ * process 1 leads its own.  getpgid(0) is the caller's. */
+static int group_of(const struct proc *p) { return p->pgid ? p->pgid : p->pid; }
+
+long sys_getpgid(struct trapframe *tf)
+{
+    int64_t pid = (int32_t)ARG0(tf);
+    struct proc *p = pid ? live_proc(pid) : current_proc();
+    return p ? group_of(p) : -ESRCH;
+}
+
+long sys_getpgrp(struct trapframe *tf)
 {
     (void)tf;
+    return group_of(current_proc());
+}
+
+/* setpgid(pid, pgid): pid 0 is the caller, pgid 0 its own pid. */
+long sys_setpgid(struct trapframe *tf)
+{
+    int64_t pid = (int32_t)ARG0(tf), pgid = (int32_t)ARG1(tf);
+    if (pgid < 0)
+        return -EINVAL;
+    struct proc *p = pid ? live_proc(pid) : current_proc();
+    if (!p || (p != current_proc() && p->parent != current_proc()))
+        return -ESRCH;
+    p->pgid = pgid ? (int)pgid : p->pid;
     return 0;
 }
 
 long sys_setsid(struct trapframe *tf)
 {
     (void)tf;
-    return current_proc()->pid;
+    struct proc *p = current_proc();
+    p->pgid = p->pid;
+    return p->pid;
 }
 
 /* getpriority: every process runs at nice 0 (the system call returns

@@ -57,6 +57,8 @@ syscall_fn sys_getresgid;
 syscall_fn sys_getgroups;
 syscall_fn sys_setgroups;
 syscall_fn sys_setrlimit;
+syscall_fn sys_getpgrp;
+syscall_fn sys_waitid;
 syscall_fn sys_rt_sigpending;
 syscall_fn sys_rt_sigtimedwait;
 syscall_fn sys_rt_sigqueueinfo;

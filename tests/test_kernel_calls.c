@@ -1,0 +1,460 @@
+/* test_kernel_calls.c — the system calls real programs make, on the guest
+ * kernel, against the same static program run natively (musl and glibc):
+ * /proc/self/exe, signals and their siginfo, waitid, credentials, file
+ * locks, limits, and the file calls of coreutils-like programs.
+ *
+ * Every program prints what it observes (return values, errno names,
+ * siginfo fields) on stdout; the host's Linux is the oracle, byte for byte.
+ * The host runs the tests as root, like the guest's programs. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "machine/machine.h"
+#include "linux_oracle.h"
+
+/* Compile src with musl-gcc -static and gcc -static; each must behave on
+ * the guest as natively. */
+static void both_like_native(const char *name, const char *src, int argc, char *const *argv)
+{
+    char n[128];
+    snprintf(n, sizeof n, "%s_musl", name);
+    machine_free(oracle_same_as_native(oracle_musl(n, src), argc, argv, NULL, 0));
+    snprintf(n, sizeof n, "%s_glibc", name);
+    machine_free(oracle_same_as_native(oracle_glibc(n, src), argc, argv, NULL, 0));
+}
+
+#define PRELUDE                                                                                               \
+    "#define _GNU_SOURCE\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <errno.h>\n" \
+    "#include <unistd.h>\n#include <fcntl.h>\n#include <signal.h>\n#include <sys/wait.h>\n"                    \
+    "#include <sys/stat.h>\n#include <sys/types.h>\n#include <sys/syscall.h>\n"                              \
+    "#define CHECK(e) do { long r_ = (long)(e); printf(\"%-40s -> %ld%s%s\\n\", #e, r_, r_ < 0 ? \" \" : \"\", " \
+    "r_ < 0 ? errname(errno) : \"\"); fflush(stdout); } while (0)\n"                                 \
+    "static const char *errname(int e) { static char b[16]; switch (e) {"                             \
+    "case EPERM: return \"EPERM\"; case ENOENT: return \"ENOENT\"; case EBADF: return \"EBADF\";"             \
+    "case EAGAIN: return \"EAGAIN\"; case EINVAL: return \"EINVAL\"; case EEXIST: return \"EEXIST\";"          \
+    "case ENOTDIR: return \"ENOTDIR\"; case EISDIR: return \"EISDIR\"; case EMFILE: return \"EMFILE\";"       \
+    "case EDEADLK: return \"EDEADLK\"; case EINTR: return \"EINTR\"; case ECHILD: return \"ECHILD\";"          \
+    "case ENOMEM: return \"ENOMEM\"; case EXDEV: return \"EXDEV\"; case ENXIO: return \"ENXIO\";"             \
+    "case ESPIPE: return \"ESPIPE\"; case EFAULT: return \"EFAULT\"; case ENOTEMPTY: return \"ENOTEMPTY\";"   \
+    "case EOPNOTSUPP: return \"EOPNOTSUPP\"; case ESRCH: return \"ESRCH\";"                                   \
+    "default: snprintf(b, sizeof b, \"E%d\", e); return b; } }\n"
+
+/* ---- /proc/self/exe ------------------------------------------------------ */
+
+/* busybox's shell runs each applet of a pipeline by execve("/proc/self/exe"). */
+START_TEST(busybox_pipeline_runs_applets_through_proc_self_exe)
+{
+    if (access("/bin/busybox", X_OK) != 0) {
+        fprintf(stderr, "test_kernel_calls: /bin/busybox not installed: skipped\n");
+        return;
+    }
+    char cmd[256], exe[128];
+    snprintf(exe, sizeof exe, "%s/busybox", oracle_workdir());
+    snprintf(cmd, sizeof cmd, "cp /bin/busybox %s", exe);
+    ck_assert_int_eq(system(cmd), 0);
+    char *args[] = {"sh", "-c",
+                    "echo hi | tee /dev/null | wc -c; seq 1 5000 | sort -rn | head -n 2; "
+                    "id; id -un; id -gn; whoami; echo done"};
+    struct machine *m = oracle_same_as_native(exe, 3, args, NULL, 0);
+    size_t len;
+    const char *out = oracle_console(m, &len);
+    ck_assert_ptr_nonnull(strstr(out, "3\n5000\n4999\n"));
+    ck_assert_ptr_nonnull(strstr(out, "uid=0(root) gid=0(root)"));
+    machine_free(m);
+}
+END_TEST
+
+static const char proc_exe_src[] = PRELUDE
+    "int main(int argc, char **argv) {\n"
+    "  if (argc > 1) { printf(\"child %s\\n\", argv[1]); return 7; }\n"
+    "  char buf[256]; ssize_t n = readlink(\"/proc/self/exe\", buf, sizeof buf - 1);\n"
+    "  buf[n > 0 ? n : 0] = 0; printf(\"readlink ok %d\\n\", n > 0 && buf[0] == '/');\n"
+    "  char pidpath[64]; snprintf(pidpath, sizeof pidpath, \"/proc/%d/exe\", getpid());\n"
+    "  struct stat a, b; CHECK(stat(\"/proc/self/exe\", &a)); CHECK(stat(buf, &b));\n"
+    "  printf(\"same size %d regular %d\\n\", a.st_size == b.st_size, S_ISREG(a.st_mode));\n"
+    "  CHECK(stat(pidpath, &a)); printf(\"pid path size %d\\n\", a.st_size == b.st_size);\n"
+    "  int fd = open(\"/proc/self/exe\", O_RDONLY); char elf[4] = {0};\n"
+    "  CHECK(read(fd, elf, 4)); printf(\"magic %d\\n\", memcmp(elf, \"\\177ELF\", 4) == 0); close(fd);\n"
+    "  CHECK(stat(\"/proc/999999/exe\", &a));\n"
+    "  CHECK(open(\"/proc/self/exe/x\", O_RDONLY));\n"
+    "  fflush(stdout);\n"
+    "  pid_t pid = fork();\n"
+    "  if (pid == 0) { char *av[] = {\"again\", \"hello\", 0}; execv(\"/proc/self/exe\", av); _exit(99); }\n"
+    "  int st; waitpid(pid, &st, 0); printf(\"exit %d\\n\", WEXITSTATUS(st));\n"
+    "  return 0;\n"
+    "}\n";
+
+START_TEST(proc_self_exe_opens_stats_and_executes)
+{
+    both_like_native("proc_exe", proc_exe_src, 0, NULL);
+}
+END_TEST
+
+/* ---- signals --------------------------------------------------------------- */
+
+static const char fault_codes_src[] = PRELUDE
+    "#include <setjmp.h>\n#include <sys/mman.h>\n"
+    "static sigjmp_buf env; static volatile int got_sig, got_code; static void *volatile got_addr;\n"
+    "static void on_sig(int sig, siginfo_t *si, void *uc) { got_sig = sig; got_code = si->si_code;\n"
+    "  got_addr = si->si_addr; siglongjmp(env, 1); }\n"
+    "static void report(const char *what, void *expect_addr) {\n"
+    "  printf(\"%-10s sig %d code %d addr %s\\n\", what, got_sig, got_code,\n"
+    "         got_addr == expect_addr ? \"as expected\" : \"other\"); got_sig = got_code = 0; got_addr = 0; }\n"
+    "static int zero = 0;\n"
+    "int main(void) {\n"
+    "  struct sigaction sa = {0}; sa.sa_sigaction = on_sig; sa.sa_flags = SA_SIGINFO | SA_NODEFER;\n"
+    "  int sigs[] = {SIGSEGV, SIGILL, SIGFPE, SIGTRAP, SIGBUS};\n"
+    "  for (int i = 0; i < 5; i++) sigaction(sigs[i], &sa, 0);\n"
+    "  if (!sigsetjmp(env, 1)) { __asm__ volatile(\"int3\"); } report(\"int3\", 0);\n"
+    "  if (!sigsetjmp(env, 1)) { __asm__ volatile(\"hlt\"); } report(\"hlt\", 0);\n"
+    "  if (!sigsetjmp(env, 1)) { __asm__ volatile(\"ud2\"); } printf(\"ud2 sig %d code %d addr %s\\n\", got_sig,\n"
+    "     got_code, got_addr ? \"set\" : \"null\"); got_sig = 0;\n"
+    "  if (!sigsetjmp(env, 1)) { volatile int x = 1 / *(volatile int *)&zero; (void)x; }\n"
+    "  printf(\"div0 sig %d code %d addr %s\\n\", got_sig, got_code, got_addr ? \"set\" : \"null\"); got_sig = 0;\n"
+    "  char *ro = mmap(0, 8192, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);\n"
+    "  if (!sigsetjmp(env, 1)) { ro[100] = 1; } report(\"ro write\", ro + 100);\n"
+    "  volatile char c = ro[4096]; (void)c;\n"
+    "  if (!sigsetjmp(env, 1)) { ro[4096 + 5] = 1; } report(\"ro touched\", ro + 4096 + 5);\n"
+    "  munmap(ro, 8192);\n"
+    "  if (!sigsetjmp(env, 1)) { ro[7] = 1; } report(\"unmapped\", ro + 7);\n"
+    "  if (!sigsetjmp(env, 1)) { *(volatile char *)16 = 1; } report(\"null\", (void *)16);\n"
+    "  char *none = mmap(0, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);\n"
+    "  if (!sigsetjmp(env, 1)) { (void)*(volatile char *)none; } report(\"prot none\", none);\n"
+    "  if (!sigsetjmp(env, 1)) { (void)*(volatile long *)0xffff800000000000ull; } report(\"kernel\", 0);\n"
+    "  if (!sigsetjmp(env, 1)) { (void)*(volatile long *)0x8000000000000000ull; } report(\"noncanon\", 0);\n"
+    "  return 0;\n"
+    "}\n";
+
+START_TEST(fault_signals_carry_linux_si_code_and_addr)
+{
+    both_like_native("fault_codes", fault_codes_src, 0, NULL);
+}
+END_TEST
+
+/* The status a program dies with natively and on the guest (the guest's
+ * console also carries the kernel's "killed" line, so only the status is
+ * compared). */
+static void same_death(const char *name, const char *src, int expect)
+{
+    const char *exe[2] = {oracle_musl(name, src), NULL};
+    char n[128];
+    snprintf(n, sizeof n, "%s_glibc", name);
+    exe[1] = oracle_glibc(n, src);
+    for (int i = 0; i < 2; i++) {
+        struct oracle_output nat = oracle_run_native(exe[i], 0, NULL, NULL, 0);
+        ck_assert_int_eq(nat.status, expect);
+        struct machine *m = oracle_boot(exe[i], 0, NULL, (struct machine_config){0});
+        ck_assert_int_eq(oracle_run_to_exit(m), nat.status);
+        machine_free(m);
+        oracle_output_free(&nat);
+    }
+}
+
+/* An unhandled INT3 is SIGTRAP (status 128 + 5), not a #GP SIGSEGV. */
+START_TEST(unhandled_int3_is_sigtrap)
+{
+    same_death("int3", "int main(void) { __asm__ volatile(\"int3\"); return 0; }\n", 133);
+    same_death("hlt", "int main(void) { __asm__ volatile(\"hlt\"); return 0; }\n", 139);
+}
+END_TEST
+
+static const char sigqueue_src[] = PRELUDE
+    "#include <time.h>\n"
+    "static volatile int got_value, got_code, got_pid_ok;\n"
+    "static void on_usr(int sig, siginfo_t *si, void *uc) { got_value = si->si_value.sival_int;\n"
+    "  got_code = si->si_code; got_pid_ok = si->si_pid == getpid(); }\n"
+    "int main(void) {\n"
+    "  struct sigaction sa = {0}; sa.sa_sigaction = on_usr; sa.sa_flags = SA_SIGINFO;\n"
+    "  sigaction(SIGUSR1, &sa, 0);\n"
+    "  union sigval v = {.sival_int = 4242};\n"
+    "  CHECK(sigqueue(getpid(), SIGUSR1, v));\n"
+    "  printf(\"handler value %d code %d pid %d\\n\", got_value, got_code, got_pid_ok);\n"
+    "  sigset_t set, pend; sigemptyset(&set); sigaddset(&set, SIGUSR2); sigaddset(&set, SIGRTMIN + 1);\n"
+    "  sigprocmask(SIG_BLOCK, &set, 0);\n"
+    "  sigpending(&pend); printf(\"pending before %d\\n\", sigismember(&pend, SIGUSR2));\n"
+    "  kill(getpid(), SIGUSR2);\n"
+    "  sigpending(&pend); printf(\"pending after %d %d\\n\", sigismember(&pend, SIGUSR2), sigismember(&pend, SIGUSR1));\n"
+    "  siginfo_t si; memset(&si, 0, sizeof si);\n"
+    "  int s = sigwaitinfo(&set, &si);\n"
+    "  printf(\"sigwaitinfo %d code %d pid ok %d\\n\", s == SIGUSR2, si.si_code, si.si_pid == getpid());\n"
+    "  sigpending(&pend); printf(\"pending now %d\\n\", sigismember(&pend, SIGUSR2));\n"
+    "  struct timespec ts = {0, 30000000};\n"
+    "  CHECK(sigtimedwait(&set, &si, &ts));\n"
+    "  struct timespec zero = {0, 0};\n"
+    "  CHECK(sigtimedwait(&set, &si, &zero));\n"
+    "  v.sival_int = 77; sigqueue(getpid(), SIGRTMIN + 1, v);\n"
+    "  s = sigtimedwait(&set, &si, &ts);\n"
+    "  printf(\"rt %d value %d code %d\\n\", s == SIGRTMIN + 1, si.si_value.sival_int, si.si_code);\n"
+    "  pid_t pid = fork();\n"
+    "  if (pid == 0) { union sigval w = {.sival_int = 9}; usleep(20000); sigqueue(getppid(), SIGUSR2, w); _exit(0); }\n"
+    "  s = sigwaitinfo(&set, &si);\n"
+    "  printf(\"from child %d value %d pid ok %d\\n\", s == SIGUSR2, si.si_value.sival_int, si.si_pid == pid);\n"
+    "  waitpid(pid, 0, 0);\n"
+    "  sigset_t chld; sigemptyset(&chld); sigaddset(&chld, SIGCHLD); sigprocmask(SIG_BLOCK, &chld, 0);\n"
+    "  pid = fork(); if (pid == 0) _exit(5);\n"
+    "  s = sigwaitinfo(&chld, &si);\n"
+    "  printf(\"sigchld %d code %d status %d pid ok %d\\n\", s == SIGCHLD, si.si_code, si.si_status, si.si_pid == pid);\n"
+    "  waitpid(pid, 0, 0);\n"
+    "  CHECK(sigqueue(999999, SIGUSR1, v));\n"
+    "  siginfo_t forged = {0}; forged.si_code = SI_USER;\n"
+    "  CHECK(syscall(SYS_rt_sigqueueinfo, 1, SIGUSR1, &forged) == 0 || errno == EPERM);\n"
+    "  return 0;\n"
+    "}\n";
+
+START_TEST(sigqueue_sigpending_and_sigtimedwait)
+{
+    both_like_native("sigqueue", sigqueue_src, 0, NULL);
+}
+END_TEST
+
+/* ---- waitid ------------------------------------------------------------------ */
+
+static const char waitid_src[] = PRELUDE
+    "static void show(const char *what, int r, siginfo_t *si, pid_t expect) {\n"
+    "  printf(\"%-16s ret %d errno %s signo %d code %d status %d pid %s uid %d\\n\", what, r, r < 0 ? errname(errno) : \"-\",\n"
+    "         si->si_signo, si->si_code, si->si_status, si->si_pid == expect ? \"match\" : si->si_pid ? \"other\" : \"0\",\n"
+    "         si->si_uid); }\n"
+    "int main(void) {\n"
+    "  siginfo_t si; int r;\n"
+    "  memset(&si, 0x55, sizeof si); r = waitid(P_ALL, 0, &si, WEXITED | WNOHANG); printf(\"no child %d %s\\n\", r, errname(errno));\n"
+    "  pid_t a = fork(); if (a == 0) { usleep(30000); _exit(3); }\n"
+    "  memset(&si, 0x55, sizeof si); r = waitid(P_PID, a, &si, WEXITED | WNOHANG); show(\"nohang\", r, &si, a);\n"
+    "  memset(&si, 0, sizeof si); r = waitid(P_PID, a, &si, WEXITED | WNOWAIT); show(\"nowait\", r, &si, a);\n"
+    "  memset(&si, 0, sizeof si); r = waitid(P_PID, a, &si, WEXITED); show(\"reaped\", r, &si, a);\n"
+    "  r = waitid(P_PID, a, &si, WEXITED); show(\"again\", r, &si, a);\n"
+    "  pid_t b = fork(); if (b == 0) { pause(); _exit(0); }\n"
+    "  kill(b, SIGTERM);\n"
+    "  memset(&si, 0, sizeof si); r = waitid(P_ALL, 0, &si, WEXITED); show(\"killed\", r, &si, b);\n"
+    "  pid_t c = fork(); if (c == 0) { setpgid(0, 0); usleep(20000); _exit(9); }\n"
+    "  setpgid(c, c);\n"
+    "  memset(&si, 0, sizeof si); r = waitid(P_PGID, c, &si, WEXITED); show(\"pgid\", r, &si, c);\n"
+    "  r = waitid(P_ALL, 0, &si, WNOHANG); show(\"no options\", r, &si, 0);\n"
+    "  r = waitid(7, 0, &si, WEXITED); show(\"bad idtype\", r, &si, 0);\n"
+    "  pid_t d = fork(); if (d == 0) _exit(1);\n"
+    "  int st; pid_t w = waitpid(-getpgrp(), &st, 0); printf(\"waitpid group %d %d\\n\", w == d, WEXITSTATUS(st));\n"
+    "  return 0;\n"
+    "}\n";
+
+START_TEST(waitid_fills_siginfo_like_linux)
+{
+    both_like_native("waitid", waitid_src, 0, NULL);
+}
+END_TEST
+
+/* ---- credentials ------------------------------------------------------------ */
+
+static const char creds_src[] = PRELUDE
+    "#include <grp.h>\n"
+    "static void ids(const char *what) { uid_t r, e, s; gid_t gr, ge, gs; getresuid(&r, &e, &s); getresgid(&gr, &ge, &gs);\n"
+    "  printf(\"%-12s uid %u %u %u gid %u %u %u | %u %u %u %u\\n\", what, r, e, s, gr, ge, gs, getuid(), geteuid(), getgid(), getegid()); }\n"
+    "int main(void) {\n"
+    "  ids(\"start\");\n"
+    "  gid_t g[3] = {30, 10, 20}; CHECK(setgroups(3, g));\n"
+    "  gid_t out[8] = {0}; int n = getgroups(8, out); printf(\"groups %d: %u %u %u\\n\", n, out[0], out[1], out[2]);\n"
+    "  CHECK(getgroups(0, 0)); CHECK(getgroups(1, out));\n"
+    "  pid_t pid = fork();\n"
+    "  if (pid == 0) {\n"
+    "    CHECK(setresgid(100, 200, 300)); ids(\"resgid\");\n"
+    "    CHECK(setregid(-1, 100)); ids(\"regid\");\n"
+    "    CHECK(setresuid(1000, 1001, 0)); ids(\"resuid\");\n"
+    "    CHECK(setgroups(0, 0));\n"
+    "    CHECK(seteuid(0)); ids(\"seteuid 0\");\n"
+    "    CHECK(setreuid(2000, 2001)); ids(\"reuid\");\n"
+    "    CHECK(setuid(0)); CHECK(setuid(2000)); ids(\"setuid\");\n"
+    "    CHECK(setresuid(-1, 2001, -1)); CHECK(setresuid(5, -1, -1)); ids(\"final\");\n"
+    "    CHECK(setgid(100)); CHECK(setgid(7));\n"
+    "    CHECK(kill(getppid(), 0));\n"
+    "    _exit(0);\n"
+    "  }\n"
+    "  waitpid(pid, 0, 0);\n"
+    "  CHECK(setuid(0)); ids(\"parent\");\n"
+    "  return 0;\n"
+    "}\n";
+
+START_TEST(set_and_get_ids_like_linux)
+{
+    both_like_native("creds", creds_src, 0, NULL);
+}
+END_TEST
+
+/* ---- file locks --------------------------------------------------------------- */
+
+/* Two processes contend for record locks, OFD locks and flock on one file;
+ * a pipe sequences them so that the output does not depend on scheduling. */
+static const char locks_src[] = PRELUDE
+    "#include <sys/file.h>\n"
+    "static int lk(int fd, int cmd, int type, off_t start, off_t len) {\n"
+    "  struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len}; return fcntl(fd, cmd, &fl); }\n"
+    "static void getlk(int fd, int cmd, int type, off_t start, off_t len, pid_t who) {\n"
+    "  struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len};\n"
+    "  int r = fcntl(fd, cmd, &fl);\n"
+    "  printf(\"getlk [%ld,+%ld) -> %d type %d start %ld len %ld pid %s\\n\", (long)start, (long)len, r, fl.l_type,\n"
+    "         (long)fl.l_start, (long)fl.l_len, fl.l_pid == who ? \"holder\" : fl.l_pid == -1 ? \"-1\" : fl.l_pid == 0 ? \"0\" : \"other\"); }\n"
+    "int main(int argc, char **argv) {\n"
+    "  const char *path = argc > 1 ? argv[1] : \"/tmp/locks-test\"; unlink(path);\n"
+    "  int fd = open(path, O_RDWR | O_CREAT, 0644); write(fd, \"0123456789\", 10);\n"
+    "  int go[2], done[2]; pipe(go); pipe(done); char c;\n"
+    "  CHECK(lk(fd, F_SETLK, F_WRLCK, 0, 10)); CHECK(lk(fd, F_SETLK, F_UNLCK, 4, 2));\n"
+    "  pid_t parent = getpid();\n"
+    "  pid_t pid = fork();\n"
+    "  if (pid == 0) {\n"
+    "    int cfd = open(path, O_RDWR);\n"
+    "    CHECK(lk(cfd, F_SETLK, F_RDLCK, 0, 1)); CHECK(lk(cfd, F_SETLK, F_WRLCK, 4, 2)); CHECK(lk(cfd, F_SETLK, F_RDLCK, 9, 0));\n"
+    "    getlk(cfd, F_GETLK, F_RDLCK, 0, 0, parent); getlk(cfd, F_GETLK, F_WRLCK, 4, 1, parent);\n"
+    "    getlk(cfd, F_GETLK, F_WRLCK, 20, 5, parent);\n"
+    "    CHECK(flock(cfd, LOCK_EX | LOCK_NB));\n"
+    "    write(done[1], \"a\", 1); read(go[0], &c, 1);\n"
+    "    /* the parent holds flock now, and still its record locks */\n"
+    "    CHECK(flock(cfd, LOCK_SH | LOCK_NB));\n"
+    "    CHECK(lk(cfd, F_SETLKW, F_WRLCK, 0, 1)); /* waits until the parent closes a descriptor */\n"
+    "    printf(\"child got the lock after the parent's close\\n\");\n"
+    "    getlk(cfd, F_OFD_GETLK, F_WRLCK, 0, 0, parent);\n"
+    "    CHECK(lk(cfd, F_OFD_SETLK, F_RDLCK, 100, 10));\n"
+    "    fflush(stdout); write(done[1], \"b\", 1); read(go[0], &c, 1);\n"
+    "    _exit(0);\n"
+    "  }\n"
+    "  read(done[0], &c, 1);\n"
+    "  CHECK(flock(fd, LOCK_EX | LOCK_NB)); /* flock is a space of its own: the child's record locks do not matter */\n"
+    "  write(go[1], \"g\", 1);\n"
+    "  usleep(50000);\n"
+    "  int other = open(path, O_RDONLY); close(other); /* closing ANY descriptor of the file drops this process's locks */\n"
+    "  read(done[0], &c, 1);\n"
+    "  getlk(fd, F_GETLK, F_WRLCK, 100, 1, pid);\n"
+    "  CHECK(lk(fd, F_SETLK, F_WRLCK, 105, 1));\n"
+    "  CHECK(lk(fd, F_SETLK, F_RDLCK, 105, 1));\n"
+    "  struct flock bad = {.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1, .l_pid = 5};\n"
+    "  CHECK(fcntl(fd, F_OFD_SETLK, &bad));\n"
+    "  CHECK(lk(fd, F_SETLK, 7, 0, 1));\n"
+    "  int rdonly = open(path, O_RDONLY); CHECK(lk(rdonly, F_SETLK, F_WRLCK, 0, 1)); close(rdonly);\n"
+    "  write(go[1], \"g\", 1);\n"
+    "  waitpid(pid, 0, 0);\n"
+    "  CHECK(lk(fd, F_SETLK, F_WRLCK, 0, 0)); /* the child's OFD lock went with its exit */\n"
+    "  CHECK(flock(fd, LOCK_UN));\n"
+    "  unlink(path); return 0;\n"
+    "}\n";
+
+START_TEST(posix_ofd_and_flock_locks_between_processes)
+{
+    both_like_native("locks", locks_src, 0, NULL);
+}
+END_TEST
+
+/* F_SETLKW detects the simplest deadlock: A holds 0 and waits for 1, B
+ * holds 1 and asks for 0. */
+static const char deadlock_src[] = PRELUDE
+    "static int lk(int fd, int cmd, int type, off_t start) {\n"
+    "  struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = 1}; return fcntl(fd, cmd, &fl); }\n"
+    "int main(void) {\n"
+    "  const char *path = \"/tmp/deadlock-test\"; unlink(path);\n"
+    "  int fd = open(path, O_RDWR | O_CREAT, 0644); write(fd, \"xy\", 2);\n"
+    "  int p[2]; pipe(p); char c;\n"
+    "  CHECK(lk(fd, F_SETLK, F_WRLCK, 0));\n"
+    "  pid_t pid = fork();\n"
+    "  if (pid == 0) { CHECK(lk(fd, F_SETLK, F_WRLCK, 1)); write(p[1], \"r\", 1);\n"
+    "    CHECK(lk(fd, F_SETLKW, F_WRLCK, 0)); printf(\"child has 0\\n\"); fflush(stdout); _exit(0); }\n"
+    "  read(p[0], &c, 1); usleep(50000);\n"
+    "  CHECK(lk(fd, F_SETLKW, F_WRLCK, 1));\n"
+    "  fflush(stdout);\n"
+    "  int r = lk(fd, F_SETLK, F_UNLCK, 0); /* lets the child on: it prints first */\n"
+    "  waitpid(pid, 0, 0); printf(\"unlock %d\\n\", r); unlink(path); return 0;\n"
+    "}\n";
+
+START_TEST(setlkw_reports_a_simple_deadlock)
+{
+    both_like_native("deadlock", deadlock_src, 0, NULL);
+}
+END_TEST
+
+/* ---- limits -------------------------------------------------------------------- */
+
+static const char limits_src[] = PRELUDE
+    "#include <sys/resource.h>\n#include <sys/mman.h>\n"
+    "int main(void) {\n"
+    "  for (int i = 3; i < 4096; i++) close(i); /* whatever the native parent left open */\n"
+    "  struct rlimit r = {1024, 4096}; CHECK(setrlimit(RLIMIT_NOFILE, &r));\n"
+    "  struct rlimit g; getrlimit(RLIMIT_NOFILE, &g); printf(\"nofile %lu %lu\\n\", (unsigned long)g.rlim_cur, (unsigned long)g.rlim_max);\n"
+    "  struct rlimit p; CHECK(prlimit(0, RLIMIT_NOFILE, 0, &p)); printf(\"prlimit %lu %lu\\n\", (unsigned long)p.rlim_cur, (unsigned long)p.rlim_max);\n"
+    "  int n = 0, last = -1, fd;\n"
+    "  int prev = 2; while ((fd = open(\"/dev/null\", O_RDONLY)) >= 0) { if (fd != prev + 1) printf(\"gap before %d\\n\", fd); prev = fd; n++; last = fd; }\n"
+    "  printf(\"opened %d, last fd %d, then %s\\n\", n, last, errname(errno));\n"
+    "  CHECK(dup(0)); CHECK(dup2(0, 1024)); CHECK(fcntl(0, F_DUPFD, 1024));\n"
+    "  close(500); CHECK(dup(0)); CHECK(dup2(0, 1023));\n"
+    "  struct rlimit lower = {100, 4096}; CHECK(setrlimit(RLIMIT_NOFILE, &lower)); close(50); CHECK(open(\"/dev/null\", O_RDONLY));\n"
+    "  close(50); CHECK(open(\"/dev/null\", O_RDONLY)); CHECK(fcntl(0, F_DUPFD, 200));\n"
+    "  struct rlimit bad = {200, 100}; CHECK(setrlimit(RLIMIT_NOFILE, &bad));\n"
+    "  for (int i = 3; i < 1024; i++) close(i);\n"
+    "  void *huge = mmap(0, 1ull << 40, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);\n"
+    "  printf(\"1 TiB private writable: %s\\n\", huge == MAP_FAILED ? errname(errno) : \"mapped\");\n"
+    "  void *moderate = mmap(0, 64 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);\n"
+    "  printf(\"64 MiB private writable: %s\\n\", moderate == MAP_FAILED ? errname(errno) : \"mapped\");\n"
+    "  void *reserve = mmap(0, 1ull << 40, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);\n"
+    "  printf(\"1 TiB reserved: %s\\n\", reserve == MAP_FAILED ? errname(errno) : \"mapped\");\n"
+    "  return 0;\n"
+    "}\n";
+
+START_TEST(descriptor_limit_and_overcommit_like_linux)
+{
+    both_like_native("limits", limits_src, 0, NULL);
+}
+END_TEST
+
+/* 200 children alive at once, each waiting on a pipe: the process table
+ * is bounded by memory, not a fixed count. */
+static const char many_children_src[] = PRELUDE
+    "int main(void) {\n"
+    "  int p[2]; pipe(p); pid_t kids[200]; int n = 0;\n"
+    "  for (int i = 0; i < 200; i++) { pid_t pid = fork(); if (pid < 0) break;\n"
+    "    if (pid == 0) { char c; close(p[1]); read(p[0], &c, 1); _exit(i & 0x7f); } kids[n++] = pid; }\n"
+    "  printf(\"forked %d\\n\", n); close(p[0]); close(p[1]);\n"
+    "  long sum = 0; for (int i = 0; i < n; i++) { int st; waitpid(kids[i], &st, 0); sum += WEXITSTATUS(st); }\n"
+    "  printf(\"sum %ld\\n\", sum); return 0;\n"
+    "}\n";
+
+START_TEST(two_hundred_waiting_children)
+{
+    both_like_native("children", many_children_src, 0, NULL);
+}
+END_TEST
+
+/* ---- test registry ---------------------------------------------------------- */
+
+static Suite *kernel_calls_suite(void)
+{
+    Suite *s = suite_create("kernel_calls");
+    TCase *proc = tcase_create("proc");
+    tcase_set_timeout(proc, 300);
+    tcase_add_checked_fixture(proc, NULL, oracle_cleanup);
+    tcase_add_test(proc, busybox_pipeline_runs_applets_through_proc_self_exe);
+    tcase_add_test(proc, proc_self_exe_opens_stats_and_executes);
+    suite_add_tcase(s, proc);
+    TCase *sig = tcase_create("signals");
+    tcase_set_timeout(sig, 300);
+    tcase_add_checked_fixture(sig, NULL, oracle_cleanup);
+    tcase_add_test(sig, fault_signals_carry_linux_si_code_and_addr);
+    tcase_add_test(sig, unhandled_int3_is_sigtrap);
+    tcase_add_test(sig, sigqueue_sigpending_and_sigtimedwait);
+    tcase_add_test(sig, waitid_fills_siginfo_like_linux);
+    suite_add_tcase(s, sig);
+    TCase *cred = tcase_create("credentials_locks_limits");
+    tcase_set_timeout(cred, 300);
+    tcase_add_checked_fixture(cred, NULL, oracle_cleanup);
+    tcase_add_test(cred, set_and_get_ids_like_linux);
+    tcase_add_test(cred, posix_ofd_and_flock_locks_between_processes);
+    tcase_add_test(cred, setlkw_reports_a_simple_deadlock);
+    tcase_add_test(cred, descriptor_limit_and_overcommit_like_linux);
+    tcase_add_test(cred, two_hundred_waiting_children);
+    suite_add_tcase(s, cred);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(kernel_calls_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
