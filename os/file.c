@@ -109,6 +109,66 @@ int file_pipe(struct file *ends[2])
     return 0;
 }
 
+/* Wait until the other side has opened since we looked (its open count
+ * moved) or is open now. */
+static int fifo_wait_for(struct inode *ino, struct pipe *p, bool for_writer)
+{
+    uint32_t seen = for_writer ? ino->fifo_writer_opens : ino->fifo_reader_opens;
+    while ((for_writer ? p->writers : p->readers) == 0 &&
+           (for_writer ? ino->fifo_writer_opens : ino->fifo_reader_opens) == seen) {
+        if (signal_interrupted())
+            return -ERESTARTSYS;
+        sleep_on(p);
+    }
+    return 0;
+}
+
+struct file *file_open_fifo(struct inode *ino, uint32_t flags, int *err)
+{
+    uint32_t acc = flags & O_ACCMODE;
+    if (acc == O_WRONLY && (flags & O_NONBLOCK) && (!ino->fifo || ino->fifo->readers == 0)) {
+        *err = -ENXIO;
+        return 0;
+    }
+    if (!ino->fifo && !(ino->fifo = kheap_alloc(sizeof *ino->fifo))) {
+        *err = -ENOMEM;
+        return 0;
+    }
+    struct pipe *p = ino->fifo;
+    struct file *f = file_alloc(FILE_PIPE, flags);
+    if (!f) {
+        if (!p->readers && !p->writers) {
+            kheap_free(p, sizeof *p);
+            ino->fifo = 0;
+        }
+        *err = -ENFILE;
+        return 0;
+    }
+    f->pipe = p;
+    f->inode = ino;
+    fs_opened(ino);
+    if (acc != O_WRONLY) {
+        p->readers++;
+        ino->fifo_reader_opens++;
+    }
+    if (acc != O_RDONLY) {
+        p->writers++;
+        ino->fifo_writer_opens++;
+        f->pipe_writer = acc == O_WRONLY;
+    }
+    wakeup(p);
+    *err = 0;
+    if (acc == O_RDONLY && !(flags & O_NONBLOCK))
+        *err = fifo_wait_for(ino, p, true);
+    else if (acc == O_WRONLY)
+        *err = fifo_wait_for(ino, p, false);
+    if (*err) {
+        file_close(f);
+        return 0;
+    }
+    return f;
+}
+
 struct file *file_dup(struct file *f)
 {
     f->refs++;
@@ -126,13 +186,18 @@ void file_close(struct file *f)
         kheap_free(f->snapshot, f->snapshot_alloc);
     if (f->kind == FILE_PIPE) {
         struct pipe *p = f->pipe;
-        if (f->pipe_writer)
+        if (f->pipe_writer || (f->flags & O_ACCMODE) == O_RDWR) /* O_RDWR: a FIFO opened both ways */
             p->writers--;
-        else
+        if (!f->pipe_writer)
             p->readers--;
         wakeup(p);
-        if (!p->readers && !p->writers)
+        if (!p->readers && !p->writers) {
             kheap_free(p, sizeof *p);
+            if (f->inode)
+                f->inode->fifo = 0; /* a FIFO: its next open starts an empty pipe */
+        }
+        if (f->inode)
+            fs_closed(f->inode);
     }
 }
 

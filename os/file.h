@@ -46,6 +46,11 @@ struct file {
 
 struct file *file_open(struct inode *ino, uint32_t flags);
 int file_pipe(struct file *ends[2]);
+/* Open a FIFO (mkfifo): a pipe end whose inode is ino.  As fifo(7): a
+ * reader waits for a writer and a writer for a reader, unless O_NONBLOCK
+ * (then a writer with no reader gets ENXIO); O_RDWR never waits.
+ * NULL with *err = -errno (-ERESTARTSYS if a signal came while waiting). */
+struct file *file_open_fifo(struct inode *ino, uint32_t flags, int *err);
 struct file *file_dup(struct file *f);
 void file_close(struct file *f);
 bool file_readable(const struct file *f);

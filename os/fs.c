@@ -34,6 +34,7 @@ static struct inode *new_inode(const char *path, enum inode_type type)
             ino->type = type;
             ino->ino = i + 1;
             ino->mode = type == INODE_DIR ? 0755 : 0644;
+            ino->nlink = 1;
             strlcpy(ino->path, path, sizeof ino->path);
             return ino;
         }
@@ -41,7 +42,7 @@ static struct inode *new_inode(const char *path, enum inode_type type)
     return 0;
 }
 
-struct inode *fs_lookup(const char *path)
+struct inode *fs_lookup_name(const char *path)
 {
     for (int i = 0; i < inode_count(); i++) {
         struct inode *ino = inode_at(i);
@@ -50,6 +51,13 @@ struct inode *fs_lookup(const char *path)
     }
     return 0;
 }
+
+struct inode *fs_resolved(struct inode *entry)
+{
+    return entry && entry->type == INODE_HARDLINK ? entry->link_to : entry;
+}
+
+struct inode *fs_lookup(const char *path) { return fs_resolved(fs_lookup_name(path)); }
 
 int fs_missing_error(const char *path)
 {
@@ -260,6 +268,15 @@ struct inode *fs_dir_entry(const struct inode *dir, int index)
     return 0;
 }
 
+static void destroy(struct inode *ino);
+
+/* A name of ino is gone: the file goes with its last name and last close. */
+static void drop_name(struct inode *ino)
+{
+    if (--ino->nlink <= 0 && ino->opens == 0)
+        destroy(ino);
+}
+
 static void destroy(struct inode *ino)
 {
     if (ino->capacity)
@@ -269,7 +286,7 @@ static void destroy(struct inode *ino)
 
 int fs_unlink(const char *path, bool dir)
 {
-    struct inode *ino = fs_lookup(path);
+    struct inode *entry = fs_lookup_name(path), *ino = fs_resolved(entry);
     char parent[FS_PATH_MAX];
     parent_of(path, parent);
     struct inode *pdir = fs_lookup(parent);
@@ -283,9 +300,11 @@ int fs_unlink(const char *path, bool dir)
         return -EISDIR;
     if (dir && fs_dir_entry(ino, 0))
         return -ENOTEMPTY;
-    ino->unlinked = true;
-    if (ino->opens == 0)
-        destroy(ino);
+    if (entry != ino) /* a hard link: the entry goes, the file loses a name */
+        destroy(entry);
+    else
+        ino->unlinked = true;
+    drop_name(ino);
     return 0;
 }
 
@@ -330,16 +349,99 @@ void fs_opened(struct inode *ino) { ino->opens++; }
 
 void fs_closed(struct inode *ino)
 {
-    if (--ino->opens == 0 && ino->unlinked)
+    if (--ino->opens == 0 && ino->nlink <= 0)
         destroy(ino);
+}
+
+int fs_link(struct inode *target, const char *path)
+{
+    if (target->type == INODE_DIR)
+        return -EPERM;
+    if (target->nlink <= 0 && !target->linkable)
+        return -ENOENT; /* a deleted file cannot be brought back */
+    int err;
+    struct inode *entry = fs_create(path, INODE_HARDLINK, &err);
+    if (!entry)
+        return err;
+    entry->link_to = target;
+    entry->mode = 0;
+    target->nlink++;
+    target->linkable = false;
+    return 0;
+}
+
+struct inode *fs_create_tmpfile(const char *dir, bool linkable, int *err)
+{
+    static int serial;
+    char path[FS_PATH_MAX];
+    struct inode *d = fs_lookup(dir);
+    if (!d)
+        *err = fs_missing_error(dir);
+    else if (d->type != INODE_DIR)
+        *err = -ENOTDIR;
+    else if (!d->writable_dir)
+        *err = -EOPNOTSUPP;
+    else
+        *err = 0;
+    if (*err)
+        return 0;
+    ksnprintf(path, sizeof path, "%s/#tmpfile%d", strcmp(dir, "/") ? dir : "", ++serial);
+    struct inode *ino = new_inode(path, INODE_FILE);
+    if (!ino) {
+        *err = -ENOSPC;
+        return 0;
+    }
+    ino->unlinked = true; /* no name: invisible to lookups and listings */
+    ino->nlink = 0;
+    ino->linkable = linkable;
+    return ino;
+}
+
+int fs_exchange(const char *a, const char *b)
+{
+    struct inode *ea = fs_lookup_name(a), *eb = fs_lookup_name(b);
+    if (!ea || !eb)
+        return -ENOENT;
+    char parent[FS_PATH_MAX];
+    parent_of(a, parent);
+    struct inode *da = fs_lookup(parent);
+    parent_of(b, parent);
+    struct inode *db = fs_lookup(parent);
+    if (!da || !db || !da->writable_dir || !db->writable_dir)
+        return -EROFS;
+    if (fs_resolved(ea)->type == INODE_DIR || fs_resolved(eb)->type == INODE_DIR)
+        return -EBUSY; /* a directory's children carry its path: not moved here */
+    strlcpy(ea->path, b, sizeof ea->path);
+    strlcpy(eb->path, a, sizeof eb->path);
+    return 0;
+}
+
+int fs_inodes_used(void)
+{
+    int n = 0;
+    for (int i = 0; i < inode_count(); i++)
+        n += inode_at(i)->type != INODE_FREE;
+    return n;
+}
+
+void fs_dir_counts(const struct inode *dir, int *entries, int *subdirs)
+{
+    *entries = *subdirs = 0;
+    for (int i = 0; i < inode_count(); i++) {
+        struct inode *ino = inode_at(i);
+        if (ino->type != INODE_FREE && !ino->unlinked && is_child(dir, ino)) {
+            ++*entries;
+            *subdirs += ino->type == INODE_DIR;
+        }
+    }
 }
 
 int fs_rename(const char *from, const char *to)
 {
-    struct inode *ino = fs_lookup(from);
+    struct inode *ino = fs_lookup_name(from);
     if (!ino)
-        return -ENOENT;
-    if (ino->type == INODE_DIR)
+        return fs_missing_error(from);
+    if (fs_resolved(ino)->type == INODE_DIR)
         return -EBUSY; /* moving a directory would need its children renamed too */
     char parent[FS_PATH_MAX];
     parent_of(from, parent);
@@ -350,7 +452,9 @@ int fs_rename(const char *from, const char *to)
         return -ENOENT;
     if (!from_dir->writable_dir || !to_dir->writable_dir)
         return -EROFS;
-    struct inode *old = fs_lookup(to);
+    struct inode *old = fs_lookup_name(to);
+    if (old && fs_resolved(old) == fs_resolved(ino))
+        return 0; /* two names of one file: rename(2) does nothing */
     if (old && old != ino) {
         int err = fs_unlink(to, false);
         if (err)

@@ -72,3 +72,29 @@ bool procfs_link(const char *path, char *target, size_t size, bool *missing)
     }
     return false;
 }
+
+struct inode *procfs_fd_inode(const char *path)
+{
+    char target[FS_PATH_MAX];
+    bool missing;
+    if (!procfs_link(path, target, sizeof target, &missing) || strncmp(path, "/proc/", 6))
+        return 0;
+    const char *fd_part = 0;
+    for (const char *p = path; *p; p++)
+        if (!strncmp(p, "/fd/", 4))
+            fd_part = p + 4;
+    if (!fd_part)
+        return 0;
+    long fd = 0;
+    for (; *fd_part >= '0' && *fd_part <= '9'; fd_part++)
+        fd = fd * 10 + (*fd_part - '0');
+    struct proc *p = current_proc();
+    if (strncmp(path, "/proc/self/", 11)) { /* /proc/PID/fd/N */
+        long pid = 0;
+        for (const char *s = path + 6; *s >= '0' && *s <= '9'; s++)
+            pid = pid * 10 + (*s - '0');
+        p = proc_by_pid(pid);
+    }
+    struct file *f = p && fd < p->nfiles ? p->files[fd] : 0;
+    return f ? f->inode : 0;
+}

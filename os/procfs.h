@@ -15,4 +15,8 @@
  * pid or descriptor that does not exist: *missing is set then). */
 bool procfs_link(const char *path, char *target, size_t size, bool *missing);
 
+/* /proc/self/fd/N (or /proc/PID/fd/N): the inode of that descriptor's
+ * file, even one with no name left (O_TMPFILE, unlinked); NULL otherwise. */
+struct inode *procfs_fd_inode(const char *path);
+
 #endif

@@ -419,6 +419,183 @@ START_TEST(two_hundred_waiting_children)
 }
 END_TEST
 
+/* ---- moving bytes ------------------------------------------------------------- */
+
+/* Sizes past every kernel buffer (1 KiB chunks, 4 KiB pipes): 200 KB. */
+static const char io_src[] = PRELUDE
+    "#include <sys/uio.h>\n#include <sys/sendfile.h>\n#include <sys/random.h>\n"
+    "#define BIG 200000\n"
+    "#define preadv2(fd, iov, n, off, fl) syscall(SYS_preadv2, fd, iov, n, (long)(off), 0L, fl)\n"
+    "#define pwritev2(fd, iov, n, off, fl) syscall(SYS_pwritev2, fd, iov, n, (long)(off), 0L, fl)\n"
+    "static unsigned sum(const unsigned char *b, long n) { unsigned s = 0; for (long i = 0; i < n; i++) s = s * 31 + b[i]; return s; }\n"
+    "static unsigned file_sum(const char *path) { static unsigned char b[BIG + 10]; int fd = open(path, O_RDONLY);\n"
+    "  long n = 0, r; while ((r = read(fd, b + n, sizeof b - n)) > 0) n += r; close(fd); return sum(b, n) ^ (unsigned)n; }\n"
+    "int main(int argc, char **argv) {\n"
+    "  const char *dir = argc > 1 ? argv[1] : \"/tmp\"; char a[256], b[256], c[256];\n"
+    "  snprintf(a, sizeof a, \"%s/io-a\", dir); snprintf(b, sizeof b, \"%s/io-b\", dir); snprintf(c, sizeof c, \"%s/io-c\", dir);\n"
+    "  static unsigned char big[BIG]; for (int i = 0; i < BIG; i++) big[i] = (unsigned char)(i * 7 + i / 251);\n"
+    "  int fa = open(a, O_RDWR | O_CREAT | O_TRUNC, 0644); CHECK(write(fa, big, BIG));\n"
+    "  char x[10] = {0}, y[20] = {0}; struct iovec iov[2] = {{x, 9}, {y, 19}};\n"
+    "  CHECK(preadv(fa, iov, 2, 1000)); CHECK(lseek(fa, 0, SEEK_CUR)); printf(\"sum %u %u\\n\", sum((void *)x, 9), sum((void *)y, 19));\n"
+    "  struct iovec w[2] = {{\"hello \", 6}, {\"world\", 5}}; CHECK(pwritev(fa, w, 2, BIG + 5)); CHECK(lseek(fa, 0, SEEK_CUR));\n"
+    "  CHECK(pwritev2(fa, w, 2, 3, 0)); CHECK(preadv2(fa, iov, 2, 0, 0)); printf(\"%.9s\\n\", x);\n"
+    "  CHECK(lseek(fa, 10, SEEK_SET)); CHECK(preadv2(fa, iov, 1, -1, 0)); CHECK(lseek(fa, 0, SEEK_CUR));\n"
+    "  CHECK(preadv(fa, iov, 1, -1)); CHECK(preadv2(fa, iov, 1, 0, 0x40));\n"
+    "  int p[2]; pipe(p); CHECK(preadv(p[0], iov, 1, 0));\n"
+    "  pwrite(fa, big, 20, 3); /* back to the original bytes */ ftruncate(fa, BIG);\n"
+    "  printf(\"a %u\\n\", file_sum(a));\n"
+    "  int fb = open(b, O_RDWR | O_CREAT | O_TRUNC, 0644); off_t off = 100;\n"
+    "  CHECK(sendfile(fb, fa, &off, BIG)); printf(\"off %ld\\n\", (long)off); CHECK(lseek(fa, 0, SEEK_CUR));\n"
+    "  lseek(fa, 50000, SEEK_SET); CHECK(sendfile(fb, fa, 0, 1000)); CHECK(lseek(fa, 0, SEEK_CUR));\n"
+    "  CHECK(sendfile(fb, fa, &off, 10)); CHECK(sendfile(fb, p[0], 0, 10)); CHECK(sendfile(-1, fa, 0, 10));\n"
+    "  printf(\"b %u\\n\", file_sum(b));\n"
+    "  /* splice: file -> pipe -> file, by pieces the pipe can hold */\n"
+    "  int fc = open(c, O_RDWR | O_CREAT | O_TRUNC, 0644); loff_t in_off = 7; long moved = 0, calls = 0;\n"
+    "  for (;;) { ssize_t n = splice(fa, &in_off, p[1], 0, 3000, 0); if (n <= 0) break;\n"
+    "    while (n > 0) { ssize_t m = splice(p[0], 0, fc, 0, n, 0); if (m <= 0) { printf(\"splice out %ld\\n\", (long)m); return 1; } n -= m; moved += m; } calls++; }\n"
+    "  printf(\"spliced %ld in_off %ld\\n\", moved, (long)in_off); printf(\"c %u\\n\", file_sum(c));\n"
+    "  CHECK(splice(fa, 0, fb, 0, 10, 0)); loff_t o = 0; CHECK(splice(p[0], &o, fb, 0, 10, 0));\n"
+    "  write(p[1], \"xyz\", 3); CHECK(splice(p[0], 0, p[1], 0, 3, 0)); CHECK(splice(p[0], 0, fb, 0, 100, 0));\n"
+    "  int q[2]; pipe(q); write(p[1], \"abcdef\", 6); CHECK(splice(p[0], 0, q[1], 0, 4, 0)); char t[8] = {0}; CHECK(read(q[0], t, 8)); printf(\"%s\\n\", t);\n"
+    "  close(p[1]); CHECK(splice(p[0], 0, fb, 0, 100, 0)); /* \"ef\" */ CHECK(splice(p[0], 0, fb, 0, 100, 0));\n"
+    "  /* copy_file_range */\n"
+    "  loff_t ci = 0, co = 0; ftruncate(fc, 0);\n"
+    "  CHECK(copy_file_range(fa, &ci, fc, &co, BIG, 0)); printf(\"ci %ld co %ld\\n\", (long)ci, (long)co); printf(\"c %u\\n\", file_sum(c));\n"
+    "  lseek(fa, 10, SEEK_SET); lseek(fc, 0, SEEK_SET); CHECK(copy_file_range(fa, 0, fc, 0, 100, 0));\n"
+    "  CHECK(lseek(fa, 0, SEEK_CUR)); CHECK(lseek(fc, 0, SEEK_CUR));\n"
+    "  CHECK(copy_file_range(fa, 0, fc, 0, 100, 1)); CHECK(copy_file_range(fa, 0, q[1], 0, 100, 0));\n"
+    "  loff_t s1 = 0, s2 = 50; CHECK(copy_file_range(fa, &s1, fa, &s2, 100, 0));\n"
+    "  int rd = open(a, O_RDONLY); CHECK(copy_file_range(fa, 0, rd, 0, 10, 0));\n"
+    "  ci = BIG; CHECK(copy_file_range(fa, &ci, fc, 0, 10, 0));\n"
+    "  /* getrandom: the whole length, flags checked */\n"
+    "  static unsigned char r[100000]; CHECK(getrandom(r, sizeof r, 0)); CHECK(getrandom(r, 5000, GRND_NONBLOCK));\n"
+    "  CHECK(getrandom(r, 300, GRND_RANDOM)); CHECK(getrandom(r, 10, 0x40)); CHECK(getrandom(r, 10, GRND_RANDOM | GRND_INSECURE));\n"
+    "  int zeros = 0; for (int i = 0; i < 100000; i++) zeros += !r[i]; printf(\"random bytes look random %d\\n\", zeros < 1000);\n"
+    "  unlink(a); unlink(b); unlink(c); return 0;\n"
+    "}\n";
+
+START_TEST(preadv_sendfile_splice_copy_file_range_getrandom)
+{
+    both_like_native("io", io_src, 0, NULL);
+}
+END_TEST
+
+/* ---- file-system calls -------------------------------------------------------- */
+
+/* Run src natively with native_args and on the guest with guest_args
+ * (musl and glibc): same stdout, same status.  For what only tmpfs
+ * answers (directory sizes, statfs): natively /dev/shm, on the guest /tmp. */
+static void like_native_in(const char *name, const char *src, char *native_dir, char *guest_dir)
+{
+    const char *exe[2] = {oracle_musl(name, src), NULL};
+    char n[128];
+    snprintf(n, sizeof n, "%s_glibc", name);
+    exe[1] = oracle_glibc(n, src);
+    for (int i = 0; i < 2; i++) {
+        char *nargs[] = {native_dir}, *gargs[] = {guest_dir};
+        struct oracle_output nat = oracle_run_native(exe[i], 1, nargs, NULL, 0);
+        struct machine *m = oracle_boot(exe[i], 1, gargs, (struct machine_config){0});
+        int64_t status = oracle_run_to_exit(m);
+        const char *out = oracle_console(m, NULL);
+        ck_assert_msg(strcmp(out, nat.out) == 0, "%s differs:\n--- ringscope\n%s--- native\n%s", exe[i], out, nat.out);
+        ck_assert_int_eq(status, nat.status);
+        machine_free(m);
+        oracle_output_free(&nat);
+    }
+}
+
+static const char fs_src[] = PRELUDE
+    "#include <sys/statfs.h>\n#include <sys/sysmacros.h>\n#include <dirent.h>\n"
+    "#define RENAME_NOREPLACE 1\n#define RENAME_EXCHANGE 2\n"
+    "#define renameat2(a, b, c, d, f) syscall(SYS_renameat2, a, b, c, d, f)\n"
+    "static char base[200]; static char *at(const char *n) { static char b[4][300]; static int k; char *r = b[k++ % 4];\n"
+    "  snprintf(r, 300, \"%s/%s\", base, n); return r; }\n"
+    "static void st(const char *what, const char *path) { struct stat s; if (lstat(path, &s)) { printf(\"%-10s %s\\n\", what, errname(errno)); return; }\n"
+    "  printf(\"%-10s mode %o nlink %ld size %ld\\n\", what, s.st_mode, (long)s.st_nlink, S_ISDIR(s.st_mode) || S_ISREG(s.st_mode) ? (long)s.st_size : -1L); }\n"
+    "static void cat(const char *path) { char b[64] = {0}; int fd = open(path, O_RDONLY); if (fd < 0) { printf(\"cat %s\\n\", errname(errno)); return; }\n"
+    "  read(fd, b, 63); close(fd); printf(\"cat [%s]\\n\", b); }\n"
+    "static void put(const char *path, const char *s) { int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644); write(fd, s, strlen(s)); close(fd); }\n"
+    "int main(int argc, char **argv) {\n"
+    "  snprintf(base, sizeof base, \"%s/fs-test\", argv[1]); umask(022);\n"
+    "  CHECK(mkdir(base, 0755)); st(\"empty dir\", base);\n"
+    "  put(at(\"f\"), \"one\"); CHECK(mkdir(at(\"d1\"), 0755)); CHECK(mkdir(at(\"d2\"), 0700)); st(\"dir\", base);\n"
+    "  /* hard links */\n"
+    "  CHECK(link(at(\"f\"), at(\"g\"))); st(\"f\", at(\"f\")); st(\"g\", at(\"g\"));\n"
+    "  struct stat s1, s2; stat(at(\"f\"), &s1); stat(at(\"g\"), &s2); printf(\"same inode %d\\n\", s1.st_ino == s2.st_ino);\n"
+    "  put(at(\"g\"), \"two\"); cat(at(\"f\"));\n"
+    "  CHECK(link(at(\"f\"), at(\"g\"))); CHECK(link(at(\"d1\"), at(\"d3\"))); CHECK(link(at(\"nope\"), at(\"x\")));\n"
+    "  CHECK(linkat(AT_FDCWD, at(\"f\"), AT_FDCWD, at(\"d1/h\"), 0)); st(\"3 names\", at(\"d1/h\"));\n"
+    "  int fd = open(at(\"f\"), O_RDONLY); CHECK(unlink(at(\"f\"))); st(\"f gone\", at(\"f\")); st(\"g\", at(\"g\"));\n"
+    "  CHECK(unlink(at(\"g\"))); struct stat fs; fstat(fd, &fs); printf(\"open file nlink %ld\\n\", (long)fs.st_nlink);\n"
+    "  cat(at(\"d1/h\")); CHECK(rename(at(\"d1/h\"), at(\"h\"))); cat(at(\"h\"));\n"
+    "  CHECK(unlink(at(\"h\"))); fstat(fd, &fs); printf(\"now nlink %ld\\n\", (long)fs.st_nlink); char b4[4] = {0}; read(fd, b4, 3); printf(\"still reads %s\\n\", b4); close(fd);\n"
+    "  char proc[64]; put(at(\"del\"), \"x\"); fd = open(at(\"del\"), O_RDONLY); unlink(at(\"del\")); snprintf(proc, sizeof proc, \"/proc/self/fd/%d\", fd);\n"
+    "  CHECK(linkat(AT_FDCWD, proc, AT_FDCWD, at(\"back\"), AT_SYMLINK_FOLLOW)); close(fd);\n"
+    "  /* O_TMPFILE */\n"
+    "  fd = open(base, O_TMPFILE | O_RDWR, 0600); CHECK(fd >= 0); write(fd, \"tmp\", 3); fstat(fd, &fs); printf(\"tmpfile nlink %ld mode %o\\n\", (long)fs.st_nlink, fs.st_mode);\n"
+    "  st(\"dir\", base);\n"
+    "  snprintf(proc, sizeof proc, \"/proc/self/fd/%d\", fd); CHECK(linkat(AT_FDCWD, proc, AT_FDCWD, at(\"named\"), AT_SYMLINK_FOLLOW));\n"
+    "  close(fd); cat(at(\"named\")); st(\"named\", at(\"named\"));\n"
+    "  fd = open(base, O_TMPFILE | O_RDWR | O_EXCL, 0600); snprintf(proc, sizeof proc, \"/proc/self/fd/%d\", fd);\n"
+    "  CHECK(linkat(AT_FDCWD, proc, AT_FDCWD, at(\"excl\"), AT_SYMLINK_FOLLOW)); close(fd);\n"
+    "  CHECK(open(base, O_TMPFILE | O_RDONLY, 0600)); CHECK(open(at(\"nodir\"), O_TMPFILE | O_RDWR, 0600));\n"
+    "  /* renameat2 */\n"
+    "  put(at(\"p\"), \"pp\"); put(at(\"q\"), \"qq\");\n"
+    "  CHECK(renameat2(AT_FDCWD, at(\"p\"), AT_FDCWD, at(\"q\"), RENAME_NOREPLACE));\n"
+    "  CHECK(renameat2(AT_FDCWD, at(\"p\"), AT_FDCWD, at(\"q\"), RENAME_EXCHANGE)); cat(at(\"p\")); cat(at(\"q\"));\n"
+    "  CHECK(renameat2(AT_FDCWD, at(\"p\"), AT_FDCWD, at(\"r\"), RENAME_NOREPLACE)); cat(at(\"r\")); st(\"p\", at(\"p\"));\n"
+    "  CHECK(renameat2(AT_FDCWD, at(\"r\"), AT_FDCWD, at(\"none\"), RENAME_EXCHANGE));\n"
+    "  CHECK(renameat2(AT_FDCWD, at(\"r\"), AT_FDCWD, at(\"q\"), RENAME_EXCHANGE | RENAME_NOREPLACE));\n"
+    "  CHECK(renameat2(AT_FDCWD, at(\"r\"), AT_FDCWD, at(\"q\"), 0)); cat(at(\"q\")); st(\"r\", at(\"r\"));\n"
+    "  /* ENOTDIR through a file */\n"
+    "  CHECK(open(at(\"q/x\"), O_RDONLY)); CHECK(open(at(\"q/x\"), O_RDWR | O_CREAT, 0644)); CHECK(mkdir(at(\"q/x\"), 0755));\n"
+    "  CHECK(access(at(\"q/x\"), F_OK)); CHECK(stat(at(\"q/x/y\"), &fs)); CHECK(unlink(at(\"q/x\"))); CHECK(chdir(at(\"q\")));\n"
+    "  CHECK(open(at(\"missing/x\"), O_RDONLY)); CHECK(open(at(\"q\"), O_RDONLY | O_DIRECTORY));\n"
+    "  /* FIFOs */\n"
+    "  CHECK(mkfifo(at(\"fifo\"), 0640)); st(\"fifo\", at(\"fifo\")); CHECK(mknod(at(\"fifo2\"), S_IFIFO | 0600, 0)); CHECK(mkfifo(at(\"fifo\"), 0600));\n"
+    "  CHECK(open(at(\"fifo\"), O_WRONLY | O_NONBLOCK));\n"
+    "  int r = open(at(\"fifo\"), O_RDONLY | O_NONBLOCK); CHECK(r >= 0); int wfd = open(at(\"fifo\"), O_WRONLY | O_NONBLOCK); CHECK(wfd >= 0);\n"
+    "  CHECK(write(wfd, \"via fifo\", 8)); char fb[16] = {0}; CHECK(read(r, fb, 15)); printf(\"%s\\n\", fb); fstat(r, &fs); printf(\"fifo fstat %o\\n\", fs.st_mode);\n"
+    "  close(wfd); CHECK(read(r, fb, 15)); close(r);\n"
+    "  int sync[2]; pipe(sync); fflush(stdout);\n"
+    "  pid_t pid = fork();\n"
+    "  if (pid == 0) { usleep(30000); write(sync[1], \"w\", 1); int w = open(at(\"fifo\"), O_WRONLY); write(w, \"blocking open\", 13); close(w); _exit(0); }\n"
+    "  r = open(at(\"fifo\"), O_RDONLY); char c; CHECK(read(sync[0], &c, 1)); /* the open returned after the writer came */\n"
+    "  memset(fb, 0, sizeof fb); long got = 0, n; while ((n = read(r, fb + got, 15 - got)) > 0) got += n; printf(\"%s\\n\", fb); close(r); waitpid(pid, 0, 0);\n"
+    "  pid = fork();\n"
+    "  if (pid == 0) { int rr = open(at(\"fifo\"), O_RDONLY); char b[8] = {0}; read(rr, b, 7); printf(\"reader got %s\\n\", b); fflush(stdout); _exit(0); }\n"
+    "  int w = open(at(\"fifo\"), O_WRONLY); write(w, \"to kid\", 6); close(w); waitpid(pid, 0, 0);\n"
+    "  int rw = open(at(\"fifo\"), O_RDWR); CHECK(rw >= 0); write(rw, \"self\", 4); memset(fb, 0, 16); read(rw, fb, 4); printf(\"%s\\n\", fb); close(rw);\n"
+    "  /* directory sizes and links as tmpfs */\n"
+    "  st(\"dir\", base); st(\"d1\", at(\"d1\"));\n"
+    "  DIR *d = opendir(base); struct dirent *e; int fifos = 0, regs = 0, dirs = 0;\n"
+    "  while ((e = readdir(d))) { fifos += e->d_type == DT_FIFO; regs += e->d_type == DT_REG; dirs += e->d_type == DT_DIR; } closedir(d);\n"
+    "  printf(\"entries: %d fifos %d regular %d dirs\\n\", fifos, regs, dirs);\n"
+    "  /* statfs */\n"
+    "  struct statfs sf, sf2; CHECK(statfs(base, &sf)); fd = open(at(\"q\"), O_RDONLY); CHECK(fstatfs(fd, &sf2)); close(fd);\n"
+    "  printf(\"statfs tmpfs %d bsize %ld namelen %ld frsize %ld same %d\\n\", sf.f_type == 0x01021994, (long)sf.f_bsize, (long)sf.f_namelen,\n"
+    "         (long)sf.f_frsize, sf.f_type == sf2.f_type && sf.f_bsize == sf2.f_bsize);\n"
+    "  CHECK(statfs(\"/proc/self\", &sf)); printf(\"proc magic %d\\n\", sf.f_type == 0x9fa0);\n"
+    "  CHECK(statfs(at(\"none\"), &sf)); CHECK(fstatfs(99, &sf));\n"
+    "  /* /dev nodes */\n"
+    "  const char *devs[] = {\"/dev/null\", \"/dev/zero\", \"/dev/urandom\", \"/dev/random\", \"/dev/tty\"};\n"
+    "  struct stat tmp; stat(base, &tmp);\n"
+    "  for (int i = 0; i < 5; i++) { struct stat ds; stat(devs[i], &ds); printf(\"%s %o %u,%u dev differs from tmp %d\\n\", devs[i], ds.st_mode,\n"
+    "    major(ds.st_rdev), minor(ds.st_rdev), ds.st_dev != tmp.st_dev); }\n"
+    "  struct stat n1, n2; stat(\"/dev/null\", &n1); stat(\"/dev/zero\", &n2); printf(\"one /dev %d\\n\", n1.st_dev == n2.st_dev);\n"
+    "  chdir(\"/\"); char cmd[400]; snprintf(cmd, sizeof cmd, \"%s\", base);\n"
+    "  const char *names[] = {\"back\", \"named\", \"q\", \"fifo\", \"fifo2\", \"d1\", \"d2\"};\n"
+    "  for (int i = 0; i < 7; i++) { if (unlink(at(names[i]))) rmdir(at(names[i])); }\n"
+    "  CHECK(rmdir(base));\n"
+    "  return 0;\n"
+    "}\n";
+
+START_TEST(links_fifos_tmpfile_renameat2_statfs_and_devices)
+{
+    like_native_in("fsops", fs_src, "/dev/shm", "/tmp");
+}
+END_TEST
+
 /* ---- test registry ---------------------------------------------------------- */
 
 static Suite *kernel_calls_suite(void)
@@ -447,6 +624,12 @@ static Suite *kernel_calls_suite(void)
     tcase_add_test(cred, descriptor_limit_and_overcommit_like_linux);
     tcase_add_test(cred, two_hundred_waiting_children);
     suite_add_tcase(s, cred);
+    TCase *files = tcase_create("files");
+    tcase_set_timeout(files, 300);
+    tcase_add_checked_fixture(files, NULL, oracle_cleanup);
+    tcase_add_test(files, preadv_sendfile_splice_copy_file_range_getrandom);
+    tcase_add_test(files, links_fifos_tmpfile_renameat2_statfs_and_devices);
+    suite_add_tcase(s, files);
     return s;
 }
 
