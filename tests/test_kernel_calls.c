@@ -368,6 +368,50 @@ START_TEST(setlkw_reports_a_simple_deadlock)
 }
 END_TEST
 
+/* SQLite on a file database: its locking (fcntl F_SETLK on byte ranges),
+ * journal, fsync and a second process writing to the same file.  Linked
+ * with Debian's static libsqlite3 (glibc); skipped when it is missing. */
+static const char sqlite_src[] =
+    "#include <stdio.h>\n#include <sqlite3.h>\n#include <unistd.h>\n#include <sys/wait.h>\n"
+    "static int row(void *u, int n, char **v, char **c) { (void)u; for (int i = 0; i < n; i++) printf(\"%s=%s \", c[i], v[i] ? v[i] : \"NULL\"); printf(\"\\n\"); return 0; }\n"
+    "static void run(sqlite3 *db, const char *sql) { char *err = 0; if (sqlite3_exec(db, sql, row, 0, &err) != SQLITE_OK) { printf(\"error: %s\\n\", err); sqlite3_free(err); } }\n"
+    "int main(void) {\n"
+    "  const char *path = \"/tmp/ringscope-sqlite-test.db\"; unlink(path);\n"
+    "  sqlite3 *db; if (sqlite3_open(path, &db)) { printf(\"open failed\\n\"); return 1; }\n"
+    "  run(db, \"create table t(id integer primary key, name text, v real)\");\n"
+    "  run(db, \"begin\");\n"
+    "  for (int i = 0; i < 2000; i++) { char q[128]; snprintf(q, sizeof q, \"insert into t(name, v) values('n%d', %d.5)\", i, i); run(db, q); }\n"
+    "  run(db, \"commit\"); run(db, \"create index iv on t(v)\");\n"
+    "  run(db, \"select count(*), sum(v), max(name) from t\"); fflush(stdout);\n"
+    "  pid_t pid = fork();\n"
+    "  if (pid == 0) { sqlite3 *d2; sqlite3_open(path, &d2); sqlite3_busy_timeout(d2, 5000);\n"
+    "    run(d2, \"insert into t(name, v) values('child', 1)\"); run(d2, \"select count(*) from t\"); fflush(stdout); sqlite3_close(d2); _exit(0); }\n"
+    "  waitpid(pid, 0, 0);\n"
+    "  run(db, \"select name from t where v = 1 order by name\"); run(db, \"pragma integrity_check\");\n"
+    "  sqlite3_close(db); unlink(path); return 0;\n"
+    "}\n";
+
+START_TEST(sqlite_file_database_like_native)
+{
+    if (access("/usr/include/sqlite3.h", R_OK) != 0) {
+        fprintf(stderr, "test_kernel_calls: libsqlite3-dev not installed: skipped\n");
+        return;
+    }
+    char src[256], exe[256], cmd[768];
+    snprintf(src, sizeof src, "%s/sqlite.c", oracle_workdir());
+    snprintf(exe, sizeof exe, "%s/sqlite", oracle_workdir());
+    FILE *f = fopen(src, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(sqlite_src, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "gcc -static -O1 -w -o %s %s -lsqlite3 -lm -lpthread >/dev/null 2>&1", exe, src);
+    ck_assert_int_eq(system(cmd), 0);
+    struct machine *m = oracle_same_as_native(exe, 0, NULL, NULL, 0);
+    ck_assert_ptr_nonnull(strstr(oracle_console(m, NULL), "integrity_check=ok"));
+    machine_free(m);
+}
+END_TEST
+
 /* ---- limits -------------------------------------------------------------------- */
 
 static const char limits_src[] = PRELUDE
@@ -621,6 +665,7 @@ static Suite *kernel_calls_suite(void)
     tcase_add_test(cred, set_and_get_ids_like_linux);
     tcase_add_test(cred, posix_ofd_and_flock_locks_between_processes);
     tcase_add_test(cred, setlkw_reports_a_simple_deadlock);
+    tcase_add_test(cred, sqlite_file_database_like_native);
     tcase_add_test(cred, descriptor_limit_and_overcommit_like_linux);
     tcase_add_test(cred, two_hundred_waiting_children);
     suite_add_tcase(s, cred);
