@@ -67,7 +67,7 @@ static int reach(struct proc *p, uint64_t fd)
 {
     if (fd < (uint64_t)p->nfiles)
         return 0;
-    uint64_t n = (uint64_t)p->nfiles;
+    uint64_t n = p->nfiles ? (uint64_t)p->nfiles : FD_INITIAL;
     while (n <= fd)
         n *= 2;
     if (n > NOFILE_MAX)

@@ -501,7 +501,21 @@ static long stat_at(int64_t dirfd, uint64_t upath, uint64_t ubuf, uint64_t flags
         return f ? stat_file(f, ubuf) : -EBADF;
     }
     struct inode *ino = fs_lookup(path);
-    return ino ? stat_inode(ino, ubuf) : missing_error(path);
+    if (ino)
+        return stat_inode(ino, ubuf);
+    char target[FS_PATH_MAX];
+    bool missing;
+    if (procfs_link(path, target, sizeof target, &missing)) { /* lstat of /proc/self/exe: the link itself */
+        struct kstat st;
+        memset(&st, 0, sizeof st);
+        st.dev = mount_dev(path);
+        st.nlink = 1;
+        st.mode = S_IFLNK | 0777;
+        st.size = (int64_t)strlen(target);
+        st.blksize = PAGE_SIZE;
+        return put_user(ubuf, &st, sizeof st) ? -EFAULT : 0;
+    }
+    return missing_error(path);
 }
 
 long sys_stat(struct trapframe *tf) { return stat_at(AT_FDCWD, ARG0(tf), ARG1(tf), 0); }
