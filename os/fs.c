@@ -130,6 +130,17 @@ void fs_init(void)
     new_inode("/dev/urandom", INODE_RANDOM);
     new_inode("/dev/random", INODE_RANDOM);
     new_inode("/dev/kbd", INODE_KBD);
+    /* /dev/stdin, stdout, stderr: symbolic links to the descriptors, as udev makes them. */
+    static const char *const std_links[][2] = {
+        {"/dev/stdin", "/proc/self/fd/0"}, {"/dev/stdout", "/proc/self/fd/1"}, {"/dev/stderr", "/proc/self/fd/2"}};
+    for (unsigned i = 0; i < sizeof std_links / sizeof std_links[0]; i++) {
+        struct inode *link = new_inode(std_links[i][0], INODE_SYMLINK);
+        if (link) {
+            link->data = (uint8_t *)std_links[i][1]; /* read-only bytes, like the initrd's */
+            link->size = strlen(std_links[i][1]);
+            link->mode = 0777;
+        }
+    }
     fs_make_dirs("/proc/self");
     new_inode("/proc/self/maps", INODE_PROC_MAPS);
     new_inode("/proc/meminfo", INODE_PROC_MEMINFO);

@@ -75,6 +75,12 @@ bool procfs_link(const char *path, char *target, size_t size, bool *missing)
 
 struct inode *procfs_fd_inode(const char *path)
 {
+    struct file *f = procfs_fd_file(path);
+    return f ? f->inode : 0;
+}
+
+struct file *procfs_fd_file(const char *path)
+{
     char target[FS_PATH_MAX];
     bool missing;
     if (!procfs_link(path, target, sizeof target, &missing) || strncmp(path, "/proc/", 6))
@@ -95,6 +101,5 @@ struct inode *procfs_fd_inode(const char *path)
             pid = pid * 10 + (*s - '0');
         p = proc_by_pid(pid);
     }
-    struct file *f = p && fd < p->nfiles ? p->files[fd] : 0;
-    return f ? f->inode : 0;
+    return p && fd < p->nfiles ? p->files[fd] : 0;
 }

@@ -9,6 +9,7 @@
 #define OS_PROCFS_H
 #include <stdbool.h>
 #include <stddef.h>
+#include "file.h"
 
 /* If path (absolute, normalized) is one of those links, copy its target
  * into target (size bytes) and return true; false otherwise (also for a
@@ -18,5 +19,7 @@ bool procfs_link(const char *path, char *target, size_t size, bool *missing);
 /* /proc/self/fd/N (or /proc/PID/fd/N): the inode of that descriptor's
  * file, even one with no name left (O_TMPFILE, unlinked); NULL otherwise. */
 struct inode *procfs_fd_inode(const char *path);
+/* The open file itself (opening /proc/self/fd/N of a pipe reaches the pipe). */
+struct file *procfs_fd_file(const char *path);
 
 #endif

@@ -304,6 +304,20 @@ static long open_fifo(struct inode *ino, uint32_t flags)
 static long open_at(int64_t dirfd, uint64_t upath, uint32_t flags, uint32_t mode)
 {
     char path[FS_PATH_MAX];
+    if (!(flags & O_NOFOLLOW)) {
+        /* /proc/self/fd/N (or /dev/stdin, a link to it) of a pipe: the pipe
+         * itself, as another descriptor of the same end. */
+        char raw[FS_PATH_MAX];
+        struct file *pf = 0;
+        if (!user_path_at(dirfd, upath, raw, false, false) && !fs_follow(raw))
+            pf = procfs_fd_file(raw);
+        if (pf && pf->kind == FILE_PIPE) {
+            int fd = fd_install(file_dup(pf), 0, flags & O_CLOEXEC);
+            if (fd < 0)
+                file_close(pf);
+            return fd;
+        }
+    }
     long err = user_path_at(dirfd, upath, path, false, !(flags & O_NOFOLLOW) && !(flags & O_EXCL));
     if (err)
         return err;
@@ -510,8 +524,7 @@ static long stat_at(int64_t dirfd, uint64_t upath, uint64_t ubuf, uint64_t flags
         memset(&st, 0, sizeof st);
         st.dev = mount_dev(path);
         st.nlink = 1;
-        st.mode = S_IFLNK | 0777;
-        st.size = (int64_t)strlen(target);
+        st.mode = S_IFLNK | 0777; /* size 0: /proc's links have no stored target */
         st.blksize = PAGE_SIZE;
         return put_user(ubuf, &st, sizeof st) ? -EFAULT : 0;
     }
