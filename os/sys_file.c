@@ -261,7 +261,15 @@ static long user_path_at(int64_t dirfd, uint64_t upath, char *out, bool allow_em
     if (len == 0)
         return 0;
     long err = fs_resolve(base, path, out);
-    return err || !follow ? err : follow_links(out);
+    if (!err && (follow || path[len - 1] == '/')) /* a trailing slash follows a link, as Linux */
+        err = follow_links(out);
+    if (!err && path[len - 1] == '/') {
+        /* "file/": the name must be a directory (path_resolution(7)). */
+        const struct inode *ino = fs_lookup(out);
+        if (ino && ino->type != INODE_DIR)
+            return -ENOTDIR;
+    }
+    return err;
 }
 
 #define O_TMPFILE_BIT 020000000 /* O_TMPFILE is this | O_DIRECTORY */

@@ -600,6 +600,7 @@ static const char fs_src[] = PRELUDE
     "  CHECK(open(at(\"q/x\"), O_RDONLY)); CHECK(open(at(\"q/x\"), O_RDWR | O_CREAT, 0644)); CHECK(mkdir(at(\"q/x\"), 0755));\n"
     "  CHECK(access(at(\"q/x\"), F_OK)); CHECK(stat(at(\"q/x/y\"), &fs)); CHECK(unlink(at(\"q/x\"))); CHECK(chdir(at(\"q\")));\n"
     "  CHECK(open(at(\"missing/x\"), O_RDONLY)); CHECK(open(at(\"q\"), O_RDONLY | O_DIRECTORY));\n"
+    "  CHECK(open(at(\"q/\"), O_RDONLY)); CHECK(stat(at(\"q/\"), &fs)); CHECK(unlink(at(\"q/\"))); CHECK(stat(at(\"d1/\"), &fs));\n"
     "  /* FIFOs */\n"
     "  CHECK(mkfifo(at(\"fifo\"), 0640)); st(\"fifo\", at(\"fifo\")); CHECK(mknod(at(\"fifo2\"), S_IFIFO | 0600, 0)); CHECK(mkfifo(at(\"fifo\"), 0600));\n"
     "  CHECK(open(at(\"fifo\"), O_WRONLY | O_NONBLOCK));\n"
