@@ -646,6 +646,67 @@ START_TEST(links_fifos_tmpfile_renameat2_statfs_and_devices)
 }
 END_TEST
 
+/* ---- hostile arguments --------------------------------------------------------- */
+
+/* The calls added here, with random and edge-case arguments, in children
+ * that an alarm ends if a call blocks: the kernel must never panic. */
+static const char hostile_src[] =
+    "#define _GNU_SOURCE\n#include <stdio.h>\n#include <stdint.h>\n#include <signal.h>\n#include <unistd.h>\n#include <fcntl.h>\n"
+    "#include <grp.h>\n#include <sys/wait.h>\n#include <sys/syscall.h>\n#include <sys/stat.h>\n"
+    "static uint64_t s = 0x9E3779B97F4A7C15ull;\n"
+    "static uint64_t rnd(void) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return s; }\n"
+    "static char buf[4096];\n"
+    "static uint64_t arg(void) {\n"
+    "  static const uint64_t special[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 36, 37, 38, 0x400, 0x1000, 0xffffffffffffffffull,\n"
+    "    0x7fffffffffffffffull, 0x8000000000000000ull, 0xffff800000000000ull, 0x7ffffffff000ull, 128, 1024, 4096};\n"
+    "  switch (rnd() % 5) {\n"
+    "  case 0: return special[rnd() % (sizeof special / sizeof special[0])];\n"
+    "  case 1: return rnd() % 16;\n"
+    "  case 2: for (int i = 0; i < 64; i++) buf[i] = (char)rnd(); return (uint64_t)buf;\n"
+    "  case 3: return (uint64_t)\"/tmp/hostile\";\n"
+    "  default: return rnd();\n"
+    "  }\n"
+    "}\n"
+    "static const long calls[] = {SYS_fcntl, SYS_flock, SYS_waitid, SYS_rt_sigpending, SYS_rt_sigtimedwait,\n"
+    "  SYS_rt_sigqueueinfo, SYS_rt_tgsigqueueinfo, SYS_setuid, SYS_setgid, SYS_setreuid, SYS_setregid, SYS_setresuid,\n"
+    "  SYS_setresgid, SYS_getresuid, SYS_getresgid, SYS_getgroups, SYS_setgroups, SYS_statfs, SYS_fstatfs, SYS_sendfile,\n"
+    "  SYS_splice, SYS_copy_file_range, SYS_preadv, SYS_pwritev, SYS_preadv2, SYS_pwritev2, SYS_link, SYS_linkat,\n"
+    "  SYS_mknod, SYS_mknodat, SYS_renameat2, SYS_getrandom, SYS_prlimit64, SYS_setrlimit, SYS_setpgid, SYS_getpgid,\n"
+    "  SYS_openat, SYS_newfstatat, SYS_readlink, SYS_dup2, SYS_dup3};\n"
+    "int main(void) {\n"
+    "  int fd = open(\"/tmp/hostile\", O_RDWR | O_CREAT, 0644); write(fd, \"data\", 4); mkfifo(\"/tmp/hostile-fifo\", 0600);\n"
+    "  int p[2]; pipe(p);\n"
+    "  for (int sig = 1; sig < 65; sig++) signal(sig, SIG_IGN); /* what a child sends its parent */\n"
+    "  for (int r = 0; r < 40; r++) {\n"
+    "    pid_t pid = fork();\n"
+    "    if (pid == 0) {\n"
+    "      signal(SIGALRM, SIG_DFL); alarm(1); s ^= (uint64_t)(r + 1) * 0x2545F4914F6CDD1Dull;\n"
+    "      if (r & 1) { setgroups(0, 0); setresgid(1000, 1000, 1000); setresuid(1000, 1000, 1000); } /* unprivileged */\n"
+    "      for (int i = 0; i < 400; i++) {\n"
+    "        long nr = calls[rnd() % (sizeof calls / sizeof calls[0])];\n"
+    "        if (!(r & 1) && (nr == SYS_rt_sigqueueinfo || nr == SYS_rt_tgsigqueueinfo)) continue; /* root could SIGKILL the parent */\n"
+    "        syscall(nr, arg(), arg(), arg(), arg(), arg(), arg());\n"
+    "      }\n"
+    "      _exit(0);\n"
+    "    }\n"
+
+    "    int st; waitpid(pid, &st, 0);\n"
+    "  }\n"
+    "  printf(\"survived\\n\"); return 0;\n"
+    "}\n";
+
+START_TEST(new_calls_survive_hostile_arguments)
+{
+    const char *exe = oracle_musl("hostile", hostile_src);
+    struct machine *m = oracle_boot(exe, 0, NULL, (struct machine_config){0});
+    int64_t status = oracle_run_to_exit(m);
+    ck_assert_msg(strstr(oracle_kernel_log(m), "panic") == NULL, "kernel log: %s", oracle_kernel_log(m));
+    ck_assert_int_eq(status, 0);
+    ck_assert_ptr_nonnull(strstr(oracle_console(m, NULL), "survived\n"));
+    machine_free(m);
+}
+END_TEST
+
 /* ---- test registry ---------------------------------------------------------- */
 
 static Suite *kernel_calls_suite(void)
@@ -680,6 +741,7 @@ static Suite *kernel_calls_suite(void)
     tcase_add_checked_fixture(files, NULL, oracle_cleanup);
     tcase_add_test(files, preadv_sendfile_splice_copy_file_range_getrandom);
     tcase_add_test(files, links_fifos_tmpfile_renameat2_statfs_and_devices);
+    tcase_add_test(files, new_calls_survive_hostile_arguments);
     suite_add_tcase(s, files);
     return s;
 }
