@@ -31,6 +31,7 @@
 #define SEEK_END 2
 #define OFFSET_MAX INT64_MAX
 #define DEADLOCK_DEPTH 10
+#define MAX_LOCK_WAITERS 256
 
 enum lock_kind { LOCK_FREE, LOCK_POSIX, LOCK_OFD, LOCK_FLOCK };
 
@@ -48,7 +49,7 @@ static struct lock locks[MAX_LOCKS];
 /* Which process waits (F_SETLKW) for a lock held by which: deadlock detection. */
 static struct {
     struct proc *waiter, *holder;
-} waits[MAX_PROCS > 256 ? 256 : MAX_PROCS];
+} waits[MAX_LOCK_WAITERS];
 
 /* flock's space is separate from the record locks'. */
 static bool same_space(enum lock_kind a, enum lock_kind b) { return (a == LOCK_FLOCK) == (b == LOCK_FLOCK); }
