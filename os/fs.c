@@ -408,6 +408,9 @@ struct inode *fs_create_tmpfile(const char *dir, bool linkable, int *err)
     return ino;
 }
 
+static const char *below(const char *path, const char *prefix);
+static int move_trees(const char *a, const char *b, bool exchange);
+
 int fs_exchange(const char *a, const char *b)
 {
     struct inode *ea = fs_lookup_name(a), *eb = fs_lookup_name(b);
@@ -420,11 +423,9 @@ int fs_exchange(const char *a, const char *b)
     struct inode *db = fs_lookup(parent);
     if (!da || !db || !da->writable_dir || !db->writable_dir)
         return -EROFS;
-    if (fs_resolved(ea)->type == INODE_DIR || fs_resolved(eb)->type == INODE_DIR)
-        return -EBUSY; /* a directory's children carry its path: not moved here */
-    strlcpy(ea->path, b, sizeof ea->path);
-    strlcpy(eb->path, a, sizeof eb->path);
-    return 0;
+    if (below(a, b) || below(b, a))
+        return -EINVAL; /* one inside the other */
+    return move_trees(a, b, true);
 }
 
 int fs_inodes_used(void)
@@ -447,13 +448,64 @@ void fs_dir_counts(const struct inode *dir, int *entries, int *subdirs)
     }
 }
 
+/* The rest of path after prefix (a directory's path), or NULL when path
+ * is not prefix or below it. */
+static const char *below(const char *path, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    if (strncmp(path, prefix, n) || (path[n] && path[n] != '/'))
+        return 0;
+    return path + n;
+}
+
+/* Names are paths, so moving a directory renames everything below it:
+ * the tree at a goes to b and (exchange) the tree at b to a.  Lengths are
+ * checked first, so a failure changes nothing. */
+static int move_trees(const char *a, const char *b, bool exchange)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < inode_count(); i++) {
+            struct inode *ino = inode_at(i);
+            if (ino->type == INODE_FREE)
+                continue;
+            const char *rest = below(ino->path, a), *to = b;
+            if (!rest && exchange && (rest = below(ino->path, b)))
+                to = a;
+            if (!rest)
+                continue;
+            if (strlen(to) + strlen(rest) >= FS_PATH_MAX)
+                return -ENAMETOOLONG;
+            if (pass == 1) {
+                char path[FS_PATH_MAX];
+                ksnprintf(path, sizeof path, "%s%s", to, rest);
+                strlcpy(ino->path, path, sizeof ino->path);
+            }
+        }
+    }
+    return 0;
+}
+
+/* rename(2) of a directory: not into itself; over an empty directory only. */
+static int rename_dir(const char *from, const char *to)
+{
+    if (below(to, from))
+        return -EINVAL;
+    struct inode *old = fs_lookup(to);
+    if (old && old->type != INODE_DIR)
+        return -ENOTDIR;
+    if (old) {
+        int err = fs_unlink(to, true);
+        if (err)
+            return err;
+    }
+    return move_trees(from, to, false);
+}
+
 int fs_rename(const char *from, const char *to)
 {
     struct inode *ino = fs_lookup_name(from);
     if (!ino)
         return fs_missing_error(from);
-    if (fs_resolved(ino)->type == INODE_DIR)
-        return -EBUSY; /* moving a directory would need its children renamed too */
     char parent[FS_PATH_MAX];
     parent_of(from, parent);
     struct inode *from_dir = fs_lookup(parent);
@@ -466,6 +518,8 @@ int fs_rename(const char *from, const char *to)
     struct inode *old = fs_lookup_name(to);
     if (old && fs_resolved(old) == fs_resolved(ino))
         return 0; /* two names of one file: rename(2) does nothing */
+    if (ino->type == INODE_DIR)
+        return rename_dir(from, to);
     if (old && old != ino) {
         int err = fs_unlink(to, false);
         if (err)

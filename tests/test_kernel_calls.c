@@ -646,6 +646,36 @@ START_TEST(links_fifos_tmpfile_renameat2_statfs_and_devices)
 }
 END_TEST
 
+/* Directories move with everything below them (rename, RENAME_EXCHANGE). */
+static const char dir_rename_src[] = PRELUDE
+    "#include <dirent.h>\n"
+    "#ifndef RENAME_EXCHANGE\n#define RENAME_EXCHANGE 2\n#endif\n"
+    "#define renameat2(a, b, c, d, f) syscall(SYS_renameat2, a, b, c, d, f)\n"
+    "static void put(const char *p, const char *s) { int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644); write(fd, s, strlen(s)); close(fd); }\n"
+    "static void cat(const char *p) { char b[32] = {0}; int fd = open(p, O_RDONLY); if (fd < 0) { printf(\"%s: %s\\n\", p, errname(errno)); return; }\n"
+    "  read(fd, b, 31); close(fd); printf(\"%s: %s\\n\", p, b); }\n"
+    "int main(void) {\n"
+    "  char base[64]; snprintf(base, sizeof base, \"/tmp/mvtest-%d\", getpid()); mkdir(base, 0755); chdir(base);\n"
+    "  mkdir(\"a\", 0755); mkdir(\"a/sub\", 0755); put(\"a/sub/f\", \"deep\"); put(\"a/g\", \"top\"); mkdir(\"b\", 0755); put(\"b/h\", \"bee\"); put(\"file\", \"x\");\n"
+    "  CHECK(rename(\"a\", \"a/sub/x\")); CHECK(rename(\"a\", \"file\")); CHECK(rename(\"file\", \"a\")); CHECK(rename(\"a\", \"b\"));\n"
+    "  CHECK(rename(\"a\", \"c\")); cat(\"c/sub/f\"); cat(\"a/g\");\n"
+    "  int fd = open(\"c/sub/f\", O_RDONLY); CHECK(rename(\"c/sub\", \"c/moved\")); char b[8] = {0}; read(fd, b, 4); printf(\"open file follows: %s\\n\", b); close(fd);\n"
+    "  CHECK(renameat2(AT_FDCWD, \"c\", AT_FDCWD, \"b\", RENAME_EXCHANGE)); cat(\"b/moved/f\"); cat(\"c/h\");\n"
+    "  CHECK(renameat2(AT_FDCWD, \"c\", AT_FDCWD, \"file\", RENAME_EXCHANGE)); cat(\"c\"); cat(\"file/h\");\n"
+    "  CHECK(renameat2(AT_FDCWD, \"b\", AT_FDCWD, \"b/moved\", RENAME_EXCHANGE));\n"
+    "  mkdir(\"empty\", 0755); CHECK(rename(\"b\", \"empty\")); cat(\"empty/g\"); CHECK(rename(\"file\", \"empty\"));\n"
+    "  CHECK(rmdir(\"empty/moved\")); CHECK(unlink(\"empty/moved/f\")); CHECK(rmdir(\"empty/moved\"));\n"
+    "  DIR *d = opendir(\"empty\"); struct dirent *e; int n = 0; while ((e = readdir(d))) n++; closedir(d); printf(\"entries %d\\n\", n);\n"
+    "  unlink(\"empty/g\"); rmdir(\"empty\"); unlink(\"file/h\"); rmdir(\"file\"); unlink(\"c\"); chdir(\"/\"); CHECK(rmdir(base));\n"
+    "  return 0;\n"
+    "}\n";
+
+START_TEST(directories_rename_and_exchange_with_their_trees)
+{
+    both_like_native("dir_rename", dir_rename_src, 0, NULL);
+}
+END_TEST
+
 /* ---- hostile arguments --------------------------------------------------------- */
 
 /* The calls added here, with random and edge-case arguments, in children
@@ -741,6 +771,7 @@ static Suite *kernel_calls_suite(void)
     tcase_add_checked_fixture(files, NULL, oracle_cleanup);
     tcase_add_test(files, preadv_sendfile_splice_copy_file_range_getrandom);
     tcase_add_test(files, links_fifos_tmpfile_renameat2_statfs_and_devices);
+    tcase_add_test(files, directories_rename_and_exchange_with_their_trees);
     tcase_add_test(files, new_calls_survive_hostile_arguments);
     suite_add_tcase(s, files);
     return s;
