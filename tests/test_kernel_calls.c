@@ -56,8 +56,12 @@ START_TEST(busybox_pipeline_runs_applets_through_proc_self_exe)
     snprintf(cmd, sizeof cmd, "cp /bin/busybox %s", exe);
     ck_assert_int_eq(system(cmd), 0);
     char *args[] = {"sh", "-c",
-                    "echo hi | tee /dev/null | wc -c; seq 1 5000 | sort -rn | head -n 2; "
-                    "id; id -un; id -gn; whoami; echo done"};
+                    "exec 2>/dev/null; echo hi | tee /dev/null | wc -c; seq 1 5000 | sort -rn | head -n 2; "
+                    "id; id -un; id -gn; whoami; "
+                    "d=/tmp/bbcalls$$; mkdir $d && cd $d && echo one > f && ln f g && stat -c '%h %s' f g && "
+                    "mkfifo p && (echo via fifo > p &) && cat p && mkdir -p a/b && echo deep > a/b/c && mv a z && "
+                    "cat z/b/c && ls -la | wc -l && seq 1 3 | xargs -n1 echo n && find . -type f | sort && "
+                    "cat /dev/stdin < f && ls -l /proc/self/exe | cut -c1-10 && cd / && rm -rf $d; echo done"};
     struct machine *m = oracle_same_as_native(exe, 3, args, NULL, 0);
     size_t len;
     const char *out = oracle_console(m, &len);
