@@ -280,6 +280,9 @@ void wakeup(const void *chan) { wakeup_n(chan, MAX_THREADS); }
 struct thread *proc_signal_target(struct proc *p, int sig)
 {
     struct thread *first = 0;
+    for (int i = 0; i < nthreads; i++) /* a thread in sigwait for it comes first */
+        if (threads[i]->proc == p && threads[i]->state == THREAD_SLEEPING && (threads[i]->sig_waiting & sigbit(sig)))
+            return threads[i];
     for (int i = 0; i < nthreads; i++) {
         struct thread *t = threads[i];
         if (t->proc != p || t->state == THREAD_UNUSED || t->state == THREAD_DEAD)

@@ -135,8 +135,8 @@ uint64_t thread_cpu_ns(const struct thread *t);
 uint64_t proc_cpu_ns(const struct proc *p);
 /* execve and exit_group: the process keeps only the calling thread. */
 void proc_end_other_threads(struct proc *p);
-/* A thread of p to take a process-directed signal (one not blocking it,
- * else the first); NULL if p has none. */
+/* A thread of p to take a process-directed signal (one waiting for it in
+ * sigwait, else one not blocking it, else the first); NULL if p has none. */
 struct thread *proc_signal_target(struct proc *p, int sig);
 int alloc_pid(void);
 

@@ -219,6 +219,27 @@ START_TEST(sigqueue_sigpending_and_sigtimedwait)
 }
 END_TEST
 
+/* A signal thread: every thread blocks SIGUSR1/SIGTERM, one sigwait()s;
+ * signals sent to the process reach it. */
+static const char sigwait_thread_src[] = PRELUDE
+    "#include <pthread.h>\n"
+    "static void *waiter(void *arg) { sigset_t *set = arg; for (int i = 0; i < 3; i++) { int sig = 0; sigwait(set, &sig);\n"
+    "  printf(\"signal thread got %s\\n\", sig == SIGUSR1 ? \"SIGUSR1\" : sig == SIGTERM ? \"SIGTERM\" : \"?\"); fflush(stdout); } return 0; }\n"
+    "int main(void) {\n"
+    "  sigset_t set; sigemptyset(&set); sigaddset(&set, SIGUSR1); sigaddset(&set, SIGTERM);\n"
+    "  pthread_sigmask(SIG_BLOCK, &set, 0);\n"
+    "  pthread_t t; pthread_create(&t, 0, waiter, &set);\n"
+    "  usleep(20000); kill(getpid(), SIGUSR1); usleep(20000); kill(getpid(), SIGTERM); usleep(20000);\n"
+    "  union sigval v = {0}; sigqueue(getpid(), SIGUSR1, v);\n"
+    "  pthread_join(t, 0); printf(\"joined\\n\"); return 0;\n"
+    "}\n";
+
+START_TEST(sigwait_in_a_signal_thread)
+{
+    both_like_native("sigwait_thread", sigwait_thread_src, 0, NULL);
+}
+END_TEST
+
 /* ---- waitid ------------------------------------------------------------------ */
 
 static const char waitid_src[] = PRELUDE
@@ -759,6 +780,7 @@ static Suite *kernel_calls_suite(void)
     tcase_add_test(sig, unhandled_int3_is_sigtrap);
     tcase_add_test(sig, sigqueue_sigpending_and_sigtimedwait);
     tcase_add_test(sig, waitid_fills_siginfo_like_linux);
+    tcase_add_test(sig, sigwait_in_a_signal_thread);
     suite_add_tcase(s, sig);
     TCase *cred = tcase_create("credentials_locks_limits");
     tcase_set_timeout(cred, 300);
