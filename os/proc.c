@@ -42,7 +42,6 @@ void swtch(struct context **save, struct context *load);
 struct thread *current_thread(void) { return running; }
 struct proc *proc_table(int i) { return i >= 0 && i < nprocs ? procs[i] : 0; }
 int proc_slots(void) { return nprocs; }
-int thread_slots(void) { return nthreads; }
 int alloc_pid(void) { return next_id++; }
 
 uint64_t thread_cpu_ns(const struct thread *t)

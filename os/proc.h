@@ -127,7 +127,6 @@ void thread_reset_fpu(void);
 void proc_free(struct proc *p);
 struct proc *proc_table(int i);   /* i < proc_slots() */
 int proc_slots(void);
-int thread_slots(void);
 struct thread *thread_by_tid(int tid);
 /* CPU time in ns: one thread (up to now if it is running), or a whole
  * process (its live and its exited threads). */
