@@ -235,6 +235,8 @@ static bool setup_frame(struct trapframe *tf, int sig, const struct ksigaction *
     uint64_t frame = ((fpstate - sizeof f) & ~15ull) - 8; /* as after a CALL: RSP + 8 is 16-aligned */
     if (copy_to_user(mm, fpstate, fpu, sizeof fpu) || copy_to_user(mm, frame, &f, sizeof f))
         return false;
+    thread_reset_fpu(); /* the handler starts with x87/SSE in their initial state, as on Linux
+                           (exceptions masked again); rt_sigreturn restores the saved ones */
     tf->rip = a->handler;
     tf->rsp = frame;
     tf->rdi = (uint64_t)sig;

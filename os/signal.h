@@ -36,6 +36,11 @@
 #define ILL_ILLOPN 2  /* SIGILL: illegal operand (#UD) */
 #define FPE_INTDIV 1  /* SIGFPE: integer divide by zero (#DE) */
 #define BUS_ADRALN 1  /* SIGBUS: misaligned address (#AC) */
+#define FPE_FLTDIV 3  /* SIGFPE: floating-point divide by zero */
+#define FPE_FLTOVF 4  /* floating-point overflow */
+#define FPE_FLTUND 5  /* floating-point underflow (or denormal operand) */
+#define FPE_FLTRES 6  /* floating-point inexact result */
+#define FPE_FLTINV 7  /* floating-point invalid operation */
 #define TRAP_TRACE 2  /* SIGTRAP: single step (#DB with RFLAGS.TF) */
 #define SI_TKILL (-6) /* sent by tkill()/tgkill() */
 #define SI_KERNEL 0x80 /* sent by the kernel (the alarm timer, a broken pipe) */

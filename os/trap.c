@@ -131,8 +131,37 @@ static void user_page_fault(struct trapframe *tf)
 
 /* si_code and si_addr of an exception's signal, as Linux's traps.c sets
  * them: #DE FPE_INTDIV and #UD ILL_ILLOPN at the faulting instruction;
- * #GP (a privileged instruction such as hlt, a non-canonical address) and
- * INT3 are "sent by the kernel": SI_KERNEL, no address. */
+ * #MF/#XM the FPE_FLT* code of the exception; #GP (a privileged
+ * instruction such as hlt, a non-canonical address) and INT3 are "sent by
+ * the kernel": SI_KERNEL, no address. */
+/* The first unmasked floating-point exception flag raised, as Linux's
+ * fpu__exception_code orders them.  The user's x87/SSE state is still in
+ * the CPU (the kernel never touches it). */
+static int fp_exception_code(uint64_t trapno)
+{
+    uint32_t err;
+    if (trapno == T_SIMD) {
+        uint32_t mxcsr;
+        __asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
+        err = ~(mxcsr >> 7) & mxcsr; /* flags (bits 0-5) whose mask (bits 7-12) is clear */
+    } else {
+        uint16_t cw, sw;
+        __asm__ volatile("fnstcw %0\n\tfnstsw %1" : "=m"(cw), "=m"(sw));
+        err = (uint32_t)(sw & ~cw);
+    }
+    if (err & 0x001)
+        return FPE_FLTINV;
+    if (err & 0x004)
+        return FPE_FLTDIV;
+    if (err & 0x008)
+        return FPE_FLTOVF;
+    if (err & 0x012)
+        return FPE_FLTUND;
+    if (err & 0x020)
+        return FPE_FLTRES;
+    return 0;
+}
+
 static int exception_code(uint64_t trapno)
 {
     switch (trapno) {
@@ -141,7 +170,7 @@ static int exception_code(uint64_t trapno)
     case T_ALIGNMENT: return BUS_ADRALN;
     case T_DEBUG: return TRAP_TRACE;
     case T_FPU:
-    case T_SIMD: return 0;
+    case T_SIMD: return fp_exception_code(trapno);
     default: return SI_KERNEL;
     }
 }

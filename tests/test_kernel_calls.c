@@ -143,6 +143,51 @@ START_TEST(fault_signals_carry_linux_si_code_and_addr)
 }
 END_TEST
 
+/* Unmasked SSE exceptions (#XM): SIGFPE with FPE_FLTDIV, FPE_FLTINV,
+ * FPE_FLTOVF at the instruction; the handler runs with the exceptions
+ * masked again (Linux gives it a fresh FPU state).  glibc only: musl has
+ * no feenableexcept. */
+static const char fp_codes_src[] = PRELUDE
+    "#include <fenv.h>\n#include <setjmp.h>\n#include <float.h>\n"
+    "static sigjmp_buf env; static volatile int code, masked_in_handler; static void *volatile addr;\n"
+    "static void on_fpe(int sig, siginfo_t *si, void *uc) { code = si->si_code; addr = si->si_addr;\n"
+    "  masked_in_handler = fegetexcept() == 0; siglongjmp(env, 1); }\n"
+    "static volatile double zero = 0.0, one = 1.0, big = DBL_MAX, out;\n"
+    "static void try(const char *what, int except, int op) {\n"
+    "  code = -1; feclearexcept(FE_ALL_EXCEPT); feenableexcept(except);\n"
+    "  if (!sigsetjmp(env, 1)) { if (op == 0) out = one / zero; else if (op == 1) out = zero / zero; else out = big * big; }\n"
+    "  fedisableexcept(FE_ALL_EXCEPT);\n"
+    "  printf(\"%-8s code %d addr %s handler masked %d\\n\", what, code, addr ? \"set\" : \"null\", masked_in_handler); }\n"
+    "int main(void) {\n"
+    "  struct sigaction sa = {0}; sa.sa_sigaction = on_fpe; sa.sa_flags = SA_SIGINFO | SA_NODEFER; sigaction(SIGFPE, &sa, 0);\n"
+    "  try(\"div0\", FE_DIVBYZERO, 0); try(\"invalid\", FE_INVALID, 1); try(\"overflow\", FE_OVERFLOW, 2);\n"
+    "  try(\"masked\", 0, 0); printf(\"masked result inf %d\\n\", out > DBL_MAX);\n"
+    "  return 0;\n"
+    "}\n";
+
+/* gcc -static with libraries after the source (oracle_compile adds only
+ * -lpthread). */
+static const char *glibc_with_libs(const char *name, const char *source, const char *libs)
+{
+    static char exe[256];
+    char src[256], cmd[1024];
+    snprintf(src, sizeof src, "%s/%s.c", oracle_workdir(), name);
+    snprintf(exe, sizeof exe, "%s/%s", oracle_workdir(), name);
+    FILE *f = fopen(src, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(source, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "gcc -static -O1 -w -o %s %s %s -lpthread >/dev/null 2>&1", exe, src, libs);
+    ck_assert_msg(system(cmd) == 0, "compiling %s failed", name);
+    return exe;
+}
+
+START_TEST(floating_point_exceptions_carry_their_code)
+{
+    machine_free(oracle_same_as_native(glibc_with_libs("fp_codes", fp_codes_src, "-lm"), 0, NULL, NULL, 0));
+}
+END_TEST
+
 /* The status a program dies with natively and on the guest (the guest's
  * console also carries the kernel's "killed" line, so only the status is
  * compared). */
@@ -427,15 +472,7 @@ START_TEST(sqlite_file_database_like_native)
         fprintf(stderr, "test_kernel_calls: libsqlite3-dev not installed: skipped\n");
         return;
     }
-    char src[256], exe[256], cmd[768];
-    snprintf(src, sizeof src, "%s/sqlite.c", oracle_workdir());
-    snprintf(exe, sizeof exe, "%s/sqlite", oracle_workdir());
-    FILE *f = fopen(src, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(sqlite_src, f);
-    fclose(f);
-    snprintf(cmd, sizeof cmd, "gcc -static -O1 -w -o %s %s -lsqlite3 -lm -lpthread >/dev/null 2>&1", exe, src);
-    ck_assert_int_eq(system(cmd), 0);
+    const char *exe = glibc_with_libs("sqlite", sqlite_src, "-lsqlite3 -lm");
     struct machine *m = oracle_same_as_native(exe, 0, NULL, NULL, 0);
     ck_assert_ptr_nonnull(strstr(oracle_console(m, NULL), "integrity_check=ok"));
     machine_free(m);
@@ -778,6 +815,7 @@ static Suite *kernel_calls_suite(void)
     tcase_add_checked_fixture(sig, NULL, oracle_cleanup);
     tcase_add_test(sig, fault_signals_carry_linux_si_code_and_addr);
     tcase_add_test(sig, unhandled_int3_is_sigtrap);
+    tcase_add_test(sig, floating_point_exceptions_carry_their_code);
     tcase_add_test(sig, sigqueue_sigpending_and_sigtimedwait);
     tcase_add_test(sig, waitid_fills_siginfo_like_linux);
     tcase_add_test(sig, sigwait_in_a_signal_thread);
