@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "machine/machine.h"
@@ -704,6 +705,11 @@ static const char fs_src[] = PRELUDE
 
 START_TEST(links_fifos_tmpfile_renameat2_statfs_and_devices)
 {
+    struct statfs shm;
+    if (statfs("/dev/shm", &shm) != 0 || shm.f_type != 0x01021994 /* TMPFS_MAGIC */ || access("/dev/shm", W_OK) != 0) {
+        fprintf(stderr, "test_kernel_calls: no writable tmpfs at /dev/shm to compare with: skipped\n");
+        return;
+    }
     like_native_in("fsops", fs_src, "/dev/shm", "/tmp");
 }
 END_TEST
