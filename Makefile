@@ -41,7 +41,7 @@ GUEST_BINS := $(GUEST_SRCS:tests/guests/%.S=build/guests/%.bin)
 DEPS_OK := $(shell pkg-config --exists $(PKGS) 2>/dev/null && command -v musl-gcc >/dev/null && \
              command -v xvfb-run >/dev/null && command -v qemu-x86_64 >/dev/null && \
              command -v gdb >/dev/null && command -v tmux >/dev/null && \
-             test -x /bin/busybox && echo yes)
+             test -x /bin/busybox && test -f /usr/include/sqlite3.h && echo yes)
 
 .PHONY: all deps ensure-deps test asan-test bench run clean help guests install uninstall
 all: $(BUILD)/ringscope guests kernel programs
@@ -58,7 +58,7 @@ help:
 
 # ---- dependencies -------------------------------------------------------
 DEB_PKGS := gcc make pkg-config libcapstone-dev libsdl2-dev check musl-tools xvfb xauth qemu-user \
-            busybox-static gdb tmux
+            busybox-static gdb tmux libsqlite3-dev
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	echo "installing: $(DEB_PKGS)"; \

@@ -6,6 +6,7 @@
 #include "keyboard.h"
 #include "frame.h"
 #include "kheap.h"
+#include "lock.h"
 #include "printf.h"
 #include "swap.h"
 #include "proc.h"
@@ -13,17 +14,28 @@
 #include "signal.h"
 #include "string.h"
 
-static struct file files[MAX_FILES];
+/* The open-file table grows in chunks from the kernel heap (a chunk is
+ * kept once made): a thousand open files per process must fit. */
+#define FILE_CHUNK 64
+static struct file *file_chunks[MAX_FILES / FILE_CHUNK];
+static int nfile_chunks;
 
 static struct file *file_alloc(enum file_kind kind, uint32_t flags)
 {
-    for (int i = 0; i < MAX_FILES; i++) {
-        if (files[i].refs == 0) {
-            memset(&files[i], 0, sizeof files[i]);
-            files[i].kind = kind;
-            files[i].refs = 1;
-            files[i].flags = flags;
-            return &files[i];
+    for (int i = 0; i <= nfile_chunks * FILE_CHUNK && i < MAX_FILES; i++) {
+        if (i == nfile_chunks * FILE_CHUNK) {
+            file_chunks[nfile_chunks] = kheap_alloc(FILE_CHUNK * sizeof(struct file)); /* zeroed: refs 0 */
+            if (!file_chunks[nfile_chunks])
+                return 0;
+            nfile_chunks++;
+        }
+        struct file *f = &file_chunks[i / FILE_CHUNK][i % FILE_CHUNK];
+        if (f->refs == 0) {
+            memset(f, 0, sizeof *f);
+            f->kind = kind;
+            f->refs = 1;
+            f->flags = flags;
+            return f;
         }
     }
     return 0;
@@ -96,6 +108,65 @@ int file_pipe(struct file *ends[2], uint32_t flags)
     return 0;
 }
 
+/* Wait until the other side has opened since we looked (its open count
+ * moved) or is open now. */
+static int fifo_wait_for(struct inode *ino, struct pipe *p, bool for_writer)
+{
+    uint32_t seen = for_writer ? ino->fifo_writer_opens : ino->fifo_reader_opens;
+    while ((for_writer ? p->writers : p->readers) == 0 &&
+           (for_writer ? ino->fifo_writer_opens : ino->fifo_reader_opens) == seen) {
+        if (signal_interrupted())
+            return -ERESTARTSYS;
+        sleep_on(p);
+    }
+    return 0;
+}
+
+struct file *file_open_fifo(struct inode *ino, uint32_t flags, int *err)
+{
+    uint32_t acc = flags & O_ACCMODE;
+    if (acc == O_WRONLY && (flags & O_NONBLOCK) && (!ino->fifo || ino->fifo->readers == 0)) {
+        *err = -ENXIO;
+        return 0;
+    }
+    if (!ino->fifo && !(ino->fifo = pipe_new_unopened())) {
+        *err = -ENOMEM;
+        return 0;
+    }
+    struct pipe *p = ino->fifo;
+    struct file *f = file_alloc(FILE_PIPE, flags);
+    if (!f) {
+        if (!p->readers && !p->writers) {
+            kheap_free(p, sizeof *p);
+            ino->fifo = 0;
+        }
+        *err = -ENFILE;
+        return 0;
+    }
+    f->pipe = p;
+    f->inode = ino;
+    fs_opened(ino);
+    if (acc != O_WRONLY) {
+        ino->fifo_reader_opens++;
+        pipe_open_end(p, false);
+    }
+    if (acc != O_RDONLY) {
+        ino->fifo_writer_opens++;
+        f->pipe_writer = acc == O_WRONLY;
+        pipe_open_end(p, true);
+    }
+    *err = 0;
+    if (acc == O_RDONLY && !(flags & O_NONBLOCK))
+        *err = fifo_wait_for(ino, p, true);
+    else if (acc == O_WRONLY)
+        *err = fifo_wait_for(ino, p, false);
+    if (*err) {
+        file_close(f);
+        return 0;
+    }
+    return f;
+}
+
 struct file *file_dup(struct file *f)
 {
     f->refs++;
@@ -106,12 +177,21 @@ void file_close(struct file *f)
 {
     if (--f->refs > 0)
         return;
+    lock_release_file(f); /* its OFD and flock locks */
     if (f->kind == FILE_INODE)
         fs_closed(f->inode);
     if (f->snapshot)
         kheap_free(f->snapshot, f->snapshot_alloc);
-    if (f->kind == FILE_PIPE)
-        pipe_close_end(f->pipe, f->pipe_writer);
+    if (f->kind == FILE_PIPE) {
+        /* A FIFO opened O_RDWR holds both ends. */
+        bool gone = (f->flags & O_ACCMODE) == O_RDWR && pipe_close_end(f->pipe, true);
+        gone = gone || pipe_close_end(f->pipe, f->pipe_writer);
+        if (f->inode) {
+            if (gone)
+                f->inode->fifo = 0; /* the FIFO's next open starts an empty pipe */
+            fs_closed(f->inode);
+        }
+    }
 }
 
 bool file_readable(const struct file *f) { return (f->flags & O_ACCMODE) != O_WRONLY; }

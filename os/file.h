@@ -9,7 +9,7 @@
 #include "pipe.h"
 #include "uaccess.h"
 
-#define MAX_FILES 128
+#define MAX_FILES 16384 /* open files in the whole system */
 
 /* open() flags (Linux values) */
 #define O_ACCMODE 03
@@ -42,6 +42,11 @@ struct file {
 struct file *file_open(struct inode *ino, uint32_t flags);
 /* A pipe's two ends (pipe.c); flags: O_NONBLOCK or 0 (pipe2). */
 int file_pipe(struct file *ends[2], uint32_t flags);
+/* Open a FIFO (mkfifo): a pipe end whose inode is ino.  As fifo(7): a
+ * reader waits for a writer and a writer for a reader, unless O_NONBLOCK
+ * (then a writer with no reader gets ENXIO); O_RDWR never waits.
+ * NULL with *err = -errno (-ERESTARTSYS if a signal came while waiting). */
+struct file *file_open_fifo(struct inode *ino, uint32_t flags, int *err);
 struct file *file_dup(struct file *f);
 void file_close(struct file *f);
 bool file_readable(const struct file *f);

@@ -34,6 +34,7 @@ static struct inode *new_inode(const char *path, enum inode_type type)
             ino->type = type;
             ino->ino = i + 1;
             ino->mode = type == INODE_DIR ? 0755 : 0644;
+            ino->nlink = 1;
             strlcpy(ino->path, path, sizeof ino->path);
             return ino;
         }
@@ -41,7 +42,7 @@ static struct inode *new_inode(const char *path, enum inode_type type)
     return 0;
 }
 
-struct inode *fs_lookup(const char *path)
+struct inode *fs_lookup_name(const char *path)
 {
     for (int i = 0; i < inode_count(); i++) {
         struct inode *ino = inode_at(i);
@@ -49,6 +50,31 @@ struct inode *fs_lookup(const char *path)
             return ino;
     }
     return 0;
+}
+
+struct inode *fs_resolved(struct inode *entry)
+{
+    return entry && entry->type == INODE_HARDLINK ? entry->link_to : entry;
+}
+
+struct inode *fs_lookup(const char *path) { return fs_resolved(fs_lookup_name(path)); }
+
+int fs_missing_error(const char *path)
+{
+    char prefix[FS_PATH_MAX];
+    size_t len = strnlen(path, FS_PATH_MAX - 1);
+    for (size_t i = 1; i < len; i++) {
+        if (path[i] != '/')
+            continue;
+        memcpy(prefix, path, i);
+        prefix[i] = 0;
+        struct inode *ino = fs_lookup(prefix);
+        if (!ino)
+            return -ENOENT;
+        if (ino->type != INODE_DIR && ino->type != INODE_SYMLINK)
+            return -ENOTDIR;
+    }
+    return -ENOENT;
 }
 
 static void parent_of(const char *path, char *out)
@@ -104,6 +130,17 @@ void fs_init(void)
     new_inode("/dev/urandom", INODE_RANDOM);
     new_inode("/dev/random", INODE_RANDOM);
     new_inode("/dev/kbd", INODE_KBD);
+    /* /dev/stdin, stdout, stderr: symbolic links to the descriptors, as udev makes them. */
+    static const char *const std_links[][2] = {
+        {"/dev/stdin", "/proc/self/fd/0"}, {"/dev/stdout", "/proc/self/fd/1"}, {"/dev/stderr", "/proc/self/fd/2"}};
+    for (unsigned i = 0; i < sizeof std_links / sizeof std_links[0]; i++) {
+        struct inode *link = new_inode(std_links[i][0], INODE_SYMLINK);
+        if (link) {
+            link->data = (uint8_t *)std_links[i][1]; /* read-only bytes, like the initrd's */
+            link->size = strlen(std_links[i][1]);
+            link->mode = 0777;
+        }
+    }
     fs_make_dirs("/proc/self");
     new_inode("/proc/self/maps", INODE_PROC_MAPS);
     new_inode("/proc/meminfo", INODE_PROC_MEMINFO);
@@ -133,7 +170,7 @@ struct inode *fs_create(const char *path, enum inode_type type, int *err)
     if (fs_lookup(path))
         *err = -EEXIST; /* first, as Linux: "mkdir -p" relies on it for "/" */
     else if (!dir)
-        *err = -ENOENT;
+        *err = fs_missing_error(path);
     else if (dir->type != INODE_DIR)
         *err = -ENOTDIR;
     else if (!dir->writable_dir)
@@ -242,6 +279,15 @@ struct inode *fs_dir_entry(const struct inode *dir, int index)
     return 0;
 }
 
+static void destroy(struct inode *ino);
+
+/* A name of ino is gone: the file goes with its last name and last close. */
+static void drop_name(struct inode *ino)
+{
+    if (--ino->nlink <= 0 && ino->opens == 0)
+        destroy(ino);
+}
+
 static void destroy(struct inode *ino)
 {
     if (ino->capacity)
@@ -251,12 +297,12 @@ static void destroy(struct inode *ino)
 
 int fs_unlink(const char *path, bool dir)
 {
-    struct inode *ino = fs_lookup(path);
+    struct inode *entry = fs_lookup_name(path), *ino = fs_resolved(entry);
     char parent[FS_PATH_MAX];
     parent_of(path, parent);
     struct inode *pdir = fs_lookup(parent);
     if (!ino)
-        return -ENOENT;
+        return fs_missing_error(path);
     if (!pdir || !pdir->writable_dir)
         return -EROFS;
     if (dir && ino->type != INODE_DIR)
@@ -265,9 +311,11 @@ int fs_unlink(const char *path, bool dir)
         return -EISDIR;
     if (dir && fs_dir_entry(ino, 0))
         return -ENOTEMPTY;
-    ino->unlinked = true;
-    if (ino->opens == 0)
-        destroy(ino);
+    if (entry != ino) /* a hard link: the entry goes, the file loses a name */
+        destroy(entry);
+    else
+        ino->unlinked = true;
+    drop_name(ino);
     return 0;
 }
 
@@ -312,17 +360,152 @@ void fs_opened(struct inode *ino) { ino->opens++; }
 
 void fs_closed(struct inode *ino)
 {
-    if (--ino->opens == 0 && ino->unlinked)
+    if (--ino->opens == 0 && ino->nlink <= 0)
         destroy(ino);
+}
+
+int fs_link(struct inode *target, const char *path)
+{
+    if (target->type == INODE_DIR)
+        return -EPERM;
+    if (target->nlink <= 0 && !target->linkable)
+        return -ENOENT; /* a deleted file cannot be brought back */
+    int err;
+    struct inode *entry = fs_create(path, INODE_HARDLINK, &err);
+    if (!entry)
+        return err;
+    entry->link_to = target;
+    entry->mode = 0;
+    target->nlink++;
+    target->linkable = false;
+    return 0;
+}
+
+struct inode *fs_create_tmpfile(const char *dir, bool linkable, int *err)
+{
+    static int serial;
+    char path[FS_PATH_MAX];
+    struct inode *d = fs_lookup(dir);
+    if (!d)
+        *err = fs_missing_error(dir);
+    else if (d->type != INODE_DIR)
+        *err = -ENOTDIR;
+    else if (!d->writable_dir)
+        *err = -EOPNOTSUPP;
+    else
+        *err = 0;
+    if (*err)
+        return 0;
+    ksnprintf(path, sizeof path, "%s/#tmpfile%d", strcmp(dir, "/") ? dir : "", ++serial);
+    struct inode *ino = new_inode(path, INODE_FILE);
+    if (!ino) {
+        *err = -ENOSPC;
+        return 0;
+    }
+    ino->unlinked = true; /* no name: invisible to lookups and listings */
+    ino->nlink = 0;
+    ino->linkable = linkable;
+    return ino;
+}
+
+static const char *below(const char *path, const char *prefix);
+static int move_trees(const char *a, const char *b, bool exchange);
+
+int fs_exchange(const char *a, const char *b)
+{
+    struct inode *ea = fs_lookup_name(a), *eb = fs_lookup_name(b);
+    if (!ea || !eb)
+        return -ENOENT;
+    char parent[FS_PATH_MAX];
+    parent_of(a, parent);
+    struct inode *da = fs_lookup(parent);
+    parent_of(b, parent);
+    struct inode *db = fs_lookup(parent);
+    if (!da || !db || !da->writable_dir || !db->writable_dir)
+        return -EROFS;
+    if (below(a, b) || below(b, a))
+        return -EINVAL; /* one inside the other */
+    return move_trees(a, b, true);
+}
+
+int fs_inodes_used(void)
+{
+    int n = 0;
+    for (int i = 0; i < inode_count(); i++)
+        n += inode_at(i)->type != INODE_FREE;
+    return n;
+}
+
+void fs_dir_counts(const struct inode *dir, int *entries, int *subdirs)
+{
+    *entries = *subdirs = 0;
+    for (int i = 0; i < inode_count(); i++) {
+        struct inode *ino = inode_at(i);
+        if (ino->type != INODE_FREE && !ino->unlinked && is_child(dir, ino)) {
+            ++*entries;
+            *subdirs += ino->type == INODE_DIR;
+        }
+    }
+}
+
+/* The rest of path after prefix (a directory's path), or NULL when path
+ * is not prefix or below it. */
+static const char *below(const char *path, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    if (strncmp(path, prefix, n) || (path[n] && path[n] != '/'))
+        return 0;
+    return path + n;
+}
+
+/* Names are paths, so moving a directory renames everything below it:
+ * the tree at a goes to b and (exchange) the tree at b to a.  Lengths are
+ * checked first, so a failure changes nothing. */
+static int move_trees(const char *a, const char *b, bool exchange)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < inode_count(); i++) {
+            struct inode *ino = inode_at(i);
+            if (ino->type == INODE_FREE)
+                continue;
+            const char *rest = below(ino->path, a), *to = b;
+            if (!rest && exchange && (rest = below(ino->path, b)))
+                to = a;
+            if (!rest)
+                continue;
+            if (strlen(to) + strlen(rest) >= FS_PATH_MAX)
+                return -ENAMETOOLONG;
+            if (pass == 1) {
+                char path[FS_PATH_MAX];
+                ksnprintf(path, sizeof path, "%s%s", to, rest);
+                strlcpy(ino->path, path, sizeof ino->path);
+            }
+        }
+    }
+    return 0;
+}
+
+/* rename(2) of a directory: not into itself; over an empty directory only. */
+static int rename_dir(const char *from, const char *to)
+{
+    if (below(to, from))
+        return -EINVAL;
+    struct inode *old = fs_lookup(to);
+    if (old && old->type != INODE_DIR)
+        return -ENOTDIR;
+    if (old) {
+        int err = fs_unlink(to, true);
+        if (err)
+            return err;
+    }
+    return move_trees(from, to, false);
 }
 
 int fs_rename(const char *from, const char *to)
 {
-    struct inode *ino = fs_lookup(from);
+    struct inode *ino = fs_lookup_name(from);
     if (!ino)
-        return -ENOENT;
-    if (ino->type == INODE_DIR)
-        return -EBUSY; /* moving a directory would need its children renamed too */
+        return fs_missing_error(from);
     char parent[FS_PATH_MAX];
     parent_of(from, parent);
     struct inode *from_dir = fs_lookup(parent);
@@ -332,7 +515,11 @@ int fs_rename(const char *from, const char *to)
         return -ENOENT;
     if (!from_dir->writable_dir || !to_dir->writable_dir)
         return -EROFS;
-    struct inode *old = fs_lookup(to);
+    struct inode *old = fs_lookup_name(to);
+    if (old && fs_resolved(old) == fs_resolved(ino))
+        return 0; /* two names of one file: rename(2) does nothing */
+    if (ino->type == INODE_DIR)
+        return rename_dir(from, to);
     if (old && old != ino) {
         int err = fs_unlink(to, false);
         if (err)

@@ -2,7 +2,12 @@
  *
  * A flat table of inodes named by absolute path.  Files from the initrd are
  * read-only and their bytes stay where the loader put the archive; /tmp is
- * writable (contents in kernel-heap buffers); /dev holds the devices. */
+ * writable (contents in kernel-heap buffers); /dev holds the devices.
+ *
+ * Hard links: the first name of a file is its inode's own path; every
+ * further name (link, linkat) is an INODE_HARDLINK entry pointing at it.
+ * fs_lookup resolves such an entry, so callers see the file; nlink counts
+ * the names, and an inode lives while it has a name or an open file. */
 #ifndef OS_FS_H
 #define OS_FS_H
 #include <stdbool.h>
@@ -12,7 +17,10 @@
 #define FS_PATH_MAX 256
 
 enum inode_type { INODE_FREE, INODE_FILE, INODE_DIR, INODE_SYMLINK, INODE_CONSOLE, INODE_NULL, INODE_ZERO, INODE_RANDOM, INODE_KBD,
-                  INODE_PROC_MAPS, INODE_PROC_MEMINFO /* /proc files: text generated at open */ };
+                  INODE_PROC_MAPS, INODE_PROC_MEMINFO /* /proc files: text generated at open */,
+                  INODE_FIFO /* a named pipe (mkfifo) */, INODE_HARDLINK /* a further name of link_to */ };
+
+struct pipe;
 
 struct inode {
     enum inode_type type;
@@ -24,11 +32,34 @@ struct inode {
     int ino;
     int opens;                /* open files referring to it */
     bool unlinked;            /* removed from the tree, kept until the last close */
+    int nlink;                /* names (its own path and hard links) */
+    struct inode *link_to;    /* INODE_HARDLINK: the file this name refers to */
+    bool linkable;            /* O_TMPFILE without O_EXCL: linkat may give it a name */
+    struct pipe *fifo;        /* INODE_FIFO: the pipe while it is open */
+    uint32_t fifo_reader_opens, fifo_writer_opens; /* opens ever, so a waiting open sees a peer come and go */
 };
 
 void fs_init(void);
-/* path must be absolute and normalized. */
+/* path must be absolute and normalized.  A hard link resolves to its file. */
 struct inode *fs_lookup(const char *path);
+/* The name entry itself (a hard link is not resolved). */
+struct inode *fs_lookup_name(const char *path);
+/* The file a directory entry names (fs_dir_entry may give hard links). */
+struct inode *fs_resolved(struct inode *entry);
+/* A new name for an existing file (not a directory): 0 or -errno. */
+int fs_link(struct inode *target, const char *path);
+/* An O_TMPFILE file in directory dir: nameless (nlink 0) until linkat. */
+struct inode *fs_create_tmpfile(const char *dir, bool linkable, int *err);
+/* renameat2(RENAME_EXCHANGE): the two names trade places. */
+int fs_exchange(const char *a, const char *b);
+/* Directory sizes as tmpfs reports them: entries (not . and ..) and
+ * how many of them are directories. */
+void fs_dir_counts(const struct inode *dir, int *entries, int *subdirs);
+/* Inodes in use (statfs's f_files - f_ffree). */
+int fs_inodes_used(void);
+/* Why path (absolute, normalized) does not exist: -ENOTDIR when one of
+ * its leading components is not a directory ("file/x"), else -ENOENT. */
+int fs_missing_error(const char *path);
 /* A directory and its missing parents (NULL if a file is in the way). */
 struct inode *fs_make_dirs(const char *path);
 /* Initrd file (read-only, bytes used in place); parent directories are made. */

@@ -7,7 +7,9 @@
 #include "abi/bootinfo.h"
 #include "abi/osevent.h"
 #include "console.h"
+#include "cred.h"
 #include "errno.h"
+#include "fdtable.h"
 #include "events.h"
 #include "exec.h"
 #include "file.h"
@@ -63,9 +65,9 @@ static void start_init(char *argv[], int argc)
     struct file *console = file_open(fs_lookup("/dev/console"), O_RDWR);
     if (!t || !console)
         panic("out of memory creating the first process");
-    p->files[0] = console;
-    p->files[1] = file_dup(console);
-    p->files[2] = file_dup(console);
+    fd_alloc(p, console, 0, false);
+    fd_alloc(p, file_dup(console), 1, false);
+    fd_alloc(p, file_dup(console), 2, false);
     int err = exec(t, argv[0], argv, argc, envp, sizeof envp / sizeof envp[0]);
     if (err) {
         cprintf("ringscope: cannot execute %s: %s\n", argv[0],
@@ -93,6 +95,7 @@ void kmain(const struct bootinfo *bi)
     fs_init();
     if (boot.initrd_size && initrd_unpack(p2v(boot.initrd_phys), boot.initrd_size) < 0)
         panic("the initrd is not a valid cpio newc archive");
+    cred_base_files();
     proc_init();
     static char *argv[INITRD_MAX_ARGS];
     int argc = initrd_argv(argv, INITRD_MAX_ARGS);

@@ -45,7 +45,24 @@ static void pipe_changed(struct pipe *p)
     file_poll_notify();
 }
 
-void pipe_close_end(struct pipe *p, bool writer)
+struct pipe *pipe_new_unopened(void)
+{
+    struct pipe *p = pipe_new();
+    if (p)
+        p->readers = p->writers = 0;
+    return p;
+}
+
+void pipe_open_end(struct pipe *p, bool writer)
+{
+    if (writer)
+        p->writers++;
+    else
+        p->readers++;
+    pipe_changed(p);
+}
+
+bool pipe_close_end(struct pipe *p, bool writer)
 {
     if (writer)
         p->writers--;
@@ -53,10 +70,11 @@ void pipe_close_end(struct pipe *p, bool writer)
         p->readers--;
     pipe_changed(p);
     if (p->readers || p->writers)
-        return;
+        return false;
     for (uint32_t i = p->tail; i != p->head; i++)
         frame_put(buf_at(p, i)->page);
     kheap_free(p, sizeof *p);
+    return true;
 }
 
 long pipe_read(struct pipe *p, struct user_buf *dst, bool nonblock)
@@ -171,6 +189,11 @@ long pipe_write(struct pipe *p, struct user_buf *src, bool nonblock)
     if (ret > 0)
         pipe_changed(p);
     return ret;
+}
+
+uint64_t pipe_room(const struct pipe *p)
+{
+    return (uint64_t)(PIPE_BUFFERS - (p->head - p->tail)) * PAGE_SIZE;
 }
 
 unsigned pipe_poll(const struct pipe *p, bool writer)

@@ -24,13 +24,20 @@ struct pipe {
 
 /* A new pipe with one reader and one writer; 0 if out of memory. */
 struct pipe *pipe_new(void);
-/* One end closed; the pipe goes with the last one. */
-void pipe_close_end(struct pipe *p, bool writer);
+/* A FIFO's pipe (mkfifo): no end open yet; 0 if out of memory. */
+struct pipe *pipe_new_unopened(void);
+/* One more end opened (a FIFO's open); wakes whoever waits for it. */
+void pipe_open_end(struct pipe *p, bool writer);
+/* One end closed; the pipe goes with the last one (true: it is gone). */
+bool pipe_close_end(struct pipe *p, bool writer);
 /* read(2)/write(2) on an end: the byte count, or -EAGAIN (nonblock and
  * it would wait), -EPIPE (no reader: SIGPIPE sent too), -EFAULT,
  * -ERESTARTSYS (a signal while waiting, nothing moved yet). */
 long pipe_read(struct pipe *p, struct user_buf *dst, bool nonblock);
 long pipe_write(struct pipe *p, struct user_buf *src, bool nonblock);
+/* Bytes a write can put in now without waiting: the free buffers' room
+ * (0 when full). */
+uint64_t pipe_room(const struct pipe *p);
 /* poll(2) bits for an end: POLLIN | POLLHUP for the reader, POLLOUT |
  * POLLERR for the writer, exactly when read/write would not wait. */
 unsigned pipe_poll(const struct pipe *p, bool writer);

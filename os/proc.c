@@ -12,7 +12,9 @@
 #include "proc.h"
 #include "abi/osevent.h"
 #include "events.h"
+#include "fdtable.h"
 #include "frame.h"
+#include "kheap.h"
 #include "memlayout.h"
 #include "paging.h"
 #include "panic.h"
@@ -23,8 +25,12 @@
 #include "timer.h"
 #include "x86.h"
 
-static struct proc procs[MAX_PROCS];
-static struct thread threads[MAX_THREADS];
+/* Both tables grow one kernel-heap allocation at a time (and keep each
+ * one for reuse): how many processes and threads fit is a matter of
+ * memory, as on Linux, not of a fixed array. */
+static struct proc *procs[MAX_PROCS];
+static struct thread *threads[MAX_THREADS];
+static int nprocs, nthreads;       /* slots allocated so far */
 static struct thread *running;     /* NULL while the scheduler runs */
 static struct thread *last_run;    /* for the context-switch report */
 static struct context *scheduler_context;
@@ -34,7 +40,8 @@ static int last_slot = -1;         /* round-robin position */
 void swtch(struct context **save, struct context *load);
 
 struct thread *current_thread(void) { return running; }
-struct proc *proc_table(int i) { return i >= 0 && i < MAX_PROCS ? &procs[i] : 0; }
+struct proc *proc_table(int i) { return i >= 0 && i < nprocs ? procs[i] : 0; }
+int proc_slots(void) { return nprocs; }
 int alloc_pid(void) { return next_id++; }
 
 uint64_t thread_cpu_ns(const struct thread *t)
@@ -45,17 +52,17 @@ uint64_t thread_cpu_ns(const struct thread *t)
 uint64_t proc_cpu_ns(const struct proc *p)
 {
     uint64_t ns = p->cpu_ns_exited;
-    for (int i = 0; i < MAX_THREADS; i++)
-        if (threads[i].proc == p && threads[i].state != THREAD_UNUSED)
-            ns += thread_cpu_ns(&threads[i]);
+    for (int i = 0; i < nthreads; i++)
+        if (threads[i]->proc == p && threads[i]->state != THREAD_UNUSED)
+            ns += thread_cpu_ns(threads[i]);
     return ns;
 }
 
 struct thread *thread_by_tid(int tid)
 {
-    for (int i = 0; i < MAX_THREADS; i++)
-        if (threads[i].state != THREAD_UNUSED && threads[i].state != THREAD_DEAD && threads[i].tid == tid)
-            return &threads[i];
+    for (int i = 0; i < nthreads; i++)
+        if (threads[i]->state != THREAD_UNUSED && threads[i]->state != THREAD_DEAD && threads[i]->tid == tid)
+            return threads[i];
     return 0;
 }
 
@@ -64,8 +71,22 @@ static uint8_t initial_fpu[512] __attribute__((aligned(16))); /* FNINIT state, M
 void proc_init(void)
 {
     fxsave(initial_fpu); /* nothing has touched x87/SSE since reset */
-    for (int i = 0; i < MAX_THREADS; i++)
-        threads[i].slot = i;
+}
+
+/* A free thread slot, or a new one (its struct from the kernel heap). */
+static int free_thread_slot(void)
+{
+    for (int i = 0; i < nthreads; i++)
+        if (threads[i]->state == THREAD_UNUSED)
+            return i;
+    if (nthreads == MAX_THREADS)
+        return -1;
+    struct thread *t = kheap_alloc(sizeof *t); /* zeroed: THREAD_UNUSED */
+    if (!t)
+        return -1;
+    t->slot = nthreads;
+    threads[nthreads] = t;
+    return nthreads++;
 }
 
 /* The kernel stack of a slot: KSTACK_PAGES at the top of a 32 KiB window,
@@ -91,10 +112,9 @@ static uint64_t kernel_stack(int slot)
  * frame and IRETQs. */
 struct thread *thread_alloc(struct proc *p)
 {
-    for (int i = 0; i < MAX_THREADS; i++) {
-        struct thread *t = &threads[i];
-        if (t->state != THREAD_UNUSED)
-            continue;
+    int i = free_thread_slot();
+    if (i >= 0) {
+        struct thread *t = threads[i];
         uint64_t top = kernel_stack(i);
         if (!top)
             return 0;
@@ -127,14 +147,24 @@ void thread_reset_fpu(void) { fxrstor(initial_fpu); }
 
 struct proc *proc_alloc(void)
 {
-    for (int i = 0; i < MAX_PROCS; i++) {
-        struct proc *p = &procs[i];
+    for (int i = 0; i <= nprocs && i < MAX_PROCS; i++) {
+        if (i == nprocs) {
+            procs[i] = kheap_alloc(sizeof *procs[i]); /* zeroed: PROC_UNUSED */
+            if (!procs[i])
+                return 0;
+            nprocs++;
+        }
+        struct proc *p = procs[i];
         if (p->state == PROC_UNUSED) {
             memset(p, 0, sizeof *p);
             p->state = PROC_ALIVE;
             p->pid = alloc_pid();
             strlcpy(p->cwd, "/", sizeof p->cwd);
             p->umask = 022;
+            if (fd_table_init(p)) {
+                p->state = PROC_UNUSED;
+                return 0;
+            }
             return p;
         }
     }
@@ -143,16 +173,17 @@ struct proc *proc_alloc(void)
 
 void proc_free(struct proc *p)
 {
+    fd_table_free(p);
     memset(p, 0, sizeof *p);
 }
 
 static struct thread *pick_next(void)
 {
-    for (int n = 1; n <= MAX_THREADS; n++) {
-        int i = (last_slot + n) % MAX_THREADS;
-        if (threads[i].state == THREAD_RUNNABLE) {
+    for (int n = 1; n <= nthreads; n++) {
+        int i = (last_slot + n) % nthreads;
+        if (threads[i]->state == THREAD_RUNNABLE) {
             last_slot = i;
-            return &threads[i];
+            return threads[i];
         }
     }
     return 0;
@@ -234,9 +265,9 @@ void sleep_on(const void *chan) { sleep_until(chan, 0); }
 int wakeup_n(const void *chan, int n)
 {
     int woken = 0;
-    for (int i = 0; i < MAX_THREADS && woken < n; i++) {
-        if (threads[i].state == THREAD_SLEEPING && threads[i].sleep_chan == chan) {
-            threads[i].state = THREAD_RUNNABLE;
+    for (int i = 0; i < nthreads && woken < n; i++) {
+        if (threads[i]->state == THREAD_SLEEPING && threads[i]->sleep_chan == chan) {
+            threads[i]->state = THREAD_RUNNABLE;
             woken++;
         }
     }
@@ -248,8 +279,11 @@ void wakeup(const void *chan) { wakeup_n(chan, MAX_THREADS); }
 struct thread *proc_signal_target(struct proc *p, int sig)
 {
     struct thread *first = 0;
-    for (int i = 0; i < MAX_THREADS; i++) {
-        struct thread *t = &threads[i];
+    for (int i = 0; i < nthreads; i++) /* a thread in sigwait for it comes first */
+        if (threads[i]->proc == p && threads[i]->state == THREAD_SLEEPING && (threads[i]->sig_waiting & sigbit(sig)))
+            return threads[i];
+    for (int i = 0; i < nthreads; i++) {
+        struct thread *t = threads[i];
         if (t->proc != p || t->state == THREAD_UNUSED || t->state == THREAD_DEAD)
             continue;
         if (!(t->sig_blocked & sigbit(sig)))
@@ -263,8 +297,8 @@ struct thread *proc_signal_target(struct proc *p, int sig)
 /* ITIMER_REAL (alarm, setitimer): SIGALRM when the time comes. */
 static void expire_alarms(uint64_t now)
 {
-    for (int i = 0; i < MAX_PROCS; i++) {
-        struct proc *p = &procs[i];
+    for (int i = 0; i < nprocs; i++) {
+        struct proc *p = procs[i];
         if (p->state != PROC_ALIVE || !p->alarm_ns || p->alarm_ns > now)
             continue;
         p->alarm_ns = p->alarm_interval_ns ? now + p->alarm_interval_ns : 0;
@@ -276,9 +310,9 @@ void timer_tick(void)
 {
     ticks++;
     uint64_t now = timer_tick_ns();
-    for (int i = 0; i < MAX_THREADS; i++)
-        if (threads[i].state == THREAD_SLEEPING && threads[i].wake_ns && threads[i].wake_ns <= now)
-            threads[i].state = THREAD_RUNNABLE;
+    for (int i = 0; i < nthreads; i++)
+        if (threads[i]->state == THREAD_SLEEPING && threads[i]->wake_ns && threads[i]->wake_ns <= now)
+            threads[i]->state = THREAD_RUNNABLE;
     expire_alarms(now);
 }
 
@@ -289,15 +323,6 @@ static uint32_t machine_status(int wait_status)
     return (wait_status & 0x7F) ? 128u + (wait_status & 0x7F) : (uint32_t)(wait_status >> 8) & 0xFF;
 }
 
-static void close_all_files(struct proc *p)
-{
-    for (int fd = 0; fd < MAX_FDS; fd++) {
-        if (p->files[fd]) {
-            file_close(p->files[fd]);
-            p->files[fd] = 0;
-        }
-    }
-}
 
 /* Give up the address space: with the last user gone, switch to the
  * kernel's tables first (CR3 must never point at a freed PML4). */
@@ -313,8 +338,8 @@ static void release_mm(struct proc *p)
 
 void proc_end_other_threads(struct proc *p)
 {
-    for (int i = 0; i < MAX_THREADS; i++) {
-        struct thread *t = &threads[i];
+    for (int i = 0; i < nthreads; i++) {
+        struct thread *t = threads[i];
         if (t->proc == p && t != running && t->state != THREAD_UNUSED && t->state != THREAD_DEAD) {
             t->state = THREAD_UNUSED; /* switched out inside the kernel: nothing to unwind */
             p->cpu_ns_exited += t->cpu_ns;
@@ -327,25 +352,28 @@ void proc_exit(int wait_status)
 {
     struct proc *p = running->proc;
     proc_end_other_threads(p);
-    close_all_files(p);
+    fd_close_all(p);
     osev_report(OSEV_PROC_EXIT, p->pid, machine_status(wait_status), 0, 0, 0, 0, 0);
     kprintf("[pid %d] exit, status %u\n", p->pid, machine_status(wait_status));
     if (p->pid == 1)
         machine_exit(machine_status(wait_status));
     p->exit_status = wait_status;
-    for (int i = 0; i < MAX_PROCS; i++) {
-        if (procs[i].state == PROC_UNUSED || procs[i].parent != p)
+    for (int i = 0; i < nprocs; i++) {
+        if (procs[i]->state == PROC_UNUSED || procs[i]->parent != p)
             continue;
         /* Orphans: nobody will wait for them (process 1 is the user's
          * program, not a reaper), so they are freed when they exit. */
-        procs[i].parent = 0;
-        if (procs[i].state == PROC_ZOMBIE)
-            proc_free(&procs[i]);
+        procs[i]->parent = 0;
+        if (procs[i]->state == PROC_ZOMBIE)
+            proc_free(procs[i]);
     }
     p->state = PROC_ZOMBIE;
     if (p->parent) {
         wakeup(p->parent);
-        signal_send_proc(p->parent, SIGCHLD, (wait_status & 0x7F) ? CLD_KILLED : CLD_EXITED);
+        /* si_pid, si_uid, si_status: the exit code or the signal. */
+        uint64_t info[3] = {(uint32_t)p->pid | (uint64_t)p->ruid << 32,
+                            (uint64_t)((wait_status & 0x7F) ? wait_status & 0x7F : (wait_status >> 8) & 0xFF), 0};
+        signal_send_proc_info(p->parent, SIGCHLD, (wait_status & 0x7F) ? CLD_KILLED : CLD_EXITED, info);
     }
     thread_exit(0);
 }

@@ -14,9 +14,12 @@
 #include "trap.h"
 #include "vma.h"
 
-#define MAX_PROCS 64
-#define MAX_THREADS 64
-#define MAX_FDS 64
+/* Upper bounds of the growable tables; memory runs out well before. */
+#define MAX_PROCS 4096
+#define MAX_THREADS 4096
+/* RLIMIT_NOFILE as Linux starts it (INR_OPEN_CUR, INR_OPEN_MAX). */
+#define NOFILE_DEFAULT 1024
+#define NOFILE_MAX 4096
 #define PROC_NAME_MAX 16
 #define PATH_MAX_LEN 256
 
@@ -48,13 +51,15 @@ struct thread {
     uint8_t fpu[512] __attribute__((aligned(16))); /* FXSAVE image of the user's x87/SSE state */
     uint64_t sig_pending;     /* bit sig-1: raised, not yet delivered */
     uint64_t sig_blocked;     /* the signal mask */
+    uint64_t sig_waiting;     /* rt_sigtimedwait: the signals it waits for (they wake it though blocked) */
     uint64_t altstack_sp, altstack_size; /* sigaltstack; size 0 = none */
     uint64_t syscall_nr;      /* the system call in progress (to restart it) */
     uint64_t suspend_saved_mask; /* rt_sigsuspend: the mask to restore after the handler */
     bool in_sigsuspend;
     struct {
-        int32_t code, pid;    /* si_code, and the sender for kill() */
-        uint64_t addr;        /* si_addr for faults */
+        int32_t code;         /* si_code */
+        uint64_t fields[3];   /* bytes 16-39 of siginfo_t: si_addr (faults); si_pid, si_uid
+                                 and si_value or si_status (kill, sigqueue, SIGCHLD) */
     } sig_info[NSIG];
 };
 
@@ -65,11 +70,17 @@ struct proc {
     struct mm *mm;
     int nthreads;
     int exit_status;          /* wait status: (code << 8) or signal number */
+    int pgid;                 /* process group: inherited at fork, set by setpgid/setsid */
     char name[PROC_NAME_MAX];
     char exe[PATH_MAX_LEN];   /* readlink("/proc/self/exe") */
     char cwd[PATH_MAX_LEN];
-    struct file *files[MAX_FDS];
-    uint64_t cloexec;         /* bit fd: close on execve */
+    struct file **files;      /* the descriptor table (fdtable.c): nfiles slots */
+    uint8_t *fd_flags;        /* per descriptor: FD_CLOEXEC */
+    int nfiles;
+    uint64_t nofile_cur, nofile_max; /* RLIMIT_NOFILE */
+    uint32_t ruid, euid, suid, rgid, egid, sgid; /* credentials (cred.c): root to start with */
+    int ngroups;
+    uint32_t groups[32];      /* supplementary groups */
     uint32_t umask;
     struct ksigaction sig_actions[NSIG]; /* [sig-1] */
     uint64_t cpu_ns_exited;   /* CPU time of its threads that are gone */
@@ -114,7 +125,8 @@ void thread_make_runnable(struct thread *t);
 void thread_inherit_fpu(struct thread *t);
 void thread_reset_fpu(void);
 void proc_free(struct proc *p);
-struct proc *proc_table(int i);
+struct proc *proc_table(int i);   /* i < proc_slots() */
+int proc_slots(void);
 struct thread *thread_by_tid(int tid);
 /* CPU time in ns: one thread (up to now if it is running), or a whole
  * process (its live and its exited threads). */
@@ -122,8 +134,8 @@ uint64_t thread_cpu_ns(const struct thread *t);
 uint64_t proc_cpu_ns(const struct proc *p);
 /* execve and exit_group: the process keeps only the calling thread. */
 void proc_end_other_threads(struct proc *p);
-/* A thread of p to take a process-directed signal (one not blocking it,
- * else the first); NULL if p has none. */
+/* A thread of p to take a process-directed signal (one waiting for it in
+ * sigwait, else one not blocking it, else the first); NULL if p has none. */
 struct thread *proc_signal_target(struct proc *p, int sig);
 int alloc_pid(void);
 

@@ -82,11 +82,7 @@ struct ucontext {
 
 struct siginfo {
     int32_t signo, errno_, code, pad;
-    union {
-        uint64_t addr;                 /* faults */
-        struct { int32_t pid, uid; } kill;
-        uint8_t bytes[112];
-    };
+    uint8_t bytes[112];    /* si_addr (faults), or si_pid, si_uid, si_value / si_status */
 };
 
 struct sigframe {
@@ -132,23 +128,45 @@ static bool ignored(const struct thread *t, int sig)
     return sig != SIGKILL && ignores && !(t->sig_blocked & sigbit(sig));
 }
 
-void signal_send_thread(struct thread *t, int sig, int code)
+void signal_send_info(struct thread *t, int sig, int code, const uint64_t fields[3])
 {
     if (ignored(t, sig))
         return;
     t->sig_pending |= sigbit(sig);
     t->sig_info[sig - 1].code = code;
-    t->sig_info[sig - 1].pid = current_proc() ? current_proc()->pid : 0;
-    t->sig_info[sig - 1].addr = 0;
-    if (!(t->sig_blocked & sigbit(sig)) || sig == SIGKILL)
+    memcpy(t->sig_info[sig - 1].fields, fields, sizeof t->sig_info[sig - 1].fields);
+    if (!(t->sig_blocked & sigbit(sig)) || sig == SIGKILL || (t->sig_waiting & sigbit(sig)))
         wake(t);
+}
+
+/* si_pid and si_uid of the sender: the current process (none for the
+ * kernel's own signals: SI_KERNEL has pid 0, as Linux's SEND_SIG_PRIV). */
+static void sender_fields(int code, uint64_t fields[3])
+{
+    struct proc *p = current_proc();
+    fields[0] = p && code != SI_KERNEL ? (uint32_t)p->pid | (uint64_t)p->ruid << 32 : 0;
+    fields[1] = fields[2] = 0;
+}
+
+void signal_send_thread(struct thread *t, int sig, int code)
+{
+    uint64_t fields[3];
+    sender_fields(code, fields);
+    signal_send_info(t, sig, code, fields);
+}
+
+void signal_send_proc_info(struct proc *p, int sig, int code, const uint64_t fields[3])
+{
+    struct thread *t = proc_signal_target(p, sig);
+    if (t)
+        signal_send_info(t, sig, code, fields);
 }
 
 void signal_send_proc(struct proc *p, int sig, int code)
 {
-    struct thread *t = proc_signal_target(p, sig);
-    if (t)
-        signal_send_thread(t, sig, code);
+    uint64_t fields[3];
+    sender_fields(code, fields);
+    signal_send_proc_info(p, sig, code, fields);
 }
 
 bool signal_interrupted(void)
@@ -165,7 +183,8 @@ bool signal_fault(int sig, int code, uint64_t addr)
         return false; /* a blocked or ignored fault would only fault again: terminate */
     t->sig_pending |= sigbit(sig);
     t->sig_info[sig - 1].code = code;
-    t->sig_info[sig - 1].addr = addr;
+    t->sig_info[sig - 1].fields[0] = addr; /* si_addr */
+    t->sig_info[sig - 1].fields[1] = t->sig_info[sig - 1].fields[2] = 0;
     return true;
 }
 
@@ -179,6 +198,14 @@ static void save_context(struct sigcontext *sc, const struct trapframe *tf, uint
         .trapno = tf->trapno < 32 ? tf->trapno : 0, .cr2 = tf->trapno == T_PAGE_FAULT ? read_cr2() : 0,
         .fpstate = fpstate,
     };
+}
+
+static void fill_siginfo(struct siginfo *info, const struct thread *t, int sig)
+{
+    memset(info, 0, sizeof *info);
+    info->signo = sig;
+    info->code = t->sig_info[sig - 1].code;
+    memcpy(info->bytes, t->sig_info[sig - 1].fields, sizeof t->sig_info[sig - 1].fields);
 }
 
 /* Push the frame and aim the return at the handler; false if the user
@@ -204,15 +231,12 @@ static bool setup_frame(struct trapframe *tf, int sig, const struct ksigaction *
     f.uc.ss_sp = t->altstack_sp;
     f.uc.ss_size = t->altstack_size;
     f.uc.ss_flags = t->altstack_size ? (on_altstack ? SS_ONSTACK : 0) : SS_DISABLE;
-    f.info.signo = sig;
-    f.info.code = t->sig_info[sig - 1].code;
-    if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP)
-        f.info.addr = t->sig_info[sig - 1].addr;
-    else
-        f.info.kill.pid = t->sig_info[sig - 1].pid;
+    fill_siginfo(&f.info, t, sig);
     uint64_t frame = ((fpstate - sizeof f) & ~15ull) - 8; /* as after a CALL: RSP + 8 is 16-aligned */
     if (copy_to_user(mm, fpstate, fpu, sizeof fpu) || copy_to_user(mm, frame, &f, sizeof f))
         return false;
+    thread_reset_fpu(); /* the handler starts with x87/SSE in their initial state, as on Linux
+                           (exceptions masked again); rt_sigreturn restores the saved ones */
     tf->rip = a->handler;
     tf->rsp = frame;
     tf->rdi = (uint64_t)sig;
@@ -523,7 +547,7 @@ long sys_pause(struct trapframe *tf)
 
 static struct proc *find_proc(int64_t pid)
 {
-    for (int i = 0; i < MAX_PROCS; i++) {
+    for (int i = 0; i < proc_slots(); i++) {
         struct proc *p = proc_table(i);
         if (p->state == PROC_ALIVE && p->pid == pid)
             return p;
@@ -532,6 +556,16 @@ static struct proc *find_proc(int64_t pid)
 }
 
 static long check_signal(uint64_t sig) { return sig > NSIG ? -EINVAL : 0; }
+
+/* May the caller signal p?  Root may signal anyone; others only processes
+ * whose real or saved uid is their real or effective uid (kill(2),
+ * Linux's kill_ok_by_cred). */
+static bool may_signal(const struct proc *p)
+{
+    const struct proc *me = current_proc();
+    return me->euid == 0 || me->euid == p->suid || me->euid == p->ruid || me->ruid == p->suid ||
+           me->ruid == p->ruid;
+}
 
 /* kill(pid, sig): pid > 0 one process; 0 or -1 (no process groups here):
  * the caller's process only. */
@@ -544,6 +578,8 @@ long sys_kill(struct trapframe *tf)
     struct proc *p = pid > 0 ? find_proc(pid) : current_proc();
     if (!p)
         return -ESRCH;
+    if (!may_signal(p))
+        return -EPERM;
     if (sig)
         signal_send_proc(p, (int)sig, SI_USER);
     return 0;
@@ -556,6 +592,8 @@ static long thread_kill(int64_t tgid, int64_t tid, uint64_t sig)
     struct thread *t = thread_by_tid((int)tid);
     if (!t || (tgid >= 0 && t->proc->pid != tgid))
         return -ESRCH;
+    if (!may_signal(t->proc))
+        return -EPERM;
     if (sig)
         signal_send_thread(t, (int)sig, SI_TKILL);
     return 0;
@@ -563,3 +601,102 @@ static long thread_kill(int64_t tgid, int64_t tid, uint64_t sig)
 
 long sys_tgkill(struct trapframe *tf) { return thread_kill((int32_t)ARG0(tf), (int32_t)ARG1(tf), ARG2(tf)); }
 long sys_tkill(struct trapframe *tf) { return thread_kill(-1, (int32_t)ARG0(tf), ARG1(tf)); }
+
+/* rt_sigpending(set, size): the signals raised while blocked. */
+long sys_rt_sigpending(struct trapframe *tf)
+{
+    struct thread *t = current_thread();
+    if (ARG1(tf) > 8)
+        return -EINVAL;
+    uint64_t set = t->sig_pending & t->sig_blocked;
+    return put_user(ARG0(tf), &set, ARG1(tf)) ? -EFAULT : 0;
+}
+
+/* rt_sigqueueinfo(pid, sig, info) / rt_tgsigqueueinfo(tgid, tid, sig,
+ * info): a signal with the caller's siginfo (sigqueue gives SI_QUEUE and
+ * si_value).  As Linux, a positive si_code (or SI_TKILL) may not be
+ * forged for another process. */
+static long queue_info(struct thread *t, int sig, uint64_t uinfo)
+{
+    struct siginfo info;
+    if (sig < 0 || sig > NSIG)
+        return -EINVAL;
+    if (get_user(&info, uinfo, sizeof info))
+        return -EFAULT;
+    if ((info.code >= 0 || info.code == SI_TKILL) && t->proc != current_proc())
+        return -EPERM;
+    if (!may_signal(t->proc))
+        return -EPERM;
+    if (!sig)
+        return 0;
+    uint64_t fields[3];
+    memcpy(fields, info.bytes, sizeof fields);
+    signal_send_info(t, sig, info.code, fields);
+    return 0;
+}
+
+long sys_rt_sigqueueinfo(struct trapframe *tf)
+{
+    struct proc *p = find_proc((int32_t)ARG0(tf));
+    struct thread *t = p ? proc_signal_target(p, (int)ARG1(tf) > 0 && (int)ARG1(tf) <= NSIG ? (int)ARG1(tf) : 1) : 0;
+    return t ? queue_info(t, (int)ARG1(tf), ARG2(tf)) : -ESRCH;
+}
+
+long sys_rt_tgsigqueueinfo(struct trapframe *tf)
+{
+    struct thread *t = thread_by_tid((int32_t)ARG1(tf));
+    if (!t || t->proc->pid != (int32_t)ARG0(tf))
+        return -ESRCH;
+    return queue_info(t, (int)ARG2(tf), ARG3(tf));
+}
+
+/* rt_sigtimedwait(set, info, timeout, size): take a pending signal of set
+ * (normally blocked by the caller) without running its handler, and
+ * return its number; sleep until one comes, EAGAIN when the timeout
+ * passes, EINTR if a signal outside the set is delivered meanwhile. */
+long sys_rt_sigtimedwait(struct trapframe *tf)
+{
+    static const char waiting;
+    struct thread *t = current_thread();
+    uint64_t set;
+    if (ARG3(tf) != 8)
+        return -EINVAL;
+    if (get_user(&set, ARG0(tf), sizeof set))
+        return -EFAULT;
+    set &= ~UNBLOCKABLE;
+    uint64_t deadline = 0;
+    bool poll = false;
+    if (ARG2(tf)) {
+        int64_t ts[2];
+        if (get_user(ts, ARG2(tf), sizeof ts))
+            return -EFAULT;
+        if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)NS_PER_S)
+            return -EINVAL;
+        uint64_t ns = (uint64_t)ts[0] > UINT64_MAX / 4 / NS_PER_S ? UINT64_MAX / 4 : (uint64_t)ts[0] * NS_PER_S + (uint64_t)ts[1];
+        poll = ns == 0;
+        deadline = timer_ns() + ns;
+    }
+    for (;;) {
+        uint64_t ready = t->sig_pending & set;
+        if (ready) {
+            int sig = __builtin_ctzll(ready) + 1;
+            t->sig_pending &= ~sigbit(sig);
+            t->sig_waiting = 0;
+            struct siginfo info;
+            fill_siginfo(&info, t, sig);
+            if (ARG1(tf) && put_user(ARG1(tf), &info, sizeof info))
+                return -EFAULT;
+            return sig;
+        }
+        if (signal_interrupted()) {
+            t->sig_waiting = 0;
+            return -EINTR;
+        }
+        if (poll || (deadline && timer_ns() >= deadline)) {
+            t->sig_waiting = 0;
+            return -EAGAIN;
+        }
+        t->sig_waiting = set;
+        sleep_until(&waiting, deadline);
+    }
+}

@@ -32,6 +32,16 @@
 #define SEGV_MAPERR 1 /* no mapping at the address */
 #define SEGV_ACCERR 2 /* mapped, but not with that access */
 #define SI_USER 0     /* sent by kill() */
+#define SI_QUEUE (-1) /* sent by sigqueue() */
+#define ILL_ILLOPN 2  /* SIGILL: illegal operand (#UD) */
+#define FPE_INTDIV 1  /* SIGFPE: integer divide by zero (#DE) */
+#define BUS_ADRALN 1  /* SIGBUS: misaligned address (#AC) */
+#define FPE_FLTDIV 3  /* SIGFPE: floating-point divide by zero */
+#define FPE_FLTOVF 4  /* floating-point overflow */
+#define FPE_FLTUND 5  /* floating-point underflow (or denormal operand) */
+#define FPE_FLTRES 6  /* floating-point inexact result */
+#define FPE_FLTINV 7  /* floating-point invalid operation */
+#define TRAP_TRACE 2  /* SIGTRAP: single step (#DB with RFLAGS.TF) */
 #define SI_TKILL (-6) /* sent by tkill()/tgkill() */
 #define SI_KERNEL 0x80 /* sent by the kernel (the alarm timer, a broken pipe) */
 #define CLD_EXITED 1   /* SIGCHLD: the child exited */
@@ -54,6 +64,10 @@ struct proc;
 /* kill()/tgkill(): make sig pending (sig 1..64) and wake the target. */
 void signal_send_proc(struct proc *p, int sig, int code);
 void signal_send_thread(struct thread *t, int sig, int code);
+/* The same with bytes 16-39 of the siginfo_t given (sigqueue's si_value,
+ * SIGCHLD's si_status...). */
+void signal_send_info(struct thread *t, int sig, int code, const uint64_t fields[3]);
+void signal_send_proc_info(struct proc *p, int sig, int code, const uint64_t fields[3]);
 /* A fault in user mode: true if the program handles sig (the handler will
  * run on the way back to user mode); false: the caller kills it. */
 bool signal_fault(int sig, int code, uint64_t addr);

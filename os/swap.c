@@ -199,12 +199,15 @@ bool swap_reclaim(void)
     reclaiming = true;
     bool evicted = false;
     /* Two full turns at most: the first may only clear Accessed bits. */
-    for (int visits = 0; visits <= 2 * MAX_PROCS && !evicted; visits++) {
+    int slots = proc_slots();
+    for (int visits = 0; visits <= 2 * slots && !evicted; visits++) {
+        if (hand_proc >= slots)
+            hand_proc = 0;
         struct proc *p = proc_table(hand_proc);
         if (p->state == PROC_ALIVE && p->mm)
             evicted = sweep(p->mm);
         if (!evicted) {
-            hand_proc = (hand_proc + 1) % MAX_PROCS;
+            hand_proc = (hand_proc + 1) % slots;
             hand_va = 0;
         }
     }

@@ -4,7 +4,11 @@
  * Data moves between user memory and the kernel through uaccess.c in
  * chunks of a small kernel buffer. */
 #include "errno.h"
+#include "fdtable.h"
 #include "file.h"
+#include "lock.h"
+#include "procfs.h"
+#include "frame.h"
 #include "fs.h"
 #include "memlayout.h"
 #include "proc.h"
@@ -31,35 +35,14 @@
 #define FD_CLOEXEC 1
 #define IOV_MAX 1024
 
-static struct file *fd_file(uint64_t fd)
-{
-    struct proc *p = current_proc();
-    return fd < MAX_FDS ? p->files[fd] : 0;
-}
+static struct file *fd_file(uint64_t fd) { return fd_get(current_proc(), fd); }
 
 static int fd_install(struct file *f, int lowest, bool cloexec)
 {
-    struct proc *p = current_proc();
-    for (int fd = lowest; fd < MAX_FDS; fd++) {
-        if (!p->files[fd]) {
-            p->files[fd] = f;
-            if (cloexec)
-                p->cloexec |= 1ull << fd;
-            else
-                p->cloexec &= ~(1ull << fd);
-            return fd;
-        }
-    }
-    return -EMFILE;
+    return fd_alloc(current_proc(), f, (uint64_t)lowest, cloexec);
 }
 
-static void fd_clear(int fd)
-{
-    struct proc *p = current_proc();
-    file_close(p->files[fd]);
-    p->files[fd] = 0;
-    p->cloexec &= ~(1ull << fd);
-}
+static void fd_clear(int fd) { fd_close(current_proc(), (uint64_t)fd); }
 
 /* Streams (pipes, the console, the keyboard) return what one read
  * produced; files and memory devices (/dev/zero...) give all n bytes, up
@@ -139,12 +122,18 @@ struct iovec {
     uint64_t base, len;
 };
 
+static long vector_io_file(struct file *f, uint64_t iov_addr, uint64_t count, bool write);
+
 static long vector_io(struct trapframe *tf, bool write)
 {
     struct file *f = fd_file(ARG0(tf));
-    uint64_t iov_addr = ARG1(tf), count = ARG2(tf);
     if (!f)
         return -EBADF;
+    return vector_io_file(f, ARG1(tf), ARG2(tf), write);
+}
+
+static long vector_io_file(struct file *f, uint64_t iov_addr, uint64_t count, bool write)
+{
     if (count > IOV_MAX)
         return -EINVAL;
     if (f->kind == FILE_PIPE) { /* the whole vector is one request, as on Linux */
@@ -196,6 +185,77 @@ static long positioned_io(struct trapframe *tf, bool write)
 long sys_pread64(struct trapframe *tf) { return positioned_io(tf, false); }
 long sys_pwrite64(struct trapframe *tf) { return positioned_io(tf, true); }
 
+/* preadv/pwritev(fd, iov, count, pos_l, pos_h): readv/writev at a position
+ * (on x86-64 the whole offset is in pos_l), the file offset untouched;
+ * preadv2/pwritev2 add flags (only 0 here: RWF_* hints are EOPNOTSUPP)
+ * and take offset -1 as "at the file offset, and move it", like readv. */
+static long positioned_vector_io(struct trapframe *tf, bool write, uint64_t flags)
+{
+    struct file *f = fd_file(ARG0(tf));
+    int64_t pos = (int64_t)ARG3(tf);
+    if (!f)
+        return -EBADF;
+    if (flags)
+        return -EOPNOTSUPP;
+    if (pos == -1 && (write ? file_writable(f) : file_readable(f)))
+        return vector_io_file(f, ARG1(tf), ARG2(tf), write);
+    if (write ? !file_writable(f) : !file_readable(f))
+        return -EBADF;
+    if (f->kind != FILE_INODE || f->inode->type != INODE_FILE)
+        return -ESPIPE;
+    if (pos < 0)
+        return -EINVAL;
+    uint64_t saved = f->offset;
+    uint32_t saved_flags = f->flags;
+    f->offset = (uint64_t)pos;
+    f->flags &= ~O_APPEND;
+    long n = vector_io_file(f, ARG1(tf), ARG2(tf), write);
+    f->offset = saved;
+    f->flags = saved_flags;
+    return n;
+}
+
+long sys_preadv(struct trapframe *tf) { return ARG3(tf) == (uint64_t)-1 ? -EINVAL : positioned_vector_io(tf, false, 0); }
+long sys_pwritev(struct trapframe *tf) { return ARG3(tf) == (uint64_t)-1 ? -EINVAL : positioned_vector_io(tf, true, 0); }
+long sys_preadv2(struct trapframe *tf) { return positioned_vector_io(tf, false, ARG5(tf)); }
+long sys_pwritev2(struct trapframe *tf) { return positioned_vector_io(tf, true, ARG5(tf)); }
+
+/* Why path does not exist: ENOTDIR when a leading component is a file
+ * (/proc/self/exe/x included), else ENOENT. */
+static long missing_error(const char *path)
+{
+    char prefix[FS_PATH_MAX], target[FS_PATH_MAX];
+    bool missing;
+    for (size_t i = 1; path[i]; i++) {
+        if (path[i] != '/')
+            continue;
+        memcpy(prefix, path, i);
+        prefix[i] = 0;
+        if (procfs_link(prefix, target, sizeof target, &missing)) {
+            struct inode *ino = fs_lookup(target);
+            return ino && ino->type == INODE_DIR ? -ENOENT : -ENOTDIR;
+        }
+    }
+    return fs_missing_error(path);
+}
+
+/* Follow the symbolic links and /proc's magic links (procfs.h) that
+ * path ends in. */
+static long follow_links(char *path)
+{
+    for (int hops = 0; hops < 8; hops++) {
+        long err = fs_follow(path);
+        bool missing;
+        char target[FS_PATH_MAX];
+        if (err || !procfs_link(path, target, sizeof target, &missing))
+            return err;
+        if (target[0] != '/')
+            return -ENOENT; /* pipe:[N] and the like name no path */
+        strlcpy(path, target, FS_PATH_MAX);
+    }
+    return -ELOOP;
+}
+
 /* An absolute path for (dirfd, user path); with follow, a symbolic link
  * in its last component is replaced by what it names. */
 static long user_path_at(int64_t dirfd, uint64_t upath, char *out, bool allow_empty, bool follow)
@@ -218,15 +278,76 @@ static long user_path_at(int64_t dirfd, uint64_t upath, char *out, bool allow_em
     if (len == 0)
         return 0;
     long err = fs_resolve(base, path, out);
-    return err || !follow ? err : fs_follow(out);
+    if (!err && (follow || path[len - 1] == '/')) /* a trailing slash follows a link, as Linux */
+        err = follow_links(out);
+    if (!err && path[len - 1] == '/') {
+        /* "file/": the name must be a directory (path_resolution(7)). */
+        const struct inode *ino = fs_lookup(out);
+        if (ino && ino->type != INODE_DIR)
+            return -ENOTDIR;
+    }
+    return err;
+}
+
+#define O_TMPFILE_BIT 020000000 /* O_TMPFILE is this | O_DIRECTORY */
+
+/* open(dir, O_TMPFILE | O_RDWR): a file with no name in dir, gone at its
+ * last close unless linkat gives it one (not with O_EXCL). */
+static long open_tmpfile(const char *dir, uint32_t flags, uint32_t mode)
+{
+    if ((flags & O_ACCMODE) == O_RDONLY || (flags & O_CREAT) || !(flags & O_DIRECTORY))
+        return -EINVAL;
+    int err;
+    struct inode *ino = fs_create_tmpfile(dir, !(flags & O_EXCL), &err);
+    if (!ino)
+        return err;
+    ino->mode = mode & ~current_proc()->umask & 07777;
+    struct file *f = file_open(ino, flags & ~(O_DIRECTORY | O_TMPFILE_BIT));
+    if (!f) {
+        fs_opened(ino);
+        fs_closed(ino); /* nameless and unopened: freed */
+        return -ENFILE;
+    }
+    int fd = fd_install(f, 0, flags & O_CLOEXEC);
+    if (fd < 0)
+        file_close(f);
+    return fd;
+}
+
+static long open_fifo(struct inode *ino, uint32_t flags)
+{
+    int err;
+    struct file *f = file_open_fifo(ino, flags, &err);
+    if (!f)
+        return err;
+    int fd = fd_install(f, 0, flags & O_CLOEXEC);
+    if (fd < 0)
+        file_close(f);
+    return fd;
 }
 
 static long open_at(int64_t dirfd, uint64_t upath, uint32_t flags, uint32_t mode)
 {
     char path[FS_PATH_MAX];
+    if (!(flags & O_NOFOLLOW)) {
+        /* /proc/self/fd/N (or /dev/stdin, a link to it) of a pipe: the pipe
+         * itself, as another descriptor of the same end. */
+        char raw[FS_PATH_MAX];
+        struct file *pf = 0;
+        if (!user_path_at(dirfd, upath, raw, false, false) && !fs_follow(raw))
+            pf = procfs_fd_file(raw);
+        if (pf && pf->kind == FILE_PIPE) {
+            int fd = fd_install(file_dup(pf), 0, flags & O_CLOEXEC);
+            if (fd < 0)
+                file_close(pf);
+            return fd;
+        }
+    }
     long err = user_path_at(dirfd, upath, path, false, !(flags & O_NOFOLLOW) && !(flags & O_EXCL));
     if (err)
         return err;
+    if (flags & O_TMPFILE_BIT)
+        return open_tmpfile(path, flags, mode);
     struct inode *ino = fs_lookup(path);
     if (ino && ino->type == INODE_SYMLINK)
         return (flags & O_CREAT) && (flags & O_EXCL) ? -EEXIST : -ELOOP; /* O_NOFOLLOW on a link */
@@ -240,11 +361,13 @@ static long open_at(int64_t dirfd, uint64_t upath, uint32_t flags, uint32_t mode
         ino->mode = mode & ~current_proc()->umask & 07777;
     }
     if (!ino)
-        return -ENOENT;
+        return missing_error(path);
     if ((flags & O_DIRECTORY) && ino->type != INODE_DIR)
         return -ENOTDIR;
     if (ino->type == INODE_DIR && (flags & O_ACCMODE) != O_RDONLY)
         return -EISDIR;
+    if (ino->type == INODE_FIFO)
+        return open_fifo(ino, flags);
     if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY && ino->type == INODE_FILE) {
         int terr = fs_truncate(ino, 0);
         if (terr)
@@ -312,28 +435,81 @@ _Static_assert(sizeof(struct kstat) == 144, "struct stat layout");
 #define S_IFREG 0100000
 #define S_IFLNK 0120000
 
+/* Linux's device numbers: major in bits 8-19, minor in 0-7 and 20-31. */
+static uint64_t makedev(uint32_t major, uint32_t minor)
+{
+    return (uint64_t)(minor & 0xff) | (uint64_t)(major & 0xfff) << 8 | (uint64_t)(minor & ~0xffu) << 12;
+}
+
+/* Each mount its own st_dev, as the anonymous devices Linux gives its
+ * in-memory file systems: the initrd's root, /dev, /proc, /tmp. */
+static uint64_t mount_dev(const char *path)
+{
+    if (!strncmp(path, "/dev/", 5) || !strcmp(path, "/dev"))
+        return makedev(0, 5);
+    if (!strncmp(path, "/proc/", 6) || !strcmp(path, "/proc"))
+        return makedev(0, 22);
+    if (!strncmp(path, "/tmp/", 5) || !strcmp(path, "/tmp"))
+        return makedev(0, 32);
+    return makedev(0, 2);
+}
+
+/* A character device's mode and number (Documentation/admin-guide/devices.txt). */
+static void device_identity(const struct inode *ino, struct kstat *st)
+{
+    switch (ino->type) {
+    case INODE_CONSOLE:
+        if (!strcmp(ino->path, "/dev/tty")) {
+            st->mode = S_IFCHR | 0666;
+            st->rdev = makedev(5, 0);
+        } else {
+            st->mode = S_IFCHR | 0600;
+            st->rdev = makedev(5, 1);
+        }
+        break;
+    case INODE_ZERO: st->mode = S_IFCHR | 0666; st->rdev = makedev(1, 5); break;
+    case INODE_RANDOM:
+        st->mode = S_IFCHR | 0666;
+        st->rdev = makedev(1, strcmp(ino->path, "/dev/random") ? 9 : 8);
+        break;
+    case INODE_KBD: st->mode = S_IFCHR | 0640; st->rdev = makedev(13, 64); break; /* an input event device */
+    case INODE_NULL: st->mode = S_IFCHR | 0666; st->rdev = makedev(1, 3); break;
+    default: st->mode = S_IFREG | 0444; break; /* /proc's generated files */
+    }
+}
+
+#define TMPFS_DIRENT_SIZE 20 /* tmpfs counts a directory's size in 20-byte "entries" (BOGO_DIRENT_SIZE) */
+
 static long stat_inode(const struct inode *ino, uint64_t ubuf)
 {
     struct kstat st;
+    int entries, subdirs;
     memset(&st, 0, sizeof st);
-    st.dev = 1;
+    st.dev = mount_dev(ino->path);
     st.ino = (uint64_t)ino->ino;
-    st.nlink = 1;
+    st.nlink = ino->nlink > 0 ? (uint64_t)ino->nlink : 0;
+    st.uid = 0;
+    st.gid = 0;
     st.blksize = PAGE_SIZE;
     switch (ino->type) {
-    case INODE_DIR: st.mode = S_IFDIR | ino->mode; st.nlink = 2; break;
+    case INODE_DIR:
+        fs_dir_counts(ino, &entries, &subdirs);
+        st.mode = S_IFDIR | ino->mode;
+        st.nlink = 2 + (uint64_t)subdirs; /* "." and its name, and each subdirectory's ".." */
+        st.size = (int64_t)(2 + entries) * TMPFS_DIRENT_SIZE;
+        break;
     case INODE_FILE: st.mode = S_IFREG | ino->mode; st.size = (int64_t)ino->size; break;
     case INODE_SYMLINK: st.mode = S_IFLNK | 0777; st.size = (int64_t)ino->size; break;
-    case INODE_CONSOLE: st.mode = S_IFCHR | 0620; st.rdev = (5 << 8) | 1; break;
-    default: st.mode = S_IFCHR | 0666; st.rdev = (1 << 8) | 3; break;
+    case INODE_FIFO: st.mode = S_IFIFO | ino->mode; break;
+    default: device_identity(ino, &st); break;
     }
-    st.blocks = (st.size + 511) / 512;
+    st.blocks = ino->type == INODE_FILE ? (int64_t)PAGE_ROUND_UP(ino->size) / 512 : 0;
     return put_user(ubuf, &st, sizeof st);
 }
 
 static long stat_file(struct file *f, uint64_t ubuf)
 {
-    if (f->kind == FILE_INODE)
+    if (f->inode) /* files, and FIFOs (pipe ends with an inode) */
         return stat_inode(f->inode, ubuf);
     struct kstat st;
     memset(&st, 0, sizeof st);
@@ -364,7 +540,20 @@ static long stat_at(int64_t dirfd, uint64_t upath, uint64_t ubuf, uint64_t flags
         return f ? stat_file(f, ubuf) : -EBADF;
     }
     struct inode *ino = fs_lookup(path);
-    return ino ? stat_inode(ino, ubuf) : -ENOENT;
+    if (ino)
+        return stat_inode(ino, ubuf);
+    char target[FS_PATH_MAX];
+    bool missing;
+    if (procfs_link(path, target, sizeof target, &missing)) { /* lstat of /proc/self/exe: the link itself */
+        struct kstat st;
+        memset(&st, 0, sizeof st);
+        st.dev = mount_dev(path);
+        st.nlink = 1;
+        st.mode = S_IFLNK | 0777; /* size 0: /proc's links have no stored target */
+        st.blksize = PAGE_SIZE;
+        return put_user(ubuf, &st, sizeof st) ? -EFAULT : 0;
+    }
+    return missing_error(path);
 }
 
 long sys_stat(struct trapframe *tf) { return stat_at(AT_FDCWD, ARG0(tf), ARG1(tf), 0); }
@@ -377,9 +566,11 @@ long sys_newfstatat(struct trapframe *tf) { return stat_at((int32_t)ARG0(tf), AR
 #define DT_REG 8
 #define DT_LNK 10
 
+#define DT_FIFO 1
 static uint8_t dirent_type(const struct inode *ino)
 {
-    return ino->type == INODE_DIR ? DT_DIR : ino->type == INODE_FILE ? DT_REG : ino->type == INODE_SYMLINK ? DT_LNK : DT_CHR;
+    return ino->type == INODE_DIR ? DT_DIR : ino->type == INODE_FILE ? DT_REG : ino->type == INODE_SYMLINK ? DT_LNK
+         : ino->type == INODE_FIFO ? DT_FIFO : DT_CHR;
 }
 
 long sys_getdents64(struct trapframe *tf)
@@ -399,10 +590,11 @@ long sys_getdents64(struct trapframe *tf)
         else if (index == 1)
             name = "..";
         else {
-            ino = fs_dir_entry(f->inode, (int)(index - 2));
-            if (!ino)
+            struct inode *entry = fs_dir_entry(f->inode, (int)(index - 2));
+            if (!entry)
                 break;
-            name = fs_basename(ino->path);
+            name = fs_basename(entry->path);
+            ino = fs_resolved(entry); /* a hard link shows its file's number and type */
         }
         uint64_t namelen = strlen(name);
         uint64_t reclen = (19 + namelen + 1 + 7) & ~7ull;
@@ -442,7 +634,7 @@ long sys_fcntl(struct trapframe *tf)
     switch (ARG1(tf)) {
     case F_DUPFD:
     case F_DUPFD_CLOEXEC: {
-        if (ARG2(tf) >= MAX_FDS)
+        if (ARG2(tf) >= p->nofile_cur)
             return -EINVAL;
         int nfd = fd_install(f, (int)ARG2(tf), ARG1(tf) == F_DUPFD_CLOEXEC);
         if (nfd >= 0)
@@ -450,13 +642,17 @@ long sys_fcntl(struct trapframe *tf)
         return nfd;
     }
     case F_GETFD:
-        return (p->cloexec >> fd) & 1 ? FD_CLOEXEC : 0;
+        return fd_cloexec(p, fd) ? FD_CLOEXEC : 0;
     case F_SETFD:
-        if (ARG2(tf) & FD_CLOEXEC)
-            p->cloexec |= 1ull << fd;
-        else
-            p->cloexec &= ~(1ull << fd);
+        fd_set_cloexec(p, fd, ARG2(tf) & FD_CLOEXEC);
         return 0;
+    case F_GETLK:
+    case F_SETLK:
+    case F_SETLKW:
+    case F_OFD_GETLK:
+    case F_OFD_SETLK:
+    case F_OFD_SETLKW:
+        return lock_fcntl(f, (int)ARG1(tf), ARG2(tf));
     case F_GETFL:
         return f->flags & ~O_CLOEXEC;
     case F_SETFL:
@@ -465,6 +661,12 @@ long sys_fcntl(struct trapframe *tf)
     default:
         return -EINVAL;
     }
+}
+
+long sys_flock(struct trapframe *tf)
+{
+    struct file *f = fd_file(ARG0(tf));
+    return f ? lock_flock(f, (int)ARG1(tf)) : -EBADF;
 }
 
 long sys_dup(struct trapframe *tf)
@@ -481,16 +683,15 @@ long sys_dup(struct trapframe *tf)
 static long dup_to(uint64_t oldfd, uint64_t newfd, bool cloexec)
 {
     struct file *f = fd_file(oldfd);
-    if (!f || newfd >= MAX_FDS)
+    if (!f)
         return -EBADF;
-    struct proc *p = current_proc();
     if (oldfd == newfd)
         return (long)newfd;
-    if (p->files[newfd])
-        fd_clear((int)newfd);
-    p->files[newfd] = file_dup(f);
-    if (cloexec)
-        p->cloexec |= 1ull << newfd;
+    int err = fd_install_at(current_proc(), newfd, file_dup(f), cloexec);
+    if (err) {
+        file_close(f);
+        return err;
+    }
     return (long)newfd;
 }
 
@@ -542,7 +743,7 @@ static long access_at(int64_t dirfd, uint64_t upath)
     long err = user_path_at(dirfd, upath, path, false, true);
     if (err)
         return err;
-    return fs_lookup(path) ? 0 : -ENOENT;
+    return fs_lookup(path) ? 0 : missing_error(path);
 }
 
 long sys_access(struct trapframe *tf) { return access_at(AT_FDCWD, ARG0(tf)); }
@@ -559,9 +760,13 @@ static long readlink_at(int64_t dirfd, uint64_t upath, uint64_t ubuf, uint64_t s
     struct inode *ino = fs_lookup(path);
     const char *target;
     uint64_t len;
-    if (!strcmp(path, "/proc/self/exe")) {
-        target = current_proc()->exe;
+    char magic[FS_PATH_MAX];
+    bool missing;
+    if (procfs_link(path, magic, sizeof magic, &missing)) {
+        target = magic;
         len = strlen(target);
+    } else if (missing) {
+        return -ENOENT;
     } else if (ino && ino->type == INODE_SYMLINK) {
         target = (const char *)ino->data;
         len = ino->size;
@@ -596,7 +801,7 @@ long sys_chdir(struct trapframe *tf)
         return err;
     struct inode *ino = fs_lookup(path);
     if (!ino)
-        return -ENOENT;
+        return missing_error(path);
     if (ino->type != INODE_DIR)
         return -ENOTDIR;
     strlcpy(current_proc()->cwd, path, sizeof current_proc()->cwd);
@@ -640,6 +845,179 @@ static long rename_at(int64_t olddir, uint64_t uold, int64_t newdir, uint64_t un
 }
 
 long sys_rename(struct trapframe *tf) { return rename_at(AT_FDCWD, ARG0(tf), AT_FDCWD, ARG1(tf)); }
+
+/* renameat2(olddir, old, newdir, new, flags): RENAME_NOREPLACE fails with
+ * EEXIST rather than replace; RENAME_EXCHANGE swaps two existing names. */
+#define RENAME_NOREPLACE 1
+#define RENAME_EXCHANGE 2
+#define RENAME_WHITEOUT 4
+long sys_renameat2(struct trapframe *tf)
+{
+    uint64_t flags = ARG4(tf);
+    if ((flags & ~(uint64_t)(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) ||
+        ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE)))
+        return -EINVAL;
+    if (flags & RENAME_WHITEOUT)
+        return -EINVAL; /* overlay file systems' whiteouts: not kept here */
+    char from[FS_PATH_MAX], to[FS_PATH_MAX];
+    long err = user_path_at((int32_t)ARG0(tf), ARG1(tf), from, false, false);
+    if (!err)
+        err = user_path_at((int32_t)ARG2(tf), ARG3(tf), to, false, false);
+    if (err)
+        return err;
+    if (flags & RENAME_EXCHANGE) {
+        if (!fs_lookup_name(from))
+            return missing_error(from);
+        if (!fs_lookup_name(to))
+            return missing_error(to);
+        return fs_exchange(from, to);
+    }
+    if (flags & RENAME_NOREPLACE) {
+        if (!fs_lookup_name(from))
+            return missing_error(from);
+        if (fs_lookup_name(to))
+            return -EEXIST;
+    }
+    return fs_rename(from, to);
+}
+
+/* link / linkat(olddir, old, newdir, new, flags): a new name for a file.
+ * AT_SYMLINK_FOLLOW links what a symbolic link names (and the file behind
+ * /proc/self/fd/N, how an O_TMPFILE file gets a name); AT_EMPTY_PATH links
+ * the file of descriptor olddir itself. */
+#define AT_SYMLINK_FOLLOW 0x400
+static long link_at(int64_t olddir, uint64_t uold, int64_t newdir, uint64_t unew, uint64_t flags)
+{
+    char from[FS_PATH_MAX] = "", to[FS_PATH_MAX];
+    if (flags & ~(uint64_t)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
+        return -EINVAL;
+    struct inode *target = 0;
+    long err = user_path_at(olddir, uold, from, flags & AT_EMPTY_PATH, false);
+    if (err)
+        return err;
+    if (!from[0]) {
+        struct file *f = fd_file((uint64_t)olddir);
+        if (!f || !f->inode)
+            return -EBADF;
+        target = f->inode;
+    } else if (flags & AT_SYMLINK_FOLLOW) {
+        struct inode *open_file = procfs_fd_inode(from);
+        if (open_file)
+            target = open_file;
+        else if ((err = follow_links(from)))
+            return err;
+    }
+    if (!target) {
+        target = fs_lookup(from);
+        if (!target)
+            return missing_error(from);
+    }
+    err = user_path_at(newdir, unew, to, false, false);
+    if (err)
+        return err;
+    if (fs_lookup_name(to))
+        return -EEXIST;
+    if (target->type != INODE_FILE && target->type != INODE_SYMLINK && target->type != INODE_FIFO &&
+        target->type != INODE_DIR)
+        return -EXDEV; /* devices live in another file system (/dev) */
+    if (mount_dev(target->path) != mount_dev(to))
+        return -EXDEV;
+    return fs_link(target, to);
+}
+
+long sys_link(struct trapframe *tf) { return link_at(AT_FDCWD, ARG0(tf), AT_FDCWD, ARG1(tf), 0); }
+long sys_linkat(struct trapframe *tf)
+{
+    return link_at((int32_t)ARG0(tf), ARG1(tf), (int32_t)ARG2(tf), ARG3(tf), ARG4(tf));
+}
+
+/* mknod / mknodat(dir, path, mode, dev): FIFOs and regular files.  Device
+ * nodes would need drivers behind them: EPERM. */
+#define S_IFMT 0170000
+static long mknod_at(int64_t dirfd, uint64_t upath, uint32_t mode)
+{
+    char path[FS_PATH_MAX];
+    long err = user_path_at(dirfd, upath, path, false, false);
+    if (err)
+        return err;
+    enum inode_type type;
+    switch (mode & S_IFMT) {
+    case 0:
+    case S_IFREG: type = INODE_FILE; break;
+    case S_IFIFO: type = INODE_FIFO; break;
+    case S_IFCHR:
+    case 0060000: /* S_IFBLK */
+    case 0140000: /* S_IFSOCK */
+        return -EPERM;
+    default: return -EINVAL;
+    }
+    int cerr;
+    struct inode *ino = fs_create(path, type, &cerr);
+    if (!ino)
+        return cerr;
+    ino->mode = mode & ~current_proc()->umask & 07777;
+    return 0;
+}
+
+long sys_mknod(struct trapframe *tf) { return mknod_at(AT_FDCWD, ARG0(tf), (uint32_t)ARG1(tf)); }
+long sys_mknodat(struct trapframe *tf) { return mknod_at((int32_t)ARG0(tf), ARG1(tf), (uint32_t)ARG2(tf)); }
+
+/* statfs / fstatfs: every file system here lives in memory, so the answer
+ * is tmpfs's (TMPFS_MAGIC, 4 KiB blocks counted in RAM frames, inodes
+ * from the inode table), and /proc's PROC_SUPER_MAGIC. */
+#define TMPFS_MAGIC 0x01021994
+#define PROC_SUPER_MAGIC 0x9fa0
+#define ST_NOSUID 0x0002
+#define ST_NODEV 0x0004
+#define ST_RELATIME 0x0400
+#define ST_VALID 0x0020
+struct kstatfs {
+    int64_t type, bsize;
+    uint64_t blocks, bfree, bavail, files, ffree;
+    int32_t fsid[2];
+    int64_t namelen, frsize, flags, spare[4];
+};
+_Static_assert(sizeof(struct kstatfs) == 120, "struct statfs layout");
+
+static long statfs_of(const char *path, uint64_t ubuf)
+{
+    struct kstatfs sf;
+    memset(&sf, 0, sizeof sf);
+    uint64_t dev = mount_dev(path);
+    bool proc = !strncmp(path, "/proc/", 6) || !strcmp(path, "/proc");
+    sf.type = proc ? PROC_SUPER_MAGIC : TMPFS_MAGIC;
+    sf.bsize = sf.frsize = PAGE_SIZE;
+    if (!proc) {
+        sf.blocks = frames_total_count() / 2; /* tmpfs's default size: half of RAM */
+        uint64_t free = frames_free_count();
+        sf.bfree = sf.bavail = free < sf.blocks ? free : sf.blocks;
+        sf.files = FS_MAX_INODES;
+        sf.ffree = FS_MAX_INODES - (uint64_t)fs_inodes_used();
+    }
+    sf.fsid[0] = (int32_t)dev;
+    sf.namelen = 255;
+    sf.flags = ST_VALID | ST_RELATIME | (proc || dev == makedev(0, 32) ? ST_NOSUID | ST_NODEV : 0);
+    return put_user(ubuf, &sf, sizeof sf) ? -EFAULT : 0;
+}
+
+long sys_statfs(struct trapframe *tf)
+{
+    char path[FS_PATH_MAX];
+    long err = user_path_at(AT_FDCWD, ARG0(tf), path, false, true);
+    if (err)
+        return err;
+    if (!fs_lookup(path))
+        return missing_error(path);
+    return statfs_of(path, ARG1(tf));
+}
+
+long sys_fstatfs(struct trapframe *tf)
+{
+    struct file *f = fd_file(ARG0(tf));
+    if (!f)
+        return -EBADF;
+    return statfs_of(f->inode ? f->inode->path : "/pipe", ARG1(tf)); /* pipes: pipefs, counted as memory too */
+}
 long sys_renameat(struct trapframe *tf)
 {
     return rename_at((int32_t)ARG0(tf), ARG1(tf), (int32_t)ARG2(tf), ARG3(tf));

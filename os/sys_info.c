@@ -162,13 +162,33 @@ long sys_clock_getres(struct trapframe *tf)
 }
 
 /* Deterministic bytes (random.c): the same run, the same "randomness".
- * At most 256 bytes per call, as Linux's getrandom may return short. */
+ * All the bytes asked for, as Linux's getrandom gives once its pool is
+ * ready (a pending signal may cut a long read short, after the first
+ * page); flags other than GRND_NONBLOCK, GRND_RANDOM and GRND_INSECURE
+ * are EINVAL, and so is GRND_RANDOM together with GRND_INSECURE. */
+#define GRND_NONBLOCK 1
+#define GRND_RANDOM 2
+#define GRND_INSECURE 4
+#define GETRANDOM_MAX 0x7ffff000ull /* MAX_RW_COUNT */
 long sys_getrandom(struct trapframe *tf)
 {
-    uint64_t len = ARG1(tf) > 256 ? 256 : ARG1(tf);
+    uint64_t flags = ARG2(tf), len = ARG1(tf), done = 0;
+    if ((flags & ~(uint64_t)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE)) ||
+        (flags & (GRND_RANDOM | GRND_INSECURE)) == (GRND_RANDOM | GRND_INSECURE))
+        return -EINVAL;
+    if (len > GETRANDOM_MAX)
+        len = GETRANDOM_MAX;
     uint8_t buf[256];
-    random_fill(buf, len);
-    return put_user(ARG0(tf), buf, len) ? -EFAULT : (long)len;
+    while (done < len) {
+        uint64_t n = len - done < sizeof buf ? len - done : sizeof buf;
+        if (done >= PAGE_SIZE && signal_interrupted())
+            break;
+        random_fill(buf, n);
+        if (put_user(ARG0(tf) + done, buf, n))
+            return done ? (long)done : -EFAULT;
+        done += n;
+    }
+    return (long)done;
 }
 
 struct rlimit64 {
@@ -179,23 +199,55 @@ struct rlimit64 {
 #define RLIMIT_NOFILE 7
 #define RLIMIT_NLIMITS 16
 
-static struct rlimit64 limit_of(unsigned resource)
+static struct rlimit64 limit_of(const struct proc *p, unsigned resource)
 {
     if (resource == RLIMIT_STACK)
         return (struct rlimit64){USER_STACK_SIZE, RLIM_INFINITY};
     if (resource == RLIMIT_NOFILE)
-        return (struct rlimit64){MAX_FDS, MAX_FDS};
+        return (struct rlimit64){p->nofile_cur, p->nofile_max};
     return (struct rlimit64){RLIM_INFINITY, RLIM_INFINITY};
 }
 
-/* prlimit64(pid, resource, new, old): limits are fixed; a new one is
- * accepted and ignored. */
+/* A new limit: RLIMIT_NOFILE is kept per process (the descriptor table
+ * grows up to it, EMFILE beyond); the others are accepted and ignored. */
+static long set_limit(struct proc *p, unsigned resource, uint64_t unew)
+{
+    struct rlimit64 r;
+    if (get_user(&r, unew, sizeof r))
+        return -EFAULT;
+    if (r.cur > r.max)
+        return -EINVAL;
+    if (resource != RLIMIT_NOFILE)
+        return 0;
+    if (r.max > NOFILE_MAX || (r.max > p->nofile_max && p->euid != 0))
+        return -EPERM; /* Linux's ceiling is nr_open; this kernel's is NOFILE_MAX */
+    p->nofile_cur = r.cur;
+    p->nofile_max = r.max;
+    return 0;
+}
+
+/* prlimit64(pid, resource, new, old): pid 0 is the caller. */
 long sys_prlimit64(struct trapframe *tf)
 {
     if (ARG1(tf) >= RLIMIT_NLIMITS)
         return -EINVAL;
-    struct rlimit64 r = limit_of((unsigned)ARG1(tf));
-    if (ARG3(tf) && put_user(ARG3(tf), &r, sizeof r))
+    struct proc *p = current_proc();
+    int64_t pid = (int32_t)ARG0(tf);
+    if (pid != 0 && pid != p->pid) {
+        p = 0;
+        for (int i = 0; i < proc_slots() && !p; i++)
+            if (proc_table(i)->state == PROC_ALIVE && proc_table(i)->pid == pid)
+                p = proc_table(i);
+        if (!p)
+            return -ESRCH;
+    }
+    struct rlimit64 old = limit_of(p, (unsigned)ARG1(tf));
+    if (ARG2(tf)) {
+        long err = set_limit(p, (unsigned)ARG1(tf), ARG2(tf));
+        if (err)
+            return err;
+    }
+    if (ARG3(tf) && put_user(ARG3(tf), &old, sizeof old))
         return -EFAULT;
     return 0;
 }
@@ -204,8 +256,15 @@ long sys_getrlimit(struct trapframe *tf)
 {
     if (ARG0(tf) >= RLIMIT_NLIMITS)
         return -EINVAL;
-    struct rlimit64 r = limit_of((unsigned)ARG0(tf));
+    struct rlimit64 r = limit_of(current_proc(), (unsigned)ARG0(tf));
     return put_user(ARG1(tf), &r, sizeof r);
+}
+
+long sys_setrlimit(struct trapframe *tf)
+{
+    if (ARG0(tf) >= RLIMIT_NLIMITS)
+        return -EINVAL;
+    return set_limit(current_proc(), (unsigned)ARG0(tf), ARG1(tf));
 }
 
 /* sysinfo: uptime, RAM and processes as this kernel sees them. */
@@ -230,7 +289,7 @@ long sys_sysinfo(struct trapframe *tf)
     si.freeram = frames_free_count() * PAGE_SIZE;
     si.totalswap = swap_total_slots() * PAGE_SIZE;
     si.freeswap = swap_free_slots() * PAGE_SIZE;
-    for (int i = 0; i < MAX_PROCS; i++)
+    for (int i = 0; i < proc_slots(); i++)
         si.procs += proc_table(i)->state == PROC_ALIVE;
     si.mem_unit = 1;
     return put_user(ARG0(tf), &si, sizeof si);
@@ -284,23 +343,50 @@ long sys_sched_getaffinity(struct trapframe *tf)
 
 /* Process groups and sessions: each process leads its own (there is no job
  * control), so the group and session ids are the pid. */
-long sys_getpgid(struct trapframe *tf)
+static struct proc *live_proc(int64_t pid)
 {
-    (void)tf;
-    return current_proc()->pid;
+    for (int i = 0; i < proc_slots(); i++)
+        if (proc_table(i)->state != PROC_UNUSED && proc_table(i)->pid == pid)
+            return proc_table(i);
+    return 0;
 }
 
-/* setpgid and setsid: accepted; nothing changes. */
-long sys_setpgid(struct trapframe *tf)
+/* A process's group (waitid P_PGID and kill/wait4 of a group use it);
+ * process 1 leads its own.  getpgid(0) is the caller's. */
+static int group_of(const struct proc *p) { return p->pgid ? p->pgid : p->pid; }
+
+long sys_getpgid(struct trapframe *tf)
+{
+    int64_t pid = (int32_t)ARG0(tf);
+    struct proc *p = pid ? live_proc(pid) : current_proc();
+    return p ? group_of(p) : -ESRCH;
+}
+
+long sys_getpgrp(struct trapframe *tf)
 {
     (void)tf;
+    return group_of(current_proc());
+}
+
+/* setpgid(pid, pgid): pid 0 is the caller, pgid 0 its own pid. */
+long sys_setpgid(struct trapframe *tf)
+{
+    int64_t pid = (int32_t)ARG0(tf), pgid = (int32_t)ARG1(tf);
+    if (pgid < 0)
+        return -EINVAL;
+    struct proc *p = pid ? live_proc(pid) : current_proc();
+    if (!p || (p != current_proc() && p->parent != current_proc()))
+        return -ESRCH;
+    p->pgid = pgid ? (int)pgid : p->pid;
     return 0;
 }
 
 long sys_setsid(struct trapframe *tf)
 {
     (void)tf;
-    return current_proc()->pid;
+    struct proc *p = current_proc();
+    p->pgid = p->pid;
+    return p->pid;
 }
 
 /* getpriority: every process runs at nice 0 (the system call returns
@@ -330,10 +416,4 @@ long sys_nothing_to_do(struct trapframe *tf)
     return 0;
 }
 
-/* Everyone is root: getuid, geteuid, getgid, getegid all return 0. */
-long sys_getuid(struct trapframe *tf)
-{
-    (void)tf;
-    return 0;
-}
 

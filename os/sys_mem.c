@@ -6,9 +6,12 @@
  *   madvise(MADV_DONTNEED)   decommit
  *   munmap                   release */
 #include "errno.h"
+#include "fdtable.h"
 #include "file.h"
+#include "frame.h"
 #include "memlayout.h"
 #include "proc.h"
+#include "swap.h"
 #include "syscall.h"
 #include "vma.h"
 
@@ -17,6 +20,19 @@
 #define MAP_FIXED 0x10
 #define MAP_ANONYMOUS 0x20
 #define MAP_FIXED_NOREPLACE 0x100000
+#define MAP_NORESERVE 0x4000
+
+/* Linux's heuristic overcommit (vm.overcommit_memory = 0, the default):
+ * a private writable mapping is "accounted", and one that alone asks for
+ * more pages than RAM and swap together is refused with ENOMEM; anything
+ * smaller is granted, whatever is in use already (pages come on first
+ * touch).  MAP_NORESERVE, read-only and PROT_NONE mappings are not
+ * accounted (mm/util.c __vm_enough_memory, OVERCOMMIT_GUESS). */
+static bool overcommit_refuses(uint64_t len, uint64_t prot, uint64_t flags)
+{
+    bool accounted = !(flags & (MAP_SHARED | MAP_NORESERVE)) && (prot & PROT_WRITE);
+    return accounted && len / PAGE_SIZE > frames_total_count() + swap_total_slots();
+}
 #define MADV_DONTNEED 4
 #define MADV_FREE 8
 
@@ -45,9 +61,9 @@ long sys_brk(struct trapframe *tf)
 static long map_file(struct mm *mm, uint64_t addr, uint64_t len, uint64_t fd, uint64_t offset)
 {
     struct proc *p = current_proc();
-    if (fd >= MAX_FDS || !p->files[fd])
+    struct file *f = fd_get(p, fd);
+    if (!f)
         return -EBADF;
-    struct file *f = p->files[fd];
     if (f->kind != FILE_INODE || f->inode->type != INODE_FILE)
         return -ENODEV;
     struct inode *ino = f->inode;
@@ -68,6 +84,8 @@ long sys_mmap(struct trapframe *tf)
         return -EINVAL;
     if (!(flags & (MAP_SHARED | MAP_PRIVATE)))
         return -EINVAL;
+    if (overcommit_refuses(len, prot, flags))
+        return -ENOMEM;
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
         if (addr < USER_MIN_ADDR || addr >= USER_END || len > USER_END - addr)
             return -ENOMEM;

@@ -4,7 +4,10 @@
 #include "abi/osevent.h"
 #include "errno.h"
 #include "events.h"
+#include "cred.h"
 #include "exec.h"
+#include "fdtable.h"
+#include "procfs.h"
 #include "kheap.h"
 #include "memlayout.h"
 #include "printf.h"
@@ -72,18 +75,19 @@ long sys_exit_group(struct trapframe *tf)
     proc_exit(((int)ARG0(tf) & 0xFF) << 8);
 }
 
-static void copy_process_state(struct proc *child, struct proc *parent)
+static int copy_process_state(struct proc *child, struct proc *parent)
 {
-    for (int fd = 0; fd < MAX_FDS; fd++)
-        if (parent->files[fd])
-            child->files[fd] = file_dup(parent->files[fd]);
-    child->cloexec = parent->cloexec;
+    if (fd_table_copy(child, parent))
+        return -ENOMEM;
+    cred_copy(child, parent);
+    child->pgid = parent->pgid ? parent->pgid : parent->pid; /* the parent's group (process 1 leads its own) */
     child->umask = parent->umask;
     child->parent = parent;
     memcpy(child->name, parent->name, sizeof child->name);
     memcpy(child->exe, parent->exe, sizeof child->exe);
     memcpy(child->cwd, parent->cwd, sizeof child->cwd);
     memcpy(child->sig_actions, parent->sig_actions, sizeof child->sig_actions);
+    return 0;
 }
 
 /* fork: a new process with a copy-on-write copy of the address space and
@@ -96,13 +100,16 @@ static long fork_process(struct trapframe *tf, uint64_t child_stack)
         return -EAGAIN;
     child->mm = mm_clone(parent->mm);
     struct thread *t = child->mm ? thread_alloc(child) : 0;
-    if (!t) {
+    if (!t || copy_process_state(child, parent)) {
+        if (t) {
+            t->state = THREAD_UNUSED;
+            fd_close_all(child);
+        }
         if (child->mm)
             mm_free(child->mm);
         proc_free(child);
-        return -ENOMEM;
+        return -EAGAIN; /* fork(2): "insufficient memory to allocate the needed kernel structures" is EAGAIN/ENOMEM */
     }
-    copy_process_state(child, parent);
     *t->tf = *tf;
     t->tf->rax = 0;
     if (child_stack)
@@ -192,17 +199,6 @@ static long copy_string_array(uint64_t uarray, char **out, char *buf, uint64_t *
     return n;
 }
 
-static void close_on_exec(struct proc *p)
-{
-    for (int fd = 0; fd < MAX_FDS; fd++) {
-        if (p->files[fd] && (p->cloexec >> fd & 1)) {
-            file_close(p->files[fd]);
-            p->files[fd] = 0;
-        }
-    }
-    p->cloexec = 0;
-}
-
 static long exec_with_args(struct thread *t, const char *path, uint64_t uargv, uint64_t uenvp)
 {
     char *buf = kheap_alloc(EXEC_ARGS_SIZE);
@@ -232,8 +228,14 @@ long sys_execve(struct trapframe *tf)
         return len;
     struct proc *p = current_proc();
     long err = fs_resolve(p->cwd, upath, path);
-    if (!err)
+    for (int hops = 0; !err && hops < 8; hops++) {
         err = fs_follow(path); /* exec'ing a symbolic link runs what it names */
+        char target[FS_PATH_MAX];
+        bool missing;
+        if (err || !procfs_link(path, target, sizeof target, &missing))
+            break;
+        strlcpy(path, target, sizeof path); /* /proc/self/exe: the running program */
+    }
     if (err)
         return err;
     struct thread *t = current_thread();
@@ -241,7 +243,7 @@ long sys_execve(struct trapframe *tf)
     if (err)
         return err;
     proc_end_other_threads(p);
-    close_on_exec(p);
+    fd_close_on_exec(p);
     signal_reset_on_exec(p);
     t->clear_child_tid = 0;
     t->altstack_sp = t->altstack_size = 0;
@@ -249,12 +251,40 @@ long sys_execve(struct trapframe *tf)
     return 0;
 }
 
-static struct proc *find_zombie_child(struct proc *parent, int64_t pid, bool *any_child)
+/* Which children a wait names: wait4's pid (> 0 one child, -1 any, 0 the
+ * caller's group, < -1 the group -pid) or waitid's idtype and id. */
+struct wait_target {
+    enum { WAIT_ANY, WAIT_PID, WAIT_PGID } kind;
+    int64_t id;
+};
+
+static bool wait_matches(const struct proc *c, struct wait_target w)
+{
+    switch (w.kind) {
+    case WAIT_PID: return c->pid == w.id;
+    case WAIT_PGID: return (c->pgid ? c->pgid : c->pid) == w.id;
+    default: return true;
+    }
+}
+
+static struct wait_target wait4_target(int64_t pid)
+{
+    struct proc *p = current_proc();
+    if (pid > 0)
+        return (struct wait_target){WAIT_PID, pid};
+    if (pid == 0)
+        return (struct wait_target){WAIT_PGID, p->pgid ? p->pgid : p->pid};
+    if (pid < -1)
+        return (struct wait_target){WAIT_PGID, -pid};
+    return (struct wait_target){WAIT_ANY, 0};
+}
+
+static struct proc *find_zombie_child(struct proc *parent, struct wait_target w, bool *any_child)
 {
     *any_child = false;
-    for (int i = 0; i < MAX_PROCS; i++) {
+    for (int i = 0; i < proc_slots(); i++) {
         struct proc *c = proc_table(i);
-        if (c->state == PROC_UNUSED || c->parent != parent || (pid > 0 && c->pid != pid))
+        if (c->state == PROC_UNUSED || c->parent != parent || !wait_matches(c, w))
             continue;
         *any_child = true;
         if (c->state == PROC_ZOMBIE)
@@ -263,13 +293,20 @@ static struct proc *find_zombie_child(struct proc *parent, int64_t pid, bool *an
     return 0;
 }
 
+/* Collect a zombie: its CPU time goes to the parent's children time. */
+static void reap(struct proc *p, struct proc *c)
+{
+    p->children_cpu_ns += proc_cpu_ns(c) + c->children_cpu_ns;
+    proc_free(c);
+}
+
 long sys_wait4(struct trapframe *tf)
 {
     struct proc *p = current_proc();
-    int64_t pid = (int32_t)ARG0(tf);
+    struct wait_target w = wait4_target((int32_t)ARG0(tf));
     for (;;) {
         bool any;
-        struct proc *c = find_zombie_child(p, pid, &any);
+        struct proc *c = find_zombie_child(p, w, &any);
         if (c) {
             int status = c->exit_status, cpid = c->pid;
             if (ARG1(tf) && put_user(ARG1(tf), &status, sizeof status))
@@ -277,8 +314,7 @@ long sys_wait4(struct trapframe *tf)
             uint64_t child_cpu = proc_cpu_ns(c) + c->children_cpu_ns;
             if (ARG3(tf) && put_rusage(ARG3(tf), child_cpu))
                 return -EFAULT;
-            p->children_cpu_ns += child_cpu;
-            proc_free(c);
+            reap(p, c);
             return cpid;
         }
         if (!any)
@@ -289,6 +325,83 @@ long sys_wait4(struct trapframe *tf)
             return -ERESTARTSYS;
         sleep_on(p); /* proc_exit wakes the parent */
     }
+}
+
+/* waitid(idtype, id, infop, options, rusage): like wait4, but the result
+ * is a siginfo_t (si_signo SIGCHLD, si_code CLD_EXITED or CLD_KILLED,
+ * si_pid, si_uid, si_status the exit code or the signal), WNOWAIT leaves
+ * the child waitable, and the call returns 0.  With WNOHANG and no child
+ * ready, the siginfo is zeroed (Linux's behaviour; POSIX leaves it open).
+ * No process stops or continues here, so WSTOPPED/WCONTINUED alone find
+ * nothing. */
+#define P_ALL 0
+#define P_PID 1
+#define P_PGID 2
+#define WSTOPPED 2
+#define WEXITED 4
+#define WCONTINUED 8
+#define WNOWAIT 0x01000000
+#define WAIT_THREAD_OPTIONS 0xE0000000u /* __WNOTHREAD, __WALL, __WCLONE */
+#define WAIT_OPTIONS (WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT | WAIT_THREAD_OPTIONS)
+
+long sys_waitid(struct trapframe *tf)
+{
+    struct proc *p = current_proc();
+    uint64_t idtype = ARG0(tf), options = ARG3(tf);
+    int64_t id = (int32_t)ARG1(tf);
+    struct wait_target w = {WAIT_ANY, 0};
+    bool valid = true;
+    if (idtype == P_ALL)
+        w = (struct wait_target){WAIT_ANY, 0};
+    else if (idtype == P_PID && id > 0)
+        w = (struct wait_target){WAIT_PID, id};
+    else if (idtype == P_PGID && id >= 0)
+        w = (struct wait_target){WAIT_PGID, id ? id : (p->pgid ? p->pgid : p->pid)};
+    else
+        valid = false;
+    struct {
+        int32_t signo, errno_, code, pad;
+        int32_t pid, uid, status, pad2;
+        uint8_t rest[96];
+    } info;
+    _Static_assert(sizeof info == 128, "siginfo_t");
+    if (!valid || (options & ~(uint64_t)WAIT_OPTIONS) || !(options & (WEXITED | WSTOPPED | WCONTINUED))) {
+        memset(&info, 0, sizeof info);
+        return ARG2(tf) && put_user(ARG2(tf), &info, sizeof info) ? -EFAULT : -EINVAL;
+    }
+    long err;
+    for (;;) {
+        bool any;
+        struct proc *c = (options & WEXITED) ? find_zombie_child(p, w, &any) : 0;
+        if (!(options & WEXITED))
+            find_zombie_child(p, w, &any);
+        memset(&info, 0, sizeof info);
+        if (c) {
+            int st = c->exit_status;
+            info.signo = SIGCHLD;
+            info.code = (st & 0x7F) ? CLD_KILLED : CLD_EXITED;
+            info.status = (st & 0x7F) ? st & 0x7F : (st >> 8) & 0xFF;
+            info.pid = c->pid;
+            info.uid = (int32_t)c->ruid;
+            uint64_t child_cpu = proc_cpu_ns(c) + c->children_cpu_ns;
+            if (ARG2(tf) && put_user(ARG2(tf), &info, sizeof info))
+                return -EFAULT;
+            if (ARG4(tf) && put_rusage(ARG4(tf), child_cpu))
+                return -EFAULT;
+            if (!(options & WNOWAIT))
+                reap(p, c);
+            return 0;
+        }
+        if (!any || (options & WNOHANG)) {
+            err = any ? 0 : -ECHILD;
+            break;
+        }
+        if (signal_interrupted())
+            return -ERESTARTSYS;
+        sleep_on(p);
+    }
+    /* Linux writes the (zeroed) siginfo whenever no child was collected. */
+    return ARG2(tf) && put_user(ARG2(tf), &info, sizeof info) ? -EFAULT : err;
 }
 
 long sys_getpid(struct trapframe *tf)

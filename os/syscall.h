@@ -42,5 +42,40 @@ syscall_fn sys_uname, sys_clock_gettime, sys_gettimeofday, sys_time, sys_nanosle
 /* struct rusage with ru_utime = cpu_ns (sys_info.c; wait4 uses it too). */
 long put_rusage(uint64_t uaddr, uint64_t cpu_ns);
 syscall_fn sys_key_state;
+syscall_fn sys_flock;
+syscall_fn sys_getgid;
+syscall_fn sys_geteuid;
+syscall_fn sys_getegid;
+syscall_fn sys_setuid;
+syscall_fn sys_setgid;
+syscall_fn sys_setreuid;
+syscall_fn sys_setregid;
+syscall_fn sys_setresuid;
+syscall_fn sys_setresgid;
+syscall_fn sys_getresuid;
+syscall_fn sys_getresgid;
+syscall_fn sys_getgroups;
+syscall_fn sys_setgroups;
+syscall_fn sys_setrlimit;
+syscall_fn sys_getpgrp;
+syscall_fn sys_waitid;
+syscall_fn sys_preadv;
+syscall_fn sys_pwritev;
+syscall_fn sys_preadv2;
+syscall_fn sys_pwritev2;
+syscall_fn sys_sendfile;
+syscall_fn sys_splice;
+syscall_fn sys_copy_file_range;
+syscall_fn sys_renameat2;
+syscall_fn sys_link;
+syscall_fn sys_linkat;
+syscall_fn sys_mknod;
+syscall_fn sys_mknodat;
+syscall_fn sys_statfs;
+syscall_fn sys_fstatfs;
+syscall_fn sys_rt_sigpending;
+syscall_fn sys_rt_sigtimedwait;
+syscall_fn sys_rt_sigqueueinfo;
+syscall_fn sys_rt_tgsigqueueinfo;
 
 #endif

@@ -6,8 +6,10 @@
  * code selector to load, an IST index (0 = stay on the current/RSP0 stack),
  * the type (0xE = interrupt gate: IF is cleared on entry; 0xF = trap gate:
  * IF unchanged), the DPL (the lowest privilege allowed to reach it with an
- * INT n instruction) and P.  All gates here are interrupt gates with DPL 0:
- * the kernel runs with interrupts off, and "int $n" from ring 3 raises #GP.
+ * INT n instruction) and P.  All gates here are interrupt gates (the
+ * kernel runs with interrupts off) with DPL 0, so "int $n" from ring 3
+ * raises #GP — except #BP and #OF, DPL 3 as on Linux, so that a program's
+ * INT3 (a debugger breakpoint, __builtin_debugtrap) is a SIGTRAP.
  *
  * What happens to a trap:
  *   from ring 3: page faults go to the VMA layer (demand zero, copy on
@@ -44,13 +46,13 @@ _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate (SDM Figure 6-8)");
 extern const uint64_t trap_vectors[48];
 static struct idt_gate idt[256];
 
-static void set_gate(int vector, uint64_t handler, int ist)
+static void set_gate(int vector, uint64_t handler, int ist, int dpl)
 {
     idt[vector] = (struct idt_gate){
         .offset_low = handler & 0xFFFF,
         .selector = SEL_KCODE,
         .ist = (uint8_t)ist,
-        .type_attr = 0x80 | GATE_INTERRUPT, /* P = 1, DPL = 0 */
+        .type_attr = (uint8_t)(0x80 | dpl << 5 | GATE_INTERRUPT), /* P = 1 */
         .offset_mid = (handler >> 16) & 0xFFFF,
         .offset_high = (uint32_t)(handler >> 32),
     };
@@ -59,7 +61,8 @@ static void set_gate(int vector, uint64_t handler, int ist)
 void idt_init(void)
 {
     for (int v = 0; v < 48; v++)
-        set_gate(v, trap_vectors[v], v == T_DOUBLE_FAULT ? IST_DOUBLE_FAULT : 0);
+        set_gate(v, trap_vectors[v], v == T_DOUBLE_FAULT ? IST_DOUBLE_FAULT : 0,
+                 v == T_BREAKPOINT || v == T_OVERFLOW ? 3 : 0);
     struct __attribute__((packed)) {
         uint16_t limit;
         uint64_t base;
@@ -111,12 +114,65 @@ static void user_fault(int sig, int code, uint64_t addr, const char *why)
         proc_kill_current(sig, why);
 }
 
+/* si_code as Linux's page-fault handler sets it: SEGV_ACCERR when an area
+ * covers the address but forbids the access (a write to a read-only page,
+ * whether or not it was ever touched), SEGV_MAPERR when none does (the
+ * stack guard gap counts as none). */
 static void user_page_fault(struct trapframe *tf)
 {
     char why[128];
     uint64_t addr = read_cr2();
-    if (!vma_page_fault(current_proc()->mm, addr, (uint32_t)tf->err, why, sizeof why))
-        user_fault(SIGSEGV, tf->err & PFERR_P ? SEGV_ACCERR : SEGV_MAPERR, addr, why);
+    struct mm *mm = current_proc()->mm;
+    if (!vma_page_fault(mm, addr, (uint32_t)tf->err, why, sizeof why)) {
+        struct vma *v = addr < USER_END ? vma_find(mm, addr) : 0;
+        user_fault(SIGSEGV, v && v->kind != VMA_GUARD ? SEGV_ACCERR : SEGV_MAPERR, addr, why);
+    }
+}
+
+/* si_code and si_addr of an exception's signal, as Linux's traps.c sets
+ * them: #DE FPE_INTDIV and #UD ILL_ILLOPN at the faulting instruction;
+ * #MF/#XM the FPE_FLT* code of the exception; #GP (a privileged
+ * instruction such as hlt, a non-canonical address) and INT3 are "sent by
+ * the kernel": SI_KERNEL, no address. */
+/* The first unmasked floating-point exception flag raised, as Linux's
+ * fpu__exception_code orders them.  The user's x87/SSE state is still in
+ * the CPU (the kernel never touches it). */
+static int fp_exception_code(uint64_t trapno)
+{
+    uint32_t err;
+    if (trapno == T_SIMD) {
+        uint32_t mxcsr;
+        __asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
+        err = ~(mxcsr >> 7) & mxcsr; /* flags (bits 0-5) whose mask (bits 7-12) is clear */
+    } else {
+        uint16_t cw, sw;
+        __asm__ volatile("fnstcw %0\n\tfnstsw %1" : "=m"(cw), "=m"(sw));
+        err = (uint32_t)(sw & ~cw);
+    }
+    if (err & 0x001)
+        return FPE_FLTINV;
+    if (err & 0x004)
+        return FPE_FLTDIV;
+    if (err & 0x008)
+        return FPE_FLTOVF;
+    if (err & 0x012)
+        return FPE_FLTUND;
+    if (err & 0x020)
+        return FPE_FLTRES;
+    return 0;
+}
+
+static int exception_code(uint64_t trapno)
+{
+    switch (trapno) {
+    case T_DIVIDE: return FPE_INTDIV;
+    case T_INVALID_OP: return ILL_ILLOPN;
+    case T_ALIGNMENT: return BUS_ADRALN;
+    case T_DEBUG: return TRAP_TRACE;
+    case T_FPU:
+    case T_SIMD: return fp_exception_code(trapno);
+    default: return SI_KERNEL;
+    }
 }
 
 static void user_exception(struct trapframe *tf)
@@ -127,7 +183,8 @@ static void user_exception(struct trapframe *tf)
                   trap_name(tf->trapno), tf->rip);
     else
         ksnprintf(why, sizeof why, "%s at rip 0x%lx", trap_name(tf->trapno), tf->rip);
-    user_fault(exception_signal(tf->trapno), 0, tf->rip, why);
+    int code = exception_code(tf->trapno);
+    user_fault(exception_signal(tf->trapno), code, code == SI_KERNEL ? 0 : tf->rip, why);
 }
 
 static void irq(int line, struct trapframe *tf)

@@ -99,6 +99,11 @@ void user_buf_single(struct user_buf *b, uint64_t addr, uint64_t len)
     *b = (struct user_buf){.addr = addr, .len = len, .left = len};
 }
 
+void user_buf_kernel(struct user_buf *b, void *buf, uint64_t len)
+{
+    *b = (struct user_buf){.addr = (uint64_t)buf, .len = len, .left = len, .kernel = true};
+}
+
 long user_buf_iovec(struct user_buf *b, uint64_t iov, uint64_t count)
 {
     if (count > IOV_MAX)
@@ -139,7 +144,9 @@ static int user_buf_move(struct user_buf *b, void *kbuf, uint64_t n, bool to_use
         if (next_piece(b) || !b->len)
             return -EFAULT;
         uint64_t take = n < b->len ? n : b->len;
-        if (to_user ? put_user(b->addr, k, take) : get_user(k, b->addr, take))
+        if (b->kernel)
+            memcpy(to_user ? (void *)b->addr : k, to_user ? k : (void *)b->addr, take);
+        else if (to_user ? put_user(b->addr, k, take) : get_user(k, b->addr, take))
             return -EFAULT;
         b->addr += take;
         b->len -= take;

@@ -8,6 +8,7 @@
 #ifndef OS_UACCESS_H
 #define OS_UACCESS_H
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include "vma.h"
 
@@ -32,8 +33,12 @@ struct user_buf {
     uint64_t next_iov;    /* user address of the next struct iovec */
     uint64_t iovs_left;   /* iovecs after the current piece */
     uint64_t left;        /* bytes not yet walked, in all pieces */
+    bool kernel;          /* addr is kernel memory (the kernel moving bytes itself) */
 };
 void user_buf_single(struct user_buf *b, uint64_t addr, uint64_t len);
+/* A stream over a kernel buffer, for code that feeds a pipe from the
+ * kernel (sendfile, splice). */
+void user_buf_kernel(struct user_buf *b, void *buf, uint64_t len);
 /* From an iovec array as readv(2)/writev(2) check it: -EINVAL for more
  * than IOV_MAX entries or a length past SSIZE_MAX, -EFAULT for an
  * unreadable array or a piece outside user memory. */

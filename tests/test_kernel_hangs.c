@@ -479,11 +479,16 @@ static const char touch_mib_src[] =
     "int main(int argc, char **argv)\n"
     "{\n"
     "    size_t mb = argc > 1 ? (size_t)atoi(argv[1]) : 400;\n"
-    "    size_t len = mb << 20;\n"
-    "    char *p = mmap(0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);\n"
-    "    if (p == MAP_FAILED) { puts(\"mmap failed\"); return 1; }\n"
+    "    size_t len = mb << 20, chunk = 16u << 20;\n"
+    "    /* 16 MiB at a time: each mapping passes the overcommit check as on\n"
+    "     * Linux; together they need more than RAM and the pagefile. */\n"
     "    for (size_t i = 0; i < len; i += 4096) {\n"
-    "        p[i] = (char)(i >> 12);\n"
+    "        static char *p;\n"
+    "        if (i % chunk == 0) {\n"
+    "            p = mmap(0, chunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);\n"
+    "            if (p == MAP_FAILED) { puts(\"mmap failed\"); return 1; }\n"
+    "        }\n"
+    "        p[i % chunk] = (char)(i >> 12);\n"
     "        if (i % (32u << 20) == 0) { printf(\"touched %zu MiB\\n\", i >> 20); fflush(stdout); }\n"
     "    }\n"
     "    puts(\"all touched\");\n"
@@ -609,13 +614,14 @@ struct paging_log {
     uint64_t page_outs, last_page_out_ns;
 };
 
-static void note_page_out(void *ctx, const struct os_event *ev)
+static bool note_page_out(void *ctx, const struct watch_event *e)
 {
     struct paging_log *log = ctx;
-    if (ev->type == OSEV_PAGE_OUT) {
+    if (e->os->type == OSEV_PAGE_OUT) {
         log->page_outs++;
         log->last_page_out_ns = machine_time_ns(log->m);
     }
+    return false;
 }
 
 /* A program that needs more than RAM + the default 64 MiB pagefile must
@@ -627,7 +633,8 @@ static void out_of_memory_comes_promptly(const char *path, char *arg, uint64_t r
     char *argv[] = {arg};
     struct machine *m = oracle_boot(path, 1, argv, (struct machine_config){.ram_size = ram});
     struct paging_log log = {.m = m};
-    machine_on_os_event(m, note_page_out, &log);
+    struct watcher w = {.on[WATCH_OS] = note_page_out, .ctx = &log};
+    ck_assert_int_eq(machine_attach(m, &w), 0);
     double t0 = host_seconds();
     int64_t status = run_within(m, 1000000000ull);
     double host = host_seconds() - t0;

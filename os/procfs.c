@@ -1,0 +1,105 @@
+/* procfs.c — /proc/PID/exe and /proc/PID/fd/N (see procfs.h). */
+#include "procfs.h"
+#include "proc.h"
+#include "string.h"
+
+/* Parse a decimal number ending at '/' or the end; the rest in *end. */
+static bool parse_number(const char *s, long *out, const char **end)
+{
+    long v = 0;
+    if (*s < '0' || *s > '9')
+        return false;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        v = v * 10 + (*s - '0');
+        if (v > 1000000000)
+            return false;
+    }
+    *out = v;
+    *end = s;
+    return *s == 0 || *s == '/';
+}
+
+static struct proc *proc_by_pid(long pid)
+{
+    for (int i = 0; i < proc_slots(); i++) {
+        struct proc *p = proc_table(i);
+        if (p->state == PROC_ALIVE && p->pid == pid)
+            return p;
+    }
+    return 0;
+}
+
+bool procfs_link(const char *path, char *target, size_t size, bool *missing)
+{
+    *missing = false;
+    if (strncmp(path, "/proc/", 6))
+        return false;
+    const char *rest = path + 6;
+    struct proc *p;
+    if (!strncmp(rest, "self", 4) && (rest[4] == '/' || !rest[4])) {
+        p = current_proc();
+        rest += 4;
+    } else {
+        long pid;
+        if (!parse_number(rest, &pid, &rest))
+            return false;
+        p = proc_by_pid(pid);
+        if (!p) {
+            *missing = true;
+            return false;
+        }
+    }
+    if (!strcmp(rest, "/exe")) {
+        strlcpy(target, p->exe, size);
+        return true;
+    }
+    if (!strncmp(rest, "/fd/", 4)) {
+        long fd;
+        const char *end;
+        if (!parse_number(rest + 4, &fd, &end) || *end)
+            return false;
+        struct file *f = fd < p->nfiles ? p->files[fd] : 0;
+        if (!f) {
+            *missing = true;
+            return false;
+        }
+        if (f->kind != FILE_INODE) {
+            strlcpy(target, "pipe:[0]", size); /* what readlink shows; not a path */
+            return true;
+        }
+        strlcpy(target, f->inode->path, size);
+        return true;
+    }
+    return false;
+}
+
+struct inode *procfs_fd_inode(const char *path)
+{
+    struct file *f = procfs_fd_file(path);
+    return f ? f->inode : 0;
+}
+
+struct file *procfs_fd_file(const char *path)
+{
+    char target[FS_PATH_MAX];
+    bool missing;
+    if (!procfs_link(path, target, sizeof target, &missing) || strncmp(path, "/proc/", 6))
+        return 0;
+    const char *fd_part = 0;
+    for (const char *p = path; *p; p++)
+        if (!strncmp(p, "/fd/", 4))
+            fd_part = p + 4;
+    if (!fd_part)
+        return 0;
+    long fd = 0;
+    for (; *fd_part >= '0' && *fd_part <= '9'; fd_part++)
+        fd = fd * 10 + (*fd_part - '0');
+    struct proc *p = current_proc();
+    if (strncmp(path, "/proc/self/", 11)) { /* /proc/PID/fd/N */
+        long pid = 0;
+        for (const char *s = path + 6; *s >= '0' && *s <= '9'; s++)
+            pid = pid * 10 + (*s - '0');
+        p = proc_by_pid(pid);
+    }
+    return p && fd < p->nfiles ? p->files[fd] : 0;
+}
