@@ -1,5 +1,6 @@
 /* cpu.c — creating a CPU and its state after reset into long mode. */
 #include "cpu.h"
+#include "../mmu/mmu_internal.h"
 #include "dcache.h"
 #include "exec.h"
 #include <stdlib.h>
@@ -10,15 +11,14 @@ struct cpu *cpu_new(struct mmu *mmu, struct bus *bus)
     if (!cpu)
         return NULL;
     exec_init();
-    cpu->dcache = dcache_new(mmu->ram_size);
+    cpu->dcache = dcache_new(mmu_ram_size(mmu));
     if (!cpu->dcache) {
         free(cpu);
         return NULL;
     }
     cpu->mmu = mmu;
     cpu->bus = bus;
-    mmu->on_code_write = dcache_invalidate_frame;
-    mmu->code_ctx = cpu->dcache;
+    mmu_set_code_write_handler(mmu, dcache_invalidate_frame, cpu->dcache);
 
     /* Flat 64-bit ring-0 segments; the loader (or a test) sets the rest. */
     for (int s = 0; s < 6; s++) {

@@ -229,7 +229,7 @@ static void attach(struct dbg *d, bool full)
     d->light_observer.ctx = d;
     d->mmu_observer = (struct mmu_observer){.ctx = d, .tlb = on_tlb, .walk = on_walk};
     machine_set_observer(d->m, full ? &d->full_observer : &d->light_observer);
-    machine_mmu(d->m)->observer = full ? &d->mmu_observer : NULL;
+    mmu_set_observer(machine_mmu(d->m), full ? &d->mmu_observer : NULL);
 }
 
 static void take_snapshot(struct dbg *d);
@@ -285,7 +285,7 @@ void dbg_free(struct dbg *d)
         return;
     if (d->m) {
         machine_set_observer(d->m, NULL);
-        machine_mmu(d->m)->observer = NULL;
+        mmu_set_observer(machine_mmu(d->m), NULL);
         machine_on_os_event(d->m, NULL, NULL);
     }
     snapshot_store_free(d->snaps);

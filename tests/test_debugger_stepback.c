@@ -43,9 +43,12 @@ static struct dbg *start_guest(const char *name, uint64_t snapshot_interval)
 static uint64_t ram_hash(struct mmu *mmu)
 {
     uint64_t h = 1469598103934665603ull;
-    const uint64_t *w = (const uint64_t *)mmu->ram;
-    for (uint64_t i = 0; i < mmu->ram_size / 8; i++)
-        h = (h ^ w[i]) * 1099511628211ull;
+    static uint64_t page[512];
+    for (uint64_t pa = 0; pa < mmu_ram_size(mmu); pa += sizeof page) {
+        ck_assert(mmu_phys_read(mmu, pa, page, sizeof page));
+        for (size_t i = 0; i < 512; i++)
+            h = (h ^ page[i]) * 1099511628211ull;
+    }
     return h;
 }
 

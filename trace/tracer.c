@@ -6,7 +6,7 @@
  * it; after_insn (or, for an instruction that faulted, the next
  * before_insn) diffs the registers against the snapshot and emits one `reg`
  * event per change.  Guest memory is only ever read through side-effect-free
- * paths (the TLB array, mmu_probe, mmu_phys_read), so tracing never faults
+ * queries (mmu_peek, mmu_phys_read), so tracing never faults
  * the guest, sets an Accessed bit or changes TLB statistics.
  *
  * The events of every instruction (insn, mem, reg, TLB hit/fill) are the
@@ -201,25 +201,18 @@ static bool begin(struct tracer *t, struct trace_event *e, enum trace_kind kind,
 
 /* ---- guest memory, read without side effects ---- */
 
-static inline bool peek_pa(struct mmu *m, uint64_t va, uint64_t *pa)
+/* The physical address the CPU would use for va now: the TLB's entry when
+ * it holds one (even a stale one, as the CPU would), else the walk's. */
+static inline bool peek_pa(const struct cpu *cpu, uint64_t va, uint64_t *pa)
 {
-    if (!(m->cr0 & CR0_PG)) {
-        *pa = va;
+    struct mmu_peek p;
+    bool ok = mmu_peek(cpu->mmu, cpu->cr3, va, &p);
+    if (p.in_tlb) {
+        *pa = p.tlb_pa;
         return true;
     }
-    uint64_t vpn = va >> 12;
-    const struct tlb_entry *set = m->tlb[vpn & (TLB_SETS - 1)];
-    for (int w = 0; w < TLB_WAYS; w++) {
-        if (set[w].vpn == vpn) {
-            *pa = (set[w].pfn << 12) | (va & 0xfff);
-            return true;
-        }
-    }
-    struct page_walk walk;
-    if (!mmu_probe(m, va, &walk))
-        return false;
-    *pa = walk.pa;
-    return true;
+    *pa = p.pa;
+    return ok;
 }
 
 static bool guest_read(void *ctx, uint64_t va, void *dst, size_t len)
@@ -230,7 +223,7 @@ static bool guest_read(void *ctx, uint64_t va, void *dst, size_t len)
         size_t room = 0x1000 - (va & 0xfff);
         size_t n = len < room ? len : room;
         uint64_t pa;
-        if (!peek_pa(t->cpu->mmu, va, &pa) || !mmu_phys_read(t->cpu->mmu, pa, d, n))
+        if (!peek_pa(t->cpu, va, &pa) || !mmu_phys_read(t->cpu->mmu, pa, d, n))
             return false;
         va += n;
         d += n;
@@ -417,15 +410,15 @@ static void finish_insn(struct tracer *t, struct cpu *cpu)
  * too long to keep (the generic path then shows it). */
 static const struct trace_insn_cols *insn_cols(struct tracer *t, struct cpu *cpu, unsigned len)
 {
-    struct mmu *m = cpu->mmu;
     uint64_t va = cpu->rip, pa;
-    if (!peek_pa(m, va, &pa))
+    if (!peek_pa(cpu, va, &pa))
         return NULL;
     uint64_t code[2] = {0, 0};
-    if ((va & 0xfff) <= 0x1000 - 16 && m->ram_size >= 16 && pa <= m->ram_size - 16) {
-        /* The common case, one 16-byte load from RAM; the bytes past the
+    uint64_t ram = mmu_ram_size(cpu->mmu);
+    if ((va & 0xfff) <= 0x1000 - 16 && ram >= 16 && pa <= ram - 16) {
+        /* The common case, one 16-byte read from RAM; the bytes past the
          * instruction are masked off (len <= 15). */
-        memcpy(code, m->ram + pa, 16);
+        mmu_phys_read(cpu->mmu, pa, code, 16);
         if (len >= 8) {
             code[1] &= (1ull << (8 * (len - 8))) - 1;
         } else {
@@ -484,7 +477,7 @@ static void emit_insn(struct tracer *t, struct cpu *cpu, const struct insn *in)
     /* The bytes are read again every time (not taken from the decoded
      * instruction): the disassembly cache is keyed by them, so code that
      * rewrote itself shows its new bytes and text. */
-    if (peek_pa(cpu->mmu, cpu->rip, &pa) && guest_read(t, cpu->rip, code, len))
+    if (peek_pa(cpu, cpu->rip, &pa) && guest_read(t, cpu->rip, code, len))
         dis = disasm_text(t->dis, cpu->rip, pa, code, len);
     size_t sym_len = symbols_format(t->syms, cpu->rip, t->sym, sizeof t->sym);
 
@@ -1085,7 +1078,7 @@ int tracer_bind(struct tracer *t, struct cpu *cpu, char *err, size_t errlen)
     }
     t->cpu = cpu;
     t->in_insn = false;
-    cpu->mmu->observer = &t->mobs;
+    mmu_set_observer(cpu->mmu, &t->mobs);
     return 0;
 }
 
@@ -1110,8 +1103,8 @@ void tracer_detach(struct tracer *t)
         finish_insn(t, t->cpu);
     if (t->cpu->observer == &t->cobs)
         t->cpu->observer = NULL;
-    if (t->cpu->mmu->observer == &t->mobs)
-        t->cpu->mmu->observer = NULL;
+    if (mmu_observer(t->cpu->mmu) == &t->mobs)
+        mmu_set_observer(t->cpu->mmu, NULL);
     t->cpu = NULL;
 }
 
