@@ -210,6 +210,16 @@ struct mmu_peek {
 };
 bool mmu_peek(const struct mmu *m, uint64_t cr3, uint64_t va, struct mmu_peek *out);
 
+/* Only the physical address an access to va in the address space at cr3
+ * would use now — the TLB's translation when cr3 is current and the TLB
+ * holds the page, else the walk's — without the rest of mmu_peek's report
+ * (a tracer asks this for every instruction).  False: no translation. */
+bool mmu_peek_pa(const struct mmu *m, uint64_t cr3, uint64_t va, uint64_t *pa);
+/* mmu_peek_pa and, when len bytes from there lie in va's page and in RAM,
+ * a copy of them into dst (true).  False, having read nothing: no
+ * translation, or not all RAM (then use mmu_peek_pa and mmu_phys_read). */
+bool mmu_peek_read(const struct mmu *m, uint64_t cr3, uint64_t va, void *dst, size_t len, uint64_t *pa);
+
 /* Every mapped page of the address space at cr3 that overlaps [lo, hi)
  * (canonical addresses, hi exclusive), in address order — what
  * QEMU's `info tab` lists.  The walk obeys the same rules as mmu_peek:

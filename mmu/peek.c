@@ -69,6 +69,53 @@ bool mmu_peek(const struct mmu *m, uint64_t cr3, uint64_t va, struct mmu_peek *o
     return true;
 }
 
+/* mmu_peek_pa when the TLB does not hold the page: the walk. */
+static __attribute__((noinline)) bool walked_pa(const struct mmu *m, uint64_t cr3, uint64_t va, uint64_t *pa)
+{
+    if (!va_canonical(va))
+        return false;
+    struct page_walk w;
+    struct translation t;
+    if (!walk_tables(m, cr3, va, 0, &w, &t))
+        return false;
+    *pa = t.pa;
+    return true;
+}
+
+/* mmu_peek_pa, inline in both callers (a tracer asks for every
+ * instruction, and nearly always the TLB answers). */
+static inline bool current_pa(const struct mmu *m, uint64_t cr3, uint64_t va, uint64_t *pa)
+{
+    if (!(m->cr0 & CR0_PG)) {
+        *pa = va;
+        return true;
+    }
+    const struct tlb_entry *e = cr3 == m->cr3 ? tlb_holds(m, va) : NULL;
+    if (e) {
+        *pa = (e->pfn << 12) | (va & 0xfff);
+        return true;
+    }
+    return walked_pa(m, cr3, va, pa);
+}
+
+bool mmu_peek_pa(const struct mmu *m, uint64_t cr3, uint64_t va, uint64_t *pa)
+{
+    return current_pa(m, cr3, va, pa);
+}
+
+bool mmu_peek_read(const struct mmu *m, uint64_t cr3, uint64_t va, void *dst, size_t len, uint64_t *pa)
+{
+    if (len > 0x1000 - (va & 0xfff) || !current_pa(m, cr3, va, pa))
+        return false;
+    if (*pa >= m->ram_size || m->ram_size - *pa < len)
+        return false;
+    if (len == 16)
+        memcpy(dst, m->ram + *pa, 16); /* an instruction's bytes: one load, no call */
+    else
+        memcpy(dst, m->ram + *pa, len);
+    return true;
+}
+
 bool mmu_probe(const struct mmu *m, uint64_t va, struct page_walk *out)
 {
     if (!va_canonical(va)) {

@@ -205,14 +205,7 @@ static bool begin(struct tracer *t, struct trace_event *e, enum trace_kind kind,
  * it holds one (even a stale one, as the CPU would), else the walk's. */
 static inline bool peek_pa(const struct cpu *cpu, uint64_t va, uint64_t *pa)
 {
-    struct mmu_peek p;
-    bool ok = mmu_peek(cpu->mmu, cpu->cr3, va, &p);
-    if (p.in_tlb) {
-        *pa = p.tlb_pa;
-        return true;
-    }
-    *pa = p.pa;
-    return ok;
+    return mmu_peek_pa(cpu->mmu, cpu->cr3, va, pa);
 }
 
 static bool guest_read(void *ctx, uint64_t va, void *dst, size_t len)
@@ -411,21 +404,17 @@ static void finish_insn(struct tracer *t, struct cpu *cpu)
 static const struct trace_insn_cols *insn_cols(struct tracer *t, struct cpu *cpu, unsigned len)
 {
     uint64_t va = cpu->rip, pa;
-    if (!peek_pa(cpu, va, &pa))
-        return NULL;
     uint64_t code[2] = {0, 0};
-    uint64_t ram = mmu_ram_size(cpu->mmu);
-    if ((va & 0xfff) <= 0x1000 - 16 && ram >= 16 && pa <= ram - 16) {
+    if ((va & 0xfff) <= 0x1000 - 16 && mmu_peek_read(cpu->mmu, cpu->cr3, va, code, 16, &pa)) {
         /* The common case, one 16-byte read from RAM; the bytes past the
          * instruction are masked off (len <= 15). */
-        mmu_phys_read(cpu->mmu, pa, code, 16);
         if (len >= 8) {
             code[1] &= (1ull << (8 * (len - 8))) - 1;
         } else {
             code[0] &= (1ull << (8 * len)) - 1;
             code[1] = 0;
         }
-    } else if (!guest_read(t, va, code, len)) {
+    } else if (!peek_pa(cpu, va, &pa) || !guest_read(t, va, code, len)) {
         return NULL;
     }
     uint64_t h = (va ^ (pa << 7)) * 0x9e3779b97f4a7c15ull;
