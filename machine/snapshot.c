@@ -267,7 +267,7 @@ int snapshot_take(struct snapshot_store *s)
     memset(p, 0, sizeof *p);
     p->board = malloc(machine_board_state_size());
     p->cpu = malloc(cpu_state_size());
-    p->mmu = malloc(mmu_state_size());
+    p->mmu = malloc(mmu_state_size(s->mmu));
     if (!p->board || !p->cpu || !p->mmu || collect_delta(s, p) != 0) {
         free(p->board);
         free(p->cpu);

@@ -251,12 +251,15 @@ bool mmu_probe(const struct mmu *m, uint64_t va, struct page_walk *out);
 
 /* ---- snapshots ------------------------------------------------------------
  * The state that decides future translations and counts besides RAM: the
- * paging controls, the TLB's entries and victim choice, and the counters.
- * mmu_save writes mmu_state_size() bytes into block; mmu_restore puts them
- * back into the same MMU (RAM is the caller's: restore it first, through
- * mmu_phys_write, so code-frame notifications happen).  Host links
- * (RAM, bus, observer, the CPU's code-write callback) are not part of it. */
-size_t mmu_state_size(void);
+ * paging controls, the TLB's entries and victim choice, the counters, and
+ * which frames hold decoded code (they decide which writes take the slow
+ * path).  mmu_save writes mmu_state_size(m) bytes into block (aligned as
+ * malloc aligns); mmu_restore puts them back into the same MMU (RAM is the
+ * caller's: restore it first, through mmu_phys_write).  A frame that holds
+ * decoded code now but did not then is reported to the CPU's
+ * decoded-instruction cache as written.  Host links (RAM, bus, observer,
+ * the code-write callback) are not part of it. */
+size_t mmu_state_size(const struct mmu *m);
 void mmu_save(const struct mmu *m, void *block);
 void mmu_restore(struct mmu *m, const void *block);
 

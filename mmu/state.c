@@ -1,9 +1,16 @@
 /* state.c — the MMU's part of a machine snapshot (mmu.h: mmu_save,
  * mmu_restore): the paging controls, every TLB entry with the round-robin
- * victim choice, and the counters, so a restored machine translates, misses
- * and counts exactly as the original did from that point on.  Host
- * pointers are never saved: a restored entry's frame pointer is computed
- * again from its frame number. */
+ * victim choice, the counters and the code-frame marks (one bit a frame),
+ * so a restored machine translates, misses and counts exactly as the
+ * original did from that point on.  Host pointers are never saved: a
+ * restored entry's frame pointer is computed again from its frame number.
+ *
+ * Why the marks: a TLB entry never allows a fast write to a marked frame,
+ * so whether a write hits or walks depends on them.  The saved entries
+ * agree with the saved marks; marks set since (code decoded later) are
+ * cleared again, telling the CPU to forget that frame's decoded code, just
+ * as a write to it would; marks cleared since are set again (a mark on a
+ * frame without decoded code is harmless: the next write clears it). */
 #include <string.h>
 #include "mmu_private.h"
 
@@ -18,9 +25,15 @@ struct mmu_state {
     struct saved_tlb_entry tlb[TLB_SETS][TLB_WAYS];
     uint8_t tlb_next_victim[TLB_SETS];
     struct tlb_stats stats;
+    uint64_t code_bits[];           /* bit pfn: frame pfn held decoded code */
 };
 
-size_t mmu_state_size(void) { return sizeof(struct mmu_state); }
+static uint64_t mark_words(const struct mmu *m) { return (mmu_frames(m) + 63) / 64; }
+
+size_t mmu_state_size(const struct mmu *m)
+{
+    return sizeof(struct mmu_state) + mark_words(m) * sizeof(uint64_t);
+}
 
 void mmu_save(const struct mmu *m, void *block)
 {
@@ -35,6 +48,20 @@ void mmu_save(const struct mmu *m, void *block)
         }
     memcpy(s->tlb_next_victim, m->tlb_next_victim, sizeof s->tlb_next_victim);
     s->stats = m->stats;
+    memset(s->code_bits, 0, mark_words(m) * sizeof(uint64_t));
+    uint64_t frames = mmu_frames(m);
+    for (uint64_t pfn = 0; pfn < frames; pfn++) {
+        if ((pfn & 7) == 0 && frames - pfn >= 8) { /* eight unmarked frames at once, the common case */
+            uint64_t eight;
+            memcpy(&eight, m->code_frame + pfn, 8);
+            if (!eight) {
+                pfn += 7;
+                continue;
+            }
+        }
+        if (m->code_frame[pfn])
+            s->code_bits[pfn / 64] |= 1ull << (pfn % 64);
+    }
 }
 
 void mmu_restore(struct mmu *m, const void *block)
@@ -53,13 +80,23 @@ void mmu_restore(struct mmu *m, const void *block)
     memcpy(m->tlb_next_victim, s->tlb_next_victim, sizeof m->tlb_next_victim);
     m->stats = s->stats;
     m->tlb_gen++; /* translations the CPU remembers from before are void */
-    /* Frames that hold decoded code now must not be writable through the
-     * fast path, whatever the entry allowed when it was saved:
-     * mmu_mark_code takes that right away again. */
-    for (int set = 0; set < TLB_SETS; set++)
-        for (int way = 0; way < TLB_WAYS; way++) {
-            const struct tlb_entry *e = &m->tlb[set][way];
-            if (e->vpn != TLB_INVALID && e->host && mmu_is_code_frame(m, e->pfn))
-                mmu_mark_code(m, e->pfn);
+    uint64_t frames = mmu_frames(m);
+    for (uint64_t pfn = 0; pfn < frames; pfn++) {
+        bool was = (s->code_bits[pfn / 64] >> (pfn % 64)) & 1;
+        if (!was && (pfn & 63) == 0 && frames - pfn >= 64 && !s->code_bits[pfn / 64]) {
+            uint64_t any = 0, eight;
+            for (int k = 0; k < 64; k += 8) {
+                memcpy(&eight, m->code_frame + pfn + k, 8);
+                any |= eight;
+            }
+            if (!any) { /* 64 frames unmarked then and now */
+                pfn += 63;
+                continue;
+            }
         }
+        if (was)
+            m->code_frame[pfn] = 1;
+        else if (m->code_frame[pfn])
+            phys_note_write(m, pfn); /* clears the mark, the CPU forgets the frame's code */
+    }
 }
