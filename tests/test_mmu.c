@@ -878,6 +878,298 @@ START_TEST(test_probe_has_no_side_effects)
 }
 END_TEST
 
+/* ---- mmu_peek / mmu_visit: any address space, no side effects --------- */
+
+/* A second address space: its own PML4, built like entry_pa() builds the
+ * current one. */
+static uint64_t entry_pa_in(uint64_t cr3, uint64_t va, int depth)
+{
+    uint64_t table = cr3 & PTE_ADDR_MASK;
+    for (int d = 0;; d++) {
+        uint64_t pa = table + ((va >> (39 - 9 * d)) & 511) * 8;
+        if (d == depth)
+            return pa;
+        uint64_t e = rd64(pa);
+        if (!(e & PTE_P)) {
+            e = alloc_table() | UPPER;
+            wr64(pa, e);
+        }
+        table = e & PTE_ADDR_MASK;
+    }
+}
+
+/* Everything a query must leave alone: the counters, the TLB, guest RAM's
+ * tables (A/D bits). */
+struct untouched {
+    struct tlb_stats stats;
+    size_t tlb_entries;
+    uint64_t tables_hash;
+};
+
+static struct untouched untouched_now(void)
+{
+    struct untouched u;
+    mmu_tlb_stats(M, &u.stats);
+    u.tlb_entries = mmu_tlb_entries(M, NULL, 0);
+    u.tables_hash = 1469598103934665603ull;
+    for (uint64_t pa = TABLES; pa < next_table; pa += 8)
+        u.tables_hash = (u.tables_hash ^ rd64(pa)) * 1099511628211ull;
+    return u;
+}
+
+static void assert_untouched(const struct untouched *before)
+{
+    struct untouched now = untouched_now();
+    ck_assert_mem_eq(&now.stats, &before->stats, sizeof now.stats);
+    ck_assert_uint_eq(now.tlb_entries, before->tlb_entries);
+    ck_assert_uint_eq(now.tables_hash, before->tables_hash);
+}
+
+START_TEST(test_peek_in_another_address_space)
+{
+    const uint64_t va = 0x7f0000123000ull;
+    map4k(va, DATA, PTE_P | PTE_W | PTE_U);
+    uint64_t other = alloc_table();
+    wr64(entry_pa_in(other, va, 3), (DATA + 0x5000) | PTE_P | PTE_U | PTE_NX | PTE_D);
+    struct mmu_controls c;
+    mmu_get_controls(M, &c);
+    struct untouched before = untouched_now();
+
+    struct mmu_peek p;
+    ck_assert(mmu_peek(M, other, va + 0x42, &p));
+    ck_assert_int_eq(p.result, PEEK_MAPPED);
+    ck_assert_uint_eq(p.pa, DATA + 0x5042);
+    ck_assert_uint_eq(p.page_size, 4096);
+    ck_assert_int_eq(p.levels, 4);
+    ck_assert_uint_eq(p.entry_addr[0], other + ((va >> 39) & 511) * 8);
+    ck_assert_uint_eq(p.entry_addr[3], entry_pa_in(other, va, 3));
+    ck_assert_uint_eq(p.entry[3], (DATA + 0x5000) | PTE_P | PTE_U | PTE_NX | PTE_D);
+    ck_assert(p.user && !p.writable && p.nx && p.dirty && !p.accessed && !p.global);
+    ck_assert(!p.in_tlb); /* not the current CR3 */
+
+    ck_assert(mmu_peek(M, c.cr3, va + 0x42, &p));
+    ck_assert_uint_eq(p.pa, DATA + 0x42);
+    ck_assert(p.user && p.writable && !p.nx && !p.dirty);
+    assert_untouched(&before);
+
+    /* Upper-level rights combine: U cleared in the other PDPTE. */
+    uint64_t pdpte = entry_pa_in(other, va, 1);
+    wr64(pdpte, rd64(pdpte) & ~PTE_U);
+    ck_assert(mmu_peek(M, other, va, &p));
+    ck_assert(!p.user);
+}
+END_TEST
+
+START_TEST(test_peek_reports_where_and_why)
+{
+    const uint64_t va = 0x200000000ull;
+    struct mmu_controls c;
+    mmu_get_controls(M, &c);
+    struct mmu_peek p;
+    /* Nothing below the PML4E: not present at level 1. */
+    ck_assert(!mmu_peek(M, c.cr3, va, &p));
+    ck_assert_int_eq(p.result, PEEK_NOT_PRESENT);
+    ck_assert_int_eq(p.levels, 1);
+    ck_assert_uint_eq(p.fault.vector, 14);
+    ck_assert_uint_eq(p.fault.error, 0);
+    ck_assert_uint_eq(p.fault.addr, va);
+    /* A PDE present, its PT empty: the walk stops at the PTE. */
+    entry_pa(va, 3);
+    ck_assert(!mmu_peek(M, c.cr3, va, &p));
+    ck_assert_int_eq(p.levels, 4);
+    ck_assert_uint_eq(p.entry[3], 0);
+    /* A reserved bit (above MAXPHYADDR) in the PTE. */
+    map4k(va, DATA | (1ull << 50), PTE_P);
+    ck_assert(!mmu_peek(M, c.cr3, va, &p));
+    ck_assert_int_eq(p.result, PEEK_RESERVED);
+    ck_assert_int_eq(p.levels, 4);
+    ck_assert_uint_eq(p.fault.error, PF_P | PF_RSVD);
+    /* A 2 MiB page. */
+    const uint64_t big = 0x40000000ull;
+    wr64(entry_pa(big, 2), 0x600000 | PTE_P | PTE_PS | PTE_A);
+    ck_assert(mmu_peek(M, c.cr3, big + 0x12345, &p));
+    ck_assert_int_eq(p.levels, 3);
+    ck_assert_uint_eq(p.page_size, 2u << 20);
+    ck_assert_uint_eq(p.pa, 0x612345);
+    ck_assert(p.accessed && !p.writable);
+    /* Not canonical: #GP before any entry is read. */
+    ck_assert(!mmu_peek(M, c.cr3, 0x0000800000000000ull, &p));
+    ck_assert_int_eq(p.result, PEEK_NON_CANONICAL);
+    ck_assert_int_eq(p.levels, 0);
+    ck_assert_uint_eq(p.fault.vector, 13);
+    /* Paging off: linear = physical, whatever CR3 says. */
+    control(CR0_PE, CR4_BASE, EFER_BASE);
+    ck_assert(mmu_peek(M, c.cr3, 0x1234, &p));
+    ck_assert_int_eq(p.result, PEEK_PAGING_OFF);
+    ck_assert_uint_eq(p.pa, 0x1234);
+}
+END_TEST
+
+/* The TLB keeps a stale translation until INVLPG (§4.10.4.4): the walk
+ * shows the tables, in_tlb what the CPU would really use. */
+START_TEST(test_peek_shows_a_stale_tlb_entry)
+{
+    const uint64_t va = 0x150000;
+    map4k(va, DATA, PTE_P | PTE_W);
+    expect_ok(va, ACC_READ, DATA);
+    map4k(va, DATA + 0x3000, PTE_P | PTE_W);
+    struct mmu_controls c;
+    mmu_get_controls(M, &c);
+    struct mmu_peek p;
+    ck_assert(mmu_peek(M, c.cr3, va + 8, &p));
+    ck_assert_uint_eq(p.pa, DATA + 0x3008);
+    ck_assert(p.in_tlb);
+    ck_assert_uint_eq(p.tlb_pa, DATA + 8);
+    uint64_t pa = 0;
+    ck_assert(mmu_peek_pa(M, c.cr3, va + 8, &pa));
+    ck_assert_uint_eq(pa, DATA + 8);
+    uint8_t bytes[4];
+    ck_assert(mmu_peek_read(M, c.cr3, va + 8, bytes, sizeof bytes, &pa));
+    ck_assert_uint_eq(pa, DATA + 8);
+    ck_assert(!mmu_peek_read(M, c.cr3, va + 0xffe, bytes, sizeof bytes, &pa)); /* crosses the page */
+    expect_ok(va, ACC_READ, DATA); /* the CPU agrees */
+    mmu_invlpg(M, va);
+    ck_assert(mmu_peek(M, c.cr3, va + 8, &p));
+    ck_assert(!p.in_tlb);
+    ck_assert(mmu_peek_pa(M, c.cr3, va + 8, &pa));
+    ck_assert_uint_eq(pa, DATA + 0x3008);
+}
+END_TEST
+
+struct visit_log {
+    struct mmu_mapping map[32];
+    int n, tables, stop_after;
+};
+
+static bool log_mapping(void *ctx, const struct mmu_mapping *map)
+{
+    struct visit_log *l = ctx;
+    if (map->kind == MMU_VISIT_TABLE) {
+        l->tables++;
+        return true;
+    }
+    if (l->n < 32)
+        l->map[l->n] = *map;
+    l->n++;
+    return l->stop_after == 0 || l->n < l->stop_after;
+}
+
+START_TEST(test_visit_lists_the_mappings)
+{
+    struct mmu_controls c;
+    mmu_get_controls(M, &c);
+    uint64_t cr3 = alloc_table();
+    /* Three 4 KiB pages (one read-only, one not present), a 2 MiB page,
+     * and a kernel-half page; a reserved-bit entry maps nothing. */
+    wr64(entry_pa_in(cr3, 0x401000, 3), DATA | PTE_P | PTE_W | PTE_U);
+    wr64(entry_pa_in(cr3, 0x402000, 3), (DATA + 0x1000) | PTE_P | PTE_U);
+    wr64(entry_pa_in(cr3, 0x403000, 3), (DATA + 0x2000) | PTE_W); /* not present */
+    wr64(entry_pa_in(cr3, 0x404000, 3), (DATA + 0x3000) | PTE_P | (1ull << 51));
+    wr64(entry_pa_in(cr3, 0x40000000, 2), 0x800000 | PTE_P | PTE_W | PTE_PS | PTE_G);
+    wr64(entry_pa_in(cr3, 0xffff800000005000ull, 3), (DATA + 0x4000) | PTE_P | PTE_W | PTE_NX);
+    struct untouched before = untouched_now();
+
+    struct visit_log l = {0};
+    ck_assert(mmu_visit(M, cr3, 0, ~0ull, MMU_VISIT_PAGES | MMU_VISIT_TABLES, log_mapping, &l));
+    ck_assert_int_eq(l.n, 4);
+    ck_assert_uint_eq(l.map[0].va, 0x401000);
+    ck_assert_uint_eq(l.map[0].pa, DATA);
+    ck_assert_uint_eq(l.map[0].size, 4096);
+    ck_assert(l.map[0].user && l.map[0].writable);
+    ck_assert_uint_eq(l.map[0].entry_addr, entry_pa_in(cr3, 0x401000, 3));
+    ck_assert_uint_eq(l.map[1].va, 0x402000);
+    ck_assert(l.map[1].user && !l.map[1].writable);
+    ck_assert_uint_eq(l.map[2].va, 0x40000000);
+    ck_assert_uint_eq(l.map[2].pa, 0x800000);
+    ck_assert_uint_eq(l.map[2].size, 2u << 20);
+    ck_assert(!l.map[2].user); /* UPPER has U, the PDE does not */
+    ck_assert(!l.map[2].global && (l.map[2].entry & PTE_G)); /* G counts only with CR4.PGE */
+    ck_assert_uint_eq(l.map[3].va, 0xffff800000005000ull);
+    ck_assert(l.map[3].nx && !l.map[3].user);
+    /* PML4, two PDPTs, three PDs (0x400000, 0x40000000, the kernel's), two PTs. */
+    ck_assert_int_eq(l.tables, 1 + 2 + 3 + 2);
+
+    /* [lo, hi) picks the pages that overlap it; fn can stop the visit. */
+    struct visit_log one = {0};
+    ck_assert(mmu_visit(M, cr3, 0x402fff, 0x403000, MMU_VISIT_PAGES, log_mapping, &one));
+    ck_assert_int_eq(one.n, 1);
+    ck_assert_uint_eq(one.map[0].va, 0x402000);
+    ck_assert_int_eq(one.tables, 0);
+    struct visit_log stop = {.stop_after = 2};
+    ck_assert(!mmu_visit(M, cr3, 0, ~0ull, MMU_VISIT_PAGES, log_mapping, &stop));
+    ck_assert_int_eq(stop.n, 2);
+    assert_untouched(&before);
+    control(c.cr0, c.cr4 | CR4_PGE, c.efer);
+    struct visit_log g = {0};
+    ck_assert(mmu_visit(M, cr3, 0x40000000, 0x40000001, MMU_VISIT_PAGES, log_mapping, &g));
+    ck_assert(g.n == 1 && g.map[0].global);
+}
+END_TEST
+
+/* A PML4 slot pointing back at the PML4 makes every table reachable many
+ * times over: the visit ends all the same. */
+START_TEST(test_visit_survives_a_recursive_table)
+{
+    struct mmu_controls c;
+    mmu_get_controls(M, &c);
+    map4k(0x401000, DATA, PTE_P | PTE_W);
+    for (int slot = 0; slot < 512; slot += 7)
+        wr64((c.cr3 & PTE_ADDR_MASK) + (uint64_t)slot * 8, c.cr3 | PTE_P | PTE_W);
+    struct visit_log l = {0};
+    ck_assert(!mmu_visit(M, c.cr3, 0, ~0ull, MMU_VISIT_PAGES | MMU_VISIT_TABLES, log_mapping, &l));
+    ck_assert_int_gt(l.n, 0);
+}
+END_TEST
+
+/* ---- mmu_save / mmu_restore --------------------------------------------- */
+
+START_TEST(test_save_restore_brings_back_tlb_and_counters)
+{
+    map4k(0x150000, DATA, PTE_P | PTE_W | PTE_D);
+    map4k(0x151000, DATA + 0x1000, PTE_P | PTE_W | PTE_D);
+    expect_ok(0x150000, ACC_WRITE, DATA);
+    expect_ok(0x151000, ACC_READ, DATA + 0x1000);
+    void *block = malloc(mmu_state_size(M)), *again = malloc(mmu_state_size(M));
+    ck_assert(block && again);
+    mmu_save(M, block);
+    struct tlb_stats s0;
+    mmu_tlb_stats(M, &s0);
+    struct mmu_controls c0;
+    mmu_get_controls(M, &c0);
+    struct tlb_entry e0[8], e1[8];
+    size_t n0 = mmu_tlb_entries(M, e0, 8);
+
+    /* Change everything: another CR3 (a flush), NXE off, walks, code. */
+    uint64_t empty = alloc_table();
+    mmu_set_control(M, c0.cr0, empty, c0.cr4, EFER_BASE);
+    expect_pf(0x150000, ACC_READ, 0);
+    mmu_set_control(M, c0.cr0, c0.cr3, c0.cr4, c0.efer);
+    expect_ok(0x151000, ACC_READ, DATA + 0x1000);
+    mmu_mark_code(M, DATA >> 12); /* decoded code now lives in the written frame */
+    ck_assert_ptr_null(tlb_fast(M, 0x150000, ACC_WRITE));
+
+    mmu_restore(M, block);
+    struct tlb_stats s1;
+    mmu_tlb_stats(M, &s1);
+    ck_assert_mem_eq(&s1, &s0, sizeof s0);
+    struct mmu_controls c1;
+    mmu_get_controls(M, &c1);
+    ck_assert_mem_eq(&c1, &c0, sizeof c0);
+    ck_assert_uint_eq(mmu_tlb_entries(M, e1, 8), n0);
+    ck_assert_mem_eq(e1, e0, n0 * sizeof e0[0]);
+    mmu_save(M, again);
+    ck_assert_mem_eq(again, block, mmu_state_size(M));
+    /* The frame held no code at the snapshot: the write is fast again,
+     * through the right host pointer, and counted as a hit. */
+    ck_assert(!mmu_is_code_frame(M, DATA >> 12));
+    ck_assert_ptr_eq(tlb_fast(M, 0x150000 + 5, ACC_WRITE), M->ram + DATA + 5);
+    mmu_tlb_stats(M, &s1);
+    ck_assert_uint_eq(s1.hits, s0.hits + 1);
+    free(block);
+    free(again);
+}
+END_TEST
+
 /* ---- Page-crossing accesses, through the CPU -------------------------- *
  * An access that spans two pages needs both translations before it may
  * change anything: if the second page faults, #PF reports the second
@@ -991,6 +1283,12 @@ static Suite *mmu_suite(void)
     tcase_add_test(tc, test_code_frame_write_notification);
     tcase_add_test(tc, test_observer_sees_walks_and_tlb);
     tcase_add_test(tc, test_probe_has_no_side_effects);
+    tcase_add_test(tc, test_peek_in_another_address_space);
+    tcase_add_test(tc, test_peek_reports_where_and_why);
+    tcase_add_test(tc, test_peek_shows_a_stale_tlb_entry);
+    tcase_add_test(tc, test_visit_lists_the_mappings);
+    tcase_add_test(tc, test_visit_survives_a_recursive_table);
+    tcase_add_test(tc, test_save_restore_brings_back_tlb_and_counters);
     suite_add_tcase(s, tc);
     TCase *cpu = tcase_create("cpu");
     tcase_add_test(cpu, test_cpu_page_crossing_write_not_present);
