@@ -16,10 +16,7 @@ sources=$(find . -path ./build -prune -o -path ./os -prune -o -path ./.git -prun
           \( -name '*.c' -o -name '*.h' \) -print | sed 's|^\./||' | sort)
 
 includers() { # HEADER: the files that #include it, whatever the path spelling
-    for f in $sources; do
-        grep -Eq "^[[:space:]]*#[[:space:]]*include[[:space:]]*[\"<]([^\">]*/)?$1[\">]" "$f" && echo "$f"
-    done
-    return 0
+    grep -lE "^[[:space:]]*#[[:space:]]*include[[:space:]]*[\"<]([^\">]*/)?$1[\">]" $sources || true
 }
 
 bad=
