@@ -52,6 +52,16 @@ static uint64_t page_bytes(const struct region *r, uint64_t index)
     return r->size - off < PAGE ? r->size - off : PAGE;
 }
 
+/* Whether page `index` of region r still holds what the shadow holds. */
+static bool same_as_shadow(struct snapshot_store *s, int r, uint64_t index)
+{
+    const struct region *g = &s->region[r];
+    uint64_t off = index * PAGE, n = page_bytes(g, index);
+    if (g->live)
+        return memcmp(g->live + off, g->shadow + off, n) == 0;
+    return mmu_phys_equal(s->mmu, off, g->shadow + off, n);
+}
+
 /* The live bytes of page `index` of region r (RAM: read into s->page). */
 static const uint8_t *live_page(struct snapshot_store *s, int r, uint64_t index)
 {
@@ -131,9 +141,8 @@ static void revert_to_shadow(struct snapshot_store *s)
     for (int r = 0; r < REGION_COUNT; r++) {
         struct region *g = &s->region[r];
         for (uint64_t i = 0; i * PAGE < g->size; i++) {
-            uint64_t off = i * PAGE, n = page_bytes(g, i);
-            if (memcmp(live_page(s, r, i), g->shadow + off, n) != 0)
-                write_live_page(s, r, i, g->shadow + off);
+            if (!same_as_shadow(s, r, i))
+                write_live_page(s, r, i, g->shadow + i * PAGE);
         }
     }
 }
@@ -162,7 +171,7 @@ static int collect_delta(struct snapshot_store *s, struct snapshot *p)
         struct region *g = &s->region[r];
         for (uint64_t i = 0; i * PAGE < g->size; i++) {
             uint64_t off = i * PAGE, n = page_bytes(g, i);
-            if (memcmp(live_page(s, r, i), g->shadow + off, n) == 0)
+            if (same_as_shadow(s, r, i))
                 continue;
             if (p->nundo == cap) {
                 size_t ncap = cap ? cap * 2 : 16;

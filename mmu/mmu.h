@@ -150,6 +150,9 @@ bool mmu_translate(struct mmu *m, uint64_t va, unsigned access, uint64_t *pa, ui
  * range is not RAM. */
 bool mmu_phys_read(struct mmu *m, uint64_t pa, void *dst, size_t len);
 bool mmu_phys_write(struct mmu *m, uint64_t pa, const void *src, size_t len);
+/* Whether RAM at [pa, pa + len) holds exactly these bytes (false when the
+ * range is not all RAM): a snapshot's page comparison, without a copy. */
+bool mmu_phys_equal(const struct mmu *m, uint64_t pa, const void *bytes, size_t len);
 
 /* ---- queries: no side effects on the machine ---------------------------
  * None of these sets an Accessed/Dirty bit, changes the TLB or its

@@ -154,6 +154,11 @@ bool mmu_phys_read(struct mmu *m, uint64_t pa, void *dst, size_t len)
     return all_ram;
 }
 
+bool mmu_phys_equal(const struct mmu *m, uint64_t pa, const void *bytes, size_t len)
+{
+    return pa < m->ram_size && m->ram_size - pa >= len && memcmp(m->ram + pa, bytes, len) == 0;
+}
+
 bool mmu_phys_write(struct mmu *m, uint64_t pa, const void *src, size_t len)
 {
     const uint8_t *s = src;
