@@ -1170,6 +1170,17 @@ START_TEST(test_save_restore_brings_back_tlb_and_counters)
 }
 END_TEST
 
+START_TEST(test_phys_equal)
+{
+    static const uint8_t bytes[5] = {1, 2, 3, 4, 5};
+    ck_assert(mmu_phys_write(M, DATA + 0xffe, bytes, sizeof bytes)); /* across a frame boundary */
+    ck_assert(mmu_phys_equal(M, DATA + 0xffe, bytes, sizeof bytes));
+    ck_assert(!mmu_phys_equal(M, DATA + 0xfff, bytes, sizeof bytes));
+    ck_assert(!mmu_phys_equal(M, RAM_SIZE - 2, bytes, 4)); /* runs past RAM */
+    ck_assert(!mmu_phys_equal(M, RAM_SIZE + 0x1000, bytes, 1));
+}
+END_TEST
+
 /* ---- Page-crossing accesses, through the CPU -------------------------- *
  * An access that spans two pages needs both translations before it may
  * change anything: if the second page faults, #PF reports the second
@@ -1289,6 +1300,7 @@ static Suite *mmu_suite(void)
     tcase_add_test(tc, test_visit_lists_the_mappings);
     tcase_add_test(tc, test_visit_survives_a_recursive_table);
     tcase_add_test(tc, test_save_restore_brings_back_tlb_and_counters);
+    tcase_add_test(tc, test_phys_equal);
     suite_add_tcase(s, tc);
     TCase *cpu = tcase_create("cpu");
     tcase_add_test(cpu, test_cpu_page_crossing_write_not_present);
