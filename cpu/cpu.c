@@ -1,5 +1,6 @@
 /* cpu.c — creating a CPU and its state after reset into long mode. */
 #include "cpu.h"
+#include "../mmu/mmu_internal.h"
 #include "dcache.h"
 #include <stdlib.h>
 
@@ -8,15 +9,14 @@ struct cpu *cpu_new(struct mmu *mmu, struct bus *bus)
     struct cpu *cpu = calloc(1, sizeof *cpu);
     if (!cpu)
         return NULL;
-    cpu->dcache = dcache_new(mmu->ram_size);
+    cpu->dcache = dcache_new(mmu_ram_size(mmu));
     if (!cpu->dcache) {
         free(cpu);
         return NULL;
     }
     cpu->mmu = mmu;
     cpu->bus = bus;
-    mmu->on_code_write = dcache_invalidate_frame;
-    mmu->code_ctx = cpu->dcache;
+    mmu_set_code_write_handler(mmu, dcache_invalidate_frame, cpu->dcache);
 
     /* Flat 64-bit ring-0 segments; the loader (or a test) sets the rest. */
     for (int s = 0; s < 6; s++) {

@@ -137,6 +137,18 @@ struct cpu {
 struct cpu *cpu_new(struct mmu *mmu, struct bus *bus);
 void cpu_free(struct cpu *cpu);
 
+/* Snapshots (state.c): cpu_save writes the architectural and run state —
+ * registers, lazy flags, segments, system registers and MSRs, x87/SSE,
+ * icount, halt/shadow/INTR state, exception-delivery state and counts —
+ * into cpu_state_size() bytes at block; cpu_restore loads it back into a
+ * CPU (the same one, or another on an identical machine).  The CPU's links
+ * to its host (MMU, bus, observer, decoded-instruction cache) are not part
+ * of it and stay as they are; a pending stop request is cleared.  The MMU
+ * has its own save (mmu_save) and paging controls are not re-applied. */
+size_t cpu_state_size(void);
+void cpu_save(const struct cpu *cpu, void *block);
+void cpu_restore(struct cpu *cpu, const void *block);
+
 /* Execute up to max_insns instructions (interrupts are taken at instruction
  * boundaries when IF=1 and intr_line is set).  Returns why it stopped. */
 enum cpu_stop cpu_run(struct cpu *cpu, uint64_t max_insns);

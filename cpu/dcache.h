@@ -26,7 +26,7 @@ struct dcache {
     uint64_t nframes;
     uint64_t hits, misses, invalidations;
     /* The code page of the last fetch, as the TLB translated it: valid
-     * while mmu->tlb_gen == tlb_gen (no TLB entry changed since) and the
+     * while mmu_tlb_gen() == tlb_gen (no TLB entry changed since) and the
      * CPL is the same, so the fetch of the next instruction in that page
      * needs no TLB lookup.  tlb_gen == CODE_PAGE_NONE: nothing cached. */
     struct code_page {

@@ -9,6 +9,7 @@
 #ifndef RINGSCOPE_MEM_H
 #define RINGSCOPE_MEM_H
 #include <string.h>
+#include "../mmu/mmu_internal.h"
 #include "cpu.h"
 
 /* ACC_USER for CPL 3 and ACC_AC from RFLAGS.AC (bit 18 -> bit 4). */

@@ -69,7 +69,7 @@ fetch_miss(struct cpu *cpu, uint64_t rip, unsigned acc, const uint8_t *host, uin
     }
     if (r != DECODE_OK)
         raise_decode_error(cpu, r);
-    if (!m->code_frame[pa >> 12])
+    if (!mmu_is_code_frame(m, pa >> 12))
         mmu_mark_code(m, pa >> 12);
     e->pa = pa;
     e->gen = dc->frame_gen[pa >> 12];
@@ -94,10 +94,10 @@ static void remember_code_page(struct cpu *cpu, struct dcache *dc, uint64_t rip,
     uint64_t offset = rip & 0xfff;
     dc->code.va = rip - offset;
     dc->code.host = host - offset;
-    dc->code.pa = (uint64_t)(host - offset - m->ram);
+    dc->code.pa = mmu_host_to_pa(m, host - offset);
     dc->code.frame_gen = &dc->frame_gen[dc->code.pa >> 12];
     dc->code.slot_key = dcache_page_key(dc->code.pa);
-    dc->code.tlb_gen = m->tlb_gen;
+    dc->code.tlb_gen = mmu_tlb_gen(m);
     dc->code.cpl = cpu->cpl;
 }
 
@@ -107,11 +107,11 @@ static inline const struct insn *fetch(struct cpu *cpu, struct mmu *m, struct dc
 {
     uint64_t rip = cpu->rip;
     uint64_t offset = rip - dc->code.va;
-    if (__builtin_expect(offset < 0x1000 && dc->code.tlb_gen == m->tlb_gen &&
+    if (__builtin_expect(offset < 0x1000 && dc->code.tlb_gen == mmu_tlb_gen(m) &&
                          dc->code.cpl == cpu->cpl, 1)) {
         /* The TLB is unchanged since it allowed this page to be fetched at
          * this CPL: tlb_fast would hit again (and count the hit). */
-        m->stats.hits++;
+        mmu_count_tlb_hit(m);
         uint64_t pa = dc->code.pa + offset;
         struct dcache_entry *e = dcache_slot_in_page(dc, dc->code.slot_key, offset);
         if (__builtin_expect(e->pa == pa && e->gen == *dc->code.frame_gen, 1)) {
@@ -136,7 +136,7 @@ static inline const struct insn *fetch(struct cpu *cpu, struct mmu *m, struct dc
             return scratch;
         }
     }
-    uint64_t pa = (uint64_t)(host - m->ram);
+    uint64_t pa = mmu_host_to_pa(m, host);
     struct dcache_entry *e = dcache_slot(dc, pa);
     if (__builtin_expect(e->pa == pa && e->gen == dc->frame_gen[pa >> 12], 1)) {
         dc->hits++;

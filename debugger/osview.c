@@ -196,88 +196,11 @@ const struct osview_process *osview_process(const struct osview *v, uint32_t pid
     return NULL;
 }
 
-static bool read_entry(struct mmu *mmu, uint64_t pa, uint64_t *entry)
-{
-    if (pa >= mmu->ram_size || mmu->ram_size - pa < 8)
-        return false;
-    memcpy(entry, mmu->ram + pa, 8);
-    return true;
-}
-
-bool pt_lookup(struct mmu *mmu, uint64_t cr3, uint64_t va, uint64_t *leaf, uint64_t *page_size)
-{
-    uint64_t table = cr3 & PTE_ADDR_MASK;
-    for (int level = 4; level >= 1; level--) {
-        unsigned index = (va >> (12 + 9 * (level - 1))) & 511;
-        uint64_t e;
-        if (!read_entry(mmu, table + index * 8, &e) || !(e & PTE_P))
-            return false;
-        if (level == 1 || (level <= 3 && (e & PTE_PS))) {
-            *leaf = e;
-            *page_size = 1ull << (12 + 9 * (level - 1));
-            return true;
-        }
-        table = e & PTE_ADDR_MASK;
-    }
-    return false;
-}
-
-/* Canonical form of a 48-bit linear address (SDM Vol. 1 §3.3.7.1). */
-static uint64_t canonical(uint64_t va) { return (uint64_t)((int64_t)(va << 16) >> 16); }
-
-/* The most table entries one pt_visit looks at: page tables are guest
- * data, and a table that points back at itself (a recursive PML4 slot)
- * would otherwise make the visit astronomically long. */
-#define VISIT_BUDGET (1u << 22)
-
-struct visit {
-    struct mmu *mmu;
-    uint64_t lo, hi;
-    bool (*fn)(void *, uint64_t, uint64_t, uint64_t);
-    void *ctx;
-    uint64_t budget;
-};
-
-static bool visit_table(struct visit *v, uint64_t table, int level, uint64_t base)
-{
-    struct mmu *mmu = v->mmu;
-    if (table >= mmu->ram_size || mmu->ram_size - table < PAGE)
-        return true;
-    if (!v->fn(v->ctx, table, 0, 0))
-        return false;
-    uint64_t span = 1ull << (12 + 9 * (level - 1));
-    for (unsigned i = 0; i < 512; i++) {
-        uint64_t va = canonical(base + i * span), e;
-        if (va + span <= v->lo || va >= v->hi)
-            continue;
-        if (v->budget == 0)
-            return false;
-        v->budget--;
-        memcpy(&e, mmu->ram + table + i * 8, 8);
-        if (!(e & PTE_P))
-            continue;
-        if (level == 1 || (level <= 3 && (e & PTE_PS))) {
-            if (!v->fn(v->ctx, va, span, e))
-                return false;
-        } else if (!visit_table(v, e & PTE_ADDR_MASK, level - 1, base + i * span)) {
-            return false;
-        }
-    }
-    return true;
-}
-
-void pt_visit(struct mmu *mmu, uint64_t cr3, uint64_t lo, uint64_t hi,
-              bool (*fn)(void *ctx, uint64_t va, uint64_t size, uint64_t entry), void *ctx)
-{
-    struct visit v = {mmu, lo, hi, fn, ctx, VISIT_BUDGET};
-    visit_table(&v, cr3 & PTE_ADDR_MASK, 4, 0);
-}
-
-enum page_state osview_page_state(const struct osview *v, struct mmu *mmu, uint64_t cr3, uint32_t pid,
+enum page_state osview_page_state(const struct osview *v, const struct mmu *mmu, uint64_t cr3, uint32_t pid,
                                   uint64_t va)
 {
-    uint64_t leaf, size;
-    if (pt_lookup(mmu, cr3, va, &leaf, &size))
+    struct mmu_peek p;
+    if (mmu_peek(mmu, cr3, va, &p))
         return PS_RESIDENT;
     if (osview_swapped_at(v, pid, va))
         return PS_SWAPPED;

@@ -65,23 +65,10 @@ void osview_free(struct osview *v);
 const struct osview_area *osview_area_at(const struct osview *v, uint32_t pid, uint64_t va);
 /* The swapped-out record of (pid, page of va), or NULL. */
 const struct osview_swapped *osview_swapped_at(const struct osview *v, uint32_t pid, uint64_t va);
-/* The state of the page at va of process pid, whose page tables are at cr3. */
-enum page_state osview_page_state(const struct osview *v, struct mmu *mmu, uint64_t cr3, uint32_t pid,
+/* The state of the page at va of process pid, whose page tables are at cr3
+ * (resident: mmu_peek finds a translation there). */
+enum page_state osview_page_state(const struct osview *v, const struct mmu *mmu, uint64_t cr3, uint32_t pid,
                                   uint64_t va);
 const struct osview_process *osview_process(const struct osview *v, uint32_t pid);
-
-/* A side-effect-free walk of the page tables at cr3 (not the current CR3
- * necessarily): the leaf entry of va and its page size in bytes, or false
- * when some level is not present.  Every guest-controlled address is
- * checked against RAM. */
-bool pt_lookup(struct mmu *mmu, uint64_t cr3, uint64_t va, uint64_t *leaf, uint64_t *page_size);
-
-/* Visit every present leaf mapping of the page tables at cr3 in
- * [lo, hi) — va, page size, leaf entry — and every page-table frame (as a
- * physical address with size 0 and entry 0).  Stops early when fn returns
- * false, or after 4 Mi entries (guest tables may point back at
- * themselves). */
-void pt_visit(struct mmu *mmu, uint64_t cr3, uint64_t lo, uint64_t hi,
-              bool (*fn)(void *ctx, uint64_t va, uint64_t size, uint64_t entry), void *ctx);
 
 #endif

@@ -38,8 +38,8 @@ static bool decode_at(struct dbg *d, uint64_t va, struct dline *out)
     }
     out->len = in.len;
     out->ok = true;
-    struct page_walk w;
-    uint64_t pa = mmu_probe(machine_mmu(d->m), va, &w) ? w.pa : 0;
+    struct mmu_peek w;
+    uint64_t pa = mmu_peek(machine_mmu(d->m), machine_cpu(d->m)->cr3, va, &w) ? w.pa : 0;
     const char *t = insn_mnemonic(&in);
     if (d->dis)
         t = disasm_text(d->dis, va, pa, bytes, in.len).text;

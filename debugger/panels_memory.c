@@ -41,12 +41,10 @@ struct run_collect {
     bool open;
 };
 
-static bool collect_run(void *ctx, uint64_t va, uint64_t size, uint64_t entry)
+static bool collect_run(void *ctx, const struct mmu_mapping *map)
 {
-    (void)entry;
     struct run_collect *c = ctx;
-    if (size == 0)
-        return true; /* a page-table frame */
+    uint64_t va = map->va, size = map->size;
     if (c->open && va == c->hi) {
         c->hi = va + size;
         return true;
@@ -157,7 +155,7 @@ void draw_memmap(struct ui_model *m, struct dbg *d, const struct osview *os)
     struct band_list runs = {0};
     struct run_collect rc = {.bands = &runs};
     if (cpu->cr0 & CR0_PG) {
-        pt_visit(mmu, cr3, 0, USER_TOP, collect_run, &rc);
+        mmu_visit(mmu, cr3, 0, USER_TOP, MMU_VISIT_PAGES, collect_run, &rc);
         if (rc.open)
             add_band(&runs, rc.lo, rc.hi, "");
     }
@@ -292,17 +290,17 @@ struct owner_mark {
     uint64_t work;      /* frames left to mark: guest tables can map one frame many times */
 };
 
-static bool mark_owner(void *ctx, uint64_t va, uint64_t size, uint64_t entry)
+static bool mark_owner(void *ctx, const struct mmu_mapping *map)
 {
     struct owner_mark *o = ctx;
-    if (size == 0) {
-        if (va / PAGE < o->nframes)
-            o->owner[va / PAGE] = OWN_TABLES;
+    if (map->kind == MMU_VISIT_TABLE) {
+        if (map->pa / PAGE < o->nframes)
+            o->owner[map->pa / PAGE] = OWN_TABLES;
         return true;
     }
     if (!o->leaves)
         return true;
-    uint64_t pa = entry & PTE_ADDR_MASK & ~(size - 1);
+    uint64_t pa = map->pa, size = map->size;
     for (uint64_t f = pa / PAGE; f < (pa + size) / PAGE && f < o->nframes; f++) {
         if (o->work == 0)
             return false;
@@ -346,7 +344,7 @@ void draw_frames(struct ui_model *m, struct dbg *d, const struct osview *os)
     struct pen p = panel_pen(m, P_FRAMES);
     struct mmu *mmu = machine_mmu(d->m);
     struct cpu *cpu = machine_cpu(d->m);
-    uint64_t nframes = mmu->ram_size / PAGE;
+    uint64_t nframes = mmu_ram_size(mmu) / PAGE;
     if (p.h < 3 || p.w < 8)
         return;
     uint8_t *owner = calloc(nframes ? nframes : 1, 1);
@@ -369,9 +367,9 @@ void draw_frames(struct ui_model *m, struct dbg *d, const struct osview *os)
     if (cpu->cr0 & CR0_PG)
         for (int i = 0; i < n; i++) {
             struct owner_mark om = {owner, nframes, owners[i], true, 4 * nframes};
-            pt_visit(mmu, cr3s[i], 0, USER_TOP, mark_owner, &om);
+            mmu_visit(mmu, cr3s[i], 0, USER_TOP, MMU_VISIT_PAGES | MMU_VISIT_TABLES, mark_owner, &om);
             om.leaves = false;
-            pt_visit(mmu, cr3s[i], KERNEL_BASE, ~0ull, mark_owner, &om);
+            mmu_visit(mmu, cr3s[i], KERNEL_BASE, ~0ull, MMU_VISIT_TABLES, mark_owner, &om);
         }
     int grid_rows = p.h - 4;
     uint64_t cells = (uint64_t)grid_rows * p.w;
@@ -466,9 +464,9 @@ void draw_walk(struct ui_model *m, struct dbg *d)
         va = d->now.rip;
         kind = "instruction fetch";
     }
-    struct page_walk w;
-    bool ok = (mmu->cr0 & CR0_PG) ? mmu_probe(mmu, va, &w) : false;
-    if (!(mmu->cr0 & CR0_PG)) {
+    struct mmu_peek w;
+    bool ok = mmu_peek(mmu, machine_cpu(d->m)->cr3, va, &w);
+    if (w.result == PEEK_PAGING_OFF) {
         pen_text(&p, "paging is off: linear = physical");
         return;
     }
@@ -541,7 +539,9 @@ void draw_tlb(struct ui_model *m, struct dbg *d)
 {
     struct pen p = panel_pen(m, P_TLB);
     struct mmu *mmu = machine_mmu(d->m);
-    const struct tlb_stats *s = &mmu->stats;
+    struct tlb_stats stats;
+    mmu_tlb_stats(mmu, &stats);
+    const struct tlb_stats *s = &stats;
     uint64_t lookups = s->hits + s->misses;
     pen_color(&p, C_TEXT, C_BG);
     pen_printf(&p, "hits %llu  misses %llu  (%.1f%% hit)", (unsigned long long)s->hits,

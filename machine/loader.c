@@ -222,7 +222,7 @@ int loader_boot(struct cpu *cpu, const struct boot_params *p, struct boot_layout
 {
     struct mmu *m = cpu->mmu;
     const struct elf_file *k = p->kernel;
-    uint64_t ram = m->ram_size;
+    uint64_t ram = mmu_ram_size(m);
     struct boot_builder b = {.mmu = m, .next_table = BOOTINFO_TABLES_PHYS, .err = err, .errlen = errlen};
 
     if (ram < BOOTINFO_BOOT_AREA_END + PAGE) {

@@ -35,7 +35,7 @@ struct byte_sink {
 };
 
 struct machine {
-    struct mmu mmu;
+    struct mmu *mmu;
     struct bus bus;
     struct cpu *cpu;
     struct pic pic;
@@ -257,7 +257,7 @@ static void guest_exit(void *ctx, uint32_t status)
 
 static int read_phys(void *ctx, uint64_t pa, void *buf, size_t len)
 {
-    return mmu_phys_read(&((struct machine *)ctx)->mmu, pa, buf, len) ? 0 : -1;
+    return mmu_phys_read(((struct machine *)ctx)->mmu, pa, buf, len) ? 0 : -1;
 }
 
 /* The CPU's INTA cycle and INTR pin. */
@@ -486,13 +486,14 @@ static int build_initrd(struct machine *m, const struct machine_config *c, struc
         return -1;
     }
     uint64_t need = prog.size + prog.load_memsz;
-    uint64_t room = m->mmu.ram_size > m->kernel.load_paddr_hi ? m->mmu.ram_size - m->kernel.load_paddr_hi : 0;
+    uint64_t ram = mmu_ram_size(m->mmu);
+    uint64_t room = ram > m->kernel.load_paddr_hi ? ram - m->kernel.load_paddr_hi : 0;
     if (need > room) {
         snprintf(err, errlen,
                  "%s: the program needs %llu MiB (file %llu KiB + segments %llu KiB) on top of the kernel's %llu MiB, but the guest has %llu MiB of RAM: use --ram %lluM or more",
                  c->program_path, mib_ceil(need), (unsigned long long)(prog.size >> 10),
                  (unsigned long long)(prog.load_memsz >> 10), mib_ceil(m->kernel.load_paddr_hi),
-                 mib_ceil(m->mmu.ram_size),
+                 mib_ceil(ram),
                  mib_ceil(need + m->kernel.load_paddr_hi) + 16);
         elf_free(&prog);
         return -1;
@@ -535,12 +536,12 @@ struct machine *machine_new(const struct machine_config *c, char *err, size_t er
     m->input_fd = -1;
     m->bus = (struct bus){.ctx = m, .port_in = port_in, .port_out = port_out, .intr_ack = intr_ack};
     uint64_t ram = c->ram_size ? c->ram_size : MACHINE_DEFAULT_RAM;
-    if (mmu_init(&m->mmu, ram, &m->bus, why, sizeof why) != 0) {
+    if (!(m->mmu = mmu_new(ram, &m->bus, why, sizeof why))) {
         snprintf(err, errlen, "--ram: %s", why);
         free(m);
         return NULL;
     }
-    if (!(m->cpu = cpu_new(&m->mmu, &m->bus)) || !(m->hub = watch_hub_new(m->cpu))) {
+    if (!(m->cpu = cpu_new(m->mmu, &m->bus)) || !(m->hub = watch_hub_new(m->cpu))) {
         snprintf(err, errlen, "out of host memory");
         goto fail;
     }
@@ -574,10 +575,10 @@ struct machine *machine_new(const struct machine_config *c, char *err, size_t er
         snprintf(err, errlen, "kernel %s: %s", c->kernel_path, why);
         goto fail;
     }
-    if (m->kernel.load_paddr_hi > m->mmu.ram_size) {
+    if (m->kernel.load_paddr_hi > mmu_ram_size(m->mmu)) {
         snprintf(err, errlen,
                  "--ram: %llu MiB is too small for the kernel %s (it loads up to physical 0x%llx): use --ram %lluM or more",
-                 mib_ceil(m->mmu.ram_size), c->kernel_path, (unsigned long long)m->kernel.load_paddr_hi,
+                 mib_ceil(mmu_ram_size(m->mmu)), c->kernel_path, (unsigned long long)m->kernel.load_paddr_hi,
                  mib_ceil(m->kernel.load_paddr_hi) + 1);
         goto fail;
     }
@@ -615,14 +616,14 @@ void machine_free(struct machine *m)
     elf_free(&m->kernel);
     watch_hub_free(m->hub);
     cpu_free(m->cpu);
-    mmu_free(&m->mmu);
+    mmu_free(m->mmu);
     free(m);
 }
 
 /* ---- state ------------------------------------------------------------ */
 
 struct cpu *machine_cpu(struct machine *m) { return m->cpu; }
-struct mmu *machine_mmu(struct machine *m) { return &m->mmu; }
+struct mmu *machine_mmu(struct machine *m) { return m->mmu; }
 const struct boot_layout *machine_boot_layout(const struct machine *m) { return &m->layout; }
 const struct elf_file *machine_kernel(const struct machine *m) { return &m->kernel; }
 int64_t machine_exit_status(const struct machine *m) { return m->exit_status; }
@@ -639,19 +640,22 @@ const uint8_t *machine_kernel_log(const struct machine *m, size_t *len)
     return m->kernel_log.captured;
 }
 
-/* Page by page through mmu_probe: no TLB fill, no A/D update, no fault. */
+/* Page by page through mmu_peek in the current address space: no TLB
+ * fill, no A/D update, no fault. */
 static size_t access_virt(struct machine *m, uint64_t va, void *buf, size_t n, bool write)
 {
+    struct mmu_controls now;
+    mmu_get_controls(m->mmu, &now);
     size_t done = 0;
     while (done < n) {
-        struct page_walk w;
-        if (!mmu_probe(&m->mmu, va + done, &w))
+        struct mmu_peek w;
+        if (!mmu_peek(m->mmu, now.cr3, va + done, &w))
             break;
         size_t chunk = 0x1000 - ((va + done) & 0xfff);
         if (chunk > n - done)
             chunk = n - done;
-        bool ok = write ? mmu_phys_write(&m->mmu, w.pa, (const uint8_t *)buf + done, chunk)
-                        : mmu_phys_read(&m->mmu, w.pa, (uint8_t *)buf + done, chunk);
+        bool ok = write ? mmu_phys_write(m->mmu, w.pa, (const uint8_t *)buf + done, chunk)
+                        : mmu_phys_read(m->mmu, w.pa, (uint8_t *)buf + done, chunk);
         if (!ok)
             break;
         done += chunk;
@@ -752,7 +756,9 @@ uint8_t *machine_disk_memory(struct machine *m, uint64_t *bytes)
 void machine_print_stats(struct machine *m, FILE *out, double host_seconds)
 {
     const struct cpu *cpu = m->cpu;
-    const struct tlb_stats *t = &m->mmu.stats;
+    struct tlb_stats tlb;
+    mmu_tlb_stats(m->mmu, &tlb);
+    const struct tlb_stats *t = &tlb;
     uint64_t now = machine_time_ns(m), lookups = t->hits + t->misses;
     fprintf(out, "ringscope: instructions     %llu\n", (unsigned long long)cpu->icount);
     fprintf(out, "ringscope: virtual time     %.6f s (%llu ns; %llu ns idle in hlt)\n", now / 1e9,

@@ -5,13 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cpu/dcache.h"
-
 #define PAGE 4096u
 
-/* A stretch of guest-visible bytes tracked page by page: RAM, the disk. */
+/* A stretch of guest-visible bytes tracked page by page: RAM (reached
+ * through the MMU's physical reads and writes, which also tell the CPU's
+ * decoded-instruction cache about code pages put back), the disk (the
+ * board's memory, live). */
 struct region {
-    uint8_t *live;
+    uint8_t *live;        /* NULL for RAM */
     uint8_t *shadow;      /* the bytes as they were at the newest snapshot */
     uint64_t size;        /* a multiple of PAGE (a ragged tail is compared whole) */
 };
@@ -26,11 +27,8 @@ struct old_page {
 
 struct snapshot {
     uint64_t icount;
-    struct cpu cpu;
-    uint64_t cr0, cr3, cr4, efer;
-    struct tlb_entry tlb[TLB_SETS][TLB_WAYS];
-    uint8_t tlb_next_victim[TLB_SETS];
-    struct tlb_stats tlb_stats;
+    void *cpu;                    /* cpu_state_size() bytes (cpu_save) */
+    void *mmu;                    /* mmu_state_size() bytes (mmu_save) */
     uint8_t *board;               /* machine_board_state_size() bytes */
     /* The pages that changed between the previous snapshot and this one,
      * with their bytes at the previous snapshot. */
@@ -40,6 +38,8 @@ struct snapshot {
 
 struct snapshot_store {
     struct machine *m;
+    struct mmu *mmu;
+    uint8_t page[PAGE];           /* a RAM page read for comparison */
     struct region region[REGION_COUNT];
     struct snapshot snap[SNAPSHOT_MAX];
     size_t count;
@@ -52,16 +52,48 @@ static uint64_t page_bytes(const struct region *r, uint64_t index)
     return r->size - off < PAGE ? r->size - off : PAGE;
 }
 
+/* Whether page `index` of region r still holds what the shadow holds. */
+static bool same_as_shadow(struct snapshot_store *s, int r, uint64_t index)
+{
+    const struct region *g = &s->region[r];
+    uint64_t off = index * PAGE, n = page_bytes(g, index);
+    if (g->live)
+        return memcmp(g->live + off, g->shadow + off, n) == 0;
+    return mmu_phys_equal(s->mmu, off, g->shadow + off, n);
+}
+
+/* The live bytes of page `index` of region r (RAM: read into s->page). */
+static const uint8_t *live_page(struct snapshot_store *s, int r, uint64_t index)
+{
+    const struct region *g = &s->region[r];
+    uint64_t off = index * PAGE;
+    if (g->live)
+        return g->live + off;
+    mmu_phys_read(s->mmu, off, s->page, page_bytes(g, index));
+    return s->page;
+}
+
+/* Put bytes back into page `index` of region r. */
+static void write_live_page(struct snapshot_store *s, int r, uint64_t index, const uint8_t *bytes)
+{
+    const struct region *g = &s->region[r];
+    uint64_t off = index * PAGE;
+    if (g->live)
+        memcpy(g->live + off, bytes, page_bytes(g, index));
+    else
+        mmu_phys_write(s->mmu, off, bytes, page_bytes(g, index));
+}
+
 struct snapshot_store *snapshot_store_new(struct machine *m)
 {
     struct snapshot_store *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
     s->m = m;
-    struct mmu *mmu = machine_mmu(m);
+    s->mmu = machine_mmu(m);
     uint64_t disk_size;
     uint8_t *disk = machine_disk_memory(m, &disk_size);
-    s->region[REGION_RAM] = (struct region){.live = mmu->ram, .size = mmu->ram_size};
+    s->region[REGION_RAM] = (struct region){.live = NULL, .size = mmu_ram_size(s->mmu)};
     s->region[REGION_DISK] = (struct region){.live = disk, .size = disk ? disk_size : 0};
     for (int r = 0; r < REGION_COUNT; r++) {
         struct region *g = &s->region[r];
@@ -71,7 +103,10 @@ struct snapshot_store *snapshot_store_new(struct machine *m)
             snapshot_store_free(s);
             return NULL;
         }
-        memcpy(g->shadow, g->live, g->size);
+        if (g->live)
+            memcpy(g->shadow, g->live, g->size);
+        else
+            mmu_phys_read(s->mmu, 0, g->shadow, g->size);
     }
     return s;
 }
@@ -81,8 +116,11 @@ static void drop_snapshot(struct snapshot_store *s, struct snapshot *p)
     s->delta_bytes -= p->nundo * sizeof *p->undo;
     free(p->undo);
     free(p->board);
+    free(p->cpu);
+    free(p->mmu);
     p->undo = NULL;
     p->board = NULL;
+    p->cpu = p->mmu = NULL;
     p->nundo = 0;
 }
 
@@ -97,20 +135,14 @@ void snapshot_store_free(struct snapshot_store *s)
     free(s);
 }
 
-/* Make live == shadow again (the state at the newest snapshot), telling the
- * decoded-instruction cache about every RAM page put back. */
+/* Make live == shadow again (the state at the newest snapshot). */
 static void revert_to_shadow(struct snapshot_store *s)
 {
-    struct cpu *cpu = machine_cpu(s->m);
     for (int r = 0; r < REGION_COUNT; r++) {
         struct region *g = &s->region[r];
         for (uint64_t i = 0; i * PAGE < g->size; i++) {
-            uint64_t off = i * PAGE, n = page_bytes(g, i);
-            if (memcmp(g->live + off, g->shadow + off, n) == 0)
-                continue;
-            memcpy(g->live + off, g->shadow + off, n);
-            if (r == REGION_RAM)
-                dcache_invalidate_frame(cpu->dcache, i);
+            if (!same_as_shadow(s, r, i))
+                write_live_page(s, r, i, g->shadow + i * PAGE);
         }
     }
 }
@@ -119,15 +151,12 @@ static void revert_to_shadow(struct snapshot_store *s)
  * state of the snapshot before p. */
 static void apply_undo(struct snapshot_store *s, const struct snapshot *p)
 {
-    struct cpu *cpu = machine_cpu(s->m);
     for (size_t k = 0; k < p->nundo; k++) {
         const struct old_page *o = &p->undo[k];
         struct region *g = &s->region[o->region];
         uint64_t off = o->index * PAGE, n = page_bytes(g, o->index);
-        memcpy(g->live + off, o->bytes, n);
+        write_live_page(s, o->region, o->index, o->bytes);
         memcpy(g->shadow + off, o->bytes, n);
-        if (o->region == REGION_RAM)
-            dcache_invalidate_frame(cpu->dcache, o->index);
     }
 }
 
@@ -142,7 +171,7 @@ static int collect_delta(struct snapshot_store *s, struct snapshot *p)
         struct region *g = &s->region[r];
         for (uint64_t i = 0; i * PAGE < g->size; i++) {
             uint64_t off = i * PAGE, n = page_bytes(g, i);
-            if (memcmp(g->live + off, g->shadow + off, n) == 0)
+            if (same_as_shadow(s, r, i))
                 continue;
             if (p->nundo == cap) {
                 size_t ncap = cap ? cap * 2 : 16;
@@ -160,9 +189,9 @@ static int collect_delta(struct snapshot_store *s, struct snapshot *p)
     }
     /* Only now, when nothing can fail any more, does the shadow move on. */
     for (size_t k = 0; k < p->nundo; k++) {
-        struct region *g = &s->region[p->undo[k].region];
-        uint64_t off = p->undo[k].index * PAGE;
-        memcpy(g->shadow + off, g->live + off, page_bytes(g, p->undo[k].index));
+        int r = p->undo[k].region;
+        uint64_t i = p->undo[k].index;
+        memcpy(s->region[r].shadow + i * PAGE, live_page(s, r, i), page_bytes(&s->region[r], i));
     }
     s->delta_bytes += p->nundo * sizeof *p->undo;
     return 0;
@@ -214,6 +243,8 @@ static int merge_into_next(struct snapshot_store *s, size_t j)
     b->undo = a->undo;
     b->nundo = n;
     free(a->board);
+    free(a->cpu);
+    free(a->mmu);
     memmove(&s->snap[j], &s->snap[j + 1], (s->count - j - 1) * sizeof s->snap[0]);
     s->count--;
     return 0;
@@ -235,7 +266,6 @@ int snapshot_take(struct snapshot_store *s)
 {
     struct machine *m = s->m;
     struct cpu *cpu = machine_cpu(m);
-    struct mmu *mmu = machine_mmu(m);
     /* After a step back the newer snapshots are gone (snapshot_restore
      * dropped them), so the newest one is at or before now. */
     if (s->count && s->snap[s->count - 1].icount >= cpu->icount)
@@ -244,19 +274,19 @@ int snapshot_take(struct snapshot_store *s)
         return -1;
     struct snapshot *p = &s->snap[s->count];
     memset(p, 0, sizeof *p);
-    if (!(p->board = malloc(machine_board_state_size())))
-        return -1;
-    if (collect_delta(s, p) != 0) {
+    p->board = malloc(machine_board_state_size());
+    p->cpu = malloc(cpu_state_size());
+    p->mmu = malloc(mmu_state_size(s->mmu));
+    if (!p->board || !p->cpu || !p->mmu || collect_delta(s, p) != 0) {
         free(p->board);
+        free(p->cpu);
+        free(p->mmu);
         free(p->undo);
         return -1;
     }
     p->icount = cpu->icount;
-    p->cpu = *cpu;
-    p->cr0 = mmu->cr0, p->cr3 = mmu->cr3, p->cr4 = mmu->cr4, p->efer = mmu->efer;
-    memcpy(p->tlb, mmu->tlb, sizeof p->tlb);
-    memcpy(p->tlb_next_victim, mmu->tlb_next_victim, sizeof p->tlb_next_victim);
-    p->tlb_stats = mmu->stats;
+    cpu_save(cpu, p->cpu);
+    mmu_save(s->mmu, p->mmu);
     machine_board_state_save(m, p->board);
     s->count++;
     return 0;
@@ -273,34 +303,10 @@ uint64_t snapshot_restore(struct snapshot_store *s, uint64_t icount)
     revert_to_shadow(s);
     const struct snapshot *p = &s->snap[i - 1];
     struct machine *m = s->m;
-    struct cpu *cpu = machine_cpu(m);
-    struct mmu *mmu = machine_mmu(m);
-
-    /* The CPU's architectural state; its links to the host stay. */
-    struct cpu links = *cpu;
-    *cpu = p->cpu;
-    cpu->mmu = links.mmu;
-    cpu->bus = links.bus;
-    cpu->observer = links.observer;
-    cpu->dcache = links.dcache;
-    memcpy(cpu->fault_jmp, links.fault_jmp, sizeof cpu->fault_jmp);
-    cpu->in_run = links.in_run;
-    cpu->stop_request = 0;
-
-    /* Paging controls and the TLB exactly as they were (its host pointers
-     * point into the same RAM).  Frames that hold decoded code must not be
-     * writable through the fast path: mmu_mark_code revokes that again. */
-    mmu->cr0 = p->cr0, mmu->cr3 = p->cr3, mmu->cr4 = p->cr4, mmu->efer = p->efer;
-    memcpy(mmu->tlb, p->tlb, sizeof mmu->tlb);
-    memcpy(mmu->tlb_next_victim, p->tlb_next_victim, sizeof mmu->tlb_next_victim);
-    mmu->tlb_gen++; /* translations the CPU remembers from before are void */
-    mmu->stats = p->tlb_stats;
-    for (int set = 0; set < TLB_SETS; set++)
-        for (int way = 0; way < TLB_WAYS; way++) {
-            const struct tlb_entry *e = &mmu->tlb[set][way];
-            if (e->vpn != TLB_INVALID && e->host && e->pfn < mmu->ram_size / PAGE && mmu->code_frame[e->pfn])
-                mmu_mark_code(mmu, e->pfn);
-        }
+    /* RAM is back (above); now the CPU's state (its links to the host
+     * stay), the MMU's paging controls, TLB and counters, the devices. */
+    cpu_restore(machine_cpu(m), p->cpu);
+    mmu_restore(s->mmu, p->mmu);
     machine_board_state_load(m, p->board);
     return p->icount;
 }

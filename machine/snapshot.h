@@ -1,10 +1,14 @@
 /* snapshot.h — whole-machine snapshots for the debugger's step back.
  *
  * A snapshot holds everything that decides what the machine does next: the
- * CPU's architectural state (GPRs, RIP, RFLAGS with the lazy-flags record,
- * segments, control registers, MSRs, x87 and XMM), the MMU's paging
- * controls, TLB contents and counters, the board's devices and virtual time
- * (machine_board_state_save), guest RAM and an in-memory disk.  Restoring
+ * CPU's architectural state (cpu_save: GPRs, RIP, RFLAGS with the
+ * lazy-flags record, segments, control registers, MSRs, x87 and XMM), the
+ * MMU's paging controls, TLB contents, counters and code-frame marks
+ * (mmu_save), the board's devices and virtual time
+ * (machine_board_state_save), guest RAM (read and written through the
+ * MMU's physical-memory calls) and an in-memory disk.  Neither struct cpu
+ * nor struct mmu is copied: their own save/restore decide what is state
+ * and what is a link to the host.  Restoring
  * one and running the same number of instructions again reproduces the
  * same states exactly: the machine is deterministic given its inputs, and
  * the caller re-injects live input (machine_key) at the same instruction

@@ -126,44 +126,9 @@ struct mmu_observer {
     void (*walk)(void *ctx, const struct page_walk *w);
 };
 
-/* translate.c: a recent successful walk that ended in a 2 MiB page, kept
- * so a TLB miss in that page can skip the walk when the walk provably
- * would give the same result and change nothing (see translate.c). */
-struct walk_memo {
-    bool valid;
-    uint64_t va_2m;                    /* va >> 21 */
-    uint64_t cr0, cr3, cr4, efer;      /* the controls the walk ran under */
-    uint64_t entry_addr[3], entry[3];  /* PML4E, PDPTE, PDE after the walk's A/D updates */
-    uint64_t page_pa;                  /* physical address of the 2 MiB page */
-    bool user, writable, nx, global;   /* the walk's effective rights */
-};
-#define WALK_MEMO_SLOTS 16
-
-struct mmu {
-    uint8_t *ram;
-    uint64_t ram_size;
-    struct bus *bus;
-    uint64_t cr0, cr3, cr4, efer;
-    struct tlb_entry tlb[TLB_SETS][TLB_WAYS];
-    uint8_t tlb_next_victim[TLB_SETS];
-    struct tlb_stats stats;
-    /* Frames holding decoded instructions: a write to one must invalidate
-     * the CPU's decoded-instruction cache (self-modifying code, program
-     * loading).  TLB entries never allow fast writes to such a frame. */
-    uint8_t *code_frame;                         /* one byte per RAM frame */
-    void (*on_code_write)(void *ctx, uint64_t pfn);
-    void *code_ctx;
-    const struct mmu_observer *observer;         /* NULL: no tracing */
-    /* tlb.c: access_allow_mask() remembered by the six inputs it depends
-     * on (allow_memo_key); bit k of allow_memo_known: allow_memo[k] is set. */
-    uint32_t allow_memo[64];
-    uint64_t allow_memo_known;
-    /* Bumped by tlb.c whenever an entry is filled, dropped or loses rights:
-     * while it is unchanged, a translation once found in the TLB would be
-     * found again the same (the CPU's fetch relies on it, cpu/run.c). */
-    uint64_t tlb_gen;
-    struct walk_memo walk_memo[WALK_MEMO_SLOTS];
-};
+/* The MMU itself is private to mmu/ (and cpu/, for its inline TLB fast
+ * path): everything else holds a pointer and asks the queries below. */
+struct mmu;
 
 /* A 48-bit linear address is canonical when bits 63:47 are all equal
  * (SDM Vol. 1 §3.3.7.1); using anything else is #GP(0) (#SS(0) on the
@@ -173,9 +138,10 @@ static inline bool va_canonical(uint64_t va)
     return (uint64_t)((int64_t)(va << 16) >> 16) == va;
 }
 
-/* Lifecycle.  Returns 0, or -1 with a message in err. */
-int mmu_init(struct mmu *m, uint64_t ram_size, struct bus *bus, char *err, size_t errlen);
-void mmu_free(struct mmu *m);
+/* Lifecycle.  ram_size is rounded up to whole 4 KiB frames; NULL with a
+ * message in err when it is out of range or host memory runs out. */
+struct mmu *mmu_new(uint64_t ram_size, struct bus *bus, char *err, size_t errlen);
+void mmu_free(struct mmu *m); /* NULL is fine */
 
 /* Load new paging controls; flushes the TLB as the SDM requires
  * (CR3 write: non-global entries; CR0.PG/WP, CR4.PGE/SMEP/SMAP/PAE change:
@@ -196,28 +162,125 @@ void mmu_flush_all(struct mmu *m);
 bool mmu_translate(struct mmu *m, uint64_t va, unsigned access, uint64_t *pa, uint8_t **host,
                    struct mmu_fault *fault);
 
-/* Inline fast path: the host pointer for va if the TLB already permits
- * `access` on that page without a walk, else NULL (then call
- * mmu_translate). Costs one set index and up to TLB_WAYS compares. */
-static inline uint8_t *tlb_fast(struct mmu *m, uint64_t va, unsigned access);
-
 /* Physical memory, used by the loader, devices and tests.  Writes
  * invalidate decoded code in the frames they touch. Return false if the
  * range is not RAM. */
 bool mmu_phys_read(struct mmu *m, uint64_t pa, void *dst, size_t len);
 bool mmu_phys_write(struct mmu *m, uint64_t pa, const void *src, size_t len);
+/* Whether RAM at [pa, pa + len) holds exactly these bytes (false when the
+ * range is not all RAM): a snapshot's page comparison, without a copy. */
+bool mmu_phys_equal(const struct mmu *m, uint64_t pa, const void *bytes, size_t len);
 
-/* Mark a frame as holding decoded instructions (called by the CPU's
- * decoded-instruction cache); later writes to it call on_code_write. */
-void mmu_mark_code(struct mmu *m, uint64_t pfn);
+/* ---- queries: no side effects on the machine ---------------------------
+ * None of these sets an Accessed/Dirty bit, changes the TLB or its
+ * counters, reports an observer event or touches a device. */
 
-/* The walk alone, without touching the TLB or A/D bits — for debuggers
- * showing "what would this address map to". */
-bool mmu_probe(struct mmu *m, uint64_t va, struct page_walk *out);
+/* Bytes of guest RAM (a multiple of 4 KiB); RAM is physical [0, size). */
+uint64_t mmu_ram_size(const struct mmu *m);
+
+/* The paging controls the MMU translates with (its copy of what the CPU
+ * last loaded with mmu_set_control). */
+struct mmu_controls {
+    uint64_t cr0, cr3, cr4, efer;
+};
+void mmu_get_controls(const struct mmu *m, struct mmu_controls *out);
+
+/* TLB counters since the MMU was made (or as a snapshot restored them). */
+void mmu_tlb_stats(const struct mmu *m, struct tlb_stats *out);
 
 /* The valid TLB entries, in set/way order, for the debugger: copies up to
- * max of them into out and returns how many there are in all. */
+ * max of them into out and returns how many there are in all.  (`host` is
+ * left NULL and `allow` 0 in the copies: they are the MMU's business.) */
 size_t mmu_tlb_entries(const struct mmu *m, struct tlb_entry *out, size_t max);
 
-#include "tlb_fast.h"
+/* What a translation of one address would find, in any address space.
+ * The walk starts at the given CR3 (not necessarily the current one) and
+ * follows the rules of the current CR0/CR4/EFER (NXE, PGE, reserved
+ * bits).  It reports presence and reserved bits; whether a given access
+ * kind would be allowed follows from the effective rights. */
+enum mmu_peek_result {
+    PEEK_MAPPED,         /* a complete walk: pa, page_size and rights are valid */
+    PEEK_PAGING_OFF,     /* CR0.PG = 0: linear = physical (pa = va) */
+    PEEK_NON_CANONICAL,  /* bits 63:47 differ: #GP(0) before paging (no entries read) */
+    PEEK_NOT_PRESENT,    /* entry[levels-1] has P = 0: #PF with P = 0 */
+    PEEK_RESERVED,       /* entry[levels-1] has a reserved bit set: #PF with P|RSVD */
+};
+struct mmu_peek {
+    uint64_t va, cr3;
+    enum mmu_peek_result result;
+    bool ok;                 /* PEEK_MAPPED or PEEK_PAGING_OFF: pa is where va goes */
+    int levels;              /* entries read, 0..4; a fault is at entry[levels - 1] */
+    uint64_t entry_addr[4];  /* physical address of the PML4E, PDPTE, PDE, PTE */
+    uint64_t entry[4];       /* their values as they are in memory now */
+    uint64_t pa;             /* when ok */
+    uint64_t page_size;      /* PEEK_MAPPED: 4 KiB, 2 MiB or 1 GiB */
+    /* PEEK_MAPPED: the rights of every level combined (SDM Vol. 3A §4.6.1:
+     * U and R/W ANDed, XD ORed and meaningful only with EFER.NXE = 1), G of
+     * the final entry with CR4.PGE = 1, D and A of the final entry. */
+    bool user, writable, nx, global, dirty, accessed;
+    /* When !ok: what an access would raise (vector 13, or 14 with error
+     * P/RSVD as found; the access-kind bits W/U/I depend on the access). */
+    struct mmu_fault fault;
+    /* Only when cr3 is the current CR3: the TLB holds an entry for this
+     * page, and the physical address it gives (it may be stale: a PTE
+     * changed without INVLPG still translates the old way, as on
+     * hardware).  The CPU uses this translation, not the walk's. */
+    bool in_tlb;
+    uint64_t tlb_pa;
+};
+bool mmu_peek(const struct mmu *m, uint64_t cr3, uint64_t va, struct mmu_peek *out);
+
+/* Only the physical address an access to va in the address space at cr3
+ * would use now — the TLB's translation when cr3 is current and the TLB
+ * holds the page, else the walk's — without the rest of mmu_peek's report
+ * (a tracer asks this for every instruction).  False: no translation. */
+bool mmu_peek_pa(const struct mmu *m, uint64_t cr3, uint64_t va, uint64_t *pa);
+/* mmu_peek_pa and, when len bytes from there lie in va's page and in RAM,
+ * a copy of them into dst (true).  False, having read nothing: no
+ * translation, or not all RAM (then use mmu_peek_pa and mmu_phys_read). */
+bool mmu_peek_read(const struct mmu *m, uint64_t cr3, uint64_t va, void *dst, size_t len, uint64_t *pa);
+
+/* Every mapped page of the address space at cr3 that overlaps [lo, hi)
+ * (canonical addresses, hi exclusive), in address order — what
+ * QEMU's `info tab` lists.  The walk obeys the same rules as mmu_peek:
+ * entries with P = 0 or a reserved bit set (and tables outside RAM, which
+ * read as open bus) map nothing.  With MMU_VISIT_TABLES the page-table
+ * frames reached are reported too, each before the entries it holds.
+ * fn returns false to stop.  Guest tables may point back at themselves (a
+ * recursive PML4 slot), so at most 4 Mi entries are looked at.  Returns
+ * false when fn or that limit stopped the visit.  The tables are read
+ * whether or not paging is on. */
+enum mmu_visit_kind { MMU_VISIT_PAGE, MMU_VISIT_TABLE };
+struct mmu_mapping {
+    enum mmu_visit_kind kind;
+    int level;               /* PAGE: 1 = 4 KiB, 2 = 2 MiB, 3 = 1 GiB; TABLE: 4 = PML4 .. 1 = PT */
+    uint64_t va;             /* PAGE: the page's first (canonical) address */
+    uint64_t size;           /* PAGE: page size in bytes; TABLE: 4096 */
+    uint64_t pa;             /* PAGE: the frame; TABLE: the table's physical address */
+    uint64_t entry;          /* PAGE: the final entry as in memory (A, D, G, PAT, ...) */
+    uint64_t entry_addr;     /* PAGE: its physical address */
+    bool user, writable, nx, global; /* PAGE: combined over the levels, as mmu_peek */
+};
+enum { MMU_VISIT_PAGES = 1, MMU_VISIT_TABLES = 2 };
+bool mmu_visit(const struct mmu *m, uint64_t cr3, uint64_t lo, uint64_t hi, unsigned what,
+               bool (*fn)(void *ctx, const struct mmu_mapping *map), void *ctx);
+
+/* The walk alone for the current CR3, as a struct page_walk (the form the
+ * observer's walk events use).  New code uses mmu_peek. */
+bool mmu_probe(const struct mmu *m, uint64_t va, struct page_walk *out);
+
+/* ---- snapshots ------------------------------------------------------------
+ * The state that decides future translations and counts besides RAM: the
+ * paging controls, the TLB's entries and victim choice, the counters, and
+ * which frames hold decoded code (they decide which writes take the slow
+ * path).  mmu_save writes mmu_state_size(m) bytes into block (aligned as
+ * malloc aligns); mmu_restore puts them back into the same MMU (RAM is the
+ * caller's: restore it first, through mmu_phys_write).  A frame that holds
+ * decoded code now but did not then is reported to the CPU's
+ * decoded-instruction cache as written.  Host links (RAM, bus, observer,
+ * the code-write callback) are not part of it. */
+size_t mmu_state_size(const struct mmu *m);
+void mmu_save(const struct mmu *m, void *block);
+void mmu_restore(struct mmu *m, const void *block);
+
 #endif

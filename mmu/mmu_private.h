@@ -3,7 +3,10 @@
  * (tlb.c) and the physical-memory helpers the walk uses (phys.c). */
 #ifndef RINGSCOPE_MMU_PRIVATE_H
 #define RINGSCOPE_MMU_PRIVATE_H
-#include "mmu.h"
+#include "mmu_internal.h"
+
+/* The frame-address bits of a paging entry the modelled part can emit. */
+#define PHYS_ADDR_MASK (PTE_ADDR_MASK & ((1ull << MMU_MAXPHYADDR) - 1))
 
 /* The `allow` bits of every ACC_* combination that contains ACC_WRITE
  * (bit 1 of the combination): 2,3, 6,7, 10,11, ... = 0b1100 per nibble. */
@@ -22,16 +25,19 @@ struct translation {
     bool dirty;         /* D of the final entry after this walk */
 };
 
-enum walk_mode {
-    WALK_TRANSLATE, /* check `access`, set A/D bits in guest memory */
-    WALK_PROBE,     /* presence and reserved bits only, no side effects */
-};
-
-/* Walk the 4-level tables rooted at CR3 for va (canonical, paging on).
- * Fills *w with every entry read; on success fills *t and returns true,
- * else w->fault holds the #PF. */
-bool page_walk(struct mmu *m, uint64_t va, unsigned access, enum walk_mode mode,
-               struct page_walk *w, struct translation *t);
+/* The walk of a translation: the 4-level tables rooted at m->cr3 for va
+ * (canonical, paging on), the access check, and A/D bits set in guest
+ * memory when it succeeds.  Fills *w with every entry read; on success
+ * fills *t and returns true, else w->fault holds the #PF. */
+bool page_walk(struct mmu *m, uint64_t va, unsigned access, struct page_walk *w, struct translation *t);
+/* The side-effect-free part of it, from any cr3: reads the entries and
+ * checks presence and reserved bits (access only shapes the #PF error
+ * code); t->dirty is the final entry's D as found. */
+bool walk_tables(const struct mmu *m, uint64_t cr3, uint64_t va, unsigned access,
+                 struct page_walk *w, struct translation *t);
+/* The reserved bits set in entry e at depth 0 = PML4E, 1 = PDPTE, 2 = PDE,
+ * 3 = PTE under the current EFER.NXE (0: none, the entry is usable). */
+uint64_t entry_reserved_bits(const struct mmu *m, int depth, uint64_t e);
 /* Bit `a` set for every ACC_* combination a < 32 that t's rights permit
  * under the current CR0.WP / CR4.SMEP / CR4.SMAP / EFER.NXE. */
 uint32_t access_allow_mask(const struct mmu *m, const struct translation *t);

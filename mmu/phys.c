@@ -21,45 +21,58 @@ static void set_err(char *err, size_t errlen, const char *fmt, unsigned long lon
         snprintf(err, errlen, fmt, v);
 }
 
-int mmu_init(struct mmu *m, uint64_t ram_size, struct bus *bus, char *err, size_t errlen)
+struct mmu *mmu_new(uint64_t ram_size, struct bus *bus, char *err, size_t errlen)
 {
-    memset(m, 0, sizeof *m);
-    for (int s = 0; s < TLB_SETS; s++)
-        for (int w = 0; w < TLB_WAYS; w++)
-            m->tlb[s][w].vpn = TLB_INVALID;
     if (ram_size < 0x1000 || ram_size > RAM_MAX) {
         set_err(err, errlen, "RAM size %llu bytes is out of range (4 KiB .. 1 TiB)",
                 (unsigned long long)ram_size);
-        return -1;
+        return NULL;
     }
+    struct mmu *m = calloc(1, sizeof *m);
+    if (!m) {
+        set_err(err, errlen, "out of host memory for the MMU (%llu bytes)", (unsigned long long)sizeof *m);
+        return NULL;
+    }
+    for (int s = 0; s < TLB_SETS; s++)
+        for (int w = 0; w < TLB_WAYS; w++)
+            m->tlb[s][w].vpn = TLB_INVALID;
     ram_size = (ram_size + 0xfff) & ~0xfffull;
     void *ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (ram == MAP_FAILED) {
         set_err(err, errlen, "cannot map %llu bytes of guest RAM", (unsigned long long)ram_size);
-        return -1;
+        free(m);
+        return NULL;
     }
     m->code_frame = calloc(ram_size >> 12, 1);
     if (!m->code_frame) {
         munmap(ram, ram_size);
+        free(m);
         set_err(err, errlen, "out of memory for %llu code-frame marks",
                 (unsigned long long)(ram_size >> 12));
-        return -1;
+        return NULL;
     }
     m->ram = ram;
     m->ram_size = ram_size;
     m->bus = bus;
-    return 0;
+    return m;
 }
 
 void mmu_free(struct mmu *m)
 {
-    if (m->ram)
-        munmap(m->ram, m->ram_size);
+    if (!m)
+        return;
+    munmap(m->ram, m->ram_size);
     free(m->code_frame);
-    m->ram = NULL;
-    m->code_frame = NULL;
-    m->ram_size = 0;
+    free(m);
+}
+
+uint64_t mmu_ram_size(const struct mmu *m) { return m->ram_size; }
+
+void mmu_set_code_write_handler(struct mmu *m, void (*on_code_write)(void *ctx, uint64_t pfn), void *ctx)
+{
+    m->on_code_write = on_code_write;
+    m->code_ctx = ctx;
 }
 
 void phys_note_write(struct mmu *m, uint64_t pfn)
@@ -139,6 +152,11 @@ bool mmu_phys_read(struct mmu *m, uint64_t pa, void *dst, size_t len)
         d += n, pa += n, len -= n;
     }
     return all_ram;
+}
+
+bool mmu_phys_equal(const struct mmu *m, uint64_t pa, const void *bytes, size_t len)
+{
+    return pa < m->ram_size && m->ram_size - pa >= len && memcmp(m->ram + pa, bytes, len) == 0;
 }
 
 bool mmu_phys_write(struct mmu *m, uint64_t pa, const void *src, size_t len)

@@ -167,9 +167,20 @@ size_t mmu_tlb_entries(const struct mmu *m, struct tlb_entry *out, size_t max)
     for (int s = 0; s < TLB_SETS; s++)
         for (int w = 0; w < TLB_WAYS; w++)
             if (m->tlb[s][w].vpn != TLB_INVALID) {
-                if (n < max)
+                if (n < max) {
                     out[n] = m->tlb[s][w];
+                    out[n].host = NULL; /* host pointers stay inside */
+                    out[n].allow = 0;
+                }
                 n++;
             }
     return n;
 }
+
+void mmu_tlb_stats(const struct mmu *m, struct tlb_stats *out) { *out = m->stats; }
+
+void mmu_get_controls(const struct mmu *m, struct mmu_controls *out)
+{
+    *out = (struct mmu_controls){.cr0 = m->cr0, .cr3 = m->cr3, .cr4 = m->cr4, .efer = m->efer};
+}
+

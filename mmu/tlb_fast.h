@@ -1,9 +1,13 @@
 /* tlb_fast.h — the inline TLB lookup on the CPU's memory fast path.
- * Included by mmu.h only. */
+ * Included by mmu_internal.h only. */
 #ifndef RINGSCOPE_TLB_FAST_H
 #define RINGSCOPE_TLB_FAST_H
 
-/* e->allow has bit `access` set (access is a combination of ACC_* < 32)
+/* Inline fast path: the host pointer for va if the TLB already permits
+ * `access` on that page without a walk, else NULL (then call
+ * mmu_translate).
+ *
+ * e->allow has bit `access` set (access is a combination of ACC_* < 32)
  * when that exact kind of access is permitted on the page without a walk:
  * permission bits, CR0.WP/SMEP/SMAP and the Dirty bit are folded in when
  * the entry is filled.  With an observer attached every access takes the
@@ -26,7 +30,7 @@ static inline uint8_t *tlb_fast(struct mmu *m, uint64_t va, unsigned access)
             return NULL;
     }
     if (((e->allow >> access) & 1u) && e->host) {
-        m->stats.hits++;
+        mmu_count_tlb_hit(m);
         return e->host + (va & 0xfff);
     }
     return NULL;

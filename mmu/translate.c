@@ -100,7 +100,7 @@ bool mmu_translate(struct mmu *m, uint64_t va, unsigned access, uint64_t *pa, ui
     m->stats.walks++;
     if (m->observer || !walk_memo_translate(m, va, access, &t)) {
         struct page_walk w;
-        bool ok = page_walk(m, va, access, WALK_TRANSLATE, &w, &t);
+        bool ok = page_walk(m, va, access, &w, &t);
         if (m->observer && m->observer->walk)
             m->observer->walk(m->observer->ctx, &w);
         if (!ok) {

@@ -4,7 +4,8 @@
  * Figure 4-8/4-9/4-10 for 4 KiB, 2 MiB and 1 GiB pages), the reserved-bit
  * checks (Tables 4-14..4-20), the rights of §4.6 (U/S, R/W, XD, CR0.WP,
  * CR4.SMEP, CR4.SMAP with RFLAGS.AC), the #PF error code (§4.7) and the
- * Accessed/Dirty updates (§4.8), plus mmu_probe.
+ * Accessed/Dirty updates (§4.8).  The side-effect-free queries built on
+ * the walk (mmu_peek, mmu_visit) live in peek.c.
  *
  * Side effects happen only for a translation that succeeds: the walk first
  * reads every entry and checks the access, then sets A in each entry used
@@ -20,10 +21,8 @@
  * 1 GiB page (PDPTE.PS=1): bits 29:13; 2 MiB page (PDE.PS=1): bits 20:13. */
 #define RSVD_1G_LOW 0x3fffe000ull
 #define RSVD_2M_LOW 0x001fe000ull
-#define PHYS_ADDR_MASK (PTE_ADDR_MASK & ((1ull << MMU_MAXPHYADDR) - 1))
 
-/* depth 0 = PML4E, 1 = PDPTE, 2 = PDE, 3 = PTE. */
-static uint64_t reserved_bits(const struct mmu *m, int depth, uint64_t e)
+uint64_t entry_reserved_bits(const struct mmu *m, int depth, uint64_t e)
 {
     uint64_t rsvd = RSVD_ABOVE_MAXPHYADDR;
     if (!(m->efer & EFER_NXE))
@@ -93,14 +92,14 @@ static bool walk_fault(const struct mmu *m, struct page_walk *w, uint32_t bits)
     return false;
 }
 
-bool page_walk(struct mmu *m, uint64_t va, unsigned access, enum walk_mode mode,
-               struct page_walk *w, struct translation *t)
+bool walk_tables(const struct mmu *m, uint64_t cr3, uint64_t va, unsigned access,
+                 struct page_walk *w, struct translation *t)
 {
     memset(w, 0, sizeof *w);
     w->va = va;
     w->access = access;
 
-    uint64_t table = m->cr3 & PHYS_ADDR_MASK;
+    uint64_t table = cr3 & PHYS_ADDR_MASK;
     bool user = true, writable = true, xd = false;
     int depth = 0;
     for (;; depth++) {
@@ -112,7 +111,7 @@ bool page_walk(struct mmu *m, uint64_t va, unsigned access, enum walk_mode mode,
         w->levels = depth + 1;
         if (!(e & PTE_P))
             return walk_fault(m, w, 0);
-        if (reserved_bits(m, depth, e))
+        if (entry_reserved_bits(m, depth, e))
             return walk_fault(m, w, PF_P | PF_RSVD);
         user = user && (e & PTE_U);
         writable = writable && (e & PTE_W);
@@ -132,42 +131,30 @@ bool page_walk(struct mmu *m, uint64_t va, unsigned access, enum walk_mode mode,
     t->nx = xd && (m->efer & EFER_NXE);
     t->global = (leaf & PTE_G) && (m->cr4 & CR4_PGE);
     t->dirty = leaf & PTE_D;
-
-    if (mode == WALK_TRANSLATE) {
-        if (!access_permitted(m, t, access))
-            return walk_fault(m, w, PF_P);
-        /* §4.8: A in every entry used, D in the final entry of a write. */
-        for (int i = 0; i <= depth; i++) {
-            uint64_t e = w->entry[i] | PTE_A;
-            if (i == depth && (access & ACC_WRITE))
-                e |= PTE_D;
-            if (e != w->entry[i]) {
-                phys_write_entry(m, w->entry_addr[i], e);
-                w->entry[i] = e;
-            }
-        }
-        t->dirty = w->entry[depth] & PTE_D;
-    }
     w->ok = true;
     w->pa = t->pa;
     return true;
 }
 
-bool mmu_probe(struct mmu *m, uint64_t va, struct page_walk *out)
+bool page_walk(struct mmu *m, uint64_t va, unsigned access, struct page_walk *w, struct translation *t)
 {
-    if (!va_canonical(va)) {
-        memset(out, 0, sizeof *out);
-        out->va = va;
-        out->fault = (struct mmu_fault){ .vector = 13, .error = 0, .addr = va };
+    if (!walk_tables(m, m->cr3, va, access, w, t))
         return false;
+    if (!access_permitted(m, t, access)) {
+        w->pa = 0; /* a fault reports the entries read, no address */
+        return walk_fault(m, w, PF_P);
     }
-    if (!(m->cr0 & CR0_PG)) {
-        memset(out, 0, sizeof *out);
-        out->va = va;
-        out->ok = true;
-        out->pa = va;
-        return true;
+    /* §4.8: A in every entry used, D in the final entry of a write. */
+    int depth = w->levels - 1;
+    for (int i = 0; i <= depth; i++) {
+        uint64_t e = w->entry[i] | PTE_A;
+        if (i == depth && (access & ACC_WRITE))
+            e |= PTE_D;
+        if (e != w->entry[i]) {
+            phys_write_entry(m, w->entry_addr[i], e);
+            w->entry[i] = e;
+        }
     }
-    struct translation t;
-    return page_walk(m, va, 0, WALK_PROBE, out, &t);
+    t->dirty = w->entry[depth] & PTE_D;
+    return true;
 }

@@ -72,7 +72,9 @@ int main(int argc, char **argv)
     int ok = stop == STOP_REQUEST && h->exit_code == 0 && strcmp(h->out, expect) == 0;
 
     const struct cpu *c = h->cpu;
-    const struct tlb_stats *t = &h->mmu.stats;
+    struct tlb_stats tlb;
+    mmu_tlb_stats(h->mmu, &tlb);
+    const struct tlb_stats *t = &tlb;
     const struct dcache *dc = c->dcache;
     printf("bench_loop: %s", h->out_len ? h->out : "(no output)\n");
     printf("  result            %s\n", ok ? "matches the native computation" : "WRONG");

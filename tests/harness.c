@@ -41,13 +41,14 @@ static void harness_port_out(void *ctx, uint16_t port, unsigned size, uint32_t v
 
 static void put64(struct harness *h, uint64_t pa, uint64_t v)
 {
-    mmu_phys_write(&h->mmu, pa, &v, 8);
+    mmu_phys_write(h->mmu, pa, &v, 8);
 }
 
 /* Long mode with paging: identity map of RAM with 2 MiB pages. */
 static void build_page_tables(struct harness *h)
 {
-    uint64_t limit = h->mmu.ram_size < (4ull << 30) ? h->mmu.ram_size : (4ull << 30);
+    uint64_t ram = mmu_ram_size(h->mmu);
+    uint64_t limit = ram < (4ull << 30) ? ram : (4ull << 30);
     uint64_t npd = (limit + (1ull << 30) - 1) >> 30;
     put64(h, PML4_BASE, PDPT_BASE | PTE_P | PTE_W | PTE_U);
     for (uint64_t i = 0; i < npd; i++)
@@ -67,7 +68,7 @@ static void build_descriptors(struct harness *h)
         0x00cff2000000ffffull, /* 0x20 user data */
         0x00affa000000ffffull, /* 0x28 user code, 64-bit */
     };
-    mmu_phys_write(&h->mmu, GDT_BASE, gdt, sizeof gdt);
+    mmu_phys_write(h->mmu, GDT_BASE, gdt, sizeof gdt);
     uint64_t tss_lo = 0x67 | ((TSS_BASE & 0xffffff) << 16) | (0x89ull << 40) |
                       (((TSS_BASE >> 24) & 0xff) << 56);
     put64(h, GDT_BASE + 0x30, tss_lo);
@@ -81,7 +82,7 @@ static void build_descriptors(struct harness *h)
         put64(h, IDT_BASE + 16 * v, lo);
         put64(h, IDT_BASE + 16 * v + 8, stub >> 32);
         uint8_t code[8] = {0xb0, (uint8_t)v, 0xe6, PORT_VECTOR, 0xf4, 0x90, 0x90, 0x90};
-        mmu_phys_write(&h->mmu, stub, code, sizeof code);
+        mmu_phys_write(h->mmu, stub, code, sizeof code);
     }
     struct cpu *c = h->cpu;
     c->gdtr = (struct dtr){GDT_BASE, 0x3f};
@@ -110,15 +111,15 @@ struct harness *harness_new(uint64_t ram_size)
     if (!ram_size)
         ram_size = HARNESS_ARENA + (1ull << 20);
     h->bus = (struct bus){.ctx = h, .port_in = harness_port_in, .port_out = harness_port_out};
-    if (mmu_init(&h->mmu, ram_size, &h->bus, err, sizeof err) != 0) {
+    if (!(h->mmu = mmu_new(ram_size, &h->bus, err, sizeof err))) {
         fprintf(stderr, "harness: %s\n", err);
         free(h);
         return NULL;
     }
-    h->cpu = cpu_new(&h->mmu, &h->bus);
+    h->cpu = cpu_new(h->mmu, &h->bus);
     if (!h->cpu || !(h->hub = watch_hub_new(h->cpu))) {
         cpu_free(h->cpu);
-        mmu_free(&h->mmu);
+        mmu_free(h->mmu);
         free(h);
         return NULL;
     }
@@ -131,7 +132,7 @@ struct harness *harness_new(uint64_t ram_size)
     c->cr4 = CR4_PAE | CR4_PGE | (1ull << 9) /* OSFXSR */ | (1ull << 10) /* OSXMMEXCPT */;
     c->efer = EFER_LME | EFER_LMA | EFER_NXE | EFER_SCE;
     c->cr3 = PML4_BASE;
-    mmu_set_control(&h->mmu, c->cr0, c->cr3, c->cr4, c->efer, TLB_CAUSE_EXTERNAL);
+    mmu_set_control(h->mmu, c->cr0, c->cr3, c->cr4, c->efer, TLB_CAUSE_EXTERNAL);
     set_cpl(c, 0);
     c->gpr[RSP] = HARNESS_STACK_TOP;
     c->rip = HARNESS_GUEST_BASE;
@@ -144,7 +145,7 @@ void harness_free(struct harness *h)
         return;
     watch_hub_free(h->hub);
     cpu_free(h->cpu);
-    mmu_free(&h->mmu);
+    mmu_free(h->mmu);
     free(h);
 }
 
@@ -156,7 +157,7 @@ int harness_load_guest(struct harness *h, const char *path)
     static uint8_t buf[1 << 20];
     size_t n = fread(buf, 1, sizeof buf, f);
     fclose(f);
-    if (n == 0 || !mmu_phys_write(&h->mmu, HARNESS_GUEST_BASE, buf, n))
+    if (n == 0 || !mmu_phys_write(h->mmu, HARNESS_GUEST_BASE, buf, n))
         return -1;
     h->cpu->rip = HARNESS_GUEST_BASE;
     return 0;
@@ -180,7 +181,7 @@ int harness_exec(struct harness *h, const uint8_t *code, size_t len, int cpl,
 {
     struct cpu *c = h->cpu;
     uint64_t before[256];
-    mmu_phys_write(&h->mmu, HARNESS_CODE, code, len);
+    mmu_phys_write(h->mmu, HARNESS_CODE, code, len);
     memcpy(c->gpr, in->gpr, sizeof c->gpr);
     memcpy(c->xmm, in->xmm, sizeof c->xmm);
     c->mxcsr = in->mxcsr ? in->mxcsr : 0x1f80;
@@ -212,7 +213,7 @@ int harness_exec(struct harness *h, const uint8_t *code, size_t len, int cpl,
         /* Error code on top of the handler's stack for 8, 10-14, 17, 21. */
         if (vector == 8 || (vector >= 10 && vector <= 14) || vector == 17 || vector == 21) {
             uint32_t e = 0;
-            mmu_phys_read(&h->mmu, c->gpr[RSP], &e, 4);
+            mmu_phys_read(h->mmu, c->gpr[RSP], &e, 4);
             h->last_error = e;
         }
     }

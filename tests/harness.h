@@ -41,7 +41,7 @@ struct regs {
 };
 
 struct harness {
-    struct mmu mmu;
+    struct mmu *mmu;
     struct bus bus;
     struct cpu *cpu;
     char out[65536];      /* bytes written to port 0xE9 */

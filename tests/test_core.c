@@ -22,7 +22,7 @@ static void teardown(void)
 
 static void put(uint64_t pa, const void *bytes, size_t n)
 {
-    ck_assert(mmu_phys_write(&h->mmu, pa, bytes, n));
+    ck_assert(mmu_phys_write(h->mmu, pa, bytes, n));
 }
 
 START_TEST(budget_counts_instructions_and_hits_the_cache)
@@ -95,7 +95,7 @@ START_TEST(fetch_from_not_present_second_page_faults_with_cr2)
      * instruction starting 2 bytes before it. */
     uint64_t zero = 0;
     put(0x3000 + 8, &zero, 8);
-    mmu_set_control(&h->mmu, h->cpu->cr0, h->cpu->cr3, h->cpu->cr4, h->cpu->efer, TLB_CAUSE_EXTERNAL);
+    mmu_set_control(h->mmu, h->cpu->cr0, h->cpu->cr3, h->cpu->cr4, h->cpu->efer, TLB_CAUSE_EXTERNAL);
     static const uint8_t code[] = {0xb8, 0x78};
     uint64_t at = 0x200000 - 2;
     put(at, code, sizeof code);
@@ -104,10 +104,10 @@ START_TEST(fetch_from_not_present_second_page_faults_with_cr2)
     ck_assert_int_eq(h->last_vector, EXC_PF);
     ck_assert_uint_eq(h->cpu->cr2, 0x200000);
     uint64_t err = 0;
-    mmu_phys_read(&h->mmu, h->cpu->gpr[RSP], &err, 8);
+    mmu_phys_read(h->mmu, h->cpu->gpr[RSP], &err, 8);
     ck_assert_uint_eq(err, PF_I); /* not present, read, supervisor, instruction fetch */
     uint64_t pushed_rip = 0;
-    mmu_phys_read(&h->mmu, h->cpu->gpr[RSP] + 8, &pushed_rip, 8);
+    mmu_phys_read(h->mmu, h->cpu->gpr[RSP] + 8, &pushed_rip, 8);
     ck_assert_uint_eq(pushed_rip, at);
 }
 END_TEST
@@ -133,7 +133,7 @@ START_TEST(invalid_opcode_is_ud)
     harness_run(h, 10);
     ck_assert_int_eq(h->last_vector, EXC_UD);
     uint64_t pushed_rip = 0;
-    mmu_phys_read(&h->mmu, h->cpu->gpr[RSP], &pushed_rip, 8);
+    mmu_phys_read(h->mmu, h->cpu->gpr[RSP], &pushed_rip, 8);
     ck_assert_uint_eq(pushed_rip, HARNESS_GUEST_BASE);
 }
 END_TEST
@@ -157,7 +157,7 @@ START_TEST(interrupt_waits_for_the_sti_shadow)
     harness_run(h, 10);
     ck_assert_int_eq(h->last_vector, 0x30);
     uint64_t frame[3];
-    mmu_phys_read(&h->mmu, h->cpu->gpr[RSP], frame, sizeof frame);
+    mmu_phys_read(h->mmu, h->cpu->gpr[RSP], frame, sizeof frame);
     ck_assert_uint_eq(frame[0], HARNESS_GUEST_BASE + 2); /* after sti and one nop */
     ck_assert_uint_eq(frame[2] & RF_IF, RF_IF);          /* RFLAGS pushed with IF=1 */
 }
@@ -188,7 +188,7 @@ START_TEST(hlt_stops_the_run_and_an_interrupt_wakes_it)
     harness_run(h, 100);
     ck_assert_int_eq(h->last_vector, 0x30);
     uint64_t pushed_rip = 0;
-    mmu_phys_read(&h->mmu, h->cpu->gpr[RSP], &pushed_rip, 8);
+    mmu_phys_read(h->mmu, h->cpu->gpr[RSP], &pushed_rip, 8);
     ck_assert_uint_eq(pushed_rip, HARNESS_GUEST_BASE + 2); /* the instruction after HLT */
 }
 END_TEST

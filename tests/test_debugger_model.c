@@ -265,9 +265,18 @@ START_TEST(page_fault_explanations)
     osview_apply(&os, &reserve);
     osview_apply(&os, &commit);
     osview_apply(&os, &out);
-    uint8_t ram[8192] = {0};
-    struct mmu mmu = {.ram = ram, .ram_size = sizeof ram};
-    struct fault_context fc = {.os = &os, .mmu = &mmu, .cr3 = 0, .pid = 1};
+    /* Paging on, the PML4 at 0 with one mapped page: 0x403000 -> 0x5000
+     * through the PDPT at 0x1000, the PD at 0x2000 and the PT at 0x3000. */
+    char err[128];
+    struct mmu *mmu = mmu_new(32 << 10, NULL, err, sizeof err);
+    ck_assert_msg(mmu != NULL, "%s", err);
+    const uint64_t up = PTE_P | PTE_W | PTE_U;
+    const uint64_t entries[][2] = {{0x0000, 0x1000 | up}, {0x1000, 0x2000 | up}, {0x2000 + 2 * 8, 0x3000 | up},
+                                   {0x3000 + 3 * 8, 0x5000 | up}};
+    for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++)
+        ck_assert(mmu_phys_write(mmu, entries[i][0], &entries[i][1], 8));
+    mmu_set_control(mmu, CR0_PE | CR0_PG, 0, CR4_PAE, EFER_LME | EFER_LMA, TLB_CAUSE_EXTERNAL);
+    struct fault_context fc = {.os = &os, .mmu = mmu, .cr3 = 0, .pid = 1};
     char text[256], why[512];
     struct exc_event e = {.vector = EXC_PF, .has_error = true, .error = PF_W | PF_U, .cr2 = 0x401008};
     explain_exception(&e, &fc, text, sizeof text, why, sizeof why);
@@ -285,10 +294,14 @@ START_TEST(page_fault_explanations)
     e.error = PF_P | PF_W | PF_U;
     explain_exception(&e, &fc, text, sizeof text, why, sizeof why);
     ck_assert_ptr_nonnull(strstr(why, "copy-on-write"));
-    ck_assert_int_eq(osview_page_state(&os, &mmu, 0, 1, 0x401000), PS_COMMITTED);
-    ck_assert_int_eq(osview_page_state(&os, &mmu, 0, 1, 0x402000), PS_SWAPPED);
-    ck_assert_int_eq(osview_page_state(&os, &mmu, 0, 1, 0x40c000), PS_RESERVED);
-    ck_assert_int_eq(osview_page_state(&os, &mmu, 0, 1, 0x410000), PS_UNMAPPED);
+    ck_assert_int_eq(osview_page_state(&os, mmu, 0, 1, 0x401000), PS_COMMITTED);
+    ck_assert_int_eq(osview_page_state(&os, mmu, 0, 1, 0x402000), PS_SWAPPED);
+    ck_assert_int_eq(osview_page_state(&os, mmu, 0, 1, 0x403000), PS_RESIDENT);
+    ck_assert_int_eq(osview_page_state(&os, mmu, 0, 1, 0x40c000), PS_RESERVED);
+    ck_assert_int_eq(osview_page_state(&os, mmu, 0, 1, 0x410000), PS_UNMAPPED);
+    /* Another address space (a CR3 that is not the current one). */
+    ck_assert_int_eq(osview_page_state(&os, mmu, 0x4000, 1, 0x403000), PS_COMMITTED);
+    mmu_free(mmu);
     osview_free(&os);
 }
 END_TEST

@@ -1,6 +1,7 @@
 /* test_debugger_stepback.c — step back reproduces exactly the earlier
  * state: registers (incl. RFLAGS from the lazy flags, x87/XMM), a hash of
- * all of RAM, the board's device state block, virtual time and the
+ * all of RAM, the MMU's saved state (TLB, counters, code frames), the
+ * board's device state block, virtual time and the
  * console, at every instruction of a guest that takes timer interrupts
  * through the 8259 while halting (tests/guests-elf/pit.S), and across live
  * keys given to the PS/2 keyboard (tests/guests-elf/keyboard.S).  The
@@ -23,7 +24,8 @@ struct fingerprint {
     union xmm xmm[16];
     uint16_t fsw, fcw;
     uint8_t *board;
-    size_t console_len, log_len;
+    uint8_t *mmu;               /* mmu_save: paging controls, TLB, counters, code frames */
+    size_t console_len, log_len, mmu_size;
     int64_t exit_status;
 };
 
@@ -43,9 +45,12 @@ static struct dbg *start_guest(const char *name, uint64_t snapshot_interval)
 static uint64_t ram_hash(struct mmu *mmu)
 {
     uint64_t h = 1469598103934665603ull;
-    const uint64_t *w = (const uint64_t *)mmu->ram;
-    for (uint64_t i = 0; i < mmu->ram_size / 8; i++)
-        h = (h ^ w[i]) * 1099511628211ull;
+    static uint64_t page[512];
+    for (uint64_t pa = 0; pa < mmu_ram_size(mmu); pa += sizeof page) {
+        ck_assert(mmu_phys_read(mmu, pa, page, sizeof page));
+        for (size_t i = 0; i < 512; i++)
+            h = (h ^ page[i]) * 1099511628211ull;
+    }
     return h;
 }
 
@@ -66,6 +71,10 @@ static void take(struct dbg *d, struct fingerprint *f)
     f->board = malloc(machine_board_state_size());
     ck_assert_ptr_nonnull(f->board);
     machine_board_state_save(d->m, f->board);
+    f->mmu = malloc(mmu_state_size(machine_mmu(d->m)));
+    ck_assert_ptr_nonnull(f->mmu);
+    mmu_save(machine_mmu(d->m), f->mmu);
+    f->mmu_size = mmu_state_size(machine_mmu(d->m));
     machine_console(d->m, &f->console_len);
     machine_kernel_log(d->m, &f->log_len);
     f->exit_status = machine_exit_status(d->m);
@@ -92,6 +101,8 @@ static void same(const struct fingerprint *a, const struct fingerprint *b)
     ck_assert_uint_eq(a->ram_hash, b->ram_hash);
     ck_assert_msg(memcmp(a->board, b->board, machine_board_state_size()) == 0,
                   "device state differs at icount %llu", (unsigned long long)a->icount);
+    ck_assert_msg(a->mmu_size == b->mmu_size && memcmp(a->mmu, b->mmu, a->mmu_size) == 0,
+                  "MMU state (TLB, counters) differs at icount %llu", (unsigned long long)a->icount);
     ck_assert_uint_eq(a->console_len, b->console_len);
     ck_assert_uint_eq(a->log_len, b->log_len);
     ck_assert_int_eq(a->exit_status, b->exit_status);
@@ -100,7 +111,7 @@ static void same(const struct fingerprint *a, const struct fingerprint *b)
 static void drop(struct fingerprint *f, int n)
 {
     for (int i = 0; i < n; i++)
-        free(f[i].board);
+        free(f[i].board), free(f[i].mmu);
 }
 
 /* Forward one instruction at a time to the exit, then back one at a time. */
@@ -126,7 +137,7 @@ START_TEST(step_back_through_timer_interrupts)
         struct fingerprint now;
         take(d, &now);
         same(&now, &fwd[i]);
-        free(now.board);
+        free(now.board), free(now.mmu);
     }
     ck_assert_int_ne(dbg_step_back(d), 0); /* nothing before instruction 0 */
     /* And forward again: the same run (deterministic replay). */
@@ -135,7 +146,7 @@ START_TEST(step_back_through_timer_interrupts)
         struct fingerprint now;
         take(d, &now);
         same(&now, &fwd[i]);
-        free(now.board);
+        free(now.board), free(now.mmu);
     }
     /* Jumps back to earlier points. */
     static const int targets[] = {1000, 100, 7, 0};
@@ -145,7 +156,7 @@ START_TEST(step_back_through_timer_interrupts)
         struct fingerprint now;
         take(d, &now);
         same(&now, &fwd[t]);
-        free(now.board);
+        free(now.board), free(now.mmu);
     }
     drop(fwd, n);
     dbg_free(d);
@@ -159,7 +170,7 @@ static void record_step(struct dbg *d, struct fingerprint *fwd, int *n)
 {
     dbg_run_command(d, DBG_STEP, 0);
     if (machine_cpu(d->m)->icount == fwd[*n - 1].icount)
-        free(fwd[--*n].board);
+        --*n, free(fwd[*n].board), free(fwd[*n].mmu);
     take(d, &fwd[(*n)++]);
 }
 
@@ -179,7 +190,7 @@ START_TEST(step_back_replays_live_keys)
         if (i == 20) {
             /* The state "at icount X" is the one after the keys given at X. */
             dbg_key(d, KEY_A, false);
-            free(fwd[n - 1].board);
+            free(fwd[n - 1].board), free(fwd[n - 1].mmu);
             take(d, &fwd[n - 1]);
         }
         record_step(d, fwd, &n);
@@ -194,7 +205,7 @@ START_TEST(step_back_replays_live_keys)
         struct fingerprint now;
         take(d, &now);
         same(&now, &fwd[i]);
-        free(now.board);
+        free(now.board), free(now.mmu);
     }
     drop(fwd, n);
     dbg_free(d);

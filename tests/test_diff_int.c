@@ -328,8 +328,8 @@ static void prepare_arena(const struct test_case *c, bool strings)
         fill_random(a + STR_LO, STR_HI - STR_LO, rnd() % 2);
     for (int i = 0; i < c->nplant; i++)
         memcpy(a + (c->plant_at[i] - HARNESS_ARENA), &c->plant_val[i], 8);
-    mmu_phys_write(&H->mmu, HARNESS_ARENA + REGION_LO, a + REGION_LO, REGION_HI - REGION_LO);
-    mmu_phys_write(&H->mmu, HARNESS_ARENA + STACK_LO, a + STACK_LO, STACK_HI - STACK_LO);
+    mmu_phys_write(H->mmu, HARNESS_ARENA + REGION_LO, a + REGION_LO, REGION_HI - REGION_LO);
+    mmu_phys_write(H->mmu, HARNESS_ARENA + STACK_LO, a + STACK_LO, STACK_HI - STACK_LO);
 }
 
 static void hex(char *out, const uint8_t *b, size_t n)
@@ -385,8 +385,8 @@ static int compare_case(const char *form, const struct test_case *c, bool string
     const uint8_t *a = oracle_arena();
     memcpy(native_region, a + REGION_LO, sizeof native_region);
     memcpy(native_stack, a + STACK_LO, sizeof native_stack);
-    mmu_phys_read(&H->mmu, HARNESS_ARENA + REGION_LO, emu_region, sizeof emu_region);
-    mmu_phys_read(&H->mmu, HARNESS_ARENA + STACK_LO, emu_stack, sizeof emu_stack);
+    mmu_phys_read(H->mmu, HARNESS_ARENA + REGION_LO, emu_region, sizeof emu_region);
+    mmu_phys_read(H->mmu, HARNESS_ARENA + STACK_LO, emu_stack, sizeof emu_stack);
     for (size_t i = 0; i < sizeof native_region; i++)
         if (native_region[i] != emu_region[i])
             fail_case(form, c, "arena byte (offset in arena)", REGION_LO + i,
@@ -991,7 +991,7 @@ static void emu_run(const uint8_t *code, size_t len, unsigned n, const struct re
     struct regs scratch;
     harness_exec(H, &nop, 1, 3, in, &scratch);
     struct cpu *cpu = H->cpu;
-    mmu_phys_write(&H->mmu, HARNESS_CODE, code, len);
+    mmu_phys_write(H->mmu, HARNESS_CODE, code, len);
     memcpy(cpu->gpr, in->gpr, sizeof cpu->gpr);
     cpu_set_rflags(cpu, in->rflags);
     cpu->rip = HARNESS_CODE;
@@ -1147,7 +1147,7 @@ static void run_long_rep(const uint8_t *code, size_t len, uint64_t rsi, uint64_t
     native_extra(true);
     fill_random(before, LONG_SIZE, false);
     memcpy(native, before, LONG_SIZE);
-    mmu_phys_write(&H->mmu, HARNESS_ARENA, before, LONG_SIZE);
+    mmu_phys_write(H->mmu, HARNESS_ARENA, before, LONG_SIZE);
     struct test_case c;
     memset(&c, 0, sizeof c);
     memcpy(c.code, code, len);
@@ -1174,7 +1174,7 @@ static void run_long_rep(const uint8_t *code, size_t len, uint64_t rsi, uint64_t
     for (int i = 0; i < 16; i++)
         if (nout.gpr[i] != H->cpu->gpr[i])
             fail_case("long rep", &c, gpr_names[i], nout.gpr[i], H->cpu->gpr[i]);
-    mmu_phys_read(&H->mmu, HARNESS_ARENA, emu, LONG_SIZE);
+    mmu_phys_read(H->mmu, HARNESS_ARENA, emu, LONG_SIZE);
     for (size_t i = 0; i < LONG_SIZE; i++)
         if (native[i] != emu[i])
             fail_case("long rep", &c, "arena byte (offset)", i, (uint64_t)native[i] << 8 | emu[i]);
@@ -1193,9 +1193,9 @@ static void run_long_rep(const uint8_t *code, size_t len, uint64_t rsi, uint64_t
 static uint64_t arena_pde_address(void)
 {
     uint64_t e, table = H->cpu->cr3 & PTE_ADDR_MASK;
-    mmu_phys_read(&H->mmu, table + 8 * ((HARNESS_ARENA >> 39) & 511), &e, 8);
+    mmu_phys_read(H->mmu, table + 8 * ((HARNESS_ARENA >> 39) & 511), &e, 8);
     table = e & PTE_ADDR_MASK;
-    mmu_phys_read(&H->mmu, table + 8 * ((HARNESS_ARENA >> 30) & 511), &e, 8);
+    mmu_phys_read(H->mmu, table + 8 * ((HARNESS_ARENA >> 30) & 511), &e, 8);
     table = e & PTE_ADDR_MASK;
     return table + 8 * ((HARNESS_ARENA >> 21) & 511);
 }
@@ -1225,7 +1225,7 @@ static void run_string_fault(const char *name, const uint8_t *code, size_t len, 
 
     uint8_t *a = oracle_arena();
     fill_random(a + 0x1000, HARNESS_ARENA_SIZE - 0x1000, rnd() % 2);
-    mmu_phys_write(&H->mmu, HARNESS_ARENA + 0x1000, a + 0x1000, HARNESS_ARENA_SIZE - 0x1000);
+    mmu_phys_write(H->mmu, HARNESS_ARENA + 0x1000, a + 0x1000, HARNESS_ARENA_SIZE - 0x1000);
     struct regs nout, eout;
     int nv = oracle_exec(code, len, &c.in, &nout);
     int ev = harness_exec(H, code, len, 3, &c.in, &eout);
@@ -1241,7 +1241,7 @@ static void run_string_fault(const char *name, const uint8_t *code, size_t len, 
         if (i != RSP && i != RAX && nout.gpr[i] != eout.gpr[i])
             fail_case(name, &c, gpr_names[i], nout.gpr[i], eout.gpr[i]);
     memcpy(fault_native, a, sizeof fault_native);
-    mmu_phys_read(&H->mmu, HARNESS_ARENA, fault_emu, sizeof fault_emu);
+    mmu_phys_read(H->mmu, HARNESS_ARENA, fault_emu, sizeof fault_emu);
     for (size_t i = 0x1000; i < sizeof fault_native; i++)
         if (fault_native[i] != fault_emu[i])
             fail_case(name, &c, "arena byte (offset)", i, (uint64_t)fault_native[i] << 8 | fault_emu[i]);
@@ -1252,13 +1252,13 @@ START_TEST(test_string_faults)
     setup_machine();
     native_extra(false);
     uint64_t pde_at = arena_pde_address(), old_pde, pt[512] = {0};
-    mmu_phys_read(&H->mmu, pde_at, &old_pde, 8);
+    mmu_phys_read(H->mmu, pde_at, &old_pde, 8);
     for (unsigned i = 0; i < HARNESS_ARENA_SIZE / 4096; i++)
         pt[i] = (HARNESS_ARENA + 4096 * i) | PTE_P | PTE_W | PTE_U;
-    mmu_phys_write(&H->mmu, FAULT_PT_PA, pt, sizeof pt);
+    mmu_phys_write(H->mmu, FAULT_PT_PA, pt, sizeof pt);
     uint64_t pde = FAULT_PT_PA | PTE_P | PTE_W | PTE_U;
-    mmu_phys_write(&H->mmu, pde_at, &pde, 8);
-    mmu_flush_all(&H->mmu);
+    mmu_phys_write(H->mmu, pde_at, &pde, 8);
+    mmu_flush_all(H->mmu);
 
     static const uint8_t ops[] = {0xa4, 0xa6, 0xaa, 0xac, 0xae};
     static const char *const names[] = {"movs", "cmps", "stos", "lods", "scas"};
@@ -1280,8 +1280,8 @@ START_TEST(test_string_faults)
                 for (int i = 0; i < CASES_PER_FORM / 4; i++)
                     run_string_fault(name, code, len, rsi, rdi);
             }
-    mmu_phys_write(&H->mmu, pde_at, &old_pde, 8);
-    mmu_flush_all(&H->mmu);
+    mmu_phys_write(H->mmu, pde_at, &old_pde, 8);
+    mmu_flush_all(H->mmu);
     printf("diff-int string faults: %" PRIu64 " cases compared, %" PRIu64 " raised #PF part-way in both\n",
            cases_run - cases0, vector_cases[EXC_PF] - pf0);
     ck_assert_uint_gt(vector_cases[EXC_PF] - pf0, (cases_run - cases0) / 4);

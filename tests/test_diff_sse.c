@@ -408,7 +408,7 @@ static bool run_case(const struct form *f, bool mem, char *msg, size_t n)
             memcpy(window + 32, &m, 4);
         }
         memcpy(oracle_arena() + (addr - 32 - HARNESS_ARENA), window, CHECK_BYTES);
-        ck_assert(mmu_phys_write(&h->mmu, addr - 32, window, CHECK_BYTES));
+        ck_assert(mmu_phys_write(h->mmu, addr - 32, window, CHECK_BYTES));
     }
 
     struct encoded e = encode(f, reg, rm, mem, disp, imm);
@@ -433,7 +433,7 @@ static bool run_case(const struct form *f, bool mem, char *msg, size_t n)
     }
     if (addr) {
         uint8_t ours[CHECK_BYTES];
-        ck_assert(mmu_phys_read(&h->mmu, addr - 32, ours, CHECK_BYTES));
+        ck_assert(mmu_phys_read(h->mmu, addr - 32, ours, CHECK_BYTES));
         if (memcmp(ours, oracle_arena() + (addr - 32 - HARNESS_ARENA), CHECK_BYTES)) {
             snprintf(msg, n, "%s [%s]: memory differs", f->name, what);
             return false;

@@ -52,19 +52,19 @@ static void put_char_and_exit(struct code *c, char ch)
 
 static void put64(struct harness *h, uint64_t pa, uint64_t v)
 {
-    ck_assert(mmu_phys_write(&h->mmu, pa, &v, 8));
+    ck_assert(mmu_phys_write(h->mmu, pa, &v, 8));
 }
 
 static uint64_t get64(struct harness *h, uint64_t pa)
 {
     uint64_t v = 0;
-    ck_assert(mmu_phys_read(&h->mmu, pa, &v, 8));
+    ck_assert(mmu_phys_read(h->mmu, pa, &v, 8));
     return v;
 }
 
 static void load_and_start(struct harness *h, uint64_t pa, const struct code *c, uint64_t rip)
 {
-    ck_assert(mmu_phys_write(&h->mmu, pa, c->b, c->n));
+    ck_assert(mmu_phys_write(h->mmu, pa, c->b, c->n));
     h->cpu->rip = rip;
 }
 
@@ -92,7 +92,7 @@ static void run_remap_own_page(bool invalidate, const char *expect)
     struct code a = prefix, b = prefix;
     put_char_and_exit(&a, 'A');
     put_char_and_exit(&b, 'B');
-    ck_assert(mmu_phys_write(&h->mmu, FRAME_B, b.b, b.n));
+    ck_assert(mmu_phys_write(h->mmu, FRAME_B, b.b, b.n));
     load_and_start(h, FRAME_A, &a, CODE_VA);
     ck_assert_int_eq(harness_run(h, 1000), STOP_REQUEST);
     h->out[h->out_len] = 0;
@@ -118,8 +118,8 @@ END_TEST
 static void changed_pde_guest(struct harness *h)
 {
     uint8_t old_byte = 'X', new_byte = 'Y';
-    ck_assert(mmu_phys_write(&h->mmu, DATA_VA + 0x1000, &old_byte, 1));
-    ck_assert(mmu_phys_write(&h->mmu, OTHER_2M + 0x1000, &new_byte, 1));
+    ck_assert(mmu_phys_write(h->mmu, DATA_VA + 0x1000, &old_byte, 1));
+    ck_assert(mmu_phys_write(h->mmu, OTHER_2M + 0x1000, &new_byte, 1));
     struct code c = {.n = 0};
     mov_imm64(&c, 0, DATA_VA);
     mov_load_rbx_from_rax(&c);
@@ -195,7 +195,7 @@ START_TEST(an_observer_sees_the_run_the_fast_paths_make)
     struct cpu_observer obs = {.ctx = &seen, .before_insn = count_insn};
     struct mmu_observer mobs = {.ctx = &walks_seen, .walk = count_walk};
     cpu_set_observer(watched->cpu, &obs, false);
-    mmu_set_observer(&watched->mmu, &mobs);
+    mmu_set_observer(watched->mmu, &mobs);
     ck_assert_int_eq(harness_run(plain, 1000), STOP_REQUEST);
     ck_assert_int_eq(harness_run(watched, 1000), STOP_REQUEST);
     ck_assert_uint_eq(seen, watched->cpu->icount);
@@ -203,10 +203,13 @@ START_TEST(an_observer_sees_the_run_the_fast_paths_make)
     ck_assert_int_eq(memcmp(plain->cpu->gpr, watched->cpu->gpr, sizeof plain->cpu->gpr), 0);
     ck_assert_uint_eq(plain->out_len, watched->out_len);
     ck_assert_int_eq(memcmp(plain->out, watched->out, plain->out_len), 0);
-    ck_assert_uint_eq(plain->mmu.stats.hits, watched->mmu.stats.hits);
-    ck_assert_uint_eq(plain->mmu.stats.misses, watched->mmu.stats.misses);
-    ck_assert_uint_eq(plain->mmu.stats.walks, watched->mmu.stats.walks);
-    ck_assert_uint_eq(walks_seen, watched->mmu.stats.walks);
+    struct tlb_stats ps, ws;
+    mmu_tlb_stats(plain->mmu, &ps);
+    mmu_tlb_stats(watched->mmu, &ws);
+    ck_assert_uint_eq(ps.hits, ws.hits);
+    ck_assert_uint_eq(ps.misses, ws.misses);
+    ck_assert_uint_eq(ps.walks, ws.walks);
+    ck_assert_uint_eq(walks_seen, ws.walks);
     harness_free(plain);
     harness_free(watched);
 }

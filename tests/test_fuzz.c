@@ -46,7 +46,7 @@ static void run_random(int cpl, bool biased, int programs)
         ck_assert_ptr_nonnull(h);
         uint8_t code[4096];
         fill_random(code, sizeof code, biased);
-        mmu_phys_write(&h->mmu, HARNESS_GUEST_BASE, code, sizeof code);
+        mmu_phys_write(h->mmu, HARNESS_GUEST_BASE, code, sizeof code);
         struct regs in = {0}, out;
         for (int r = 0; r < 16; r++)
             in.gpr[r] = (r == RSP) ? HARNESS_STACK_TOP : next_random() & 0x7fffff;

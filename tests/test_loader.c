@@ -1,7 +1,7 @@
 /* test_loader.c — the boot loader, ELF validation and the initrd archive.
  *
  * Oracles: the page tables are read back through the MMU's own walker
- * (mmu_probe), the ELF files are produced by the host toolchain (gcc, ld,
+ * (mmu_peek), the ELF files are produced by the host toolchain (gcc, ld,
  * musl-gcc) and their facts are checked against what readelf-visible fields
  * say, and the cpio archive is parsed back by an independent reader written
  * from the newc specification (Linux buffer-format.rst), not by cpio.c. */
@@ -21,7 +21,7 @@
 #define MIB (1ull << 20)
 
 struct booted {
-    struct mmu mmu;
+    struct mmu *mmu;
     struct cpu *cpu;
     struct elf_file kernel;
     struct boot_layout layout;
@@ -35,8 +35,9 @@ static void boot_minimal(struct booted *b, uint64_t ram, int expect_rc)
     memset(b, 0, sizeof *b);
     ck_assert_int_eq(guest_elf_build("minimal", path, sizeof path), 0);
     ck_assert_msg(elf_open(&b->kernel, path, b->err, sizeof b->err) == 0, "%s", b->err);
-    ck_assert_int_eq(mmu_init(&b->mmu, ram, NULL, b->err, sizeof b->err), 0);
-    b->cpu = cpu_new(&b->mmu, NULL);
+    b->mmu = mmu_new(ram, NULL, b->err, sizeof b->err);
+    ck_assert_msg(b->mmu != NULL, "%s", b->err);
+    b->cpu = cpu_new(b->mmu, NULL);
     ck_assert_ptr_nonnull(b->cpu);
     static const char program[] = "\x7f" "ELF pretend program bytes";
     char *args[] = {"first arg", "2"};
@@ -53,7 +54,7 @@ static void boot_minimal(struct booted *b, uint64_t ram, int expect_rc)
 static void unboot(struct booted *b)
 {
     cpu_free(b->cpu);
-    mmu_free(&b->mmu);
+    mmu_free(b->mmu);
     elf_free(&b->kernel);
     cpio_free(&b->initrd);
 }
@@ -61,8 +62,10 @@ static void unboot(struct booted *b)
 /* The walk for va: ok, the physical address, and the leaf entry. */
 static bool probe(struct booted *b, uint64_t va, uint64_t *pa, uint64_t *leaf, int *levels)
 {
-    struct page_walk w;
-    bool ok = mmu_probe(&b->mmu, va, &w);
+    struct mmu_controls now;
+    mmu_get_controls(b->mmu, &now);
+    struct mmu_peek w;
+    bool ok = mmu_peek(b->mmu, now.cr3, va, &w);
     if (ok) {
         *pa = w.pa;
         *leaf = w.entry[w.levels - 1];
@@ -147,7 +150,7 @@ START_TEST(kernel_mapped_at_link_address_with_segment_rights)
             ck_assert(leaf & PTE_G);
             ck_assert(!(leaf & PTE_U));
             uint8_t byte;
-            ck_assert(mmu_phys_read(&b.mmu, pa, &byte, 1));
+            ck_assert(mmu_phys_read(b.mmu, pa, &byte, 1));
             ck_assert_uint_eq(byte, off < p->p_filesz ? k->data[p->p_offset + off] : 0);
         }
     }
@@ -164,7 +167,7 @@ START_TEST(kernel_mapped_at_link_address_with_segment_rights)
     ck_assert_uint_ne(data_word, 0);
     ck_assert(probe(&b, data_word, &pa, &leaf, &levels));
     uint64_t v;
-    ck_assert(mmu_phys_read(&b.mmu, pa, &v, 8));
+    ck_assert(mmu_phys_read(b.mmu, pa, &v, 8));
     ck_assert_uint_eq(v, 0x1122334455667788ull);
     unboot(&b);
 }
@@ -183,8 +186,10 @@ START_TEST(cpu_enters_long_mode_ring0_at_entry)
     ck_assert_uint_eq(c->cr4, 0x6a0ull);
     ck_assert_uint_eq(c->efer, 0xd01ull);
     ck_assert_uint_eq(c->cr3, b.layout.pml4_phys);
-    ck_assert_uint_eq(b.mmu.cr3, c->cr3);
-    ck_assert_uint_eq(b.mmu.cr0, c->cr0);
+    struct mmu_controls mc;
+    mmu_get_controls(b.mmu, &mc);
+    ck_assert_uint_eq(mc.cr3, c->cr3);
+    ck_assert_uint_eq(mc.cr0, c->cr0);
     ck_assert_uint_eq(c->seg[SEG_CS].sel, 0x08);
     ck_assert_int_eq(c->cpl, 0);
     ck_assert(c->seg[SEG_CS].attr & SEG_ATTR_L);
@@ -202,7 +207,7 @@ START_TEST(cpu_enters_long_mode_ring0_at_entry)
     ck_assert_uint_eq(c->gdtr.limit, 23);
     ck_assert(probe(&b, c->gdtr.base, &pa, &leaf, &levels));
     uint64_t gdt[3];
-    ck_assert(mmu_phys_read(&b.mmu, pa, gdt, sizeof gdt));
+    ck_assert(mmu_phys_read(b.mmu, pa, gdt, sizeof gdt));
     ck_assert_uint_eq(gdt[0], 0);
     ck_assert((gdt[1] >> 53) & 1);             /* L: 64-bit code */
     ck_assert_uint_eq((gdt[1] >> 40) & 0x9f, 0x9b); /* P, S, type execute/read accessed (DPL 0) */
@@ -217,7 +222,7 @@ START_TEST(bootinfo_describes_memory_initrd_and_cmdline)
     struct booted b;
     boot_minimal(&b, 64 * MIB, 0);
     struct bootinfo bi;
-    ck_assert(mmu_phys_read(&b.mmu, BOOTINFO_PHYS, &bi, sizeof bi));
+    ck_assert(mmu_phys_read(b.mmu, BOOTINFO_PHYS, &bi, sizeof bi));
     ck_assert_uint_eq(bi.magic, BOOTINFO_MAGIC);
     ck_assert_mem_eq(&bi.magic, "RSCBOOT1", 8);
     ck_assert_uint_eq(bi.version, 1);
@@ -237,7 +242,7 @@ START_TEST(bootinfo_describes_memory_initrd_and_cmdline)
     ck_assert_uint_eq(bi.initrd_size, b.initrd.len);
     ck_assert_uint_eq(bi.initrd_phys, 0x104000);
     uint8_t *copy = malloc(bi.initrd_size);
-    ck_assert(mmu_phys_read(&b.mmu, bi.initrd_phys, copy, bi.initrd_size));
+    ck_assert(mmu_phys_read(b.mmu, bi.initrd_phys, copy, bi.initrd_size));
     ck_assert_mem_eq(copy, b.initrd.data, bi.initrd_size);
     free(copy);
 
@@ -287,17 +292,17 @@ START_TEST(boot_fails_cleanly_when_ram_is_too_small)
     char path[256], err[256];
     ck_assert_int_eq(guest_elf_build("minimal", path, sizeof path), 0);
     struct elf_file k;
-    struct mmu m;
     ck_assert_int_eq(elf_open(&k, path, err, sizeof err), 0);
-    ck_assert_int_eq(mmu_init(&m, 2 * MIB, NULL, err, sizeof err), 0);
-    struct cpu *c = cpu_new(&m, NULL);
+    struct mmu *m = mmu_new(2 * MIB, NULL, err, sizeof err);
+    ck_assert_msg(m != NULL, "%s", err);
+    struct cpu *c = cpu_new(m, NULL);
     uint8_t *big = calloc(1, 2 * MIB);
     struct boot_params p = {.kernel = &k, .initrd = big, .initrd_size = 2 * MIB, .cmdline = ""};
     ck_assert_int_eq(loader_boot(c, &p, NULL, err, sizeof err), -1);
     ck_assert_msg(strstr(err, "use --ram 5M or more"), "%s", err);
     free(big);
     cpu_free(c);
-    mmu_free(&m);
+    mmu_free(m);
     elf_free(&k);
 }
 END_TEST

@@ -8,7 +8,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
-#include "mmu/mmu.h"
+#include "mmu/mmu_internal.h" /* this suite tests the MMU's inside */
 #include "tests/harness.h"
 
 #define RAM_SIZE (16ull << 20)
@@ -20,19 +20,19 @@
 #define EFER_BASE (EFER_LME | EFER_LMA)
 #define UPPER (PTE_P | PTE_W | PTE_U) /* rights of table entries made by entry_pa() */
 
-static struct mmu M;
+static struct mmu *M;
 static uint64_t next_table;
 
 static uint64_t rd64(uint64_t pa)
 {
     uint64_t v;
-    ck_assert(mmu_phys_read(&M, pa, &v, 8));
+    ck_assert(mmu_phys_read(M, pa, &v, 8));
     return v;
 }
 
 static void wr64(uint64_t pa, uint64_t v)
 {
-    ck_assert(mmu_phys_write(&M, pa, &v, 8));
+    ck_assert(mmu_phys_write(M, pa, &v, 8));
 }
 
 static uint64_t alloc_table(void)
@@ -40,27 +40,28 @@ static uint64_t alloc_table(void)
     static const uint8_t zero[4096];
     uint64_t t = next_table;
     next_table += 0x1000;
-    ck_assert(mmu_phys_write(&M, t, zero, sizeof zero));
+    ck_assert(mmu_phys_write(M, t, zero, sizeof zero));
     return t;
 }
 
 static void control(uint64_t cr0, uint64_t cr4, uint64_t efer)
 {
-    mmu_set_control(&M, cr0, M.cr3, cr4, efer, TLB_CAUSE_EXTERNAL);
+    mmu_set_control(M, cr0, M->cr3, cr4, efer, TLB_CAUSE_EXTERNAL);
 }
 
 static void setup(void)
 {
     char err[128];
-    ck_assert_int_eq(mmu_init(&M, RAM_SIZE, NULL, err, sizeof err), 0);
+    M = mmu_new(RAM_SIZE, NULL, err, sizeof err);
+    ck_assert_msg(M != NULL, "%s", err);
     next_table = TABLES;
     uint64_t pml4 = alloc_table();
-    mmu_set_control(&M, CR0_BASE | CR0_WP, pml4, CR4_BASE, EFER_BASE | EFER_NXE, TLB_CAUSE_EXTERNAL);
+    mmu_set_control(M, CR0_BASE | CR0_WP, pml4, CR4_BASE, EFER_BASE | EFER_NXE, TLB_CAUSE_EXTERNAL);
 }
 
 static void teardown(void)
 {
-    mmu_free(&M);
+    mmu_free(M);
 }
 
 /* The physical address of va's entry at `depth` (0 PML4E, 1 PDPTE, 2 PDE,
@@ -68,7 +69,7 @@ static void teardown(void)
  * level indexes its table with 9 bits of va, 47:39, 38:30, 29:21, 20:12). */
 static uint64_t entry_pa(uint64_t va, int depth)
 {
-    uint64_t table = M.cr3 & PTE_ADDR_MASK;
+    uint64_t table = M->cr3 & PTE_ADDR_MASK;
     for (int d = 0;; d++) {
         uint64_t pa = table + ((va >> (39 - 9 * d)) & 511) * 8;
         if (d == depth)
@@ -98,7 +99,7 @@ static bool xlate(uint64_t va, unsigned acc, uint64_t *pa, struct mmu_fault *f)
     uint8_t *host;
     uint64_t p = 0;
     struct mmu_fault fl = { 0 };
-    bool ok = mmu_translate(&M, va, acc, &p, &host, &fl);
+    bool ok = mmu_translate(M, va, acc, &p, &host, &fl);
     if (pa)
         *pa = p;
     if (f)
@@ -179,23 +180,23 @@ START_TEST(test_reserved_bits)
     expect_ok(va, ACC_READ, DATA);
     /* MAXPHYADDR = 46: bits 51:46 of an entry are reserved (§4.5.4). */
     map4k(va, DATA | (1ull << 51), PTE_P | PTE_W | PTE_U);
-    mmu_invlpg(&M, va);
+    mmu_invlpg(M, va);
     expect_pf(va, ACC_READ, PF_P | PF_RSVD);
     expect_pf(va, ACC_WRITE | ACC_USER, PF_P | PF_RSVD | PF_W | PF_U);
     map4k(va, DATA | (1ull << 46), PTE_P | PTE_W | PTE_U);
-    mmu_invlpg(&M, va);
+    mmu_invlpg(M, va);
     expect_pf(va, ACC_READ, PF_P | PF_RSVD);
     /* Bit 45 is a real address bit: no fault, just a frame outside RAM. */
     map4k(va, DATA | (1ull << 45), PTE_P | PTE_W | PTE_U);
     expect_ok(va, ACC_READ, DATA | (1ull << 45));
     /* Bits 62:52 are ignored (available to software). */
     map4k(va, DATA | (0x7ffull << 52), PTE_P | PTE_W | PTE_U);
-    mmu_invlpg(&M, va);
+    mmu_invlpg(M, va);
     expect_ok(va, ACC_READ, DATA);
     /* Reserved bit in a non-leaf entry (PDE address bit 47). */
     map4k(va, DATA, PTE_P | PTE_W | PTE_U);
     set_bits(va, 2, 1ull << 47, 0);
-    mmu_invlpg(&M, va);
+    mmu_invlpg(M, va);
     expect_pf(va, ACC_READ, PF_P | PF_RSVD);
     /* PS in a PML4E is reserved. */
     set_bits(va, 2, 0, 1ull << 47);
@@ -225,21 +226,21 @@ START_TEST(test_accessed_and_dirty)
     }
     /* A write walks again (the cached entry had D = 0) and sets D in the
      * final entry only. */
-    uint64_t walks = M.stats.walks;
+    uint64_t walks = M->stats.walks;
     expect_ok(va + 8, ACC_WRITE, DATA + 8);
-    ck_assert_uint_eq(M.stats.walks, walks + 1);
+    ck_assert_uint_eq(M->stats.walks, walks + 1);
     ck_assert(rd64(entry_pa(va, 3)) & PTE_D);
     for (int d = 0; d < 3; d++)
         ck_assert_uint_eq(rd64(entry_pa(va, d)), e[d]);
     /* Now the entry is dirty in the TLB: further writes are hits. */
     expect_ok(va + 16, ACC_WRITE, DATA + 16);
-    ck_assert_uint_eq(M.stats.walks, walks + 1);
+    ck_assert_uint_eq(M->stats.walks, walks + 1);
     /* Software clears D without INVLPG: the TLB still believes the page is
      * dirty, so the next write does not set D again (stale until invalidated). */
     set_bits(va, 3, 0, PTE_D);
     expect_ok(va, ACC_WRITE, DATA);
     ck_assert_uint_eq(rd64(entry_pa(va, 3)) & PTE_D, 0);
-    mmu_invlpg(&M, va);
+    mmu_invlpg(M, va);
     expect_ok(va, ACC_WRITE, DATA);
     ck_assert(rd64(entry_pa(va, 3)) & PTE_D);
 }
@@ -273,7 +274,7 @@ START_TEST(test_write_protect)
     map4k(va + 0x2000, DATA + 0x2000, PTE_P | PTE_W);
     expect_ok(va + 0x2000, ACC_WRITE, DATA + 0x2000);
     set_bits(va, 2, 0, PTE_W);
-    mmu_invlpg(&M, va + 0x2000);
+    mmu_invlpg(M, va + 0x2000);
     expect_pf(va + 0x2000, ACC_WRITE, PF_P | PF_W);
     expect_ok(va + 0x2000, ACC_READ, DATA + 0x2000);
 }
@@ -292,7 +293,7 @@ START_TEST(test_no_execute)
     expect_ok(va + 0x1000, ACC_EXEC, DATA + 0x1000);
     /* XD at an upper level covers everything below it. */
     set_bits(va, 1, PTE_NX, 0);
-    mmu_flush_all(&M);
+    mmu_flush_all(M);
     expect_pf(va + 0x1000, ACC_EXEC, PF_P | PF_I);
     expect_ok(va + 0x1000, ACC_READ, DATA + 0x1000);
     /* NXE = 0: bit 63 is reserved in every present entry. */
@@ -318,7 +319,7 @@ START_TEST(test_smep)
     expect_ok(sup, ACC_EXEC, DATA + 0x1000);
     /* A page is a user page only if U is set at every level. */
     set_bits(user, 2, 0, PTE_U);
-    mmu_flush_all(&M);
+    mmu_flush_all(M);
     expect_ok(user, ACC_EXEC, DATA);
     expect_pf(user, ACC_READ | ACC_USER, PF_P | PF_U);
 }
@@ -391,7 +392,7 @@ START_TEST(test_rights_matrix)
                                            wp, smep, smap);
                     for (int pass = 0; pass < 2; pass++) {
                         if (pass == 0)
-                            mmu_flush_all(&M);
+                            mmu_flush_all(M);
                         struct mmu_fault f;
                         bool ok = xlate(va, acc, NULL, &f);
                         ck_assert_msg(ok == want, "bits %#x ctl %u acc %#x pass %d: got %d", bits,
@@ -402,9 +403,9 @@ START_TEST(test_rights_matrix)
                     /* After a walk for another access kind (a supervisor
                      * read with AC = 1 is always permitted here) the TLB
                      * entry must answer like a walk, on both paths. */
-                    mmu_flush_all(&M);
+                    mmu_flush_all(M);
                     ck_assert(xlate(va, ACC_READ | ACC_AC, NULL, NULL));
-                    ck_assert_int_eq(tlb_fast(&M, va, acc) != NULL, want);
+                    ck_assert_int_eq(tlb_fast(M, va, acc) != NULL, want);
                     ck_assert_int_eq(xlate(va, acc, NULL, NULL), want);
                     checked++;
                 }
@@ -427,17 +428,17 @@ START_TEST(test_2mib_page)
     ck_assert(rd64(pde) & PTE_D);
     /* The TLB caches it as 4 KiB pieces that remember the page size. */
     struct tlb_entry e[TLB_SETS * TLB_WAYS];
-    size_t n = mmu_tlb_entries(&M, e, TLB_SETS * TLB_WAYS);
+    size_t n = mmu_tlb_entries(M, e, TLB_SETS * TLB_WAYS);
     ck_assert_uint_eq(n, 2);
     for (size_t i = 0; i < n; i++)
         ck_assert_uint_eq(e[i].level, 2);
     /* Bit 12 is PAT, not address: ignored for the address.  Bits 20:13
      * are reserved. */
     wr64(pde, 0x600000 | PTE_P | PTE_W | PTE_PS | (1ull << 12));
-    mmu_flush_all(&M);
+    mmu_flush_all(M);
     expect_ok(va + 0x12345, ACC_READ, 0x612345);
     wr64(pde, 0x600000 | PTE_P | PTE_W | PTE_PS | (1ull << 13));
-    mmu_flush_all(&M);
+    mmu_flush_all(M);
     expect_pf(va + 0x12345, ACC_READ, PF_P | PF_RSVD);
     wr64(pde, 0x600000 | PTE_P | PTE_W | PTE_PS | (1ull << 20));
     expect_pf(va, ACC_WRITE, PF_P | PF_RSVD | PF_W);
@@ -454,11 +455,11 @@ START_TEST(test_1gib_page)
     ck_assert(rd64(pdpte) & PTE_A);
     ck_assert(!(rd64(pdpte) & PTE_D));
     struct tlb_entry e[TLB_SETS * TLB_WAYS];
-    ck_assert_uint_eq(mmu_tlb_entries(&M, e, TLB_SETS * TLB_WAYS), 2);
+    ck_assert_uint_eq(mmu_tlb_entries(M, e, TLB_SETS * TLB_WAYS), 2);
     ck_assert_uint_eq(e[0].level, 3);
     /* 1 GiB frame address must be 1 GiB aligned: bits 29:13 reserved. */
     wr64(pdpte, (1ull << 21) | PTE_P | PTE_W | PTE_U | PTE_PS);
-    mmu_flush_all(&M);
+    mmu_flush_all(M);
     expect_pf(va, ACC_READ, PF_P | PF_RSVD);
     wr64(pdpte, (1ull << 30) | (1ull << 12) | PTE_P | PTE_W | PTE_U | PTE_PS);
     expect_ok(va + 0x10, ACC_READ, (1ull << 30) + 0x10);
@@ -471,23 +472,23 @@ START_TEST(test_tlb_hits_after_walk)
 {
     const uint64_t va = 0xa0000;
     map4k(va, DATA, PTE_P | PTE_W);
-    struct tlb_stats s0 = M.stats;
+    struct tlb_stats s0 = M->stats;
     expect_ok(va + 1, ACC_READ, DATA + 1);
-    ck_assert_uint_eq(M.stats.misses, s0.misses + 1);
-    ck_assert_uint_eq(M.stats.walks, s0.walks + 1);
-    ck_assert_uint_eq(M.stats.hits, s0.hits);
+    ck_assert_uint_eq(M->stats.misses, s0.misses + 1);
+    ck_assert_uint_eq(M->stats.walks, s0.walks + 1);
+    ck_assert_uint_eq(M->stats.hits, s0.hits);
     expect_ok(va + 2, ACC_READ, DATA + 2);
     expect_ok(va + 3, ACC_EXEC, DATA + 3);
-    ck_assert_uint_eq(M.stats.hits, s0.hits + 2);
-    ck_assert_uint_eq(M.stats.walks, s0.walks + 1);
+    ck_assert_uint_eq(M->stats.hits, s0.hits + 2);
+    ck_assert_uint_eq(M->stats.walks, s0.walks + 1);
     /* The inline fast path hits the same entry and counts it. */
-    uint8_t *p = tlb_fast(&M, va + 4, ACC_READ);
-    ck_assert_ptr_eq(p, M.ram + DATA + 4);
-    ck_assert_uint_eq(M.stats.hits, s0.hits + 3);
-    ck_assert_ptr_null(tlb_fast(&M, va + 0x1000, ACC_READ)); /* never walked */
+    uint8_t *p = tlb_fast(M, va + 4, ACC_READ);
+    ck_assert_ptr_eq(p, M->ram + DATA + 4);
+    ck_assert_uint_eq(M->stats.hits, s0.hits + 3);
+    ck_assert_ptr_null(tlb_fast(M, va + 0x1000, ACC_READ)); /* never walked */
     /* The debugger's view. */
     struct tlb_entry e[4];
-    ck_assert_uint_eq(mmu_tlb_entries(&M, e, 4), 1);
+    ck_assert_uint_eq(mmu_tlb_entries(M, e, 4), 1);
     ck_assert_uint_eq(e[0].vpn, va >> 12);
     ck_assert_uint_eq(e[0].pfn, DATA >> 12);
     ck_assert_uint_eq(e[0].level, 1);
@@ -506,7 +507,7 @@ START_TEST(test_tlb_set_conflicts)
         for (uint64_t i = 0; i <= TLB_WAYS; i++)
             expect_ok(0x1000000 + i * stride, ACC_READ, DATA + i * 0x1000);
     struct tlb_entry e[TLB_SETS * TLB_WAYS];
-    ck_assert_uint_eq(mmu_tlb_entries(&M, e, TLB_SETS * TLB_WAYS), TLB_WAYS);
+    ck_assert_uint_eq(mmu_tlb_entries(M, e, TLB_SETS * TLB_WAYS), TLB_WAYS);
 }
 END_TEST
 
@@ -521,7 +522,7 @@ START_TEST(test_stale_until_invlpg)
     expect_ok(va, ACC_READ, DATA);
     map4k(va, 0, 0);
     expect_ok(va, ACC_READ, DATA);
-    mmu_invlpg(&M, va + 0x123); /* any address in the page */
+    mmu_invlpg(M, va + 0x123); /* any address in the page */
     expect_pf(va, ACC_READ, 0);
 }
 END_TEST
@@ -561,14 +562,14 @@ START_TEST(test_invlpg_one_page)
     expect_ok(b, ACC_READ, DATA + 0x1000);
     map4k(a, DATA + 0x2000, PTE_P | PTE_G);
     map4k(b, DATA + 0x3000, PTE_P);
-    uint64_t n = M.stats.invlpgs;
-    mmu_invlpg(&M, a); /* a global page too */
-    ck_assert_uint_eq(M.stats.invlpgs, n + 1);
+    uint64_t n = M->stats.invlpgs;
+    mmu_invlpg(M, a); /* a global page too */
+    ck_assert_uint_eq(M->stats.invlpgs, n + 1);
     expect_ok(a, ACC_READ, DATA + 0x2000);
     expect_ok(b, ACC_READ, DATA + 0x1000); /* still the stale entry */
     /* INVLPG of a non-canonical address is a NOP (SDM Vol. 2A, INVLPG). */
-    mmu_invlpg(&M, b | 0x0000800000000000ull);
-    ck_assert_uint_eq(M.stats.invlpgs, n + 1);
+    mmu_invlpg(M, b | 0x0000800000000000ull);
+    ck_assert_uint_eq(M->stats.invlpgs, n + 1);
     expect_ok(b, ACC_READ, DATA + 0x1000);
 }
 END_TEST
@@ -583,7 +584,7 @@ START_TEST(test_invlpg_large_page)
     expect_ok(va, ACC_READ, 0x800000);
     expect_ok(va + 0x155000, ACC_READ, 0x955000);
     wr64(pde, 0xa00000 | PTE_P | PTE_W | PTE_PS);
-    mmu_invlpg(&M, va + 0x1ff000);
+    mmu_invlpg(M, va + 0x1ff000);
     expect_ok(va, ACC_READ, 0xa00000);
     expect_ok(va + 0x155000, ACC_READ, 0xb55000);
 }
@@ -600,28 +601,28 @@ START_TEST(test_global_pages)
     map4k(g, DATA + 0x2000, PTE_P | PTE_G);
     map4k(ng, DATA + 0x3000, PTE_P);
     /* MOV to CR3 (even with the same value) drops non-global entries only. */
-    mmu_set_control(&M, M.cr0, M.cr3, M.cr4, M.efer, TLB_CAUSE_EXTERNAL);
+    mmu_set_control(M, M->cr0, M->cr3, M->cr4, M->efer, TLB_CAUSE_EXTERNAL);
     expect_ok(g, ACC_READ, DATA);
     expect_ok(ng, ACC_READ, DATA + 0x3000);
     /* A new CR3 whose tables map nothing: the global entry still answers. */
-    uint64_t old_cr3 = M.cr3, empty = alloc_table();
-    mmu_set_control(&M, M.cr0, empty, M.cr4, M.efer, TLB_CAUSE_EXTERNAL);
+    uint64_t old_cr3 = M->cr3, empty = alloc_table();
+    mmu_set_control(M, M->cr0, empty, M->cr4, M->efer, TLB_CAUSE_EXTERNAL);
     expect_ok(g, ACC_READ, DATA);
     expect_pf(ng, ACC_READ, 0);
-    mmu_set_control(&M, M.cr0, old_cr3, M.cr4, M.efer, TLB_CAUSE_EXTERNAL);
+    mmu_set_control(M, M->cr0, old_cr3, M->cr4, M->efer, TLB_CAUSE_EXTERNAL);
     /* Toggling CR4.PGE flushes everything, global entries included. */
     control(CR0_BASE | CR0_WP, CR4_BASE, EFER_BASE | EFER_NXE);
     control(CR0_BASE | CR0_WP, CR4_BASE | CR4_PGE, EFER_BASE | EFER_NXE);
     expect_ok(g, ACC_READ, DATA + 0x2000);
     /* And so does a full flush. */
     map4k(g, DATA + 0x4000, PTE_P | PTE_G);
-    mmu_flush_all(&M);
+    mmu_flush_all(M);
     expect_ok(g, ACC_READ, DATA + 0x4000);
     /* G is ignored while CR4.PGE = 0. */
     control(CR0_BASE | CR0_WP, CR4_BASE, EFER_BASE | EFER_NXE);
     expect_ok(g, ACC_READ, DATA + 0x4000);
     map4k(g, DATA + 0x5000, PTE_P | PTE_G);
-    mmu_set_control(&M, M.cr0, M.cr3, M.cr4, M.efer, TLB_CAUSE_EXTERNAL);
+    mmu_set_control(M, M->cr0, M->cr3, M->cr4, M->efer, TLB_CAUSE_EXTERNAL);
     expect_ok(g, ACC_READ, DATA + 0x5000);
 }
 END_TEST
@@ -645,9 +646,9 @@ START_TEST(test_paging_off_and_noncanonical)
     expect_ok(0x123456, ACC_WRITE | ACC_USER, 0x123456);
     uint64_t pa;
     uint8_t *host;
-    ck_assert(mmu_translate(&M, 0x5000, ACC_READ, &pa, &host, &f));
-    ck_assert_ptr_eq(host, M.ram + 0x5000);
-    ck_assert(mmu_translate(&M, RAM_SIZE + 8, ACC_READ, &pa, &host, &f));
+    ck_assert(mmu_translate(M, 0x5000, ACC_READ, &pa, &host, &f));
+    ck_assert_ptr_eq(host, M->ram + 0x5000);
+    ck_assert(mmu_translate(M, RAM_SIZE + 8, ACC_READ, &pa, &host, &f));
     ck_assert_ptr_null(host);
 }
 END_TEST
@@ -679,62 +680,62 @@ START_TEST(test_open_bus_and_mmio)
     uint8_t buf[8];
     memset(buf, 0, sizeof buf);
     /* No bus at all: reads float high, writes vanish. */
-    ck_assert(!mmu_phys_read(&M, RAM_SIZE + 0x100, buf, 4));
+    ck_assert(!mmu_phys_read(M, RAM_SIZE + 0x100, buf, 4));
     for (int i = 0; i < 4; i++)
         ck_assert_uint_eq(buf[i], 0xff);
-    ck_assert(!mmu_phys_write(&M, RAM_SIZE, buf, 4));
+    ck_assert(!mmu_phys_write(M, RAM_SIZE, buf, 4));
     /* A range straddling the end of RAM: the RAM part is real. */
     uint32_t v = 0xa1b2c3d4;
-    ck_assert(mmu_phys_write(&M, RAM_SIZE - 4, &v, 4));
-    ck_assert(!mmu_phys_read(&M, RAM_SIZE - 4, buf, 8));
+    ck_assert(mmu_phys_write(M, RAM_SIZE - 4, &v, 4));
+    ck_assert(!mmu_phys_read(M, RAM_SIZE - 4, buf, 8));
     ck_assert_uint_eq(buf[0], 0xd4);
     ck_assert_uint_eq(buf[3], 0xa1);
     ck_assert_uint_eq(buf[4], 0xff);
     ck_assert_uint_eq(buf[7], 0xff);
     /* RAM starts zeroed. */
-    ck_assert(mmu_phys_read(&M, 0x300000, buf, 8));
+    ck_assert(mmu_phys_read(M, 0x300000, buf, 8));
     for (int i = 0; i < 8; i++)
         ck_assert_uint_eq(buf[i], 0);
 
     /* With MMIO handlers: one access of the guest's width. */
     struct mmio_log log = { 0 };
     struct bus bus = { .ctx = &log, .mmio_read = log_read, .mmio_write = log_write };
-    M.bus = &bus;
+    M->bus = &bus;
     uint32_t r = 0;
-    ck_assert(!mmu_phys_read(&M, 0xfee00030ull, &r, 4));
+    ck_assert(!mmu_phys_read(M, 0xfee00030ull, &r, 4));
     ck_assert_uint_eq(log.reads, 1);
     ck_assert_uint_eq(log.addr, 0xfee00030ull);
     ck_assert_uint_eq(log.size, 4);
     ck_assert_uint_eq(r, 0x55667788u);
     uint16_t w = 0xbeef;
-    ck_assert(!mmu_phys_write(&M, 0xfee000b0ull, &w, 2));
+    ck_assert(!mmu_phys_write(M, 0xfee000b0ull, &w, 2));
     ck_assert_uint_eq(log.writes, 1);
     ck_assert_uint_eq(log.size, 2);
     ck_assert_uint_eq(log.value, 0xbeef);
-    M.bus = NULL;
+    M->bus = NULL;
 
     /* A page mapped to a non-RAM frame translates, with no host pointer. */
     map4k(0xe0000, 0xfee00000ull, PTE_P | PTE_W);
     uint64_t pa;
     uint8_t *host = (uint8_t *)1;
     struct mmu_fault f;
-    ck_assert(mmu_translate(&M, 0xe0030, ACC_READ, &pa, &host, &f));
+    ck_assert(mmu_translate(M, 0xe0030, ACC_READ, &pa, &host, &f));
     ck_assert_uint_eq(pa, 0xfee00030ull);
     ck_assert_ptr_null(host);
-    ck_assert_ptr_null(tlb_fast(&M, 0xe0030, ACC_READ));
+    ck_assert_ptr_null(tlb_fast(M, 0xe0030, ACC_READ));
 }
 END_TEST
 
 START_TEST(test_bad_ram_size)
 {
-    struct mmu m2;
     char err[128] = "";
-    ck_assert_int_eq(mmu_init(&m2, 0, NULL, err, sizeof err), -1);
+    ck_assert_ptr_null(mmu_new(0, NULL, err, sizeof err));
     ck_assert(strlen(err) > 0);
-    ck_assert_int_eq(mmu_init(&m2, 1ull << 60, NULL, err, sizeof err), -1);
-    ck_assert_int_eq(mmu_init(&m2, 10000, NULL, err, sizeof err), 0); /* rounded up to frames */
-    ck_assert_uint_eq(m2.ram_size, 12288);
-    mmu_free(&m2);
+    ck_assert_ptr_null(mmu_new(1ull << 60, NULL, err, sizeof err));
+    struct mmu *m2 = mmu_new(10000, NULL, err, sizeof err); /* rounded up to frames */
+    ck_assert_ptr_nonnull(m2);
+    ck_assert_uint_eq(mmu_ram_size(m2), 12288);
+    mmu_free(m2);
 }
 END_TEST
 
@@ -742,7 +743,7 @@ END_TEST
  * with reserved bits set. */
 START_TEST(test_tables_outside_ram)
 {
-    mmu_set_control(&M, M.cr0, RAM_SIZE + 0x1000, M.cr4, M.efer, TLB_CAUSE_EXTERNAL);
+    mmu_set_control(M, M->cr0, RAM_SIZE + 0x1000, M->cr4, M->efer, TLB_CAUSE_EXTERNAL);
     expect_pf(0x1000, ACC_READ, PF_P | PF_RSVD);
 }
 END_TEST
@@ -754,7 +755,7 @@ static int n_notified;
 
 static void on_code(void *ctx, uint64_t pfn)
 {
-    ck_assert_ptr_eq(ctx, &M);
+    ck_assert_ptr_eq(ctx, M);
     if (n_notified < 8)
         notified[n_notified++] = pfn;
 }
@@ -762,18 +763,17 @@ static void on_code(void *ctx, uint64_t pfn)
 START_TEST(test_code_frame_write_notification)
 {
     const uint64_t va = 0xf0000, pfn = DATA >> 12;
-    M.on_code_write = on_code;
-    M.code_ctx = &M;
+    mmu_set_code_write_handler(M, on_code, M);
     n_notified = 0;
     map4k(va, DATA, PTE_P | PTE_W | PTE_D);
     /* Dirty, writable, cached: writes take the fast path... */
     expect_ok(va, ACC_WRITE, DATA);
-    ck_assert_ptr_nonnull(tlb_fast(&M, va, ACC_WRITE));
+    ck_assert_ptr_nonnull(tlb_fast(M, va, ACC_WRITE));
     /* ...until the CPU decodes instructions from the frame. */
-    mmu_mark_code(&M, pfn);
-    ck_assert_ptr_null(tlb_fast(&M, va, ACC_WRITE));
-    ck_assert_ptr_nonnull(tlb_fast(&M, va, ACC_READ));
-    ck_assert_ptr_nonnull(tlb_fast(&M, va, ACC_EXEC));
+    mmu_mark_code(M, pfn);
+    ck_assert_ptr_null(tlb_fast(M, va, ACC_WRITE));
+    ck_assert_ptr_nonnull(tlb_fast(M, va, ACC_READ));
+    ck_assert_ptr_nonnull(tlb_fast(M, va, ACC_EXEC));
     ck_assert_int_eq(n_notified, 0);
     expect_ok(va + 5, ACC_WRITE, DATA + 5);
     ck_assert_int_eq(n_notified, 1);
@@ -781,20 +781,20 @@ START_TEST(test_code_frame_write_notification)
     /* The mark is gone: the next writes are silent and fast again. */
     expect_ok(va + 6, ACC_WRITE, DATA + 6);
     ck_assert_int_eq(n_notified, 1);
-    ck_assert_ptr_nonnull(tlb_fast(&M, va, ACC_WRITE));
+    ck_assert_ptr_nonnull(tlb_fast(M, va, ACC_WRITE));
     /* Physical writes (loader, devices) notify every marked frame they touch. */
-    mmu_mark_code(&M, pfn);
-    mmu_mark_code(&M, pfn + 1);
+    mmu_mark_code(M, pfn);
+    mmu_mark_code(M, pfn + 1);
     uint8_t bytes[16] = { 0x90 };
-    ck_assert(mmu_phys_write(&M, DATA + 0xff8, bytes, sizeof bytes));
+    ck_assert(mmu_phys_write(M, DATA + 0xff8, bytes, sizeof bytes));
     ck_assert_int_eq(n_notified, 3);
     ck_assert_uint_eq(notified[1], pfn);
     ck_assert_uint_eq(notified[2], pfn + 1);
-    ck_assert(mmu_phys_write(&M, DATA + 0xff8, bytes, sizeof bytes));
+    ck_assert(mmu_phys_write(M, DATA + 0xff8, bytes, sizeof bytes));
     ck_assert_int_eq(n_notified, 3);
     /* Marks outside RAM are ignored. */
-    mmu_mark_code(&M, RAM_SIZE >> 12);
-    ck_assert(!mmu_phys_write(&M, RAM_SIZE, bytes, 1));
+    mmu_mark_code(M, RAM_SIZE >> 12);
+    ck_assert(!mmu_phys_write(M, RAM_SIZE, bytes, 1));
     ck_assert_int_eq(n_notified, 3);
 }
 END_TEST
@@ -830,7 +830,7 @@ START_TEST(test_observer_sees_walks_and_tlb)
     map4k(va, DATA, PTE_P | PTE_W);
     struct obs_log log = { 0 };
     struct mmu_observer obs = { .ctx = &log, .tlb = obs_tlb, .walk = obs_walk };
-    mmu_set_observer(&M, &obs);
+    mmu_set_observer(M, &obs);
     expect_ok(va + 0x10, ACC_READ, DATA + 0x10);
     expect_ok(va + 0x20, ACC_READ, DATA + 0x20);
     ck_assert_int_eq(log.n_tlb, 3);
@@ -845,8 +845,8 @@ START_TEST(test_observer_sees_walks_and_tlb)
         ck_assert_uint_eq(log.walk.entry_addr[d], entry_pa(va, d));
         ck_assert_uint_eq(log.walk.entry[d], rd64(entry_pa(va, d))); /* after the A update */
     }
-    mmu_invlpg(&M, va);
-    mmu_flush_all(&M);
+    mmu_invlpg(M, va);
+    mmu_flush_all(M);
     ck_assert_int_eq(log.kinds[3], TLB_FLUSH_PAGE);
     ck_assert_int_eq(log.kinds[4], TLB_FLUSH_ALL);
     /* A fault is reported with the entries read so far. */
@@ -855,7 +855,7 @@ START_TEST(test_observer_sees_walks_and_tlb)
     ck_assert(!log.walk.ok);
     ck_assert_int_eq(log.walk.levels, 4);
     ck_assert_uint_eq(log.walk.fault.error, PF_W);
-    mmu_set_observer(&M, NULL);
+    mmu_set_observer(M, NULL);
 }
 END_TEST
 
@@ -863,19 +863,322 @@ START_TEST(test_probe_has_no_side_effects)
 {
     const uint64_t va = 0x140000;
     map4k(va, DATA, PTE_P); /* read-only: a write would fault, the probe does not care */
-    struct tlb_stats s0 = M.stats;
+    struct tlb_stats s0 = M->stats;
     struct page_walk w;
-    ck_assert(mmu_probe(&M, va + 0x42, &w));
+    ck_assert(mmu_probe(M, va + 0x42, &w));
     ck_assert_uint_eq(w.pa, DATA + 0x42);
     ck_assert_int_eq(w.levels, 4);
     for (int d = 0; d < 4; d++)
         ck_assert_uint_eq(rd64(entry_pa(va, d)) & PTE_A, 0);
-    ck_assert_mem_eq(&M.stats, &s0, sizeof s0);
-    ck_assert_uint_eq(mmu_tlb_entries(&M, NULL, 0), 0);
-    ck_assert(!mmu_probe(&M, va + 0x1000, &w));
+    ck_assert_mem_eq(&M->stats, &s0, sizeof s0);
+    ck_assert_uint_eq(mmu_tlb_entries(M, NULL, 0), 0);
+    ck_assert(!mmu_probe(M, va + 0x1000, &w));
     ck_assert_uint_eq(w.fault.vector, 14);
-    ck_assert(!mmu_probe(&M, 0x0000800000000000ull, &w));
+    ck_assert(!mmu_probe(M, 0x0000800000000000ull, &w));
     ck_assert_uint_eq(w.fault.vector, 13);
+}
+END_TEST
+
+/* ---- mmu_peek / mmu_visit: any address space, no side effects --------- */
+
+/* A second address space: its own PML4, built like entry_pa() builds the
+ * current one. */
+static uint64_t entry_pa_in(uint64_t cr3, uint64_t va, int depth)
+{
+    uint64_t table = cr3 & PTE_ADDR_MASK;
+    for (int d = 0;; d++) {
+        uint64_t pa = table + ((va >> (39 - 9 * d)) & 511) * 8;
+        if (d == depth)
+            return pa;
+        uint64_t e = rd64(pa);
+        if (!(e & PTE_P)) {
+            e = alloc_table() | UPPER;
+            wr64(pa, e);
+        }
+        table = e & PTE_ADDR_MASK;
+    }
+}
+
+/* Everything a query must leave alone: the counters, the TLB, guest RAM's
+ * tables (A/D bits). */
+struct untouched {
+    struct tlb_stats stats;
+    size_t tlb_entries;
+    uint64_t tables_hash;
+};
+
+static struct untouched untouched_now(void)
+{
+    struct untouched u;
+    mmu_tlb_stats(M, &u.stats);
+    u.tlb_entries = mmu_tlb_entries(M, NULL, 0);
+    u.tables_hash = 1469598103934665603ull;
+    for (uint64_t pa = TABLES; pa < next_table; pa += 8)
+        u.tables_hash = (u.tables_hash ^ rd64(pa)) * 1099511628211ull;
+    return u;
+}
+
+static void assert_untouched(const struct untouched *before)
+{
+    struct untouched now = untouched_now();
+    ck_assert_mem_eq(&now.stats, &before->stats, sizeof now.stats);
+    ck_assert_uint_eq(now.tlb_entries, before->tlb_entries);
+    ck_assert_uint_eq(now.tables_hash, before->tables_hash);
+}
+
+START_TEST(test_peek_in_another_address_space)
+{
+    const uint64_t va = 0x7f0000123000ull;
+    map4k(va, DATA, PTE_P | PTE_W | PTE_U);
+    uint64_t other = alloc_table();
+    wr64(entry_pa_in(other, va, 3), (DATA + 0x5000) | PTE_P | PTE_U | PTE_NX | PTE_D);
+    struct mmu_controls c;
+    mmu_get_controls(M, &c);
+    struct untouched before = untouched_now();
+
+    struct mmu_peek p;
+    ck_assert(mmu_peek(M, other, va + 0x42, &p));
+    ck_assert_int_eq(p.result, PEEK_MAPPED);
+    ck_assert_uint_eq(p.pa, DATA + 0x5042);
+    ck_assert_uint_eq(p.page_size, 4096);
+    ck_assert_int_eq(p.levels, 4);
+    ck_assert_uint_eq(p.entry_addr[0], other + ((va >> 39) & 511) * 8);
+    ck_assert_uint_eq(p.entry_addr[3], entry_pa_in(other, va, 3));
+    ck_assert_uint_eq(p.entry[3], (DATA + 0x5000) | PTE_P | PTE_U | PTE_NX | PTE_D);
+    ck_assert(p.user && !p.writable && p.nx && p.dirty && !p.accessed && !p.global);
+    ck_assert(!p.in_tlb); /* not the current CR3 */
+
+    ck_assert(mmu_peek(M, c.cr3, va + 0x42, &p));
+    ck_assert_uint_eq(p.pa, DATA + 0x42);
+    ck_assert(p.user && p.writable && !p.nx && !p.dirty);
+    assert_untouched(&before);
+
+    /* Upper-level rights combine: U cleared in the other PDPTE. */
+    uint64_t pdpte = entry_pa_in(other, va, 1);
+    wr64(pdpte, rd64(pdpte) & ~PTE_U);
+    ck_assert(mmu_peek(M, other, va, &p));
+    ck_assert(!p.user);
+}
+END_TEST
+
+START_TEST(test_peek_reports_where_and_why)
+{
+    const uint64_t va = 0x200000000ull;
+    struct mmu_controls c;
+    mmu_get_controls(M, &c);
+    struct mmu_peek p;
+    /* Nothing below the PML4E: not present at level 1. */
+    ck_assert(!mmu_peek(M, c.cr3, va, &p));
+    ck_assert_int_eq(p.result, PEEK_NOT_PRESENT);
+    ck_assert_int_eq(p.levels, 1);
+    ck_assert_uint_eq(p.fault.vector, 14);
+    ck_assert_uint_eq(p.fault.error, 0);
+    ck_assert_uint_eq(p.fault.addr, va);
+    /* A PDE present, its PT empty: the walk stops at the PTE. */
+    entry_pa(va, 3);
+    ck_assert(!mmu_peek(M, c.cr3, va, &p));
+    ck_assert_int_eq(p.levels, 4);
+    ck_assert_uint_eq(p.entry[3], 0);
+    /* A reserved bit (above MAXPHYADDR) in the PTE. */
+    map4k(va, DATA | (1ull << 50), PTE_P);
+    ck_assert(!mmu_peek(M, c.cr3, va, &p));
+    ck_assert_int_eq(p.result, PEEK_RESERVED);
+    ck_assert_int_eq(p.levels, 4);
+    ck_assert_uint_eq(p.fault.error, PF_P | PF_RSVD);
+    /* A 2 MiB page. */
+    const uint64_t big = 0x40000000ull;
+    wr64(entry_pa(big, 2), 0x600000 | PTE_P | PTE_PS | PTE_A);
+    ck_assert(mmu_peek(M, c.cr3, big + 0x12345, &p));
+    ck_assert_int_eq(p.levels, 3);
+    ck_assert_uint_eq(p.page_size, 2u << 20);
+    ck_assert_uint_eq(p.pa, 0x612345);
+    ck_assert(p.accessed && !p.writable);
+    /* Not canonical: #GP before any entry is read. */
+    ck_assert(!mmu_peek(M, c.cr3, 0x0000800000000000ull, &p));
+    ck_assert_int_eq(p.result, PEEK_NON_CANONICAL);
+    ck_assert_int_eq(p.levels, 0);
+    ck_assert_uint_eq(p.fault.vector, 13);
+    /* Paging off: linear = physical, whatever CR3 says. */
+    control(CR0_PE, CR4_BASE, EFER_BASE);
+    ck_assert(mmu_peek(M, c.cr3, 0x1234, &p));
+    ck_assert_int_eq(p.result, PEEK_PAGING_OFF);
+    ck_assert_uint_eq(p.pa, 0x1234);
+}
+END_TEST
+
+/* The TLB keeps a stale translation until INVLPG (§4.10.4.4): the walk
+ * shows the tables, in_tlb what the CPU would really use. */
+START_TEST(test_peek_shows_a_stale_tlb_entry)
+{
+    const uint64_t va = 0x150000;
+    map4k(va, DATA, PTE_P | PTE_W);
+    expect_ok(va, ACC_READ, DATA);
+    map4k(va, DATA + 0x3000, PTE_P | PTE_W);
+    struct mmu_controls c;
+    mmu_get_controls(M, &c);
+    struct mmu_peek p;
+    ck_assert(mmu_peek(M, c.cr3, va + 8, &p));
+    ck_assert_uint_eq(p.pa, DATA + 0x3008);
+    ck_assert(p.in_tlb);
+    ck_assert_uint_eq(p.tlb_pa, DATA + 8);
+    uint64_t pa = 0;
+    ck_assert(mmu_peek_pa(M, c.cr3, va + 8, &pa));
+    ck_assert_uint_eq(pa, DATA + 8);
+    uint8_t bytes[4];
+    ck_assert(mmu_peek_read(M, c.cr3, va + 8, bytes, sizeof bytes, &pa));
+    ck_assert_uint_eq(pa, DATA + 8);
+    ck_assert(!mmu_peek_read(M, c.cr3, va + 0xffe, bytes, sizeof bytes, &pa)); /* crosses the page */
+    expect_ok(va, ACC_READ, DATA); /* the CPU agrees */
+    mmu_invlpg(M, va);
+    ck_assert(mmu_peek(M, c.cr3, va + 8, &p));
+    ck_assert(!p.in_tlb);
+    ck_assert(mmu_peek_pa(M, c.cr3, va + 8, &pa));
+    ck_assert_uint_eq(pa, DATA + 0x3008);
+}
+END_TEST
+
+struct visit_log {
+    struct mmu_mapping map[32];
+    int n, tables, stop_after;
+};
+
+static bool log_mapping(void *ctx, const struct mmu_mapping *map)
+{
+    struct visit_log *l = ctx;
+    if (map->kind == MMU_VISIT_TABLE) {
+        l->tables++;
+        return true;
+    }
+    if (l->n < 32)
+        l->map[l->n] = *map;
+    l->n++;
+    return l->stop_after == 0 || l->n < l->stop_after;
+}
+
+START_TEST(test_visit_lists_the_mappings)
+{
+    struct mmu_controls c;
+    mmu_get_controls(M, &c);
+    uint64_t cr3 = alloc_table();
+    /* Three 4 KiB pages (one read-only, one not present), a 2 MiB page,
+     * and a kernel-half page; a reserved-bit entry maps nothing. */
+    wr64(entry_pa_in(cr3, 0x401000, 3), DATA | PTE_P | PTE_W | PTE_U);
+    wr64(entry_pa_in(cr3, 0x402000, 3), (DATA + 0x1000) | PTE_P | PTE_U);
+    wr64(entry_pa_in(cr3, 0x403000, 3), (DATA + 0x2000) | PTE_W); /* not present */
+    wr64(entry_pa_in(cr3, 0x404000, 3), (DATA + 0x3000) | PTE_P | (1ull << 51));
+    wr64(entry_pa_in(cr3, 0x40000000, 2), 0x800000 | PTE_P | PTE_W | PTE_PS | PTE_G);
+    wr64(entry_pa_in(cr3, 0xffff800000005000ull, 3), (DATA + 0x4000) | PTE_P | PTE_W | PTE_NX);
+    struct untouched before = untouched_now();
+
+    struct visit_log l = {0};
+    ck_assert(mmu_visit(M, cr3, 0, ~0ull, MMU_VISIT_PAGES | MMU_VISIT_TABLES, log_mapping, &l));
+    ck_assert_int_eq(l.n, 4);
+    ck_assert_uint_eq(l.map[0].va, 0x401000);
+    ck_assert_uint_eq(l.map[0].pa, DATA);
+    ck_assert_uint_eq(l.map[0].size, 4096);
+    ck_assert(l.map[0].user && l.map[0].writable);
+    ck_assert_uint_eq(l.map[0].entry_addr, entry_pa_in(cr3, 0x401000, 3));
+    ck_assert_uint_eq(l.map[1].va, 0x402000);
+    ck_assert(l.map[1].user && !l.map[1].writable);
+    ck_assert_uint_eq(l.map[2].va, 0x40000000);
+    ck_assert_uint_eq(l.map[2].pa, 0x800000);
+    ck_assert_uint_eq(l.map[2].size, 2u << 20);
+    ck_assert(!l.map[2].user); /* UPPER has U, the PDE does not */
+    ck_assert(!l.map[2].global && (l.map[2].entry & PTE_G)); /* G counts only with CR4.PGE */
+    ck_assert_uint_eq(l.map[3].va, 0xffff800000005000ull);
+    ck_assert(l.map[3].nx && !l.map[3].user);
+    /* PML4, two PDPTs, three PDs (0x400000, 0x40000000, the kernel's), two PTs. */
+    ck_assert_int_eq(l.tables, 1 + 2 + 3 + 2);
+
+    /* [lo, hi) picks the pages that overlap it; fn can stop the visit. */
+    struct visit_log one = {0};
+    ck_assert(mmu_visit(M, cr3, 0x402fff, 0x403000, MMU_VISIT_PAGES, log_mapping, &one));
+    ck_assert_int_eq(one.n, 1);
+    ck_assert_uint_eq(one.map[0].va, 0x402000);
+    ck_assert_int_eq(one.tables, 0);
+    struct visit_log stop = {.stop_after = 2};
+    ck_assert(!mmu_visit(M, cr3, 0, ~0ull, MMU_VISIT_PAGES, log_mapping, &stop));
+    ck_assert_int_eq(stop.n, 2);
+    assert_untouched(&before);
+    control(c.cr0, c.cr4 | CR4_PGE, c.efer);
+    struct visit_log g = {0};
+    ck_assert(mmu_visit(M, cr3, 0x40000000, 0x40000001, MMU_VISIT_PAGES, log_mapping, &g));
+    ck_assert(g.n == 1 && g.map[0].global);
+}
+END_TEST
+
+/* A PML4 slot pointing back at the PML4 makes every table reachable many
+ * times over: the visit ends all the same. */
+START_TEST(test_visit_survives_a_recursive_table)
+{
+    struct mmu_controls c;
+    mmu_get_controls(M, &c);
+    map4k(0x401000, DATA, PTE_P | PTE_W);
+    for (int slot = 0; slot < 512; slot += 7)
+        wr64((c.cr3 & PTE_ADDR_MASK) + (uint64_t)slot * 8, c.cr3 | PTE_P | PTE_W);
+    struct visit_log l = {0};
+    ck_assert(!mmu_visit(M, c.cr3, 0, ~0ull, MMU_VISIT_PAGES | MMU_VISIT_TABLES, log_mapping, &l));
+    ck_assert_int_gt(l.n, 0);
+}
+END_TEST
+
+/* ---- mmu_save / mmu_restore --------------------------------------------- */
+
+START_TEST(test_save_restore_brings_back_tlb_and_counters)
+{
+    map4k(0x150000, DATA, PTE_P | PTE_W | PTE_D);
+    map4k(0x151000, DATA + 0x1000, PTE_P | PTE_W | PTE_D);
+    expect_ok(0x150000, ACC_WRITE, DATA);
+    expect_ok(0x151000, ACC_READ, DATA + 0x1000);
+    void *block = malloc(mmu_state_size(M)), *again = malloc(mmu_state_size(M));
+    ck_assert(block && again);
+    mmu_save(M, block);
+    struct tlb_stats s0;
+    mmu_tlb_stats(M, &s0);
+    struct mmu_controls c0;
+    mmu_get_controls(M, &c0);
+    struct tlb_entry e0[8], e1[8];
+    size_t n0 = mmu_tlb_entries(M, e0, 8);
+
+    /* Change everything: another CR3 (a flush), NXE off, walks, code. */
+    uint64_t empty = alloc_table();
+    mmu_set_control(M, c0.cr0, empty, c0.cr4, EFER_BASE, TLB_CAUSE_EXTERNAL);
+    expect_pf(0x150000, ACC_READ, 0);
+    mmu_set_control(M, c0.cr0, c0.cr3, c0.cr4, c0.efer, TLB_CAUSE_EXTERNAL);
+    expect_ok(0x151000, ACC_READ, DATA + 0x1000);
+    mmu_mark_code(M, DATA >> 12); /* decoded code now lives in the written frame */
+    ck_assert_ptr_null(tlb_fast(M, 0x150000, ACC_WRITE));
+
+    mmu_restore(M, block);
+    struct tlb_stats s1;
+    mmu_tlb_stats(M, &s1);
+    ck_assert_mem_eq(&s1, &s0, sizeof s0);
+    struct mmu_controls c1;
+    mmu_get_controls(M, &c1);
+    ck_assert_mem_eq(&c1, &c0, sizeof c0);
+    ck_assert_uint_eq(mmu_tlb_entries(M, e1, 8), n0);
+    ck_assert_mem_eq(e1, e0, n0 * sizeof e0[0]);
+    mmu_save(M, again);
+    ck_assert_mem_eq(again, block, mmu_state_size(M));
+    /* The frame held no code at the snapshot: the write is fast again,
+     * through the right host pointer, and counted as a hit. */
+    ck_assert(!mmu_is_code_frame(M, DATA >> 12));
+    ck_assert_ptr_eq(tlb_fast(M, 0x150000 + 5, ACC_WRITE), M->ram + DATA + 5);
+    mmu_tlb_stats(M, &s1);
+    ck_assert_uint_eq(s1.hits, s0.hits + 1);
+    free(block);
+    free(again);
+}
+END_TEST
+
+START_TEST(test_phys_equal)
+{
+    static const uint8_t bytes[5] = {1, 2, 3, 4, 5};
+    ck_assert(mmu_phys_write(M, DATA + 0xffe, bytes, sizeof bytes)); /* across a frame boundary */
+    ck_assert(mmu_phys_equal(M, DATA + 0xffe, bytes, sizeof bytes));
+    ck_assert(!mmu_phys_equal(M, DATA + 0xfff, bytes, sizeof bytes));
+    ck_assert(!mmu_phys_equal(M, RAM_SIZE - 2, bytes, 4)); /* runs past RAM */
+    ck_assert(!mmu_phys_equal(M, RAM_SIZE + 0x1000, bytes, 1));
 }
 END_TEST
 
@@ -895,18 +1198,18 @@ static struct harness *split_harness(uint64_t second_page_flags)
     for (uint64_t i = 0; i < 512; i++) {
         uint64_t pa = (HARNESS_ARENA & ~0x1fffffull) + (i << 12);
         uint64_t pte = pa | (pa == SPLIT_AT ? second_page_flags : PTE_P | PTE_W | PTE_U);
-        ck_assert(mmu_phys_write(&h->mmu, SPLIT_PT + 8 * i, &pte, 8));
+        ck_assert(mmu_phys_write(h->mmu, SPLIT_PT + 8 * i, &pte, 8));
     }
     uint64_t pde_pa = (h->cpu->cr3 & PTE_ADDR_MASK), e;
     for (int depth = 0; depth < 2; depth++) {
-        ck_assert(mmu_phys_read(&h->mmu, pde_pa + ((HARNESS_ARENA >> (39 - 9 * depth)) & 511) * 8,
+        ck_assert(mmu_phys_read(h->mmu, pde_pa + ((HARNESS_ARENA >> (39 - 9 * depth)) & 511) * 8,
                                 &e, 8));
         pde_pa = e & PTE_ADDR_MASK;
     }
     pde_pa += ((HARNESS_ARENA >> 21) & 511) * 8;
     e = SPLIT_PT | PTE_P | PTE_W | PTE_U;
-    ck_assert(mmu_phys_write(&h->mmu, pde_pa, &e, 8));
-    mmu_flush_all(&h->mmu);
+    ck_assert(mmu_phys_write(h->mmu, pde_pa, &e, 8));
+    mmu_flush_all(h->mmu);
     return h;
 }
 
@@ -927,17 +1230,17 @@ START_TEST(test_cpu_page_crossing_write_not_present)
     static const uint8_t mov_store[] = { 0x48, 0x89, 0x18 }; /* mov [rax], rbx */
     struct harness *h = split_harness(0);
     static const uint8_t marker[4] = { 0xa5, 0xa5, 0xa5, 0xa5 };
-    ck_assert(mmu_phys_write(&h->mmu, SPLIT_AT - 4, marker, 4));
+    ck_assert(mmu_phys_write(h->mmu, SPLIT_AT - 4, marker, 4));
     ck_assert_int_eq(exec_mov(h, mov_store, sizeof mov_store, 0, SPLIT_AT - 4), 14);
     ck_assert_uint_eq(h->cpu->fault_error, PF_W);
     ck_assert_uint_eq(h->cpu->cr2, SPLIT_AT);
     uint8_t now[4];
-    ck_assert(mmu_phys_read(&h->mmu, SPLIT_AT - 4, now, 4));
+    ck_assert(mmu_phys_read(h->mmu, SPLIT_AT - 4, now, 4));
     ck_assert_mem_eq(now, marker, 4);
     /* The same store inside the first page retires. */
     ck_assert_int_eq(exec_mov(h, mov_store, sizeof mov_store, 0, SPLIT_AT - 8), -1);
     uint64_t v;
-    ck_assert(mmu_phys_read(&h->mmu, SPLIT_AT - 8, &v, 8));
+    ck_assert(mmu_phys_read(h->mmu, SPLIT_AT - 8, &v, 8));
     ck_assert_uint_eq(v, 0x1122334455667788ull);
     harness_free(h);
 }
@@ -992,6 +1295,13 @@ static Suite *mmu_suite(void)
     tcase_add_test(tc, test_code_frame_write_notification);
     tcase_add_test(tc, test_observer_sees_walks_and_tlb);
     tcase_add_test(tc, test_probe_has_no_side_effects);
+    tcase_add_test(tc, test_peek_in_another_address_space);
+    tcase_add_test(tc, test_peek_reports_where_and_why);
+    tcase_add_test(tc, test_peek_shows_a_stale_tlb_entry);
+    tcase_add_test(tc, test_visit_lists_the_mappings);
+    tcase_add_test(tc, test_visit_survives_a_recursive_table);
+    tcase_add_test(tc, test_save_restore_brings_back_tlb_and_counters);
+    tcase_add_test(tc, test_phys_equal);
     suite_add_tcase(s, tc);
     TCase *cpu = tcase_create("cpu");
     tcase_add_test(cpu, test_cpu_page_crossing_write_not_present);

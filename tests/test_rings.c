@@ -57,14 +57,14 @@ static void run_scenario(int n)
 static uint64_t label(int i)
 {
     uint64_t v = 0;
-    ck_assert(mmu_phys_read(&h->mmu, LABELS + 8 * (uint64_t)i, &v, 8));
+    ck_assert(mmu_phys_read(h->mmu, LABELS + 8 * (uint64_t)i, &v, 8));
     return v;
 }
 
 static uint64_t phys64(uint64_t pa)
 {
     uint64_t v = 0;
-    ck_assert(mmu_phys_read(&h->mmu, pa, &v, 8));
+    ck_assert(mmu_phys_read(h->mmu, pa, &v, 8));
     return v;
 }
 

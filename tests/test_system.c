@@ -188,7 +188,9 @@ START_TEST(control_register_reserved_bits_raise_gp)
     /* A valid write lands in the CPU and in the MMU's copy. */
     ck_assert_int_eq(mov_to_cr(4, cr4 | BIT(2) /* TSD */, 0), -1);
     ck_assert_uint_eq(c->cr4, cr4 | BIT(2));
-    ck_assert_uint_eq(h->mmu.cr4, cr4 | BIT(2));
+    struct mmu_controls mc;
+    mmu_get_controls(h->mmu, &mc);
+    ck_assert_uint_eq(mc.cr4, cr4 | BIT(2));
     /* Ring 3: #GP(0) for reads and writes; CR1 does not exist: #UD. */
     ck_assert_int_eq(mov_to_cr(4, cr4, 3), EXC_GP);
     struct regs r = fresh();
@@ -203,9 +205,11 @@ END_TEST
 
 START_TEST(mov_cr3_flushes_the_tlb)
 {
-    uint64_t flushes = h->mmu.stats.flushes;
+    struct tlb_stats before, after;
+    mmu_tlb_stats(h->mmu, &before);
     ck_assert_int_eq(mov_to_cr(3, h->cpu->cr3, 0), -1);
-    ck_assert_uint_gt(h->mmu.stats.flushes, flushes);
+    mmu_tlb_stats(h->mmu, &after);
+    ck_assert_uint_gt(after.flushes, before.flushes);
 }
 END_TEST
 
@@ -238,7 +242,9 @@ START_TEST(msr_writes_check_reserved_bits)
     /* LMA is read-only: writing it as 0 keeps it. */
     ck_assert_int_eq(wrmsr(MSR_EFER, efer & ~(EFER_LMA | EFER_SCE), 0), -1);
     ck_assert_uint_eq(rdmsr(MSR_EFER), efer & ~EFER_SCE);
-    ck_assert_uint_eq(h->mmu.efer, efer & ~EFER_SCE);
+    struct mmu_controls mc;
+    mmu_get_controls(h->mmu, &mc);
+    ck_assert_uint_eq(mc.efer, efer & ~EFER_SCE);
     ck_assert_int_eq(wrmsr(0x12345678, 0, 0), EXC_GP);             /* no such MSR */
     struct regs r = fresh();
     r.gpr[RCX] = 0x12345678;
@@ -262,8 +268,8 @@ END_TEST
 START_TEST(fs_gs_base_msrs_move_the_segments)
 {
     uint64_t v = 0x1122334455667788ull, w = 0x99aabbccddeeff00ull;
-    ck_assert(mmu_phys_write(&h->mmu, HARNESS_ARENA + 8, &v, 8));
-    ck_assert(mmu_phys_write(&h->mmu, HARNESS_ARENA + 0x108, &w, 8));
+    ck_assert(mmu_phys_write(h->mmu, HARNESS_ARENA + 8, &v, 8));
+    ck_assert(mmu_phys_write(h->mmu, HARNESS_ARENA + 0x108, &w, 8));
     ck_assert_int_eq(wrmsr(MSR_FS_BASE, HARNESS_ARENA, 0), -1);
     ck_assert_int_eq(wrmsr(MSR_GS_BASE, HARNESS_ARENA + 0x100, 0), -1);
     ck_assert_uint_eq(h->cpu->seg[SEG_FS].base, HARNESS_ARENA);
@@ -309,9 +315,9 @@ START_TEST(stac_clac_toggle_ac_and_smap_obeys_it)
      * supervisor-only, so exceptions can still be delivered under SMAP;
      * the arena stays a user page.  Setting CR4.SMAP flushes the TLB. */
     uint64_t pde;
-    ck_assert(mmu_phys_read(&h->mmu, 0x3000, &pde, 8));
+    ck_assert(mmu_phys_read(h->mmu, 0x3000, &pde, 8));
     pde &= ~PTE_U;
-    ck_assert(mmu_phys_write(&h->mmu, 0x3000, &pde, 8));
+    ck_assert(mmu_phys_write(h->mmu, 0x3000, &pde, 8));
     ck_assert_int_eq(mov_to_cr(4, h->cpu->cr4 | CR4_SMAP, 0), -1);
     r = fresh();
     r.gpr[RBX] = HARNESS_ARENA; /* the harness maps everything with U = 1 */
@@ -337,7 +343,7 @@ static const uint8_t tsc_probe[] = {
 
 static void run_tsc_probe(uint64_t *first, uint64_t *second)
 {
-    ck_assert(mmu_phys_write(&h->mmu, HARNESS_GUEST_BASE, tsc_probe, sizeof tsc_probe));
+    ck_assert(mmu_phys_write(h->mmu, HARNESS_GUEST_BASE, tsc_probe, sizeof tsc_probe));
     h->cpu->rip = HARNESS_GUEST_BASE;
     ck_assert_int_eq(harness_run(h, 10), STOP_BUDGET);
     *first = h->cpu->gpr[RBX];
@@ -454,7 +460,7 @@ START_TEST(in_and_out_reach_the_bus)
     cpu_set_observer(h->cpu, NULL, false);
     /* rep outsb: three bytes from [rsi]. */
     static const uint8_t bytes[3] = { 'a', 'b', 'c' };
-    ck_assert(mmu_phys_write(&h->mmu, HARNESS_ARENA, bytes, 3));
+    ck_assert(mmu_phys_write(h->mmu, HARNESS_ARENA, bytes, 3));
     r.gpr[RSI] = HARNESS_ARENA;
     r.gpr[RCX] = 3;
     ck_assert_int_eq(EXEC(0, &r, 0xf3, 0x6e), -1);
@@ -467,7 +473,7 @@ START_TEST(in_and_out_reach_the_bus)
     r.gpr[RCX] = 2;
     ck_assert_int_eq(EXEC(0, &r, 0xf3, 0x66, 0x6d), -1);
     uint32_t got = 0;
-    ck_assert(mmu_phys_read(&h->mmu, HARNESS_ARENA + 0x40, &got, 4));
+    ck_assert(mmu_phys_read(h->mmu, HARNESS_ARENA + 0x40, &got, 4));
     ck_assert_uint_eq(got, 0xcdefcdef);
     ck_assert_uint_eq(r.gpr[RDI], HARNESS_ARENA + 0x44);
     /* Ring 3: allowed with IOPL = 3, #GP(0) with IOPL = 0 (no I/O bitmap). */
@@ -542,7 +548,7 @@ START_TEST(far_return_to_same_and_outer_level)
 {
     const uint64_t sp = HARNESS_ARENA + 0x800;
     uint64_t frame[4] = { HARNESS_CODE + 0x100, 0x08, 0, 0 };
-    ck_assert(mmu_phys_write(&h->mmu, sp, frame, sizeof frame));
+    ck_assert(mmu_phys_write(h->mmu, sp, frame, sizeof frame));
     struct regs r = fresh();
     r.gpr[RSP] = sp;
     ck_assert_int_eq(EXEC(0, &r, 0x48, 0xcb), -1);
@@ -551,7 +557,7 @@ START_TEST(far_return_to_same_and_outer_level)
     ck_assert_uint_eq(h->cpu->cpl, 0);
 
     uint64_t outer[4] = { HARNESS_CODE + 0x200, 0x2b, 0x50000, 0x23 };
-    ck_assert(mmu_phys_write(&h->mmu, sp, outer, sizeof outer));
+    ck_assert(mmu_phys_write(h->mmu, sp, outer, sizeof outer));
     r = fresh();
     r.gpr[RSP] = sp;
     ck_assert_int_eq(EXEC(0, &r, 0x48, 0xcb), -1);
@@ -562,7 +568,7 @@ START_TEST(far_return_to_same_and_outer_level)
 
     /* Returning to a more privileged level is #GP(selector). */
     uint64_t inner[2] = { HARNESS_CODE, 0x08 };
-    ck_assert(mmu_phys_write(&h->mmu, sp, inner, sizeof inner));
+    ck_assert(mmu_phys_write(h->mmu, sp, inner, sizeof inner));
     r = fresh();
     r.gpr[RSP] = sp;
     ck_assert_int_eq(EXEC(3, &r, 0x48, 0xcb), EXC_GP);

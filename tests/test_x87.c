@@ -377,8 +377,8 @@ static bool run_case(const char *name, const uint8_t *code, size_t len, const ui
     memset(fill, 0xa5, sizeof fill);
     memcpy(native, input, IN_SIZE);
     memcpy(native + OUT_BASE, fill, OUT_SIZE);
-    ck_assert(mmu_phys_write(&h->mmu, HARNESS_ARENA, input, IN_SIZE));
-    ck_assert(mmu_phys_write(&h->mmu, HARNESS_ARENA + OUT_BASE, fill, OUT_SIZE));
+    ck_assert(mmu_phys_write(h->mmu, HARNESS_ARENA, input, IN_SIZE));
+    ck_assert(mmu_phys_write(h->mmu, HARNESS_ARENA + OUT_BASE, fill, OUT_SIZE));
 
     struct regs in;
     memset(&in, 0, sizeof in);
@@ -419,7 +419,7 @@ static bool run_case(const char *name, const uint8_t *code, size_t len, const ui
             return false;
         }
     }
-    ck_assert(mmu_phys_read(&h->mmu, HARNESS_ARENA + OUT_BASE, ours, OUT_SIZE));
+    ck_assert(mmu_phys_read(h->mmu, HARNESS_ARENA + OUT_BASE, ours, OUT_SIZE));
     static bool skip[OUT_BASE + OUT_SIZE];
     mark_ignored(native, skip);
     for (unsigned i = 0; i < OUT_SIZE; i++) {
@@ -576,7 +576,7 @@ START_TEST(fxsave_mxcsr_mask)
     struct regs out;
     ck_assert_int_eq(harness_exec(h, fxsave, sizeof fxsave, 0, &in, &out), -1);
     uint32_t mask;
-    ck_assert(mmu_phys_read(&h->mmu, HARNESS_ARENA + 0x400 + 28, &mask, 4));
+    ck_assert(mmu_phys_read(h->mmu, HARNESS_ARENA + 0x400 + 28, &mask, 4));
     ck_assert_uint_eq(mask, 0xffff);
     /* Misaligned: #GP(0). */
     static const uint8_t misaligned[] = {0x0f, 0xae, 0x04, 0x25, 0x08, 0x04, 0x00, 0x10};
@@ -697,12 +697,12 @@ START_TEST(compiled_float_code_matches_host)
     ck_assert_msg(native == (void *)HARNESS_GUEST_BASE, "cannot map %#llx natively",
                   HARNESS_GUEST_BASE);
     memcpy(native, image, n);
-    ck_assert(mmu_phys_write(&h->mmu, HARNESS_GUEST_BASE, image, n));
+    ck_assert(mmu_phys_write(h->mmu, HARNESS_GUEST_BASE, image, n));
     /* call HARNESS_GUEST_BASE; out %al, $0xf4 */
     uint8_t stub[7] = {0xe8, 0, 0, 0, 0, 0xe6, 0xf4};
     int32_t rel = (int32_t)(HARNESS_GUEST_BASE - (HARNESS_CODE + 5));
     memcpy(stub + 1, &rel, 4);
-    ck_assert(mmu_phys_write(&h->mmu, HARNESS_CODE, stub, sizeof stub));
+    ck_assert(mmu_phys_write(h->mmu, HARNESS_CODE, stub, sizeof stub));
 
     static uint8_t inputs[KERNEL_SETS * KERNEL_IN_SIZE], fill[KERNEL_SETS * KERNEL_OUT_SIZE],
         ours[KERNEL_SETS * KERNEL_OUT_SIZE];
@@ -713,8 +713,8 @@ START_TEST(compiled_float_code_matches_host)
         gen_kernel_inputs(inputs);
         memcpy(arena, inputs, sizeof inputs);
         memcpy(arena + KERNEL_OUT, fill, sizeof fill);
-        ck_assert(mmu_phys_write(&h->mmu, HARNESS_ARENA, inputs, sizeof inputs));
-        ck_assert(mmu_phys_write(&h->mmu, HARNESS_ARENA + KERNEL_OUT, fill, sizeof fill));
+        ck_assert(mmu_phys_write(h->mmu, HARNESS_ARENA, inputs, sizeof inputs));
+        ck_assert(mmu_phys_write(h->mmu, HARNESS_ARENA + KERNEL_OUT, fill, sizeof fill));
 
         ((void (*)(void))native)();
 
@@ -725,7 +725,7 @@ START_TEST(compiled_float_code_matches_host)
         c->stop_request = 0;
         ck_assert_int_eq(harness_run(h, 10000000), STOP_REQUEST);
         ck_assert_uint_eq(c->rip, HARNESS_CODE + sizeof stub);
-        ck_assert(mmu_phys_read(&h->mmu, HARNESS_ARENA + KERNEL_OUT, ours, sizeof ours));
+        ck_assert(mmu_phys_read(h->mmu, HARNESS_ARENA + KERNEL_OUT, ours, sizeof ours));
         for (size_t i = 0; i < sizeof ours; i++)
             ck_assert_msg(ours[i] == arena[KERNEL_OUT + i],
                           "round %d: output set %zu byte %zu: host %02x ours %02x", round,

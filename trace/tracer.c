@@ -6,7 +6,7 @@
  * it; after_insn (or, for an instruction that faulted, the next
  * before_insn) diffs the registers against the snapshot and emits one `reg`
  * event per change.  Guest memory is only ever read through side-effect-free
- * paths (the TLB array, mmu_probe, mmu_phys_read), so tracing never faults
+ * queries (mmu_peek, mmu_phys_read), so tracing never faults
  * the guest, sets an Accessed bit or changes TLB statistics.
  *
  * The events of every instruction (insn, mem, reg, TLB hit/fill) are the
@@ -204,25 +204,11 @@ static bool begin(struct tracer *t, struct trace_event *e, enum trace_kind kind,
 
 /* ---- guest memory, read without side effects ---- */
 
-static inline bool peek_pa(struct mmu *m, uint64_t va, uint64_t *pa)
+/* The physical address the CPU would use for va now: the TLB's entry when
+ * it holds one (even a stale one, as the CPU would), else the walk's. */
+static inline bool peek_pa(const struct cpu *cpu, uint64_t va, uint64_t *pa)
 {
-    if (!(m->cr0 & CR0_PG)) {
-        *pa = va;
-        return true;
-    }
-    uint64_t vpn = va >> 12;
-    const struct tlb_entry *set = m->tlb[vpn & (TLB_SETS - 1)];
-    for (int w = 0; w < TLB_WAYS; w++) {
-        if (set[w].vpn == vpn) {
-            *pa = (set[w].pfn << 12) | (va & 0xfff);
-            return true;
-        }
-    }
-    struct page_walk walk;
-    if (!mmu_probe(m, va, &walk))
-        return false;
-    *pa = walk.pa;
-    return true;
+    return mmu_peek_pa(cpu->mmu, cpu->cr3, va, pa);
 }
 
 static bool guest_read(void *ctx, uint64_t va, void *dst, size_t len)
@@ -233,7 +219,7 @@ static bool guest_read(void *ctx, uint64_t va, void *dst, size_t len)
         size_t room = 0x1000 - (va & 0xfff);
         size_t n = len < room ? len : room;
         uint64_t pa;
-        if (!peek_pa(t->cpu->mmu, va, &pa) || !mmu_phys_read(t->cpu->mmu, pa, d, n))
+        if (!peek_pa(t->cpu, va, &pa) || !mmu_phys_read(t->cpu->mmu, pa, d, n))
             return false;
         va += n;
         d += n;
@@ -420,22 +406,18 @@ static void finish_insn(struct tracer *t, struct cpu *cpu)
  * too long to keep (the generic path then shows it). */
 static const struct trace_insn_cols *insn_cols(struct tracer *t, struct cpu *cpu, unsigned len)
 {
-    struct mmu *m = cpu->mmu;
     uint64_t va = cpu->rip, pa;
-    if (!peek_pa(m, va, &pa))
-        return NULL;
     uint64_t code[2] = {0, 0};
-    if ((va & 0xfff) <= 0x1000 - 16 && m->ram_size >= 16 && pa <= m->ram_size - 16) {
-        /* The common case, one 16-byte load from RAM; the bytes past the
+    if ((va & 0xfff) <= 0x1000 - 16 && mmu_peek_read(cpu->mmu, cpu->cr3, va, code, 16, &pa)) {
+        /* The common case, one 16-byte read from RAM; the bytes past the
          * instruction are masked off (len <= 15). */
-        memcpy(code, m->ram + pa, 16);
         if (len >= 8) {
             code[1] &= (1ull << (8 * (len - 8))) - 1;
         } else {
             code[0] &= (1ull << (8 * len)) - 1;
             code[1] = 0;
         }
-    } else if (!guest_read(t, va, code, len)) {
+    } else if (!peek_pa(cpu, va, &pa) || !guest_read(t, va, code, len)) {
         return NULL;
     }
     uint64_t h = (va ^ (pa << 7)) * 0x9e3779b97f4a7c15ull;
@@ -487,7 +469,7 @@ static void emit_insn(struct tracer *t, struct cpu *cpu, const struct insn *in)
     /* The bytes are read again every time (not taken from the decoded
      * instruction): the disassembly cache is keyed by them, so code that
      * rewrote itself shows its new bytes and text. */
-    if (peek_pa(cpu->mmu, cpu->rip, &pa) && guest_read(t, cpu->rip, code, len))
+    if (peek_pa(cpu, cpu->rip, &pa) && guest_read(t, cpu->rip, code, len))
         dis = disasm_text(t->dis, cpu->rip, pa, code, len);
     size_t sym_len = symbols_format(t->syms, cpu->rip, t->sym, sizeof t->sym);
 
