@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../os/abi/osevent.h"
 #include "../trace/syscalls.h"
 #include "../trace/vectors.h"
 
@@ -209,5 +210,143 @@ void explain_os_event(const struct os_event *ev, char *text, size_t tcap, char *
         snprintf(text, tcap, "invalid OS event record: %s", ev->invalid_reason ? ev->invalid_reason : "?");
         snprintf(why, wcap, "the kernel sent a record the machine could not decode");
         break;
+    }
+}
+
+/* ---- from trace events ---------------------------------------------------- */
+
+static uint64_t num(const struct trace_event *e, const char *key)
+{
+    const struct trace_field *f = trace_field(e, key);
+    return f && f->type != TF_STR ? f->v : 0;
+}
+
+static const char *str(const struct trace_event *e, const char *key)
+{
+    const struct trace_field *f = trace_field(e, key);
+    return f && f->type == TF_STR ? f->s : "";
+}
+
+/* A transition field "a->b". */
+static void pair(const struct trace_event *e, const char *key, uint8_t *a, uint8_t *b)
+{
+    const struct trace_field *f = trace_field(e, key);
+    *a = f ? (uint8_t)f->v : 0;
+    *b = f ? (uint8_t)(f->type == TF_PAIR ? f->v2 : f->v) : 0;
+}
+
+static void exception_from_trace(const struct trace_event *e, struct exc_event *x)
+{
+    const char *source = str(e, "source");
+    *x = (struct exc_event){
+        .vector = (uint8_t)num(e, "vector"),
+        .has_error = trace_field(e, "error") != NULL,
+        .error = (uint32_t)num(e, "error"),
+        .soft = strcmp(source, "software") == 0,
+        .external = strcmp(source, "external") == 0,
+        .cr2 = num(e, "cr2"),
+        .rip = num(e, "rip"),
+        .rsp_before = num(e, "rsp_old"),
+        .rsp_after = num(e, "rsp_new"),
+        .handler = num(e, "handler"),
+        .stack_switch = strcmp(str(e, "stack"), "same") != 0,
+    };
+    pair(e, "cpl", &x->cpl_before, &x->cpl_after);
+}
+
+static uint32_t prot_bits(const char *rwx)
+{
+    return (rwx[0] == 'r' ? OSEV_PROT_READ : 0u) | (rwx[0] && rwx[1] == 'w' ? OSEV_PROT_WRITE : 0u) |
+           (rwx[0] && rwx[1] && rwx[2] == 'x' ? OSEV_PROT_EXEC : 0u);
+}
+
+static void os_event_from_trace(const struct trace_event *e, struct os_event *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    const char *name = str(e, "event");
+    ev->type = OS_EVENT_INVALID;
+    for (int t = 0; t < 64; t++)
+        if (strcmp(os_event_type_name(t), name) == 0) {
+            ev->type = t;
+            break;
+        }
+    ev->pid = (uint32_t)num(e, "pid");
+    ev->tid = (uint32_t)num(e, "tid");
+    switch (ev->type) {
+    case OSEV_VMA_RESERVE: case OSEV_VMA_COMMIT: case OSEV_VMA_DECOMMIT: case OSEV_VMA_RELEASE:
+        ev->vma.start = num(e, "start");
+        ev->vma.length = num(e, "length");
+        ev->vma.prot = prot_bits(str(e, "prot"));
+        break;
+    case OSEV_PAGE_IN: case OSEV_PAGE_OUT:
+        ev->page.va = num(e, "va");
+        ev->page.frame = num(e, "frame");
+        ev->page.slot = num(e, "slot");
+        break;
+    case OSEV_PROC_CREATE: case OSEV_PROC_EXIT:
+        ev->proc.pid = (uint32_t)num(e, "proc");
+        ev->proc.parent = (uint32_t)num(e, "parent");
+        ev->proc.status = (int32_t)num(e, "status");
+        snprintf(ev->text, sizeof ev->text, "%s", str(e, "program"));
+        break;
+    case OSEV_THREAD_CREATE: case OSEV_THREAD_EXIT:
+        ev->thread.tid = (uint32_t)num(e, "thread");
+        ev->thread.pid = (uint32_t)num(e, "proc");
+        ev->thread.status = (int32_t)num(e, "status");
+        break;
+    case OSEV_CONTEXT_SWITCH:
+        ev->sw.old_pid = (uint32_t)num(e, "old_pid");
+        ev->sw.old_tid = (uint32_t)num(e, "old_tid");
+        ev->sw.new_pid = (uint32_t)num(e, "new_pid");
+        ev->sw.new_tid = (uint32_t)num(e, "new_tid");
+        ev->sw.old_cr3 = num(e, "old_cr3");
+        ev->sw.new_cr3 = num(e, "new_cr3");
+        break;
+    case OSEV_SYSCALL_NAME:
+        ev->syscall.number = (uint32_t)num(e, "nr");
+        snprintf(ev->text, sizeof ev->text, "%s", str(e, "name"));
+        break;
+    case OSEV_PANIC:
+        ev->panic.rip = num(e, "rip");
+        snprintf(ev->text, sizeof ev->text, "%s", str(e, "message"));
+        break;
+    default:
+        ev->invalid_reason = str(e, "reason");
+        break;
+    }
+}
+
+bool explain_event(const struct trace_event *e, const struct fault_context *fc, char *text, size_t tcap,
+                   char *why, size_t wcap)
+{
+    uint8_t before, after;
+    switch (e->kind) {
+    case TRACE_EXCEPTION:
+    case TRACE_INTERRUPT: {
+        struct exc_event x;
+        exception_from_trace(e, &x);
+        explain_exception(&x, fc, text, tcap, why, wcap);
+        return true;
+    }
+    case TRACE_SYSCALL:
+        pair(e, "cpl", &before, &after);
+        explain_transfer("syscall", before, after, num(e, "nr"), text, tcap, why, wcap);
+        return true;
+    case TRACE_SYSRET:
+        pair(e, "cpl", &before, &after);
+        explain_transfer("sysret", before, after, num(e, "result"), text, tcap, why, wcap);
+        return true;
+    case TRACE_IRET:
+        pair(e, "cpl", &before, &after);
+        explain_transfer(str(e, "insn"), before, after, 0, text, tcap, why, wcap);
+        return true;
+    case TRACE_OS: {
+        struct os_event ev;
+        os_event_from_trace(e, &ev);
+        explain_os_event(&ev, text, tcap, why, wcap);
+        return true;
+    }
+    default:
+        return false;
     }
 }

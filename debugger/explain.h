@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include "../cpu/cpu.h"
 #include "../machine/debugport.h"
+#include "../trace/event.h"
 #include "osview.h"
 
 /* The state of the faulting page as the kernel sees it. */
@@ -17,6 +18,14 @@ struct fault_context {
     uint32_t pid;
 };
 
+/* A trace event of kind exception, interrupt, iret, syscall, sysret or os
+ * — exactly what the tracer writes and .expect files assert — as a
+ * headline and a sentence.  Other kinds: false. */
+bool explain_event(const struct trace_event *e, const struct fault_context *fc, char *text, size_t tcap,
+                   char *why, size_t wcap);
+
+/* The same from the raw records (explain_event decodes a trace event into
+ * these). */
 void explain_exception(const struct exc_event *e, const struct fault_context *fc, char *text, size_t tcap,
                        char *why, size_t wcap);
 /* SYSCALL / SYSRET / IRETQ; rax is the syscall number or the result. */

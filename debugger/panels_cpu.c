@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../trace/disasm.h"
+#include "../trace/event.h"
 #include "font.h"
 #include "panels.h"
 #include "pen.h"
@@ -432,13 +433,13 @@ void draw_console(struct ui_model *m, struct dbg *d, const struct ui_view *v)
     }
 }
 
-static uint8_t event_color(enum dbg_event_kind k)
+static uint8_t event_color(uint8_t trace_kind)
 {
-    switch (k) {
-    case DEV_SYSCALL: case DEV_SYSRET: return C_SYM;
-    case DEV_FAULT: return C_WARN;
-    case DEV_INTERRUPT: return C_ADDR;
-    case DEV_OS: return C_GOOD;
+    switch (trace_kind) {
+    case TRACE_SYSCALL: case TRACE_SYSRET: return C_SYM;
+    case TRACE_EXCEPTION: return C_WARN;
+    case TRACE_INTERRUPT: return C_ADDR;
+    case TRACE_OS: return C_GOOD;
     default: return C_DIM;
     }
 }

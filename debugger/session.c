@@ -11,6 +11,7 @@
 #include "../machine/snapshot.h"
 #include "../trace/disasm.h"
 #include "../trace/symbols.h"
+#include "../trace/tracer.h"
 #include "explain.h"
 #include "osview.h"
 
@@ -41,7 +42,7 @@ const char *dbg_symbol(struct dbg *d, uint64_t va, char *buf, size_t cap)
 
 /* ---- the event log ----------------------------------------------------- */
 
-static struct dbg_event *log_push(struct dbg *d, enum dbg_event_kind kind)
+static struct dbg_event *log_push(struct dbg *d, uint8_t kind)
 {
     struct dbg_event *e = &d->log[(d->log_head + d->log_count) % DBG_LOG_SIZE];
     if (d->log_count < DBG_LOG_SIZE)
@@ -126,24 +127,23 @@ static bool on_exception(struct dbg *d, struct cpu *cpu, const struct exc_event 
         d->have_walk = d->fault_walk = true;
         d->walk.va = e->cr2;
     }
-    if (d->replaying)
-        return stop;
-    struct fault_context fc = {.os = &d->view, .mmu = machine_mmu(d->m), .cr3 = cpu->cr3,
-                               .pid = d->view.current_pid};
-    struct dbg_event *ev = log_push(d, e->external ? DEV_INTERRUPT : DEV_FAULT);
-    explain_exception(e, &fc, ev->text, sizeof ev->text, ev->explain, sizeof ev->explain);
+    (void)cpu;
     return stop;
 }
 
-static void on_transfer(struct dbg *d, struct cpu *cpu, enum ring_transfer kind, uint8_t cpl_before,
-                        uint8_t cpl_after)
+/* The tracer's events (exceptions, interrupts, ring transfers, OS events)
+ * become the log, each with its explanation.  The tracer is detached while
+ * step back replays, like any forward watcher. */
+static void log_trace_event(void *ctx, const struct trace_event *e)
 {
-    if (d->replaying)
-        return;
-    enum dbg_event_kind k = kind == RT_SYSCALL ? DEV_SYSCALL : kind == RT_SYSRET ? DEV_SYSRET : DEV_IRET;
-    struct dbg_event *ev = log_push(d, k);
-    explain_transfer(ring_transfer_name(kind), cpl_before, cpl_after, cpu->gpr[RAX], ev->text, sizeof ev->text, ev->explain,
-                     sizeof ev->explain);
+    struct dbg *d = ctx;
+    struct fault_context fc = {.os = &d->view, .mmu = machine_mmu(d->m), .cr3 = machine_cpu(d->m)->cr3,
+                               .pid = d->view.current_pid};
+    struct dbg_event *ev = log_push(d, e->kind);
+    ev->step = e->step;
+    if (!explain_event(e, &fc, ev->text, sizeof ev->text, ev->explain, sizeof ev->explain))
+        trace_event_summary(e, ev->text, sizeof ev->text);
+    trace_event_summary(e, ev->fields, sizeof ev->fields);
 }
 
 /* The flush's cause comes with the event (the CPU knows which register it
@@ -200,10 +200,6 @@ static void on_os_event(struct dbg *d, const struct os_event *ev)
 {
     osview_apply(&d->view, ev);
     remember_os_event(d, ev);
-    if (d->replaying)
-        return;
-    struct dbg_event *e = log_push(d, DEV_OS);
-    explain_os_event(ev, e->text, sizeof e->text, e->explain, sizeof e->explain);
 }
 
 /* The watcher's handlers, one per kind. */
@@ -219,11 +215,6 @@ static bool watch_mem(void *ctx, const struct watch_event *e)
     return false;
 }
 static bool watch_exception(void *ctx, const struct watch_event *e) { return on_exception(ctx, e->cpu, e->exception); }
-static bool watch_transfer(void *ctx, const struct watch_event *e)
-{
-    on_transfer(ctx, e->cpu, e->transfer.kind, e->transfer.cpl_before, e->transfer.cpl_after);
-    return false;
-}
 static bool watch_tlb(void *ctx, const struct watch_event *e)
 {
     on_tlb(ctx, e->cpu, e->tlb.kind, e->tlb.va, e->tlb.cause);
@@ -247,7 +238,6 @@ static void attach(struct dbg *d, bool full)
     w->ctx = d;
     w->on[WATCH_INSN_DONE] = watch_insn_done;
     w->on[WATCH_EXCEPTION] = watch_exception;
-    w->on[WATCH_TRANSFER] = watch_transfer;
     w->on[WATCH_OS] = watch_os;
     w->on[WATCH_INSN] = full ? watch_insn : NULL;
     w->on[WATCH_MEM] = full ? watch_mem : NULL;
@@ -257,6 +247,31 @@ static void attach(struct dbg *d, bool full)
 }
 
 static void take_snapshot(struct dbg *d);
+
+/* The event log's source: a tracer of the crossings (no output), whose
+ * events the log keeps with their explanations. */
+static int open_event_log(struct dbg *d, const char *kernel, const char *program, char *err, size_t errlen)
+{
+    struct trace_config tc;
+    trace_config_init(&tc);
+    tc.kinds = (1u << TRACE_EXCEPTION) | (1u << TRACE_INTERRUPT) | (1u << TRACE_IRET) | (1u << TRACE_SYSCALL) |
+               (1u << TRACE_SYSRET) | (1u << TRACE_OS);
+    tc.no_output = true;
+    if (!(d->events = tracer_new(&tc, NULL, err, errlen)))
+        return -1;
+    char ignored[256];
+    tracer_load_symbols(d->events, kernel, "kernel:", 0, ignored, sizeof ignored);
+    if (program)
+        tracer_load_symbols(d->events, program, "", 0, ignored, sizeof ignored);
+    tracer_set_sink(d->events, log_trace_event, d);
+    if (tracer_attach(d->events, machine_watch_hub(d->m), err, errlen) != 0)
+        return -1;
+    if (dbg_watch_forward(d, tracer_watcher(d->events)) != 0) {
+        snprintf(err, errlen, "cannot attach the debugger's event log");
+        return -1;
+    }
+    return 0;
+}
 
 /* ---- lifecycle --------------------------------------------------------- */
 
@@ -301,6 +316,10 @@ struct dbg *dbg_new(const struct dbg_options *opts, char *err, size_t errlen)
         dbg_free(d);
         return NULL;
     }
+    if (open_event_log(d, c.kernel_path, c.program_path, err, errlen) != 0) {
+        dbg_free(d);
+        return NULL;
+    }
     capture_regs(d, &d->now);
     d->prev = d->now;
     snprintf(d->status, sizeof d->status, "ready at the kernel's first instruction: press s to step, r to run");
@@ -313,6 +332,8 @@ void dbg_free(struct dbg *d)
         return;
     if (d->m)
         machine_detach(d->m, &d->watcher);
+    if (d->events)
+        tracer_close(d->events, NULL, 0);
     snapshot_store_free(d->snaps);
     if (d->dis)
         disasm_free(d->dis);

@@ -40,13 +40,16 @@ struct dbg_access {
     unsigned size;
 };
 
-/* One line of the event log. */
-enum dbg_event_kind { DEV_SYSCALL, DEV_SYSRET, DEV_IRET, DEV_FAULT, DEV_INTERRUPT, DEV_OS };
+/* One line of the event log: a trace event (the same the tracer writes and
+ * .expect files assert: exception, interrupt, iret, syscall, sysret, os)
+ * with its explanation. */
 struct dbg_event {
-    uint64_t icount;
-    enum dbg_event_kind kind;
+    uint64_t icount;          /* instructions retired when it happened */
+    uint64_t step;            /* the trace's step (instructions begun) */
+    uint8_t kind;             /* enum trace_kind */
     char text[DBG_TEXT];      /* "#PF write 0x7ffc1000 (not present, user)" */
     char explain[2 * DBG_TEXT]; /* one plain-language sentence */
+    char fields[4 * DBG_TEXT];  /* the event as the trace has it: trace_event_summary */
 };
 
 /* Registers compared between steps to highlight what changed. */
@@ -117,6 +120,7 @@ struct dbg {
 
     bool replaying;                    /* step back re-executing: no logging */
     struct watcher watcher;            /* how the session watches the machine */
+    struct tracer *events;             /* the event log's source: a tracer of the crossings */
     struct watcher *forward[4];        /* other watchers, hidden from step-back replays */
     size_t nforward;
     char status[DBG_TEXT];             /* why the machine stopped last */

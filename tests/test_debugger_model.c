@@ -21,6 +21,8 @@
 #include "debugger/model.h"
 #include "debugger/session.h"
 #include "tests/guest_elf.h"
+#include "trace/recording.h"
+#include "trace/tracer.h"
 
 #define DIRECT_MAP 0xffff800000000000ull   /* rings.S: .set DIRECT_MAP */
 #define COLS 200
@@ -502,6 +504,61 @@ START_TEST(debug_command_screenshot)
 }
 END_TEST
 
+
+/* One event model: the debugger's event log is the trace — the events a
+ * recording tracer attached to the same machine records (and .expect files
+ * assert), in the same order, with the same steps and fields — each with a
+ * headline and an explanation.  privileged forks children that take #GP in
+ * ring 3: syscalls, faults, interrupts, iretq and OS events of several
+ * processes. */
+START_TEST(the_event_log_is_the_trace)
+{
+    char err[256];
+    struct dbg_options o = {.config = {.ram_size = 32 << 20, .kernel_path = KERNEL_ELF,
+                                       .program_path = "build/programs/privileged"}};
+    struct dbg *d = dbg_new(&o, err, sizeof err);
+    ck_assert_msg(d != NULL, "%s", err);
+    struct trace_config cfg;
+    trace_config_init(&cfg);
+    cfg.kinds = (1u << TRACE_EXCEPTION) | (1u << TRACE_INTERRUPT) | (1u << TRACE_IRET) | (1u << TRACE_SYSCALL) |
+                (1u << TRACE_SYSRET) | (1u << TRACE_OS);
+    cfg.no_output = true;
+    struct trace_recording rec;
+    trace_recording_init(&rec);
+    struct tracer *t = tracer_new(&cfg, NULL, err, sizeof err);
+    ck_assert_ptr_nonnull(t);
+    tracer_load_symbols(t, KERNEL_ELF, "kernel:", 0, err, sizeof err);
+    tracer_load_symbols(t, "build/programs/privileged", "", 0, err, sizeof err);
+    tracer_record(t, &rec);
+    ck_assert_int_eq(tracer_attach(t, machine_watch_hub(d->m), err, sizeof err), 0);
+    dbg_run_command(d, DBG_RUN, 0);
+    ck_assert_int_eq(machine_exit_status(d->m), 0);
+    ck_assert_uint_gt(rec.count, 100);
+    size_t n = d->log_count;
+    ck_assert_uint_eq(n, rec.count < DBG_LOG_SIZE ? rec.count : DBG_LOG_SIZE);
+    int faults = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct dbg_event *de = dbg_event_newest(d, i);
+        struct trace_event te;
+        trace_recording_get(&rec, rec.count - 1 - i, &te);
+        char want[4 * DBG_TEXT];
+        trace_event_summary(&te, want, sizeof want);
+        ck_assert_str_eq(de->fields, want);
+        ck_assert_uint_eq(de->kind, te.kind);
+        ck_assert_uint_eq(de->step, te.step);
+        ck_assert_msg(de->text[0] && de->explain[0], "no explanation for %s", want);
+        if (te.kind == TRACE_EXCEPTION && strstr(want, "vector=13")) {
+            ck_assert_ptr_nonnull(strstr(de->explain, "general protection"));
+            faults++;
+        }
+    }
+    ck_assert_int_ge(faults, 1);
+    tracer_close(t, err, sizeof err);
+    trace_recording_free(&rec);
+    dbg_free(d);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("debugger_model");
@@ -516,6 +573,7 @@ static Suite *suite(void)
     tcase_add_test(t, hello_step_over_and_out);
     tcase_add_test(t, screenshot_bmp_and_png);
     tcase_add_test(t, debug_command_screenshot);
+    tcase_add_test(t, the_event_log_is_the_trace);
     suite_add_tcase(s, t);
     return s;
 }

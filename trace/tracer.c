@@ -89,6 +89,8 @@ struct tracer {
     FILE *own_file;
     struct trace_writer *writer;
     struct trace_recording *rec;
+    void (*sink)(void *ctx, const struct trace_event *e);
+    void *sink_ctx;
     struct symbols *syms;
     struct disasm *dis;
     struct cpu *cpu;
@@ -146,6 +148,8 @@ void tracer_emit(struct tracer *t, const struct trace_event *e)
         trace_writer_event(t->writer, e);
     if (t->rec)
         trace_recording_add(t->rec, e);
+    if (t->sink)
+        t->sink(t->sink_ctx, e);
 }
 
 static inline bool wants(const struct tracer *t, enum trace_kind k)
@@ -1114,10 +1118,17 @@ void tracer_set_clock(struct tracer *t, uint64_t (*now)(void *ctx), void *ctx)
     t->now_ctx = ctx;
 }
 
+void tracer_set_sink(struct tracer *t, void (*fn)(void *ctx, const struct trace_event *e), void *ctx)
+{
+    t->sink = fn;
+    t->sink_ctx = ctx;
+    t->direct = t->writer && !t->rec && !fn;
+}
+
 void tracer_record(struct tracer *t, struct trace_recording *rec)
 {
     t->rec = rec;
-    t->direct = t->writer && !rec; /* a recording needs the events themselves */
+    t->direct = t->writer && !rec && !t->sink; /* a recording needs the events themselves */
 }
 
 int tracer_attach(struct tracer *t, struct watch_hub *hub, char *err, size_t errlen)

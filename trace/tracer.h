@@ -82,6 +82,10 @@ void tracer_set_clock(struct tracer *t, uint64_t (*now)(void *ctx), void *ctx);
 
 /* Also append every emitted event to rec (NULL: stop recording). */
 void tracer_record(struct tracer *t, struct trace_recording *rec);
+/* Also hand every emitted event to fn (NULL: stop), as it is emitted; its
+ * strings live only during the call.  The debugger's event log is made
+ * this way: what it shows is what the trace says. */
+void tracer_set_sink(struct tracer *t, void (*fn)(void *ctx, const struct trace_event *e), void *ctx);
 
 /* Start / stop watching the machine behind hub (machine_watch_hub, or a
  * bare CPU's hub in tests).  Resolves the from/until symbols; -1 with a
