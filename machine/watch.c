@@ -51,13 +51,24 @@ static __attribute__((noinline)) void note_stop(struct watch_hub *h, struct watc
 /* On the hot path of a traced run (several events per instruction): the
  * list and its length are read once, and only watchers of this kind are
  * in it (watch_update), each with a callback. */
-static inline void deliver(struct watch_hub *h, const struct watch_event *e)
+static __attribute__((noinline)) void deliver_all(struct watch_hub *h, const struct watch_event *e)
 {
     const struct handler *list = h->by_kind[e->kind];
-    unsigned n = h->nby[e->kind];
-    for (unsigned i = 0; i < n; i++)
+    for (unsigned i = 0, n = h->nby[e->kind]; i < n; i++)
         if (__builtin_expect(list[i].fn(list[i].ctx, e), 0))
             note_stop(h, list[i].w);
+}
+
+static inline void deliver(struct watch_hub *h, const struct watch_event *e)
+{
+    const struct handler *one = h->by_kind[e->kind];
+    if (__builtin_expect(h->nby[e->kind] != 1, 0)) {
+        deliver_all(h, e);
+        return;
+    }
+    /* The usual case: one watcher of this kind. */
+    if (__builtin_expect(one->fn(one->ctx, e), 0))
+        note_stop(h, one->w);
 }
 
 /* ---- the CPU's hooks ---- */
