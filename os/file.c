@@ -1,6 +1,8 @@
 /* file.c — open files: inodes, devices (console, null, zero, urandom,
  * kbd) and pipes. */
 #include "file.h"
+#include "epoll.h"
+#include "fileops.h"
 #include "console.h"
 #include "errno.h"
 #include "keyboard.h"
@@ -107,6 +109,9 @@ void file_close(struct file *f)
 {
     if (--f->refs > 0)
         return;
+    epoll_forget(f); /* Linux drops a file from every epoll set when it is released */
+    if (f->kind == FILE_OPS && f->ops->release)
+        f->ops->release(f);
     if (f->kind == FILE_INODE)
         fs_closed(f->inode);
     if (f->snapshot)
@@ -167,6 +172,8 @@ static long pipe_write(struct pipe *p, const uint8_t *src, uint64_t n)
 
 unsigned file_poll(const struct file *f)
 {
+    if (f->kind == FILE_OPS)
+        return f->ops->poll ? f->ops->poll((struct file *)f) : 0;
     if (f->kind == FILE_PIPE) {
         const struct pipe *p = f->pipe;
         if (f->pipe_writer)
@@ -188,6 +195,8 @@ long file_read(struct file *f, void *dst, uint64_t n)
 {
     if (!file_readable(f))
         return -EBADF;
+    if (f->kind == FILE_OPS)
+        return -EINVAL; /* these kinds read into user buffers (fileops.h) */
     if (f->kind == FILE_PIPE)
         return pipe_read(f->pipe, dst, n);
     switch (f->inode->type) {
@@ -228,6 +237,8 @@ long file_write(struct file *f, const void *src, uint64_t n)
 {
     if (!file_writable(f))
         return -EBADF;
+    if (f->kind == FILE_OPS)
+        return -EINVAL;
     if (f->kind == FILE_PIPE)
         return pipe_write(f->pipe, src, n);
     switch (f->inode->type) {
@@ -250,3 +261,33 @@ long file_write(struct file *f, const void *src, uint64_t n)
         return -EINVAL;
     }
 }
+
+/* ---- descriptor kinds with an operations table (fileops.h) ---------- */
+
+const char file_pollers;
+
+struct file *file_new(const struct file_ops *ops, void *priv, uint32_t flags)
+{
+    struct file *f = file_alloc(FILE_OPS, flags);
+    if (f) {
+        f->ops = ops;
+        f->priv = priv;
+    }
+    return f;
+}
+
+void file_changed(struct file *f)
+{
+    f->event_seq++;
+    wakeup(f);
+    wakeup(&file_pollers);
+}
+
+uint64_t file_event_seq(const struct file *f)
+{
+    if (f->kind == FILE_PIPE)
+        return f->pipe->read_pos + f->pipe->write_pos; /* moves with every read and write */
+    return f->event_seq;
+}
+
+int file_notifies(const struct file *f) { return f->kind == FILE_OPS && !f->ops->polled_each_tick; }

@@ -12,7 +12,8 @@
 #define FS_PATH_MAX 256
 
 enum inode_type { INODE_FREE, INODE_FILE, INODE_DIR, INODE_SYMLINK, INODE_CONSOLE, INODE_NULL, INODE_ZERO, INODE_RANDOM, INODE_KBD,
-                  INODE_PROC_MAPS, INODE_PROC_MEMINFO /* /proc files: text generated at open */ };
+                  INODE_PROC_MAPS, INODE_PROC_MEMINFO /* /proc files: text generated at open */,
+                  INODE_SOCKET /* a bound AF_UNIX socket's name (socket.c) */ };
 
 struct inode {
     enum inode_type type;

@@ -54,7 +54,8 @@ struct thread {
     bool in_sigsuspend;
     struct {
         int32_t code, pid;    /* si_code, and the sender for kill() */
-        uint64_t addr;        /* si_addr for faults */
+        uint64_t addr;        /* si_addr for faults; si_value for POSIX timers */
+        int32_t overrun;      /* POSIX timers: si_overrun */
     } sig_info[NSIG];
 };
 

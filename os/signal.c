@@ -140,6 +140,7 @@ void signal_send_thread(struct thread *t, int sig, int code)
     t->sig_info[sig - 1].code = code;
     t->sig_info[sig - 1].pid = current_proc() ? current_proc()->pid : 0;
     t->sig_info[sig - 1].addr = 0;
+    t->sig_info[sig - 1].overrun = 0;
     if (!(t->sig_blocked & sigbit(sig)) || sig == SIGKILL)
         wake(t);
 }
@@ -210,6 +211,10 @@ static bool setup_frame(struct trapframe *tf, int sig, const struct ksigaction *
         f.info.addr = t->sig_info[sig - 1].addr;
     else
         f.info.kill.pid = t->sig_info[sig - 1].pid;
+    if (f.info.code == SI_TIMER) { /* si_timerid (where si_pid is), si_overrun, si_value */
+        f.info.kill.uid = t->sig_info[sig - 1].overrun;
+        memcpy(f.info.bytes + 8, &t->sig_info[sig - 1].addr, 8);
+    }
     uint64_t frame = ((fpstate - sizeof f) & ~15ull) - 8; /* as after a CALL: RSP + 8 is 16-aligned */
     if (copy_to_user(mm, fpstate, fpu, sizeof fpu) || copy_to_user(mm, frame, &f, sizeof f))
         return false;

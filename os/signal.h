@@ -33,6 +33,7 @@
 #define SEGV_ACCERR 2 /* mapped, but not with that access */
 #define SI_USER 0     /* sent by kill() */
 #define SI_TKILL (-6) /* sent by tkill()/tgkill() */
+#define SI_TIMER (-2) /* sent by a POSIX timer (posix_timer.c): si_timerid, si_overrun, si_value */
 #define SI_KERNEL 0x80 /* sent by the kernel (the alarm timer, a broken pipe) */
 #define CLD_EXITED 1   /* SIGCHLD: the child exited */
 #define CLD_KILLED 2   /* SIGCHLD: the child was killed by a signal */

@@ -5,6 +5,7 @@
  * chunks of a small kernel buffer. */
 #include "errno.h"
 #include "file.h"
+#include "fileops.h"
 #include "fs.h"
 #include "memlayout.h"
 #include "proc.h"
@@ -31,13 +32,13 @@
 #define FD_CLOEXEC 1
 #define IOV_MAX 1024
 
-static struct file *fd_file(uint64_t fd)
+struct file *fd_file(uint64_t fd)
 {
     struct proc *p = current_proc();
     return fd < MAX_FDS ? p->files[fd] : 0;
 }
 
-static int fd_install(struct file *f, int lowest, bool cloexec)
+int fd_install(struct file *f, int lowest, bool cloexec)
 {
     struct proc *p = current_proc();
     for (int fd = lowest; fd < MAX_FDS; fd++) {
@@ -53,7 +54,7 @@ static int fd_install(struct file *f, int lowest, bool cloexec)
     return -EMFILE;
 }
 
-static void fd_clear(int fd)
+void fd_clear(int fd)
 {
     struct proc *p = current_proc();
     file_close(p->files[fd]);
@@ -66,18 +67,33 @@ static void fd_clear(int fd)
  * to the end. */
 static bool is_stream(const struct file *f)
 {
-    return f->kind == FILE_PIPE || f->inode->type == INODE_CONSOLE || f->inode->type == INODE_KBD;
+    return f->kind != FILE_INODE || f->inode->type == INODE_CONSOLE || f->inode->type == INODE_KBD;
 }
 
 /* The range check Linux calls access_ok: done before anything blocks, so
  * read(0, kernel_pointer, n) fails at once instead of after the input. */
 static bool user_range(uint64_t ubuf, uint64_t n) { return ubuf < USER_END && n <= USER_END - ubuf; }
 
+/* Kinds with an operations table read and write the user's buffers
+ * themselves, all of one request at once (a datagram is one record). */
+static long ops_io(struct file *f, struct uio *u, bool write)
+{
+    if (write ? !file_writable(f) : !file_readable(f))
+        return -EBADF;
+    long (*fn)(struct file *, struct uio *) = write ? f->ops->write : f->ops->read;
+    return fn ? fn(f, u) : -EINVAL;
+}
+
 static long read_to_user(struct file *f, uint64_t ubuf, uint64_t n)
 {
     char buf[CHUNK];
     if (!user_range(ubuf, n))
         return -EFAULT;
+    if (f->kind == FILE_OPS) {
+        struct uio u;
+        uio_single(&u, ubuf, n);
+        return ops_io(f, &u, false);
+    }
     uint64_t done = 0;
     while (done < n) {
         uint64_t want = n - done < CHUNK ? n - done : CHUNK;
@@ -98,6 +114,11 @@ static long write_from_user(struct file *f, uint64_t ubuf, uint64_t n)
     char buf[CHUNK];
     if (!user_range(ubuf, n))
         return -EFAULT;
+    if (f->kind == FILE_OPS) {
+        struct uio u;
+        uio_single(&u, ubuf, n);
+        return ops_io(f, &u, true);
+    }
     uint64_t done = 0;
     while (done < n) {
         uint64_t len = n - done < CHUNK ? n - done : CHUNK;
@@ -137,6 +158,11 @@ static long vector_io(struct trapframe *tf, bool write)
         return -EBADF;
     if (count > IOV_MAX)
         return -EINVAL;
+    if (f->kind == FILE_OPS) {
+        struct uio u;
+        int err = uio_vector(&u, iov_addr, count);
+        return err ? err : ops_io(f, &u, write);
+    }
     long total = 0;
     for (uint64_t i = 0; i < count; i++) {
         struct iovec iov;
@@ -224,6 +250,8 @@ static long open_at(int64_t dirfd, uint64_t upath, uint32_t flags, uint32_t mode
     }
     if (!ino)
         return -ENOENT;
+    if (ino->type == INODE_SOCKET)
+        return -ENXIO; /* a socket's name is reached with connect(), not open() */
     if ((flags & O_DIRECTORY) && ino->type != INODE_DIR)
         return -ENOTDIR;
     if (ino->type == INODE_DIR && (flags & O_ACCMODE) != O_RDONLY)
@@ -290,6 +318,7 @@ struct kstat {
 _Static_assert(sizeof(struct kstat) == 144, "struct stat layout");
 
 #define S_IFIFO 0010000
+#define S_IFSOCK 0140000
 #define S_IFCHR 0020000
 #define S_IFDIR 0040000
 #define S_IFREG 0100000
@@ -308,6 +337,7 @@ static long stat_inode(const struct inode *ino, uint64_t ubuf)
     case INODE_FILE: st.mode = S_IFREG | ino->mode; st.size = (int64_t)ino->size; break;
     case INODE_SYMLINK: st.mode = S_IFLNK | 0777; st.size = (int64_t)ino->size; break;
     case INODE_CONSOLE: st.mode = S_IFCHR | 0620; st.rdev = (5 << 8) | 1; break;
+    case INODE_SOCKET: st.mode = S_IFSOCK | ino->mode; break;
     default: st.mode = S_IFCHR | 0666; st.rdev = (1 << 8) | 3; break;
     }
     st.blocks = (st.size + 511) / 512;
@@ -320,7 +350,7 @@ static long stat_file(struct file *f, uint64_t ubuf)
         return stat_inode(f->inode, ubuf);
     struct kstat st;
     memset(&st, 0, sizeof st);
-    st.mode = S_IFIFO | 0600;
+    st.mode = f->kind == FILE_OPS ? f->ops->stat_mode : S_IFIFO | 0600;
     st.nlink = 1;
     st.blksize = PAGE_SIZE;
     return put_user(ubuf, &st, sizeof st);
@@ -412,7 +442,10 @@ long sys_getdents64(struct trapframe *tf)
  * programs buffer their output as when their stdout is not a terminal. */
 long sys_ioctl(struct trapframe *tf)
 {
-    return fd_file(ARG0(tf)) ? -ENOTTY : -EBADF;
+    struct file *f = fd_file(ARG0(tf));
+    if (f && f->kind == FILE_OPS && f->ops->ioctl)
+        return f->ops->ioctl(f, ARG1(tf), ARG2(tf));
+    return f ? -ENOTTY : -EBADF;
 }
 
 long sys_fcntl(struct trapframe *tf)
@@ -751,17 +784,32 @@ static int poll_once(struct pollfd *fds, uint64_t n)
     return ready;
 }
 
-/* Sleep a tick (or until deadline, 0 = none); false once the deadline passed
- * or a signal is waiting. */
-static bool wait_a_tick(uint64_t deadline)
+/* Sleep until a watched file changes (file_changed wakes file_pollers), the
+ * deadline (0 = none) or, when a watched file does not report its changes
+ * (pipes, the console), the next tick; false once the deadline passed or a
+ * signal is waiting. */
+static bool wait_a_tick(uint64_t deadline, bool tick)
 {
-    static const char ticking;
     uint64_t now = timer_ns();
     if ((deadline && now >= deadline) || signal_interrupted())
         return false;
     uint64_t next_tick = timer_tick_ns() + 1000000000ull / TIMER_HZ;
-    sleep_until(&ticking, deadline && deadline < next_tick ? deadline : next_tick);
+    uint64_t wake = tick ? next_tick : 0;
+    if (deadline && (!wake || deadline < wake))
+        wake = deadline;
+    sleep_until(&file_pollers, wake);
     return true;
+}
+
+/* Must a poller of these descriptors look again every tick? */
+static bool needs_tick(const struct pollfd *fds, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        struct file *f = fds[i].fd >= 0 ? fd_file((uint64_t)fds[i].fd) : 0;
+        if (f && !file_notifies(f))
+            return true;
+    }
+    return false;
 }
 
 /* timeout_ns: < 0 forever, 0 just look. */
@@ -775,7 +823,7 @@ static long do_poll(uint64_t ufds, uint64_t n, int64_t timeout_ns)
     uint64_t deadline = timeout_ns > 0 ? timer_ns() + (uint64_t)timeout_ns : 0;
     int ready;
     while (!(ready = poll_once(fds, n)) && timeout_ns != 0) {
-        if (!wait_a_tick(deadline)) {
+        if (!wait_a_tick(deadline, needs_tick(fds, n))) {
             if (signal_interrupted())
                 return -EINTR;
             break;
@@ -853,7 +901,11 @@ static long do_select(uint64_t nfds, uint64_t ureadfds, uint64_t uwritefds, uint
                     ready++;
                 }
         }
-        if (ready || timeout_ns == 0 || !wait_a_tick(deadline))
+        bool tick = false;
+        for (uint64_t fd = 0; fd < nfds && !tick; fd++)
+            if ((sets[0][fd / 64] | sets[1][fd / 64] | sets[2][fd / 64]) >> (fd % 64) & 1)
+                tick = fd_file(fd) && !file_notifies(fd_file(fd));
+        if (ready || timeout_ns == 0 || !wait_a_tick(deadline, tick))
             break;
     }
     if (!ready && signal_interrupted())

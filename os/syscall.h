@@ -42,5 +42,40 @@ syscall_fn sys_uname, sys_clock_gettime, sys_gettimeofday, sys_time, sys_nanosle
 /* struct rusage with ru_utime = cpu_ns (sys_info.c; wait4 uses it too). */
 long put_rusage(uint64_t uaddr, uint64_t cpu_ns);
 syscall_fn sys_key_state;
+syscall_fn sys_socket;
+syscall_fn sys_socketpair;
+syscall_fn sys_bind;
+syscall_fn sys_listen;
+syscall_fn sys_connect;
+syscall_fn sys_accept;
+syscall_fn sys_accept4;
+syscall_fn sys_shutdown;
+syscall_fn sys_sendto;
+syscall_fn sys_recvfrom;
+syscall_fn sys_sendmsg;
+syscall_fn sys_recvmsg;
+syscall_fn sys_getsockname;
+syscall_fn sys_getpeername;
+syscall_fn sys_getsockopt;
+syscall_fn sys_setsockopt;
+syscall_fn sys_eventfd;
+syscall_fn sys_eventfd2;
+syscall_fn sys_epoll_create;
+syscall_fn sys_epoll_create1;
+syscall_fn sys_epoll_ctl;
+syscall_fn sys_epoll_wait;
+syscall_fn sys_epoll_pwait;
+syscall_fn sys_epoll_pwait2;
+syscall_fn sys_timerfd_create;
+syscall_fn sys_timerfd_settime;
+syscall_fn sys_timerfd_gettime;
+syscall_fn sys_signalfd;
+syscall_fn sys_signalfd4;
+syscall_fn sys_rt_sigtimedwait;
+syscall_fn sys_timer_create;
+syscall_fn sys_timer_settime;
+syscall_fn sys_timer_gettime;
+syscall_fn sys_timer_getoverrun;
+syscall_fn sys_timer_delete;
 
 #endif

@@ -4,6 +4,8 @@
 #include <stdint.h>
 
 #define TIMER_HZ 100
+/* The virtual machine boots at 2026-01-01 00:00:00 UTC (CLOCK_REALTIME). */
+#define BOOT_EPOCH_SECONDS 1767225600ll
 
 extern volatile uint64_t ticks; /* timer interrupts since boot */
 
