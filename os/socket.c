@@ -516,6 +516,8 @@ static long stream_send(struct sock *s, struct xfer *x, bool nonblock)
         }
         if (!append) {
             take_fds(m, x);
+            m->from = s->name;
+            m->fromlen = s->namelen;
             enqueue(p, m);
         }
         m->len += (uint64_t)got;
@@ -558,10 +560,8 @@ static long record_send(struct sock *s, struct xfer *x, bool nonblock)
             }
             m->len = len;
             take_fds(m, x);
-            if (s->type == SOCK_DGRAM) {
-                m->from = s->name;
-                m->fromlen = s->namelen;
-            }
+            m->from = s->name; /* the sender's name, if it has one (unix_copy_addr) */
+            m->fromlen = s->namelen;
             p->queued_bytes += len;
             enqueue(p, m);
             changed(p);
@@ -601,6 +601,10 @@ static long stream_recv(struct sock *s, struct xfer *x, bool nonblock)
             long put = uio_copy_out(&x->data, m->data + m->off + (peek ? peek_off : 0), n);
             if (put < 0)
                 return got ? (long)got : put;
+            if (!got) {
+                x->from = m->from;
+                x->fromlen = m->fromlen;
+            }
             got += (uint64_t)put;
             bool had_fds = m->nfds != 0;
             if (had_fds && !peek) {
@@ -836,6 +840,8 @@ long sys_bind(struct trapframe *tf)
     long len = get_name(ARG1(tf), ARG2(tf), &a, path);
     if (len < 0)
         return len;
+    if (a.path[0] && len > SUN_PATH_OFFSET && fs_lookup(path))
+        return -EADDRINUSE; /* Linux makes the file first (mknod), then looks at the socket */
     if (s->namelen)
         return -EINVAL; /* already bound */
     if (len == SUN_PATH_OFFSET) {
@@ -897,8 +903,8 @@ long sys_connect(struct trapframe *tf)
     err = lookup_name(&a, (uint64_t)len, path, &target);
     if (err)
         return err;
-    if (target->type != s->type)
-        return -EPROTOTYPE;
+    if (target->type != s->type) /* Linux: EPROTOTYPE for a datagram socket, ECONNREFUSED for a stream */
+        return s->type == SOCK_DGRAM ? -EPROTOTYPE : -ECONNREFUSED;
     if (s->type == SOCK_DGRAM) {
         s->peer = target; /* the default destination, and the only sender accepted */
         s->peercred = my_cred();
@@ -988,8 +994,6 @@ long sys_shutdown(struct trapframe *tf)
     uint64_t how = ARG1(tf);
     if (how > SHUT_RDWR)
         return -EINVAL;
-    if (s->type != SOCK_DGRAM && s->state != SS_CONNECTED && !s->was_connected)
-        return -ENOTCONN;
     int mine = how == SHUT_RD ? RCV_SHUTDOWN : how == SHUT_WR ? SEND_SHUTDOWN : RCV_SHUTDOWN | SEND_SHUTDOWN;
     s->shutdown |= mine;
     struct sock *p = s->peer;
@@ -1067,15 +1071,16 @@ long sys_recvfrom(struct trapframe *tf)
     if ((err = uio_single(&x.data, ARG1(tf), ARG2(tf))))
         return err;
     long n = sock_recv(s, &x);
-    if (n >= 0 && ARG4(tf)) {
-        if (s->type == SOCK_DGRAM)
-            err = put_name(&x.from, x.fromlen, ARG4(tf), ARG5(tf));
-        else if (ARG5(tf)) { /* a connected socket: Linux reports no address (length 0) */
-            uint32_t zero = 0;
-            err = put_user(ARG5(tf), &zero, sizeof zero) ? -EFAULT : 0;
-        }
+    if (n >= 0 && ARG4(tf) && ARG5(tf)) {
+        /* the sender's name; length 0 when it has none (unix_copy_addr) */
+        uint32_t room;
+        if (get_user(&room, ARG5(tf), sizeof room))
+            return -EFAULT;
+        uint32_t put = x.fromlen < room ? x.fromlen : room;
+        if ((put && put_user(ARG4(tf), &x.from, put)) || put_user(ARG5(tf), &x.fromlen, sizeof x.fromlen))
+            return -EFAULT;
     }
-    return err ? err : n;
+    return n;
 }
 
 long sys_sendmsg(struct trapframe *tf)
@@ -1113,13 +1118,12 @@ long sys_recvmsg(struct trapframe *tf)
     h.controllen = x.ctl_out;
     h.flags = x.msg_flags;
     if (h.name) {
-        struct sockaddr_un none = {.family = AF_UNIX};
-        uint32_t len = s->type == SOCK_DGRAM ? (x.fromlen ? x.fromlen : SUN_PATH_OFFSET) : 0;
-        const struct sockaddr_un *from = x.fromlen ? &x.from : &none;
-        uint32_t put = len < h.namelen ? len : h.namelen;
-        if (put && put_user(h.name, from, put))
+        uint32_t put = x.fromlen < h.namelen ? x.fromlen : h.namelen;
+        if (put && put_user(h.name, &x.from, put))
             return -EFAULT;
-        h.namelen = len;
+        h.namelen = x.fromlen;
+    } else {
+        h.namelen = 0;
     }
     if (put_user(ARG1(tf), &h, sizeof h))
         return -EFAULT;
