@@ -33,7 +33,7 @@ struct ptimer {
     struct itimer_state it;
     int signo, notify, tid;
     uint64_t value;
-    int32_t overrun_pending, overrun_last;
+    int32_t overrun; /* expiries while its signal was queued (timer_getoverrun) */
 };
 
 static struct ptimer timers[MAX_POSIX_TIMERS];
@@ -58,7 +58,6 @@ static void expire(struct ktimer *kt, uint64_t now)
         ktimer_arm(&t->kt, t->it.next_ns);
     if (!n || t->notify == SIGEV_NONE)
         return;
-    t->overrun_pending += (int32_t)(n - 1);
     struct thread *target = 0;
     if (t->notify == SIGEV_THREAD_ID) {
         target = thread_by_tid(t->tid);
@@ -69,16 +68,19 @@ static void expire(struct ktimer *kt, uint64_t now)
         target = proc_signal_target(t->proc, t->signo);
     if (!target)
         return;
-    if (target->sig_pending & sigbit(t->signo)) {
-        t->overrun_pending++; /* the last expiry's signal was not taken yet */
-        return;
+    struct thread *st = target;
+    if (st->sig_pending & sigbit(t->signo) && st->sig_info[t->signo - 1].code == SI_TIMER &&
+        st->sig_info[t->signo - 1].pid == t->id) {
+        /* its signal is still queued: these expiries are overruns, which
+         * the signal reports when it is taken (si_overrun) */
+        t->overrun += (int32_t)n;
+    } else {
+        t->overrun = (int32_t)(n - 1);
+        signal_send_thread(st, t->signo, SI_TIMER);
+        st->sig_info[t->signo - 1].pid = t->id; /* si_timerid */
+        st->sig_info[t->signo - 1].addr = t->value;
     }
-    t->overrun_last = t->overrun_pending;
-    t->overrun_pending = 0;
-    signal_send_thread(target, t->signo, SI_TIMER);
-    target->sig_info[t->signo - 1].pid = t->id; /* si_timerid */
-    target->sig_info[t->signo - 1].addr = t->value;
-    target->sig_info[t->signo - 1].overrun = t->overrun_last;
+    st->sig_info[t->signo - 1].overrun = t->overrun;
 }
 
 static struct ptimer *find(uint64_t id)
@@ -141,7 +143,7 @@ long sys_timer_settime(struct trapframe *tf)
     long err = itimer_set(&t->it, ARG2(tf), ARG3(tf), ARG1(tf));
     if (err)
         return err;
-    t->overrun_pending = 0;
+    t->overrun = 0;
     if (t->it.next_ns)
         ktimer_arm(&t->kt, t->it.next_ns);
     else
@@ -158,7 +160,7 @@ long sys_timer_gettime(struct trapframe *tf)
 long sys_timer_getoverrun(struct trapframe *tf)
 {
     struct ptimer *t = find(ARG0(tf));
-    return t ? t->overrun_last : -EINVAL;
+    return t ? t->overrun : -EINVAL;
 }
 
 long sys_timer_delete(struct trapframe *tf)
