@@ -31,6 +31,8 @@
 #define F_DUPFD_CLOEXEC 1030
 #define FD_CLOEXEC 1
 #define IOV_MAX 1024
+#define O_NOCTTY 0400
+#define O_LARGEFILE 0100000
 
 struct file *fd_file(uint64_t fd)
 {
@@ -205,6 +207,39 @@ static long positioned_io(struct trapframe *tf, bool write)
 long sys_pread64(struct trapframe *tf) { return positioned_io(tf, false); }
 long sys_pwrite64(struct trapframe *tf) { return positioned_io(tf, true); }
 
+/* preadv/pwritev(fd, iov, count, pos_low, pos_high): readv/writev at pos,
+ * the file offset untouched (on x86-64 pos_low holds all 64 bits). */
+static long positioned_vector_io(struct trapframe *tf, bool write)
+{
+    struct file *f = fd_file(ARG0(tf));
+    if (!f)
+        return -EBADF;
+    if (f->kind != FILE_INODE || f->inode->type != INODE_FILE)
+        return -ESPIPE;
+    if ((int64_t)ARG3(tf) < 0)
+        return -EINVAL;
+    uint64_t saved = f->offset;
+    uint32_t saved_flags = f->flags;
+    f->offset = ARG3(tf);
+    f->flags &= ~O_APPEND;
+    long n = vector_io(tf, write);
+    f->offset = saved;
+    f->flags = saved_flags;
+    return n;
+}
+
+long sys_preadv(struct trapframe *tf) { return positioned_vector_io(tf, false); }
+long sys_pwritev(struct trapframe *tf) { return positioned_vector_io(tf, true); }
+
+/* readahead(fd, offset, count): files are in RAM already. */
+long sys_readahead(struct trapframe *tf)
+{
+    struct file *f = fd_file(ARG0(tf));
+    if (!f)
+        return -EBADF;
+    return f->kind == FILE_INODE && f->inode->type == INODE_FILE ? 0 : -EINVAL;
+}
+
 /* An absolute path for (dirfd, user path); with follow, a symbolic link
  * in its last component is replaced by what it names. */
 static long user_path_at(int64_t dirfd, uint64_t upath, char *out, bool allow_empty, bool follow)
@@ -273,6 +308,7 @@ static long open_at(int64_t dirfd, uint64_t upath, uint32_t flags, uint32_t mode
 }
 
 long sys_open(struct trapframe *tf) { return open_at(AT_FDCWD, ARG0(tf), (uint32_t)ARG1(tf), (uint32_t)ARG2(tf)); }
+long sys_creat(struct trapframe *tf) { return open_at(AT_FDCWD, ARG0(tf), O_CREAT | O_WRONLY | O_TRUNC, (uint32_t)ARG1(tf)); }
 long sys_openat(struct trapframe *tf)
 {
     return open_at((int32_t)ARG0(tf), ARG1(tf), (uint32_t)ARG2(tf), (uint32_t)ARG3(tf));
@@ -283,6 +319,27 @@ long sys_close(struct trapframe *tf)
     if (!fd_file(ARG0(tf)))
         return -EBADF;
     fd_clear((int)ARG0(tf));
+    return 0;
+}
+
+/* close_range(first, last, flags): close (or with CLOSE_RANGE_CLOEXEC mark
+ * close-on-exec) every open descriptor in [first, last]. */
+#define CLOSE_RANGE_UNSHARE 2
+#define CLOSE_RANGE_CLOEXEC 4
+long sys_close_range(struct trapframe *tf)
+{
+    uint64_t first = (uint32_t)ARG0(tf), last = (uint32_t)ARG1(tf), flags = ARG2(tf);
+    if (first > last || (flags & ~(uint64_t)(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)))
+        return -EINVAL;
+    struct proc *p = current_proc();
+    for (uint64_t fd = first; fd <= last && fd < MAX_FDS; fd++) {
+        if (!p->files[fd])
+            continue;
+        if (flags & CLOSE_RANGE_CLOEXEC)
+            p->cloexec |= 1ull << fd;
+        else
+            fd_clear((int)fd);
+    }
     return 0;
 }
 
@@ -324,7 +381,7 @@ _Static_assert(sizeof(struct kstat) == 144, "struct stat layout");
 #define S_IFREG 0100000
 #define S_IFLNK 0120000
 
-static long stat_inode(const struct inode *ino, uint64_t ubuf)
+static void inode_kstat(const struct inode *ino, struct kstat *out)
 {
     struct kstat st;
     memset(&st, 0, sizeof st);
@@ -341,18 +398,32 @@ static long stat_inode(const struct inode *ino, uint64_t ubuf)
     default: st.mode = S_IFCHR | 0666; st.rdev = (1 << 8) | 3; break;
     }
     st.blocks = (st.size + 511) / 512;
+    *out = st;
+}
+
+static long stat_inode(const struct inode *ino, uint64_t ubuf)
+{
+    struct kstat st;
+    inode_kstat(ino, &st);
     return put_user(ubuf, &st, sizeof st);
+}
+
+static void file_kstat(struct file *f, struct kstat *st)
+{
+    if (f->kind == FILE_INODE) {
+        inode_kstat(f->inode, st);
+        return;
+    }
+    memset(st, 0, sizeof *st);
+    st->mode = f->kind == FILE_OPS ? f->ops->stat_mode : S_IFIFO | 0600;
+    st->nlink = 1;
+    st->blksize = PAGE_SIZE;
 }
 
 static long stat_file(struct file *f, uint64_t ubuf)
 {
-    if (f->kind == FILE_INODE)
-        return stat_inode(f->inode, ubuf);
     struct kstat st;
-    memset(&st, 0, sizeof st);
-    st.mode = f->kind == FILE_OPS ? f->ops->stat_mode : S_IFIFO | 0600;
-    st.nlink = 1;
-    st.blksize = PAGE_SIZE;
+    file_kstat(f, &st);
     return put_user(ubuf, &st, sizeof st);
 }
 
@@ -381,6 +452,76 @@ static long stat_at(int64_t dirfd, uint64_t upath, uint64_t ubuf, uint64_t flags
 }
 
 long sys_stat(struct trapframe *tf) { return stat_at(AT_FDCWD, ARG0(tf), ARG1(tf), 0); }
+
+/* statx(dirfd, path, flags, mask, buf): the same facts as stat, in struct
+ * statx (256 bytes); every basic field is filled whatever the mask. */
+struct statx_time {
+    int64_t sec;
+    uint32_t nsec;
+    int32_t reserved;
+};
+struct statx64 {
+    uint32_t mask, blksize;
+    uint64_t attributes;
+    uint32_t nlink, uid, gid;
+    uint16_t mode, spare0;
+    uint64_t ino, size, blocks, attributes_mask;
+    struct statx_time atime, btime, ctime, mtime;
+    uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+    uint64_t mnt_id;
+    uint32_t dio_mem_align, dio_offset_align;
+    uint64_t spare3[12];
+};
+_Static_assert(sizeof(struct statx64) == 256, "struct statx layout");
+#define STATX_BASIC_STATS 0x7ffu
+#define AT_STATX_SYNC_TYPE 0x6000
+
+long sys_statx(struct trapframe *tf)
+{
+    int64_t dirfd = (int32_t)ARG0(tf);
+    uint64_t flags = ARG2(tf);
+    if (flags & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE | 0x800 /* AT_NO_AUTOMOUNT */))
+        return -EINVAL;
+    char path[FS_PATH_MAX] = "";
+    long err = user_path_at(dirfd, ARG1(tf), path, flags & AT_EMPTY_PATH, !(flags & AT_SYMLINK_NOFOLLOW));
+    if (err)
+        return err;
+    struct kstat st;
+    if (path[0]) {
+        struct inode *ino = fs_lookup(path);
+        if (!ino)
+            return -ENOENT;
+        inode_kstat(ino, &st);
+    } else if (dirfd == AT_FDCWD) {
+        struct inode *cwd = fs_lookup(current_proc()->cwd);
+        if (!cwd)
+            return -ENOENT;
+        inode_kstat(cwd, &st);
+    } else {
+        struct file *f = fd_file((uint64_t)dirfd);
+        if (!f)
+            return -EBADF;
+        file_kstat(f, &st);
+    }
+    struct statx64 x;
+    memset(&x, 0, sizeof x);
+    x.mask = STATX_BASIC_STATS;
+    x.blksize = (uint32_t)st.blksize;
+    x.nlink = (uint32_t)st.nlink;
+    x.uid = st.uid;
+    x.gid = st.gid;
+    x.mode = (uint16_t)st.mode;
+    x.ino = st.ino;
+    x.size = (uint64_t)st.size;
+    x.blocks = (uint64_t)st.blocks;
+    x.atime = (struct statx_time){st.atime, (uint32_t)st.atime_ns, 0};
+    x.mtime = (struct statx_time){st.mtime, (uint32_t)st.mtime_ns, 0};
+    x.ctime = (struct statx_time){st.ctime, (uint32_t)st.ctime_ns, 0};
+    x.rdev_major = (uint32_t)(st.rdev >> 8);
+    x.rdev_minor = (uint32_t)(st.rdev & 0xff);
+    x.dev_minor = (uint32_t)st.dev;
+    return put_user(ARG4(tf), &x, sizeof x) ? -EFAULT : 0;
+}
 long sys_lstat(struct trapframe *tf) { return stat_at(AT_FDCWD, ARG0(tf), ARG1(tf), AT_SYMLINK_NOFOLLOW); }
 long sys_newfstatat(struct trapframe *tf) { return stat_at((int32_t)ARG0(tf), ARG1(tf), ARG2(tf), ARG3(tf)); }
 
@@ -395,7 +536,9 @@ static uint8_t dirent_type(const struct inode *ino)
     return ino->type == INODE_DIR ? DT_DIR : ino->type == INODE_FILE ? DT_REG : ino->type == INODE_SYMLINK ? DT_LNK : DT_CHR;
 }
 
-long sys_getdents64(struct trapframe *tf)
+/* getdents64, or with old the original getdents, whose struct linux_dirent
+ * has no d_type field before the name: the type is the record's last byte. */
+static long read_dirents(struct trapframe *tf, bool old)
 {
     struct file *f = fd_file(ARG0(tf));
     if (!f)
@@ -418,7 +561,7 @@ long sys_getdents64(struct trapframe *tf)
             name = fs_basename(ino->path);
         }
         uint64_t namelen = strlen(name);
-        uint64_t reclen = (19 + namelen + 1 + 7) & ~7ull;
+        uint64_t reclen = old ? (18 + namelen + 2 + 7) & ~7ull : (19 + namelen + 1 + 7) & ~7ull;
         if (used + reclen > room)
             return used ? (long)used : -EINVAL;
         uint8_t rec[FS_PATH_MAX + 32];
@@ -428,8 +571,13 @@ long sys_getdents64(struct trapframe *tf)
         memcpy(rec, &ino_nr, 8);
         memcpy(rec + 8, &next, 8);
         memcpy(rec + 16, &len16, 2);
-        rec[18] = dirent_type(ino);
-        memcpy(rec + 19, name, namelen);
+        if (old) {
+            memcpy(rec + 18, name, namelen);
+            rec[reclen - 1] = dirent_type(ino);
+        } else {
+            rec[18] = dirent_type(ino);
+            memcpy(rec + 19, name, namelen);
+        }
         if (put_user(ubuf + used, rec, reclen))
             return -EFAULT;
         used += reclen;
@@ -437,6 +585,9 @@ long sys_getdents64(struct trapframe *tf)
     }
     return (long)used;
 }
+
+long sys_getdents64(struct trapframe *tf) { return read_dirents(tf, false); }
+long sys_getdents(struct trapframe *tf) { return read_dirents(tf, true); }
 
 /* No terminal control: every ioctl answers ENOTTY, as for a pipe, so
  * programs buffer their output as when their stdout is not a terminal. */
@@ -473,8 +624,8 @@ long sys_fcntl(struct trapframe *tf)
         else
             p->cloexec &= ~(1ull << fd);
         return 0;
-    case F_GETFL:
-        return f->flags & ~O_CLOEXEC;
+    case F_GETFL: /* open-time flags are forgotten; a 64-bit kernel always reports O_LARGEFILE */
+        return (f->flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC)) | O_LARGEFILE;
     case F_SETFL:
         f->flags = (f->flags & ~(O_APPEND | O_NONBLOCK)) | (ARG2(tf) & (O_APPEND | O_NONBLOCK));
         return 0;
@@ -656,6 +807,25 @@ static long rename_at(int64_t olddir, uint64_t uold, int64_t newdir, uint64_t un
 }
 
 long sys_rename(struct trapframe *tf) { return rename_at(AT_FDCWD, ARG0(tf), AT_FDCWD, ARG1(tf)); }
+
+/* renameat2: flags 0, or RENAME_NOREPLACE (fail with EEXIST rather than
+ * replace); RENAME_EXCHANGE and RENAME_WHITEOUT are not offered. */
+#define RENAME_NOREPLACE 1
+long sys_renameat2(struct trapframe *tf)
+{
+    uint64_t flags = ARG4(tf);
+    if (flags & ~(uint64_t)RENAME_NOREPLACE)
+        return -EINVAL;
+    if (flags & RENAME_NOREPLACE) {
+        char to[FS_PATH_MAX];
+        long err = user_path_at((int32_t)ARG2(tf), ARG3(tf), to, false, false);
+        if (err)
+            return err;
+        if (fs_lookup(to))
+            return -EEXIST;
+    }
+    return rename_at((int32_t)ARG0(tf), ARG1(tf), (int32_t)ARG2(tf), ARG3(tf));
+}
 long sys_renameat(struct trapframe *tf)
 {
     return rename_at((int32_t)ARG0(tf), ARG1(tf), (int32_t)ARG2(tf), ARG3(tf));
@@ -723,6 +893,21 @@ long sys_fchmod(struct trapframe *tf)
 /* utimensat(dirfd, path, times, flags): no timestamps are kept, but the
  * file must exist (touch creates it when this says ENOENT).  A NULL path
  * is futimens on dirfd. */
+/* utime(path, times), utimes(path, tv), futimesat(dirfd, path, tv): as
+ * utimensat, the file must exist and nothing is recorded. */
+static long touch_at(int64_t dirfd, uint64_t upath)
+{
+    char path[FS_PATH_MAX];
+    long err = user_path_at(dirfd, upath, path, false, true);
+    if (err)
+        return err;
+    return fs_lookup(path) ? 0 : -ENOENT;
+}
+
+long sys_utime(struct trapframe *tf) { return touch_at(AT_FDCWD, ARG0(tf)); }
+long sys_utimes(struct trapframe *tf) { return touch_at(AT_FDCWD, ARG0(tf)); }
+long sys_futimesat(struct trapframe *tf) { return touch_at((int32_t)ARG0(tf), ARG1(tf)); }
+
 long sys_utimensat(struct trapframe *tf)
 {
     if (!ARG1(tf))

@@ -289,6 +289,56 @@ long sys_wait4(struct trapframe *tf)
     }
 }
 
+/* waitid(idtype, id, info, options, rusage): wait4's wait, reported as a
+ * siginfo_t (si_signo SIGCHLD, si_code CLD_EXITED or CLD_KILLED, si_pid,
+ * si_uid, si_status).  WNOWAIT leaves the child waitable. */
+#define P_ALL 0
+#define P_PID 1
+#define WEXITED 4
+#define WNOWAIT 0x01000000
+
+long sys_waitid(struct trapframe *tf)
+{
+    struct proc *p = current_proc();
+    uint64_t idtype = ARG0(tf), options = ARG3(tf), uinfo = ARG2(tf);
+    if ((idtype != P_ALL && idtype != P_PID) || !(options & WEXITED) ||
+        (options & ~(uint64_t)(WNOHANG | WEXITED | WNOWAIT | 2 /* WSTOPPED */ | 8 /* WCONTINUED */)))
+        return -EINVAL;
+    int64_t pid = idtype == P_PID ? (int32_t)ARG1(tf) : -1;
+    if (idtype == P_PID && pid <= 0)
+        return -EINVAL;
+    struct { int32_t signo, errno_, code, pad, pid, uid, status, pad2; uint8_t rest[96]; } info;
+    memset(&info, 0, sizeof info);
+    for (;;) {
+        bool any;
+        struct proc *c = find_zombie_child(p, pid, &any);
+        if (c) {
+            int status = c->exit_status;
+            info.signo = SIGCHLD;
+            info.code = (status & 0x7F) ? CLD_KILLED : CLD_EXITED;
+            info.pid = c->pid;
+            info.status = (status & 0x7F) ? (status & 0x7F) : (status >> 8) & 0xFF;
+            if (uinfo && put_user(uinfo, &info, sizeof info))
+                return -EFAULT;
+            uint64_t child_cpu = proc_cpu_ns(c) + c->children_cpu_ns;
+            if (ARG4(tf) && put_rusage(ARG4(tf), child_cpu))
+                return -EFAULT;
+            if (!(options & WNOWAIT)) {
+                p->children_cpu_ns += child_cpu;
+                proc_free(c);
+            }
+            return 0;
+        }
+        if (!any)
+            return -ECHILD;
+        if (options & WNOHANG)
+            return uinfo && put_user(uinfo, &info, sizeof info) ? -EFAULT : 0;
+        if (signal_interrupted())
+            return -ERESTARTSYS;
+        sleep_on(p);
+    }
+}
+
 long sys_getpid(struct trapframe *tf)
 {
     (void)tf;
