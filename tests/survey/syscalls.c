@@ -1,8 +1,9 @@
 /* syscalls.c — a survey of the system calls a static musl or glibc program
  * typically reaches: each is made once (or a few times) with typical
  * arguments, one line per call: "name: result".  The result is the value
- * when it is the same on every Linux (byte counts, 0, small fds), "ok" when
- * it would not be (pids, addresses, times), or the errno name.
+ * when it is the same on every Linux (byte counts, 0), "ok" when it would
+ * not be (pids, fds, addresses, times), or the errno name.  Lines that
+ * start with spaces show what a call returned through memory.
  *
  * tests/test_kernel_fds.c builds it with musl-gcc -static and gcc -static,
  * runs it natively and on the guest kernel, and compares line by line.
@@ -76,23 +77,24 @@ static void files(void)
     VAL("mkdir", syscall(SYS_mkdir, "/tmp/rs-survey", 0755));
     VAL("chdir", syscall(SYS_chdir, "/tmp/rs-survey"));
     VAL("getcwd", syscall(SYS_getcwd, buf, sizeof buf));
-    VAL("open", syscall(SYS_open, "f", O_CREAT | O_RDWR | O_TRUNC, 0644));
-    VAL("write", syscall(SYS_write, 3, "hello, survey\n", 14));
-    VAL("pwrite64", syscall(SYS_pwrite64, 3, "HELLO", 5, 0));
-    VAL("pread64", syscall(SYS_pread64, 3, buf, 5, 7));
-    VAL("lseek", syscall(SYS_lseek, 3, 0, SEEK_SET));
-    VAL("read", syscall(SYS_read, 3, buf, 4));
+    int fd;
+    OK("open", fd = (int)syscall(SYS_open, "f", O_CREAT | O_RDWR | O_TRUNC, 0644));
+    VAL("write", syscall(SYS_write, fd, "hello, survey\n", 14));
+    VAL("pwrite64", syscall(SYS_pwrite64, fd, "HELLO", 5, 0));
+    VAL("pread64", syscall(SYS_pread64, fd, buf, 5, 7));
+    VAL("lseek", syscall(SYS_lseek, fd, 0, SEEK_SET));
+    VAL("read", syscall(SYS_read, fd, buf, 4));
     struct iovec iov[2] = {{buf, 3}, {buf + 3, 3}};
-    VAL("readv", syscall(SYS_readv, 3, iov, 2));
+    VAL("readv", syscall(SYS_readv, fd, iov, 2));
     iov[0].iov_base = "ab";
     iov[0].iov_len = 2;
     iov[1].iov_base = "cd";
     iov[1].iov_len = 2;
-    VAL("writev", syscall(SYS_writev, 3, iov, 2));
-    VAL("preadv", syscall(SYS_preadv, 3, iov, 1, 0, 0));
-    VAL("pwritev", syscall(SYS_pwritev, 3, iov, 1, 20, 0));
-    VAL("fstat", syscall(SYS_fstat, 3, &st));
-    printf("fstat size: %ld\n", (long)st.st_size);
+    VAL("writev", syscall(SYS_writev, fd, iov, 2));
+    VAL("preadv", syscall(SYS_preadv, fd, iov, 1, 0, 0));
+    VAL("pwritev", syscall(SYS_pwritev, fd, iov, 1, 20, 0));
+    VAL("fstat", syscall(SYS_fstat, fd, &st));
+    printf("  fstat size: %ld\n", (long)st.st_size);
     VAL("stat", syscall(SYS_stat, "f", &st));
     VAL("lstat", syscall(SYS_lstat, "f", &st));
     VAL("newfstatat", syscall(SYS_newfstatat, AT_FDCWD, "f", &st, 0));
@@ -100,15 +102,15 @@ static void files(void)
     VAL("access", syscall(SYS_access, "f", R_OK));
     VAL("faccessat", syscall(SYS_faccessat, AT_FDCWD, "missing", F_OK));
     VAL("faccessat2", syscall(SYS_faccessat2, AT_FDCWD, "f", F_OK, 0));
-    VAL("fsync", syscall(SYS_fsync, 3));
-    VAL("fdatasync", syscall(SYS_fdatasync, 3));
+    VAL("fsync", syscall(SYS_fsync, fd));
+    VAL("fdatasync", syscall(SYS_fdatasync, fd));
     VAL("sync", (syscall(SYS_sync), 0));
-    VAL("syncfs", syscall(SYS_syncfs, 3));
-    VAL("ftruncate", syscall(SYS_ftruncate, 3, 100));
+    VAL("syncfs", syscall(SYS_syncfs, fd));
+    VAL("ftruncate", syscall(SYS_ftruncate, fd, 100));
     VAL("truncate", syscall(SYS_truncate, "f", 50));
-    VAL("fallocate", syscall(SYS_fallocate, 3, 0, 0, 4096));
-    VAL("fadvise64", syscall(SYS_fadvise64, 3, 0, 0, POSIX_FADV_SEQUENTIAL));
-    VAL("readahead", syscall(SYS_readahead, 3, 0, 4096));
+    VAL("fallocate", syscall(SYS_fallocate, fd, 0, 0, 4096));
+    VAL("fadvise64", syscall(SYS_fadvise64, fd, 0, 0, POSIX_FADV_SEQUENTIAL));
+    VAL("readahead", syscall(SYS_readahead, fd, 0, 4096));
     VAL("rename", syscall(SYS_rename, "f", "g"));
     VAL("renameat", syscall(SYS_renameat, AT_FDCWD, "g", AT_FDCWD, "f"));
     VAL("renameat2", syscall(SYS_renameat2, AT_FDCWD, "f", AT_FDCWD, "g", 0));
@@ -119,10 +121,10 @@ static void files(void)
     VAL("readlink", syscall(SYS_readlink, "s", buf, sizeof buf));
     VAL("readlinkat", syscall(SYS_readlinkat, AT_FDCWD, "t", buf, sizeof buf));
     VAL("chmod", syscall(SYS_chmod, "g", 0600));
-    VAL("fchmod", syscall(SYS_fchmod, 3, 0640));
+    VAL("fchmod", syscall(SYS_fchmod, fd, 0640));
     VAL("fchmodat", syscall(SYS_fchmodat, AT_FDCWD, "g", 0644));
     VAL("chown", syscall(SYS_chown, "g", getuid(), getgid()));
-    VAL("fchown", syscall(SYS_fchown, 3, getuid(), getgid()));
+    VAL("fchown", syscall(SYS_fchown, fd, getuid(), getgid()));
     VAL("lchown", syscall(SYS_lchown, "s", getuid(), getgid()));
     VAL("fchownat", syscall(SYS_fchownat, AT_FDCWD, "g", getuid(), getgid(), 0));
     VAL("utimensat", syscall(SYS_utimensat, AT_FDCWD, "g", NULL, 0));
@@ -133,39 +135,43 @@ static void files(void)
     VAL("mkdirat", syscall(SYS_mkdirat, AT_FDCWD, "d", 0755));
     VAL("mknod", syscall(SYS_mknod, "fifo", S_IFIFO | 0644, 0));
     VAL("mknodat", syscall(SYS_mknodat, AT_FDCWD, "fifo2", S_IFIFO | 0644, 0));
-    VAL("creat", syscall(SYS_creat, "c", 0644));
-    VAL("openat", syscall(SYS_openat, AT_FDCWD, ".", O_RDONLY | O_DIRECTORY));
-    OK("getdents64", syscall(SYS_getdents64, 5, buf, sizeof buf));
-    VAL("getdents", syscall(SYS_getdents, 5, buf, sizeof buf) >= 0 ? 0 : -1);
-    VAL("close", syscall(SYS_close, 5));
-    VAL("close", syscall(SYS_close, 4));
-    VAL("fcntl F_GETFL", syscall(SYS_fcntl, 3, F_GETFL));
-    VAL("fcntl F_SETFL", syscall(SYS_fcntl, 3, F_SETFL, O_APPEND));
-    VAL("fcntl F_GETFD", syscall(SYS_fcntl, 3, F_GETFD));
-    OK("fcntl F_DUPFD_CLOEXEC", syscall(SYS_fcntl, 3, F_DUPFD_CLOEXEC, 10)); /* the host may have passed fds */
+    int cfd, dfd;
+    OK("creat", cfd = (int)syscall(SYS_creat, "c", 0644));
+    OK("openat", dfd = (int)syscall(SYS_openat, AT_FDCWD, ".", O_RDONLY | O_DIRECTORY));
+    OK("getdents64", syscall(SYS_getdents64, dfd, buf, sizeof buf));
+    VAL("getdents", syscall(SYS_getdents, dfd, buf, sizeof buf) >= 0 ? 0 : -1);
+    VAL("close", syscall(SYS_close, dfd));
+    VAL("close", syscall(SYS_close, cfd));
+    VAL("fcntl F_GETFL", syscall(SYS_fcntl, fd, F_GETFL));
+    VAL("fcntl F_SETFL", syscall(SYS_fcntl, fd, F_SETFL, O_APPEND));
+    VAL("fcntl F_GETFD", syscall(SYS_fcntl, fd, F_GETFD));
+    long dupped;
+    OK("fcntl F_DUPFD_CLOEXEC", dupped = syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 40)); /* the host may have passed fds */
+    close((int)dupped);
     struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 10};
-    VAL("fcntl F_SETLK", syscall(SYS_fcntl, 3, F_SETLK, &lk));
-    VAL("fcntl F_GETLK", syscall(SYS_fcntl, 3, F_GETLK, &lk));
-    VAL("flock", syscall(SYS_flock, 3, LOCK_EX));
-    OK("dup", syscall(SYS_dup, 3));
-    VAL("dup2", syscall(SYS_dup2, 3, 12));
-    VAL("dup3", syscall(SYS_dup3, 3, 13, O_CLOEXEC));
-    VAL("close_range", syscall(SYS_close_range, 10, 13, 0));
+    VAL("fcntl F_SETLK", syscall(SYS_fcntl, fd, F_SETLK, &lk));
+    VAL("fcntl F_GETLK", syscall(SYS_fcntl, fd, F_GETLK, &lk));
+    VAL("flock", syscall(SYS_flock, fd, LOCK_EX));
+    OK("dup", dupped = syscall(SYS_dup, fd));
+    close((int)dupped);
+    VAL("dup2", syscall(SYS_dup2, fd, 52));
+    VAL("dup3", syscall(SYS_dup3, fd, 53, O_CLOEXEC));
+    VAL("close_range", syscall(SYS_close_range, 52, 53, 0));
     VAL("statfs", syscall(SYS_statfs, "/tmp", buf) < 0 ? -1 : 0);
-    VAL("fstatfs", syscall(SYS_fstatfs, 3, buf) < 0 ? -1 : 0);
+    VAL("fstatfs", syscall(SYS_fstatfs, fd, buf) < 0 ? -1 : 0);
     int out = (int)syscall(SYS_open, "copy", O_CREAT | O_RDWR | O_TRUNC, 0644);
     off_t off = 0;
-    VAL("sendfile", syscall(SYS_sendfile, out, 3, &off, 5));
-    VAL("copy_file_range", syscall(SYS_copy_file_range, 3, NULL, out, NULL, 5, 0));
+    VAL("sendfile", syscall(SYS_sendfile, out, fd, &off, 5));
+    VAL("copy_file_range", syscall(SYS_copy_file_range, fd, NULL, out, NULL, 5, 0));
     close(out);
     VAL("ioctl TCGETS", syscall(SYS_ioctl, 1, 0x5401, buf));
-    VAL("ioctl FIONBIO", syscall(SYS_ioctl, 3, 0x5421, &(int){0}));
+    VAL("ioctl FIONBIO", syscall(SYS_ioctl, fd, 0x5421, &(int){0}));
     VAL("unlink", syscall(SYS_unlink, "h"));
     VAL("unlinkat", syscall(SYS_unlinkat, AT_FDCWD, "d", AT_REMOVEDIR));
     const char *names[] = {"f", "g", "i", "s", "t", "fifo", "fifo2", "c", "copy"};
     for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
         unlink(names[i]);
-    close(3);
+    close(fd);
     VAL("chdir", syscall(SYS_chdir, "/"));
     VAL("rmdir", syscall(SYS_rmdir, "/tmp/rs-survey"));
 }
@@ -232,7 +238,7 @@ static void identity(void)
     VAL("capget", syscall(SYS_capget, &hdr, caps));
     VAL("prctl PR_SET_NAME", syscall(SYS_prctl, PR_SET_NAME_SURVEY, "survey", 0, 0, 0));
     VAL("prctl PR_GET_NAME", syscall(SYS_prctl, 16, buf, 0, 0, 0));
-    printf("name: %s\n", buf);
+    printf("  name: %s\n", buf);
     unsigned long fs;
     VAL("arch_prctl ARCH_GET_FS", syscall(SYS_arch_prctl, 0x1003, &fs));
     OK("set_tid_address", syscall(SYS_set_tid_address, NULL));
@@ -246,7 +252,7 @@ static void identity(void)
     VAL("getcpu", syscall(SYS_getcpu, &cpu, NULL, NULL));
     struct utsname u;
     VAL("uname", syscall(SYS_uname, &u));
-    printf("uname sysname: %s\n", u.sysname);
+    printf("  uname sysname: %s\n", u.sysname);
 }
 
 static void scheduling_and_limits(void)
@@ -288,8 +294,9 @@ static void signals(void)
     VAL("rt_sigprocmask", syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, &old, 8));
     VAL("kill", syscall(SYS_kill, getpid(), SIGUSR1));
     sigset_t pend;
+    sigemptyset(&pend);
     VAL("rt_sigpending", syscall(SYS_rt_sigpending, &pend, 8));
-    printf("pending SIGUSR1: %d\n", sigismember(&pend, SIGUSR1));
+    printf("  pending SIGUSR1: %d\n", sigismember(&pend, SIGUSR1));
     struct timespec zero = {0, 0};
     VAL("rt_sigtimedwait", syscall(SYS_rt_sigtimedwait, &set, NULL, &zero, 8));
     VAL("tgkill", syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), SIGUSR1));
@@ -343,7 +350,7 @@ static void processes(void)
     OK("fork", pid);
     int status = 0;
     OK("wait4", syscall(SYS_wait4, pid, &status, 0, NULL));
-    printf("wait4 status: %d\n", WEXITSTATUS(status));
+    printf("  wait4 status: %d\n", WEXITSTATUS(status));
     pid = vfork(); /* the C library's: the child borrows the parent's stack */
     if (pid == 0)
         _exit(8);
@@ -351,13 +358,13 @@ static void processes(void)
     siginfo_t si;
     memset(&si, 0, sizeof si);
     VAL("waitid", syscall(SYS_waitid, P_PID, pid, &si, WEXITED, NULL));
-    printf("waitid status: %d\n", si.si_status);
+    printf("  waitid status: %d\n", si.si_status);
     pid = syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, 0);
     if (pid == 0)
         syscall(SYS_exit_group, 9);
     OK("clone", pid);
     syscall(SYS_wait4, pid, &status, 0, NULL);
-    printf("clone child status: %d\n", WEXITSTATUS(status));
+    printf("  clone child status: %d\n", WEXITSTATUS(status));
     int word = 0;
     VAL("futex FUTEX_WAKE", syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE_SURVEY, 1, NULL, NULL, 0));
     VAL("futex FUTEX_WAIT (value differs)", syscall(SYS_futex, &word, 128, 1, NULL, NULL, 0));
@@ -468,7 +475,7 @@ static void exec_self(void)
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "exec")) {
-        printf("execve: the new image runs\n");
+        printf("  execve: the new image runs\n");
         fflush(stdout);
         syscall(SYS_exit_group, 0);
     }
@@ -480,7 +487,7 @@ int main(int argc, char **argv)
     times_and_sleeps();
     processes();
     descriptors();
-    printf("calls made: %d\n", calls);
+    printf("  calls made: %d\n", calls);
     exec_self();
     return 1;
 }
