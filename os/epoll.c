@@ -121,6 +121,10 @@ static const struct file_ops epoll_ops = {
     .stat_mode = 0600,
     .poll = epoll_poll,
     .release = epoll_release,
+    /* its readiness is its files' readiness, and pipes or the console in
+     * the set do not report changes: whoever polls an epoll fd looks again
+     * every tick */
+    .polled_each_tick = 1,
 };
 
 static long create(uint64_t flags)

@@ -38,6 +38,7 @@
 #define ETIMEDOUT 110
 /* Sockets and descriptor kinds (socket.c, eventfd.c, epoll.c, ...). */
 #define ENXIO 6
+#define EDOM 33
 #define ENOTSOCK 88
 #define EDESTADDRREQ 89
 #define EMSGSIZE 90

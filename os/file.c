@@ -285,8 +285,8 @@ void file_changed(struct file *f)
 
 uint64_t file_event_seq(const struct file *f)
 {
-    if (f->kind == FILE_PIPE)
-        return f->pipe->read_pos + f->pipe->write_pos; /* moves with every read and write */
+    if (f->kind == FILE_PIPE) /* the reader's events are writes, the writer's are reads */
+        return f->pipe_writer ? f->pipe->read_pos : f->pipe->write_pos;
     return f->event_seq;
 }
 

@@ -23,6 +23,7 @@
 #include "signal.h"
 #include "string.h"
 #include "syscall.h"
+#include "timer.h"
 #include "uaccess.h"
 
 #define AF_UNIX 1
@@ -131,7 +132,7 @@ struct sock {
     int error;                    /* SO_ERROR */
     int sndbuf, rcvbuf;
     int passcred, reuseaddr, keepalive;
-    int64_t rcvtimeo[2], sndtimeo[2];
+    int64_t rcvtimeo[2], sndtimeo[2]; /* SO_RCVTIMEO/SO_SNDTIMEO: struct timeval, 0 = none */
     struct ucred peercred;        /* SO_PEERCRED: the peer at connect time */
 };
 
@@ -454,16 +455,27 @@ struct xfer {
     uint32_t fromlen;
 };
 
-/* Block until cond is no longer waiting, unless non-blocking: 0, -EAGAIN
- * or -ERESTARTSYS. */
-static long wait_for(struct sock *s, bool nonblock)
+/* Sleep until s changes (the caller looks again), unless non-blocking or
+ * past the deadline (SO_RCVTIMEO/SO_SNDTIMEO; 0 = none): 0, -EAGAIN or
+ * -ERESTARTSYS. */
+static long wait_until(struct sock *s, bool nonblock, uint64_t deadline)
 {
-    if (nonblock)
+    if (nonblock || (deadline && timer_ns() >= deadline))
         return -EAGAIN;
     if (signal_interrupted())
         return -ERESTARTSYS;
-    sleep_on(s->file);
+    sleep_until(s->file, deadline);
     return 0;
+}
+
+static long wait_for(struct sock *s, bool nonblock) { return wait_until(s, nonblock, 0); }
+
+/* The deadline a socket timeout option sets for a call starting now. */
+static uint64_t deadline_of(const int64_t tv[2])
+{
+    if (tv[0] <= 0 && tv[1] <= 0)
+        return 0;
+    return timer_ns() + (uint64_t)tv[0] * 1000000000ull + (uint64_t)tv[1] * 1000ull;
 }
 
 static long broken_pipe(int flags)
@@ -483,7 +495,7 @@ static void take_fds(struct sock_msg *m, struct xfer *x)
 
 static long stream_send(struct sock *s, struct xfer *x, bool nonblock)
 {
-    uint64_t total = x->data.resid, sent = 0;
+    uint64_t total = x->data.resid, sent = 0, deadline = deadline_of(s->sndtimeo);
     if (s->shutdown & SEND_SHUTDOWN || !s->peer)
         return s->peer || s->was_connected || s->shutdown ? broken_pipe(x->flags) : -ENOTCONN;
     while (sent < total) {
@@ -495,7 +507,7 @@ static long stream_send(struct sock *s, struct xfer *x, bool nonblock)
         struct sock_msg *m = p->tail;
         bool append = m && !m->nfds && !x->nfds && m->len < m->cap;
         if (!space || (!append && p->queued_msgs >= QUEUE_MSGS_MAX)) {
-            long err = wait_for(s, nonblock);
+            long err = wait_until(s, nonblock, deadline);
             if (err)
                 return sent ? (long)sent : err;
             continue;
@@ -530,7 +542,7 @@ static long stream_send(struct sock *s, struct xfer *x, bool nonblock)
 
 static long record_send(struct sock *s, struct xfer *x, bool nonblock)
 {
-    uint64_t len = x->data.resid;
+    uint64_t len = x->data.resid, deadline = deadline_of(s->sndtimeo);
     if (len > (uint64_t)s->sndbuf - 32)
         return -EMSGSIZE;
     for (;;) {
@@ -567,7 +579,7 @@ static long record_send(struct sock *s, struct xfer *x, bool nonblock)
             changed(p);
             return (long)len;
         }
-        long err = wait_for(s, nonblock);
+        long err = wait_until(s, nonblock, deadline);
         if (err)
             return err;
     }
@@ -588,7 +600,7 @@ static bool at_eof(const struct sock *s) { return (s->shutdown & RCV_SHUTDOWN) !
 
 static long stream_recv(struct sock *s, struct xfer *x, bool nonblock)
 {
-    uint64_t want = x->data.resid, got = 0;
+    uint64_t want = x->data.resid, got = 0, deadline = deadline_of(s->rcvtimeo);
     bool peek = x->flags & MSG_PEEK;
     if (s->state != SS_CONNECTED && !s->was_connected && !s->head)
         return -EINVAL; /* Linux: recv on an unconnected stream socket */
@@ -642,7 +654,7 @@ static long stream_recv(struct sock *s, struct xfer *x, bool nonblock)
         }
         if (at_eof(s))
             return (long)got;
-        long err = wait_for(s, nonblock);
+        long err = wait_until(s, nonblock, deadline);
         if (err)
             return got ? (long)got : err;
     }
@@ -650,12 +662,13 @@ static long stream_recv(struct sock *s, struct xfer *x, bool nonblock)
 
 static long record_recv(struct sock *s, struct xfer *x, bool nonblock)
 {
+    uint64_t deadline = deadline_of(s->rcvtimeo);
     while (!s->head) {
         if (at_eof(s) || (s->type == SOCK_SEQPACKET && s->was_connected && !s->peer))
             return 0;
         if (s->type == SOCK_SEQPACKET && s->state != SS_CONNECTED)
             return -ENOTCONN;
-        long err = wait_for(s, nonblock);
+        long err = wait_until(s, nonblock, deadline);
         if (err)
             return err;
     }
@@ -1197,6 +1210,10 @@ long sys_setsockopt(struct trapframe *tf)
             return -EINVAL;
         if (get_user(tv, ARG3(tf), sizeof tv))
             return -EFAULT;
+        if (tv[1] < 0 || tv[1] >= 1000000)
+            return -EDOM;
+        if (tv[0] < 0)
+            tv[0] = tv[1] = 0; /* a negative timeout: none (socket(7)) */
         memcpy(opt == SO_RCVTIMEO ? s->rcvtimeo : s->sndtimeo, tv, sizeof tv);
         return 0;
     }

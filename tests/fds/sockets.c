@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "errname.h"
 
@@ -108,6 +109,22 @@ static void stream_pair(void)
     show_name("getsockname pair", sv[0], 0);
     show_name("getpeername pair", sv[0], 1);
     SHOW("recv MSG_DONTWAIT empty", recv(sv[1], buf, sizeof buf, MSG_DONTWAIT));
+    struct timeval tmo = {0, 30000}, tback;
+    SHOW("SO_RCVTIMEO 30 ms", setsockopt(sv[1], SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof tmo));
+    socklen_t tlen = sizeof tback;
+    getsockopt(sv[1], SOL_SOCKET, SO_RCVTIMEO, &tback, &tlen);
+    printf("%-40s %d\n", "SO_RCVTIMEO reads back (Linux: in jiffies)", tback.tv_sec == 0 && tback.tv_usec >= 30000 &&
+                                                                    tback.tv_usec < 45000);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    SHOW("recv times out", recv(sv[1], buf, sizeof buf, 0));
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long waited_ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    printf("%-40s %d\n", "after about 30 ms", waited_ms >= 25 && waited_ms < 1000);
+    tmo.tv_usec = 2000000;
+    SHOW("SO_RCVTIMEO bad usec", setsockopt(sv[1], SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof tmo));
+    tmo.tv_usec = 0;
+    setsockopt(sv[1], SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof tmo);
     SHOW("shutdown SHUT_WR", shutdown(sv[0], SHUT_WR));
     show_poll("poll after peer SHUT_WR", sv[1]);
     SHOW("read after peer SHUT_WR", read(sv[1], buf, sizeof buf));
