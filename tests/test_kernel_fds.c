@@ -80,6 +80,39 @@ START_TEST(other_families_are_eafnosupport)
 }
 END_TEST
 
+/* poll, select and epoll sleep until a watched file reports a change, not
+ * until the next timer tick: a child spins 15 ms of virtual time (between
+ * ticks, which come every 10 ms) and then writes; the parent's waits end
+ * within 2 ms of that, where a tick-driven re-check would take up to 10. */
+static const char wake_src[] =
+    "#include <poll.h>\n#include <stdint.h>\n#include <stdio.h>\n#include <sys/epoll.h>\n"
+    "#include <sys/eventfd.h>\n#include <sys/socket.h>\n#include <sys/wait.h>\n#include <time.h>\n"
+    "#include <unistd.h>\n"
+    "static int64_t now_us(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t);\n"
+    "  return t.tv_sec * 1000000 + t.tv_nsec / 1000; }\n"
+    "static int64_t wait_for(int kind, int fd, int wfd) {\n"
+    "  int64_t t0 = now_us(), done = 0;\n"
+    "  if (fork() == 0) { while (now_us() - t0 < 15000) {} uint64_t one = 1; write(wfd, &one, 8); _exit(0); }\n"
+    "  if (kind == 0) { struct pollfd p = {fd, POLLIN, 0}; poll(&p, 1, 1000); }\n"
+    "  else { int ep = epoll_create1(0); struct epoll_event e = {EPOLLIN, {0}};\n"
+    "    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e); epoll_wait(ep, &e, 1, 1000); close(ep); }\n"
+    "  done = now_us() - t0; wait(NULL); uint64_t v; read(fd, &v, 8); return done;\n}\n"
+    "int main(void) {\n"
+    "  int e = eventfd(0, 0), sv[2];\n"
+    "  socketpair(AF_UNIX, SOCK_STREAM, 0, sv);\n"
+    "  int64_t a = wait_for(0, e, e), b = wait_for(1, e, e), c = wait_for(0, sv[0], sv[1]);\n"
+    "  printf(\"%d %d %d\\n\", a >= 15000 && a < 17000, b >= 15000 && b < 17000, c >= 15000 && c < 17000);\n"
+    "  return 0;\n}\n";
+
+START_TEST(waits_end_when_a_file_changes_not_on_the_next_tick)
+{
+    struct machine *m = oracle_boot(oracle_musl("fds_wake", wake_src), 0, NULL, (struct machine_config){0});
+    ck_assert_int_eq(oracle_run_to_exit(m), 0);
+    ck_assert_str_eq(oracle_console(m, NULL), "1 1 1\n");
+    machine_free(m);
+}
+END_TEST
+
 /* Garbage arguments to every new call, with an interval timer breaking
  * any sleep: the kernel must neither panic nor hang. */
 static const char fuzz_src[] =
@@ -286,6 +319,7 @@ int main(void)
     tcase_add_test(kinds, event_descriptors_glibc);
     tcase_add_test(kinds, other_families_are_eafnosupport);
     tcase_add_test(kinds, garbage_arguments_never_crash_the_kernel);
+    tcase_add_test(kinds, waits_end_when_a_file_changes_not_on_the_next_tick);
     suite_add_tcase(s, kinds);
     TCase *sv = tcase_create("survey");
     tcase_set_timeout(sv, 120);
