@@ -942,9 +942,10 @@ long sys_umask(struct trapframe *tf)
 
 /* ---- waiting for descriptors: poll, ppoll, select, pselect6 ----------
  * The readiness of each file comes from file_poll().  While nothing is
- * ready the caller sleeps until the next timer tick (or its timeout) and
- * looks again: one sleep channel cannot name several files, and a tick is
- * 10 ms of virtual time. */
+ * ready the caller sleeps on file_pollers (fileops.h), which every change
+ * of a socket, eventfd or timerfd wakes, until its timeout; a set that
+ * holds a file reporting no changes (a pipe, the console) is also looked
+ * at again on every timer tick (10 ms of virtual time). */
 
 #define POLL_MAX 256
 #define FD_SETSIZE_BITS 1024
