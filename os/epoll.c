@@ -268,7 +268,7 @@ static long do_wait(uint64_t epfd, uint64_t uevents, int64_t maxevents, int64_t 
         uint64_t wake = tick ? timer_tick_ns() + 1000000000ull / TIMER_HZ : 0;
         if (deadline && (!wake || deadline < wake))
             wake = deadline;
-        sleep_until(&file_pollers, wake);
+        file_sleep(ep->file, &file_pollers, wake);
     }
 }
 

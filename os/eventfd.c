@@ -25,7 +25,7 @@ static long wait_or_fail(struct file *f)
         return -EAGAIN;
     if (signal_interrupted())
         return -ERESTARTSYS;
-    sleep_on(f);
+    file_sleep(f, f, 0);
     return 0;
 }
 

@@ -290,4 +290,36 @@ uint64_t file_event_seq(const struct file *f)
     return f->event_seq;
 }
 
+#define HELD_PER_THREAD 4
+static struct file *held[MAX_THREADS][HELD_PER_THREAD]; /* by thread slot */
+
+bool file_sleep(struct file *f, const void *chan, uint64_t deadline)
+{
+    struct file **mine = held[current_thread()->slot];
+    bool holding = false;
+    for (int i = 0; i < HELD_PER_THREAD && !holding; i++)
+        holding = mine[i] == f;
+    for (int i = 0; i < HELD_PER_THREAD && !holding; i++)
+        if (!mine[i]) {
+            mine[i] = file_dup(f);
+            holding = true;
+        }
+    sleep_until(chan, deadline);
+    return true;
+}
+
+void file_release_held(void)
+{
+    struct thread *t = current_thread();
+    if (!t)
+        return;
+    struct file **mine = held[t->slot];
+    for (int i = 0; i < HELD_PER_THREAD; i++)
+        if (mine[i]) {
+            struct file *f = mine[i];
+            mine[i] = 0;
+            file_close(f);
+        }
+}
+
 int file_notifies(const struct file *f) { return f->kind == FILE_OPS && !f->ops->polled_each_tick; }

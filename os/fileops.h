@@ -41,6 +41,15 @@ struct file *fd_file(uint64_t fd);
 int fd_install(struct file *f, int lowest, bool cloexec);
 void fd_clear(int fd);
 
+/* Sleep on chan until woken or the deadline (0 = none).  The system call
+ * holds a reference to f from then until it returns (as Linux's fdget):
+ * a close by another thread meanwhile leaves f and its object alive for
+ * the sleeper, which carries on.  Always true (a kind may use it in a
+ * condition). */
+bool file_sleep(struct file *f, const void *chan, uint64_t deadline);
+/* At the end of every system call: drop the references file_sleep took. */
+void file_release_held(void);
+
 /* Blocking helpers for the kinds: true if f was opened O_NONBLOCK. */
 static inline int file_nonblocking(const struct file *f) { return (f->flags & O_NONBLOCK) != 0; }
 

@@ -61,10 +61,10 @@ static int take_signal(uint64_t mask, int32_t *code, int32_t *pid, uint64_t *val
     return sig;
 }
 
-static void wait_a_tick(const void *chan, uint64_t deadline)
+static uint64_t next_look(uint64_t deadline)
 {
     uint64_t next_tick = timer_tick_ns() + NS_PER_S / TIMER_HZ;
-    sleep_until(chan, deadline && deadline < next_tick ? deadline : next_tick);
+    return deadline && deadline < next_tick ? deadline : next_tick;
 }
 
 struct signalfd {
@@ -88,7 +88,7 @@ static long signalfd_read(struct file *f, struct uio *u)
                 return -EAGAIN;
             if (signal_interrupted())
                 return -ERESTARTSYS;
-            wait_a_tick(f, 0);
+            file_sleep(f, f, next_look(0));
             continue;
         }
         struct signalfd_siginfo info;
@@ -211,6 +211,6 @@ long sys_rt_sigtimedwait(struct trapframe *tf)
             return -EAGAIN;
         if (signal_interrupted())
             return -EINTR;
-        wait_a_tick(&waiting, deadline);
+        sleep_until(&waiting, next_look(deadline));
     }
 }

@@ -181,6 +181,16 @@ static struct file *sock_create(int type, uint32_t flags)
     return f;
 }
 
+/* Is s still open?  (kheap addresses are never reused, so a pointer kept
+ * across a sleep can be checked against the table.) */
+static bool alive(const struct sock *s)
+{
+    for (int i = 0; i < MAX_SOCKETS; i++)
+        if (socks[i] == s)
+            return true;
+    return false;
+}
+
 static void msg_free(struct sock_msg *m)
 {
     for (uint32_t i = 0; i < m->nfds; i++)
@@ -464,7 +474,7 @@ static long wait_until(struct sock *s, bool nonblock, uint64_t deadline)
         return -EAGAIN;
     if (signal_interrupted())
         return -ERESTARTSYS;
-    sleep_until(s->file, deadline);
+    file_sleep(s->file, s->file, deadline);
     return 0;
 }
 
@@ -546,6 +556,8 @@ static long record_send(struct sock *s, struct xfer *x, bool nonblock)
     if (len > (uint64_t)s->sndbuf - 32)
         return -EMSGSIZE;
     for (;;) {
+        if (x->dest && !alive(x->dest))
+            return -ECONNREFUSED; /* closed while we waited for room */
         struct sock *p = x->dest ? x->dest : s->peer;
         if (s->type == SOCK_SEQPACKET && (s->shutdown & SEND_SHUTDOWN || !p))
             return p || s->was_connected || s->shutdown ? broken_pipe(x->flags) : -ENOTCONN;

@@ -17,6 +17,7 @@
 #include "abi/syscalls.h"
 #include "errno.h"
 #include "events.h"
+#include "fileops.h"
 #include "memlayout.h"
 #include "proc.h"
 #include "segments.h"
@@ -275,6 +276,7 @@ int syscall(struct trapframe *tf)
     syscall_fn *fn = handler(nr);
     force_iret = 0;
     long ret = fn ? fn(tf) : -ENOSYS;
+    file_release_held(); /* the files its sleeps kept open (fileops.h) */
     if (!force_iret)
         tf->rax = (uint64_t)ret;
     prepare_return_to_user(tf); /* may aim the return at a signal handler (and ask for IRETQ) */

@@ -47,7 +47,7 @@ static long timerfd_read(struct file *f, struct uio *u)
             return -EAGAIN;
         if (signal_interrupted())
             return -ERESTARTSYS;
-        sleep_on(f);
+        file_sleep(f, f, 0);
     }
     if (uio_copy_out(u, &t->expirations, 8) != 8)
         return -EFAULT;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -558,6 +559,35 @@ static void errors(void)
     close(s);
 }
 
+/* A descriptor closed by another thread while a recv sleeps on it: the
+ * sleeping call keeps the socket, and still gets what the peer sends. */
+static int blocked_fd;
+static long blocked_result;
+static void *blocked_reader(void *arg)
+{
+    (void)arg;
+    char b[16];
+    blocked_result = recv(blocked_fd, b, sizeof b, 0);
+    return NULL;
+}
+
+static void close_under_a_sleeper(void)
+{
+    int sv[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    blocked_fd = sv[0];
+    pthread_t t;
+    pthread_create(&t, NULL, blocked_reader, NULL);
+    struct timespec d = {0, 20000000};
+    nanosleep(&d, NULL);
+    SHOW("close while another thread is in recv", close(sv[0]));
+    nanosleep(&d, NULL);
+    SHOW("the peer sends", send(sv[1], "late", 4, 0));
+    pthread_join(t, NULL);
+    printf("%-40s %ld\n", "the sleeping recv got", blocked_result);
+    close(sv[1]);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -572,5 +602,6 @@ int main(void)
     pass_fds();
     select_and_seqpacket_server();
     errors();
+    close_under_a_sleeper();
     return 0;
 }
