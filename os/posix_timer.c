@@ -29,6 +29,7 @@ struct ptimer {
     struct ktimer kt; /* first: the ktimer is the timer */
     bool used;
     struct proc *proc;
+    struct mm *mm;    /* execve replaces it, and deletes the process's timers (timer_create(2)) */
     int pid, id;
     struct itimer_state it;
     int signo, notify, tid;
@@ -44,7 +45,10 @@ static void release(struct ptimer *t)
     t->used = false;
 }
 
-static bool owner_alive(const struct ptimer *t) { return t->proc->state == PROC_ALIVE && t->proc->pid == t->pid; }
+static bool owner_alive(const struct ptimer *t)
+{
+    return t->proc->state == PROC_ALIVE && t->proc->pid == t->pid && t->proc->mm == t->mm;
+}
 
 static void expire(struct ktimer *kt, uint64_t now)
 {
@@ -86,9 +90,12 @@ static void expire(struct ktimer *kt, uint64_t now)
 static struct ptimer *find(uint64_t id)
 {
     struct proc *p = current_proc();
-    for (int i = 0; i < MAX_POSIX_TIMERS; i++)
-        if (timers[i].used && timers[i].proc == p && timers[i].pid == p->pid && (uint64_t)timers[i].id == id)
+    for (int i = 0; i < MAX_POSIX_TIMERS; i++) {
+        if (timers[i].used && !owner_alive(&timers[i]))
+            release(&timers[i]); /* its process exited or ran execve */
+        if (timers[i].used && timers[i].proc == p && (uint64_t)timers[i].id == id)
             return &timers[i];
+    }
     return 0;
 }
 
@@ -123,7 +130,7 @@ long sys_timer_create(struct trapframe *tf)
     }
     if (!slot)
         return -EAGAIN;
-    *slot = (struct ptimer){.used = true, .proc = p, .pid = p->pid, .id = id, .signo = ev.signo,
+    *slot = (struct ptimer){.used = true, .proc = p, .mm = p->mm, .pid = p->pid, .id = id, .signo = ev.signo,
                             .notify = ev.notify, .tid = ev.tid, .value = ARG1(tf) ? ev.value : (uint64_t)id};
     slot->it.clock = (int)ARG0(tf);
     slot->kt.fire = expire;

@@ -503,14 +503,36 @@ static void poll_all_kinds(void)
     sigprocmask(SIG_UNBLOCK, &m, NULL);
 }
 
-int main(void)
+/* execve deletes the process's POSIX timers: one armed before must not
+ * kill the new image with its (default: fatal) signal. */
+static void timers_end_at_exec(void)
+{
+    struct sigevent sev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR2};
+    timer_t id;
+    timer_create(CLOCK_MONOTONIC, &sev, &id);
+    struct itimerspec its = {{0, 0}, {0, 30 * 1000000}};
+    timer_settime(id, 0, &its, NULL);
+    char self[256] = {0};
+    readlink("/proc/self/exe", self, sizeof self - 1);
+    char *argv[] = {"events", "after-exec", NULL};
+    execv(self, argv);
+    printf("execv failed\n");
+}
+
+int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc > 1) {
+        sleep_ms(100);
+        printf("%-44s\n", "the new image outlived the old timer");
+        return 0;
+    }
     eventfds();
     epolls();
     timerfds();
     signalfds();
     posix_timers();
     poll_all_kinds();
-    return 0;
+    timers_end_at_exec();
+    return 1;
 }
