@@ -43,6 +43,21 @@
 #define EOVERFLOW 75
 #define EOPNOTSUPP 95
 #define ETIMEDOUT 110
+/* Sockets and descriptor kinds (socket.c, eventfd.c, epoll.c, ...). */
+#define EDOM 33
+#define ENOTSOCK 88
+#define EDESTADDRREQ 89
+#define EMSGSIZE 90
+#define EPROTOTYPE 91
+#define ENOPROTOOPT 92
+#define EPROTONOSUPPORT 93
+#define ESOCKTNOSUPPORT 94
+#define EAFNOSUPPORT 97
+#define EADDRINUSE 98
+#define ECONNRESET 104
+#define EISCONN 106
+#define ENOTCONN 107
+#define ECONNREFUSED 111
 /* Kernel-internal, never seen by programs: a sleeping call was interrupted
  * by a signal; signal.c restarts it after the handler if the handler was
  * installed with SA_RESTART (and always when no handler runs), else the

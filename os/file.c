@@ -1,6 +1,8 @@
 /* file.c — open files: inodes, devices (console, null, zero, urandom,
  * kbd) and pipes. */
 #include "file.h"
+#include "epoll.h"
+#include "fileops.h"
 #include "console.h"
 #include "errno.h"
 #include "keyboard.h"
@@ -178,6 +180,9 @@ void file_close(struct file *f)
     if (--f->refs > 0)
         return;
     lock_release_file(f); /* its OFD and flock locks */
+    epoll_forget(f); /* Linux drops a file from every epoll set when it is released */
+    if (f->kind == FILE_OPS && f->ops->release)
+        f->ops->release(f);
     if (f->kind == FILE_INODE)
         fs_closed(f->inode);
     if (f->snapshot)
@@ -197,22 +202,39 @@ void file_close(struct file *f)
 bool file_readable(const struct file *f) { return (f->flags & O_ACCMODE) != O_WRONLY; }
 bool file_writable(const struct file *f) { return (f->flags & O_ACCMODE) != O_RDONLY; }
 
+/* The call holds its own reference while it may sleep, as Linux's fdget:
+ * another thread closing the descriptor meanwhile leaves this end (and
+ * the pipe) to the call until it returns. */
 long file_pipe_read(struct file *f, struct user_buf *dst)
 {
-    return file_readable(f) ? pipe_read(f->pipe, dst, file_nonblocking(f)) : -EBADF;
+    if (!file_readable(f))
+        return -EBADF;
+    file_dup(f);
+    long n = pipe_read(f->pipe, dst, file_nonblocking(f));
+    file_close(f);
+    return n;
 }
 
 long file_pipe_write(struct file *f, struct user_buf *src)
 {
-    return file_writable(f) ? pipe_write(f->pipe, src, file_nonblocking(f)) : -EBADF;
+    if (!file_writable(f))
+        return -EBADF;
+    file_dup(f);
+    long n = pipe_write(f->pipe, src, file_nonblocking(f));
+    file_close(f);
+    return n;
 }
 
+/* The one channel poll, select and epoll sleep on: a pipe, FIFO, socket,
+ * eventfd or timerfd whose readiness changed wakes it. */
 static const char poll_waiters;
 const void *file_poll_channel(void) { return &poll_waiters; }
 void file_poll_notify(void) { wakeup(&poll_waiters); }
 
 unsigned file_poll(const struct file *f)
 {
+    if (f->kind == FILE_OPS)
+        return f->ops->poll ? f->ops->poll((struct file *)f) : 0;
     if (f->kind == FILE_PIPE)
         return pipe_poll(f->pipe, f->pipe_writer);
     unsigned out = file_writable(f) ? POLLOUT : 0;
@@ -230,6 +252,8 @@ long file_read(struct file *f, void *dst, uint64_t n)
 {
     if (!file_readable(f))
         return -EBADF;
+    if (f->kind == FILE_OPS)
+        return -EINVAL; /* these kinds read into user buffers (fileops.h) */
     if (f->kind == FILE_PIPE)
         return -EINVAL; /* file_pipe_read */
     switch (f->inode->type) {
@@ -270,6 +294,8 @@ long file_write(struct file *f, const void *src, uint64_t n)
 {
     if (!file_writable(f))
         return -EBADF;
+    if (f->kind == FILE_OPS)
+        return -EINVAL;
     if (f->kind == FILE_PIPE)
         return -EINVAL; /* file_pipe_write */
     switch (f->inode->type) {
@@ -291,4 +317,73 @@ long file_write(struct file *f, const void *src, uint64_t n)
     default:
         return -EINVAL;
     }
+}
+
+/* ---- descriptor kinds with an operations table (fileops.h) ---------- */
+
+struct file *file_new(const struct file_ops *ops, void *priv, uint32_t flags)
+{
+    struct file *f = file_alloc(FILE_OPS, flags);
+    if (f) {
+        f->ops = ops;
+        f->priv = priv;
+    }
+    return f;
+}
+
+void file_changed(struct file *f)
+{
+    f->event_seq++;
+    wakeup(f);
+    file_poll_notify();
+}
+
+uint64_t file_event_seq(const struct file *f)
+{
+    if (f->kind == FILE_PIPE) /* the reader's events are writes, the writer's are reads */
+        return f->pipe_writer ? f->pipe->bytes_read : f->pipe->bytes_written;
+    return f->event_seq;
+}
+
+#define HELD_PER_THREAD 4
+static struct file *held[MAX_THREADS][HELD_PER_THREAD]; /* by thread slot */
+
+bool file_sleep(struct file *f, const void *chan, uint64_t deadline)
+{
+    struct file **mine = held[current_thread()->slot];
+    bool holding = false;
+    for (int i = 0; i < HELD_PER_THREAD && !holding; i++)
+        holding = mine[i] == f;
+    for (int i = 0; i < HELD_PER_THREAD && !holding; i++)
+        if (!mine[i]) {
+            mine[i] = file_dup(f);
+            holding = true;
+        }
+    sleep_until(chan, deadline);
+    return true;
+}
+
+void file_release_held(void)
+{
+    struct thread *t = current_thread();
+    if (!t)
+        return;
+    struct file **mine = held[t->slot];
+    for (int i = 0; i < HELD_PER_THREAD; i++)
+        if (mine[i]) {
+            struct file *f = mine[i];
+            mine[i] = 0;
+            file_close(f);
+        }
+}
+
+int file_notifies(const struct file *f)
+{
+    if (f->kind == FILE_OPS)
+        return f->ops->notifies ? f->ops->notifies(f) : !f->ops->polled_each_tick;
+    if (f->kind == FILE_PIPE)
+        return 1; /* pipe.c notifies on every read, write, open and close */
+    /* files and memory devices are always ready; the console and the
+     * keyboard do not report their input */
+    return f->inode->type != INODE_CONSOLE && f->inode->type != INODE_KBD;
 }

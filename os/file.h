@@ -25,7 +25,8 @@
 #define O_NOFOLLOW 0400000
 #define O_CLOEXEC 02000000
 
-enum file_kind { FILE_INODE, FILE_PIPE };
+enum file_kind { FILE_INODE, FILE_PIPE, FILE_OPS /* sockets, eventfd, epoll...: fileops.h */ };
+struct file_ops;
 
 struct file {
     enum file_kind kind;
@@ -37,6 +38,9 @@ struct file {
     char *snapshot;       /* generated files (/proc/self/maps): the text, taken at open */
     uint64_t snapshot_size, snapshot_alloc;
     bool pipe_writer;     /* which end */
+    const struct file_ops *ops; /* FILE_OPS: the kind's operations (fileops.h) */
+    void *priv;                 /* FILE_OPS: the kind's object */
+    uint64_t event_seq;         /* FILE_OPS: bumped by file_changed() */
 };
 
 struct file *file_open(struct inode *ino, uint32_t flags);

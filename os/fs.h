@@ -18,7 +18,8 @@
 
 enum inode_type { INODE_FREE, INODE_FILE, INODE_DIR, INODE_SYMLINK, INODE_CONSOLE, INODE_NULL, INODE_ZERO, INODE_RANDOM, INODE_KBD,
                   INODE_PROC_MAPS, INODE_PROC_MEMINFO /* /proc files: text generated at open */,
-                  INODE_FIFO /* a named pipe (mkfifo) */, INODE_HARDLINK /* a further name of link_to */ };
+                  INODE_FIFO /* a named pipe (mkfifo) */, INODE_HARDLINK /* a further name of link_to */,
+                  INODE_SOCKET /* a bound AF_UNIX socket's name (socket.c) */ };
 
 struct pipe;
 

@@ -13,7 +13,9 @@
  *     instead, and 0 (end of file) once every writer is gone;
  *   - poll: readable when not empty, hung up when no writer; writable when
  *     a buffer is free, in error when no reader.
- * Readers and writers sleep on the pipe; every change also wakes poll. */
+ * Readers and writers sleep on the pipe; every change also wakes poll,
+ * select and epoll (file_poll_notify), and the byte counts moved tell
+ * epoll's edge trigger that new data came (file_event_seq). */
 #include "pipe.h"
 #include "errno.h"
 #include "file.h"
@@ -116,8 +118,10 @@ long pipe_read(struct pipe *p, struct user_buf *dst, bool nonblock)
         }
         sleep_on(p);
     }
-    if (ret > 0)
+    if (ret > 0) {
+        p->bytes_read += (uint64_t)ret;
         pipe_changed(p);
+    }
     return ret;
 }
 
@@ -186,8 +190,10 @@ long pipe_write(struct pipe *p, struct user_buf *src, bool nonblock)
         pipe_changed(p); /* let the reader drain what is there */
         sleep_on(p);
     }
-    if (ret > 0)
+    if (ret > 0) {
+        p->bytes_written += (uint64_t)ret;
         pipe_changed(p);
+    }
     return ret;
 }
 

@@ -20,6 +20,7 @@ struct pipe {
     struct pipe_buffer bufs[PIPE_BUFFERS];
     uint32_t head, tail;     /* bufs[tail % N] up to bufs[(head - 1) % N] hold bytes */
     int readers, writers;    /* open ends */
+    uint64_t bytes_written, bytes_read; /* ever: epoll's edge trigger counts these (file_event_seq) */
 };
 
 /* A new pipe with one reader and one writer; 0 if out of memory. */

@@ -10,6 +10,7 @@
  * FS base, and switches to it.  With nothing runnable it halts with
  * interrupts enabled until an interrupt makes something runnable. */
 #include "proc.h"
+#include "ktimer.h"
 #include "abi/osevent.h"
 #include "events.h"
 #include "fdtable.h"
@@ -314,6 +315,7 @@ void timer_tick(void)
         if (threads[i]->state == THREAD_SLEEPING && threads[i]->wake_ns && threads[i]->wake_ns <= now)
             threads[i]->state = THREAD_RUNNABLE;
     expire_alarms(now);
+    ktimers_expire(now); /* timerfd, POSIX timers */
 }
 
 /* The machine's exit status for a wait status: the exit code, or 128 + the

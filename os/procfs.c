@@ -1,5 +1,7 @@
 /* procfs.c — /proc/PID/exe and /proc/PID/fd/N (see procfs.h). */
 #include "procfs.h"
+#include "fileops.h"
+#include "printf.h"
 #include "proc.h"
 #include "string.h"
 
@@ -63,8 +65,17 @@ bool procfs_link(const char *path, char *target, size_t size, bool *missing)
             *missing = true;
             return false;
         }
-        if (f->kind != FILE_INODE) {
-            strlcpy(target, "pipe:[0]", size); /* what readlink shows; not a path */
+        /* what readlink shows for files with no path (not paths themselves):
+         * pipe:[N], socket:[N], anon_inode:[eventfd] (fileops.h kinds) */
+        if (f->kind == FILE_OPS) {
+            if (!strcmp(f->ops->name, "socket"))
+                strlcpy(target, "socket:[0]", size);
+            else
+                ksnprintf(target, size, "anon_inode:[%s]", f->ops->name);
+            return true;
+        }
+        if (!f->inode) {
+            strlcpy(target, "pipe:[0]", size);
             return true;
         }
         strlcpy(target, f->inode->path, size);

@@ -43,6 +43,7 @@
 #define FPE_FLTINV 7  /* floating-point invalid operation */
 #define TRAP_TRACE 2  /* SIGTRAP: single step (#DB with RFLAGS.TF) */
 #define SI_TKILL (-6) /* sent by tkill()/tgkill() */
+#define SI_TIMER (-2) /* sent by a POSIX timer (posix_timer.c): si_timerid, si_overrun, si_value */
 #define SI_KERNEL 0x80 /* sent by the kernel (the alarm timer, a broken pipe) */
 #define CLD_EXITED 1   /* SIGCHLD: the child exited */
 #define CLD_KILLED 2   /* SIGCHLD: the child was killed by a signal */

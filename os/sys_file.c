@@ -9,6 +9,7 @@
 #include "lock.h"
 #include "procfs.h"
 #include "frame.h"
+#include "fileops.h"
 #include "fs.h"
 #include "memlayout.h"
 #include "proc.h"
@@ -34,27 +35,39 @@
 #define F_DUPFD_CLOEXEC 1030
 #define FD_CLOEXEC 1
 #define IOV_MAX 1024
+#define O_NOCTTY 0400
+#define O_LARGEFILE 0100000
 
-static struct file *fd_file(uint64_t fd) { return fd_get(current_proc(), fd); }
+struct file *fd_file(uint64_t fd) { return fd_get(current_proc(), fd); }
 
-static int fd_install(struct file *f, int lowest, bool cloexec)
+int fd_install(struct file *f, int lowest, bool cloexec)
 {
     return fd_alloc(current_proc(), f, (uint64_t)lowest, cloexec);
 }
 
-static void fd_clear(int fd) { fd_close(current_proc(), (uint64_t)fd); }
+void fd_clear(int fd) { fd_close(current_proc(), (uint64_t)fd); }
 
 /* Streams (pipes, the console, the keyboard) return what one read
  * produced; files and memory devices (/dev/zero...) give all n bytes, up
  * to the end. */
 static bool is_stream(const struct file *f)
 {
-    return f->kind == FILE_PIPE || f->inode->type == INODE_CONSOLE || f->inode->type == INODE_KBD;
+    return f->kind != FILE_INODE || f->inode->type == INODE_CONSOLE || f->inode->type == INODE_KBD;
 }
 
 /* The range check Linux calls access_ok: done before anything blocks, so
  * read(0, kernel_pointer, n) fails at once instead of after the input. */
 static bool user_range(uint64_t ubuf, uint64_t n) { return ubuf < USER_END && n <= USER_END - ubuf; }
+
+/* Kinds with an operations table read and write the user's buffers
+ * themselves, all of one request at once (a datagram is one record). */
+static long ops_io(struct file *f, struct user_buf *u, bool write)
+{
+    if (write ? !file_writable(f) : !file_readable(f))
+        return -EBADF;
+    long (*fn)(struct file *, struct user_buf *) = write ? f->ops->write : f->ops->read;
+    return fn ? fn(f, u) : -EINVAL;
+}
 
 static long read_to_user(struct file *f, uint64_t ubuf, uint64_t n)
 {
@@ -65,6 +78,11 @@ static long read_to_user(struct file *f, uint64_t ubuf, uint64_t n)
         struct user_buf b;
         user_buf_single(&b, ubuf, n);
         return file_pipe_read(f, &b);
+    }
+    if (f->kind == FILE_OPS) {
+        struct user_buf b;
+        user_buf_single(&b, ubuf, n);
+        return ops_io(f, &b, false);
     }
     uint64_t done = 0;
     while (done < n) {
@@ -90,6 +108,11 @@ static long write_from_user(struct file *f, uint64_t ubuf, uint64_t n)
         struct user_buf b;
         user_buf_single(&b, ubuf, n);
         return file_pipe_write(f, &b);
+    }
+    if (f->kind == FILE_OPS) {
+        struct user_buf b;
+        user_buf_single(&b, ubuf, n);
+        return ops_io(f, &b, true);
     }
     uint64_t done = 0;
     while (done < n) {
@@ -136,11 +159,13 @@ static long vector_io_file(struct file *f, uint64_t iov_addr, uint64_t count, bo
 {
     if (count > IOV_MAX)
         return -EINVAL;
-    if (f->kind == FILE_PIPE) { /* the whole vector is one request, as on Linux */
+    if (f->kind == FILE_PIPE || f->kind == FILE_OPS) { /* the whole vector is one request, as on Linux */
         struct user_buf b;
         long err = user_buf_iovec(&b, iov_addr, count);
         if (err)
             return err;
+        if (f->kind == FILE_OPS)
+            return ops_io(f, &b, write);
         return write ? file_pipe_write(f, &b) : file_pipe_read(f, &b);
     }
     long total = 0;
@@ -213,6 +238,15 @@ static long positioned_vector_io(struct trapframe *tf, bool write, uint64_t flag
     f->offset = saved;
     f->flags = saved_flags;
     return n;
+}
+
+/* readahead(fd, offset, count): files are in RAM already. */
+long sys_readahead(struct trapframe *tf)
+{
+    struct file *f = fd_file(ARG0(tf));
+    if (!f)
+        return -EBADF;
+    return f->kind == FILE_INODE && f->inode->type == INODE_FILE ? 0 : -EINVAL;
 }
 
 long sys_preadv(struct trapframe *tf) { return ARG3(tf) == (uint64_t)-1 ? -EINVAL : positioned_vector_io(tf, false, 0); }
@@ -336,6 +370,8 @@ static long open_at(int64_t dirfd, uint64_t upath, uint32_t flags, uint32_t mode
         struct file *pf = 0;
         if (!user_path_at(dirfd, upath, raw, false, false) && !fs_follow(raw))
             pf = procfs_fd_file(raw);
+        if (pf && pf->kind == FILE_OPS && !strcmp(pf->ops->name, "socket"))
+            return -ENXIO; /* a socket cannot be opened (sock_no_open) */
         if (pf && pf->kind == FILE_PIPE) {
             int fd = fd_install(file_dup(pf), 0, flags & O_CLOEXEC);
             if (fd < 0)
@@ -362,6 +398,8 @@ static long open_at(int64_t dirfd, uint64_t upath, uint32_t flags, uint32_t mode
     }
     if (!ino)
         return missing_error(path);
+    if (ino->type == INODE_SOCKET)
+        return -ENXIO; /* a socket's name is reached with connect(), not open() */
     if ((flags & O_DIRECTORY) && ino->type != INODE_DIR)
         return -ENOTDIR;
     if (ino->type == INODE_DIR && (flags & O_ACCMODE) != O_RDONLY)
@@ -385,6 +423,7 @@ static long open_at(int64_t dirfd, uint64_t upath, uint32_t flags, uint32_t mode
 }
 
 long sys_open(struct trapframe *tf) { return open_at(AT_FDCWD, ARG0(tf), (uint32_t)ARG1(tf), (uint32_t)ARG2(tf)); }
+long sys_creat(struct trapframe *tf) { return open_at(AT_FDCWD, ARG0(tf), O_CREAT | O_WRONLY | O_TRUNC, (uint32_t)ARG1(tf)); }
 long sys_openat(struct trapframe *tf)
 {
     return open_at((int32_t)ARG0(tf), ARG1(tf), (uint32_t)ARG2(tf), (uint32_t)ARG3(tf));
@@ -395,6 +434,27 @@ long sys_close(struct trapframe *tf)
     if (!fd_file(ARG0(tf)))
         return -EBADF;
     fd_clear((int)ARG0(tf));
+    return 0;
+}
+
+/* close_range(first, last, flags): close (or with CLOSE_RANGE_CLOEXEC mark
+ * close-on-exec) every open descriptor in [first, last]. */
+#define CLOSE_RANGE_UNSHARE 2
+#define CLOSE_RANGE_CLOEXEC 4
+long sys_close_range(struct trapframe *tf)
+{
+    uint64_t first = (uint32_t)ARG0(tf), last = (uint32_t)ARG1(tf), flags = ARG2(tf);
+    if (first > last || (flags & ~(uint64_t)(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)))
+        return -EINVAL;
+    struct proc *p = current_proc();
+    for (uint64_t fd = first; fd <= last && fd < (uint64_t)p->nfiles; fd++) {
+        if (!fd_get(p, fd))
+            continue;
+        if (flags & CLOSE_RANGE_CLOEXEC)
+            fd_set_cloexec(p, fd, true);
+        else
+            fd_clear((int)fd);
+    }
     return 0;
 }
 
@@ -430,6 +490,7 @@ struct kstat {
 _Static_assert(sizeof(struct kstat) == 144, "struct stat layout");
 
 #define S_IFIFO 0010000
+#define S_IFSOCK 0140000
 #define S_IFCHR 0020000
 #define S_IFDIR 0040000
 #define S_IFREG 0100000
@@ -480,7 +541,7 @@ static void device_identity(const struct inode *ino, struct kstat *st)
 
 #define TMPFS_DIRENT_SIZE 20 /* tmpfs counts a directory's size in 20-byte "entries" (BOGO_DIRENT_SIZE) */
 
-static long stat_inode(const struct inode *ino, uint64_t ubuf)
+static void inode_kstat(const struct inode *ino, struct kstat *out)
 {
     struct kstat st;
     int entries, subdirs;
@@ -501,21 +562,36 @@ static long stat_inode(const struct inode *ino, uint64_t ubuf)
     case INODE_FILE: st.mode = S_IFREG | ino->mode; st.size = (int64_t)ino->size; break;
     case INODE_SYMLINK: st.mode = S_IFLNK | 0777; st.size = (int64_t)ino->size; break;
     case INODE_FIFO: st.mode = S_IFIFO | ino->mode; break;
+    case INODE_SOCKET: st.mode = S_IFSOCK | ino->mode; break;
     default: device_identity(ino, &st); break;
     }
     st.blocks = ino->type == INODE_FILE ? (int64_t)PAGE_ROUND_UP(ino->size) / 512 : 0;
+    *out = st;
+}
+
+static long stat_inode(const struct inode *ino, uint64_t ubuf)
+{
+    struct kstat st;
+    inode_kstat(ino, &st);
     return put_user(ubuf, &st, sizeof st);
+}
+
+static void file_kstat(struct file *f, struct kstat *st)
+{
+    if (f->inode) { /* files, and FIFOs (pipe ends with an inode) */
+        inode_kstat(f->inode, st);
+        return;
+    }
+    memset(st, 0, sizeof *st);
+    st->mode = f->kind == FILE_OPS ? f->ops->stat_mode : S_IFIFO | 0600;
+    st->nlink = 1;
+    st->blksize = PAGE_SIZE;
 }
 
 static long stat_file(struct file *f, uint64_t ubuf)
 {
-    if (f->inode) /* files, and FIFOs (pipe ends with an inode) */
-        return stat_inode(f->inode, ubuf);
     struct kstat st;
-    memset(&st, 0, sizeof st);
-    st.mode = S_IFIFO | 0600;
-    st.nlink = 1;
-    st.blksize = PAGE_SIZE;
+    file_kstat(f, &st);
     return put_user(ubuf, &st, sizeof st);
 }
 
@@ -557,6 +633,76 @@ static long stat_at(int64_t dirfd, uint64_t upath, uint64_t ubuf, uint64_t flags
 }
 
 long sys_stat(struct trapframe *tf) { return stat_at(AT_FDCWD, ARG0(tf), ARG1(tf), 0); }
+
+/* statx(dirfd, path, flags, mask, buf): the same facts as stat, in struct
+ * statx (256 bytes); every basic field is filled whatever the mask. */
+struct statx_time {
+    int64_t sec;
+    uint32_t nsec;
+    int32_t reserved;
+};
+struct statx64 {
+    uint32_t mask, blksize;
+    uint64_t attributes;
+    uint32_t nlink, uid, gid;
+    uint16_t mode, spare0;
+    uint64_t ino, size, blocks, attributes_mask;
+    struct statx_time atime, btime, ctime, mtime;
+    uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+    uint64_t mnt_id;
+    uint32_t dio_mem_align, dio_offset_align;
+    uint64_t spare3[12];
+};
+_Static_assert(sizeof(struct statx64) == 256, "struct statx layout");
+#define STATX_BASIC_STATS 0x7ffu
+#define AT_STATX_SYNC_TYPE 0x6000
+
+long sys_statx(struct trapframe *tf)
+{
+    int64_t dirfd = (int32_t)ARG0(tf);
+    uint64_t flags = ARG2(tf);
+    if (flags & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE | 0x800 /* AT_NO_AUTOMOUNT */))
+        return -EINVAL;
+    char path[FS_PATH_MAX] = "";
+    long err = user_path_at(dirfd, ARG1(tf), path, flags & AT_EMPTY_PATH, !(flags & AT_SYMLINK_NOFOLLOW));
+    if (err)
+        return err;
+    struct kstat st;
+    if (path[0]) {
+        struct inode *ino = fs_lookup(path);
+        if (!ino)
+            return -ENOENT;
+        inode_kstat(ino, &st);
+    } else if (dirfd == AT_FDCWD) {
+        struct inode *cwd = fs_lookup(current_proc()->cwd);
+        if (!cwd)
+            return -ENOENT;
+        inode_kstat(cwd, &st);
+    } else {
+        struct file *f = fd_file((uint64_t)dirfd);
+        if (!f)
+            return -EBADF;
+        file_kstat(f, &st);
+    }
+    struct statx64 x;
+    memset(&x, 0, sizeof x);
+    x.mask = STATX_BASIC_STATS;
+    x.blksize = (uint32_t)st.blksize;
+    x.nlink = (uint32_t)st.nlink;
+    x.uid = st.uid;
+    x.gid = st.gid;
+    x.mode = (uint16_t)st.mode;
+    x.ino = st.ino;
+    x.size = (uint64_t)st.size;
+    x.blocks = (uint64_t)st.blocks;
+    x.atime = (struct statx_time){st.atime, (uint32_t)st.atime_ns, 0};
+    x.mtime = (struct statx_time){st.mtime, (uint32_t)st.mtime_ns, 0};
+    x.ctime = (struct statx_time){st.ctime, (uint32_t)st.ctime_ns, 0};
+    x.rdev_major = (uint32_t)(st.rdev >> 8);
+    x.rdev_minor = (uint32_t)(st.rdev & 0xff);
+    x.dev_minor = (uint32_t)st.dev;
+    return put_user(ARG4(tf), &x, sizeof x) ? -EFAULT : 0;
+}
 long sys_lstat(struct trapframe *tf) { return stat_at(AT_FDCWD, ARG0(tf), ARG1(tf), AT_SYMLINK_NOFOLLOW); }
 long sys_newfstatat(struct trapframe *tf) { return stat_at((int32_t)ARG0(tf), ARG1(tf), ARG2(tf), ARG3(tf)); }
 
@@ -573,7 +719,9 @@ static uint8_t dirent_type(const struct inode *ino)
          : ino->type == INODE_FIFO ? DT_FIFO : DT_CHR;
 }
 
-long sys_getdents64(struct trapframe *tf)
+/* getdents64, or with old the original getdents, whose struct linux_dirent
+ * has no d_type field before the name: the type is the record's last byte. */
+static long read_dirents(struct trapframe *tf, bool old)
 {
     struct file *f = fd_file(ARG0(tf));
     if (!f)
@@ -597,7 +745,7 @@ long sys_getdents64(struct trapframe *tf)
             ino = fs_resolved(entry); /* a hard link shows its file's number and type */
         }
         uint64_t namelen = strlen(name);
-        uint64_t reclen = (19 + namelen + 1 + 7) & ~7ull;
+        uint64_t reclen = old ? (18 + namelen + 2 + 7) & ~7ull : (19 + namelen + 1 + 7) & ~7ull;
         if (used + reclen > room)
             return used ? (long)used : -EINVAL;
         uint8_t rec[FS_PATH_MAX + 32];
@@ -607,8 +755,13 @@ long sys_getdents64(struct trapframe *tf)
         memcpy(rec, &ino_nr, 8);
         memcpy(rec + 8, &next, 8);
         memcpy(rec + 16, &len16, 2);
-        rec[18] = dirent_type(ino);
-        memcpy(rec + 19, name, namelen);
+        if (old) {
+            memcpy(rec + 18, name, namelen);
+            rec[reclen - 1] = dirent_type(ino);
+        } else {
+            rec[18] = dirent_type(ino);
+            memcpy(rec + 19, name, namelen);
+        }
         if (put_user(ubuf + used, rec, reclen))
             return -EFAULT;
         used += reclen;
@@ -617,11 +770,17 @@ long sys_getdents64(struct trapframe *tf)
     return (long)used;
 }
 
+long sys_getdents64(struct trapframe *tf) { return read_dirents(tf, false); }
+long sys_getdents(struct trapframe *tf) { return read_dirents(tf, true); }
+
 /* No terminal control: every ioctl answers ENOTTY, as for a pipe, so
  * programs buffer their output as when their stdout is not a terminal. */
 long sys_ioctl(struct trapframe *tf)
 {
-    return fd_file(ARG0(tf)) ? -ENOTTY : -EBADF;
+    struct file *f = fd_file(ARG0(tf));
+    if (f && f->kind == FILE_OPS && f->ops->ioctl)
+        return f->ops->ioctl(f, ARG1(tf), ARG2(tf));
+    return f ? -ENOTTY : -EBADF;
 }
 
 long sys_fcntl(struct trapframe *tf)
@@ -653,8 +812,9 @@ long sys_fcntl(struct trapframe *tf)
     case F_OFD_SETLK:
     case F_OFD_SETLKW:
         return lock_fcntl(f, (int)ARG1(tf), ARG2(tf));
-    case F_GETFL:
-        return f->flags & ~O_CLOEXEC;
+    case F_GETFL: /* open-time flags are forgotten; open() on a 64-bit kernel adds O_LARGEFILE
+                   * (force_o_largefile), pipe2, socket, eventfd... do not */
+        return (f->flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC)) | (f->inode ? O_LARGEFILE : 0);
     case F_SETFL:
         f->flags = (f->flags & ~(O_APPEND | O_NONBLOCK)) | (ARG2(tf) & (O_APPEND | O_NONBLOCK));
         return 0;
@@ -1085,6 +1245,21 @@ long sys_fchmod(struct trapframe *tf)
 /* utimensat(dirfd, path, times, flags): no timestamps are kept, but the
  * file must exist (touch creates it when this says ENOENT).  A NULL path
  * is futimens on dirfd. */
+/* utime(path, times), utimes(path, tv), futimesat(dirfd, path, tv): as
+ * utimensat, the file must exist and nothing is recorded. */
+static long touch_at(int64_t dirfd, uint64_t upath)
+{
+    char path[FS_PATH_MAX];
+    long err = user_path_at(dirfd, upath, path, false, true);
+    if (err)
+        return err;
+    return fs_lookup(path) ? 0 : -ENOENT;
+}
+
+long sys_utime(struct trapframe *tf) { return touch_at(AT_FDCWD, ARG0(tf)); }
+long sys_utimes(struct trapframe *tf) { return touch_at(AT_FDCWD, ARG0(tf)); }
+long sys_futimesat(struct trapframe *tf) { return touch_at((int32_t)ARG0(tf), ARG1(tf)); }
+
 long sys_utimensat(struct trapframe *tf)
 {
     if (!ARG1(tf))
@@ -1119,10 +1294,11 @@ long sys_umask(struct trapframe *tf)
 
 /* ---- waiting for descriptors: poll, ppoll, select, pselect6 ----------
  * The readiness of each file comes from file_poll(), the same state its
- * read and write act on.  While nothing is ready the caller sleeps until
- * a file says its readiness changed (file_poll_notify: pipes do), the
- * next timer tick or its timeout, and looks again: one sleep channel
- * cannot name several files, and a tick is 10 ms of virtual time. */
+ * read and write act on.  While nothing is ready the caller sleeps on the
+ * one poll channel (file_poll_channel), which every change of a pipe,
+ * FIFO, socket, eventfd or timerfd wakes, until its timeout; a set that
+ * holds a file reporting no changes (the console, a signalfd) is also
+ * looked at again on every timer tick (10 ms of virtual time). */
 
 #define POLL_MAX 256
 #define FD_SETSIZE_BITS 1024
@@ -1149,16 +1325,32 @@ static int poll_once(struct pollfd *fds, uint64_t n)
     return ready;
 }
 
-/* Sleep a tick (or until deadline, 0 = none); false once the deadline passed
- * or a signal is waiting. */
-static bool wait_a_tick(uint64_t deadline)
+/* Sleep until a watched file changes (file_poll_notify wakes the poll channel), the
+ * deadline (0 = none) or, when a watched file does not report its changes
+ * (pipes, the console), the next tick; false once the deadline passed or a
+ * signal is waiting. */
+static bool wait_a_tick(uint64_t deadline, bool tick)
 {
     uint64_t now = timer_ns();
     if ((deadline && now >= deadline) || signal_interrupted())
         return false;
     uint64_t next_tick = timer_tick_ns() + 1000000000ull / TIMER_HZ;
-    sleep_until(file_poll_channel(), deadline && deadline < next_tick ? deadline : next_tick);
+    uint64_t wake = tick ? next_tick : 0;
+    if (deadline && (!wake || deadline < wake))
+        wake = deadline;
+    sleep_until(file_poll_channel(), wake);
     return true;
+}
+
+/* Must a poller of these descriptors look again every tick? */
+static bool needs_tick(const struct pollfd *fds, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        struct file *f = fds[i].fd >= 0 ? fd_file((uint64_t)fds[i].fd) : 0;
+        if (f && !file_notifies(f))
+            return true;
+    }
+    return false;
 }
 
 /* timeout_ns: < 0 forever, 0 just look. */
@@ -1172,7 +1364,7 @@ static long do_poll(uint64_t ufds, uint64_t n, int64_t timeout_ns)
     uint64_t deadline = timeout_ns > 0 ? timer_ns() + (uint64_t)timeout_ns : 0;
     int ready;
     while (!(ready = poll_once(fds, n)) && timeout_ns != 0) {
-        if (!wait_a_tick(deadline)) {
+        if (!wait_a_tick(deadline, needs_tick(fds, n))) {
             if (signal_interrupted())
                 return -EINTR;
             break;
@@ -1250,7 +1442,11 @@ static long do_select(uint64_t nfds, uint64_t ureadfds, uint64_t uwritefds, uint
                     ready++;
                 }
         }
-        if (ready || timeout_ns == 0 || !wait_a_tick(deadline))
+        bool tick = false;
+        for (uint64_t fd = 0; fd < nfds && !tick; fd++)
+            if ((sets[0][fd / 64] | sets[1][fd / 64] | sets[2][fd / 64]) >> (fd % 64) & 1)
+                tick = fd_file(fd) && !file_notifies(fd_file(fd));
+        if (ready || timeout_ns == 0 || !wait_a_tick(deadline, tick))
             break;
     }
     if (!ready && signal_interrupted())

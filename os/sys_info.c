@@ -71,6 +71,56 @@ long sys_clock_gettime(struct trapframe *tf)
     return put_user(ARG1(tf), &ts, sizeof ts);
 }
 
+/* clock_settime: the virtual clock runs from the instruction count and
+ * cannot be set (EPERM, as Linux answers a caller without CAP_SYS_TIME);
+ * clocks that no one can set are EINVAL. */
+long sys_clock_settime(struct trapframe *tf)
+{
+    int clock = (int)ARG0(tf);
+    int64_t ts[2];
+    if (clock != CLOCK_REALTIME)
+        return -EINVAL;
+    if (get_user(ts, ARG1(tf), sizeof ts))
+        return -EFAULT;
+    if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+        return -EINVAL;
+    return -EPERM;
+}
+
+/* adjtimex(buf) with modes 0: a query of the clock's state (struct timex,
+ * 208 bytes): synchronized (TIME_OK), no offset, the time now. */
+struct timex64 {
+    uint32_t modes, pad0;
+    int64_t offset, freq, maxerror, esterror;
+    int32_t status, pad1;
+    int64_t constant, precision, tolerance;
+    int64_t time_sec, time_usec;
+    int64_t tick, ppsfreq, jitter;
+    int32_t shift, pad2;
+    int64_t stabil, jitcnt, calcnt, errcnt, stbcnt;
+    int32_t tai;
+    int32_t reserved[11];
+};
+_Static_assert(sizeof(struct timex64) == 208, "struct timex layout");
+#define TIME_OK 0
+
+long sys_adjtimex(struct trapframe *tf)
+{
+    struct timex64 t;
+    if (get_user(&t, ARG0(tf), sizeof t))
+        return -EFAULT;
+    if (t.modes)
+        return -EPERM;
+    int64_t ns = clock_ns(CLOCK_REALTIME);
+    memset(&t, 0, sizeof t);
+    t.time_sec = ns / 1000000000;
+    t.time_usec = ns % 1000000000 / 1000;
+    t.tick = 1000000 / TIMER_HZ;
+    t.precision = 1;
+    t.maxerror = t.esterror = 0;
+    return put_user(ARG0(tf), &t, sizeof t) ? -EFAULT : TIME_OK;
+}
+
 long sys_gettimeofday(struct trapframe *tf)
 {
     int64_t ns = clock_ns(CLOCK_REALTIME);

@@ -10,6 +10,8 @@
 #include "file.h"
 #include "frame.h"
 #include "memlayout.h"
+#include "paging.h"
+#include "uaccess.h"
 #include "proc.h"
 #include "swap.h"
 #include "syscall.h"
@@ -148,4 +150,74 @@ long sys_madvise(struct trapframe *tf)
     if (ARG2(tf) == MADV_DONTNEED || ARG2(tf) == MADV_FREE)
         return vma_decommit(current_proc()->mm, ARG0(tf), ARG1(tf));
     return 0; /* other advice is only a hint */
+}
+
+/* mincore(addr, len, vec): one byte per page, 1 if it is resident now (not
+ * committed-but-untouched, not swapped out).  ENOMEM if part of the range
+ * is in no area. */
+long sys_mincore(struct trapframe *tf)
+{
+    struct mm *mm = current_proc()->mm;
+    uint64_t addr = ARG0(tf), len = ARG1(tf), uvec = ARG2(tf);
+    if (addr & (PAGE_SIZE - 1))
+        return -EINVAL;
+    if (addr >= USER_END || len > USER_END - addr)
+        return -ENOMEM;
+    uint64_t pages = PAGE_ROUND_UP(len) / PAGE_SIZE;
+    if (!vma_range_mapped(mm, addr, pages * PAGE_SIZE))
+        return -ENOMEM;
+    for (uint64_t i = 0; i < pages; i++) {
+        uint64_t hole;
+        uint64_t *pte = pte_find(mm->pml4, addr + i * PAGE_SIZE, &hole);
+        uint8_t resident = pte && (*pte & PTE_P);
+        if (put_user(uvec + i, &resident, 1))
+            return -EFAULT;
+    }
+    return 0;
+}
+
+/* mlock(addr, len): the pages are made resident now (committed, read in
+ * from the pagefile).  The page replacer does not know about locks yet:
+ * under memory pressure a locked page can still be written out. */
+long sys_mlock(struct trapframe *tf)
+{
+    struct mm *mm = current_proc()->mm;
+    uint64_t start = PAGE_ROUND_DOWN(ARG0(tf)), end = PAGE_ROUND_UP(ARG0(tf) + ARG1(tf));
+    if (ARG0(tf) >= USER_END || ARG1(tf) > USER_END - ARG0(tf))
+        return -ENOMEM;
+    if (!vma_range_mapped(mm, start, end - start))
+        return -ENOMEM;
+    for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+        struct vma *v = vma_find(mm, va);
+        if (v && v->prot != PROT_NONE && !vma_user_page(mm, va, false))
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+long sys_munlock(struct trapframe *tf)
+{
+    struct mm *mm = current_proc()->mm;
+    uint64_t start = PAGE_ROUND_DOWN(ARG0(tf)), end = PAGE_ROUND_UP(ARG0(tf) + ARG1(tf));
+    if (ARG0(tf) >= USER_END || ARG1(tf) > USER_END - ARG0(tf))
+        return -ENOMEM;
+    return vma_range_mapped(mm, start, end - start) ? 0 : -ENOMEM;
+}
+
+/* mlockall(flags): the flags are checked; as for mlock, nothing is pinned. */
+#define MCL_CURRENT 1
+#define MCL_FUTURE 2
+#define MCL_ONFAULT 4
+long sys_mlockall(struct trapframe *tf)
+{
+    uint64_t flags = ARG0(tf);
+    if (!flags || (flags & ~(uint64_t)(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || flags == MCL_ONFAULT)
+        return -EINVAL;
+    return 0;
+}
+
+long sys_munlockall(struct trapframe *tf)
+{
+    (void)tf;
+    return 0;
 }
