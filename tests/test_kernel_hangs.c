@@ -572,15 +572,21 @@ END_TEST
 
 /* ---- timed waits ------------------------------------------------------- */
 
+/* Against the host: the same errors, every wait over no earlier than
+ * asked.  The host may be slow to wake a waiter on a loaded machine, so
+ * lateness is judged here with 20 s of slack; the guest's timing is held
+ * to 12 ms below (virtual time is exact). */
+static char *native_slack[] = {"20000"};
+
 START_TEST(timed_waits_time_out_like_native_musl)
 {
-    machine_free(oracle_same_as_native(oracle_musl("timeouts", timeouts_src), 0, NULL, NULL, 0));
+    machine_free(oracle_same_as_native(oracle_musl("timeouts", timeouts_src), 1, native_slack, NULL, 0));
 }
 END_TEST
 
 START_TEST(timed_waits_time_out_like_native_glibc)
 {
-    machine_free(oracle_same_as_native(oracle_glibc("timeouts", timeouts_src), 0, NULL, NULL, 0));
+    machine_free(oracle_same_as_native(oracle_glibc("timeouts", timeouts_src), 1, native_slack, NULL, 0));
 }
 END_TEST
 
