@@ -63,6 +63,8 @@ struct trace_event {
     uint64_t step;     /* instruction number: instructions begun since the tracer
                         * attached, faulted ones included (unlike cpu->icount) */
     struct trace_field f[TRACE_MAX_FIELDS];
+    char text[80];     /* values made for the field list of a typed record
+                        * (records.h): the fields may point in here */
 };
 
 /* Kind names ("insn", "mem", ...) and their inverse (-1 if unknown). */
