@@ -392,7 +392,8 @@ START_TEST(text_of_every_shape)
         "0f 11 07                      movups xmmword ptr [rdi], xmm0      "
         "W1 0x7000(pa 0x3000)=0xfe  R8 0x7008(pa 0x3008)=0x8877665544332211  "
         "W16 0x7010(pa 0x3010)=0xffeeddccbbaa99887766554433221100  "
-        "R64 0x7100(pa 0x3100)=0x100f0e0d0c0b0a090807060504030201ffeeddccbbaa99887766554433221100...  "
+        "R64 0x7100(pa 0x3100)="
+        "0x100f0e0d0c0b0a090807060504030201ffeeddccbbaa99887766554433221100...  "
         "r15=0x1->0xffffffffffffffff  rflags=odItszapc->ODitSZAPC  cr3=0x1000->0x2000  "
         "xmm12=0x00000000000000ff0000000000000000->0x11121314151617180102030405060708\n"
         "            tlb       op=hit va=0x7000 pa=0x3000 page=4K flags=\"W U D\"\n"
@@ -502,7 +503,8 @@ START_TEST(other_field_lists_print_as_they_are)
     free(s);
     s = render(TRACE_FORMAT_JSONL, odd_lists);
     ck_assert_str_eq(s,
-                     "{\"kind\":\"insn\",\"step\":5,\"cpl\":3,\"rip\":\"0x401000\",\"sym\":\"main\","
+                     "{\"kind\":\"insn\",\"step\":5,\"cpl\":3,\"rip\":\"0x401000\","
+                     "\"sym\":\"main\","
                      "\"disasm\":\"nop\"}\n"
                      "{\"kind\":\"reg\",\"step\":5,\"name\":\"rflags\",\"old\":\"0x202\","
                      "\"new\":\"0xcd7\",\"old_flags\":\"oditszapc\",\"new_flags\":\"ODitSZAPC\"}\n"

@@ -1,5 +1,6 @@
-/* event.h — one trace event: the unit every writer prints, every filter
- * looks at, and every expectation and query matches.
+/* event.h — one trace event as a field list: what every expectation and
+ * query matches, and how every kind but the four of every instruction
+ * (insn, mem, reg, tlb: typed records, records.h) reaches the writers.
  *
  * An event is a kind, the step (instruction number) it belongs to, whether
  * it was caused by that instruction (a "child": memory access, TLB lookup,

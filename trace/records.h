@@ -27,7 +27,7 @@ struct trace_insn {
     const char *sym;         /* "main+0x1c", or "" */
     const char *bytes;       /* "48 89 07" */
     const char *disasm;      /* capstone's Intel syntax, "(bad)", "(unreadable)" */
-    uint16_t sym_len, bytes_len, disasm_len;
+    uint16_t sym_len, bytes_len, disasm_len;   /* the three are also NUL-terminated */
     uint8_t cpl;
 };
 
