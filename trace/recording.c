@@ -29,6 +29,10 @@ void trace_recording_free(struct trace_recording *r)
 {
     free(r->events);
     free(r->fields);
+    free(r->insns);
+    free(r->mems);
+    free(r->regs);
+    free(r->tlbs);
     free_chunks(r);
     memset(r, 0, sizeof *r);
 }
@@ -38,6 +42,7 @@ void trace_recording_clear(struct trace_recording *r)
     free_chunks(r);
     r->count = 0;
     r->nfields = 0;
+    r->ninsns = r->nmems = r->nregs = r->ntlbs = 0;
     r->out_of_memory = 0;
 }
 
@@ -102,27 +107,9 @@ int trace_recording_add(struct trace_recording *r, const struct trace_event *e)
     }
     r->events[r->count++] = (struct recorded_event){.kind = e->kind, .child = e->child,
                                                      .nfields = e->nfields, .form = REC_FIELDS,
-                                                     .step = e->step,
-                                                     .u.first_field = r->nfields};
+                                                     .step = e->step, .at = r->nfields};
     r->nfields += e->nfields;
     return 0;
-}
-
-/* Room for one more event (NULL when memory ran out). */
-static struct recorded_event *add_one(struct trace_recording *r, enum trace_kind kind,
-                                      enum recorded_form form, uint64_t step, bool child)
-{
-    if (grow((void **)&r->events, &r->cap, r->count + 1, sizeof *r->events)) {
-        r->out_of_memory = 1;
-        return NULL;
-    }
-    struct recorded_event *re = &r->events[r->count];
-    re->kind = (uint8_t)kind;
-    re->child = child;
-    re->nfields = 0;
-    re->form = (uint8_t)form;
-    re->step = step;
-    return re;
 }
 
 static int failed(struct trace_recording *r)
@@ -131,52 +118,77 @@ static int failed(struct trace_recording *r)
     return -1;
 }
 
+/* Room for one more event and one more record in *array (which holds *n
+ * of *cap): the record's slot, or NULL when memory ran out.  The event is
+ * counted by the caller once the record is complete. */
+static void *add_one(struct trace_recording *r, enum trace_kind kind, enum recorded_form form,
+                     uint64_t step, bool child, void **array, size_t *n, size_t *cap,
+                     size_t elem)
+{
+    if (grow((void **)&r->events, &r->cap, r->count + 1, sizeof *r->events) ||
+        grow(array, cap, *n + 1, elem)) {
+        failed(r);
+        return NULL;
+    }
+    r->events[r->count] = (struct recorded_event){.kind = (uint8_t)kind, .child = child,
+                                                  .form = (uint8_t)form, .step = step,
+                                                  .at = *n};
+    return (char *)*array + *n * elem;
+}
+#define ADD_ONE(r, kind, form, step, child, array, n)                                        \
+    add_one(r, kind, form, step, child, (void **)&(r)->array, &(r)->n, &(r)->array##_cap,   \
+            sizeof *(r)->array)
+
 int trace_recording_add_insn(struct trace_recording *r, const struct trace_insn *x)
 {
-    struct recorded_event *re = add_one(r, TRACE_INSN, REC_INSN, x->step, false);
-    if (!re)
+    struct trace_insn *s = ADD_ONE(r, TRACE_INSN, REC_INSN, x->step, false, insns, ninsns);
+    if (!s)
         return -1;
-    re->u.insn = *x;
-    re->u.insn.sym = copy_bytes(r, x->sym, x->sym_len);
-    re->u.insn.bytes = copy_bytes(r, x->bytes, x->bytes_len);
-    re->u.insn.disasm = copy_bytes(r, x->disasm, x->disasm_len);
-    if (!re->u.insn.sym || !re->u.insn.bytes || !re->u.insn.disasm)
+    *s = *x;
+    s->sym = copy_bytes(r, x->sym, x->sym_len);
+    s->bytes = copy_bytes(r, x->bytes, x->bytes_len);
+    s->disasm = copy_bytes(r, x->disasm, x->disasm_len);
+    if (!s->sym || !s->bytes || !s->disasm)
         return failed(r);
+    r->ninsns++;
     r->count++;
     return 0;
 }
 
 int trace_recording_add_mem(struct trace_recording *r, const struct trace_mem *x)
 {
-    struct recorded_event *re = add_one(r, TRACE_MEM, REC_MEM, x->step, true);
-    if (!re)
+    struct trace_mem *s = ADD_ONE(r, TRACE_MEM, REC_MEM, x->step, true, mems, nmems);
+    if (!s)
         return -1;
-    re->u.mem = *x;
+    *s = *x;
     if (x->size > 8) {
         unsigned shown = x->size < TRACE_MEM_WIDE_SHOWN ? x->size : TRACE_MEM_WIDE_SHOWN;
-        if (!(re->u.mem.wide = (const uint8_t *)copy_bytes(r, x->wide, shown)))
+        if (!(s->wide = (const uint8_t *)copy_bytes(r, x->wide, shown)))
             return failed(r);
     }
+    r->nmems++;
     r->count++;
     return 0;
 }
 
 int trace_recording_add_reg(struct trace_recording *r, const struct trace_reg *x)
 {
-    struct recorded_event *re = add_one(r, TRACE_REG, REC_REG, x->step, true);
-    if (!re)
+    struct trace_reg *s = ADD_ONE(r, TRACE_REG, REC_REG, x->step, true, regs, nregs);
+    if (!s)
         return -1;
-    re->u.reg = *x;
+    *s = *x;
+    r->nregs++;
     r->count++;
     return 0;
 }
 
 int trace_recording_add_tlb(struct trace_recording *r, const struct trace_tlb *x)
 {
-    struct recorded_event *re = add_one(r, TRACE_TLB, REC_TLB, x->step, x->child);
-    if (!re)
+    struct trace_tlb *s = ADD_ONE(r, TRACE_TLB, REC_TLB, x->step, x->child, tlbs, ntlbs);
+    if (!s)
         return -1;
-    re->u.tlb = *x;
+    *s = *x;
+    r->ntlbs++;
     r->count++;
     return 0;
 }
@@ -185,14 +197,14 @@ void trace_recording_get(const struct trace_recording *r, size_t i, struct trace
 {
     const struct recorded_event *re = &r->events[i];
     switch (re->form) {
-    case REC_INSN: trace_insn_fields(&re->u.insn, out); return;
-    case REC_MEM: trace_mem_fields(&re->u.mem, out); return;
-    case REC_REG: trace_reg_fields(&re->u.reg, out); return;
-    case REC_TLB: trace_tlb_fields(&re->u.tlb, out); return;
+    case REC_INSN: trace_insn_fields(&r->insns[re->at], out); return;
+    case REC_MEM: trace_mem_fields(&r->mems[re->at], out); return;
+    case REC_REG: trace_reg_fields(&r->regs[re->at], out); return;
+    case REC_TLB: trace_tlb_fields(&r->tlbs[re->at], out); return;
     }
     out->kind = re->kind;
     out->child = re->child;
     out->nfields = re->nfields;
     out->step = re->step;
-    memcpy(out->f, r->fields + re->u.first_field, re->nfields * sizeof *out->f);
+    memcpy(out->f, r->fields + re->at, re->nfields * sizeof *out->f);
 }

@@ -18,13 +18,8 @@ struct recorded_event {
     uint8_t kind, child, nfields;
     uint8_t form;              /* enum recorded_form */
     uint64_t step;
-    union {
-        size_t first_field;    /* REC_FIELDS: index into trace_recording.fields */
-        struct trace_insn insn;
-        struct trace_mem mem;  /* wide: a copy of the shown bytes */
-        struct trace_reg reg;
-        struct trace_tlb tlb;
-    } u;
+    size_t at;                 /* index into the form's array: fields (the
+                                * first of nfields), insns, mems, regs, tlbs */
 };
 
 struct string_chunk;
@@ -34,6 +29,16 @@ struct trace_recording {
     size_t count, cap;
     struct trace_field *fields;  /* keys and strings point into chunks */
     size_t nfields, fields_cap;
+    /* The typed records, strings in chunks (a wide memory value: a copy of
+     * its shown bytes). */
+    struct trace_insn *insns;
+    size_t ninsns, insns_cap;
+    struct trace_mem *mems;
+    size_t nmems, mems_cap;
+    struct trace_reg *regs;
+    size_t nregs, regs_cap;
+    struct trace_tlb *tlbs;
+    size_t ntlbs, tlbs_cap;
     struct string_chunk *chunks;
     int out_of_memory;           /* an event could not be stored */
 };

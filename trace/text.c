@@ -281,43 +281,49 @@ static char *put_text_value(char *p, const char *s, size_t n)
     return p;
 }
 
+/* The ops other than a hit or fill with its entry, after "op=" (room
+ * needed: 128). */
+static char *__attribute__((noinline)) put_tlb_other(char *p, const struct trace_tlb *r)
+{
+    if (r->op == TRACE_TLB_HIT)
+        return put_hex(PUT_LIT(p, "hit va="), r->va);
+    if (r->op == TRACE_TLB_FILL)
+        return put_hex(PUT_LIT(p, "fill va="), r->va);
+    if (r->op != TRACE_TLB_FLUSH)
+        return put_hex(PUT_LIT(p, "miss va="), r->va);
+    unsigned scope = r->scope < 3 ? r->scope : TRACE_TLB_ALL;
+    const char *cause = trace_tlb_cause_names[r->cause < 5 ? r->cause : 4];
+    size_t scope_len = strlen(trace_tlb_scope_names[scope]);
+    p = PUT_LIT(p, "flush scope=");
+    memcpy(p, trace_tlb_scope_names[scope], scope_len);
+    p += scope_len;
+    if (scope == TRACE_TLB_PAGE)
+        p = put_hex(PUT_LIT(p, " va="), r->va);
+    return put_text_value(PUT_LIT(p, " cause="), cause, strlen(cause));
+}
+
 void text_tlb(struct trace_writer *w, const struct trace_tlb *r)
 {
     struct trace_out *o = line_destination(w, r->child);
     char *p = put_event_start(out_room(o, 192), r->child, r->step);
     p = PUT_LIT(p, "tlb       op=");
-    switch (r->op) {
-    case TRACE_TLB_HIT:
-    case TRACE_TLB_FILL:
+    if (__builtin_expect((r->op == TRACE_TLB_HIT || r->op == TRACE_TLB_FILL) && r->level, 1)) {
+        unsigned f = r->flags % TRACE_TLB_FLAGS;
         p = r->op == TRACE_TLB_HIT ? PUT_LIT(p, "hit va=") : PUT_LIT(p, "fill va=");
         p = put_hex(p, r->va);
-        if (r->level) {
-            unsigned f = r->flags % TRACE_TLB_FLAGS;
-            p = put_hex(PUT_LIT(p, " pa="), r->pa);
-            memcpy(PUT_LIT(p, " page="), trace_page_size_name(r->level), 2);
-            p = PUT_LIT(p + 8, " flags=");
-            /* in quotes when they hold a blank: two words or more */
-            bool quote = __builtin_popcount(f) > 1;
-            *p = '"';
-            p += quote;
-            memcpy(p, trace_tlb_flags_text[f], 16);
-            p += trace_tlb_flags_len[f];
-            *p = '"';
-            p += quote;
-        }
-        break;
-    case TRACE_TLB_FLUSH: {
-        unsigned scope = r->scope < 3 ? r->scope : TRACE_TLB_ALL;
-        const char *cause = trace_tlb_cause_names[r->cause < 5 ? r->cause : 4];
-        p = PUT_LIT(p, "flush scope=");
-        memcpy(p, trace_tlb_scope_names[scope], strlen(trace_tlb_scope_names[scope]));
-        p += strlen(trace_tlb_scope_names[scope]);
-        if (scope == TRACE_TLB_PAGE)
-            p = put_hex(PUT_LIT(p, " va="), r->va);
-        p = put_text_value(PUT_LIT(p, " cause="), cause, strlen(cause));
-        break;
-    }
-    default: p = put_hex(PUT_LIT(p, "miss va="), r->va);
+        p = put_hex(PUT_LIT(p, " pa="), r->pa);
+        memcpy(PUT_LIT(p, " page="), trace_page_size_name(r->level), 2);
+        p = PUT_LIT(p + 8, " flags=");
+        /* in quotes when they hold a blank: two words (two bits) or more */
+        bool quote = (f & (f - 1)) != 0;
+        *p = '"';
+        p += quote;
+        memcpy(p, trace_tlb_flags_text[f], 16);
+        p += trace_tlb_flags_len[f];
+        *p = '"';
+        p += quote;
+    } else {
+        p = put_tlb_other(p, r);
     }
     *p++ = '\n';
     out_commit(o, p);
