@@ -1,5 +1,6 @@
-/* event.h — one trace event: the unit every writer prints, every filter
- * looks at, and every expectation and query matches.
+/* event.h — one trace event as a field list: what every expectation and
+ * query matches, and how every kind but the four of every instruction
+ * (insn, mem, reg, tlb: typed records, records.h) reaches the writers.
  *
  * An event is a kind, the step (instruction number) it belongs to, whether
  * it was caused by that instruction (a "child": memory access, TLB lookup,
@@ -63,6 +64,8 @@ struct trace_event {
     uint64_t step;     /* instruction number: instructions begun since the tracer
                         * attached, faulted ones included (unlike cpu->icount) */
     struct trace_field f[TRACE_MAX_FIELDS];
+    char text[80];     /* values made for the field list of a typed record
+                        * (records.h): the fields may point in here */
 };
 
 /* Kind names ("insn", "mem", ...) and their inverse (-1 if unknown). */

@@ -9,11 +9,9 @@
  * under it; events that no instruction caused (an external interrupt, an
  * OS event reported between instructions) start with their step number.
  *
- * The lines of every instruction (the instruction, its memory accesses,
- * register changes and TLB hits) have one formatter each, fed either by the
- * tracer with the values (text_insn, text_mem ...) or by text_write_event
- * with the fields of a hand-made event; everything else is printed from the
- * event's fields in order (generic_line). */
+ * insn, mem, reg and tlb events have one renderer each (text_insn,
+ * text_mem, text_reg, text_tlb), fed with their typed records (records.h);
+ * every other kind is printed from its fields in order (generic_line). */
 #include "writer.h"
 
 #define COL_SYMBOL 28
@@ -24,34 +22,6 @@
  * STOS over pages has thousands of TLB lines), the line is closed and the
  * instruction's further events get lines of their own. */
 #define CHILDREN_MAX (1u << 19)
-
-/* The field named key, trying position `hint` first (producers add fields
- * in a fixed order, so this is almost always one comparison). */
-static const struct trace_field *get(const struct trace_event *e, unsigned hint, const char *key)
-{
-    if (hint < e->nfields && (e->f[hint].key == key || strcmp(e->f[hint].key, key) == 0))
-        return &e->f[hint];
-    return trace_field(e, key);
-}
-
-static uint64_t num(const struct trace_event *e, unsigned hint, const char *key)
-{
-    const struct trace_field *f = get(e, hint, key);
-    return f ? f->v : 0;
-}
-
-/* A text field's bytes and length ("" when missing or not text). */
-static const char *text_of(const struct trace_event *e, unsigned hint, const char *key,
-                           size_t *len)
-{
-    const struct trace_field *f = get(e, hint, key);
-    if (f && f->type == TF_STR && f->s) {
-        *len = f->slen;
-        return f->s;
-    }
-    *len = 0;
-    return "";
-}
 
 static void padded(struct trace_out *o, const char *s, size_t width)
 {
@@ -82,49 +52,44 @@ static void close_group(struct trace_writer *w)
     w->line_open = false;
 }
 
-/* ---- the instruction line ---- */
+/* ---- insn: the instruction line ---- */
 
 /* CPL, CR3, RIP, then symbol and bytes padded to their columns, then the
  * disassembly, the last column, padded only when an effect follows (no
  * trailing blanks): *pad is the blanks before the first effect.  Room
  * needed: the three lengths + 160. */
-static char *put_insn_view(char *p, const struct trace_insn_view *v, unsigned *pad)
+static char *put_insn_cols(char *p, const struct trace_insn *r, unsigned *pad)
 {
-    p = put_dec(p, v->cpl);
+    p = put_dec(p, r->cpl);
     *p++ = ' ';
-    p = put_hex_fixed(p, v->cr3, v->cr3 >> 32 ? 16 : 8);
+    p = put_hex_fixed(p, r->cr3, r->cr3 >> 32 ? 16 : 8);
     *p++ = ' ';
-    p = put_hex_fixed(p, v->rip, 16);
+    p = put_hex_fixed(p, r->rip, 16);
     *p++ = ' ';
-    memcpy(p, v->sym, v->sym_len);
-    p = put_spaces(p + v->sym_len, v->sym_len < COL_SYMBOL ? COL_SYMBOL - v->sym_len : 1);
-    memcpy(p, v->hex, v->hex_len);
-    p = put_spaces(p + v->hex_len, v->hex_len < COL_BYTES ? COL_BYTES - v->hex_len : 1);
-    memcpy(p, v->dis, v->dis_len);
-    *pad = v->dis_len < COL_DISASM ? (unsigned)(COL_DISASM - v->dis_len) : 1;
-    return p + v->dis_len;
+    memcpy(p, r->sym, r->sym_len);
+    p = put_spaces(p + r->sym_len, r->sym_len < COL_SYMBOL ? COL_SYMBOL - r->sym_len : 1);
+    memcpy(p, r->bytes, r->bytes_len);
+    p = put_spaces(p + r->bytes_len, r->bytes_len < COL_BYTES ? COL_BYTES - r->bytes_len : 1);
+    memcpy(p, r->disasm, r->disasm_len);
+    *pad = r->disasm_len < COL_DISASM ? (unsigned)(COL_DISASM - r->disasm_len) : 1;
+    return p + r->disasm_len;
 }
 
-void text_insn_cols(const struct trace_insn_view *v, struct trace_insn_cols *c)
+static size_t insn_cols_room(const struct trace_insn *r)
 {
-    if (v->sym_len + v->hex_len + v->dis_len + 160 > sizeof c->text) {
-        c->len = 0; /* too long to keep: the caller takes the generic path */
+    return (size_t)r->sym_len + r->bytes_len + r->disasm_len + 160;
+}
+
+void text_insn_cols(const struct trace_insn *r, struct trace_insn_cols *c)
+{
+    if (insn_cols_room(r) > sizeof c->text) {
+        c->len = 0; /* too long to keep: rendered each time */
         return;
     }
     unsigned pad;
-    char *end = put_insn_view(c->text, v, &pad);
+    char *end = put_insn_cols(c->text, r, &pad);
     c->len = (uint16_t)(end - c->text);
     c->pad = (uint16_t)pad;
-}
-
-/* step and time (room needed: 64). */
-static char *put_insn_start(struct trace_writer *w, char *p, uint64_t step, uint64_t time)
-{
-    p = put_counter_right(p, &w->step_digits, step, 9);
-    *p++ = ' ';
-    p = put_counter_right(p, &w->time_digits, time, 9);
-    *p++ = ' ';
-    return p;
 }
 
 static void open_line(struct trace_writer *w, unsigned pad)
@@ -134,39 +99,49 @@ static void open_line(struct trace_writer *w, unsigned pad)
     w->line_open = true;
 }
 
-void text_insn(struct trace_writer *w, uint64_t step, uint64_t time,
-               const struct trace_insn_cols *c)
+/* step and time (room needed: 64). */
+static char *put_insn_start(struct trace_writer *w, char *p, const struct trace_insn *r)
+{
+    p = put_counter_right(p, &w->step_digits, r->step, 9);
+    *p++ = ' ';
+    p = put_counter_right(p, &w->time_digits, r->time, 9);
+    *p++ = ' ';
+    return p;
+}
+
+/* The instruction line with its columns rendered now. */
+static void __attribute__((noinline)) insn_line(struct trace_writer *w,
+                                                const struct trace_insn *r)
+{
+    struct trace_out *o = &w->out;
+    unsigned pad;
+    char *p = put_insn_start(w, out_room(o, 64 + insn_cols_room(r)), r);
+    out_commit(o, put_insn_cols(p, r, &pad));
+    open_line(w, pad);
+}
+
+void text_insn(struct trace_writer *w, const struct trace_insn *r,
+               const struct trace_insn_cols *cols)
 {
     if (__builtin_expect(!w->header_done, 0))
         header(w);
     close_group(w);
+    if (__builtin_expect(!cols || !cols->len, 0)) {
+        insn_line(w, r);
+        return;
+    }
     struct trace_out *o = &w->out;
-    char *p = put_insn_start(w, out_room(o, 64 + sizeof c->text), step, time);
-    out_commit(o, put_copy32(p, c->text, c->len));
-    open_line(w, c->pad);
+    char *p = put_insn_start(w, out_room(o, 64 + sizeof cols->text), r);
+    out_commit(o, put_copy32(p, cols->text, cols->len));
+    open_line(w, cols->pad);
 }
 
-static void insn_line(struct trace_writer *w, const struct trace_event *e)
-{
-    struct trace_insn_view v = {.cpl = num(e, 1, "cpl"), .cr3 = num(e, 2, "cr3"),
-                                .rip = num(e, 3, "rip")};
-    v.sym = text_of(e, 4, "sym", &v.sym_len);
-    v.hex = text_of(e, 5, "bytes", &v.hex_len);
-    v.dis = text_of(e, 6, "disasm", &v.dis_len);
-    struct trace_out *o = &w->out;
-    char *p = out_room(o, 64 + v.sym_len + v.hex_len + v.dis_len + 160);
-    p = put_insn_start(w, p, e->step, num(e, 0, "time"));
-    unsigned pad;
-    out_commit(o, put_insn_view(p, &v, &pad));
-    open_line(w, pad);
-}
-
-/* ---- effects appended to the instruction line ---- */
+/* ---- lines of their own, effects on the instruction line ---- */
 
 #define PUT_LIT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
 
 /* Room for an event's own line in `out`, the header first if nothing came
- * before it. */
+ * before it (only when no instruction line is open). */
 static char *event_line_room(struct trace_writer *w, size_t n)
 {
     if (__builtin_expect(!w->header_done, 0))
@@ -183,156 +158,178 @@ static char *put_event_start(char *p, bool child, uint64_t step)
     return put_spaces(put_dec_right(p, step, 9), INDENT - 9);
 }
 
+/* Where an event's own line goes: below the open instruction line when
+ * the instruction caused it (kept until that line ends), else straight
+ * out, closing the instruction's group. */
+static struct trace_out *line_destination(struct trace_writer *w, bool child)
+{
+    if (__builtin_expect(!w->header_done, 0))
+        header(w);
+    if (w->line_open && child && w->children.len < CHILDREN_MAX)
+        return &w->children;
+    close_group(w);
+    return &w->out;
+}
+
 /* The blanks before an effect; room needed 64. */
 static char *put_effect_gap(struct trace_writer *w, char *p)
 {
     return put_spaces(p, w->effects++ ? 2 : w->pad);
 }
 
-/* `W8 0x10(pa 0x2010)=`, then the value: room needed 128 + the value's. */
-static char *put_mem_effect(struct trace_writer *w, char *p, bool write, uint64_t size,
-                            uint64_t va, uint64_t pa)
+/* ---- mem: `W8 0x10(pa 0x2010)=0x5` on the instruction line ---- */
+
+/* The value of an access (room needed: 72). */
+static char *put_mem_value(char *p, const struct trace_mem *r)
 {
-    p = put_effect_gap(w, p);
-    *p++ = write ? 'W' : 'R';
-    p = put_dec(p, size);
-    *p++ = ' ';
-    p = put_hex(p, va);
-    memcpy(p, "(pa ", 4);
-    p = put_hex(p + 4, pa);
-    memcpy(p, ")=", 2);
-    return p + 2;
+    if (r->size <= 8)
+        return put_hex(p, r->value);
+    return p + mem_wide_value_text(r->wide, r->size, p);
 }
 
-/* The value of a traced access (room needed: 72). */
-static char *put_mem_value(char *p, unsigned size, const uint8_t *value)
-{
-    if (size <= 8) {
-        uint64_t x = 0;
-        memcpy(&x, value, size);
-        return put_hex(p, x);
-    }
-    return p + mem_wide_value_text(value, size, p);
-}
-
-void text_mem(struct trace_writer *w, bool write, uint64_t va, uint64_t pa, unsigned size,
-              const uint8_t *value)
+void text_mem(struct trace_writer *w, const struct trace_mem *r)
 {
     struct trace_out *o = &w->out;
+    char *p;
     if (w->line_open) {
-        char *p = put_mem_effect(w, out_room(o, 128 + 72), write, size, va, pa);
-        out_commit(o, put_mem_value(p, size, value));
+        p = put_effect_gap(w, out_room(o, 128 + 72));
+        *p++ = r->write ? 'W' : 'R';
+        p = put_dec(p, r->size);
+        *p++ = ' ';
+        p = put_hex(p, r->va);
+        p = put_hex(PUT_LIT(p, "(pa "), r->pa);
+        out_commit(o, put_mem_value(PUT_LIT(p, ")="), r));
         return;
     }
-    /* No instruction line to append to (insn not traced, or a group too
-     * big): the line generic_line prints for the tracer's event. */
-    char *p = put_event_start(event_line_room(w, 256), true, 0);
+    /* No instruction line to append to (insn not traced, or its group grew
+     * too big): a line of its own, fields as generic_line shows them. */
+    p = put_event_start(event_line_room(w, 256), true, 0);
     p = PUT_LIT(p, "mem       op=");
-    p = write ? PUT_LIT(p, "write") : PUT_LIT(p, "read");
-    p = put_hex(PUT_LIT(p, " va="), va);
-    p = put_hex(PUT_LIT(p, " pa="), pa);
-    p = put_dec(PUT_LIT(p, " size="), size);
-    p = put_mem_value(PUT_LIT(p, " value="), size, value);
+    p = r->write ? PUT_LIT(p, "write") : PUT_LIT(p, "read");
+    p = put_hex(PUT_LIT(p, " va="), r->va);
+    p = put_hex(PUT_LIT(p, " pa="), r->pa);
+    p = put_dec(PUT_LIT(p, " size="), r->size);
+    p = put_mem_value(PUT_LIT(p, " value="), r);
     *p++ = '\n';
     out_commit(o, p);
 }
 
-static void mem_effect(struct trace_writer *w, const struct trace_event *e)
-{
-    size_t op_len;
-    const char *op = text_of(e, 0, "op", &op_len);
-    const struct trace_field *v = get(e, 4, "value");
-    size_t value_len = v && v->type != TF_HEX && v->s ? strlen(v->s) : 0;
-    struct trace_out *o = &w->out;
-    char *p = put_mem_effect(w, out_room(o, 128 + 18 + value_len), op[0] == 'w', num(e, 3, "size"),
-                             num(e, 1, "va"), num(e, 2, "pa"));
-    if (v && v->type == TF_HEX)
-        p = put_hex(p, v->v);
-    else if (value_len)
-        memcpy(p, v->s, value_len), p += value_len;
-    out_commit(o, p);
-}
+/* ---- reg: `rax=0x1->0x2`, `rflags=odItszapc->odItsZaPc` ---- */
 
-/* `name=` (room needed: 64 + 1 + name_len). */
-static char *put_reg_start(struct trace_writer *w, char *p, const char *name, size_t name_len)
+/* A register change with no instruction line to append to: a line of its
+ * own, fields as generic_line shows them. */
+static void __attribute__((noinline)) reg_line(struct trace_writer *w, const struct trace_reg *r,
+                                               unsigned id)
 {
-    p = put_effect_gap(w, p);
-    memcpy(p, name, name_len);
-    p[name_len] = '=';
-    return p + name_len + 1;
-}
-
-/* `reg       name=NAME old=0x… new=0x…` on a line of its own (room needed:
- * 128 + name_len); the caller ends the line. */
-static char *put_reg_line(char *p, const char *name, size_t name_len, uint64_t old,
-                          uint64_t new)
-{
-    p = put_event_start(p, true, 0);
+    char *p = put_event_start(event_line_room(w, 256), true, 0);
     p = PUT_LIT(p, "reg       name=");
-    memcpy(p, name, name_len);
-    p = put_hex(PUT_LIT(p + name_len, " old="), old);
-    return put_hex(PUT_LIT(p, " new="), new);
-}
-
-void text_reg(struct trace_writer *w, const char *name, size_t name_len, uint64_t old,
-              uint64_t new)
-{
-    struct trace_out *o = &w->out;
-    if (w->line_open) {
-        char *p = put_reg_start(w, out_room(o, 64 + name_len + 40), name, name_len);
-        p = put_hex(p, old);
-        memcpy(p, "->", 2);
-        out_commit(o, put_hex(p + 2, new));
-        return;
-    }
-    char *p = put_reg_line(event_line_room(w, 128 + name_len), name, name_len, old, new);
-    *p++ = '\n';
-    out_commit(o, p);
-}
-
-void text_rflags(struct trace_writer *w, uint64_t old, uint64_t new)
-{
-    struct trace_out *o = &w->out;
-    if (w->line_open) {
-        char *p = put_reg_start(w, out_room(o, 64 + 8 + 20), "rflags", 6);
-        p = put_rflags_letters(p, old);
-        out_commit(o, put_rflags_letters(PUT_LIT(p, "->"), new));
-        return;
-    }
-    char *p = put_reg_line(event_line_room(w, 128 + 6 + 48), "rflags", 6, old, new);
-    p = put_rflags_letters(PUT_LIT(p, " old_flags="), old);
-    p = put_rflags_letters(PUT_LIT(p, " new_flags="), new);
-    *p++ = '\n';
-    out_commit(o, p);
-}
-
-static void reg_effect(struct trace_writer *w, const struct trace_event *e)
-{
-    struct trace_out *o = &w->out;
-    size_t name_len;
-    const char *name = text_of(e, 0, "name", &name_len);
-    out_commit(o, put_reg_start(w, out_room(o, 64 + 1 + name_len), name, name_len));
-    const struct trace_field *of = e->nfields > 3 ? get(e, 3, "old_flags") : NULL;
-    const struct trace_field *nf = e->nfields > 4 ? get(e, 4, "new_flags") : NULL;
-    if (of && nf && of->type == TF_STR && nf->type == TF_STR) {
-        out_mem(o, of->s, of->slen);
-        out_str(o, "->");
-        out_mem(o, nf->s, nf->slen);
-        return;
-    }
-    const struct trace_field *old = get(e, 1, "old"), *new = get(e, 2, "new");
-    if (old && old->type == TF_HEX) {
-        out_hex(o, old->v);
-        out_str(o, "->");
-        out_hex(o, new ? new->v : 0);
+    memcpy(p, trace_reg_names[id], 16);
+    p = PUT_LIT(p + trace_reg_name_lens[id], " old=");
+    if (trace_reg_is_xmm(id)) {
+        p = put_hex128(p, r->old_hi, r->old);
+        p = put_hex128(PUT_LIT(p, " new="), r->new_hi, r->new);
     } else {
-        out_str(o, old && old->s ? old->s : "");
-        out_str(o, "->");
-        out_str(o, new && new->s ? new->s : "");
+        p = put_hex(p, r->old);
+        p = put_hex(PUT_LIT(p, " new="), r->new);
     }
+    if (id == TRACE_REG_RFLAGS) {
+        p = put_rflags_letters(PUT_LIT(p, " old_flags="), r->old);
+        p = put_rflags_letters(PUT_LIT(p, " new_flags="), r->new);
+    }
+    *p++ = '\n';
+    out_commit(&w->out, p);
 }
 
-/* ---- event lines ---- */
+void text_reg(struct trace_writer *w, const struct trace_reg *r)
+{
+    unsigned id = r->id < TRACE_REG_COUNT ? r->id : TRACE_REG_RAX;
+    if (__builtin_expect(!w->line_open, 0)) {
+        reg_line(w, r, id);
+        return;
+    }
+    struct trace_out *o = &w->out;
+    char *p = put_effect_gap(w, out_room(o, 64 + 16 + 80));
+    memcpy(p, trace_reg_names[id], 16);
+    p += trace_reg_name_lens[id];
+    *p++ = '=';
+    if (__builtin_expect(id == TRACE_REG_RFLAGS, 0)) {
+        p = put_rflags_letters(p, r->old);
+        p = put_rflags_letters(PUT_LIT(p, "->"), r->new);
+    } else if (__builtin_expect(trace_reg_is_xmm(id), 0)) {
+        p = put_hex128(p, r->old_hi, r->old);
+        p = put_hex128(PUT_LIT(p, "->"), r->new_hi, r->new);
+    } else {
+        p = put_hex(p, r->old);
+        p = put_hex(PUT_LIT(p, "->"), r->new);
+    }
+    out_commit(o, p);
+}
+
+/* ---- tlb: a line below the instruction ---- */
+
+/* Text as generic_line shows it: in double quotes when it holds a blank
+ * or is empty (room needed: n + 2). */
+static char *put_text_value(char *p, const char *s, size_t n)
+{
+    bool quote = !n || memchr(s, ' ', n);
+    if (quote)
+        *p++ = '"';
+    memcpy(p, s, n);
+    p += n;
+    if (quote)
+        *p++ = '"';
+    return p;
+}
+
+/* The ops other than a hit or fill with its entry, after "op=" (room
+ * needed: 128). */
+static char *__attribute__((noinline)) put_tlb_other(char *p, const struct trace_tlb *r)
+{
+    if (r->op == TRACE_TLB_HIT)
+        return put_hex(PUT_LIT(p, "hit va="), r->va);
+    if (r->op == TRACE_TLB_FILL)
+        return put_hex(PUT_LIT(p, "fill va="), r->va);
+    if (r->op != TRACE_TLB_FLUSH)
+        return put_hex(PUT_LIT(p, "miss va="), r->va);
+    unsigned scope = r->scope < 3 ? r->scope : TRACE_TLB_ALL;
+    const char *cause = trace_tlb_cause_names[r->cause < 5 ? r->cause : 4];
+    size_t scope_len = strlen(trace_tlb_scope_names[scope]);
+    p = PUT_LIT(p, "flush scope=");
+    memcpy(p, trace_tlb_scope_names[scope], scope_len);
+    p += scope_len;
+    if (scope == TRACE_TLB_PAGE)
+        p = put_hex(PUT_LIT(p, " va="), r->va);
+    return put_text_value(PUT_LIT(p, " cause="), cause, strlen(cause));
+}
+
+void text_tlb(struct trace_writer *w, const struct trace_tlb *r)
+{
+    struct trace_out *o = line_destination(w, r->child);
+    char *p = put_event_start(out_room(o, 192), r->child, r->step);
+    p = PUT_LIT(p, "tlb       op=");
+    if (__builtin_expect((r->op == TRACE_TLB_HIT || r->op == TRACE_TLB_FILL) && r->level, 1)) {
+        unsigned f = r->flags % TRACE_TLB_FLAGS;
+        p = r->op == TRACE_TLB_HIT ? PUT_LIT(p, "hit va=") : PUT_LIT(p, "fill va=");
+        p = put_hex(p, r->va);
+        p = put_hex(PUT_LIT(p, " pa="), r->pa);
+        memcpy(PUT_LIT(p, " page="), trace_page_size_name(r->level), 2);
+        p = PUT_LIT(p + 8, " flags=");
+        /* in quotes when they hold a blank: two words (two bits) or more */
+        bool quote = (f & (f - 1)) != 0;
+        *p = '"';
+        p += quote;
+        memcpy(p, trace_tlb_flags_text[f], 16);
+        p += trace_tlb_flags_len[f];
+        *p = '"';
+        p += quote;
+    } else {
+        p = put_tlb_other(p, r);
+    }
+    *p++ = '\n';
+    out_commit(o, p);
+}
+
+/* ---- every other kind: its fields in order ---- */
 
 static void field_value(struct trace_out *o, const struct trace_field *f)
 {
@@ -358,17 +355,28 @@ static void field_value(struct trace_out *o, const struct trace_field *f)
     }
 }
 
+/* The text of a field (NULL if missing or not text). */
+static const char *text_field(const struct trace_event *e, const char *key, size_t *len)
+{
+    const struct trace_field *f = trace_field(e, key);
+    if (!f || f->type != TF_STR || !f->s)
+        return NULL;
+    *len = f->slen;
+    return f->s;
+}
+
 /* kind, then key=value for every field; a syscall shows name(args) first. */
 static void generic_line(struct trace_out *o, const struct trace_event *e)
 {
     padded(o, trace_kind_name(e->kind), 10);
-    bool call = e->kind == TRACE_SYSCALL && trace_field(e, "args");
+    size_t name_len = 0, args_len = 0;
+    const char *name = text_field(e, "name", &name_len);
+    const char *args = text_field(e, "args", &args_len);
+    bool call = e->kind == TRACE_SYSCALL && args;
     if (call) {
-        size_t name_len;
-        const char *name = text_of(e, 1, "name", &name_len);
-        out_mem(o, name, name_len);
+        out_mem(o, name ? name : "", name_len);
         out_char(o, '(');
-        out_str(o, trace_field(e, "args")->s);
+        out_mem(o, args, args_len);
         out_char(o, ')');
     }
     bool first = !call;
@@ -387,69 +395,16 @@ static void generic_line(struct trace_out *o, const struct trace_event *e)
     out_char(o, '\n');
 }
 
-/* A TLB hit or fill: the line generic_line prints for the tracer's event
- * (op va pa page flags; flags quoted when they hold a blank), under the
- * open instruction line or on its own. */
-void text_tlb(struct trace_writer *w, uint64_t step, bool child, bool hit, uint64_t va,
-              uint64_t pa, const char *page, const char *flags, size_t flags_len)
+void text_event(struct trace_writer *w, const struct trace_event *e)
 {
-    struct trace_out *o = &w->children;
-    char *p;
-    if (w->line_open && child && w->children.len < CHILDREN_MAX) {
-        p = put_spaces(out_room(o, 128 + flags_len), INDENT);
-    } else {
-        close_group(w);
-        o = &w->out;
-        p = put_event_start(event_line_room(w, 128 + flags_len), child, step);
-    }
-    p = hit ? PUT_LIT(p, "tlb       op=hit va=") : PUT_LIT(p, "tlb       op=fill va=");
-    p = put_hex(p, va);
-    p = put_hex(PUT_LIT(p, " pa="), pa);
-    memcpy(PUT_LIT(p, " page="), page, 2);
-    p = PUT_LIT(p + 8, " flags=");
-    bool quote = !flags_len || memchr(flags, ' ', flags_len);
-    if (quote)
-        *p++ = '"';
-    memcpy(p, flags, flags_len);
-    p += flags_len;
-    if (quote)
-        *p++ = '"';
-    *p++ = '\n';
-    out_commit(o, p);
-}
-
-void text_write_event(struct trace_writer *w, const struct trace_event *e)
-{
-    if (!w->header_done)
-        header(w);
-    if (e->kind == TRACE_INSN) {
-        close_group(w);
-        insn_line(w, e);
-        return;
-    }
-    if (w->line_open && e->child) {
-        if (e->kind == TRACE_MEM) {
-            mem_effect(w, e);
-            return;
-        }
-        if (e->kind == TRACE_REG) {
-            reg_effect(w, e);
-            return;
-        }
-        if (w->children.len < CHILDREN_MAX) {
-            out_spaces(&w->children, INDENT);
-            generic_line(&w->children, e);
-            return;
-        }
-    }
-    close_group(w);
+    struct trace_out *o = line_destination(w, e->child);
     if (e->child) {
-        out_spaces(&w->out, INDENT);
+        out_spaces(o, INDENT);
     } else {
-        out_dec_right(&w->out, e->step, 9);
-        out_spaces(&w->out, INDENT - 9);
+        out_dec_right(o, e->step, 9);
+        out_spaces(o, INDENT - 9);
     }
-    generic_line(&w->out, e);
+    generic_line(o, e);
 }
 
 void text_finish(struct trace_writer *w)

@@ -9,10 +9,12 @@
  * queries (mmu_peek, mmu_phys_read), so tracing never faults
  * the guest, sets an Accessed bit or changes TLB statistics.
  *
- * The events of every instruction (insn, mem, reg, TLB hit/fill) are the
- * hot path: with a writer and no recording ("direct") their values go
- * straight to the writer's formatters instead of through a trace_event, and
- * the instruction's text is cached per decoded instruction (insn_text). */
+ * The events of every instruction (insn, mem, reg, tlb) are the hot path:
+ * they are made as typed records (records.h) that go as they are to the
+ * writer's one renderer of their kind and to the recording, never through
+ * a field list; an instruction's strings and its rendered text are cached
+ * per decoded instruction (insn_text).  Every other kind is a trace_event
+ * (tracer_emit). */
 #include "tracer.h"
 #include <stdlib.h>
 #include <string.h>
@@ -29,15 +31,11 @@
  * RFLAGS (RIP is left out: the next instruction line shows it). */
 enum { SYS_ES, SYS_CS, SYS_SS, SYS_DS, SYS_FS, SYS_GS, SYS_FS_BASE, SYS_GS_BASE,
        SYS_KERNEL_GS_BASE, SYS_CR0, SYS_CR2, SYS_CR3, SYS_CR4, SYS_EFER, SYS_COUNT };
-static const char *const sys_names[SYS_COUNT] = {
-    "es", "cs", "ss", "ds", "fs", "gs", "fs_base", "gs_base", "kernel_gs_base",
-    "cr0", "cr2", "cr3", "cr4", "efer"};
-static const char *const gpr_names[16] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
-                                          "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
-static const uint8_t gpr_name_len[16] = {3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 3, 3, 3, 3, 3, 3};
-static const char *const xmm_names[16] = {"xmm0", "xmm1", "xmm2",  "xmm3",  "xmm4",  "xmm5",
-                                          "xmm6", "xmm7", "xmm8",  "xmm9",  "xmm10", "xmm11",
-                                          "xmm12", "xmm13", "xmm14", "xmm15"};
+/* Their names are the `reg` record's, in this order (records.h). */
+_Static_assert(TRACE_REG_ES + SYS_EFER == TRACE_REG_EFER, "sys registers in record order");
+/* The TLB flag words of records.h are indexed by these bits. */
+_Static_assert(TLBF_W == 1 && TLBF_U == 2 && TLBF_NX == 4 && TLBF_G == 8 && TLBF_D == 16,
+               "TLB flag bits as records.h reads them");
 static const char *const level_names[4] = {"pml4e", "pdpte", "pde", "pte"};
 static const char *const level_keys[4][3] = {{"pml4e_addr", "pml4e", "pml4e_flags"},
                                              {"pdpte_addr", "pdpte", "pdpte_flags"},
@@ -61,19 +59,23 @@ struct pending_call {
     bool used;
 };
 
-/* The writer's rendering of an instruction event after its step and time
- * (trace_writer_insn_cols), cached per decoded instruction: keyed like the
- * disassembly (virtual address, physical address, bytes), plus CR3, CPL
- * and the generation of the symbol tables.  Direct-mapped; a colliding
- * instruction replaces the entry. */
+/* An instruction's strings (symbol, bytes, disassembly) and the writer's
+ * rendering of its event after step and time (trace_writer_insn_cols),
+ * cached per decoded instruction: keyed like the disassembly (virtual
+ * address, physical address, bytes), plus CR3, CPL and the generation of
+ * the symbol tables.  Direct-mapped; a colliding instruction replaces the
+ * entry. */
 #define INSN_TEXT_BITS 12
+#define INSN_STRINGS 256          /* the three strings with their NULs */
 struct insn_text {
     uint64_t va, pa, cr3;
     uint64_t code[2];         /* the bytes, zero beyond len */
     unsigned symbols_gen;
     uint8_t cpl;
     uint8_t len;              /* 0: empty */
-    struct trace_insn_cols cols;
+    struct trace_insn rec;        /* the event but its step and time */
+    char strings[INSN_STRINGS];   /* rec's sym, bytes, disasm, each NUL-terminated */
+    struct trace_insn_cols cols;  /* with a writer */
 };
 
 /* Names of calls above the Linux range, from the kernel's syscall-name
@@ -122,19 +124,13 @@ struct tracer {
     struct extra_call extra_calls[EXTRA_CALLS];
     struct tracer_stats stats;
 
-    /* The writer is fed values directly (no trace_event) unless a
-     * recording also wants the events. */
-    bool direct;
     struct insn_text *insn_text;  /* 1 << INSN_TEXT_BITS entries */
     unsigned symbols_gen;         /* bumped by every symbol table loaded */
     uint64_t insn_text_hits;
-    /* tlb_flags_text for every TLBF_* combination. */
-    char tlb_flags[32][16];
-    uint8_t tlb_flags_len[32];
 
     /* Scratch text for the event being built. */
-    char sym[160], sym2[160], words[64], args[1200], value[80];
-    char flags[4][48], oldx[40], newx[40], osname[80];
+    char sym[160], sym2[160], words[64], args[1200];
+    char flags[4][48], osname[80];
 };
 
 void tracer_emit(struct tracer *t, const struct trace_event *e)
@@ -303,53 +299,74 @@ static void take_snapshot(struct cpu *cpu, struct snapshot *s, bool with_xmm)
         memcpy(s->xmm, cpu->xmm, sizeof s->xmm);
 }
 
-static void emit_reg(struct tracer *t, const char *name, size_t name_len, uint64_t old,
-                     uint64_t new)
-{
-    if (t->direct) {
-        trace_writer_reg(t->writer, t->step, name, name_len, old, new);
-        t->stats.events++;
-        return;
+/* ---- the typed records: to the writer and the recording as they are ---- */
+
+/* A sink gets field lists (tracer_set_sink): the record's, made on demand. */
+#define SINK_FIELDS(kind)                                                           \
+    static __attribute__((noinline)) void sink_fields_##kind(struct tracer *t,      \
+                                                           const struct trace_##kind *r) \
+    {                                                                               \
+        struct trace_event e;                                                       \
+        trace_##kind##_fields(r, &e);                                               \
+        t->sink(t->sink_ctx, &e);                                                   \
     }
-    struct trace_event e;
-    trace_event_init(&e, TRACE_REG, t->step, true);
-    trace_add_str(&e, "name", name);
-    trace_add(&e, "old", TF_HEX, old);
-    trace_add(&e, "new", TF_HEX, new);
-    tracer_emit(t, &e);
+SINK_FIELDS(insn)
+SINK_FIELDS(mem)
+SINK_FIELDS(reg)
+SINK_FIELDS(tlb)
+#undef SINK_FIELDS
+
+static inline void emit_insn_record(struct tracer *t, const struct trace_insn *r,
+                                    const struct trace_insn_cols *cols)
+{
+    t->stats.events++;
+    t->stats.insns++;
+    if (t->writer)
+        trace_writer_insn(t->writer, r, cols);
+    if (t->rec)
+        trace_recording_add_insn(t->rec, r);
+    if (__builtin_expect(t->sink != NULL, 0))
+        sink_fields_insn(t, r);
 }
 
-/* "0x" + the 128-bit value of an XMM register, most significant digit first. */
-static void xmm_text(const union xmm *x, char *buf)
+static inline void emit_mem_record(struct tracer *t, const struct trace_mem *r)
 {
-    buf[0] = '0';
-    buf[1] = 'x';
-    for (int i = 0; i < 16; i++) {
-        uint8_t b = x->b[15 - i];
-        buf[2 + 2 * i] = "0123456789abcdef"[b >> 4];
-        buf[3 + 2 * i] = "0123456789abcdef"[b & 15];
-    }
-    buf[34] = 0;
+    t->stats.events++;
+    if (t->writer)
+        trace_writer_mem(t->writer, r);
+    if (t->rec)
+        trace_recording_add_mem(t->rec, r);
+    if (__builtin_expect(t->sink != NULL, 0))
+        sink_fields_mem(t, r);
 }
 
-static void emit_rflags(struct tracer *t, uint64_t old, uint64_t new)
+static inline void emit_reg_record(struct tracer *t, const struct trace_reg *r)
 {
-    if (t->direct) {
-        trace_writer_rflags(t->writer, t->step, old, new);
-        t->stats.events++;
-        return;
-    }
-    char old_letters[10], new_letters[10];
-    rflags_letters(old, old_letters);
-    rflags_letters(new, new_letters);
-    struct trace_event e;
-    trace_event_init(&e, TRACE_REG, t->step, true);
-    trace_add_str(&e, "name", "rflags");
-    trace_add(&e, "old", TF_HEX, old);
-    trace_add(&e, "new", TF_HEX, new);
-    trace_add_strn(&e, "old_flags", old_letters, 9);
-    trace_add_strn(&e, "new_flags", new_letters, 9);
-    tracer_emit(t, &e);
+    t->stats.events++;
+    if (t->writer)
+        trace_writer_reg(t->writer, r);
+    if (t->rec)
+        trace_recording_add_reg(t->rec, r);
+    if (__builtin_expect(t->sink != NULL, 0))
+        sink_fields_reg(t, r);
+}
+
+static inline void emit_tlb_record(struct tracer *t, const struct trace_tlb *r)
+{
+    t->stats.events++;
+    if (t->writer)
+        trace_writer_tlb(t->writer, r);
+    if (t->rec)
+        trace_recording_add_tlb(t->rec, r);
+    if (__builtin_expect(t->sink != NULL, 0))
+        sink_fields_tlb(t, r);
+}
+
+/* A 64-bit register the current instruction changed. */
+static inline void emit_reg(struct tracer *t, enum trace_reg_id id, uint64_t old, uint64_t new)
+{
+    struct trace_reg r = {.step = t->step, .old = old, .new = new, .id = (uint8_t)id};
+    emit_reg_record(t, &r);
 }
 
 /* One bit per GPR whose value differs between now and before.  Eight
@@ -377,38 +394,35 @@ static void finish_insn(struct tracer *t, struct cpu *cpu)
     for (unsigned changed = gprs_changed(cpu->gpr, t->snap.gpr); changed;
          changed &= changed - 1) {
         int i = __builtin_ctz(changed);
-        emit_reg(t, gpr_names[i], gpr_name_len[i], t->snap.gpr[i], cpu->gpr[i]);
+        emit_reg(t, TRACE_REG_RAX + i, t->snap.gpr[i], cpu->gpr[i]);
     }
     uint64_t rflags = cpu_rflags(cpu);
     if (rflags != t->snap.rflags)
-        emit_rflags(t, t->snap.rflags, rflags);
+        emit_reg(t, TRACE_REG_RFLAGS, t->snap.rflags, rflags);
     if (system_registers_differ(cpu, t->snap.sys)) { /* rarely: one branch for all */
         uint64_t sys[SYS_COUNT];
         system_registers(cpu, sys);
         for (int i = 0; i < SYS_COUNT; i++)
             if (sys[i] != t->snap.sys[i])
-                emit_reg(t, sys_names[i], strlen(sys_names[i]), t->snap.sys[i], sys[i]);
+                emit_reg(t, TRACE_REG_ES + i, t->snap.sys[i], sys[i]);
     }
     if (t->snap_xmm && memcmp(cpu->xmm, t->snap.xmm, sizeof t->snap.xmm) != 0) {
         for (int i = 0; i < 16; i++) {
             if (memcmp(&cpu->xmm[i], &t->snap.xmm[i], sizeof cpu->xmm[i]) == 0)
                 continue;
-            struct trace_event e;
-            trace_event_init(&e, TRACE_REG, t->step, true);
-            xmm_text(&t->snap.xmm[i], t->oldx);
-            xmm_text(&cpu->xmm[i], t->newx);
-            trace_add_str(&e, "name", xmm_names[i]);
-            trace_add_str(&e, "old", t->oldx);
-            trace_add_str(&e, "new", t->newx);
-            tracer_emit(t, &e);
+            struct trace_reg r = {.step = t->step,
+                                  .old = t->snap.xmm[i].q[0], .old_hi = t->snap.xmm[i].q[1],
+                                  .new = cpu->xmm[i].q[0], .new_hi = cpu->xmm[i].q[1],
+                                  .id = (uint8_t)(TRACE_REG_XMM0 + i)};
+            emit_reg_record(t, &r);
         }
     }
 }
 
-/* The writer's rendering of the instruction at cpu->rip (len bytes), from
- * the cache or made now; NULL when the bytes cannot be read or the text is
- * too long to keep (the generic path then shows it). */
-static const struct trace_insn_cols *insn_cols(struct tracer *t, struct cpu *cpu, unsigned len)
+/* The cache entry of the instruction at cpu->rip (len bytes), made now on
+ * a miss; NULL when its bytes cannot be read or its strings are too long
+ * to keep (then emit_insn makes them each time). */
+static struct insn_text *insn_text(struct tracer *t, struct cpu *cpu, unsigned len)
 {
     uint64_t va = cpu->rip, pa;
     uint64_t code[2] = {0, 0};
@@ -430,19 +444,26 @@ static const struct trace_insn_cols *insn_cols(struct tracer *t, struct cpu *cpu
         x->code[1] == code[1] && x->cr3 == cpu->cr3 && x->cpl == cpu->cpl &&
         x->symbols_gen == t->symbols_gen) {
         t->insn_text_hits++;
-        return &x->cols;
+        return x;
     }
+    x->len = 0;
     struct disasm_line dis = disasm_text(t->dis, va, pa, (const uint8_t *)code, len);
     size_t sym_len = symbols_format(t->syms, va, t->sym, sizeof t->sym);
-    struct trace_insn_view view = {.cpl = cpu->cpl, .cr3 = cpu->cr3, .rip = va,
-                                   .sym = t->sym, .sym_len = sym_len,
-                                   .hex = dis.hex, .hex_len = dis.hex_len,
-                                   .dis = dis.text, .dis_len = dis.text_len};
-    trace_writer_insn_cols(t->writer, &view, &x->cols);
-    if (!x->cols.len) {
-        x->len = 0;
+    if (sym_len + dis.hex_len + dis.text_len + 3 > sizeof x->strings)
         return NULL;
-    }
+    char *sym = x->strings, *hex = sym + sym_len + 1, *text = hex + dis.hex_len + 1;
+    memcpy(sym, t->sym, sym_len + 1);
+    memcpy(hex, dis.hex, dis.hex_len);
+    hex[dis.hex_len] = 0;
+    memcpy(text, dis.text, dis.text_len);
+    text[dis.text_len] = 0;
+    x->rec = (struct trace_insn){.cr3 = cpu->cr3, .rip = va, .cpl = cpu->cpl,
+                                 .sym = sym, .sym_len = (uint16_t)sym_len,
+                                 .bytes = hex, .bytes_len = (uint16_t)dis.hex_len,
+                                 .disasm = text, .disasm_len = (uint16_t)dis.text_len};
+    x->cols.len = 0;
+    if (t->writer)
+        trace_writer_insn_cols(t->writer, &x->rec, &x->cols);
     x->va = va;
     x->pa = pa;
     x->code[0] = code[0];
@@ -451,23 +472,23 @@ static const struct trace_insn_cols *insn_cols(struct tracer *t, struct cpu *cpu
     x->cpl = cpu->cpl;
     x->symbols_gen = t->symbols_gen;
     x->len = (uint8_t)len;
-    return &x->cols;
+    return x;
 }
 
 static void emit_insn(struct tracer *t, struct cpu *cpu, const struct insn *in)
 {
-    uint64_t time = t->now ? t->now(t->now_ctx) : cpu->icount;
-    if (t->direct) {
-        const struct trace_insn_cols *c = insn_cols(t, cpu, in->len <= 15 ? in->len : 15);
-        if (c) {
-            trace_writer_insn(t->writer, t->step, time, c);
-            t->stats.events++;
-            t->stats.insns++;
-            return;
-        }
-    }
-    uint8_t code[16];
     unsigned len = in->len <= 15 ? in->len : 15;
+    uint64_t time = t->now ? t->now(t->now_ctx) : cpu->icount;
+    struct insn_text *x = insn_text(t, cpu, len);
+    if (x) {
+        x->rec.step = t->step;
+        x->rec.time = time;
+        emit_insn_record(t, &x->rec, &x->cols);
+        return;
+    }
+    struct trace_insn r = {.step = t->step, .time = time, .cr3 = cpu->cr3, .rip = cpu->rip,
+                           .cpl = cpu->cpl};
+    uint8_t code[16];
     uint64_t pa = 0;
     struct disasm_line dis = {"(unreadable)", "", 12, 0};
     /* The bytes are read again every time (not taken from the decoded
@@ -475,18 +496,13 @@ static void emit_insn(struct tracer *t, struct cpu *cpu, const struct insn *in)
      * rewrote itself shows its new bytes and text. */
     if (peek_pa(cpu, cpu->rip, &pa) && guest_read(t, cpu->rip, code, len))
         dis = disasm_text(t->dis, cpu->rip, pa, code, len);
-    size_t sym_len = symbols_format(t->syms, cpu->rip, t->sym, sizeof t->sym);
-
-    struct trace_event e;
-    trace_event_init(&e, TRACE_INSN, t->step, false);
-    trace_add(&e, "time", TF_DEC, time);
-    trace_add(&e, "cpl", TF_DEC, cpu->cpl);
-    trace_add(&e, "cr3", TF_HEX, cpu->cr3);
-    trace_add(&e, "rip", TF_HEX, cpu->rip);
-    trace_add_strn(&e, "sym", t->sym, sym_len);
-    trace_add_strn(&e, "bytes", dis.hex, dis.hex_len);
-    trace_add_strn(&e, "disasm", dis.text, dis.text_len);
-    tracer_emit(t, &e);
+    r.sym = t->sym;
+    r.sym_len = (uint16_t)symbols_format(t->syms, cpu->rip, t->sym, sizeof t->sym);
+    r.bytes = dis.hex;
+    r.bytes_len = (uint16_t)dis.hex_len;
+    r.disasm = dis.text;
+    r.disasm_len = (uint16_t)dis.text_len;
+    emit_insn_record(t, &r, NULL);
 }
 
 static bool on_before_insn(struct tracer *t, struct cpu *cpu, const struct insn *in)
@@ -532,65 +548,27 @@ static bool on_mem(struct tracer *t, enum mem_kind kind, uint64_t va, uint64_t p
 {
     if (kind == MEM_FETCH || !t->in_insn || !t->visible || !wants(t, TRACE_MEM))
         return false;
-    if (t->direct) {
-        trace_writer_mem(t->writer, t->step, kind == MEM_WRITE, va, pa, size, value);
-        t->stats.events++;
-        return false;
-    }
-    struct trace_event e;
-    trace_event_init(&e, TRACE_MEM, t->step, true);
-    trace_add_str(&e, "op", kind == MEM_WRITE ? "write" : "read");
-    trace_add(&e, "va", TF_HEX, va);
-    trace_add(&e, "pa", TF_HEX, pa);
-    trace_add(&e, "size", TF_DEC, size);
-    const uint8_t *v = value;
-    if (size <= 8) {
-        uint64_t x = 0;
-        memcpy(&x, v, size);
-        trace_add(&e, "value", TF_HEX, x);
-    } else {
-        /* Wider accesses (SSE, FXSAVE): the bytes as one little-endian number,
-         * at most 32 bytes shown. */
-        size_t n = mem_wide_value_text(v, size, t->value);
-        trace_add_strn(&e, "value", t->value, n);
-    }
-    tracer_emit(t, &e);
+    struct trace_mem r = {.step = t->step, .va = va, .pa = pa, .size = size,
+                          .write = kind == MEM_WRITE};
+    if (size <= 8)
+        memcpy(&r.value, value, size);
+    else
+        r.wide = value; /* SSE, FXSAVE: shown as one little-endian number */
+    emit_mem_record(t, &r);
     return false;
 }
 
 /* ---- TLB and page walks ---- */
 
-static const char *page_size_name(unsigned level)
-{
-    return level == 3 ? "1G" : level == 2 ? "2M" : "4K";
-}
-
-/* "W U D" for the TLBF_* bits (at most "W U NX G D"), "-" for none. */
-static const char *tlb_flags_text(uint8_t f, char *buf)
-{
-    buf[0] = 0;
-    if (f & TLBF_W) strcat(buf, "W ");
-    if (f & TLBF_U) strcat(buf, "U ");
-    if (f & TLBF_NX) strcat(buf, "NX ");
-    if (f & TLBF_G) strcat(buf, "G ");
-    if (f & TLBF_D) strcat(buf, "D ");
-    size_t n = strlen(buf);
-    if (n)
-        buf[n - 1] = 0;
-    else
-        strcpy(buf, "-");
-    return buf;
-}
-
-/* The cause of a flush as the trace names it. */
-static const char *flush_cause_text(enum tlb_flush_cause c)
+/* The trace's name for the cause of a flush. */
+static uint8_t flush_cause(enum tlb_flush_cause c)
 {
     switch (c) {
-    case TLB_CAUSE_CR0: return "cr0 write";
-    case TLB_CAUSE_CR3: return "cr3 write";
-    case TLB_CAUSE_CR4: return "cr4 write";
-    case TLB_CAUSE_INVLPG: return "invlpg";
-    default: return "paging control change";
+    case TLB_CAUSE_CR0: return TRACE_TLB_CR0_WRITE;
+    case TLB_CAUSE_CR3: return TRACE_TLB_CR3_WRITE;
+    case TLB_CAUSE_CR4: return TRACE_TLB_CR4_WRITE;
+    case TLB_CAUSE_INVLPG: return TRACE_TLB_INVLPG;
+    default: return TRACE_TLB_PAGING_CHANGE;
     }
 }
 
@@ -599,43 +577,33 @@ static bool on_tlb(struct tracer *t, enum tlb_event_kind kind, uint64_t va, cons
 {
     uint64_t step;
     bool child;
-    if (t->direct && (kind == TLB_HIT || kind == TLB_FILL) && te) {
-        if (!visible_event(t, TRACE_TLB, t->cpu ? t->cpu->cpl : 0, false, &step, &child))
-            return false;
-        trace_writer_tlb(t->writer, step, child, kind == TLB_HIT, va,
-                         (te->pfn << 12) | (va & 0xfff), page_size_name(te->level),
-                         t->tlb_flags[te->flags & 31], t->tlb_flags_len[te->flags & 31]);
-        t->stats.events++;
+    if (!visible_event(t, TRACE_TLB, t->cpu ? t->cpu->cpl : 0, false, &step, &child))
         return false;
-    }
-    struct trace_event e;
-    if (!begin(t, &e, TRACE_TLB, t->cpu ? t->cpu->cpl : 0, false))
-        return false;
-    static const char *const ops[] = {"hit", "miss", "fill", "flush", "flush", "flush"};
-    trace_add_str(&e, "op", ops[kind]);
+    struct trace_tlb r = {.step = step, .va = va, .child = child};
     switch (kind) {
     case TLB_HIT:
     case TLB_FILL:
-        trace_add(&e, "va", TF_HEX, va);
+        r.op = kind == TLB_HIT ? TRACE_TLB_HIT : TRACE_TLB_FILL;
         if (te) {
-            trace_add(&e, "pa", TF_HEX, (te->pfn << 12) | (va & 0xfff));
-            trace_add_str(&e, "page", page_size_name(te->level));
-            trace_add_strn(&e, "flags", t->tlb_flags[te->flags & 31], t->tlb_flags_len[te->flags & 31]);
+            r.pa = (te->pfn << 12) | (va & 0xfff);
+            r.level = te->level >= 1 && te->level <= 3 ? te->level : 1;
+            r.flags = te->flags & (TRACE_TLB_FLAGS - 1);
         }
         break;
-    case TLB_MISS: trace_add(&e, "va", TF_HEX, va); break;
+    case TLB_MISS: r.op = TRACE_TLB_MISS; break;
     case TLB_FLUSH_PAGE:
-        trace_add_str(&e, "scope", "page");
-        trace_add(&e, "va", TF_HEX, va);
-        trace_add_str(&e, "cause", flush_cause_text(cause));
+        r.op = TRACE_TLB_FLUSH;
+        r.scope = TRACE_TLB_PAGE;
+        r.cause = flush_cause(cause);
         break;
     default:
         /* A CR3 write keeps global entries; CR0.PG/WP and CR4.PGE/PAE/SMEP/
          * SMAP changes flush everything (SDM Vol. 3A §4.10.4.1). */
-        trace_add_str(&e, "scope", kind == TLB_FLUSH_ALL ? "all" : "nonglobal");
-        trace_add_str(&e, "cause", flush_cause_text(cause));
+        r.op = TRACE_TLB_FLUSH;
+        r.scope = kind == TLB_FLUSH_ALL ? TRACE_TLB_ALL : TRACE_TLB_NONGLOBAL;
+        r.cause = flush_cause(cause);
     }
-    tracer_emit(t, &e);
+    emit_tlb_record(t, &r);
     return false;
 }
 
@@ -1063,8 +1031,6 @@ struct tracer *tracer_new(const struct trace_config *cfg, FILE *out, char *err, 
         free(t);
         return NULL;
     }
-    for (unsigned f = 0; f < 32; f++)
-        t->tlb_flags_len[f] = (uint8_t)strlen(tlb_flags_text((uint8_t)f, t->tlb_flags[f]));
     if (!cfg->no_output) {
         if (!out) {
             if (!cfg->file[0])
@@ -1081,7 +1047,6 @@ struct tracer *tracer_new(const struct trace_config *cfg, FILE *out, char *err, 
             }
         }
         t->writer = trace_writer_new(cfg->format, out);
-        t->direct = t->writer != NULL;
     }
     /* Kinds that belong to instructions, and filters on instructions, need
      * every instruction watched; the crossings alone (syscalls, faults,
@@ -1122,13 +1087,11 @@ void tracer_set_sink(struct tracer *t, void (*fn)(void *ctx, const struct trace_
 {
     t->sink = fn;
     t->sink_ctx = ctx;
-    t->direct = t->writer && !t->rec && !fn;
 }
 
 void tracer_record(struct tracer *t, struct trace_recording *rec)
 {
     t->rec = rec;
-    t->direct = t->writer && !rec && !t->sink; /* a recording needs the events themselves */
 }
 
 int tracer_attach(struct tracer *t, struct watch_hub *hub, char *err, size_t errlen)

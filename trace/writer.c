@@ -1,5 +1,6 @@
 /* writer.c — the writer object shared by both formats (writer.h): its
- * output buffers, and the entry points that pick the format. */
+ * output buffers, and the entry point for field lists, which sends a typed
+ * kind's list to that kind's renderer. */
 #include "writer.h"
 #include <stdlib.h>
 
@@ -30,10 +31,43 @@ struct trace_writer *trace_writer_new(enum trace_format format, FILE *f)
 
 void trace_writer_event(struct trace_writer *w, const struct trace_event *e)
 {
+    union {
+        struct trace_insn insn;
+        struct trace_mem mem;
+        struct trace_reg reg;
+        struct trace_tlb tlb;
+    } r;
+    uint8_t wide[TRACE_MEM_WIDE_SHOWN];
+    switch (e->kind) {
+    case TRACE_INSN:
+        if (trace_insn_from_fields(e, &r.insn)) {
+            trace_writer_insn(w, &r.insn, NULL);
+            return;
+        }
+        break;
+    case TRACE_MEM:
+        if (trace_mem_from_fields(e, &r.mem, wide)) {
+            trace_writer_mem(w, &r.mem);
+            return;
+        }
+        break;
+    case TRACE_REG:
+        if (trace_reg_from_fields(e, &r.reg)) {
+            trace_writer_reg(w, &r.reg);
+            return;
+        }
+        break;
+    case TRACE_TLB:
+        if (trace_tlb_from_fields(e, &r.tlb)) {
+            trace_writer_tlb(w, &r.tlb);
+            return;
+        }
+        break;
+    }
     if (w->format == TRACE_FORMAT_JSONL)
-        jsonl_write_event(&w->out, e);
+        jsonl_event(w, e);
     else
-        text_write_event(w, e);
+        text_event(w, e);
 }
 
 int trace_writer_flush(struct trace_writer *w)
@@ -52,21 +86,3 @@ void trace_writer_free(struct trace_writer *w)
     free(w);
 }
 
-size_t mem_wide_value_text(const uint8_t *value, unsigned size, char *buf)
-{
-    unsigned shown = size < 32 ? size : 32;
-    char *p = buf;
-    *p++ = '0';
-    *p++ = 'x';
-    for (unsigned i = 0; i < shown; i++, p += 2)
-        memcpy(p, out_hexpairs + 2 * value[shown - 1 - i], 2);
-    if (shown < size)
-        memcpy(p, "...", 3), p += 3;
-    *p = 0;
-    return (size_t)(p - buf);
-}
-
-void rflags_letters(uint64_t rflags, char *buf)
-{
-    *put_rflags_letters(buf, rflags) = 0;
-}

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include "event.h"
 #include "outbuf.h"
+#include "records.h"
 
 enum trace_format { TRACE_FORMAT_TEXT, TRACE_FORMAT_JSONL };
 
@@ -26,151 +27,92 @@ struct trace_writer {
 
 /* A writer into f (not closed by the writer).  NULL on OOM. */
 struct trace_writer *trace_writer_new(enum trace_format format, FILE *f);
+/* Any event as a field list (hand-made, or from a recording): a field list
+ * of a typed kind goes through that kind's renderer (records.h). */
 void trace_writer_event(struct trace_writer *w, const struct trace_event *e);
 /* Write out everything buffered (fflush included).  -1 if a write failed. */
 int trace_writer_flush(struct trace_writer *w);
 void trace_writer_free(struct trace_writer *w);
 
-/* ---- The events of (nearly) every instruction, written from their values.
- * The tracer calls these instead of building a trace_event per instruction,
- * memory access, register change and TLB hit: each writes exactly the bytes
- * trace_writer_event writes for the event the tracer would have built (the
- * field lists of trace/README.md; memory accesses and register changes are
- * always caused by the current instruction). */
+/* ---- The typed kinds (records.h): insn, mem, reg, tlb.
+ * Each format renders each of them in exactly one function, fed by the
+ * tracer with its records and by trace_writer_event with a hand-made field
+ * list read back into its record. */
 
-/* An instruction event's fields after its step and time. */
-struct trace_insn_view {
-    uint64_t cpl, cr3, rip;
-    const char *sym, *hex, *dis;   /* symbol+offset or "", "48 89 07", disassembly */
-    size_t sym_len, hex_len, dis_len;
-};
-/* Those fields rendered in the writer's format, once per decoded
- * instruction (and CPL and CR3), and cached by the tracer: text, the
- * columns from CPL to the disassembly; JSON Lines, `,"cpl":…` to the
- * closing brace and the newline.  len = 0: too long to keep. */
+/* An instruction event's part after its step and time, rendered by the
+ * format's one instruction renderer and cached by the tracer per decoded
+ * instruction (and CPL and CR3): text, the columns from CPL to the
+ * disassembly; JSON Lines, `,"cpl":…` to the closing brace and the newline.
+ * len = 0: too long to keep. */
 #define TRACE_INSN_COLS_CAP 512   /* a multiple of 32: copied in 32-byte pieces */
 struct trace_insn_cols {
     uint16_t len;
     uint16_t pad;   /* text: blanks between the disassembly and the first effect */
     char text[TRACE_INSN_COLS_CAP];
 };
-/* trace_writer_insn_cols, trace_writer_insn, trace_writer_mem,
- * trace_writer_reg, trace_writer_rflags and trace_writer_tlb pick the
- * format; they are defined inline below, after the formats' functions, so
- * the hot path costs one call per event. */
 
-/* The `value` of a memory access wider than 8 bytes: "0x" and the bytes as
- * one little-endian number, at most 32 bytes shown, then "..." when there
- * were more.  buf >= 70 bytes; returns the length. */
-size_t mem_wide_value_text(const uint8_t *value, unsigned size, char *buf);
-
-/* The two formats (text.c, jsonl.c). */
-void text_write_event(struct trace_writer *w, const struct trace_event *e);
+/* The two formats (text.c, jsonl.c): every event kind that is not typed
+ * (and a typed kind's field list that is not its record's), then the
+ * typed kinds.  *_insn takes the columns made by *_insn_cols for this
+ * instruction, or NULL to render them now. */
+void text_event(struct trace_writer *w, const struct trace_event *e);
 void text_finish(struct trace_writer *w);
-void text_insn_cols(const struct trace_insn_view *v, struct trace_insn_cols *c);
-void text_insn(struct trace_writer *w, uint64_t step, uint64_t time,
-               const struct trace_insn_cols *c);
-void text_mem(struct trace_writer *w, bool write, uint64_t va, uint64_t pa, unsigned size,
-              const uint8_t *value);
-void text_reg(struct trace_writer *w, const char *name, size_t name_len, uint64_t old,
-              uint64_t new);
-void text_rflags(struct trace_writer *w, uint64_t old, uint64_t new);
-void text_tlb(struct trace_writer *w, uint64_t step, bool child, bool hit, uint64_t va,
-              uint64_t pa, const char *page, const char *flags, size_t flags_len);
-void jsonl_write_event(struct trace_out *o, const struct trace_event *e);
-void jsonl_insn_cols(const struct trace_insn_view *v, struct trace_insn_cols *c);
-void jsonl_insn(struct trace_writer *w, uint64_t step, uint64_t time,
-                const struct trace_insn_cols *c);
-void jsonl_mem(struct trace_writer *w, uint64_t step, bool write, uint64_t va, uint64_t pa,
-               unsigned size, const uint8_t *value);
-void jsonl_reg(struct trace_writer *w, uint64_t step, const char *name, size_t name_len,
-               uint64_t old, uint64_t new, bool rflags);
-void jsonl_tlb(struct trace_writer *w, uint64_t step, bool hit, uint64_t va, uint64_t pa,
-               const char *page, const char *flags, size_t flags_len);
+void text_insn_cols(const struct trace_insn *r, struct trace_insn_cols *c);
+void text_insn(struct trace_writer *w, const struct trace_insn *r,
+               const struct trace_insn_cols *cols);
+void text_mem(struct trace_writer *w, const struct trace_mem *r);
+void text_reg(struct trace_writer *w, const struct trace_reg *r);
+void text_tlb(struct trace_writer *w, const struct trace_tlb *r);
+void jsonl_event(struct trace_writer *w, const struct trace_event *e);
+void jsonl_insn_cols(const struct trace_insn *r, struct trace_insn_cols *c);
+void jsonl_insn(struct trace_writer *w, const struct trace_insn *r,
+                const struct trace_insn_cols *cols);
+void jsonl_mem(struct trace_writer *w, const struct trace_mem *r);
+void jsonl_reg(struct trace_writer *w, const struct trace_reg *r);
+void jsonl_tlb(struct trace_writer *w, const struct trace_tlb *r);
 
-/* The cached columns of an instruction (len = 0: too long to keep), and
- * its event with them. */
+/* The picks of the format, inline so the hot path costs one call per
+ * event. */
 static inline void trace_writer_insn_cols(const struct trace_writer *w,
-                                          const struct trace_insn_view *v,
-                                          struct trace_insn_cols *c)
+                                          const struct trace_insn *r, struct trace_insn_cols *c)
 {
     if (w->format == TRACE_FORMAT_JSONL)
-        jsonl_insn_cols(v, c);
+        jsonl_insn_cols(r, c);
     else
-        text_insn_cols(v, c);
+        text_insn_cols(r, c);
 }
 
-static inline void trace_writer_insn(struct trace_writer *w, uint64_t step, uint64_t time,
-                                     const struct trace_insn_cols *c)
+static inline void trace_writer_insn(struct trace_writer *w, const struct trace_insn *r,
+                                     const struct trace_insn_cols *cols)
 {
     if (w->format == TRACE_FORMAT_JSONL)
-        jsonl_insn(w, step, time, c);
+        jsonl_insn(w, r, cols);
     else
-        text_insn(w, step, time, c);
+        text_insn(w, r, cols);
 }
 
-/* A data access of `size` bytes whose value is at `value` (little-endian). */
-static inline void trace_writer_mem(struct trace_writer *w, uint64_t step, bool write,
-                                    uint64_t va, uint64_t pa, unsigned size,
-                                    const uint8_t *value)
+static inline void trace_writer_mem(struct trace_writer *w, const struct trace_mem *r)
 {
     if (w->format == TRACE_FORMAT_JSONL)
-        jsonl_mem(w, step, write, va, pa, size, value);
+        jsonl_mem(w, r);
     else
-        text_mem(w, write, va, pa, size, value);
+        text_mem(w, r);
 }
 
-/* A 64-bit register change; RFLAGS also shows its letters (rflags_letters). */
-static inline void trace_writer_reg(struct trace_writer *w, uint64_t step, const char *name,
-                                    size_t name_len, uint64_t old, uint64_t new)
+static inline void trace_writer_reg(struct trace_writer *w, const struct trace_reg *r)
 {
     if (w->format == TRACE_FORMAT_JSONL)
-        jsonl_reg(w, step, name, name_len, old, new, false);
+        jsonl_reg(w, r);
     else
-        text_reg(w, name, name_len, old, new);
+        text_reg(w, r);
 }
 
-static inline void trace_writer_rflags(struct trace_writer *w, uint64_t step, uint64_t old,
-                                       uint64_t new)
+static inline void trace_writer_tlb(struct trace_writer *w, const struct trace_tlb *r)
 {
     if (w->format == TRACE_FORMAT_JSONL)
-        jsonl_reg(w, step, "rflags", 6, old, new, true);
+        jsonl_tlb(w, r);
     else
-        text_rflags(w, old, new);
-}
-
-/* A TLB hit or fill caused by the current instruction (child) or standing
- * alone: `page` is "4K"/"2M"/"1G" (two characters), `flags` the TLB flag
- * words or "-". */
-static inline void trace_writer_tlb(struct trace_writer *w, uint64_t step, bool child, bool hit,
-                                    uint64_t va, uint64_t pa, const char *page,
-                                    const char *flags, size_t flags_len)
-{
-    if (w->format == TRACE_FORMAT_JSONL)
-        jsonl_tlb(w, step, hit, va, pa, page, flags, flags_len);
-    else
-        text_tlb(w, step, child, hit, va, pa, page, flags, flags_len);
-}
-
-/* RFLAGS as Bochs-style letters, upper case when set: "odItszaPc" for
- * IF|PF (O D I T S Z A P C = bits 11 10 9 8 7 6 4 2 0).  buf >= 10 bytes. */
-void rflags_letters(uint64_t rflags, char *buf);
-
-/* The same nine letters stored at p (no NUL; room needed: 9). */
-static inline char *put_rflags_letters(char *p, uint64_t rflags)
-{
-    /* Upper case is 32 below lower case: each set flag subtracts 32 (bit 5
-     * of its byte) from its letter, all eight of O D I T S Z A P at once. */
-    uint64_t f = rflags, word;
-    uint64_t set = ((f >> 6) & 0x20) | ((f << 3) & 0x2000) | ((f << 12) & 0x200000) |
-                   ((f << 21) & 0x20000000) | ((f << 30) & 0x2000000000ull) |
-                   ((f << 39) & 0x200000000000ull) | ((f << 49) & 0x20000000000000ull) |
-                   ((f << 59) & 0x2000000000000000ull);
-    memcpy(&word, "oditszap", 8); /* little-endian: 'o' is the low byte */
-    word -= set;
-    memcpy(p, &word, 8);
-    p[8] = (char)('c' - 32 * (f & 1));
-    return p + 9;
+        text_tlb(w, r);
 }
 
 #endif
