@@ -35,6 +35,8 @@
 #define ENOSYS 38
 #define ENOTEMPTY 39
 #define ELOOP 40
+#define EOVERFLOW 75
+#define EOPNOTSUPP 95
 #define ETIMEDOUT 110
 /* Kernel-internal, never seen by programs: a sleeping call was interrupted
  * by a signal; signal.c restarts it after the handler if the handler was

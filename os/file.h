@@ -63,4 +63,14 @@ unsigned file_poll(const struct file *f);
 long file_read(struct file *f, void *dst, uint64_t n);
 long file_write(struct file *f, const void *src, uint64_t n);
 
+/* The calling process's descriptors (sys_file.c): the open file of fd (or
+ * NULL), and installing f at the lowest free descriptor >= lowest. */
+struct file *fd_file(uint64_t fd);
+int fd_install(struct file *f, int lowest, bool cloexec);
+
+/* fcntl F_ADD_SEALS / F_GET_SEALS (sys_memfd.c) */
+#define F_ADD_SEALS 1033
+#define F_GET_SEALS 1034
+long file_seals(struct file *f, bool add, uint32_t seals);
+
 #endif

@@ -13,7 +13,10 @@
  *     Its PTE becomes "swapped" (not present, slot number inside) and the
  *     frame is freed.
  * Frames shared copy-on-write (reference count > 1) are skipped.  The next
- * touch of an evicted page faults; vma.c reads the slot back (page-in). */
+ * touch of an evicted page faults; vma.c reads the slot back (page-in).
+ * A PTE mapping a page of a shared object (PTE_OBJ) is only unmapped by
+ * the hand; the object writes the page out once no mapping is left
+ * (vma_reclaim_object_pte, memobj.c).  Areas locked by mlock are skipped. */
 #include "swap.h"
 #include "abi/osevent.h"
 #include "ata.h"
@@ -96,6 +99,19 @@ bool swap_read_page(uint64_t slot, uint64_t pa, uint64_t va)
     return true;
 }
 
+uint64_t swap_write_page(uint64_t pa, uint64_t va)
+{
+    uint64_t slot = enabled ? slot_alloc() : 0;
+    if (!slot)
+        return 0;
+    if (!ata_write_sectors(slot * SECTORS_PER_SLOT, SECTORS_PER_SLOT, p2v(pa))) {
+        slot_refs[slot] = 0;
+        return 0;
+    }
+    osev_report(OSEV_PAGE_OUT, va, pa, slot, 0, 0, 0, 0);
+    return slot;
+}
+
 /* Second chance for the page at va, or its eviction (true). */
 static bool consider(struct mm *mm, uint64_t va, uint64_t *pte)
 {
@@ -131,6 +147,8 @@ static bool sweep(struct mm *mm)
 {
     for (int i = 0; i < mm->nvmas; i++) {
         struct vma *v = &mm->vmas[i];
+        if (v->flags & VMA_LOCKED)
+            continue; /* mlock: never evicted */
         uint64_t va = v->start > hand_va ? v->start : hand_va;
         while (va < v->end) {
             uint64_t hole;
@@ -139,7 +157,7 @@ static bool sweep(struct mm *mm)
                 va = (va + hole) & ~(hole - 1);
                 continue;
             }
-            if ((*pte & PTE_P) && consider(mm, va, pte)) {
+            if ((*pte & PTE_P) && ((*pte & PTE_OBJ) ? vma_reclaim_object_pte(mm, v, va, pte) : consider(mm, va, pte))) {
                 hand_va = va + PAGE_SIZE;
                 return true;
             }

@@ -31,13 +31,13 @@
 #define FD_CLOEXEC 1
 #define IOV_MAX 1024
 
-static struct file *fd_file(uint64_t fd)
+struct file *fd_file(uint64_t fd)
 {
     struct proc *p = current_proc();
     return fd < MAX_FDS ? p->files[fd] : 0;
 }
 
-static int fd_install(struct file *f, int lowest, bool cloexec)
+int fd_install(struct file *f, int lowest, bool cloexec)
 {
     struct proc *p = current_proc();
     for (int fd = lowest; fd < MAX_FDS; fd++) {
@@ -445,6 +445,9 @@ long sys_fcntl(struct trapframe *tf)
     case F_SETFL:
         f->flags = (f->flags & ~(O_APPEND | O_NONBLOCK)) | (ARG2(tf) & (O_APPEND | O_NONBLOCK));
         return 0;
+    case F_ADD_SEALS:
+    case F_GET_SEALS:
+        return file_seals(f, ARG1(tf) == F_ADD_SEALS, (uint32_t)ARG2(tf));
     default:
         return -EINVAL;
     }

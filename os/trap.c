@@ -18,6 +18,7 @@
 #include "console.h"
 #include "keyboard.h"
 #include "memlayout.h"
+#include "memobj.h"
 #include "paging.h"
 #include "panic.h"
 #include "pic.h"
@@ -113,10 +114,11 @@ static void user_fault(int sig, int code, uint64_t addr, const char *why)
 
 static void user_page_fault(struct trapframe *tf)
 {
-    char why[128];
+    char why[128 + MEMOBJ_NAME_MAX];
     uint64_t addr = read_cr2();
-    if (!vma_page_fault(current_proc()->mm, addr, (uint32_t)tf->err, why, sizeof why))
-        user_fault(SIGSEGV, tf->err & PFERR_P ? SEGV_ACCERR : SEGV_MAPERR, addr, why);
+    int code, sig = vma_page_fault(current_proc()->mm, addr, (uint32_t)tf->err, why, sizeof why, &code);
+    if (sig)
+        user_fault(sig, code, addr, why);
 }
 
 static void user_exception(struct trapframe *tf)
