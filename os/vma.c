@@ -632,16 +632,29 @@ int vma_page_fault(struct mm *mm, uint64_t addr, uint32_t err, char *why, size_t
 struct fork_ctx {
     struct mm *child;
     const struct vma *area;
+    bool failed;
 };
+
+/* fork, pass 1: the child's page tables, made before any page is shared.
+ * Making them may evict pages of the parent (still evictable: not yet
+ * shared); once every frame is shared copy-on-write, nothing would be. */
+static void make_child_table(struct mm *parent, uint64_t va, uint64_t *pte, void *ctx)
+{
+    struct fork_ctx *fc = ctx;
+    (void)parent;
+    (void)pte;
+    if (!fc->failed && !pte_lookup(fc->child->pml4, va, true))
+        fc->failed = true;
+}
 
 static void share_page(struct mm *parent, uint64_t va, uint64_t *pte, void *ctx)
 {
     struct fork_ctx *fc = ctx;
-    uint64_t *child_pte = pte_lookup(fc->child->pml4, va, true);
-    if (!child_pte)
-        return; /* out of memory: the child will fault the page in again */
-    /* Allocating the child's page table may have evicted this very page:
-     * look at the parent's entry only now. */
+    uint64_t *child_pte = pte_lookup(fc->child->pml4, va, false); /* made in pass 1 */
+    if (!child_pte) {
+        fc->failed = true;
+        return;
+    }
     if (pte_is_swapped(*pte)) {
         swap_slot_get(pte_swap_slot(*pte));
     } else if (*pte & PTE_P) {
@@ -669,8 +682,17 @@ struct mm *mm_clone(struct mm *mm)
         v->flags &= ~VMA_LOCKED; /* mlock(2): locks are not inherited by fork */
         if (v->obj)
             memobj_get(v->obj);
-        struct fork_ctx fc = {child, &mm->vmas[i]};
+    }
+    struct fork_ctx fc = {.child = child};
+    for (int i = 0; i < mm->nvmas && !fc.failed; i++)
+        for_each_entry(mm, mm->vmas[i].start, mm->vmas[i].end, make_child_table, &fc);
+    for (int i = 0; i < mm->nvmas && !fc.failed; i++) {
+        fc.area = &mm->vmas[i];
         for_each_entry(mm, mm->vmas[i].start, mm->vmas[i].end, share_page, &fc);
+    }
+    if (fc.failed) { /* fork fails with ENOMEM rather than hand the child zero pages */
+        mm_free(child);
+        child = 0;
     }
     if (mm_cr3(mm) == (read_cr3() & PTE_ADDR))
         write_cr3(mm_cr3(mm)); /* drop the parent's now stale writable TLB entries */
