@@ -294,9 +294,10 @@ long sys_mlockall(struct trapframe *tf)
     if (!flags || (flags & ~(uint64_t)(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || flags == MCL_ONFAULT)
         return -EINVAL;
     struct mm *mm = current_proc()->mm;
-    if (flags & MCL_FUTURE)
+    int err = flags & MCL_CURRENT ? vma_lock_all(mm, true) : 0;
+    if (!err && (flags & MCL_FUTURE))
         mm->lock_future = true;
-    return flags & MCL_CURRENT ? vma_lock_all(mm, true) : 0;
+    return err;
 }
 
 long sys_munlockall(struct trapframe *tf)

@@ -799,6 +799,8 @@ int vma_lock(struct mm *mm, uint64_t start, uint64_t len, bool lock)
         if (mm->vmas[i].start >= start && mm->vmas[i].end <= end)
             err = populate(mm, &mm->vmas[i]);
     merge_all(mm);
+    if (err) /* more than RAM: leave nothing locked, or nothing could be evicted any more */
+        vma_lock(mm, start, len, false);
     return err;
 }
 
@@ -809,6 +811,8 @@ int vma_lock_all(struct mm *mm, bool lock)
         mm->vmas[i].flags = lock ? mm->vmas[i].flags | VMA_LOCKED : mm->vmas[i].flags & ~VMA_LOCKED;
     for (int i = 0; lock && !err && i < mm->nvmas; i++)
         err = populate(mm, &mm->vmas[i]);
+    if (err)
+        vma_lock_all(mm, false); /* as vma_lock */
     merge_all(mm);
     return err;
 }
