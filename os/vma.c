@@ -434,11 +434,18 @@ static uint64_t break_cow(struct mm *mm, const struct vma *v, uint64_t va, uint6
     uint64_t old = *pte & PTE_ADDR;
     uint64_t pa = old;
     if (frame_refs(old) > 1) {
+        /* Allocating may run the page replacer, which may unmap this very
+         * entry if it maps a shared object's page (PTE_OBJ): pin the
+         * source, and drop this PTE's reference only if it still holds it. */
+        frame_get(old);
         pa = frame_alloc();
+        if (pa)
+            memcpy(p2v(pa), p2v(old), PAGE_SIZE);
+        if (pa && (*pte & PTE_P) && (*pte & PTE_ADDR) == old)
+            frame_put(old);
+        frame_put(old);
         if (!pa)
             return 0;
-        memcpy(p2v(pa), p2v(old), PAGE_SIZE);
-        frame_put(old);
     }
     *pte = pa | prot_to_pte(v->prot) | PTE_P | (pa == old ? *pte & PTE_D : 0); /* a kept frame keeps its D */
     vm_flush(mm->pml4, va);

@@ -225,6 +225,36 @@ static const char file_src[] =
     "  return 0;\n"
     "}\n";
 
+/* mremap of shared anonymous memory: moved with its data, still shared with a child,
+ * SIGBUS past the size it was created with (as Linux: the object keeps its size). */
+static const char mremap_src[] =
+    "#define _GNU_SOURCE\n"
+    "#include <setjmp.h>\n"
+    "#include <signal.h>\n"
+    "#include <stdio.h>\n"
+    "#include <string.h>\n"
+    "#include <sys/mman.h>\n"
+    "#include <sys/wait.h>\n"
+    "#include <unistd.h>\n"
+    "static sigjmp_buf env;\n"
+    "static void on(int s) { siglongjmp(env, s); }\n"
+    "int main(void) {\n"
+    "  signal(SIGBUS, on); signal(SIGSEGV, on);\n"
+    "  char *p = mmap(0, 2 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);\n"
+    "  strcpy(p, \"hello\");\n"
+    "  char *q = mremap(p, 2 * 4096, 16 * 4096, MREMAP_MAYMOVE);\n"
+    "  printf(\"moved %d data %s\\n\", q != MAP_FAILED, q);\n"
+    "  volatile int sig = sigsetjmp(env, 1);\n"
+    "  if (!sig) q[5 * 4096] = 1;\n"
+    "  printf(\"touch grown part: signal %d\\n\", sig);\n"
+    "  fflush(stdout);\n"
+    "  if (fork() == 0) { strcpy(q + 4096, \"child\"); _exit(0); }\n"
+    "  wait(0); printf(\"parent sees %s\\n\", q + 4096);\n"
+    "  char *r = mremap(q, 16 * 4096, 4096, 0);\n"
+    "  printf(\"shrunk %d %s\\n\", r == q, r);\n"
+    "  return 0;\n"
+    "}\n";
+
 /* memfd_create, a 5 GB sparse file, a mapping of its end shared with a child,
  * fallocate (mode 0, KEEP_SIZE, PUNCH_HOLE), seals, a mapping outliving its descriptor,
  * a 5 GB sparse file in /tmp. */
@@ -528,6 +558,12 @@ START_TEST(shared_anonymous_pages_survive_the_pagefile)
 }
 END_TEST
 
+START_TEST(mremap_moves_shared_memory)
+{
+    both_libcs("mremap", mremap_src, 0, NULL);
+}
+END_TEST
+
 /* ---- shared file mappings ------------------------------------------------------ */
 
 START_TEST(shared_file_mappings_share_the_page_cache)
@@ -606,6 +642,7 @@ int main(void)
     tcase_add_checked_fixture(shared, NULL, oracle_cleanup);
     tcase_add_test(shared, shared_anonymous_memory_is_shared_with_children);
     tcase_add_test(shared, shared_anonymous_pages_survive_the_pagefile);
+    tcase_add_test(shared, mremap_moves_shared_memory);
     tcase_add_test(shared, shared_file_mappings_share_the_page_cache);
     tcase_add_test(shared, shared_file_pages_survive_the_pagefile);
     tcase_add_test(shared, memfd_sparse_files_fallocate_and_seals);
