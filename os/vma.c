@@ -771,11 +771,17 @@ bool vma_object_writably_mapped(struct memobj *obj)
     return false;
 }
 
+/* Areas whose pages mlock makes resident (and counts). */
+static bool lockable(const struct vma *v)
+{
+    return v->prot != PROT_NONE && v->kind != VMA_STACK && v->kind != VMA_GUARD;
+}
+
 /* mlock(2) populates the locked pages: a private writable page is made
  * writable (its copy-on-write broken) so that no later fault needs memory. */
 static int populate(struct mm *mm, const struct vma *v)
 {
-    if (v->prot == PROT_NONE || v->kind == VMA_STACK || v->kind == VMA_GUARD)
+    if (!lockable(v))
         return 0; /* reserved, or the stack (which commits as it grows) */
     bool write = (v->prot & PROT_WRITE) && !(v->flags & VMA_SHARED);
     for (uint64_t va = v->start; va < v->end; va += PAGE_SIZE) {
@@ -786,6 +792,26 @@ static int populate(struct mm *mm, const struct vma *v)
     }
     return 0;
 }
+
+/* Pages in locked areas, over every process (a shared page locked in two
+ * counts twice: the bound errs on the safe side). */
+static uint64_t locked_pages(void)
+{
+    uint64_t n = 0;
+    for (int p = 0; p < MAX_PROCS; p++) {
+        struct mm *mm = proc_table(p)->mm;
+        for (int i = 0; mm && i < mm->nvmas; i++)
+            if ((mm->vmas[i].flags & VMA_LOCKED) && lockable(&mm->vmas[i]))
+                n += (mm->vmas[i].end - mm->vmas[i].start) / PAGE_SIZE;
+    }
+    return n;
+}
+
+/* Like root's, locking has no RLIMIT_MEMLOCK bound, only this one: a
+ * quarter of RAM always stays for pages that can be evicted, or the
+ * machine would thrash with a frame or two for everything else (a single
+ * instruction may need its code, stack and data pages at once). */
+static bool too_much_locked(void) { return locked_pages() > frames_total_count() - frames_total_count() / 4; }
 
 int vma_lock(struct mm *mm, uint64_t start, uint64_t len, bool lock)
 {
@@ -801,7 +827,7 @@ int vma_lock(struct mm *mm, uint64_t start, uint64_t len, bool lock)
         if (v->start >= start && v->end <= end)
             v->flags = lock ? v->flags | VMA_LOCKED : v->flags & ~VMA_LOCKED;
     }
-    int err = 0;
+    int err = lock && too_much_locked() ? -ENOMEM : 0;
     for (int i = 0; lock && !err && i < mm->nvmas; i++)
         if (mm->vmas[i].start >= start && mm->vmas[i].end <= end)
             err = populate(mm, &mm->vmas[i]);
@@ -813,9 +839,9 @@ int vma_lock(struct mm *mm, uint64_t start, uint64_t len, bool lock)
 
 int vma_lock_all(struct mm *mm, bool lock)
 {
-    int err = 0;
     for (int i = 0; i < mm->nvmas; i++)
         mm->vmas[i].flags = lock ? mm->vmas[i].flags | VMA_LOCKED : mm->vmas[i].flags & ~VMA_LOCKED;
+    int err = lock && too_much_locked() ? -ENOMEM : 0;
     for (int i = 0; lock && !err && i < mm->nvmas; i++)
         err = populate(mm, &mm->vmas[i]);
     if (err)
