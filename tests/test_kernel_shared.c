@@ -582,6 +582,10 @@ START_TEST(shared_file_pages_survive_the_pagefile)
     same_as_native(oracle_musl("file", file_src), 2, args, SMALL_RAM, &pe);
     ck_assert_int_gt(pe.mmap_outs, 100);
     ck_assert_int_gt(pe.read_ins, 100);
+    struct page_events pg = {0};
+    same_as_native(oracle_glibc("file_glibc", file_src), 2, args, SMALL_RAM, &pg);
+    ck_assert_int_gt(pg.mmap_outs, 100);
+    ck_assert_int_gt(pg.read_ins, 100);
 }
 END_TEST
 
@@ -608,6 +612,9 @@ START_TEST(locked_pages_are_never_evicted)
     struct page_events pe = {0};
     same_as_native(oracle_musl("lock", lock_src), 1, args, SMALL_RAM, &pe);
     ck_assert_int_gt(pe.outs, 1000);
+    struct page_events pg = {0};
+    same_as_native(oracle_glibc("lock_glibc", lock_src), 1, args, SMALL_RAM, &pg);
+    ck_assert_int_gt(pg.outs, 1000);
 }
 END_TEST
 
