@@ -312,14 +312,17 @@ int fs_allocate(struct inode *ino, int mode, uint64_t off, uint64_t len)
         return -ENODEV;
     if (!object_file(ino))
         return -EROFS;
-    if (off > FILE_MAX_BYTES || len > FILE_MAX_BYTES - off)
-        return -EFBIG;
+    if (off > INT64_MAX || len > INT64_MAX - off)
+        return -EFBIG; /* vfs_fallocate: past the largest file size */
     uint64_t end = off + len;
     if (mode & FALLOC_FL_PUNCH_HOLE) {
         if (ino->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
             return -EPERM;
         if (!ino->obj)
             return 0; /* all holes already */
+        if (off >= FILE_MAX_BYTES)
+            return 0; /* nothing can be stored there */
+        end = min_u64(end, FILE_MAX_BYTES);
         uint64_t first = PAGE_ROUND_UP(off) / PAGE_SIZE, stop = end / PAGE_SIZE;
         if (first < stop) {
             /* Mappings see zeros again; private copies stay (Linux). */
@@ -334,6 +337,8 @@ int fs_allocate(struct inode *ino, int mode, uint64_t off, uint64_t len)
         }
         return 0;
     }
+    if (end > FILE_MAX_BYTES)
+        return -ENOSPC; /* more than an object can hold */
     bool grows = !(mode & FALLOC_FL_KEEP_SIZE) && end > ino->size;
     if (grows && (ino->seals & F_SEAL_GROW))
         return -EPERM;

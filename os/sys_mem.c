@@ -132,13 +132,13 @@ long sys_mmap(struct trapframe *tf)
 {
     struct mm *mm = current_proc()->mm;
     uint64_t addr = ARG0(tf), len = PAGE_ROUND_UP(ARG1(tf)), prot = ARG2(tf), flags = ARG3(tf);
-    if (!ARG1(tf) || !len || (prot & ~7ull) || (addr & (PAGE_SIZE - 1)) || (ARG5(tf) & (PAGE_SIZE - 1)))
+    if (!ARG1(tf) || (prot & ~7ull) || (addr & (PAGE_SIZE - 1)) || (ARG5(tf) & (PAGE_SIZE - 1)))
         return -EINVAL;
     uint64_t type = flags & MAP_TYPE;
     if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
         return -EINVAL;
-    if (!(flags & MAP_ANONYMOUS) && ARG5(tf) / PAGE_SIZE + len / PAGE_SIZE < ARG5(tf) / PAGE_SIZE)
-        return -EOVERFLOW;
+    if (!len || len > USER_END)
+        return -ENOMEM; /* the length rounds up to 0, or is more than the address space */
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
         if (addr < USER_MIN_ADDR || addr >= USER_END || len > USER_END - addr)
             return -ENOMEM;
@@ -150,6 +150,10 @@ long sys_mmap(struct trapframe *tf)
         if (!addr)
             return -ENOMEM;
     }
+    /* Linux's file_mmap_ok (checked once an address was found): the mapped
+     * range must lie below the largest file size, 2^63 - 1. */
+    if (!(flags & MAP_ANONYMOUS) && ARG5(tf) > INT64_MAX - len)
+        return -EOVERFLOW;
     long err = map_area(mm, addr, len, (uint32_t)prot, flags, ARG4(tf), ARG5(tf));
     if (err)
         return err;
@@ -270,10 +274,9 @@ long sys_mincore(struct trapframe *tf)
 /* mlock(addr, len): Linux rounds the range out to whole pages. */
 static long lock_range(struct trapframe *tf, bool lock)
 {
-    uint64_t start = PAGE_ROUND_DOWN(ARG0(tf)), len = ARG1(tf) + (ARG0(tf) - start);
-    if (len < ARG1(tf))
-        return -ENOMEM;
-    len = PAGE_ROUND_UP(len);
+    /* Linux's arithmetic, wrapping included: a length that wraps to 0 locks nothing. */
+    uint64_t start = PAGE_ROUND_DOWN(ARG0(tf));
+    uint64_t len = PAGE_ROUND_UP(ARG1(tf) + (ARG0(tf) - start));
     if (start + len < start)
         return -EINVAL;
     return vma_lock(current_proc()->mm, start, len, lock);

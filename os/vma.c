@@ -253,6 +253,8 @@ uint64_t vma_find_free(struct mm *mm, uint64_t len)
 {
     uint64_t top = USER_MMAP_TOP;
     len = PAGE_ROUND_UP(len);
+    if (!len || len > USER_MMAP_TOP - USER_MIN_ADDR)
+        return 0;
     for (int i = mm->nvmas - 1; i >= 0; i--) {
         struct vma *v = &mm->vmas[i];
         if (v->start >= top)
