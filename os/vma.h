@@ -10,7 +10,10 @@
  *   decommitted  madvise(MADV_DONTNEED): frame freed, back to committed
  *   released   munmap: the area is gone
  * On the Linux ABI: mmap(PROT_NONE) reserves, mmap/mprotect with rights
- * commits, madvise(MADV_DONTNEED) decommits, munmap releases. */
+ * commits, madvise(MADV_DONTNEED) decommits, munmap releases.
+ * An area may map a shared memory object (memobj.h): MAP_SHARED areas and
+ * file mappings find their pages there (PTE_OBJ entries) instead of in
+ * private frames; such a page is "swapped" in its object, not in a PTE. */
 #ifndef OS_VMA_H
 #define OS_VMA_H
 #include <stdbool.h>
