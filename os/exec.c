@@ -251,6 +251,9 @@ int exec(struct thread *t, const char *path, char *const argv[], int argc, char 
     uint8_t *copy = 0;
     uint64_t copy_size = ino->size ? ino->size : 1;
     if (!ino->data) {
+        struct elf64_ehdr eh;
+        if (fs_read(ino, 0, &eh, sizeof eh) != (long)sizeof eh || eh.magic != ELF_MAGIC)
+            return -ENOEXEC; /* before copying what may be a huge sparse file */
         copy = kheap_alloc(copy_size);
         if (!copy)
             return -ENOMEM;
