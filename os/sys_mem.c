@@ -158,7 +158,7 @@ long sys_mmap(struct trapframe *tf)
     if (err)
         return err;
     if (mm->lock_future)
-        vma_lock(mm, addr, len, true); /* mlockall(MCL_FUTURE): locked and populated */
+        vma_lock(mm, addr, len, true, !mm->lock_on_fault); /* mlockall(MCL_FUTURE): locked (and populated) */
     return (long)addr;
 }
 
@@ -272,18 +272,29 @@ long sys_mincore(struct trapframe *tf)
 }
 
 /* mlock(addr, len): Linux rounds the range out to whole pages. */
-static long lock_range(struct trapframe *tf, bool lock)
+static long lock_range(struct trapframe *tf, bool lock, bool populate)
 {
     /* Linux's arithmetic, wrapping included: a length that wraps to 0 locks nothing. */
     uint64_t start = PAGE_ROUND_DOWN(ARG0(tf));
     uint64_t len = PAGE_ROUND_UP(ARG1(tf) + (ARG0(tf) - start));
     if (start + len < start)
         return -EINVAL;
-    return vma_lock(current_proc()->mm, start, len, lock);
+    return vma_lock(current_proc()->mm, start, len, lock, populate);
 }
 
-long sys_mlock(struct trapframe *tf) { return lock_range(tf, true); }
-long sys_munlock(struct trapframe *tf) { return lock_range(tf, false); }
+long sys_mlock(struct trapframe *tf) { return lock_range(tf, true, true); }
+long sys_munlock(struct trapframe *tf) { return lock_range(tf, false, false); }
+
+#define MLOCK_ONFAULT 1
+
+/* mlock2(addr, len, flags): MLOCK_ONFAULT locks the pages as they are
+ * touched instead of making them resident now. */
+long sys_mlock2(struct trapframe *tf)
+{
+    if (ARG2(tf) & ~(uint64_t)MLOCK_ONFAULT)
+        return -EINVAL;
+    return lock_range(tf, true, !(ARG2(tf) & MLOCK_ONFAULT));
+}
 
 #define MCL_CURRENT 1
 #define MCL_FUTURE 2
@@ -297,9 +308,11 @@ long sys_mlockall(struct trapframe *tf)
     if (!flags || (flags & ~(uint64_t)(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || flags == MCL_ONFAULT)
         return -EINVAL;
     struct mm *mm = current_proc()->mm;
-    int err = flags & MCL_CURRENT ? vma_lock_all(mm, true) : 0;
-    if (!err && (flags & MCL_FUTURE))
+    int err = flags & MCL_CURRENT ? vma_lock_all(mm, true, !(flags & MCL_ONFAULT)) : 0;
+    if (!err && (flags & MCL_FUTURE)) {
         mm->lock_future = true;
+        mm->lock_on_fault = flags & MCL_ONFAULT;
+    }
     return err;
 }
 
@@ -308,5 +321,5 @@ long sys_munlockall(struct trapframe *tf)
     (void)tf;
     struct mm *mm = current_proc()->mm;
     mm->lock_future = false;
-    return vma_lock_all(mm, false);
+    return vma_lock_all(mm, false, false);
 }

@@ -171,6 +171,7 @@ static syscall_fn *const table[NSYSCALLS] = {
     [SYS_getcpu] = sys_getcpu,
     [SYS_getrandom] = sys_getrandom,
     [SYS_memfd_create] = sys_memfd_create,
+    [SYS_mlock2] = sys_mlock2,
     [SYS_faccessat2] = sys_faccessat,
 };
 

@@ -38,6 +38,7 @@ syscall_fn sys_mlock;
 syscall_fn sys_munlock;
 syscall_fn sys_mlockall;
 syscall_fn sys_munlockall;
+syscall_fn sys_mlock2;
 syscall_fn sys_fallocate;
 syscall_fn sys_memfd_create;
 syscall_fn sys_exit, sys_exit_group, sys_fork, sys_vfork, sys_clone, sys_execve, sys_wait4, sys_kill,

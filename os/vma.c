@@ -815,7 +815,7 @@ static uint64_t locked_pages(void)
  * instruction may need its code, stack and data pages at once). */
 static bool too_much_locked(void) { return locked_pages() > frames_total_count() - frames_total_count() / 4; }
 
-int vma_lock(struct mm *mm, uint64_t start, uint64_t len, bool lock)
+int vma_lock(struct mm *mm, uint64_t start, uint64_t len, bool lock, bool populate_now)
 {
     uint64_t end = start + len;
     if (!len)
@@ -830,24 +830,24 @@ int vma_lock(struct mm *mm, uint64_t start, uint64_t len, bool lock)
             v->flags = lock ? v->flags | VMA_LOCKED : v->flags & ~VMA_LOCKED;
     }
     int err = lock && too_much_locked() ? -ENOMEM : 0;
-    for (int i = 0; lock && !err && i < mm->nvmas; i++)
+    for (int i = 0; lock && populate_now && !err && i < mm->nvmas; i++)
         if (mm->vmas[i].start >= start && mm->vmas[i].end <= end)
             err = populate(mm, &mm->vmas[i]);
     merge_all(mm);
     if (err) /* more than RAM: leave nothing locked, or nothing could be evicted any more */
-        vma_lock(mm, start, len, false);
+        vma_lock(mm, start, len, false, false);
     return err;
 }
 
-int vma_lock_all(struct mm *mm, bool lock)
+int vma_lock_all(struct mm *mm, bool lock, bool populate_now)
 {
     for (int i = 0; i < mm->nvmas; i++)
         mm->vmas[i].flags = lock ? mm->vmas[i].flags | VMA_LOCKED : mm->vmas[i].flags & ~VMA_LOCKED;
     int err = lock && too_much_locked() ? -ENOMEM : 0;
-    for (int i = 0; lock && !err && i < mm->nvmas; i++)
+    for (int i = 0; lock && populate_now && !err && i < mm->nvmas; i++)
         err = populate(mm, &mm->vmas[i]);
     if (err)
-        vma_lock_all(mm, false); /* as vma_lock */
+        vma_lock_all(mm, false, false); /* as vma_lock */
     merge_all(mm);
     return err;
 }

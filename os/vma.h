@@ -52,6 +52,7 @@ struct mm {
     uint64_t brk_start, brk;   /* the heap: [brk_start, brk) */
     int users;                 /* threads sharing this address space */
     bool lock_future;          /* mlockall(MCL_FUTURE): new areas are locked */
+    bool lock_on_fault;        /* ... with MCL_ONFAULT: but not made resident at once */
 };
 
 struct mm *mm_new(void);
@@ -108,10 +109,11 @@ uint64_t vma_fill_page(struct mm *mm, uint64_t va);
 int vma_page_fault(struct mm *mm, uint64_t addr, uint32_t err, char *why, size_t whylen, int *code);
 
 /* mlock / munlock of [start, start+len) (page aligned; every page mapped,
- * else -ENOMEM): set or clear VMA_LOCKED, and make locked pages resident. */
-int vma_lock(struct mm *mm, uint64_t start, uint64_t len, bool lock);
+ * else -ENOMEM): set or clear VMA_LOCKED, and (populate) make the locked
+ * pages resident now. */
+int vma_lock(struct mm *mm, uint64_t start, uint64_t len, bool lock, bool populate);
 /* mlockall(MCL_CURRENT) / munlockall: every area. */
-int vma_lock_all(struct mm *mm, bool lock);
+int vma_lock_all(struct mm *mm, bool lock, bool populate);
 /* mincore: is the page at va resident (mapped here, or in the page cache
  * of the object behind the area)?  va must be in an area. */
 bool vma_page_resident(struct mm *mm, uint64_t va);
