@@ -255,6 +255,29 @@ static const char mremap_src[] =
     "  return 0;\n"
     "}\n";
 
+/* Process-shared semaphores (futexes) in MAP_SHARED memory: a thousand ping-pongs
+ * between parent and child. */
+static const char sem_src[] =
+    "#include <semaphore.h>\n"
+    "#include <stdio.h>\n"
+    "#include <sys/mman.h>\n"
+    "#include <sys/wait.h>\n"
+    "#include <unistd.h>\n"
+    "struct shared { sem_t ping, pong; int counter; };\n"
+    "int main(void) {\n"
+    "  struct shared *s = mmap(0, sizeof *s, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);\n"
+    "  sem_init(&s->ping, 1, 0); sem_init(&s->pong, 1, 0);\n"
+    "  fflush(stdout);\n"
+    "  if (fork() == 0) {\n"
+    "    for (int i = 0; i < 1000; i++) { sem_wait(&s->ping); s->counter++; sem_post(&s->pong); }\n"
+    "    _exit(0);\n"
+    "  }\n"
+    "  for (int i = 0; i < 1000; i++) { sem_post(&s->ping); sem_wait(&s->pong); }\n"
+    "  wait(0);\n"
+    "  printf(\"counter %d\\n\", s->counter);\n"
+    "  return 0;\n"
+    "}\n";
+
 /* memfd_create, a 5 GB sparse file, a mapping of its end shared with a child,
  * fallocate (mode 0, KEEP_SIZE, PUNCH_HOLE), seals, a mapping outliving its descriptor,
  * a 5 GB sparse file in /tmp. */
@@ -627,6 +650,12 @@ START_TEST(mremap_moves_shared_memory)
 }
 END_TEST
 
+START_TEST(process_shared_semaphores_in_shared_memory)
+{
+    both_libcs("sem", sem_src, 0, NULL);
+}
+END_TEST
+
 /* ---- shared file mappings ------------------------------------------------------ */
 
 START_TEST(shared_file_mappings_share_the_page_cache)
@@ -719,6 +748,7 @@ int main(void)
     tcase_add_test(shared, shared_anonymous_memory_is_shared_with_children);
     tcase_add_test(shared, shared_anonymous_pages_survive_the_pagefile);
     tcase_add_test(shared, mremap_moves_shared_memory);
+    tcase_add_test(shared, process_shared_semaphores_in_shared_memory);
     tcase_add_test(shared, shared_file_mappings_share_the_page_cache);
     tcase_add_test(shared, shared_file_pages_survive_the_pagefile);
     tcase_add_test(shared, memfd_sparse_files_fallocate_and_seals);
