@@ -469,6 +469,48 @@ static const char lock_src[] =
     "  return 0;\n"
     "}\n";
 
+/* Random operations on one file (seeded): pwrite, ftruncate, punch, fallocate, stores
+ * through a shared and a private mapping, pread; after each step the size, the result and
+ * checksums of what read(), the shared and the private mapping see. */
+static const char random_src[] =
+    "#define _GNU_SOURCE\n"
+    "#include <fcntl.h>\n"
+    "#include <stdint.h>\n"
+    "#include <stdio.h>\n"
+    "#include <string.h>\n"
+    "#include <sys/mman.h>\n"
+    "#include <sys/syscall.h>\n"
+    "#include <unistd.h>\n"
+    "#define MAX (64 * 1024)\n"
+    "static uint64_t s = 88172645463325252ull;\n"
+    "static uint64_t rnd(uint64_t n) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return n ? s % n : 0; }\n"
+    "static uint32_t sum(const unsigned char *p, size_t n) { uint32_t h = 2166136261u; for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u; return h; }\n"
+    "int main(void) {\n"
+    "  int fd = (int)syscall(SYS_memfd_create, \"rnd\", 0);\n"
+    "  unsigned char *m = mmap(0, MAX + 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);\n"
+    "  unsigned char *p = mmap(0, MAX + 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);\n"
+    "  static unsigned char buf[MAX + 8192];\n"
+    "  off_t size = 0;\n"
+    "  for (int step = 0; step < 400; step++) {\n"
+    "    int op = (int)rnd(8);\n"
+    "    uint64_t off = rnd(MAX), len = rnd(MAX - off) + 1;\n"
+    "    long rc = 0;\n"
+    "    switch (op) {\n"
+    "    case 0: for (uint64_t i = 0; i < len; i++) buf[i] = (unsigned char)rnd(256); rc = pwrite(fd, buf, len, (off_t)off); break;\n"
+    "    case 1: rc = ftruncate(fd, (off_t)rnd(MAX)); break;\n"
+    "    case 2: rc = fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len); break;\n"
+    "    case 3: rc = fallocate(fd, rnd(2) ? FALLOC_FL_KEEP_SIZE : 0, (off_t)off, (off_t)len); break;\n"
+    "    case 4: if (size) { off = rnd((uint64_t)size); len = rnd((uint64_t)size - off) + 1; memset(m + off, (int)rnd(256), len); } break;\n"
+    "    case 5: if (size) { off = rnd((uint64_t)size); len = rnd((uint64_t)size - off) + 1; memset(p + off, (int)rnd(256), len); } break;\n"
+    "    case 6: rc = pread(fd, buf, len, (off_t)off); if (rc > 0) rc = sum(buf, (size_t)rc) & 0x7fffffff; break;\n"
+    "    case 7: rc = (long)(sum(m, (size_t)size) & 0x7fffffff); break;\n"
+    "    }\n"
+    "    size = lseek(fd, 0, SEEK_END);\n"
+    "    printf(\"%d %d %ld %ld %08x\\n\", step, op, rc, (long)size, size ? sum(p, (size_t)size) : 0);\n"
+    "  }\n"
+    "  return 0;\n"
+    "}\n";
+
 /* Hostile arguments to the new calls (kernel and non-canonical addresses, lengths
  * that wrap, huge offsets, bad flags): results and errno as Linux, and the kernel lives. */
 static const char hostile_src[] =
@@ -710,6 +752,12 @@ START_TEST(locked_pages_are_never_evicted)
 }
 END_TEST
 
+START_TEST(random_file_operations_agree_with_linux)
+{
+    both_libcs("random", random_src, 0, NULL);
+}
+END_TEST
+
 START_TEST(hostile_arguments_get_linux_errors)
 {
     both_libcs("hostile", hostile_src, 0, NULL);
@@ -754,6 +802,7 @@ int main(void)
     tcase_add_test(shared, memfd_sparse_files_fallocate_and_seals);
     tcase_add_test(shared, mincore_and_mlock_like_linux);
     tcase_add_test(shared, locked_pages_are_never_evicted);
+    tcase_add_test(shared, random_file_operations_agree_with_linux);
     tcase_add_test(shared, hostile_arguments_get_linux_errors);
     tcase_add_test(shared, a_full_tmp_is_enospc_not_a_panic);
     suite_add_tcase(s, shared);
