@@ -236,6 +236,9 @@ static int build_address_space(struct mm *mm, struct image *im, const char *path
     return err;
 }
 
+static int exec_image(struct thread *t, const char *path, const uint8_t *file, uint64_t size, char *const argv[],
+                      int argc, char *const envp[], int envc);
+
 int exec(struct thread *t, const char *path, char *const argv[], int argc, char *const envp[], int envc)
 {
     struct inode *ino = fs_lookup(path);
@@ -243,7 +246,29 @@ int exec(struct thread *t, const char *path, char *const argv[], int argc, char 
         return -ENOENT;
     if (ino->type != INODE_FILE)
         return -EACCES;
-    struct image im = {.file = ino->data, .size = ino->size, .eh = (const struct elf64_ehdr *)ino->data};
+    /* A file written in /tmp lives in its page cache, page by page: the
+     * loader reads a contiguous copy, freed once the program is loaded. */
+    uint8_t *copy = 0;
+    uint64_t copy_size = ino->size ? ino->size : 1;
+    if (!ino->data) {
+        struct elf64_ehdr eh;
+        if (fs_read(ino, 0, &eh, sizeof eh) != (long)sizeof eh || eh.magic != ELF_MAGIC)
+            return -ENOEXEC; /* before copying what may be a huge sparse file */
+        copy = kheap_alloc(copy_size);
+        if (!copy)
+            return -ENOMEM;
+        fs_read(ino, 0, copy, copy_size);
+    }
+    int err = exec_image(t, path, copy ? copy : ino->data, ino->size, argv, argc, envp, envc);
+    if (copy)
+        kheap_free(copy, copy_size);
+    return err;
+}
+
+static int exec_image(struct thread *t, const char *path, const uint8_t *file, uint64_t size, char *const argv[],
+                      int argc, char *const envp[], int envc)
+{
+    struct image im = {.file = file, .size = size, .eh = (const struct elf64_ehdr *)file};
     int err = check_header(&im);
     if (err)
         return err;

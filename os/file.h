@@ -82,4 +82,9 @@ long file_write(struct file *f, const void *src, uint64_t n);
 long file_pipe_read(struct file *f, struct user_buf *dst);
 long file_pipe_write(struct file *f, struct user_buf *src);
 
+/* fcntl F_ADD_SEALS / F_GET_SEALS (sys_memfd.c) */
+#define F_ADD_SEALS 1033
+#define F_GET_SEALS 1034
+long file_seals(struct file *f, bool add, uint32_t seals);
+
 #endif

@@ -2,8 +2,13 @@
 #include "fs.h"
 #include "errno.h"
 #include "kheap.h"
+#include "memlayout.h"
+#include "memobj.h"
 #include "printf.h"
 #include "string.h"
+#include "vma.h"
+
+#define FILE_MAX_BYTES (MEMOBJ_MAX_PAGES * PAGE_SIZE) /* beyond: EFBIG */
 
 /* The inode table grows in chunks from the kernel heap, so a small
  * machine does not pay for a big table it never fills. */
@@ -186,6 +191,43 @@ struct inode *fs_create(const char *path, enum inode_type type, int *err)
     return ino;
 }
 
+/* A writable regular file keeps its bytes in a memory object; symbolic
+ * links keep their target in a heap buffer; initrd files are read-only. */
+static bool object_file(const struct inode *ino) { return ino->type == INODE_FILE && !ino->data; }
+
+struct memobj *fs_file_object(struct inode *ino)
+{
+    if (!object_file(ino))
+        return 0;
+    if (!ino->obj) {
+        ino->obj = memobj_new(ino->path, true);
+        if (!ino->obj)
+            return 0;
+        ino->obj->size = ino->size;
+        ino->obj->deleted = ino->unlinked;
+    }
+    return ino->obj;
+}
+
+static void set_size(struct inode *ino, uint64_t size)
+{
+    ino->size = size;
+    if (ino->obj)
+        ino->obj->size = size;
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
+/* Growing the file: the bytes between the old end and the end of its last
+ * page may hold what a shared mapping stored past the end; they read as
+ * zeros now (mmap(2): such stores are not written to the file). */
+static void zero_tail(struct memobj *obj, uint64_t old_size, uint64_t new_size)
+{
+    uint64_t end = min_u64(new_size, PAGE_ROUND_UP(old_size));
+    if (end > old_size)
+        memobj_zero(obj, old_size, end - old_size);
+}
+
 /* Make room for size bytes: a bigger heap buffer (doubling), old bytes copied. */
 static int reserve(struct inode *ino, uint64_t size)
 {
@@ -207,7 +249,7 @@ static int reserve(struct inode *ino, uint64_t size)
 
 static bool writable_file(const struct inode *ino)
 {
-    return ino->capacity || (ino->size == 0 && !ino->data);
+    return object_file(ino) || ino->capacity || (ino->size == 0 && !ino->data);
 }
 
 int fs_truncate(struct inode *ino, uint64_t size)
@@ -216,6 +258,28 @@ int fs_truncate(struct inode *ino, uint64_t size)
         return -EINVAL;
     if (!writable_file(ino))
         return -EROFS;
+    if (size > FILE_MAX_BYTES)
+        return -EFBIG;
+    if ((size < ino->size && (ino->seals & F_SEAL_SHRINK)) || (size > ino->size && (ino->seals & F_SEAL_GROW)))
+        return -EPERM;
+    if (object_file(ino)) {
+        struct memobj *obj = fs_file_object(ino);
+        if (!obj)
+            return -ENOMEM;
+        if (size < ino->size) {
+            /* Pages wholly past the new end go (from every mapping too, so
+             * that touching them is SIGBUS, private copies included, as
+             * Linux's truncate); the rest of the last page reads as zeros. */
+            uint64_t keep = PAGE_ROUND_UP(size) / PAGE_SIZE;
+            vma_zap_object(obj, keep, MEMOBJ_MAX_PAGES - 1, true);
+            memobj_punch(obj, keep, MEMOBJ_MAX_PAGES - 1);
+            memobj_zero(obj, size, PAGE_ROUND_UP(size) - size);
+        } else {
+            zero_tail(obj, ino->size, size);
+        }
+        set_size(ino, size);
+        return 0;
+    }
     int err = reserve(ino, size);
     if (err)
         return err;
@@ -231,6 +295,22 @@ long fs_write(struct inode *ino, uint64_t off, const void *src, uint64_t n)
         return -EROFS;
     if (off + n < off)
         return -EFBIG;
+    if (object_file(ino)) {
+        if (ino->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
+            return -EPERM;
+        if (off + n > ino->size && (ino->seals & F_SEAL_GROW))
+            return -EPERM;
+        if (off + n > FILE_MAX_BYTES)
+            return -EFBIG;
+        struct memobj *obj = fs_file_object(ino);
+        if (!obj)
+            return -ENOSPC;
+        zero_tail(obj, ino->size, off);
+        long put = memobj_write(obj, off, src, n);
+        if (put > 0 && off + (uint64_t)put > ino->size)
+            set_size(ino, off + (uint64_t)put);
+        return put;
+    }
     int err = reserve(ino, off + n);
     if (err)
         return err;
@@ -248,8 +328,87 @@ long fs_read(struct inode *ino, uint64_t off, void *dst, uint64_t n)
         return 0;
     if (n > ino->size - off)
         n = ino->size - off;
+    if (object_file(ino)) {
+        if (ino->obj)
+            memobj_read(ino->obj, off, dst, n);
+        else
+            memset(dst, 0, n);
+        return (long)n;
+    }
     memcpy(dst, ino->data + off, n);
     return (long)n;
+}
+
+int fs_allocate(struct inode *ino, int mode, uint64_t off, uint64_t len)
+{
+    if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
+        return -EOPNOTSUPP;
+    if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE))
+        return -EOPNOTSUPP; /* fallocate(2): a hole never changes the size */
+    if (ino->type != INODE_FILE)
+        return -ENODEV;
+    if (!object_file(ino))
+        return -EROFS;
+    if (off > INT64_MAX || len > INT64_MAX - off)
+        return -EFBIG; /* vfs_fallocate: past the largest file size */
+    uint64_t end = off + len;
+    if (mode & FALLOC_FL_PUNCH_HOLE) {
+        if (ino->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
+            return -EPERM;
+        if (!ino->obj)
+            return 0; /* all holes already */
+        if (off >= FILE_MAX_BYTES)
+            return 0; /* nothing can be stored there */
+        end = min_u64(end, FILE_MAX_BYTES);
+        uint64_t first = PAGE_ROUND_UP(off) / PAGE_SIZE, stop = end / PAGE_SIZE;
+        if (first < stop) {
+            /* Mappings see zeros again; private copies stay (Linux). */
+            vma_zap_object(ino->obj, first, stop - 1, false);
+            memobj_punch(ino->obj, first, stop - 1);
+        }
+        uint64_t head_end = min_u64(end, PAGE_ROUND_UP(off));
+        memobj_zero(ino->obj, off, head_end - off);
+        if (end > head_end) {
+            uint64_t tail = PAGE_ROUND_DOWN(end) > head_end ? PAGE_ROUND_DOWN(end) : head_end;
+            memobj_zero(ino->obj, tail, end - tail);
+        }
+        return 0;
+    }
+    if (end > FILE_MAX_BYTES)
+        return -ENOSPC; /* more than an object can hold */
+    bool grows = !(mode & FALLOC_FL_KEEP_SIZE) && end > ino->size;
+    if (grows && (ino->seals & F_SEAL_GROW))
+        return -EPERM;
+    struct memobj *obj = fs_file_object(ino);
+    if (!obj)
+        return -ENOSPC;
+    for (uint64_t index = off / PAGE_SIZE; index < PAGE_ROUND_UP(end) / PAGE_SIZE; index++)
+        if (!memobj_page(obj, index, true, 0))
+            return -ENOSPC;
+    if (grows) {
+        zero_tail(obj, ino->size, end);
+        set_size(ino, end);
+    }
+    return 0;
+}
+
+struct inode *fs_create_memfd(const char *name, bool allow_sealing)
+{
+    char path[FS_PATH_MAX];
+    ksnprintf(path, sizeof path, "/memfd:%s", name);
+    struct inode *ino = new_inode(path, INODE_FILE);
+    if (!ino)
+        return 0;
+    ino->unlinked = true; /* in no directory: gone with its last descriptor */
+    ino->nlink = 0;
+    ino->memfd = true;
+    ino->mode = 0777;
+    ino->seals = allow_sealing ? 0 : F_SEAL_SEAL;
+    if (!fs_file_object(ino)) {
+        memset(ino, 0, sizeof *ino);
+        return 0;
+    }
+    return ino;
 }
 
 static bool is_child(const struct inode *dir, const struct inode *ino)
@@ -292,6 +451,8 @@ static void destroy(struct inode *ino)
 {
     if (ino->capacity)
         kheap_free(ino->data, ino->capacity);
+    if (ino->obj)
+        memobj_put(ino->obj); /* mappings keep their own references */
     memset(ino, 0, sizeof *ino); /* INODE_FREE */
 }
 
@@ -311,10 +472,13 @@ int fs_unlink(const char *path, bool dir)
         return -EISDIR;
     if (dir && fs_dir_entry(ino, 0))
         return -ENOTEMPTY;
-    if (entry != ino) /* a hard link: the entry goes, the file loses a name */
+    if (entry != ino) { /* a hard link: the entry goes, the file loses a name */
         destroy(entry);
-    else
+    } else {
         ino->unlinked = true;
+        if (ino->obj)
+            ino->obj->deleted = true; /* what /proc/PID/maps says of its mappings */
+    }
     drop_name(ino);
     return 0;
 }
@@ -479,6 +643,8 @@ static int move_trees(const char *a, const char *b, bool exchange)
                 char path[FS_PATH_MAX];
                 ksnprintf(path, sizeof path, "%s%s", to, rest);
                 strlcpy(ino->path, path, sizeof ino->path);
+                if (ino->obj)
+                    strlcpy(ino->obj->name, path, sizeof ino->obj->name);
             }
         }
     }
@@ -526,6 +692,8 @@ int fs_rename(const char *from, const char *to)
             return err;
     }
     strlcpy(ino->path, to, sizeof ino->path);
+    if (ino->obj)
+        strlcpy(ino->obj->name, to, sizeof ino->obj->name);
     return 0;
 }
 

@@ -2,7 +2,10 @@
  *
  * A flat table of inodes named by absolute path.  Files from the initrd are
  * read-only and their bytes stay where the loader put the archive; /tmp is
- * writable (contents in kernel-heap buffers); /dev holds the devices.
+ * writable, like Linux's tmpfs: a file's contents are its page cache, a
+ * shared memory object (memobj.h) that read(), write() and every mmap of
+ * the file share, sparse (holes take no memory), and bounded by RAM (half
+ * of it, tmpfs's default size: then ENOSPC); /dev holds the devices.
  *
  * Hard links: the first name of a file is its inode's own path; every
  * further name (link, linkat) is an INODE_HARDLINK entry pointing at it.
@@ -38,7 +41,20 @@ struct inode {
     bool linkable;            /* O_TMPFILE without O_EXCL: linkat may give it a name */
     struct pipe *fifo;        /* INODE_FIFO: the pipe while it is open */
     uint32_t fifo_reader_opens, fifo_writer_opens; /* opens ever, so a waiting open sees a peer come and go */
+    struct memobj *obj;       /* a writable regular file's pages (made on first use), else NULL */
+    bool memfd;               /* made by memfd_create: seals apply */
+    uint32_t seals;           /* F_SEAL_* (memfd) */
 };
+
+/* fcntl(F_ADD_SEALS) bits (Linux values) */
+#define F_SEAL_SEAL 0x0001
+#define F_SEAL_SHRINK 0x0002
+#define F_SEAL_GROW 0x0004
+#define F_SEAL_WRITE 0x0008
+#define F_SEAL_FUTURE_WRITE 0x0010
+/* fallocate(2) modes */
+#define FALLOC_FL_KEEP_SIZE 0x01
+#define FALLOC_FL_PUNCH_HOLE 0x02
 
 void fs_init(void);
 /* path must be absolute and normalized.  A hard link resolves to its file. */
@@ -68,6 +84,15 @@ struct inode *fs_add_file(const char *path, const void *data, uint64_t size, uin
 /* New empty file or directory in a writable directory: inode or NULL with *err = -errno. */
 struct inode *fs_create(const char *path, enum inode_type type, int *err);
 int fs_truncate(struct inode *ino, uint64_t size);
+/* fallocate: mode 0 allocates [off, off+len) (the file grows to cover it),
+ * FALLOC_FL_KEEP_SIZE without growing, FALLOC_FL_PUNCH_HOLE |
+ * FALLOC_FL_KEEP_SIZE frees it (reads as zeros).  0 or -errno. */
+int fs_allocate(struct inode *ino, int mode, uint64_t off, uint64_t len);
+/* The page cache of a writable regular file (made on first use), NULL for
+ * a read-only initrd file or without memory. */
+struct memobj *fs_file_object(struct inode *ino);
+/* memfd_create: an unnamed file (never in a directory), "/memfd:NAME". */
+struct inode *fs_create_memfd(const char *name, bool allow_sealing);
 /* Write bytes at off (growing the file). */
 long fs_write(struct inode *ino, uint64_t off, const void *src, uint64_t n);
 long fs_read(struct inode *ino, uint64_t off, void *dst, uint64_t n);

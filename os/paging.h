@@ -22,6 +22,7 @@
 #define PTE_G (1ull << 8)    /* Global: survives CR3 reloads in the TLB (needs CR4.PGE) */
 #define PTE_COW (1ull << 9)  /* software (bit 9 is ignored by the CPU): copy on write */
 #define PTE_SWAP (1ull << 10) /* software, in a not-present entry: the page is in the pagefile (swap.h) */
+#define PTE_OBJ (1ull << 11) /* software, present entries: the frame is a page of a shared object (memobj.h) */
 #define PTE_NX (1ull << 63)  /* No-eXecute (needs EFER.NXE): instruction fetch faults */
 #define PTE_ADDR 0x000ffffffffff000ull
 

@@ -31,6 +31,7 @@
 /* si_code values for faults */
 #define SEGV_MAPERR 1 /* no mapping at the address */
 #define SEGV_ACCERR 2 /* mapped, but not with that access */
+#define BUS_ADRERR 2  /* SIGBUS: no object behind the address (a mapped page past the end of its file) */
 #define SI_USER 0     /* sent by kill() */
 #define SI_QUEUE (-1) /* sent by sigqueue() */
 #define ILL_ILLOPN 2  /* SIGILL: illegal operand (#UD) */

@@ -14,6 +14,11 @@
  *     frame is freed.
  * Frames shared copy-on-write (reference count > 1) are skipped.  The next
  * touch of an evicted page faults; vma.c reads the slot back (page-in).
+ * A PTE mapping a page of a shared object (PTE_OBJ) is only unmapped by
+ * the hand; the object writes the page out once no mapping is left
+ * (vma_reclaim_object_pte, memobj.c) to a slot of its own, not tied to a
+ * frame (so such pages never count as evictable in place).  Areas locked
+ * by mlock are skipped.
  *
  * Nothing here is a scan per page: free slots are found in a bitmap, 64 at
  * a time, from where the last one was taken (next fit); the hand goes on
@@ -134,6 +139,19 @@ bool swap_read_page(uint64_t slot, uint64_t pa, uint64_t va)
     return true;
 }
 
+uint64_t swap_write_page(uint64_t pa, uint64_t va)
+{
+    uint64_t slot = enabled ? slot_alloc() : 0;
+    if (!slot)
+        return 0;
+    if (!ata_write_sectors(slot * SECTORS_PER_SLOT, SECTORS_PER_SLOT, p2v(pa))) {
+        slot_release(slot);
+        return 0;
+    }
+    osev_report(OSEV_PAGE_OUT, va, pa, slot, 0, 0, 0, 0);
+    return slot;
+}
+
 /* Second chance for the page at va, or its eviction (true). */
 static bool consider(struct mm *mm, uint64_t va, uint64_t *pte)
 {
@@ -169,6 +187,8 @@ static bool sweep(struct mm *mm)
 {
     for (int i = 0; i < mm->nvmas; i++) {
         struct vma *v = &mm->vmas[i];
+        if (v->flags & VMA_LOCKED)
+            continue; /* mlock: never evicted */
         uint64_t va = v->start > hand_va ? v->start : hand_va;
         while (va < v->end) {
             uint64_t hole;
@@ -177,7 +197,7 @@ static bool sweep(struct mm *mm)
                 va = (va + hole) & ~(hole - 1);
                 continue;
             }
-            if ((*pte & PTE_P) && consider(mm, va, pte)) {
+            if ((*pte & PTE_P) && ((*pte & PTE_OBJ) ? vma_reclaim_object_pte(mm, v, va, pte) : consider(mm, va, pte))) {
                 hand_va = va + PAGE_SIZE;
                 return true;
             }

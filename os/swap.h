@@ -22,6 +22,10 @@ bool swap_init(void);
 bool swap_reclaim(void);
 /* Read slot into the frame at pa (page-in) and report it for va. */
 bool swap_read_page(uint64_t slot, uint64_t pa, uint64_t va);
+/* Write the frame at pa to a new slot (page-out of va, reported); the
+ * slot, or 0 if the pagefile is full or absent.  For pages kept in a
+ * shared object (memobj.c), which owns the slot. */
+uint64_t swap_write_page(uint64_t pa, uint64_t va);
 void swap_slot_get(uint64_t slot);
 void swap_slot_put(uint64_t slot);
 unsigned swap_slot_refs(uint64_t slot);

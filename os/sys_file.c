@@ -12,6 +12,7 @@
 #include "fileops.h"
 #include "fs.h"
 #include "memlayout.h"
+#include "memobj.h"
 #include "proc.h"
 #include "string.h"
 #include "syscall.h"
@@ -818,6 +819,9 @@ long sys_fcntl(struct trapframe *tf)
     case F_SETFL:
         f->flags = (f->flags & ~(O_APPEND | O_NONBLOCK)) | (ARG2(tf) & (O_APPEND | O_NONBLOCK));
         return 0;
+    case F_ADD_SEALS:
+    case F_GET_SEALS:
+        return file_seals(f, ARG1(tf) == F_ADD_SEALS, (uint32_t)ARG2(tf));
     default:
         return -EINVAL;
     }
@@ -1123,7 +1127,7 @@ long sys_mknod(struct trapframe *tf) { return mknod_at(AT_FDCWD, ARG0(tf), (uint
 long sys_mknodat(struct trapframe *tf) { return mknod_at((int32_t)ARG0(tf), ARG1(tf), (uint32_t)ARG2(tf)); }
 
 /* statfs / fstatfs: every file system here lives in memory, so the answer
- * is tmpfs's (TMPFS_MAGIC, 4 KiB blocks counted in RAM frames, inodes
+ * is tmpfs's (TMPFS_MAGIC, 4 KiB blocks: the /tmp limit and its pages in use, inodes
  * from the inode table), and /proc's PROC_SUPER_MAGIC. */
 #define TMPFS_MAGIC 0x01021994
 #define PROC_SUPER_MAGIC 0x9fa0
@@ -1148,9 +1152,11 @@ static long statfs_of(const char *path, uint64_t ubuf)
     sf.type = proc ? PROC_SUPER_MAGIC : TMPFS_MAGIC;
     sf.bsize = sf.frsize = PAGE_SIZE;
     if (!proc) {
-        sf.blocks = frames_total_count() / 2; /* tmpfs's default size: half of RAM */
-        uint64_t free = frames_free_count();
-        sf.bfree = sf.bavail = free < sf.blocks ? free : sf.blocks;
+        /* tmpfs's size (half of RAM) and what its files' pages leave of it
+         * (memobj.c keeps the count the /tmp limit is enforced with). */
+        uint64_t used = memobj_tmpfs_pages();
+        sf.blocks = memobj_tmpfs_limit();
+        sf.bfree = sf.bavail = used < sf.blocks ? sf.blocks - used : 0;
         sf.files = FS_MAX_INODES;
         sf.ffree = FS_MAX_INODES - (uint64_t)fs_inodes_used();
     }

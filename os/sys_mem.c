@@ -1,40 +1,52 @@
 /* sys_mem.c — memory system calls: brk, mmap, mremap, munmap, mprotect,
- * madvise.
- * They are thin: the areas and their states live in vma.c.
+ * madvise, msync, mincore, mlock/munlock/mlockall/munlockall.
+ * They are thin: the areas and their states live in vma.c, shared pages
+ * in memobj.c.
  *   mmap(PROT_NONE)          reserve
  *   mmap(prot) / mprotect    commit (pages come on first touch)
  *   madvise(MADV_DONTNEED)   decommit
- *   munmap                   release */
+ *   munmap                   release
+ * MAP_SHARED maps a shared object: a file's page cache, or (anonymous) a
+ * new object that fork shares with the children. */
 #include "errno.h"
 #include "fdtable.h"
 #include "file.h"
 #include "frame.h"
 #include "memlayout.h"
+#include "memobj.h"
 #include "paging.h"
 #include "uaccess.h"
 #include "proc.h"
 #include "swap.h"
 #include "syscall.h"
+#include "uaccess.h"
 #include "vma.h"
 
 #define MAP_SHARED 0x01
 #define MAP_PRIVATE 0x02
+#define MAP_SHARED_VALIDATE 0x03
+#define MAP_TYPE 0x0f
 #define MAP_FIXED 0x10
 #define MAP_ANONYMOUS 0x20
 #define MAP_FIXED_NOREPLACE 0x100000
 #define MAP_NORESERVE 0x4000
 
 /* Linux's heuristic overcommit (vm.overcommit_memory = 0, the default):
- * a private writable mapping is "accounted", and one that alone asks for
- * more pages than RAM and swap together is refused with ENOMEM; anything
- * smaller is granted, whatever is in use already (pages come on first
- * touch).  MAP_NORESERVE, read-only and PROT_NONE mappings are not
- * accounted (mm/util.c __vm_enough_memory, OVERCOMMIT_GUESS). */
-static bool overcommit_refuses(uint64_t len, uint64_t prot, uint64_t flags)
+ * a mapping that is "accounted" and alone asks for more pages than RAM
+ * and swap together is refused with ENOMEM; anything smaller is granted,
+ * whatever is in use already (pages come on first touch).  Accounted are
+ * private writable mappings (mm/util.c __vm_enough_memory,
+ * OVERCOMMIT_GUESS) and shared anonymous ones, /dev/zero's included,
+ * whatever their protection (shmem_acct_size charges the whole object);
+ * never MAP_NORESERVE ones, nor shared mappings of a file (tmpfs charges
+ * its pages as they are written: the /tmp limit). */
+static bool overcommit_refuses(uint64_t len, uint64_t prot, uint64_t flags, bool anonymous)
 {
-    bool accounted = !(flags & (MAP_SHARED | MAP_NORESERVE)) && (prot & PROT_WRITE);
+    bool shared = (flags & MAP_TYPE) != MAP_PRIVATE;
+    bool accounted = !(flags & MAP_NORESERVE) && (shared ? anonymous : (prot & PROT_WRITE) != 0);
     return accounted && len / PAGE_SIZE > frames_total_count() + swap_total_slots();
 }
+
 #define MADV_DONTNEED 4
 #define MADV_FREE 8
 
@@ -59,16 +71,10 @@ long sys_brk(struct trapframe *tf)
     return (long)want;
 }
 
-/* A private file mapping gets a copy of the file's bytes. */
-static long map_file(struct mm *mm, uint64_t addr, uint64_t len, uint64_t fd, uint64_t offset)
+/* A mapping of a read-only initrd file gets a copy of the file's bytes
+ * (the file can never change: shared or private look the same). */
+static long copy_file(struct mm *mm, uint64_t addr, uint64_t len, struct inode *ino, uint64_t offset)
 {
-    struct proc *p = current_proc();
-    struct file *f = fd_get(p, fd);
-    if (!f)
-        return -EBADF;
-    if (f->kind != FILE_INODE || f->inode->type != INODE_FILE)
-        return -ENODEV;
-    struct inode *ino = f->inode;
     for (uint64_t done = 0; done < len && offset + done < ino->size; done += PAGE_SIZE) {
         uint64_t pa = vma_fill_page(mm, addr + done);
         if (!pa)
@@ -78,16 +84,88 @@ static long map_file(struct mm *mm, uint64_t addr, uint64_t len, uint64_t fd, ui
     return 0;
 }
 
+/* What a file descriptor lets mmap map: its object and the area flags, or
+ * -errno (mmap(2): EACCES for a descriptor not open for reading, or a
+ * shared writable mapping of one not open for writing). */
+static long file_object(uint64_t fd, bool shared, uint64_t prot, struct inode **inode, uint32_t *vflags)
+{
+    struct file *f = fd_get(current_proc(), fd);
+    if (!f)
+        return -EBADF;
+    if (f->kind != FILE_INODE)
+        return -ENODEV;
+    struct inode *ino = f->inode;
+    if (ino->type != INODE_FILE && ino->type != INODE_ZERO)
+        return -ENODEV;
+    if (!file_readable(f))
+        return -EACCES;
+    *inode = ino;
+    *vflags = VMA_MAYWRITE;
+    if (shared) {
+        *vflags = VMA_SHARED | (file_writable(f) && !(f->flags & O_APPEND) ? VMA_MAYWRITE : 0);
+        if ((prot & PROT_WRITE) && !(*vflags & VMA_MAYWRITE))
+            return -EACCES;
+        if ((prot & PROT_WRITE) && (ino->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))
+            return -EPERM;
+    }
+    return 0;
+}
+
+/* Put the new area over [addr, addr+len): an object mapping, a copy of an
+ * initrd file, or anonymous memory. */
+static long map_area(struct mm *mm, uint64_t addr, uint64_t len, uint32_t prot, uint64_t flags, uint64_t fd,
+                     uint64_t offset)
+{
+    bool shared = (flags & MAP_TYPE) != MAP_PRIVATE;
+    struct inode *ino = 0;
+    uint32_t vflags = VMA_MAYWRITE;
+    if (!(flags & MAP_ANONYMOUS)) {
+        long err = file_object(fd, shared, prot, &ino, &vflags);
+        if (err)
+            return err;
+        if (ino->type == INODE_ZERO)
+            ino = 0; /* /dev/zero maps like anonymous memory */
+    }
+    /* Linux accounts the mapping once the descriptor passed its checks
+     * (mmap_region, after do_mmap's). */
+    if (overcommit_refuses(len, prot, flags, !ino))
+        return -ENOMEM;
+    if (ino && !ino->data) { /* a /tmp file or memfd: its page cache */
+        struct memobj *obj = fs_file_object(ino);
+        if (!obj)
+            return -ENOMEM;
+        return vma_map_object(mm, addr, len, prot, vflags, obj, offset / PAGE_SIZE);
+    }
+    if (!ino && shared) { /* shared anonymous: a new object, shared with children by fork */
+        struct memobj *obj = memobj_new("/dev/zero", false);
+        if (!obj)
+            return -ENOMEM;
+        obj->size = len;
+        obj->deleted = true; /* Linux shows "/dev/zero (deleted)" */
+        int err = vma_map_object(mm, addr, len, prot, VMA_SHARED | VMA_MAYWRITE, obj, 0);
+        memobj_put(obj);
+        return err;
+    }
+    int err = vma_map(mm, addr, len, prot, VMA_ANON);
+    if (err || !ino)
+        return err;
+    long ferr = copy_file(mm, addr, len, ino, offset);
+    if (ferr)
+        vma_unmap(mm, addr, len);
+    return ferr;
+}
+
 long sys_mmap(struct trapframe *tf)
 {
     struct mm *mm = current_proc()->mm;
     uint64_t addr = ARG0(tf), len = PAGE_ROUND_UP(ARG1(tf)), prot = ARG2(tf), flags = ARG3(tf);
-    if (!ARG1(tf) || !len || (prot & ~7ull) || (addr & (PAGE_SIZE - 1)) || (ARG5(tf) & (PAGE_SIZE - 1)))
+    if (!ARG1(tf) || (prot & ~7ull) || (addr & (PAGE_SIZE - 1)) || (ARG5(tf) & (PAGE_SIZE - 1)))
         return -EINVAL;
-    if (!(flags & (MAP_SHARED | MAP_PRIVATE)))
+    uint64_t type = flags & MAP_TYPE;
+    if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
         return -EINVAL;
-    if (overcommit_refuses(len, prot, flags))
-        return -ENOMEM;
+    if (!len || len > USER_END)
+        return -ENOMEM; /* the length rounds up to 0, or is more than the address space */
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
         if (addr < USER_MIN_ADDR || addr >= USER_END || len > USER_END - addr)
             return -ENOMEM;
@@ -99,16 +177,15 @@ long sys_mmap(struct trapframe *tf)
         if (!addr)
             return -ENOMEM;
     }
-    int err = vma_map(mm, addr, len, (uint32_t)prot, VMA_ANON);
+    /* Linux's file_mmap_ok (checked once an address was found): the mapped
+     * range must lie below the largest file size, 2^63 - 1. */
+    if (!(flags & MAP_ANONYMOUS) && ARG5(tf) > INT64_MAX - len)
+        return -EOVERFLOW;
+    long err = map_area(mm, addr, len, (uint32_t)prot, flags, ARG4(tf), ARG5(tf));
     if (err)
         return err;
-    if (!(flags & MAP_ANONYMOUS)) {
-        long ferr = map_file(mm, addr, len, ARG4(tf), ARG5(tf));
-        if (ferr) {
-            vma_unmap(mm, addr, len);
-            return ferr;
-        }
-    }
+    if (mm->lock_future)
+        vma_lock(mm, addr, len, true, !mm->lock_on_fault); /* mlockall(MCL_FUTURE): locked (and populated) */
     return (long)addr;
 }
 
@@ -152,72 +229,124 @@ long sys_madvise(struct trapframe *tf)
     return 0; /* other advice is only a hint */
 }
 
-/* mincore(addr, len, vec): one byte per page, 1 if it is resident now (not
- * committed-but-untouched, not swapped out).  ENOMEM if part of the range
- * is in no area. */
+#define MS_ASYNC 1
+#define MS_INVALIDATE 2
+#define MS_SYNC 4
+
+/* msync(addr, len, flags): the page cache is the file, so there is
+ * nothing to write back; what remains is Linux's argument checking —
+ * EINVAL for bad flags or an unaligned address, ENOMEM for a range with
+ * unmapped pages, EBUSY for MS_INVALIDATE over locked pages. */
+long sys_msync(struct trapframe *tf)
+{
+    struct mm *mm = current_proc()->mm;
+    uint64_t start = ARG0(tf), flags = ARG2(tf);
+    if ((flags & ~(uint64_t)(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) || (start & (PAGE_SIZE - 1)) ||
+        ((flags & MS_ASYNC) && (flags & MS_SYNC)))
+        return -EINVAL;
+    uint64_t len = PAGE_ROUND_UP(ARG1(tf)), end = start + len;
+    if (end < start)
+        return -ENOMEM;
+    long err = 0;
+    for (uint64_t a = start; a < end;) {
+        struct vma *v = a < USER_END ? vma_find(mm, a) : 0;
+        if (!v) {
+            /* Linux goes on to the next area and reports ENOMEM at the end. */
+            err = -ENOMEM;
+            uint64_t next = end;
+            for (int i = 0; i < mm->nvmas; i++)
+                if (mm->vmas[i].start > a) {
+                    next = mm->vmas[i].start < end ? mm->vmas[i].start : end;
+                    break;
+                }
+            a = next;
+            continue;
+        }
+        if ((flags & MS_INVALIDATE) && (v->flags & VMA_LOCKED))
+            return -EBUSY;
+        a = v->end;
+    }
+    return err;
+}
+
+/* mincore(addr, len, vec): one byte per page, bit 0 set when the page is
+ * resident (the page cache counts for shared and file mappings). */
 long sys_mincore(struct trapframe *tf)
 {
     struct mm *mm = current_proc()->mm;
-    uint64_t addr = ARG0(tf), len = ARG1(tf), uvec = ARG2(tf);
-    if (addr & (PAGE_SIZE - 1))
+    uint64_t start = ARG0(tf), len = ARG1(tf), vec = ARG2(tf);
+    if (start & (PAGE_SIZE - 1))
         return -EINVAL;
-    if (addr >= USER_END || len > USER_END - addr)
+    if (start >= USER_END || len > USER_END - start)
         return -ENOMEM;
     uint64_t pages = PAGE_ROUND_UP(len) / PAGE_SIZE;
-    if (!vma_range_mapped(mm, addr, pages * PAGE_SIZE))
-        return -ENOMEM;
-    for (uint64_t i = 0; i < pages; i++) {
-        uint64_t hole;
-        uint64_t *pte = pte_find(mm->pml4, addr + i * PAGE_SIZE, &hole);
-        uint8_t resident = pte && (*pte & PTE_P);
-        if (put_user(uvec + i, &resident, 1))
+    if (vec >= USER_END || pages > USER_END - vec)
+        return -EFAULT;
+    uint8_t chunk[256];
+    for (uint64_t done = 0; done < pages;) {
+        uint64_t n = pages - done < sizeof chunk ? pages - done : sizeof chunk;
+        for (uint64_t i = 0; i < n; i++) {
+            uint64_t va = start + (done + i) * PAGE_SIZE;
+            if (!vma_find(mm, va))
+                return -ENOMEM;
+            chunk[i] = vma_page_resident(mm, va);
+        }
+        if (put_user(vec + done, chunk, n))
             return -EFAULT;
+        done += n;
     }
     return 0;
 }
 
-/* mlock(addr, len): the pages are made resident now (committed, read in
- * from the pagefile).  The page replacer does not know about locks yet:
- * under memory pressure a locked page can still be written out. */
-long sys_mlock(struct trapframe *tf)
+/* mlock(addr, len): Linux rounds the range out to whole pages. */
+static long lock_range(struct trapframe *tf, bool lock, bool populate)
 {
-    struct mm *mm = current_proc()->mm;
-    uint64_t start = PAGE_ROUND_DOWN(ARG0(tf)), end = PAGE_ROUND_UP(ARG0(tf) + ARG1(tf));
-    if (ARG0(tf) >= USER_END || ARG1(tf) > USER_END - ARG0(tf))
-        return -ENOMEM;
-    if (!vma_range_mapped(mm, start, end - start))
-        return -ENOMEM;
-    for (uint64_t va = start; va < end; va += PAGE_SIZE) {
-        struct vma *v = vma_find(mm, va);
-        if (v && v->prot != PROT_NONE && !vma_user_page(mm, va, false))
-            return -ENOMEM;
-    }
-    return 0;
+    /* Linux's arithmetic, wrapping included: a length that wraps to 0 locks nothing. */
+    uint64_t start = PAGE_ROUND_DOWN(ARG0(tf));
+    uint64_t len = PAGE_ROUND_UP(ARG1(tf) + (ARG0(tf) - start));
+    if (start + len < start)
+        return -EINVAL;
+    return vma_lock(current_proc()->mm, start, len, lock, populate);
 }
 
-long sys_munlock(struct trapframe *tf)
+long sys_mlock(struct trapframe *tf) { return lock_range(tf, true, true); }
+long sys_munlock(struct trapframe *tf) { return lock_range(tf, false, false); }
+
+#define MLOCK_ONFAULT 1
+
+/* mlock2(addr, len, flags): MLOCK_ONFAULT locks the pages as they are
+ * touched instead of making them resident now. */
+long sys_mlock2(struct trapframe *tf)
 {
-    struct mm *mm = current_proc()->mm;
-    uint64_t start = PAGE_ROUND_DOWN(ARG0(tf)), end = PAGE_ROUND_UP(ARG0(tf) + ARG1(tf));
-    if (ARG0(tf) >= USER_END || ARG1(tf) > USER_END - ARG0(tf))
-        return -ENOMEM;
-    return vma_range_mapped(mm, start, end - start) ? 0 : -ENOMEM;
+    if (ARG2(tf) & ~(uint64_t)MLOCK_ONFAULT)
+        return -EINVAL;
+    return lock_range(tf, true, !(ARG2(tf) & MLOCK_ONFAULT));
 }
 
-/* mlockall(flags): the flags are checked; as for mlock, nothing is pinned. */
 #define MCL_CURRENT 1
 #define MCL_FUTURE 2
 #define MCL_ONFAULT 4
+
+/* mlockall(flags).  RLIMIT_MEMLOCK does not limit us: like root (who has
+ * CAP_IPC_LOCK) any amount may be locked, as long as RAM lasts. */
 long sys_mlockall(struct trapframe *tf)
 {
     uint64_t flags = ARG0(tf);
     if (!flags || (flags & ~(uint64_t)(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || flags == MCL_ONFAULT)
         return -EINVAL;
-    return 0;
+    struct mm *mm = current_proc()->mm;
+    int err = flags & MCL_CURRENT ? vma_lock_all(mm, true, !(flags & MCL_ONFAULT)) : 0;
+    if (!err && (flags & MCL_FUTURE)) {
+        mm->lock_future = true;
+        mm->lock_on_fault = flags & MCL_ONFAULT;
+    }
+    return err;
 }
 
 long sys_munlockall(struct trapframe *tf)
 {
     (void)tf;
-    return 0;
+    struct mm *mm = current_proc()->mm;
+    mm->lock_future = false;
+    return vma_lock_all(mm, false, false);
 }

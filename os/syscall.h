@@ -32,6 +32,15 @@ syscall_fn sys_read, sys_write, sys_readv, sys_writev, sys_pread64, sys_pwrite64
     sys_renameat, sys_umask, sys_ftruncate, sys_truncate, sys_fsync, sys_poll, sys_ppoll, sys_select, sys_pselect6,
     sys_chmod, sys_fchmod, sys_fchmodat, sys_utimensat, sys_symlink, sys_symlinkat;
 syscall_fn sys_brk, sys_mmap, sys_mremap, sys_munmap, sys_mprotect, sys_madvise;
+syscall_fn sys_msync;
+syscall_fn sys_mincore;
+syscall_fn sys_mlock;
+syscall_fn sys_munlock;
+syscall_fn sys_mlockall;
+syscall_fn sys_munlockall;
+syscall_fn sys_mlock2;
+syscall_fn sys_fallocate;
+syscall_fn sys_memfd_create;
 syscall_fn sys_exit, sys_exit_group, sys_fork, sys_vfork, sys_clone, sys_execve, sys_wait4, sys_kill,
     sys_tgkill, sys_tkill, sys_rt_sigreturn, sys_pause, sys_rt_sigsuspend, sys_alarm, sys_getitimer, sys_setitimer, sys_getpid, sys_gettid, sys_getppid, sys_arch_prctl, sys_set_tid_address, sys_futex,
     sys_sched_yield, sys_prctl;

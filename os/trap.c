@@ -20,6 +20,7 @@
 #include "console.h"
 #include "keyboard.h"
 #include "memlayout.h"
+#include "memobj.h"
 #include "paging.h"
 #include "panic.h"
 #include "pic.h"
@@ -114,19 +115,16 @@ static void user_fault(int sig, int code, uint64_t addr, const char *why)
         proc_kill_current(sig, why);
 }
 
-/* si_code as Linux's page-fault handler sets it: SEGV_ACCERR when an area
- * covers the address but forbids the access (a write to a read-only page,
- * whether or not it was ever touched), SEGV_MAPERR when none does (the
- * stack guard gap counts as none). */
+/* The signal and si_code come from vma_page_fault: SIGSEGV with
+ * SEGV_ACCERR / SEGV_MAPERR, or SIGBUS with BUS_ADRERR past the end of a
+ * mapped file; si_addr is the faulting address. */
 static void user_page_fault(struct trapframe *tf)
 {
-    char why[128];
+    char why[128 + MEMOBJ_NAME_MAX];
     uint64_t addr = read_cr2();
-    struct mm *mm = current_proc()->mm;
-    if (!vma_page_fault(mm, addr, (uint32_t)tf->err, why, sizeof why)) {
-        struct vma *v = addr < USER_END ? vma_find(mm, addr) : 0;
-        user_fault(SIGSEGV, v && v->kind != VMA_GUARD ? SEGV_ACCERR : SEGV_MAPERR, addr, why);
-    }
+    int code, sig = vma_page_fault(current_proc()->mm, addr, (uint32_t)tf->err, why, sizeof why, &code);
+    if (sig)
+        user_fault(sig, code, addr, why);
 }
 
 /* si_code and si_addr of an exception's signal, as Linux's traps.c sets
