@@ -54,8 +54,8 @@ long sys_fallocate(struct trapframe *tf)
         return -EINVAL;
     if (!file_writable(f))
         return -EBADF;
-    if (f->kind == FILE_PIPE)
-        return -ESPIPE;
+    if (f->kind != FILE_INODE) /* pipes and FIFOs; sockets, eventfds and the like */
+        return f->kind == FILE_PIPE ? -ESPIPE : -ENODEV;
     if (f->inode->type == INODE_DIR)
         return -EISDIR;
     return fs_allocate(f->inode, (int)ARG1(tf), (uint64_t)off, (uint64_t)len);
