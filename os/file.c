@@ -12,6 +12,7 @@
 #include "random.h"
 #include "signal.h"
 #include "string.h"
+#include "tty.h"
 
 static struct file files[MAX_FILES];
 
@@ -176,7 +177,10 @@ unsigned file_poll(const struct file *f)
     unsigned out = file_writable(f) ? POLLOUT : 0;
     switch (f->inode->type) {
     case INODE_CONSOLE:
-        return out | (console_readable() ? POLLIN : 0);
+    case INODE_COM1_RAW:
+        return out | (tty_readable() ? POLLIN : 0);
+    case INODE_COM2: /* stderr: the terminal's input if it is the terminal, else end of file */
+        return out | (!tty_line_is_terminal(TTY_COM2) || tty_readable() ? POLLIN : 0);
     case INODE_KBD:
         return out | (keyboard_readable() ? POLLIN : 0);
     default:
@@ -192,11 +196,14 @@ long file_read(struct file *f, void *dst, uint64_t n)
         return pipe_read(f->pipe, dst, n);
     switch (f->inode->type) {
     case INODE_CONSOLE:
-        return console_read(dst, n);
+    case INODE_COM1_RAW:
+        return tty_read(dst, n, f->flags & O_NONBLOCK);
+    case INODE_COM2:
+        return tty_line_is_terminal(TTY_COM2) ? tty_read(dst, n, f->flags & O_NONBLOCK) : 0;
     case INODE_NULL:
         return 0;
     case INODE_KBD:
-        return keyboard_read(dst, n);
+        return keyboard_read(dst, n, f->flags & O_NONBLOCK);
     case INODE_ZERO:
         memset(dst, 0, n);
         return (long)n;
@@ -232,8 +239,11 @@ long file_write(struct file *f, const void *src, uint64_t n)
         return pipe_write(f->pipe, src, n);
     switch (f->inode->type) {
     case INODE_CONSOLE:
-        console_write(src, n);
-        return (long)n;
+        return tty_write(TTY_CONSOLE, src, n);
+    case INODE_COM1_RAW:
+        return tty_write(TTY_COM1_RAW, src, n);
+    case INODE_COM2:
+        return tty_write(TTY_COM2, src, n);
     case INODE_NULL:
     case INODE_ZERO:
     case INODE_RANDOM:

@@ -12,6 +12,7 @@
 #define FS_PATH_MAX 256
 
 enum inode_type { INODE_FREE, INODE_FILE, INODE_DIR, INODE_SYMLINK, INODE_CONSOLE, INODE_NULL, INODE_ZERO, INODE_RANDOM, INODE_KBD,
+                  INODE_COM1_RAW, INODE_COM2, /* /dev/ttyS0, /dev/ttyS1 (tty.h) */
                   INODE_PROC_MAPS, INODE_PROC_MEMINFO /* /proc files: text generated at open */ };
 
 struct inode {

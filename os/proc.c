@@ -133,6 +133,7 @@ struct proc *proc_alloc(void)
             memset(p, 0, sizeof *p);
             p->state = PROC_ALIVE;
             p->pid = alloc_pid();
+            p->pgid = p->sid = p->pid; /* fork copies the parent's instead */
             strlcpy(p->cwd, "/", sizeof p->cwd);
             p->umask = 022;
             return p;

@@ -61,6 +61,7 @@ struct thread {
 struct proc {
     enum proc_state state;
     int pid;
+    int pgid, sid;            /* process group and session (job control, tty.c) */
     struct proc *parent;
     struct mm *mm;
     int nthreads;

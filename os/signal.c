@@ -151,6 +151,19 @@ void signal_send_proc(struct proc *p, int sig, int code)
         signal_send_thread(t, sig, code);
 }
 
+int signal_send_pgrp(int pgid, int sig, int code)
+{
+    int n = 0;
+    for (int i = 0; i < MAX_PROCS; i++) {
+        struct proc *p = proc_table(i);
+        if (p->state == PROC_ALIVE && p->pgid == pgid) {
+            signal_send_proc(p, sig, code);
+            n++;
+        }
+    }
+    return n;
+}
+
 bool signal_interrupted(void)
 {
     struct thread *t = current_thread();
@@ -533,14 +546,23 @@ static struct proc *find_proc(int64_t pid)
 
 static long check_signal(uint64_t sig) { return sig > NSIG ? -EINVAL : 0; }
 
-/* kill(pid, sig): pid > 0 one process; 0 or -1 (no process groups here):
- * the caller's process only. */
+/* kill(pid, sig): pid > 0 one process; 0 the caller's process group,
+ * -pgid that group (kill(2)); -1 only the caller's process here. */
 long sys_kill(struct trapframe *tf)
 {
     int64_t pid = (int32_t)ARG0(tf);
     uint64_t sig = ARG1(tf);
     if (check_signal(sig))
         return -EINVAL;
+    if (pid == 0 || pid < -1) {
+        int pgid = pid == 0 ? current_proc()->pgid : (int)-pid;
+        if (sig)
+            return signal_send_pgrp(pgid, (int)sig, SI_USER) ? 0 : -ESRCH;
+        for (int i = 0; i < MAX_PROCS; i++)
+            if (proc_table(i)->state == PROC_ALIVE && proc_table(i)->pgid == pgid)
+                return 0;
+        return -ESRCH;
+    }
     struct proc *p = pid > 0 ? find_proc(pid) : current_proc();
     if (!p)
         return -ESRCH;

@@ -54,6 +54,8 @@ struct proc;
 /* kill()/tgkill(): make sig pending (sig 1..64) and wake the target. */
 void signal_send_proc(struct proc *p, int sig, int code);
 void signal_send_thread(struct thread *t, int sig, int code);
+/* Every process of group pgid (the tty's ^C, kill(-pgid)); how many. */
+int signal_send_pgrp(int pgid, int sig, int code);
 /* A fault in user mode: true if the program handles sig (the handler will
  * run on the way back to user mode); false: the caller kills it. */
 bool signal_fault(int sig, int code, uint64_t addr);

@@ -12,6 +12,7 @@
 #include "syscall.h"
 #include "signal.h"
 #include "timer.h"
+#include "tty.h"
 #include "uaccess.h"
 
 #define CHUNK 1024
@@ -66,7 +67,8 @@ static void fd_clear(int fd)
  * to the end. */
 static bool is_stream(const struct file *f)
 {
-    return f->kind == FILE_PIPE || f->inode->type == INODE_CONSOLE || f->inode->type == INODE_KBD;
+    return f->kind == FILE_PIPE || f->inode->type == INODE_CONSOLE || f->inode->type == INODE_KBD ||
+           f->inode->type == INODE_COM1_RAW || f->inode->type == INODE_COM2;
 }
 
 /* The range check Linux calls access_ok: done before anything blocks, so
@@ -408,11 +410,52 @@ long sys_getdents64(struct trapframe *tf)
     return (long)used;
 }
 
-/* No terminal control: every ioctl answers ENOTTY, as for a pipe, so
- * programs buffer their output as when their stdout is not a terminal. */
+#define FIONREAD 0x541B
+#define FIONBIO 0x5421
+#define FIONCLEX 0x5450
+#define FIOCLEX 0x5451
+
+/* The serial lines answer through the tty layer: a terminal when the
+ * host's side is one, else ENOTTY as for a pipe, so isatty() and stdio's
+ * buffering choice are what they would be natively (tty.h). */
 long sys_ioctl(struct trapframe *tf)
 {
-    return fd_file(ARG0(tf)) ? -ENOTTY : -EBADF;
+    struct file *f = fd_file(ARG0(tf));
+    uint64_t request = ARG1(tf), arg = ARG2(tf);
+    if (!f)
+        return -EBADF;
+    switch (request) { /* the generic requests every descriptor takes (ioctl_list(2)) */
+    case FIONBIO: {
+        int32_t on;
+        if (get_user(&on, arg, sizeof on))
+            return -EFAULT;
+        f->flags = on ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK;
+        return 0;
+    }
+    case FIOCLEX:
+    case FIONCLEX: {
+        uint64_t bit = 1ull << ARG0(tf);
+        struct proc *p = current_proc();
+        p->cloexec = request == FIOCLEX ? p->cloexec | bit : p->cloexec & ~bit;
+        return 0;
+    }
+    }
+    if (f->kind == FILE_PIPE) {
+        if (request != FIONREAD)
+            return -ENOTTY;
+        uint32_t n = f->pipe_writer ? 0 : (uint32_t)(f->pipe->write_pos - f->pipe->read_pos);
+        return put_user(arg, &n, sizeof n) ? -EFAULT : 0;
+    }
+    switch (f->inode->type) {
+    case INODE_CONSOLE:
+        return tty_ioctl(TTY_CONSOLE, request, arg);
+    case INODE_COM1_RAW:
+        return tty_ioctl(TTY_COM1_RAW, request, arg);
+    case INODE_COM2:
+        return tty_ioctl(TTY_COM2, request, arg);
+    default:
+        return -ENOTTY;
+    }
 }
 
 long sys_fcntl(struct trapframe *tf)

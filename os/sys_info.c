@@ -287,25 +287,80 @@ long sys_sched_getaffinity(struct trapframe *tf)
     return put_user(ARG2(tf), &mask, sizeof mask) ? -EFAULT : (long)sizeof mask;
 }
 
-/* Process groups and sessions: each process leads its own (there is no job
- * control), so the group and session ids are the pid. */
-long sys_getpgid(struct trapframe *tf)
+/* Process groups and sessions (credentials(7)): a job is a process group,
+ * a login is a session; the terminal (tty.c) signals its foreground group.
+ * Process 1 starts as group 1 of session 1; fork copies both. */
+static struct proc *find_alive(int64_t pid)
 {
-    (void)tf;
-    return current_proc()->pid;
-}
-
-/* setpgid and setsid: accepted; nothing changes. */
-long sys_setpgid(struct trapframe *tf)
-{
-    (void)tf;
+    if (pid == 0)
+        return current_proc();
+    for (int i = 0; i < MAX_PROCS; i++) {
+        struct proc *p = proc_table(i);
+        if (p->state == PROC_ALIVE && p->pid == pid)
+            return p;
+    }
     return 0;
 }
 
+long sys_getpgid(struct trapframe *tf)
+{
+    struct proc *p = find_alive((int32_t)ARG0(tf));
+    return p ? p->pgid : -ESRCH;
+}
+
+long sys_getpgrp(struct trapframe *tf)
+{
+    (void)tf;
+    return current_proc()->pgid;
+}
+
+long sys_getsid(struct trapframe *tf)
+{
+    struct proc *p = find_alive((int32_t)ARG0(tf));
+    return p ? p->sid : -ESRCH;
+}
+
+/* setpgid(pid, pgid): the caller or one of its children, not a session
+ * leader, into a group of its own session (or a new one named after it). */
+long sys_setpgid(struct trapframe *tf)
+{
+    int64_t pid = (int32_t)ARG0(tf), pgid = (int32_t)ARG1(tf);
+    struct proc *self = current_proc();
+    if (pgid < 0)
+        return -EINVAL;
+    struct proc *p = find_alive(pid);
+    if (!p || (p != self && p->parent != self))
+        return -ESRCH;
+    if (p->sid == p->pid || p->sid != self->sid)
+        return -EPERM;
+    if (pgid == 0)
+        pgid = p->pid;
+    if (pgid != p->pid) {
+        bool exists = false;
+        for (int i = 0; i < MAX_PROCS && !exists; i++) {
+            struct proc *q = proc_table(i);
+            exists = q->state == PROC_ALIVE && q->pgid == pgid && q->sid == self->sid;
+        }
+        if (!exists)
+            return -EPERM;
+    }
+    p->pgid = (int)pgid;
+    return 0;
+}
+
+/* setsid: a new session and group led by the caller, unless it already
+ * leads a group (EPERM). */
 long sys_setsid(struct trapframe *tf)
 {
     (void)tf;
-    return current_proc()->pid;
+    struct proc *self = current_proc();
+    for (int i = 0; i < MAX_PROCS; i++) {
+        struct proc *q = proc_table(i);
+        if (q->state == PROC_ALIVE && q->pgid == self->pid)
+            return -EPERM;
+    }
+    self->sid = self->pgid = self->pid;
+    return self->sid;
 }
 
 /* getpriority: every process runs at nice 0 (the system call returns

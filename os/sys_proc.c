@@ -78,6 +78,8 @@ static void copy_process_state(struct proc *child, struct proc *parent)
     child->cloexec = parent->cloexec;
     child->umask = parent->umask;
     child->parent = parent;
+    child->pgid = parent->pgid;
+    child->sid = parent->sid;
     memcpy(child->name, parent->name, sizeof child->name);
     memcpy(child->exe, parent->exe, sizeof child->exe);
     memcpy(child->cwd, parent->cwd, sizeof child->cwd);

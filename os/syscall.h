@@ -42,5 +42,7 @@ syscall_fn sys_uname, sys_clock_gettime, sys_gettimeofday, sys_time, sys_nanosle
 /* struct rusage with ru_utime = cpu_ns (sys_info.c; wait4 uses it too). */
 long put_rusage(uint64_t uaddr, uint64_t cpu_ns);
 syscall_fn sys_key_state;
+syscall_fn sys_getpgrp;
+syscall_fn sys_getsid;
 
 #endif
