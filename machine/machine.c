@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../os/abi/bootinfo.h"
@@ -60,6 +61,7 @@ struct machine {
     size_t input_left;
     int input_fd;
     bool input_ends;           /* hang up once the config input is given */
+    bool idle_in_real_time;
 
     /* Stopping. */
     const struct cpu_observer *client;
@@ -441,11 +443,33 @@ static struct machine_stop finish(struct machine *m, struct machine_stop s)
 
 /* HLT with IF = 1 and no interrupt pending: jump virtual time to the next
  * deadline.  False when nothing can ever wake the CPU. */
+/* Interactive sessions (machine_config.idle_in_real_time): wait for host
+ * input at most until the deadline, in host time; returns the host
+ * nanoseconds that passed (capped at the wait). */
+static uint64_t wait_real_time(struct machine *m, uint64_t ns)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct pollfd p = {.fd = m->input_fd, .events = POLLIN};
+    uint64_t ms = (ns + 999999) / 1000000;
+    if (poll(&p, 1, ms > 1000 ? 1000 : (int)ms) > 0)
+        feed_input(m, false);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    int64_t spent = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000000 + (t1.tv_nsec - t0.tv_nsec);
+    return spent < 0 ? 0 : (uint64_t)spent < ns ? (uint64_t)spent : ns;
+}
+
 static bool skip_idle_time(struct machine *m)
 {
     uint64_t now = machine_time_ns(m), d = next_deadline(m);
     if (d != UINT64_MAX) {
-        if (d > now) {
+        if (d > now && m->idle_in_real_time && m->input_fd >= 0 && uart_rx_room(&m->uart) > 0) {
+            /* A person is typing: idle time passes as it does for them, so
+             * `sleep 5` takes five seconds and ^C can land in it. */
+            uint64_t spent = wait_real_time(m, d - now);
+            m->idle_ns += spent;
+            m->cpu->tsc_offset += spent;
+        } else if (d > now) {
             /* The TSC counts virtual nanoseconds, halted or not. */
             m->idle_ns += d - now;
             m->cpu->tsc_offset += d - now;
@@ -650,6 +674,7 @@ struct machine *machine_new(const struct machine_config *c, char *err, size_t er
     m->input_left = c->input ? c->input_len : 0;
     m->input_fd = c->input_from_stdin ? STDIN_FILENO : -1;
     m->input_ends = c->input_ends && !c->input_from_stdin;
+    m->idle_in_real_time = c->idle_in_real_time;
     if (load_keys(m, c, err, errlen) != 0)
         goto fail;
 

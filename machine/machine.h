@@ -67,6 +67,11 @@ struct machine_config {
      * ^C...), and whether stdout / stderr are that terminal too. */
     bool stdin_is_terminal, stdout_is_terminal, stderr_is_terminal;
     uint16_t term_cols, term_rows;  /* the host terminal's window; 0 = unknown */
+    /* An interactive session: while the guest idles, virtual time passes
+     * at host speed (waiting for host input) instead of jumping to the
+     * next deadline.  Runs are then not reproducible; the CLI sets it only
+     * when stdin is a terminal. */
+    bool idle_in_real_time;
     /* Outputs.  NULL sinks collect the bytes in machine_console()/
      * machine_stderr()/machine_kernel_log(). */
     void (*console_out)(void *ctx, const uint8_t *bytes, size_t n); /* COM1 TX: the guest's stdout */

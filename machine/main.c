@@ -97,6 +97,7 @@ static int run(int argc, char **argv)
     o.config.input_from_stdin = true;
     o.config.stderr_out = write_stderr; /* COM2: the guest's fd 2 and the kernel's messages */
     hostterm_describe(&o.config);
+    o.config.idle_in_real_time = o.config.stdin_is_terminal; /* someone is typing: sleeps take real time */
     if (session_open(&session, &o, NULL, write_stdout, err, sizeof err))
         usage_error("%s", err);
     struct machine *m = session.machine;
