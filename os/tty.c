@@ -339,27 +339,43 @@ static bool erase_one(void)
     return true;
 }
 
-static bool is_space(uint8_t c) { return c == ' ' || c == '\t'; }
-
-static void erase_word(void)
+static bool is_word(uint8_t c)
 {
-    while (tty.write > tty.committed && is_space(tty.buf[(tty.write - 1) % TTY_BUF]))
-        erase_one();
-    while (tty.write > tty.committed && !is_space(tty.buf[(tty.write - 1) % TTY_BUF]))
-        erase_one();
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
 }
 
+/* Linux's word erase (BSD's ALTWERASE): what is not part of a word, then
+ * the word's letters, digits and underscores. */
+static void erase_word(void)
+{
+    bool seen_word = false;
+    while (tty.write > tty.committed) {
+        uint8_t c = tty.buf[(tty.write - 1) % TTY_BUF];
+        if (is_word(c))
+            seen_word = true;
+        else if (seen_word)
+            break;
+        erase_one();
+    }
+}
+
+/* Erased character by character on the screen only with ECHOK, ECHOKE and
+ * ECHOE all on; otherwise the kill character is echoed (and a newline
+ * with ECHOK), as n_tty's eraser() does. */
 static void kill_line(void)
 {
-    if ((tty.t.c_lflag & ECHO) && !(tty.t.c_lflag & ECHOKE)) {
-        echo_char(tty.t.c_cc[VKILL]);
-        if (tty.t.c_lflag & ECHOK)
-            output_byte(TTY_CONSOLE, '\n');
+    uint32_t l = tty.t.c_lflag;
+    if (!(l & ECHO)) {
         tty.write = tty.committed;
-        return;
+    } else if (!(l & ECHOK) || !(l & ECHOKE) || !(l & ECHOE)) {
+        tty.write = tty.committed;
+        echo_char(tty.t.c_cc[VKILL]);
+        if (l & ECHOK)
+            output_byte(TTY_CONSOLE, '\n');
+    } else {
+        while (erase_one())
+            ;
     }
-    while (erase_one())
-        ;
 }
 
 static void reprint(void)
@@ -400,15 +416,19 @@ static bool editing_char(uint8_t c)
         reprint();
     } else if ((l & IEXTEN) && is_cc(c, VLNEXT)) {
         tty.literal_next = true;
-        if (l & ECHO)
-            console_write("^\b", 2);
+        if ((l & ECHO) && (l & ECHOCTL))
+            console_write("^\b", 2); /* the quoted character's echo will cover it */
     } else if (is_cc(c, VEOF)) {
         put(0, SLOT_EOF);
         commit();
-    } else if (c == '\n' || is_cc(c, VEOL) || is_cc(c, VEOL2)) {
+    } else if (c == '\n') {
         put(c, SLOT_LINE_END);
-        if ((l & ECHO) || (c == '\n' && (l & ECHONL)))
-            output_byte(TTY_CONSOLE, (char)c);
+        if (l & (ECHO | ECHONL))
+            output_byte(TTY_CONSOLE, '\n');
+        commit();
+    } else if (is_cc(c, VEOL) || ((l & IEXTEN) && is_cc(c, VEOL2))) {
+        put(c, SLOT_LINE_END);
+        echo_char(c);
         commit();
     } else {
         return false;
@@ -423,8 +443,6 @@ static void terminal_input(uint8_t c)
         c &= 0x7f;
     if (tty.literal_next) {
         tty.literal_next = false;
-        if (t->c_lflag & ECHO)
-            console_write("\b", 1);
     } else {
         if (c == '\r') {
             if (t->c_iflag & IGNCR)
@@ -449,10 +467,7 @@ static void terminal_input(uint8_t c)
         return;
     }
     put(c, SLOT_DATA);
-    if (t->c_lflag & ECHO)
-        echo_char(c);
-    else if (c == '\n' && (t->c_lflag & ECHONL))
-        output_byte(TTY_CONSOLE, '\n');
+    echo_char(c); /* ECHONL is for canonical mode only */
     commit();
 }
 
