@@ -594,14 +594,21 @@ long tty_read(void *dst, size_t n, bool nonblock)
 
 /* ---- ioctl ------------------------------------------------------------ */
 
-static bool pgrp_in_session(int pgrp)
+/* TIOCSPGRP's checks, as Linux's tiocspgrp: the group must exist (a
+ * process whose group or pid is pgrp: ESRCH otherwise) and belong to the
+ * terminal's session (EPERM otherwise). */
+static long check_new_foreground(int pgrp)
 {
+    bool exists = false;
     for (int i = 0; i < MAX_PROCS; i++) {
         struct proc *p = proc_table(i);
-        if (p->state == PROC_ALIVE && p->pgid == pgrp && p->sid == tty.session)
-            return true;
+        if (p->state != PROC_ALIVE || (p->pgid != pgrp && p->pid != pgrp))
+            continue;
+        exists = true;
+        if (p->sid == tty.session)
+            return 0;
     }
-    return false;
+    return exists ? -EPERM : -ESRCH;
 }
 
 static long set_termios(uint64_t arg, bool flush)
@@ -656,15 +663,19 @@ long tty_ioctl(enum tty_line line, uint64_t request, uint64_t arg)
     case TIOCGPGRP:
         v = tty.fg_pgrp;
         return put_user(arg, &v, sizeof v) ? -EFAULT : 0;
-    case TIOCSPGRP:
+    case TIOCSPGRP: {
         if (get_user(&v, arg, sizeof v))
             return -EFAULT;
-        if (v <= 0)
+        if (v < 0)
             return -EINVAL;
-        if (current_proc()->sid != tty.session || !pgrp_in_session(v))
-            return -EPERM;
+        if (current_proc()->sid != tty.session)
+            return -ENOTTY; /* not the caller's controlling terminal */
+        long err = check_new_foreground(v);
+        if (err)
+            return err;
         tty.fg_pgrp = v;
         return 0;
+    }
     case TIOCGSID:
         v = tty.session;
         return put_user(arg, &v, sizeof v) ? -EFAULT : 0;

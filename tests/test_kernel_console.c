@@ -163,6 +163,50 @@ static const char raw_src[] =
     "    return 0;\n"
     "}\n";
 
+/* The termios requests one by one: TCSETSW (tcsetattr TCSADRAIN) takes
+ * effect, FIONREAD counts what waits, TCSETSF (TCSAFLUSH) throws it away;
+ * TIOCGPGRP/TIOCSPGRP hand the terminal to a child's group and back, and
+ * refuse a group that does not exist (ESRCH) or is in another session
+ * (EPERM: a child that called setsid). */
+static const char ioctls_src[] =
+    "#include <errno.h>\n#include <signal.h>\n#include <stdio.h>\n#include <string.h>\n#include <termios.h>\n"
+    "#include <unistd.h>\n#include <sys/ioctl.h>\n#include <sys/wait.h>\n"
+    "int main(void) {\n"
+    "    struct termios old, t, back; tcgetattr(0, &old); t = old;\n"
+    "    t.c_lflag &= ~(ICANON | ECHO); t.c_cc[VMIN] = 3; t.c_cc[VTIME] = 0;\n"
+    "    int r = tcsetattr(0, TCSADRAIN, &t); tcgetattr(0, &back);\n"
+    "    printf(\"TCSETSW %d icanon %d echo %d vmin %d\\n\", r, !!(back.c_lflag & ICANON), !!(back.c_lflag & ECHO), back.c_cc[VMIN]);\n"
+    "    int q = -1; ioctl(0, FIONREAD, &q); printf(\"FIONREAD before %d\\n\", q);\n"
+    "    printf(\"ready\\n\"); fflush(stdout);\n"
+    "    char b[16]; ssize_t n = read(0, b, 3);\n"
+    "    q = -1; r = ioctl(0, FIONREAD, &q);\n"
+    "    printf(\"read %zd %.3s, FIONREAD %d %d\\n\", n, b, r, q);\n"
+    "    r = tcsetattr(0, TCSAFLUSH, &t); q = -1; ioctl(0, FIONREAD, &q);\n"
+    "    printf(\"TCSETSF %d, FIONREAD %d\\n\", r, q);\n"
+    "    signal(SIGTTOU, SIG_IGN);\n"
+    "    pid_t me = getpgrp();\n"
+    "    printf(\"foreground is me %d\\n\", tcgetpgrp(0) == me);\n"
+    "    int go[2]; pipe(go);\n"
+    "    pid_t c = fork();\n"
+    "    if (c == 0) { setpgid(0, 0); char x; read(go[0], &x, 1); _exit(0); }\n"
+    "    setpgid(c, c);\n"
+    "    r = tcsetpgrp(0, c);\n"
+    "    printf(\"to the child %d, foreground is the child %d\\n\", r, tcgetpgrp(0) == c);\n"
+    "    r = tcsetpgrp(0, me);\n"
+    "    printf(\"back %d, foreground is me %d\\n\", r, tcgetpgrp(0) == me);\n"
+    "    errno = 0; r = tcsetpgrp(0, 4000000); printf(\"no such group %d %s\\n\", r, strerror(errno));\n"
+    "    errno = 0; r = tcsetpgrp(0, -2); printf(\"negative %d %s\\n\", r, strerror(errno));\n"
+    "    int up[2]; pipe(up);\n"
+    "    pid_t other = fork();\n"
+    "    if (other == 0) { setsid(); write(up[1], \"s\", 1); char x; read(go[0], &x, 1); _exit(0); }\n"
+    "    char s; read(up[0], &s, 1);\n"
+    "    errno = 0; r = tcsetpgrp(0, other); printf(\"another session %d %s\\n\", r, strerror(errno));\n"
+    "    write(go[1], \"xx\", 2); int st; waitpid(other, &st, 0); waitpid(c, &st, 0);\n"
+    "    tcsetattr(0, TCSANOW, &old);\n"
+    "    printf(\"child %d, foreground is me %d\\n\", WEXITSTATUS(st), tcgetpgrp(0) == me);\n"
+    "    return 0;\n"
+    "}\n";
+
 /* The terminal's signals: handlers for SIGTSTP and SIGQUIT, then ^C kills.
  * NOFLSH: Linux flushes the pty's output after sending the signal, which
  * races with the handler's output natively. */
@@ -376,7 +420,7 @@ static const char kbd_src[] =
 
 START_TEST(nonblocking_keyboard_reads_say_eagain)
 {
-    const char *exe = oracle_musl("kbd", kbd_src);
+    const char *exe = compilers[_i]("kbd", kbd_src);
     struct machine *m = oracle_boot(exe, 0, NULL, (struct machine_config){.keys_script = "@50ms q press"});
     oracle_run_to_exit(m);
     ck_assert_str_eq(oracle_console(m, NULL), "read -1 EAGAIN, poll 0\npoll 1 revents 1, read 1 'q'\n");
@@ -500,6 +544,30 @@ START_TEST(raw_mode_reads_single_bytes)
 {
     const char *exe = compilers[_i]("raw", raw_src);
     same_as_native_pty(exe, "ready\r\n", "a\r\003\004\177\nz", 7, "1:61 1:0d 1:03 1:04 1:7f 1:0a 1:7a \r\ntimed read 0");
+}
+END_TEST
+
+START_TEST(termios_requests_and_the_foreground_group)
+{
+    const char *exe = compilers[_i]("ioctls", ioctls_src);
+    same_as_native_pty(exe, "ready\r\n", "abcdef", 6,
+                       "TCSETSW 0 icanon 0 echo 0 vmin 3\r\nFIONREAD before 0\r\nready\r\n"
+                       "read 3 abc, FIONREAD 0 3\r\nTCSETSF 0, FIONREAD 0\r\n"
+                       "foreground is me 1\r\nto the child 0, foreground is the child 1\r\n"
+                       "back 0, foreground is me 1\r\nno such group -1 No such process\r\n"
+                       "negative -1 Invalid argument\r\nanother session -1 Operation not permitted\r\n"
+                       "child 0, foreground is me 1\r\n");
+}
+END_TEST
+
+/* O_NONBLOCK on a terminal in canonical mode: EAGAIN until a whole line
+ * is there, and poll/select say the same. */
+START_TEST(nonblocking_terminal_reads_say_eagain)
+{
+    const char *exe = compilers[_i]("nonblock", nonblock_src);
+    same_as_native_pty(exe, "ready\r\n", "xyz\n", 4,
+                       "read -1 EAGAIN\r\npoll(0) 0 revents 0\r\nselect(0) 0\r\nready\r\nxyz\r\npoll 1 revents 1\r\n"
+                       "select 1\r\nread 4 xyz\r\n\r\nagain -1 EAGAIN\r\n");
 }
 END_TEST
 
@@ -703,7 +771,7 @@ Suite *console_suite(void)
     tcase_add_loop_test(pipe, a_pipe_is_not_a_terminal, 0, 2);
     tcase_add_loop_test(pipe, stderr_is_not_stdout, 0, 2);
     tcase_add_loop_test(pipe, nonblocking_reads_say_eagain_and_poll_agrees, 0, 2);
-    tcase_add_test(pipe, nonblocking_keyboard_reads_say_eagain);
+    tcase_add_loop_test(pipe, nonblocking_keyboard_reads_say_eagain, 0, 2);
     suite_add_tcase(s, pipe);
     TCase *tty = tcase_create("terminal");
     tcase_set_timeout(tty, 300);
@@ -712,6 +780,8 @@ Suite *console_suite(void)
     tcase_add_loop_test(tty, the_window_size_is_the_hosts, 0, 2);
     tcase_add_loop_test(tty, canonical_mode_edits_lines_like_linux, 0, 2);
     tcase_add_loop_test(tty, raw_mode_reads_single_bytes, 0, 2);
+    tcase_add_loop_test(tty, termios_requests_and_the_foreground_group, 0, 2);
+    tcase_add_loop_test(tty, nonblocking_terminal_reads_say_eagain, 0, 2);
     tcase_add_loop_test(tty, control_keys_signal_the_foreground_group, 0, 2);
     suite_add_tcase(s, tty);
     TCase *cli = tcase_create("command line");
