@@ -50,9 +50,15 @@ int hostterm_raw(void)
         return -1;
     struct termios raw = saved;
     cfmakeraw(&raw);
-    static const int fatal[] = {SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+    /* Every signal whose default action ends the process (signal(7):
+     * "Term" and "Core"), but SIGKILL, which cannot be caught. */
+    static const int fatal[] = {SIGTERM, SIGHUP,  SIGINT,  SIGQUIT, SIGSEGV,   SIGBUS,  SIGFPE,
+                                SIGILL,  SIGABRT, SIGPIPE, SIGALRM, SIGUSR1,   SIGUSR2, SIGXCPU,
+                                SIGXFSZ, SIGTRAP, SIGSYS,  SIGPROF, SIGVTALRM, SIGIO,   SIGPWR};
     for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++) {
-        struct sigaction sa;
+        struct sigaction sa, was;
+        if (sigaction(fatal[i], NULL, &was) == 0 && was.sa_handler == SIG_IGN)
+            continue; /* ignored by whoever started us (nohup, a shell's & job): it stays so */
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = restore_and_die;
         sigaction(fatal[i], &sa, NULL);
