@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -733,6 +734,92 @@ START_TEST(busybox_shell_is_usable_on_a_terminal)
 }
 END_TEST
 
+/* `ringscope run echo` with n bytes streamed through a pipe (the xorshift
+ * bytes of megabytes_of_binary_data_arrive_whole, made as they are
+ * written): what comes back must be the input, byte for byte, as the same
+ * program gives natively.  Returns ringscope's peak resident size in KiB
+ * (wait4's ru_maxrss). */
+static long cli_echo_through_pipes(const char *exe, size_t n)
+{
+    int in[2], out[2];
+    ck_assert_int_eq(pipe(in), 0);
+    ck_assert_int_eq(pipe(out), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(in[0], 0), dup2(out[1], 1);
+        close(in[0]), close(in[1]), close(out[0]), close(out[1]);
+        execl("build/ringscope", "ringscope", "run", exe, (char *)NULL);
+        _exit(127);
+    }
+    close(in[0]), close(out[1]);
+    fcntl(in[1], F_SETFL, O_NONBLOCK);
+    uint32_t wx = 2463534242u, rx = 2463534242u; /* the writer's and the checker's generators */
+    static unsigned char chunk[65536], back[65536];
+    size_t sent = 0, chunk_len = 0, chunk_off = 0, got = 0;
+    bool mismatch = false;
+    while (got < n || sent < n) {
+        if (sent < n && chunk_off == chunk_len) {
+            chunk_len = n - sent < sizeof chunk ? n - sent : sizeof chunk;
+            for (size_t i = 0; i < chunk_len; i++) {
+                wx ^= wx << 13, wx ^= wx >> 17, wx ^= wx << 5;
+                chunk[i] = (unsigned char)wx;
+            }
+            chunk_off = 0;
+        }
+        struct pollfd p[2] = {{.fd = out[0], .events = POLLIN}, {.fd = sent < n ? in[1] : -1, .events = POLLOUT}};
+        ck_assert_int_gt(poll(p, 2, 60000), 0);
+        if (p[1].revents & POLLOUT) {
+            ssize_t w = write(in[1], chunk + chunk_off, chunk_len - chunk_off);
+            if (w > 0) {
+                chunk_off += (size_t)w, sent += (size_t)w;
+                if (sent == n)
+                    close(in[1]); /* end of file: the UART's carrier drops */
+            }
+        }
+        if (p[0].revents & (POLLIN | POLLHUP)) {
+            ssize_t r = read(out[0], back, sizeof back);
+            if (r <= 0)
+                break;
+            for (ssize_t i = 0; i < r; i++) {
+                rx ^= rx << 13, rx ^= rx >> 17, rx ^= rx << 5;
+                mismatch |= back[i] != (unsigned char)rx;
+            }
+            got += (size_t)r;
+        }
+    }
+    if (sent < n)
+        close(in[1]);
+    int st;
+    struct rusage ru;
+    ck_assert_int_eq(wait4(pid, &st, 0, &ru), pid);
+    close(out[0]);
+    ck_assert_uint_eq(sent, n);
+    ck_assert_uint_eq(got, n);
+    ck_assert_msg(!mismatch, "the bytes that came back differ from the input");
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %x", st);
+    return ru.ru_maxrss;
+}
+
+/* Back-pressure, not a bigger buffer: ringscope's memory does not grow with
+ * its input.  24 MiB through `ringscope run` at the command line needs no
+ * more host memory than 64 KiB does (within 8 MiB), and every byte comes
+ * back as from the native program. */
+START_TEST(the_command_line_holds_input_back_instead_of_buffering_it)
+{
+    const char *exe = compilers[_i]("echo", echo_src);
+    static unsigned char probe[4096];
+    struct oracle_output nat = oracle_run_native(exe, 0, NULL, probe, sizeof probe);
+    ck_assert_uint_eq(nat.len, sizeof probe); /* natively: echo gives back what it reads */
+    oracle_output_free(&nat);
+    long small = cli_echo_through_pipes(exe, 64 << 10);
+    long big = cli_echo_through_pipes(exe, 24u << 20);
+    if (getenv("CONSOLE_SHOW"))
+        fprintf(stderr, "peak RSS: %ld KiB for 64 KiB of input, %ld KiB for 24 MiB\n", small, big);
+    ck_assert_msg(big < small + 8 * 1024, "peak RSS %ld KiB for 24 MiB of input, %ld KiB for 64 KiB", big, small);
+}
+END_TEST
+
 /* Killed from outside (SIGTERM, a hang-up, an alarm, a stray SIGUSR1),
  * ringscope still gives the terminal back and dies of the same signal.
  * (SIGPIPE it ignores: a closed stdout ends no guest.) */
@@ -792,7 +879,9 @@ Suite *console_suite(void)
     suite_add_tcase(s, tty);
     TCase *cli = tcase_create("command line");
     tcase_set_timeout(cli, 120);
+    tcase_add_unchecked_fixture(cli, NULL, teardown);
     tcase_add_test(cli, busybox_shell_is_usable_on_a_terminal);
+    tcase_add_loop_test(cli, the_command_line_holds_input_back_instead_of_buffering_it, 0, 2);
     tcase_add_loop_test(cli, the_host_terminal_is_restored_when_ringscope_is_killed, 0,
                         (int)(sizeof killers / sizeof killers[0]));
     suite_add_tcase(s, cli);
