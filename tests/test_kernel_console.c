@@ -720,6 +720,11 @@ START_TEST(busybox_shell_is_usable_on_a_terminal)
     pty_type(&s, "echo $?\r");
     ck_assert_msg(pty_wait_for(&s, mark, "\r\n130\r\n", 10), "%s", s.seen + mark);
 
+    /* The host window's size (the pty's 80 x 24) is the guest terminal's. */
+    mark = s.len;
+    pty_type(&s, "busybox stty size\r");
+    ck_assert_msg(pty_wait_for(&s, mark, "\r\n24 80\r\n", 10), "%s", s.seen + mark);
+
     mark = s.len;
     pty_type(&s, "exit 3\r");
     int st;
@@ -820,6 +825,75 @@ START_TEST(the_command_line_holds_input_back_instead_of_buffering_it)
 }
 END_TEST
 
+/* At a terminal with stdout and stderr redirected to files (`prog >out
+ * 2>err` typed at a shell): only stdin is a terminal, and the files get
+ * exactly what they get natively (no "\r\n" from the terminal's output
+ * processing). */
+static void run_on_pty_into_files(const char *const *argv, const char *out, const char *err, int *status)
+{
+    int master;
+    struct winsize ws = {.ws_row = 24, .ws_col = 80};
+    pid_t pid = forkpty(&master, NULL, NULL, &ws);
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644), e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(o, 1), dup2(e, 2);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    char buf[4096];
+    struct pollfd p = {.fd = master, .events = POLLIN};
+    while (poll(&p, 1, 60000) > 0 && read(master, buf, sizeof buf) > 0)
+        ; /* nothing should show; drain until the program is gone (EIO) */
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    close(master);
+    *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    size_t cap = 1 << 20, n = 0;
+    char *b = malloc(cap + 1);
+    ck_assert_ptr_nonnull(b);
+    n = fread(b, 1, cap, f);
+    fclose(f);
+    b[n] = 0;
+    *len = n;
+    return b;
+}
+
+START_TEST(redirected_output_at_a_terminal_is_the_native_bytes)
+{
+    const char *progs[] = {compilers[_i]("probe", probe_src), compilers[_i]("streams", streams_src)};
+    char files[4][512];
+    const char *names[] = {"native.out", "native.err", "guest.out", "guest.err"};
+    for (int i = 0; i < 4; i++)
+        snprintf(files[i], sizeof files[i], "%s/%s", oracle_workdir(), names[i]);
+    for (int k = 0; k < 2; k++) {
+        int native_status, guest_status;
+        const char *native_argv[] = {progs[k], NULL};
+        const char *guest_argv[] = {"build/ringscope", "run", progs[k], NULL};
+        run_on_pty_into_files(native_argv, files[0], files[1], &native_status);
+        run_on_pty_into_files(guest_argv, files[2], files[3], &guest_status);
+        ck_assert_int_eq(guest_status, native_status);
+        for (int f = 0; f < 2; f++) {
+            size_t nlen, glen;
+            char *nat = slurp(files[f], &nlen), *got = slurp(files[f + 2], &glen);
+            ck_assert_msg(nlen == glen && memcmp(nat, got, nlen) == 0, "%s differs:\n ringscope: %s\n native:    %s",
+                          names[f + 2], got, nat);
+            if (k == 0 && f == 0)
+                ck_assert_ptr_nonnull(strstr(got, "fd 0: isatty 1 ("));
+            if (k == 0 && f == 0)
+                ck_assert_ptr_nonnull(strstr(got, "fd 1: isatty 0 ("));
+            free(nat), free(got);
+        }
+    }
+}
+END_TEST
+
 /* Killed from outside (SIGTERM, a hang-up, an alarm, a stray SIGUSR1),
  * ringscope still gives the terminal back and dies of the same signal.
  * (SIGPIPE it ignores: a closed stdout ends no guest.) */
@@ -882,6 +956,7 @@ Suite *console_suite(void)
     tcase_add_unchecked_fixture(cli, NULL, teardown);
     tcase_add_test(cli, busybox_shell_is_usable_on_a_terminal);
     tcase_add_loop_test(cli, the_command_line_holds_input_back_instead_of_buffering_it, 0, 2);
+    tcase_add_loop_test(cli, redirected_output_at_a_terminal_is_the_native_bytes, 0, 2);
     tcase_add_loop_test(cli, the_host_terminal_is_restored_when_ringscope_is_killed, 0,
                         (int)(sizeof killers / sizeof killers[0]));
     suite_add_tcase(s, cli);
