@@ -138,8 +138,22 @@ static void sink_put(struct byte_sink *s, uint8_t byte)
         sink_flush(s);
 }
 
-static void console_tx(void *ctx, uint8_t byte) { sink_put(&((struct machine *)ctx)->console, byte); }
-static void stderr_tx(void *ctx, uint8_t byte) { sink_put(&((struct machine *)ctx)->errors, byte); }
+/* stdout and stderr are often one place (a terminal, `2>&1`): a byte on
+ * one line first sends what the other holds, so they arrive in the order
+ * the guest wrote them. */
+static void console_tx(void *ctx, uint8_t byte)
+{
+    struct machine *m = ctx;
+    sink_flush(&m->errors);
+    sink_put(&m->console, byte);
+}
+
+static void stderr_tx(void *ctx, uint8_t byte)
+{
+    struct machine *m = ctx;
+    sink_flush(&m->console);
+    sink_put(&m->errors, byte);
+}
 
 /* ---- host input -> UART RX --------------------------------------------- */
 

@@ -35,6 +35,7 @@ void swtch(struct context **save, struct context *load);
 
 struct thread *current_thread(void) { return running; }
 struct proc *proc_table(int i) { return i >= 0 && i < MAX_PROCS ? &procs[i] : 0; }
+struct thread *thread_table(int i) { return i >= 0 && i < MAX_THREADS ? &threads[i] : 0; }
 int alloc_pid(void) { return next_id++; }
 
 uint64_t thread_cpu_ns(const struct thread *t)

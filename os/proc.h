@@ -76,6 +76,12 @@ struct proc {
     uint64_t cpu_ns_exited;   /* CPU time of its threads that are gone */
     uint64_t children_cpu_ns; /* of its children that were waited for */
     uint64_t alarm_ns, alarm_interval_ns; /* ITIMER_REAL: next SIGALRM (virtual ns, 0 = off), period */
+    /* Job control (signal.c): stopped by SIGSTOP/SIGTSTP/SIGTTIN/SIGTTOU
+     * until SIGCONT; what wait4 has yet to report (WUNTRACED: the stop
+     * signal, 0 = nothing; WCONTINUED: continued). */
+    bool stopped;
+    int stop_report;
+    bool continued_report;
 };
 
 struct thread *current_thread(void);
@@ -116,6 +122,7 @@ void thread_inherit_fpu(struct thread *t);
 void thread_reset_fpu(void);
 void proc_free(struct proc *p);
 struct proc *proc_table(int i);
+struct thread *thread_table(int i);
 struct thread *thread_by_tid(int tid);
 /* CPU time in ns: one thread (up to now if it is running), or a whole
  * process (its live and its exited threads). */

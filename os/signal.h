@@ -36,6 +36,8 @@
 #define SI_KERNEL 0x80 /* sent by the kernel (the alarm timer, a broken pipe) */
 #define CLD_EXITED 1   /* SIGCHLD: the child exited */
 #define CLD_KILLED 2   /* SIGCHLD: the child was killed by a signal */
+#define CLD_STOPPED 5  /* SIGCHLD: the child was stopped (job control) */
+#define CLD_CONTINUED 6 /* SIGCHLD: the stopped child was continued */
 
 /* One process's handler for one signal: struct sigaction as the kernel
  * sees it (sa_handler, sa_flags, sa_restorer, sa_mask). */

@@ -24,6 +24,9 @@
 #define CLONE_CHILD_CLEARTID 0x00200000
 #define CLONE_CHILD_SETTID 0x01000000
 #define WNOHANG 1
+#define WUNTRACED 2
+#define WCONTINUED 8
+#define WALL_WCLONE 0xE0000000u /* __WALL, __WCLONE, __WNOTHREAD: accepted (threads are not waited for) */
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
 #define PR_SET_NAME 15
@@ -249,15 +252,31 @@ long sys_execve(struct trapframe *tf)
     return 0;
 }
 
-static struct proc *find_zombie_child(struct proc *parent, int64_t pid, bool *any_child)
+/* Is c one of the children wait4's pid argument names (wait(2): > 0 that
+ * pid, -1 any, 0 the caller's process group, < -1 the group -pid)? */
+static bool wait_selects(const struct proc *parent, const struct proc *c, int64_t pid)
+{
+    if (pid > 0)
+        return c->pid == pid;
+    if (pid == 0)
+        return c->pgid == parent->pgid;
+    if (pid < -1)
+        return c->pgid == -pid;
+    return true;
+}
+
+/* A child with something to report: its exit, or with WUNTRACED a stop,
+ * with WCONTINUED a continue. */
+static struct proc *find_reportable_child(struct proc *parent, int64_t pid, uint64_t options, bool *any_child)
 {
     *any_child = false;
     for (int i = 0; i < MAX_PROCS; i++) {
         struct proc *c = proc_table(i);
-        if (c->state == PROC_UNUSED || c->parent != parent || (pid > 0 && c->pid != pid))
+        if (c->state == PROC_UNUSED || c->parent != parent || !wait_selects(parent, c, pid))
             continue;
         *any_child = true;
-        if (c->state == PROC_ZOMBIE)
+        if (c->state == PROC_ZOMBIE || ((options & WUNTRACED) && c->stop_report) ||
+            ((options & WCONTINUED) && c->continued_report))
             return c;
     }
     return 0;
@@ -267,9 +286,26 @@ long sys_wait4(struct trapframe *tf)
 {
     struct proc *p = current_proc();
     int64_t pid = (int32_t)ARG0(tf);
+    uint64_t options = ARG2(tf);
+    if (options & ~(uint64_t)(WNOHANG | WUNTRACED | WCONTINUED | WALL_WCLONE))
+        return -EINVAL;
     for (;;) {
         bool any;
-        struct proc *c = find_zombie_child(p, pid, &any);
+        struct proc *c = find_reportable_child(p, pid, options, &any);
+        if (c && c->state != PROC_ZOMBIE) {
+            /* Stopped: 0x7f with the signal above it; continued: 0xffff
+             * (WIFSTOPPED / WIFCONTINUED).  Each is reported once. */
+            int status = c->stop_report && (options & WUNTRACED) ? (c->stop_report << 8) | 0x7f : 0xffff;
+            if (status == 0xffff)
+                c->continued_report = false;
+            else
+                c->stop_report = 0;
+            if (ARG1(tf) && put_user(ARG1(tf), &status, sizeof status))
+                return -EFAULT;
+            if (ARG3(tf) && put_rusage(ARG3(tf), proc_cpu_ns(c) + c->children_cpu_ns))
+                return -EFAULT;
+            return c->pid;
+        }
         if (c) {
             int status = c->exit_status, cpid = c->pid;
             if (ARG1(tf) && put_user(ARG1(tf), &status, sizeof status))
@@ -283,11 +319,11 @@ long sys_wait4(struct trapframe *tf)
         }
         if (!any)
             return -ECHILD;
-        if (ARG2(tf) & WNOHANG)
+        if (options & WNOHANG)
             return 0;
         if (signal_interrupted())
             return -ERESTARTSYS;
-        sleep_on(p); /* proc_exit wakes the parent */
+        sleep_on(p); /* proc_exit, a stop and a continue wake the parent */
     }
 }
 

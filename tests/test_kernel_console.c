@@ -335,6 +335,46 @@ START_TEST(stderr_is_not_stdout)
 }
 END_TEST
 
+/* Job control (signal(7), wait(2)): SIGTSTP and SIGSTOP stop a child, the
+ * parent's waitpid(WUNTRACED) sees it once, SIGCONT continues it
+ * (WCONTINUED), a signal sent while stopped waits for the continue, and
+ * SIGKILL ends a stopped child. */
+static const char jobs_src[] =
+    "#include <signal.h>\n#include <stdio.h>\n#include <unistd.h>\n#include <sys/wait.h>\n"
+    "static void show(const char *what, pid_t r, int st) {\n"
+    "    printf(\"%s: %s\", what, r > 0 ? \"child\" : r == 0 ? \"nothing\" : \"error\");\n"
+    "    if (r > 0 && WIFSTOPPED(st)) printf(\" stopped by %d\", WSTOPSIG(st));\n"
+    "    if (r > 0 && WIFCONTINUED(st)) printf(\" continued\");\n"
+    "    if (r > 0 && WIFEXITED(st)) printf(\" exited %d\", WEXITSTATUS(st));\n"
+    "    if (r > 0 && WIFSIGNALED(st)) printf(\" killed by %d\", WTERMSIG(st));\n"
+    "    printf(\"\\n\"); fflush(stdout);\n"
+    "}\n"
+    "int main(void) {\n"
+    "    int st; pid_t r, c = fork();\n"
+    "    if (c == 0) { for (;;) pause(); }\n"
+    "    kill(c, SIGTSTP); r = waitpid(c, &st, WUNTRACED); show(\"SIGTSTP\", r, st);\n"
+    "    r = waitpid(c, &st, WUNTRACED | WNOHANG); show(\"again\", r, st);\n"
+    "    kill(c, SIGCONT); r = waitpid(c, &st, WCONTINUED); show(\"SIGCONT\", r, st);\n"
+    "    kill(c, SIGSTOP); r = waitpid(c, &st, WUNTRACED); show(\"SIGSTOP\", r, st);\n"
+    "    kill(c, SIGTERM); r = waitpid(c, &st, WNOHANG); show(\"SIGTERM while stopped\", r, st);\n"
+    "    kill(c, SIGCONT); r = waitpid(c, &st, 0); show(\"then SIGCONT\", r, st);\n"
+    "    pid_t d = fork();\n"
+    "    if (d == 0) { raise(SIGSTOP); printf(\"never\\n\"); return 3; }\n"
+    "    r = waitpid(d, &st, WUNTRACED); show(\"raise(SIGSTOP)\", r, st);\n"
+    "    kill(d, SIGKILL); r = waitpid(d, &st, 0); show(\"SIGKILL\", r, st);\n"
+    "    return 0;\n"
+    "}\n";
+
+START_TEST(stop_signals_stop_and_sigcont_continues)
+{
+    const char *exe = compilers[_i]("jobs", jobs_src);
+    struct machine *m = oracle_same_as_native(exe, 0, NULL, NULL, 0);
+    ck_assert_ptr_nonnull(strstr(oracle_console(m, NULL), "SIGTSTP: child stopped by 20\nagain: nothing\n"
+                                                           "SIGCONT: child continued\n"));
+    machine_free(m);
+}
+END_TEST
+
 /* ---- input that comes late --------------------------------------------- */
 
 /* Run until the console shows marker (or the guest exits). */
@@ -720,6 +760,22 @@ START_TEST(busybox_shell_is_usable_on_a_terminal)
     pty_type(&s, "echo $?\r");
     ck_assert_msg(pty_wait_for(&s, mark, "\r\n130\r\n", 10), "%s", s.seen + mark);
 
+    /* ^Z stops the foreground job, the shell says so (before its next
+     * prompt: stderr and stdout in the order written), fg continues it. */
+    mark = s.len;
+    pty_type(&s, "busybox sleep 7\r");
+    ck_assert(pty_wait_for(&s, mark, "sleep 7\r\n", 10));
+    usleep(300000);
+    pty_type(&s, "\032");
+    ck_assert_msg(pty_wait_for(&s, mark, "^Z[1]+  Stopped", 3), "%s", s.seen + mark);
+    ck_assert_msg(pty_wait_for(&s, mark, "busybox sleep 7\r\n/ # ", 3), "%s", s.seen + mark);
+    mark = s.len;
+    pty_type(&s, "fg\r");
+    ck_assert_msg(pty_wait_for(&s, mark, "fg\r\nbusybox sleep 7\r\n", 5), "%s", s.seen + mark);
+    usleep(300000);
+    pty_type(&s, "\003");
+    ck_assert_msg(pty_wait_for(&s, mark, "^C\r\n/ # ", 3), "%s", s.seen + mark);
+
     /* The host window's size (the pty's 80 x 24) is the guest terminal's. */
     mark = s.len;
     pty_type(&s, "busybox stty size\r");
@@ -937,6 +993,7 @@ Suite *console_suite(void)
     tcase_add_loop_test(pipe, megabytes_of_binary_data_arrive_whole, 0, 2);
     tcase_add_loop_test(pipe, a_pipe_is_not_a_terminal, 0, 2);
     tcase_add_loop_test(pipe, stderr_is_not_stdout, 0, 2);
+    tcase_add_loop_test(pipe, stop_signals_stop_and_sigcont_continues, 0, 2);
     tcase_add_loop_test(pipe, nonblocking_reads_say_eagain_and_poll_agrees, 0, 2);
     tcase_add_loop_test(pipe, nonblocking_keyboard_reads_say_eagain, 0, 2);
     suite_add_tcase(s, pipe);

@@ -48,6 +48,18 @@ int main(void) {
     return 4;
 }
 SRC
+cat > "$work/mixed.c" <<'SRC'
+#include <stdio.h>
+#include <unistd.h>
+int main(void) {
+    char b[32];
+    for (int i = 0; i < 3000; i++) {
+        int n = snprintf(b, sizeof b, "%s %d\n", i % 3 ? "out" : "err", i);
+        write(i % 3 ? 1 : 2, b, (size_t)n);
+    }
+    return 0;
+}
+SRC
 cat > "$work/probe.c" <<'SRC'
 #include <errno.h>
 #include <stdio.h>
@@ -65,7 +77,7 @@ int main(void) {
 }
 SRC
 for cc in musl-gcc gcc; do
-    for p in lines echo streams probe; do
+    for p in lines echo streams probe mixed; do
         $cc -static -O1 -o "$work/$p-$cc" "$work/$p.c"
     done
 done
@@ -113,6 +125,11 @@ for cc in musl-gcc gcc; do
     cmp -s "$work/native.out" "$work/guest.out" || fail "$cc: >out differs from native"
     cmp -s "$work/native.err" "$work/guest.err" || fail "$cc: 2>err differs from native"
     [ "$got_status" -eq "$want_status" ] || fail "$cc: exit status $got_status, natively $want_status"
+
+    # One file for both (2>&1): the lines in the order they were written.
+    "$work/mixed-$cc" > "$work/native.both" 2>&1
+    "$ringscope" run "$work/mixed-$cc" > "$work/guest.both" 2>&1
+    cmp -s "$work/native.both" "$work/guest.both" || fail "$cc: >both 2>&1 differs from native"
 
     probe="$work/probe-$cc"
     want=$(echo | "$probe" 2>/dev/null)
