@@ -321,6 +321,11 @@ static void session_console(void *ctx, const uint8_t *bytes, size_t n)
         s->console_out(NULL, bytes, n);
 }
 
+static void session_discard(void *ctx, const uint8_t *bytes, size_t n)
+{
+    (void)ctx, (void)bytes, (void)n;
+}
+
 static uint64_t session_clock(void *ctx)
 {
     return machine_time_ns(ctx);
@@ -360,6 +365,8 @@ int session_open(struct session *s, struct run_options *o, struct trace_recordin
     s->console_out = console_out;
     s->log_to_stderr = o->kernel_log;
     o->config.console_out = session_console;
+    if (!o->config.stderr_out)
+        o->config.stderr_out = session_discard; /* no stderr sink asked for: drop it like the console */
     o->config.kernel_log_out = session_kernel_log;
     o->config.out_ctx = s;
     s->machine = machine_new(&o->config, err, errlen);

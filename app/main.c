@@ -27,6 +27,7 @@
 #include "../trace/check.h"
 #include "cli.h"
 #include "../machine/machine.h"
+#include "hostterm.h"
 
 #define RINGSCOPE_VERSION "0.1.0"
 #define EXIT_USAGE 2
@@ -68,6 +69,13 @@ static void write_stdout(void *ctx, const uint8_t *bytes, size_t n)
     fflush(stdout);
 }
 
+static void write_stderr(void *ctx, const uint8_t *bytes, size_t n)
+{
+    (void)ctx;
+    fwrite(bytes, 1, n, stderr);
+    fflush(stderr);
+}
+
 static double seconds_since(const struct timespec *t0)
 {
     struct timespec t1;
@@ -87,15 +95,23 @@ static int run(int argc, char **argv)
         return 0;
     }
     o.config.input_from_stdin = true;
+    o.config.stderr_out = write_stderr; /* COM2: the guest's fd 2 and the kernel's messages */
+    hostterm_describe(&o.config);
+    o.config.idle_in_real_time = o.config.stdin_is_terminal; /* someone is typing: sleeps take real time */
     if (session_open(&session, &o, NULL, write_stdout, err, sizeof err))
         usage_error("%s", err);
     struct machine *m = session.machine;
+    /* The guest's tty does echo and line editing: the host terminal passes
+     * keys through until ringscope exits (hostterm.h restores it). */
+    if (hostterm_raw() != 0)
+        fprintf(stderr, "ringscope: cannot put the terminal in raw mode; input is line-buffered by the host\n");
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     struct machine_until until = {.max_insns = o.max_insns, .vector = -1};
     struct machine_stop s = machine_run(m, &until);
     double host_seconds = seconds_since(&t0);
     fflush(stdout);
+    hostterm_restore();
 
     const struct cpu *cpu = machine_cpu(m);
     int status;

@@ -407,11 +407,26 @@ static void draw_text_tail(struct pen *p, const uint8_t *text, size_t len, uint8
 void draw_console(struct ui_model *m, struct dbg *d, const struct ui_view *v)
 {
     struct pen p = panel_pen(m, P_CONSOLE);
-    size_t len, klen;
+    size_t len, klen, elen;
     const uint8_t *text = machine_console(d->m, &len);
     const uint8_t *klog = machine_kernel_log(d->m, &klen);
+    const uint8_t *errors = machine_stderr(d->m, &elen);
+    if (elen) {
+        /* The guest's stderr (COM2: its fd 2 and the kernel's "[pid N]
+         * killed" lines) in the bottom lines, in the warning colour; the
+         * whole panel while the console (COM1) has nothing. */
+        int eh = !len ? p.h : p.h >= 6 ? 3 : p.h >= 2 ? 1 : 0;
+        struct pen e = p;
+        e.y0 += p.h - eh;
+        e.h = eh;
+        e.y = 0;
+        draw_text_tail(&e, errors, elen, C_WARN);
+        p.h -= eh;
+    }
     if (len)
         draw_text_tail(&p, text, len, C_TEXT);
+    else if (elen)
+        ; /* stderr has the whole panel */
     else if (klen) {
         pen_color(&p, C_TITLE, C_BG);
         pen_text(&p, "no console output yet; the kernel log (port 0xE9):");

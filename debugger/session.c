@@ -284,6 +284,7 @@ struct dbg *dbg_new(const struct dbg_options *opts, char *err, size_t errlen)
     }
     struct machine_config c = opts->config;
     c.console_out = NULL;     /* captured: the console panel shows it */
+    c.stderr_out = NULL;      /* ... and the guest's stderr under it */
     c.kernel_log_out = NULL;
     c.input_from_stdin = false;
     if (!(d->m = machine_new(&c, err, errlen))) {

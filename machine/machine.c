@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../os/abi/bootinfo.h"
@@ -41,6 +42,7 @@ struct machine {
     struct pic pic;
     struct pit pit;
     struct uart uart;
+    struct uart uart2;         /* COM2: the guest's stderr */
     struct ps2 ps2;
     struct ata ata;
     struct debugport debugport;
@@ -52,10 +54,12 @@ struct machine {
     uint64_t idle_ns;          /* virtual time skipped by HLT */
     uint64_t slice_end_ns;     /* the current cpu_run slice ends here */
 
-    struct byte_sink console, kernel_log;
+    struct byte_sink console, errors, kernel_log;
     const uint8_t *input;      /* config input not yet given to the UART */
     size_t input_left;
     int input_fd;
+    bool input_ends;           /* hang up once the config input is given */
+    bool idle_in_real_time;
 
     /* Watching and stopping (watch.h): the hub, and the watcher that
      * carries machine_run's own stop conditions. */
@@ -80,6 +84,7 @@ static void advance_devices(struct machine *m, uint64_t now)
 {
     pit_advance(&m->pit, now);
     uart_advance(&m->uart, now);
+    uart_advance(&m->uart2, now);
 }
 
 /* The earliest virtual time at which a device or the key script has
@@ -87,8 +92,9 @@ static void advance_devices(struct machine *m, uint64_t now)
 static uint64_t next_deadline(const struct machine *m)
 {
     uint64_t d = pit_next_deadline(&m->pit), u = uart_next_deadline(&m->uart),
-             k = keys_next_deadline(&m->key_cursor);
+             u2 = uart_next_deadline(&m->uart2), k = keys_next_deadline(&m->key_cursor);
     if (u < d) d = u;
+    if (u2 < d) d = u2;
     if (k < d) d = k;
     return d;
 }
@@ -130,7 +136,22 @@ static void sink_put(struct byte_sink *s, uint8_t byte)
         sink_flush(s);
 }
 
-static void console_tx(void *ctx, uint8_t byte) { sink_put(&((struct machine *)ctx)->console, byte); }
+/* stdout and stderr are often one place (a terminal, `2>&1`): a byte on
+ * one line first sends what the other holds, so they arrive in the order
+ * the guest wrote them. */
+static void console_tx(void *ctx, uint8_t byte)
+{
+    struct machine *m = ctx;
+    sink_flush(&m->errors);
+    sink_put(&m->console, byte);
+}
+
+static void stderr_tx(void *ctx, uint8_t byte)
+{
+    struct machine *m = ctx;
+    sink_flush(&m->console);
+    sink_put(&m->errors, byte);
+}
 
 /* ---- host input -> UART RX --------------------------------------------- */
 
@@ -142,6 +163,10 @@ static void feed_input(struct machine *m, bool block)
         size_t n = uart_push_rx(&m->uart, m->input, m->input_left);
         m->input += n;
         m->input_left -= n;
+    }
+    if (!m->input_left && m->input_fd < 0 && m->input_ends) {
+        m->input_ends = false;
+        uart_rx_close(&m->uart);
     }
     while (!m->input_left && m->input_fd >= 0 && uart_rx_room(&m->uart) > 0) {
         struct pollfd p = {.fd = m->input_fd, .events = POLLIN};
@@ -164,6 +189,10 @@ static void feed_input(struct machine *m, bool block)
         block = false;
     }
 }
+
+/* The guest took the last byte on the wire: refill it now (without
+ * blocking) instead of at the next slice. */
+static void rx_drained(void *ctx) { feed_input(ctx, false); }
 
 size_t machine_input(struct machine *m, const void *bytes, size_t n)
 {
@@ -189,6 +218,9 @@ static uint32_t port_in(void *ctx, uint16_t port, unsigned size)
     case UART_COM1_BASE ... UART_COM1_BASE + 7:
         uart_advance(&m->uart, now);
         return uart_read(&m->uart, port - UART_COM1_BASE, size);
+    case UART_COM2_BASE ... UART_COM2_BASE + 7:
+        uart_advance(&m->uart2, now);
+        return uart_read(&m->uart2, port - UART_COM2_BASE, size);
     case PS2_DATA_PORT: case PS2_STATUS_PORT:
         return ps2_read(&m->ps2, port, size);
     case ATA_PRIMARY_BASE ... ATA_PRIMARY_BASE + 7: case ATA_PRIMARY_CONTROL:
@@ -217,6 +249,10 @@ static void port_out(void *ctx, uint16_t port, unsigned size, uint32_t value)
     case UART_COM1_BASE ... UART_COM1_BASE + 7:
         uart_advance(&m->uart, now);
         uart_write(&m->uart, port - UART_COM1_BASE, size, value);
+        break;
+    case UART_COM2_BASE ... UART_COM2_BASE + 7:
+        uart_advance(&m->uart2, now);
+        uart_write(&m->uart2, port - UART_COM2_BASE, size, value);
         break;
     case PS2_DATA_PORT: case PS2_STATUS_PORT:
         ps2_write(&m->ps2, port, size, value);
@@ -359,6 +395,8 @@ void machine_key(struct machine *m, enum key key, bool down) { ps2_key(&m->ps2, 
 static struct machine_stop finish(struct machine *m, struct machine_stop s)
 {
     debugport_flush(&m->debugport);
+    sink_flush(&m->console);
+    sink_flush(&m->errors);
     sink_flush(&m->kernel_log);
     s.rip = m->cpu->rip;
     m->finished = true;
@@ -368,11 +406,33 @@ static struct machine_stop finish(struct machine *m, struct machine_stop s)
 
 /* HLT with IF = 1 and no interrupt pending: jump virtual time to the next
  * deadline.  False when nothing can ever wake the CPU. */
+/* Interactive sessions (machine_config.idle_in_real_time): wait for host
+ * input at most until the deadline, in host time; returns the host
+ * nanoseconds that passed (capped at the wait). */
+static uint64_t wait_real_time(struct machine *m, uint64_t ns)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct pollfd p = {.fd = m->input_fd, .events = POLLIN};
+    uint64_t ms = (ns + 999999) / 1000000;
+    if (poll(&p, 1, ms > 1000 ? 1000 : (int)ms) > 0)
+        feed_input(m, false);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    int64_t spent = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000000 + (t1.tv_nsec - t0.tv_nsec);
+    return spent < 0 ? 0 : (uint64_t)spent < ns ? (uint64_t)spent : ns;
+}
+
 static bool skip_idle_time(struct machine *m)
 {
     uint64_t now = machine_time_ns(m), d = next_deadline(m);
     if (d != UINT64_MAX) {
-        if (d > now) {
+        if (d > now && m->idle_in_real_time && m->input_fd >= 0 && uart_rx_room(&m->uart) > 0) {
+            /* A person is typing: idle time passes as it does for them, so
+             * `sleep 5` takes five seconds and ^C can land in it. */
+            uint64_t spent = wait_real_time(m, d - now);
+            m->idle_ns += spent;
+            m->cpu->tsc_offset += spent;
+        } else if (d > now) {
             /* The TSC counts virtual nanoseconds, halted or not. */
             m->idle_ns += d - now;
             m->cpu->tsc_offset += d - now;
@@ -425,6 +485,7 @@ struct machine_stop machine_run(struct machine *m, const struct machine_until *u
         m->slice_end_ns = now + slice;
         enum cpu_stop why = cpu_run(cpu, slice);
         sink_flush(&m->console);
+        sink_flush(&m->errors);
         sink_flush(&m->kernel_log);
         if (m->exit_status >= 0) {
             result = finish(m, (struct machine_stop){.event = MEV_EXIT});
@@ -523,10 +584,23 @@ static int load_keys(struct machine *m, const struct machine_config *c, char *er
     return 0;
 }
 
+/* What the kernel's tty layer needs to know about the host's side of the
+ * console (os/tty.c reads it): "tty=stdin[,stdout][,stderr]" when the
+ * host's stdin is a terminal, and "winsize=COLSxROWS". */
+static void append_console_args(const struct machine_config *c, char *cmdline, size_t size)
+{
+    size_t len = strlen(cmdline);
+    if (c->stdin_is_terminal)
+        len += (size_t)snprintf(cmdline + len, size - len, "%stty=stdin%s%s", len ? " " : "",
+                                c->stdout_is_terminal ? ",stdout" : "", c->stderr_is_terminal ? ",stderr" : "");
+    if (len < size && c->term_cols && c->term_rows)
+        snprintf(cmdline + len, size - len, "%swinsize=%ux%u", len ? " " : "", c->term_cols, c->term_rows);
+}
+
 struct machine *machine_new(const struct machine_config *c, char *err, size_t errlen)
 {
     struct machine *m = calloc(1, sizeof *m);
-    char why[256], cmdline[CPIO_NAME_MAX + 8] = "";
+    char why[256], cmdline[CPIO_NAME_MAX + 96] = "";
     struct cpio_writer initrd = {0};
     if (!m) {
         snprintf(err, errlen, "out of host memory");
@@ -548,6 +622,8 @@ struct machine *machine_new(const struct machine_config *c, char *err, size_t er
     pic_init(&m->pic, intr_changed, m);
     pit_init(&m->pit, pic_irq, &m->pic);
     uart_init(&m->uart, UART_COM1_IRQ, pic_irq, &m->pic, console_tx, m);
+    uart_on_rx_drained(&m->uart, rx_drained, m);
+    uart_init(&m->uart2, UART_COM2_IRQ, pic_irq, &m->pic, stderr_tx, m);
     ps2_init(&m->ps2, pic_irq, &m->pic);
     debugport_init(&m->debugport, &(struct debugport_callbacks){
                                       .ctx = m, .log = kernel_log_line, .event = os_event,
@@ -560,10 +636,13 @@ struct machine *machine_new(const struct machine_config *c, char *err, size_t er
         goto fail;
     }
     m->console = (struct byte_sink){.out = c->console_out, .ctx = c->out_ctx};
+    m->errors = (struct byte_sink){.out = c->stderr_out, .ctx = c->out_ctx};
     m->kernel_log = (struct byte_sink){.out = c->kernel_log_out, .ctx = c->out_ctx};
     m->input = c->input;
     m->input_left = c->input ? c->input_len : 0;
     m->input_fd = c->input_from_stdin ? STDIN_FILENO : -1;
+    m->input_ends = c->input_ends && !c->input_from_stdin;
+    m->idle_in_real_time = c->idle_in_real_time;
     if (load_keys(m, c, err, errlen) != 0)
         goto fail;
 
@@ -589,6 +668,7 @@ struct machine *machine_new(const struct machine_config *c, char *err, size_t er
         initrd_program_path(c->program_path, guest_path, sizeof guest_path);
         snprintf(cmdline, sizeof cmdline, "init=%s", guest_path);
     }
+    append_console_args(c, cmdline, sizeof cmdline);
     struct boot_params boot = {.kernel = &m->kernel, .initrd = initrd.data, .initrd_size = initrd.len,
                                .cmdline = cmdline, .insns_per_second = MACHINE_INSNS_PER_SECOND};
     int rc = loader_boot(m->cpu, &boot, &m->layout, why, sizeof why);
@@ -608,8 +688,10 @@ void machine_free(struct machine *m)
     if (!m)
         return;
     sink_flush(&m->console);
+    sink_flush(&m->errors);
     sink_flush(&m->kernel_log);
     free(m->console.captured);
+    free(m->errors.captured);
     free(m->kernel_log.captured);
     ata_close(&m->ata);
     keys_free(&m->keys);
@@ -632,6 +714,12 @@ const uint8_t *machine_console(const struct machine *m, size_t *len)
 {
     *len = m->console.ncaptured;
     return m->console.captured;
+}
+
+const uint8_t *machine_stderr(const struct machine *m, size_t *len)
+{
+    *len = m->errors.ncaptured;
+    return m->errors.captured;
 }
 
 const uint8_t *machine_kernel_log(const struct machine *m, size_t *len)
@@ -681,15 +769,16 @@ size_t machine_write_virt(struct machine *m, uint64_t va, const void *src, size_
 struct board_state {
     struct pic pic;
     struct pit pit;
-    struct uart uart;
+    struct uart uart, uart2;
     struct ps2 ps2;
     struct ata ata;
     struct debugport debugport;
     struct key_cursor key_cursor;
     uint64_t idle_ns;
-    size_t console_len, kernel_log_len;
+    size_t console_len, stderr_len, kernel_log_len;
     const uint8_t *input;
     size_t input_left;
+    bool input_ends;
     bool finished;
     struct machine_stop final;
     int64_t exit_status;
@@ -709,15 +798,18 @@ void machine_board_state_save(struct machine *m, void *block)
     b->pic = m->pic;
     b->pit = m->pit;
     b->uart = m->uart;
+    b->uart2 = m->uart2;
     b->ps2 = m->ps2;
     b->ata = m->ata;
     b->debugport = m->debugport;
     b->key_cursor = m->key_cursor;
     b->idle_ns = m->idle_ns;
     b->console_len = m->console.ncaptured;
+    b->stderr_len = m->errors.ncaptured;
     b->kernel_log_len = m->kernel_log.ncaptured;
     b->input = m->input;
     b->input_left = m->input_left;
+    b->input_ends = m->input_ends;
     b->finished = m->finished;
     b->final = m->final;
     b->exit_status = m->exit_status;
@@ -730,6 +822,7 @@ void machine_board_state_load(struct machine *m, const void *block)
     m->pic = b->pic;
     m->pit = b->pit;
     m->uart = b->uart;
+    m->uart2 = b->uart2;
     m->ps2 = b->ps2;
     m->ata = b->ata;
     m->debugport = b->debugport;
@@ -737,10 +830,13 @@ void machine_board_state_load(struct machine *m, const void *block)
     m->idle_ns = b->idle_ns;
     if (b->console_len <= m->console.ncaptured)
         m->console.ncaptured = b->console_len;
+    if (b->stderr_len <= m->errors.ncaptured)
+        m->errors.ncaptured = b->stderr_len;
     if (b->kernel_log_len <= m->kernel_log.ncaptured)
         m->kernel_log.ncaptured = b->kernel_log_len;
     m->input = b->input;
     m->input_left = b->input_left;
+    m->input_ends = b->input_ends;
     m->finished = b->finished;
     m->final = b->final;
     m->exit_status = b->exit_status;

@@ -16,6 +16,7 @@
  *   0x20-0x21, 0xA0-0xA1  8259 PIC pair        0x40-0x43  8254 PIT (IRQ0)
  *   0x60, 0x64            i8042 + keyboard (IRQ1)
  *   0x3F8-0x3FF           16550 UART COM1 (IRQ4): TX -> console, RX <- host input
+ *   0x2F8-0x2FF           16550 UART COM2 (IRQ3): TX -> the guest's stderr
  *   0x1F0-0x1F7, 0x3F6    ATA PIO disk (IRQ14)
  *   0xE9, exit, OS-event  the debug ports (machine/debugport.h) */
 #ifndef RINGSCOPE_MACHINE_H
@@ -56,8 +57,26 @@ struct machine_config {
     const void *input;
     size_t input_len;
     bool input_from_stdin;
-    /* Outputs.  NULL sinks collect the bytes in machine_console()/machine_kernel_log(). */
-    void (*console_out)(void *ctx, const uint8_t *bytes, size_t n); /* UART TX */
+    /* Without stdin: once input is given (and read by the guest), the host
+     * side hangs up (MSR.DCD drops), as at the end of a piped stdin, so
+     * the guest reads end of file.  false: the line stays up and
+     * machine_input can add more later. */
+    bool input_ends;
+    /* What the guest kernel is told (kernel command line "tty=...
+     * winsize=COLSxROWS", os/tty.c) about the host's side of the line:
+     * stdin is a terminal (the guest console is one: echo, line editing,
+     * ^C...), and whether stdout / stderr are that terminal too. */
+    bool stdin_is_terminal, stdout_is_terminal, stderr_is_terminal;
+    uint16_t term_cols, term_rows;  /* the host terminal's window; 0 = unknown */
+    /* An interactive session: while the guest idles, virtual time passes
+     * at host speed (waiting for host input) instead of jumping to the
+     * next deadline.  Runs are then not reproducible; the CLI sets it only
+     * when stdin is a terminal. */
+    bool idle_in_real_time;
+    /* Outputs.  NULL sinks collect the bytes in machine_console()/
+     * machine_stderr()/machine_kernel_log(). */
+    void (*console_out)(void *ctx, const uint8_t *bytes, size_t n); /* COM1 TX: the guest's stdout */
+    void (*stderr_out)(void *ctx, const uint8_t *bytes, size_t n);  /* COM2 TX: the guest's stderr */
     void (*kernel_log_out)(void *ctx, const uint8_t *bytes, size_t n); /* port 0xE9 */
     void *out_ctx;
 };
@@ -136,8 +155,10 @@ const struct boot_layout *machine_boot_layout(const struct machine *m);
 const struct elf_file *machine_kernel(const struct machine *m);
 /* The value the guest wrote to the exit port (32 bits), -1 until MEV_EXIT. */
 int64_t machine_exit_status(const struct machine *m);
-/* Bytes written to the console / kernel log when the config gave no sink. */
+/* Bytes written to the console (COM1) / stderr (COM2) / kernel log when
+ * the config gave no sink. */
 const uint8_t *machine_console(const struct machine *m, size_t *len);
+const uint8_t *machine_stderr(const struct machine *m, size_t *len);
 const uint8_t *machine_kernel_log(const struct machine *m, size_t *len);
 
 /* Read/write guest virtual memory through the current page tables without

@@ -161,9 +161,18 @@ static uint8_t read_rbr(struct uart *u)
         u->rx_head = (u->rx_head + 1) % UART_FIFO_SIZE;
         u->rx_count--;
         touch_rx(u);
+        bool had_wire = u->wire_count;
         pull_from_wire(u);
+        if (had_wire && !u->wire_count && !u->rx_closed && u->rx_drained)
+            u->rx_drained(u->rx_drained_ctx);
     }
     return u->last_rx;
+}
+
+void uart_on_rx_drained(struct uart *u, void (*fn)(void *ctx), void *ctx)
+{
+    u->rx_drained = fn;
+    u->rx_drained_ctx = ctx;
 }
 
 static uint8_t read_byte(struct uart *u, unsigned reg)

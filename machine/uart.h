@@ -19,7 +19,8 @@
  *     the receiver takes them into the RX FIFO (16 bytes, or the single RBR
  *     with FIFOs off) as soon as there is room, so nothing is lost and
  *     LSR.OE only happens in loopback.  uart_rx_close says no more bytes
- *     will come (host EOF); the guest is not told — it just sees no more data.
+ *     will come (host EOF); once the guest has read every byte the carrier
+ *     drops (MSR.DCD = 0, a modem-status interrupt): its end of file.
  *   - MCR.LOOP: THR feeds the receiver, MSR reflects DTR->DSR, RTS->CTS,
  *     OUT1->RI, OUT2->DCD, and the wire is disconnected.  Outside loopback
  *     the modem inputs read CTS = DSR = DCD = 1 (a console is attached).
@@ -37,6 +38,8 @@
 
 #define UART_COM1_BASE 0x3F8
 #define UART_COM1_IRQ 4
+#define UART_COM2_BASE 0x2F8
+#define UART_COM2_IRQ 3
 #define UART_FIFO_SIZE 16
 #define UART_WIRE_SIZE 4096
 
@@ -73,6 +76,8 @@ struct uart {
     void *irq_ctx;
     void (*tx)(void *ctx, uint8_t byte);
     void *tx_ctx;
+    void (*rx_drained)(void *ctx); /* the wire queue just ran empty */
+    void *rx_drained_ctx;
     uint64_t now_ns;
 };
 
@@ -94,6 +99,11 @@ size_t uart_push_rx(struct uart *u, const uint8_t *bytes, size_t n);
  * this much from the host's stdin. */
 size_t uart_rx_room(const struct uart *u);
 void uart_rx_close(struct uart *u);
+/* Call fn when the receiver has taken the last byte waiting on the wire
+ * (and input is not closed): the board refills the wire from the host at
+ * once, the way a modem's flow control lets the sender resume, so a guest
+ * that reads fast is not held to one wire-full per run-loop slice. */
+void uart_on_rx_drained(struct uart *u, void (*fn)(void *ctx), void *ctx);
 
 uint64_t uart_next_deadline(const struct uart *u);
 void uart_advance(struct uart *u, uint64_t now_ns);

@@ -1,6 +1,7 @@
-/* console.h — the console: COM1, a 16550A UART (machine/uart.h), is the
- * program's terminal.  Output is polled; input arrives by IRQ4 into a line
- * buffer that read(0) drains. */
+/* console.h — the serial lines: COM1, a 16550A UART (machine/uart.h), is
+ * the program's stdin and stdout; COM2 its stderr.  Output is polled;
+ * COM1 input arrives by IRQ4 and goes to the tty layer (tty.h) as far as
+ * it has room — the rest waits in the UART (flow control, nothing lost). */
 #ifndef OS_CONSOLE_H
 #define OS_CONSOLE_H
 #include <stdbool.h>
@@ -8,15 +9,15 @@
 #include <stdint.h>
 
 void console_init(void);
+/* COM1 transmit: raw bytes to the host's stdout. */
 void console_putc(char c);
 void console_write(const char *s, size_t n);
-/* IRQ4: move every received byte into the line buffer. */
+/* COM2 transmit: raw bytes to the host's stderr. */
+void stderr_putc(char c);
+void stderr_write(const char *s, size_t n);
+/* IRQ4: move received bytes into the tty while it has room. */
 void console_intr(void);
-/* Blocking read of at most n bytes from the line buffer into a kernel
- * buffer: returns when a whole line (or ^D) is there; 0 means end of file,
- * -ERESTARTSYS a signal interrupted the wait. */
-long console_read(char *dst, size_t n);
-/* A read would not block (a line, ^D, or the carrier is gone). */
-bool console_readable(void);
+/* The tty has room again: drain what the UART held back. */
+void console_rx_resume(void);
 
 #endif

@@ -15,6 +15,7 @@
 #include "random.h"
 #include "signal.h"
 #include "string.h"
+#include "tty.h"
 
 /* The open-file table grows in chunks from the kernel heap (a chunk is
  * kept once made): a thousand open files per process must fit. */
@@ -240,7 +241,10 @@ unsigned file_poll(const struct file *f)
     unsigned out = file_writable(f) ? POLLOUT : 0;
     switch (f->inode->type) {
     case INODE_CONSOLE:
-        return out | (console_readable() ? POLLIN : 0);
+    case INODE_COM1_RAW:
+        return out | (tty_readable() ? POLLIN : 0);
+    case INODE_COM2: /* stderr: the terminal's input if it is the terminal, else end of file */
+        return out | (!tty_line_is_terminal(TTY_COM2) || tty_readable() ? POLLIN : 0);
     case INODE_KBD:
         return out | (keyboard_readable() ? POLLIN : 0);
     default:
@@ -258,11 +262,14 @@ long file_read(struct file *f, void *dst, uint64_t n)
         return -EINVAL; /* file_pipe_read */
     switch (f->inode->type) {
     case INODE_CONSOLE:
-        return console_read(dst, n);
+    case INODE_COM1_RAW:
+        return tty_read(dst, n, f->flags & O_NONBLOCK);
+    case INODE_COM2:
+        return tty_line_is_terminal(TTY_COM2) ? tty_read(dst, n, f->flags & O_NONBLOCK) : 0;
     case INODE_NULL:
         return 0;
     case INODE_KBD:
-        return keyboard_read(dst, n);
+        return keyboard_read(dst, n, f->flags & O_NONBLOCK);
     case INODE_ZERO:
         memset(dst, 0, n);
         return (long)n;
@@ -300,8 +307,11 @@ long file_write(struct file *f, const void *src, uint64_t n)
         return -EINVAL; /* file_pipe_write */
     switch (f->inode->type) {
     case INODE_CONSOLE:
-        console_write(src, n);
-        return (long)n;
+        return tty_write(TTY_CONSOLE, src, n);
+    case INODE_COM1_RAW:
+        return tty_write(TTY_COM1_RAW, src, n);
+    case INODE_COM2:
+        return tty_write(TTY_COM2, src, n);
     case INODE_NULL:
     case INODE_ZERO:
     case INODE_RANDOM:

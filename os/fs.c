@@ -6,6 +6,7 @@
 #include "memobj.h"
 #include "printf.h"
 #include "string.h"
+#include "tty.h"
 #include "vma.h"
 
 #define FILE_MAX_BYTES (MEMOBJ_MAX_PAGES * PAGE_SIZE) /* beyond: EFBIG */
@@ -129,7 +130,10 @@ void fs_init(void)
     fs_make_dirs("/tmp")->writable_dir = true;
     fs_make_dirs("/dev");
     new_inode("/dev/console", INODE_CONSOLE);
-    new_inode("/dev/tty", INODE_CONSOLE);
+    if (tty_is_terminal()) /* without a terminal there is no controlling tty to open */
+        new_inode("/dev/tty", INODE_CONSOLE);
+    new_inode("/dev/ttyS0", INODE_COM1_RAW);
+    new_inode("/dev/ttyS1", INODE_COM2);
     new_inode("/dev/null", INODE_NULL);
     new_inode("/dev/zero", INODE_ZERO);
     new_inode("/dev/urandom", INODE_RANDOM);

@@ -98,9 +98,11 @@ int keyboard_key_down(long keycode)
 
 bool keyboard_readable(void) { return typed.read != typed.write; }
 
-long keyboard_read(char *dst, size_t n)
+long keyboard_read(char *dst, size_t n, bool nonblock)
 {
     while (typed.read == typed.write) {
+        if (nonblock)
+            return -EAGAIN;
         if (signal_interrupted())
             return -ERESTARTSYS;
         sleep_on(&typed);

@@ -11,7 +11,7 @@ void keyboard_intr(void);
 int keyboard_key_down(long keycode);
 /* Typed characters as a byte stream (/dev/kbd): blocks until one is there;
  * -ERESTARTSYS when a signal interrupts the wait. */
-long keyboard_read(char *dst, size_t n);
+long keyboard_read(char *dst, size_t n, bool nonblock); /* nonblock: -EAGAIN when nothing was typed */
 bool keyboard_readable(void);
 
 #endif

@@ -29,6 +29,7 @@
 #include "syscall.h"
 #include "timer.h"
 #include "trap.h"
+#include "tty.h"
 
 static struct bootinfo boot; /* a copy: the original is in reusable boot memory */
 
@@ -48,6 +49,7 @@ static void devices_init(void)
 {
     pic_init();
     timer_init();
+    tty_init(boot.cmdline);
     console_init();
     keyboard_init();
     pic_unmask(IRQ_TIMER);
@@ -55,24 +57,32 @@ static void devices_init(void)
     pic_unmask(IRQ_COM1);
 }
 
-/* Process 1: the program from the initrd, with the console as stdin,
- * stdout and stderr.  Its exit ends the machine (proc_exit). */
+/* Process 1: the program from the initrd, with the console (COM1) as
+ * stdin and stdout and COM2 as stderr, the way the host's descriptors are
+ * (tty.h).  Its exit ends the machine (proc_exit).  It runs as a program a
+ * shell started: in the session of whoever owns the terminal (0, outside
+ * the machine), and leading its own foreground group at a terminal. */
 static void start_init(char *argv[], int argc)
 {
     static char *const envp[] = {"PATH=/bin", "HOME=/", "PWD=/"};
     struct proc *p = proc_alloc();
     struct thread *t = p ? thread_alloc(p) : 0;
     struct file *console = file_open(fs_lookup("/dev/console"), O_RDWR);
-    if (!t || !console)
+    struct file *out = tty_stdout_is_console() ? (console ? file_dup(console) : 0)
+                                               : file_open(fs_lookup("/dev/ttyS0"), O_RDWR);
+    struct file *err = file_open(fs_lookup("/dev/ttyS1"), O_RDWR);
+    if (!t || !console || !out || !err)
         panic("out of memory creating the first process");
     fd_alloc(p, console, 0, false);
-    fd_alloc(p, file_dup(console), 1, false);
-    fd_alloc(p, file_dup(console), 2, false);
-    int err = exec(t, argv[0], argv, argc, envp, sizeof envp / sizeof envp[0]);
-    if (err) {
+    fd_alloc(p, out, 1, false);
+    fd_alloc(p, err, 2, false);
+    p->sid = 0;
+    p->pgid = tty_is_terminal() ? p->pid : 0;
+    int rc = exec(t, argv[0], argv, argc, envp, sizeof envp / sizeof envp[0]);
+    if (rc) {
         cprintf("ringscope: cannot execute %s: %s\n", argv[0],
-                err == -ENOEXEC ? "not a static x86-64 ELF executable" : err == -ENOENT ? "not found" : "out of memory");
-        machine_exit(err == -ENOENT ? 127 : 126);
+                rc == -ENOEXEC ? "not a static x86-64 ELF executable" : rc == -ENOENT ? "not found" : "out of memory");
+        machine_exit(rc == -ENOENT ? 127 : 126);
     }
     osev_report(OSEV_PROC_CREATE, p->pid, 0, 0, 0, 0, 0, p->name);
     thread_make_runnable(t);

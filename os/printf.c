@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include "abi/osevent.h"
 #include "console.h"
+#include "tty.h"
 #include "x86.h"
 
 #define DEBUG_PORT OSEV_LOG_PORT /* every byte written here goes to the machine's kernel log */
@@ -121,7 +122,7 @@ void kprintf(const char *fmt, ...)
 static void put_console(void *ctx, char c)
 {
     (void)ctx;
-    console_putc(c);
+    tty_kernel_message(&c, 1);
 }
 
 void cprintf(const char *fmt, ...)

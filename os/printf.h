@@ -1,7 +1,8 @@
 /* printf.h — formatted output for the kernel.
  *   kprintf   the kernel log: port 0xE9 (the machine's debug port), never
  *             seen by the program's user, always available (even in panic).
- *   cprintf   the console: the 16550 UART that is the program's stdout.
+ *   cprintf   the program's stderr: COM2, the second 16550 UART (through
+ *             the tty's output processing when stderr is the terminal).
  * Formats: %d %i %u %x %X %p %s %c %%, flags '0' and '-', a width, and the
  * length modifiers l, ll, z. */
 #ifndef OS_PRINTF_H

@@ -43,6 +43,8 @@ void swtch(struct context **save, struct context *load);
 struct thread *current_thread(void) { return running; }
 struct proc *proc_table(int i) { return i >= 0 && i < nprocs ? procs[i] : 0; }
 int proc_slots(void) { return nprocs; }
+struct thread *thread_table(int i) { return i >= 0 && i < nthreads ? threads[i] : 0; }
+int thread_slots(void) { return nthreads; }
 int alloc_pid(void) { return next_id++; }
 
 uint64_t thread_cpu_ns(const struct thread *t)
@@ -160,6 +162,7 @@ struct proc *proc_alloc(void)
             memset(p, 0, sizeof *p);
             p->state = PROC_ALIVE;
             p->pid = alloc_pid();
+            p->pgid = p->sid = p->pid; /* fork copies the parent's instead */
             strlcpy(p->cwd, "/", sizeof p->cwd);
             p->umask = 022;
             if (fd_table_init(p)) {

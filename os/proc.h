@@ -66,11 +66,11 @@ struct thread {
 struct proc {
     enum proc_state state;
     int pid;
+    int pgid, sid;            /* process group and session (job control, tty.c) */
     struct proc *parent;
     struct mm *mm;
     int nthreads;
     int exit_status;          /* wait status: (code << 8) or signal number */
-    int pgid;                 /* process group: inherited at fork, set by setpgid/setsid */
     char name[PROC_NAME_MAX];
     char exe[PATH_MAX_LEN];   /* readlink("/proc/self/exe") */
     char cwd[PATH_MAX_LEN];
@@ -86,6 +86,12 @@ struct proc {
     uint64_t cpu_ns_exited;   /* CPU time of its threads that are gone */
     uint64_t children_cpu_ns; /* of its children that were waited for */
     uint64_t alarm_ns, alarm_interval_ns; /* ITIMER_REAL: next SIGALRM (virtual ns, 0 = off), period */
+    /* Job control (signal.c): stopped by SIGSTOP/SIGTSTP/SIGTTIN/SIGTTOU
+     * until SIGCONT; what wait4 has yet to report (WUNTRACED: the stop
+     * signal, 0 = nothing; WCONTINUED: continued). */
+    bool stopped;
+    int stop_report;
+    bool continued_report;
 };
 
 struct thread *current_thread(void);
@@ -127,6 +133,8 @@ void thread_reset_fpu(void);
 void proc_free(struct proc *p);
 struct proc *proc_table(int i);   /* i < proc_slots() */
 int proc_slots(void);
+struct thread *thread_table(int i); /* i < thread_slots() */
+int thread_slots(void);
 struct thread *thread_by_tid(int tid);
 /* CPU time in ns: one thread (up to now if it is running), or a whole
  * process (its live and its exited threads). */

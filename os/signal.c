@@ -5,8 +5,14 @@
  * that does not block it; a fault goes to the faulting thread).  On every
  * return to user mode the kernel looks at pending & ~blocked:
  *   - SIG_IGN, or SIG_DFL of a signal whose default is to be ignored
- *     (SIGCHLD, SIGURG, SIGWINCH, SIGCONT; the stop signals too: there is
- *     no job control): dropped;
+ *     (SIGCHLD, SIGURG, SIGWINCH, SIGCONT): dropped;
+ *   - SIGSTOP, and SIG_DFL of SIGTSTP/SIGTTIN/SIGTTOU: the process stops
+ *     (job control, signal(7)): its thread sleeps in signal_deliver until
+ *     SIGCONT or SIGKILL arrives; the parent's wait4(WUNTRACED) sees it,
+ *     and SIGCHLD (CLD_STOPPED) tells it unless it asked SA_NOCLDSTOP.
+ *     SIGCONT continues a stopped process whatever its action is, and
+ *     throws away pending stop signals (as a stop signal throws away a
+ *     pending SIGCONT);
  *   - SIG_DFL otherwise: the process is terminated by the signal;
  *   - a handler: the kernel pushes a signal frame on the user stack and
  *     rewrites the trap frame so that the return "calls" the handler:
@@ -46,6 +52,7 @@
 #define MINSIGSTKSZ 2048
 #define SA_RESTORER 0x04000000
 #define SA_NODEFER 0x40000000
+#define SA_NOCLDSTOP 0x00000001
 #define SA_RESTART 0x10000000
 #define SYSCALL_INSN_SIZE 2 /* 0F 05 */
 #define SA_RESETHAND 0x80000000
@@ -101,15 +108,22 @@ const char *signal_name(int sig)
         [SIGHUP] = "SIGHUP", [SIGINT] = "SIGINT", [SIGQUIT] = "SIGQUIT", [SIGILL] = "SIGILL",
         [SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT", [SIGBUS] = "SIGBUS", [SIGFPE] = "SIGFPE",
         [SIGKILL] = "SIGKILL", [10] = "SIGUSR1", [SIGSEGV] = "SIGSEGV", [12] = "SIGUSR2", [SIGPIPE] = "SIGPIPE",
-        [14] = "SIGALRM", [SIGTERM] = "SIGTERM", [SIGCHLD] = "SIGCHLD",
+        [14] = "SIGALRM", [SIGTERM] = "SIGTERM", [SIGCHLD] = "SIGCHLD", [SIGCONT] = "SIGCONT",
+        [SIGSTOP] = "SIGSTOP", [SIGTSTP] = "SIGTSTP", [SIGTTIN] = "SIGTTIN", [SIGTTOU] = "SIGTTOU",
     };
     return sig > 0 && sig < (int)(sizeof names / sizeof names[0]) && names[sig] ? names[sig] : "signal";
 }
 
 static bool ignored_by_default(int sig)
 {
-    return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT ||
-           (sig >= SIGSTOP && sig <= SIGTTOU);
+    return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
+}
+
+#define STOP_SIGNALS (sigbit(SIGSTOP) | sigbit(SIGTSTP) | sigbit(SIGTTIN) | sigbit(SIGTTOU))
+
+static bool stops_by_default(int sig)
+{
+    return (STOP_SIGNALS & sigbit(sig)) != 0;
 }
 
 static void wake(struct thread *t)
@@ -128,8 +142,65 @@ static bool ignored(const struct thread *t, int sig)
     return sig != SIGKILL && ignores && !(t->sig_blocked & sigbit(sig));
 }
 
+/* SIGCHLD for a stop or continue: si_pid, si_uid, si_status the signal
+ * (CLD_STOPPED) or SIGCONT (CLD_CONTINUED), as Linux's do_notify_parent_cldstop. */
+static void tell_parent(struct proc *p, int code, int status)
+{
+    struct proc *parent = p->parent;
+    if (!parent)
+        return;
+    wakeup(parent); /* a wait4 in progress */
+    if (!(parent->sig_actions[SIGCHLD - 1].flags & SA_NOCLDSTOP))
+        signal_send_proc_info(parent, SIGCHLD, code,
+                              (const uint64_t[3]){(uint32_t)p->pid | (uint64_t)p->ruid << 32, (uint64_t)status, 0});
+}
+
+/* What sending sig does before it is queued (signal(7), "Stopping and
+ * continuing"): SIGCONT resumes a stopped process even when it is
+ * ignored or blocked, and cancels pending stops; a stop signal cancels a
+ * pending SIGCONT. */
+static void stop_or_continue_on_send(struct proc *p, int sig)
+{
+    if (sig == SIGCONT) {
+        for (int i = 0; i < thread_slots(); i++) {
+            struct thread *t = thread_table(i);
+            if (t->state != THREAD_UNUSED && t->proc == p)
+                t->sig_pending &= ~STOP_SIGNALS;
+        }
+        if (p->stopped) {
+            p->stopped = false;
+            p->stop_report = 0;
+            p->continued_report = true;
+            wakeup(&p->stopped);
+            tell_parent(p, CLD_CONTINUED, SIGCONT);
+        }
+    } else if (stops_by_default(sig)) {
+        for (int i = 0; i < thread_slots(); i++) {
+            struct thread *t = thread_table(i);
+            if (t->state != THREAD_UNUSED && t->proc == p)
+                t->sig_pending &= ~sigbit(SIGCONT);
+        }
+    }
+}
+
+/* The default action of a stop signal, in the thread that takes it: stop
+ * until SIGCONT (stop_or_continue_on_send) or SIGKILL. */
+static void stop_current(int sig)
+{
+    struct thread *t = current_thread();
+    struct proc *p = t->proc;
+    p->stopped = true;
+    p->stop_report = sig;
+    p->continued_report = false;
+    kprintf("[pid %d] stopped by %s\n", p->pid, signal_name(sig));
+    tell_parent(p, CLD_STOPPED, sig);
+    while (p->stopped && !(t->sig_pending & sigbit(SIGKILL)))
+        sleep_on(&p->stopped);
+}
+
 void signal_send_info(struct thread *t, int sig, int code, const uint64_t fields[3])
 {
+    stop_or_continue_on_send(t->proc, sig);
     if (ignored(t, sig))
         return;
     t->sig_pending |= sigbit(sig);
@@ -167,6 +238,19 @@ void signal_send_proc(struct proc *p, int sig, int code)
     uint64_t fields[3];
     sender_fields(code, fields);
     signal_send_proc_info(p, sig, code, fields);
+}
+
+int signal_send_pgrp(int pgid, int sig, int code)
+{
+    int n = 0;
+    for (int i = 0; i < proc_slots(); i++) {
+        struct proc *p = proc_table(i);
+        if (p->state == PROC_ALIVE && p->pgid == pgid) {
+            signal_send_proc(p, sig, code);
+            n++;
+        }
+    }
+    return n;
 }
 
 bool signal_interrupted(void)
@@ -286,6 +370,10 @@ void signal_deliver(struct trapframe *tf)
         int sig = __builtin_ctzll(ready) + 1;
         t->sig_pending &= ~sigbit(sig);
         struct ksigaction *a = &t->proc->sig_actions[sig - 1];
+        if (sig == SIGSTOP || (a->handler == SIG_DFL && stops_by_default(sig))) {
+            stop_current(sig);
+            continue; /* continued (or SIGKILL is next) */
+        }
         if (sig == SIGKILL || (a->handler == SIG_DFL && !ignored_by_default(sig)))
             terminate(sig);
         if (a->handler == SIG_DFL || a->handler == SIG_IGN)
@@ -567,14 +655,23 @@ static bool may_signal(const struct proc *p)
            me->ruid == p->ruid;
 }
 
-/* kill(pid, sig): pid > 0 one process; 0 or -1 (no process groups here):
- * the caller's process only. */
+/* kill(pid, sig): pid > 0 one process; 0 the caller's process group,
+ * -pgid that group (kill(2)); -1 only the caller's process here. */
 long sys_kill(struct trapframe *tf)
 {
     int64_t pid = (int32_t)ARG0(tf);
     uint64_t sig = ARG1(tf);
     if (check_signal(sig))
         return -EINVAL;
+    if (pid == 0 || pid < -1) {
+        int pgid = pid == 0 ? current_proc()->pgid : (int)-pid;
+        if (sig)
+            return signal_send_pgrp(pgid, (int)sig, SI_USER) ? 0 : -ESRCH;
+        for (int i = 0; i < proc_slots(); i++)
+            if (proc_table(i)->state == PROC_ALIVE && proc_table(i)->pgid == pgid)
+                return 0;
+        return -ESRCH;
+    }
     struct proc *p = pid > 0 ? find_proc(pid) : current_proc();
     if (!p)
         return -ESRCH;

@@ -48,6 +48,8 @@
 #define SI_KERNEL 0x80 /* sent by the kernel (the alarm timer, a broken pipe) */
 #define CLD_EXITED 1   /* SIGCHLD: the child exited */
 #define CLD_KILLED 2   /* SIGCHLD: the child was killed by a signal */
+#define CLD_STOPPED 5  /* SIGCHLD: the child was stopped (job control) */
+#define CLD_CONTINUED 6 /* SIGCHLD: the stopped child was continued */
 
 /* One process's handler for one signal: struct sigaction as the kernel
  * sees it (sa_handler, sa_flags, sa_restorer, sa_mask). */
@@ -70,6 +72,8 @@ void signal_send_thread(struct thread *t, int sig, int code);
  * SIGCHLD's si_status...). */
 void signal_send_info(struct thread *t, int sig, int code, const uint64_t fields[3]);
 void signal_send_proc_info(struct proc *p, int sig, int code, const uint64_t fields[3]);
+/* Every process of group pgid (the tty's ^C, kill(-pgid)); how many. */
+int signal_send_pgrp(int pgid, int sig, int code);
 /* A fault in user mode: true if the program handles sig (the handler will
  * run on the way back to user mode); false: the caller kills it. */
 bool signal_fault(int sig, int code, uint64_t addr);

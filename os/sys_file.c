@@ -18,6 +18,7 @@
 #include "syscall.h"
 #include "signal.h"
 #include "timer.h"
+#include "tty.h"
 #include "uaccess.h"
 
 #define CHUNK 1024
@@ -53,7 +54,8 @@ void fd_clear(int fd) { fd_close(current_proc(), (uint64_t)fd); }
  * to the end. */
 static bool is_stream(const struct file *f)
 {
-    return f->kind != FILE_INODE || f->inode->type == INODE_CONSOLE || f->inode->type == INODE_KBD;
+    return f->kind != FILE_INODE || f->inode->type == INODE_CONSOLE || f->inode->type == INODE_KBD ||
+           f->inode->type == INODE_COM1_RAW || f->inode->type == INODE_COM2;
 }
 
 /* The range check Linux calls access_ok: done before anything blocks, so
@@ -774,14 +776,52 @@ static long read_dirents(struct trapframe *tf, bool old)
 long sys_getdents64(struct trapframe *tf) { return read_dirents(tf, false); }
 long sys_getdents(struct trapframe *tf) { return read_dirents(tf, true); }
 
-/* No terminal control: every ioctl answers ENOTTY, as for a pipe, so
- * programs buffer their output as when their stdout is not a terminal. */
+#define FIONREAD 0x541B
+#define FIONBIO 0x5421
+#define FIONCLEX 0x5450
+#define FIOCLEX 0x5451
+
+/* The serial lines answer through the tty layer: a terminal when the
+ * host's side is one, else ENOTTY as for a pipe, so isatty() and stdio's
+ * buffering choice are what they would be natively (tty.h). */
 long sys_ioctl(struct trapframe *tf)
 {
     struct file *f = fd_file(ARG0(tf));
-    if (f && f->kind == FILE_OPS && f->ops->ioctl)
-        return f->ops->ioctl(f, ARG1(tf), ARG2(tf));
-    return f ? -ENOTTY : -EBADF;
+    uint64_t request = ARG1(tf), arg = ARG2(tf);
+    if (!f)
+        return -EBADF;
+    switch (request) { /* the generic requests every descriptor takes (ioctl_list(2)) */
+    case FIONBIO: {
+        int32_t on;
+        if (get_user(&on, arg, sizeof on))
+            return -EFAULT;
+        f->flags = on ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK;
+        return 0;
+    }
+    case FIOCLEX:
+    case FIONCLEX: {
+        fd_set_cloexec(current_proc(), ARG0(tf), request == FIOCLEX);
+        return 0;
+    }
+    }
+    if (f->kind == FILE_OPS)
+        return f->ops->ioctl ? f->ops->ioctl(f, request, arg) : -ENOTTY;
+    if (f->kind == FILE_PIPE) { /* FIONREAD: the bytes in the pipe, from either end (Linux's pipe_ioctl) */
+        if (request != FIONREAD)
+            return -ENOTTY;
+        uint32_t n = (uint32_t)(f->pipe->bytes_written - f->pipe->bytes_read);
+        return put_user(arg, &n, sizeof n) ? -EFAULT : 0;
+    }
+    switch (f->inode->type) {
+    case INODE_CONSOLE:
+        return tty_ioctl(TTY_CONSOLE, request, arg);
+    case INODE_COM1_RAW:
+        return tty_ioctl(TTY_COM1_RAW, request, arg);
+    case INODE_COM2:
+        return tty_ioctl(TTY_COM2, request, arg);
+    default:
+        return -ENOTTY;
+    }
 }
 
 long sys_fcntl(struct trapframe *tf)

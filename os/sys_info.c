@@ -391,52 +391,81 @@ long sys_sched_getaffinity(struct trapframe *tf)
     return put_user(ARG2(tf), &mask, sizeof mask) ? -EFAULT : (long)sizeof mask;
 }
 
-/* Process groups and sessions: each process leads its own (there is no job
- * control), so the group and session ids are the pid. */
-static struct proc *live_proc(int64_t pid)
+/* Process groups and sessions (credentials(7)): a job is a process group,
+ * a login is a session; the terminal (tty.c) signals its foreground group.
+ * Process 1 starts in session 0 (the one outside the machine), in group 0
+ * or, at a terminal, its own (main.c); fork copies both. */
+static struct proc *find_alive(int64_t pid)
 {
-    for (int i = 0; i < proc_slots(); i++)
-        if (proc_table(i)->state != PROC_UNUSED && proc_table(i)->pid == pid)
-            return proc_table(i);
+    if (pid == 0)
+        return current_proc();
+    for (int i = 0; i < proc_slots(); i++) {
+        struct proc *p = proc_table(i);
+        if (p->state == PROC_ALIVE && p->pid == pid)
+            return p;
+    }
     return 0;
 }
 
-/* A process's group (waitid P_PGID and kill/wait4 of a group use it);
- * process 1 leads its own.  getpgid(0) is the caller's. */
-static int group_of(const struct proc *p) { return p->pgid ? p->pgid : p->pid; }
-
 long sys_getpgid(struct trapframe *tf)
 {
-    int64_t pid = (int32_t)ARG0(tf);
-    struct proc *p = pid ? live_proc(pid) : current_proc();
-    return p ? group_of(p) : -ESRCH;
+    struct proc *p = find_alive((int32_t)ARG0(tf));
+    return p ? p->pgid : -ESRCH;
 }
 
 long sys_getpgrp(struct trapframe *tf)
 {
     (void)tf;
-    return group_of(current_proc());
+    return current_proc()->pgid;
 }
 
-/* setpgid(pid, pgid): pid 0 is the caller, pgid 0 its own pid. */
+long sys_getsid(struct trapframe *tf)
+{
+    struct proc *p = find_alive((int32_t)ARG0(tf));
+    return p ? p->sid : -ESRCH;
+}
+
+/* setpgid(pid, pgid): the caller or one of its children, not a session
+ * leader, into a group of its own session (or a new one named after it). */
 long sys_setpgid(struct trapframe *tf)
 {
     int64_t pid = (int32_t)ARG0(tf), pgid = (int32_t)ARG1(tf);
+    struct proc *self = current_proc();
     if (pgid < 0)
         return -EINVAL;
-    struct proc *p = pid ? live_proc(pid) : current_proc();
-    if (!p || (p != current_proc() && p->parent != current_proc()))
+    struct proc *p = find_alive(pid);
+    if (!p || (p != self && p->parent != self))
         return -ESRCH;
-    p->pgid = pgid ? (int)pgid : p->pid;
+    if (p->sid == p->pid || p->sid != self->sid)
+        return -EPERM;
+    if (pgid == 0)
+        pgid = p->pid;
+    if (pgid != p->pid) {
+        bool exists = false;
+        for (int i = 0; i < proc_slots() && !exists; i++) {
+            struct proc *q = proc_table(i);
+            exists = q->state == PROC_ALIVE && q->pgid == pgid && q->sid == self->sid;
+        }
+        if (!exists)
+            return -EPERM;
+    }
+    p->pgid = (int)pgid;
     return 0;
 }
 
+/* setsid: a new session and group led by the caller, unless it already
+ * leads a group (EPERM). */
 long sys_setsid(struct trapframe *tf)
 {
     (void)tf;
-    struct proc *p = current_proc();
-    p->pgid = p->pid;
-    return p->pid;
+    struct proc *self = current_proc();
+    for (int i = 0; i < proc_slots(); i++) {
+        struct proc *q = proc_table(i);
+        if (q->state == PROC_ALIVE && q->pgid == self->pid)
+            return -EPERM;
+    }
+    self->sid = self->pgid = self->pid;
+    return self->sid;
 }
 
 /* getpriority: every process runs at nice 0 (the system call returns

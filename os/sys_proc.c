@@ -27,6 +27,9 @@
 #define CLONE_CHILD_CLEARTID 0x00200000
 #define CLONE_CHILD_SETTID 0x01000000
 #define WNOHANG 1
+#define WUNTRACED 2
+#define WCONTINUED 8
+#define WALL_WCLONE 0xE0000000u /* __WALL, __WCLONE, __WNOTHREAD: accepted (threads are not waited for) */
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
 #define PR_SET_NAME 15
@@ -83,6 +86,8 @@ static int copy_process_state(struct proc *child, struct proc *parent)
     child->pgid = parent->pgid ? parent->pgid : parent->pid; /* the parent's group (process 1 leads its own) */
     child->umask = parent->umask;
     child->parent = parent;
+    child->pgid = parent->pgid;
+    child->sid = parent->sid;
     memcpy(child->name, parent->name, sizeof child->name);
     memcpy(child->exe, parent->exe, sizeof child->exe);
     memcpy(child->cwd, parent->cwd, sizeof child->cwd);
@@ -262,7 +267,7 @@ static bool wait_matches(const struct proc *c, struct wait_target w)
 {
     switch (w.kind) {
     case WAIT_PID: return c->pid == w.id;
-    case WAIT_PGID: return (c->pgid ? c->pgid : c->pid) == w.id;
+    case WAIT_PGID: return c->pgid == w.id;
     default: return true;
     }
 }
@@ -273,13 +278,21 @@ static struct wait_target wait4_target(int64_t pid)
     if (pid > 0)
         return (struct wait_target){WAIT_PID, pid};
     if (pid == 0)
-        return (struct wait_target){WAIT_PGID, p->pgid ? p->pgid : p->pid};
+        return (struct wait_target){WAIT_PGID, p->pgid};
     if (pid < -1)
         return (struct wait_target){WAIT_PGID, -pid};
     return (struct wait_target){WAIT_ANY, 0};
 }
 
-static struct proc *find_zombie_child(struct proc *parent, struct wait_target w, bool *any_child)
+/* What a wait reports: exits (wait4 always, waitid WEXITED), stops
+ * (WUNTRACED = WSTOPPED) and continues (WCONTINUED), as wait(2). */
+struct wait_wants {
+    bool exits, stops, continues;
+};
+
+/* A child of parent named by w with something wanted to report. */
+static struct proc *find_reportable_child(struct proc *parent, struct wait_target w, struct wait_wants want,
+                                          bool *any_child)
 {
     *any_child = false;
     for (int i = 0; i < proc_slots(); i++) {
@@ -287,7 +300,8 @@ static struct proc *find_zombie_child(struct proc *parent, struct wait_target w,
         if (c->state == PROC_UNUSED || c->parent != parent || !wait_matches(c, w))
             continue;
         *any_child = true;
-        if (c->state == PROC_ZOMBIE)
+        if ((want.exits && c->state == PROC_ZOMBIE) || (want.stops && c->stop_report) ||
+            (want.continues && c->continued_report))
             return c;
     }
     return 0;
@@ -304,9 +318,27 @@ long sys_wait4(struct trapframe *tf)
 {
     struct proc *p = current_proc();
     struct wait_target w = wait4_target((int32_t)ARG0(tf));
+    uint64_t options = ARG2(tf);
+    if (options & ~(uint64_t)(WNOHANG | WUNTRACED | WCONTINUED | WALL_WCLONE))
+        return -EINVAL;
+    struct wait_wants want = {true, options & WUNTRACED, options & WCONTINUED};
     for (;;) {
         bool any;
-        struct proc *c = find_zombie_child(p, w, &any);
+        struct proc *c = find_reportable_child(p, w, want, &any);
+        if (c && c->state != PROC_ZOMBIE) {
+            /* Stopped: 0x7f with the signal above it; continued: 0xffff
+             * (WIFSTOPPED / WIFCONTINUED).  Each is reported once. */
+            int status = c->stop_report && want.stops ? (c->stop_report << 8) | 0x7f : 0xffff;
+            if (status == 0xffff)
+                c->continued_report = false;
+            else
+                c->stop_report = 0;
+            if (ARG1(tf) && put_user(ARG1(tf), &status, sizeof status))
+                return -EFAULT;
+            if (ARG3(tf) && put_rusage(ARG3(tf), proc_cpu_ns(c) + c->children_cpu_ns))
+                return -EFAULT;
+            return c->pid;
+        }
         if (c) {
             int status = c->exit_status, cpid = c->pid;
             if (ARG1(tf) && put_user(ARG1(tf), &status, sizeof status))
@@ -319,11 +351,11 @@ long sys_wait4(struct trapframe *tf)
         }
         if (!any)
             return -ECHILD;
-        if (ARG2(tf) & WNOHANG)
+        if (options & WNOHANG)
             return 0;
         if (signal_interrupted())
             return -ERESTARTSYS;
-        sleep_on(p); /* proc_exit wakes the parent */
+        sleep_on(p); /* proc_exit, a stop and a continue wake the parent */
     }
 }
 
@@ -332,14 +364,12 @@ long sys_wait4(struct trapframe *tf)
  * si_pid, si_uid, si_status the exit code or the signal), WNOWAIT leaves
  * the child waitable, and the call returns 0.  With WNOHANG and no child
  * ready, the siginfo is zeroed (Linux's behaviour; POSIX leaves it open).
- * No process stops or continues here, so WSTOPPED/WCONTINUED alone find
- * nothing. */
+ * WSTOPPED and WCONTINUED report job-control stops and continues. */
 #define P_ALL 0
 #define P_PID 1
 #define P_PGID 2
-#define WSTOPPED 2
+#define WSTOPPED WUNTRACED
 #define WEXITED 4
-#define WCONTINUED 8
 #define WNOWAIT 0x01000000
 #define WAIT_THREAD_OPTIONS 0xE0000000u /* __WNOTHREAD, __WALL, __WCLONE */
 #define WAIT_OPTIONS (WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT | WAIT_THREAD_OPTIONS)
@@ -356,7 +386,7 @@ long sys_waitid(struct trapframe *tf)
     else if (idtype == P_PID && id > 0)
         w = (struct wait_target){WAIT_PID, id};
     else if (idtype == P_PGID && id >= 0)
-        w = (struct wait_target){WAIT_PGID, id ? id : (p->pgid ? p->pgid : p->pid)};
+        w = (struct wait_target){WAIT_PGID, id ? id : p->pgid};
     else
         valid = false;
     struct {
@@ -372,10 +402,30 @@ long sys_waitid(struct trapframe *tf)
     long err;
     for (;;) {
         bool any;
-        struct proc *c = (options & WEXITED) ? find_zombie_child(p, w, &any) : 0;
-        if (!(options & WEXITED))
-            find_zombie_child(p, w, &any);
+        struct wait_wants want = {options & WEXITED, options & WSTOPPED, options & WCONTINUED};
+        struct proc *c = find_reportable_child(p, w, want, &any);
         memset(&info, 0, sizeof info);
+        if (c && c->state != PROC_ZOMBIE) {
+            /* A stop (CLD_STOPPED, the signal) or a continue (CLD_CONTINUED,
+             * SIGCONT); reported once unless WNOWAIT. */
+            bool stop = want.stops && c->stop_report;
+            info.signo = SIGCHLD;
+            info.code = stop ? CLD_STOPPED : CLD_CONTINUED;
+            info.status = stop ? c->stop_report : SIGCONT;
+            info.pid = c->pid;
+            info.uid = (int32_t)c->ruid;
+            if (ARG2(tf) && put_user(ARG2(tf), &info, sizeof info))
+                return -EFAULT;
+            if (ARG4(tf) && put_rusage(ARG4(tf), proc_cpu_ns(c) + c->children_cpu_ns))
+                return -EFAULT;
+            if (!(options & WNOWAIT)) {
+                if (stop)
+                    c->stop_report = 0;
+                else
+                    c->continued_report = false;
+            }
+            return 0;
+        }
         if (c) {
             int st = c->exit_status;
             info.signo = SIGCHLD;

@@ -144,5 +144,6 @@ syscall_fn sys_personality;
 syscall_fn sys_membarrier;
 syscall_fn sys_clock_settime;
 syscall_fn sys_adjtimex;
+syscall_fn sys_getsid;
 
 #endif

@@ -2,6 +2,7 @@
  * kernel (linux_oracle.h). */
 #include "linux_oracle.h"
 #include <check.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,8 +44,9 @@ const char *oracle_glibc(const char *name, const char *source) { return oracle_c
 void oracle_output_free(struct oracle_output *o)
 {
     free(o->out);
-    o->out = NULL;
-    o->len = 0;
+    free(o->err);
+    o->out = o->err = NULL;
+    o->len = o->err_len = 0;
 }
 
 /* Append n bytes to a growing, NUL-terminated buffer. */
@@ -67,11 +69,13 @@ struct oracle_output oracle_run_native(const char *path, int argc, char *const *
                                        size_t input_len)
 {
     struct oracle_output r = {0};
-    size_t cap = 0;
+    size_t cap = 0, err_cap = 0;
     grow_append(&r.out, &r.len, &cap, "", 0);
-    int out[2], in[2];
+    grow_append(&r.err, &r.err_len, &err_cap, "", 0);
+    int out[2], in[2], err[2];
     ck_assert_int_eq(pipe(out), 0);
     ck_assert_int_eq(pipe(in), 0);
+    ck_assert_int_eq(pipe(err), 0);
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
@@ -83,18 +87,21 @@ struct oracle_output oracle_run_native(const char *path, int argc, char *const *
             argv[i + 1] = args[i];
         dup2(out[1], 1);
         dup2(in[0], 0);
-        close(out[0]), close(out[1]), close(in[0]), close(in[1]);
+        dup2(err[1], 2);
+        close(out[0]), close(out[1]), close(in[0]), close(in[1]), close(err[0]), close(err[1]);
         execv(path, argv);
         _exit(127);
     }
     close(out[1]);
     close(in[0]);
+    close(err[1]);
     /* A writer process feeds stdin, so a program that writes before it has
      * read everything can never deadlock against us. */
     pid_t feeder = fork();
     ck_assert_int_ge(feeder, 0);
     if (feeder == 0) {
         close(out[0]);
+        close(err[0]);
         const char *p = input;
         size_t left = input ? input_len : 0;
         while (left) {
@@ -107,11 +114,26 @@ struct oracle_output oracle_run_native(const char *path, int argc, char *const *
         _exit(0);
     }
     close(in[1]);
+    /* Both output pipes at once: a program may fill either first. */
     char buf[65536];
-    ssize_t n;
-    while ((n = read(out[0], buf, sizeof buf)) > 0)
-        grow_append(&r.out, &r.len, &cap, buf, (size_t)n);
-    close(out[0]);
+    struct pollfd p[2] = {{.fd = out[0], .events = POLLIN}, {.fd = err[0], .events = POLLIN}};
+    while (p[0].fd >= 0 || p[1].fd >= 0) {
+        if (poll(p, 2, -1) < 0)
+            continue;
+        for (int i = 0; i < 2; i++) {
+            if (p[i].fd < 0 || !p[i].revents)
+                continue;
+            ssize_t n = read(p[i].fd, buf, sizeof buf);
+            if (n <= 0) {
+                close(p[i].fd);
+                p[i].fd = -1;
+            } else if (i == 0) {
+                grow_append(&r.out, &r.len, &cap, buf, (size_t)n);
+            } else {
+                grow_append(&r.err, &r.err_len, &err_cap, buf, (size_t)n);
+            }
+        }
+    }
     int st;
     ck_assert_int_eq(waitpid(pid, &st, 0), pid);
     r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -160,6 +182,15 @@ const char *oracle_console(struct machine *m, size_t *len)
     return copy_text(&buf, &cap, out, n, len);
 }
 
+const char *oracle_stderr(struct machine *m, size_t *len)
+{
+    static char *buf;
+    static size_t cap;
+    size_t n;
+    const uint8_t *out = machine_stderr(m, &n);
+    return copy_text(&buf, &cap, out, n, len);
+}
+
 const char *oracle_kernel_log(struct machine *m)
 {
     static char *buf;
@@ -186,20 +217,15 @@ struct machine *oracle_same_as_native(const char *path, int argc, char *const *a
                                       size_t input_len)
 {
     struct oracle_output nat = oracle_run_native(path, argc, argv, input, input_len);
-    /* The console line discipline reads ^D as end of input. */
-    char *guest_input = malloc(input_len + 1);
-    ck_assert_ptr_nonnull(guest_input);
-    if (input_len)
-        memcpy(guest_input, input, input_len);
-    guest_input[input_len] = '\x04';
-    struct machine_config c = {.input = guest_input, .input_len = input ? input_len + 1 : 0};
+    struct machine_config c = {.input = input, .input_len = input ? input_len : 0, .input_ends = true};
     struct machine *m = oracle_boot(path, argc, argv, c);
     int64_t status = oracle_run_to_exit(m);
     size_t len;
     const char *out = oracle_console(m, &len);
     assert_same_bytes("stdout", out, len, nat.out, nat.len);
+    out = oracle_stderr(m, &len);
+    assert_same_bytes("stderr", out, len, nat.err, nat.err_len);
     ck_assert_int_eq(status, nat.status);
-    free(guest_input);
     oracle_output_free(&nat);
     return m;
 }

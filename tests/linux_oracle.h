@@ -20,35 +20,44 @@ const char *oracle_compile(const char *name, const char *compiler, const char *s
 const char *oracle_musl(const char *name, const char *source);
 const char *oracle_glibc(const char *name, const char *source);
 
-/* What a run produced.  out is NUL-terminated (and may hold NULs before
- * len); status is the exit code, or 128 + the signal that killed it, as
- * the machine reports it.  Free with oracle_output_free. */
+/* What a run produced.  out (stdout) and err (stderr) are NUL-terminated
+ * (and may hold NULs before their lengths); status is the exit code, or
+ * 128 + the signal that killed it, as the machine reports it.  Free with
+ * oracle_output_free. */
 struct oracle_output {
     char *out;
     size_t len;
+    char *err;
+    size_t err_len;
     int status;
 };
 void oracle_output_free(struct oracle_output *o);
 
 /* Run path natively with argv[0] = "/bin/NAME" (as the guest sees it),
- * args, and input (input_len bytes) on a pipe as stdin. */
+ * args, and input (input_len bytes) on a pipe as stdin; stdout and stderr
+ * are two more pipes. */
 struct oracle_output oracle_run_native(const char *path, int argc, char *const *args, const void *input,
                                        size_t input_len);
 
-/* Boot path on the guest kernel (c.ram_size 0 = 32 MiB), not yet run. */
+/* Boot path on the guest kernel (c.ram_size 0 = 32 MiB), not yet run.
+ * c.input_ends = true makes the input end like a pipe's (carrier drop). */
 struct machine *oracle_boot(const char *path, int argc, char *const *argv, struct machine_config c);
 /* Run to the guest's exit within ORACLE_BUDGET instructions (the test fails
  * otherwise); returns the exit status. */
 int64_t oracle_run_to_exit(struct machine *m);
-/* The console (UART TX) and kernel log so far as NUL-terminated text (len:
- * the byte count, NULs included), valid until the next call. */
+/* The console (COM1 TX: the guest's stdout), stderr (COM2 TX) and kernel
+ * log so far as NUL-terminated text (len: the byte count, NULs included),
+ * each valid until the next call of the same function. */
 const char *oracle_console(struct machine *m, size_t *len);
+const char *oracle_stderr(struct machine *m, size_t *len);
 const char *oracle_kernel_log(struct machine *m);
 
-/* Run on both with the same stdin bytes: the console must equal native
- * stdout byte for byte and the statuses must agree (the test fails with
- * the first difference otherwise).  Returns the machine, still
- * inspectable; the caller frees it. */
+/* Run on both with the same stdin bytes (on the guest: the console's
+ * input, then a carrier drop — end of file, as a pipe's end natively):
+ * stdout must equal the console (COM1) and stderr must equal COM2, each
+ * byte for byte, and the statuses must agree (the test fails with the
+ * first difference otherwise).  Returns the machine, still inspectable;
+ * the caller frees it. */
 struct machine *oracle_same_as_native(const char *path, int argc, char *const *argv, const void *input,
                                       size_t input_len);
 

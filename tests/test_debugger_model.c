@@ -6,6 +6,7 @@
  * definition for physical addresses, SDL_LoadBMP for the screenshot.
  * Also: the plain-language explanation of page faults from the page's state,
  * and the screenshot smoke tests (BMP through SDL, PNG structure). */
+#define _GNU_SOURCE   /* memmem */
 #include <capstone/capstone.h>
 #include <check.h>
 #include <SDL.h>
@@ -21,6 +22,7 @@
 #include "debugger/model.h"
 #include "debugger/session.h"
 #include "tests/guest_elf.h"
+#include "tests/linux_oracle.h"
 #include "trace/recording.h"
 #include "trace/tracer.h"
 
@@ -416,6 +418,100 @@ START_TEST(hello_step_over_and_out)
 }
 END_TEST
 
+/* ---- the console panel: stdout and stderr ----------------------------- */
+
+/* A program writing to both: stdout through stdio, stderr unbuffered, then
+ * a write to address 0 (the kernel's "[pid N] killed" line goes to COM2 too;
+ * natively the shell would print it, so the native run checks only the
+ * program's own lines). */
+static const char *two_streams_src =
+    "#include <stdio.h>\n"
+    "#include <unistd.h>\n"
+    "int main(void) {\n"
+    "    for (int i = 0; i < 5; i++) printf(\"out line %d\\n\", i);\n"
+    "    fflush(stdout);\n"
+    "    fprintf(stderr, \"err: first problem\\n\");\n"
+    "    fprintf(stderr, \"err: second problem\\n\");\n"
+    "    *(volatile int *)0 = 1;\n"
+    "    return 0;\n"
+    "}\n";
+
+static void check_console_panel_streams(const char *path)
+{
+    /* The native run: its stdout and stderr, apart. */
+    struct oracle_output native = oracle_run_native(path, 0, NULL, "", 0);
+    ck_assert_int_eq(native.status, 128 + 11);
+    ck_assert_str_eq(native.err, "err: first problem\nerr: second problem\n");
+
+    /* The debugger's machine captures both and writes neither to the
+     * host: fd 2 points at a file while it runs, which must stay empty. */
+    char errfile[64];
+    snprintf(errfile, sizeof errfile, "/tmp/ringscope-dbg-err-%d", (int)getpid());
+    FILE *sink = fopen(errfile, "w+");
+    ck_assert_ptr_nonnull(sink);
+    fflush(stderr);
+    int saved = dup(2);
+    dup2(fileno(sink), 2);
+    struct dbg_options o = {.config = {.ram_size = 32 << 20, .kernel_path = KERNEL_ELF, .program_path = path,
+                                       .disk_size = 1 << 20}};
+    char err[256];
+    struct dbg *d = dbg_new(&o, err, sizeof err);
+    ck_assert_msg(d != NULL, "%s", err);
+    dbg_run_command(d, DBG_RUN, 50000000);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    fseek(sink, 0, SEEK_END);
+    ck_assert_int_eq(ftell(sink), 0);
+    fclose(sink);
+    unlink(errfile);
+    ck_assert_int_eq(machine_exit_status(d->m), 128 + 11);
+
+    size_t n, en;
+    const uint8_t *console = machine_console(d->m, &n);
+    const uint8_t *errors = machine_stderr(d->m, &en);
+    ck_assert_uint_eq(n, native.len);
+    ck_assert_int_eq(memcmp(console, native.out, n), 0);
+    /* stderr: the program's lines exactly, then the kernel's. */
+    ck_assert_uint_gt(en, native.err_len);
+    ck_assert_int_eq(memcmp(errors, native.err, native.err_len), 0);
+    ck_assert_msg(memmem(errors + native.err_len, en - native.err_len, "killed", 6), "%.*s", (int)en,
+                  (const char *)errors);
+    ck_assert_ptr_null(memmem(console, n, "err:", 4));
+
+    /* The panel: the console's last line, and stderr under it. */
+    struct ui_model m = {0};
+    struct ui_view v = {0};
+    build(&m, d, &v);
+    int out_line = ui_panel_find(&m, P_CONSOLE, "out line 4");
+    int err_first = ui_panel_find(&m, P_CONSOLE, "err: first problem");
+    int err_second = ui_panel_find(&m, P_CONSOLE, "err: second problem");
+    int killed = ui_panel_find(&m, P_CONSOLE, "killed");
+    ck_assert_int_ge(out_line, 0);
+    ck_assert_int_gt(err_first, out_line);
+    ck_assert_int_eq(err_second, err_first + 1);
+    ck_assert_int_gt(killed, err_second);
+
+    /* Step back to before the errors and run again: stderr is rolled
+     * back with the machine, so it holds each line once. */
+    ck_assert_int_eq(dbg_rewind_to(d, machine_cpu(d->m)->icount / 2), 0);
+    dbg_run_command(d, DBG_RUN, 50000000);
+    const uint8_t *again = machine_stderr(d->m, &n);
+    ck_assert_uint_eq(n, en);
+    ck_assert_int_eq(memcmp(again, native.err, native.err_len), 0);
+    ui_model_free(&m);
+    dbg_free(d);
+    oracle_output_free(&native);
+}
+
+START_TEST(console_panel_shows_stderr_under_stdout)
+{
+    check_console_panel_streams(oracle_musl("two_streams", two_streams_src));
+    check_console_panel_streams(oracle_glibc("two_streams_glibc", two_streams_src));
+    oracle_cleanup();
+}
+END_TEST
+
 /* ---- screenshots ------------------------------------------------------- */
 
 START_TEST(screenshot_bmp_and_png)
@@ -571,6 +667,7 @@ static Suite *suite(void)
     tcase_add_test(t, breakpoints_and_step_over);
     tcase_add_test(t, page_fault_explanations);
     tcase_add_test(t, hello_step_over_and_out);
+    tcase_add_test(t, console_panel_shows_stderr_under_stdout);
     tcase_add_test(t, screenshot_bmp_and_png);
     tcase_add_test(t, debug_command_screenshot);
     tcase_add_test(t, the_event_log_is_the_trace);

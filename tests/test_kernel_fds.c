@@ -185,9 +185,6 @@ static const struct {
     const char *call; /* the survey's line name up to ':' */
     const char *why;
 } allowed[] = {
-    /* ioctl(FIONBIO) answers ENOTTY here; the ioctl dispatcher that
-     * answers it is on another branch (wt-console) */
-    {"ioctl FIONBIO", "ioctl work"},
     /* the credentials (os/cred.c) have no filesystem ids and no
      * capabilities: nobody is on setfsuid/setfsgid/capget yet */
     {"setfsuid", "no filesystem ids"},

@@ -7,10 +7,10 @@
  *   - exact parity (hello, stack, heap, arena, pool, vmem, isolation, threads,
  *     pagefile, the last also with less guest RAM than it uses): same bytes,
  *     same exit status;
- *   - programs killed on purpose (overflow, kernelpeek, privileged):
- *     ringscope's kernel adds a line saying why, Linux prints nothing, so the
- *     native lines must appear in order among ringscope's, plus one extra
- *     line per kill;
+ *   - programs killed on purpose (overflow, kernelpeek, privileged): the
+ *     same stdout; on stderr ringscope's kernel adds a line saying why,
+ *     Linux prints nothing, so the native stderr lines must appear in order
+ *     among ringscope's, plus one extra line per kill;
  *   - tour: the same steps and the same final verdict on both sides.
  * Left out, by design: keystroke (the key query is ringscope's own system
  * call; natively it exits 2 with ENOSYS).  The programs print
@@ -20,9 +20,9 @@
  * How the two sides are made comparable:
  *   - argv[0]: ringscope's kernel starts a program as /bin/NAME, so the native
  *     run gets argv[0] = "/bin/NAME" too (hello prints its argv);
- *   - output: the guest's console carries both its stdout and stderr, so the
- *     native run's stdout and stderr go to one file as well; ringscope's own
- *     stderr (its messages) is kept apart and shown when a case fails;
+ *   - output: the guest's stdout (COM1) is ringscope's stdout and its
+ *     stderr (COM2) ringscope's stderr, so each is compared with the native
+ *     run's own stream (ringscope's messages, if any, are on stderr too);
  *   - exit status: a process killed by signal n counts as 128+n on both sides
  *     (ringscope exits with 128+n when its kernel kills the program).
  *
@@ -95,9 +95,10 @@ static char kernel[PATH_MAX + 32];       /* the guest kernel ELF */
 static char tmpdir[64];
 
 struct run {
-    char output[OUTPUT_MAX + 1]; /* stdout (+ stderr for the native run) */
+    char output[OUTPUT_MAX + 1]; /* stdout */
     size_t length;
-    char messages[4096]; /* ringscope's own stderr */
+    char messages[OUTPUT_MAX + 1]; /* stderr: the program's, and ringscope's own messages */
+    size_t messages_length;
     int status;          /* exit code, or 128 + signal */
 };
 static struct run native, emulated;
@@ -156,10 +157,12 @@ static void run_native(const struct parity_case *c, const char *binary, struct r
     for (int i = 0; c->args[i]; i++)
         argv[n++] = (char *)c->args[i];
     argv[n] = NULL;
+    char err[128];
     snprintf(out, sizeof out, "%s/native.out", tmpdir);
-    r->status = run_to_files(binary, argv, out, NULL);
+    snprintf(err, sizeof err, "%s/native.err", tmpdir);
+    r->status = run_to_files(binary, argv, out, err);
     read_file(out, r->output, sizeof r->output, &r->length);
-    r->messages[0] = 0;
+    read_file(err, r->messages, sizeof r->messages, &r->messages_length);
 }
 
 static void run_ringscope(const struct parity_case *c, const char *binary, struct run *r)
@@ -184,7 +187,7 @@ static void run_ringscope(const struct parity_case *c, const char *binary, struc
     snprintf(err, sizeof err, "%s/ringscope.err", tmpdir);
     r->status = run_to_files(ringscope, argv, out, err);
     read_file(out, r->output, sizeof r->output, &r->length);
-    read_file(err, r->messages, sizeof r->messages, NULL);
+    read_file(err, r->messages, sizeof r->messages, &r->messages_length);
 }
 
 /* The first line where A and B differ, for the failure message. */
@@ -239,6 +242,10 @@ START_TEST(same_output_natively_and_in_ringscope)
     ck_assert_msg(native.length == emulated.length && memcmp(native.output, emulated.output, native.length) == 0,
                   "%s: output differs from the native run at %s\n(ringscope's stderr: %s)", what, diff,
                   emulated.messages);
+    first_difference(native.messages, emulated.messages, diff, sizeof diff);
+    ck_assert_msg(native.messages_length == emulated.messages_length &&
+                      memcmp(native.messages, emulated.messages, native.messages_length) == 0,
+                  "%s: stderr differs from the native run at %s", what, diff);
     ck_assert_msg(native.status == emulated.status, "%s: exit status %d, natively %d\n(ringscope's stderr: %s)", what,
                   emulated.status, native.status, emulated.messages);
 }
@@ -256,21 +263,25 @@ static int count_lines(const char *text)
 START_TEST(killed_the_same_way_natively_and_in_ringscope)
 {
     const struct parity_case *c = &killed_cases[_i];
-    char what[256];
+    char what[256], diff[1024];
     run_both(c, what, sizeof what);
-    /* Walk ringscope's lines, matching the native lines in order. */
-    const char *want = native.output, *have = emulated.output;
+    first_difference(native.output, emulated.output, diff, sizeof diff);
+    ck_assert_msg(native.length == emulated.length && memcmp(native.output, emulated.output, native.length) == 0,
+                  "%s: stdout differs from the native run at %s\n(ringscope's stderr: %s)", what, diff,
+                  emulated.messages);
+    /* Walk ringscope's stderr lines, matching the native ones in order. */
+    const char *want = native.messages, *have = emulated.messages;
     while (*want && *have) {
         size_t want_len = strcspn(want, "\n") + 1, have_len = strcspn(have, "\n") + 1;
         if (want_len == have_len && memcmp(want, have, want_len) == 0)
             want += want_len;
         have += have_len;
     }
-    ck_assert_msg(*want == 0, "%s: the native line \"%.*s\" is missing from ringscope's output:\n%s", what,
-                  (int)strcspn(want, "\n"), want, emulated.output);
-    int extra = count_lines(emulated.output) - count_lines(native.output);
-    ck_assert_msg(extra >= c->kills, "%s: %d kill%s but %d extra console line%s (the kernel's reasons):\n%s", what,
-                  c->kills, c->kills == 1 ? "" : "s", extra, extra == 1 ? "" : "s", emulated.output);
+    ck_assert_msg(*want == 0, "%s: the native stderr line \"%.*s\" is missing from ringscope's stderr:\n%s", what,
+                  (int)strcspn(want, "\n"), want, emulated.messages);
+    int extra = count_lines(emulated.messages) - count_lines(native.messages);
+    ck_assert_msg(extra >= c->kills, "%s: %d kill%s but %d extra stderr line%s (the kernel's reasons):\n%s", what,
+                  c->kills, c->kills == 1 ? "" : "s", extra, extra == 1 ? "" : "s", emulated.messages);
     ck_assert_msg(native.status == emulated.status, "%s: exit status %d, natively %d\n(ringscope's stderr: %s)", what,
                   emulated.status, native.status, emulated.messages);
 }
@@ -315,7 +326,9 @@ START_TEST(tour_ends_as_expected_natively_and_in_ringscope)
     snprintf(out, sizeof out, "%s/native.out", tmpdir);
     argv[0] = tour;
     argv[1] = NULL;
-    native.status = run_to_files(tour, argv, out, NULL);
+    char native_err[128];
+    snprintf(native_err, sizeof native_err, "%s/native.err", tmpdir);
+    native.status = run_to_files(tour, argv, out, native_err);
     read_file(out, native.output, sizeof native.output, &native.length);
     snprintf(expected_end, sizeof expected_end, "tour: done, %d of %d steps ended as expected\n", NTOUR, NTOUR);
     ck_assert_msg(native.status == 0 && strstr(native.output, expected_end), "tour natively: status %d\n%s",

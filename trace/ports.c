@@ -19,6 +19,8 @@ static const struct port_range ranges[] = {
     {0x64, 0x64, "ps2", {"status"}, {"command"}},
     {0x3f8, 0x3ff, "uart", {"RBR", "IER", "IIR", "LCR", "MCR", "LSR", "MSR", "SCR"},
      {"THR", "IER", "FCR", "LCR", "MCR", "LSR", "MSR", "SCR"}},
+    {0x2f8, 0x2ff, "uart2", {"RBR", "IER", "IIR", "LCR", "MCR", "LSR", "MSR", "SCR"},
+     {"THR", "IER", "FCR", "LCR", "MCR", "LSR", "MSR", "SCR"}},
     {0x1f0, 0x1f7, "ata", {"data", "error", "sector count", "lba low", "lba mid", "lba high",
                            "drive/head", "status"},
      {"data", "features", "sector count", "lba low", "lba mid", "lba high", "drive/head",
