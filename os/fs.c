@@ -130,8 +130,7 @@ void fs_init(void)
     fs_make_dirs("/tmp")->writable_dir = true;
     fs_make_dirs("/dev");
     new_inode("/dev/console", INODE_CONSOLE);
-    if (tty_is_terminal()) /* without a terminal there is no controlling tty to open */
-        new_inode("/dev/tty", INODE_CONSOLE);
+    new_inode("/dev/tty", INODE_CONSOLE); /* opens only at a terminal (ENXIO otherwise: open_at) */
     new_inode("/dev/ttyS0", INODE_COM1_RAW);
     new_inode("/dev/ttyS1", INODE_COM2);
     new_inode("/dev/null", INODE_NULL);

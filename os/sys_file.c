@@ -403,6 +403,8 @@ static long open_at(int64_t dirfd, uint64_t upath, uint32_t flags, uint32_t mode
         return missing_error(path);
     if (ino->type == INODE_SOCKET)
         return -ENXIO; /* a socket's name is reached with connect(), not open() */
+    if (ino->type == INODE_CONSOLE && !tty_is_terminal() && !strcmp(ino->path, "/dev/tty"))
+        return -ENXIO; /* no controlling terminal (tty_open's ENXIO, as natively under a pipe) */
     if ((flags & O_DIRECTORY) && ino->type != INODE_DIR)
         return -ENOTDIR;
     if (ino->type == INODE_DIR && (flags & O_ACCMODE) != O_RDONLY)
@@ -537,6 +539,8 @@ static void device_identity(const struct inode *ino, struct kstat *st)
         st->rdev = makedev(1, strcmp(ino->path, "/dev/random") ? 9 : 8);
         break;
     case INODE_KBD: st->mode = S_IFCHR | 0640; st->rdev = makedev(13, 64); break; /* an input event device */
+    case INODE_COM1_RAW: st->mode = S_IFCHR | 0660; st->rdev = makedev(4, 64); break; /* /dev/ttyS0 */
+    case INODE_COM2: st->mode = S_IFCHR | 0660; st->rdev = makedev(4, 65); break;     /* /dev/ttyS1 */
     case INODE_NULL: st->mode = S_IFCHR | 0666; st->rdev = makedev(1, 3); break;
     default: st->mode = S_IFREG | 0444; break; /* /proc's generated files */
     }
