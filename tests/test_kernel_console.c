@@ -375,6 +375,71 @@ START_TEST(stop_signals_stop_and_sigcont_continues)
 }
 END_TEST
 
+/* Job control meets main's calls (the console merge): waitid sees stops
+ * and continues (WSTOPPED, WCONTINUED, WNOWAIT), SIGCHLD carries
+ * CLD_STOPPED with the signal in si_status, kill(-pgid) and
+ * waitpid(-pgid) share setpgid's groups, and the generic ioctls (FIONBIO,
+ * FIOCLEX, FIONCLEX) work on every descriptor, FIONREAD on both pipe ends. */
+static const char merged_src[] =
+    "#include <errno.h>\n#include <fcntl.h>\n#include <signal.h>\n#include <stdio.h>\n#include <string.h>\n"
+    "#include <unistd.h>\n#include <sys/ioctl.h>\n#include <sys/socket.h>\n#include <sys/wait.h>\n"
+    "static volatile int codes[8], statuses[8], n;\n"
+    "static void on_chld(int s, siginfo_t *si, void *u) { (void)s; (void)u;\n"
+    "    if (n < 8) { codes[n] = si->si_code; statuses[n] = si->si_status; n++; } }\n"
+    "int main(void) {\n"
+    "    struct sigaction sa; memset(&sa, 0, sizeof sa); sa.sa_sigaction = on_chld; sa.sa_flags = SA_SIGINFO | SA_RESTART;\n"
+    "    sigaction(SIGCHLD, &sa, 0);\n"
+    "    siginfo_t si; int r, st; pid_t c = fork();\n"
+    "    if (c == 0) { for (;;) pause(); }\n"
+    "    kill(c, SIGSTOP);\n"
+    "    memset(&si, 0, sizeof si); r = waitid(P_PID, c, &si, WSTOPPED | WNOWAIT);\n"
+    "    printf(\"WNOWAIT %d code %d status %d pid %d\\n\", r, si.si_code, si.si_status, si.si_pid == c);\n"
+    "    memset(&si, 0, sizeof si); r = waitid(P_PID, c, &si, WSTOPPED);\n"
+    "    printf(\"WSTOPPED %d code %d status %d\\n\", r, si.si_code, si.si_status);\n"
+    "    printf(\"SIGCHLD:\"); for (int i = 0; i < n; i++) printf(\" %d/%d\", codes[i], statuses[i]); printf(\"\\n\");\n"
+    "    memset(&si, 0, sizeof si); r = waitid(P_PID, c, &si, WSTOPPED | WNOHANG); printf(\"again %d pid %d\\n\", r, si.si_pid);\n"
+    "    kill(c, SIGCONT);\n"
+    "    memset(&si, 0, sizeof si); r = waitid(P_ALL, 0, &si, WCONTINUED);\n"
+    "    printf(\"WCONTINUED %d code %d status %d\\n\", r, si.si_code, si.si_status);\n"
+    "    kill(c, SIGKILL); waitpid(c, &st, 0);\n"
+    "    signal(SIGCHLD, SIG_DFL); /* the continue's SIGCHLD comes when the child runs again: racy natively */\n"
+    "    pid_t g = fork(); if (g == 0) { setpgid(0, 0); for (;;) pause(); }\n"
+    "    setpgid(g, g);\n"
+    "    pid_t h = fork(); if (h == 0) { for (;;) pause(); }\n"
+    "    printf(\"join %d\\n\", setpgid(h, g));\n"
+    "    printf(\"groups %d %d %d\\n\", getpgid(g) == g, getpgid(h) == g, getsid(h) == getsid(0));\n"
+    "    printf(\"kill group %d\\n\", kill(-g, SIGTERM));\n"
+    "    int k = 0; while (waitpid(-g, &st, 0) > 0) k++; printf(\"reaped %d killed by %d, then %d\\n\", k, WTERMSIG(st), errno == ECHILD);\n"
+    "    int p[2]; pipe(p); write(p[1], \"hello\", 5); int a = -1, b = -1;\n"
+    "    ioctl(p[0], FIONREAD, &a); ioctl(p[1], FIONREAD, &b); printf(\"FIONREAD %d %d\\n\", a, b);\n"
+    "    char buf[8]; int on = 1; printf(\"FIONBIO %d\\n\", ioctl(p[0], FIONBIO, &on)); read(p[0], buf, 8);\n"
+    "    errno = 0; r = (int)read(p[0], buf, 8); printf(\"empty %d %d nonblock %d\\n\", r, errno == EAGAIN, (fcntl(p[0], F_GETFL) & O_NONBLOCK) != 0);\n"
+    "    on = 0; ioctl(p[0], FIONBIO, &on); printf(\"off %d\\n\", (fcntl(p[0], F_GETFL) & O_NONBLOCK) != 0);\n"
+    "    int sv[2]; socketpair(AF_UNIX, SOCK_STREAM, 0, sv); on = 1; ioctl(sv[0], FIONBIO, &on);\n"
+    "    errno = 0; r = (int)read(sv[0], buf, 8); printf(\"socket %d %d\\n\", r, errno == EAGAIN);\n"
+    "    int nul = open(\"/dev/null\", O_RDWR); r = ioctl(nul, FIONBIO, &on);\n"
+    "    printf(\"null FIONBIO %d nonblock %d\\n\", r, (fcntl(nul, F_GETFL) & O_NONBLOCK) != 0);\n"
+    "    ioctl(p[0], FIOCLEX); printf(\"FIOCLEX %d\\n\", fcntl(p[0], F_GETFD));\n"
+    "    ioctl(p[0], FIONCLEX); printf(\"FIONCLEX %d\\n\", fcntl(p[0], F_GETFD));\n"
+    "    errno = 0; r = ioctl(99, FIONBIO, &on); printf(\"bad fd %d %d\\n\", r, errno == EBADF);\n"
+    "    return 0;\n"
+    "}\n";
+
+START_TEST(job_control_waitid_groups_and_generic_ioctls)
+{
+    const char *exe = compilers[_i]("merged", merged_src);
+    struct machine *m = oracle_same_as_native(exe, 0, NULL, NULL, 0);
+    const char *out = oracle_console(m, NULL);
+    ck_assert_ptr_nonnull(strstr(out, "WSTOPPED 0 code 5 status 19\n"));
+    ck_assert_ptr_nonnull(strstr(out, "WCONTINUED 0 code 6 status 18\n"));
+    ck_assert_ptr_nonnull(strstr(out, "WSTOPPED 0 code 5 status 19\nSIGCHLD: 5/19\n"));
+    ck_assert_ptr_nonnull(strstr(out, "reaped 2 killed by 15"));
+    ck_assert_ptr_nonnull(strstr(out, "FIONREAD 5 5\nFIONBIO 0\nempty -1 1 nonblock 1\n"));
+    ck_assert_ptr_nonnull(strstr(out, "null FIONBIO 0 nonblock 1\n"));
+    machine_free(m);
+}
+END_TEST
+
 /* ---- input that comes late --------------------------------------------- */
 
 /* Run until the console shows marker (or the guest exits). */
@@ -994,6 +1059,7 @@ Suite *console_suite(void)
     tcase_add_loop_test(pipe, a_pipe_is_not_a_terminal, 0, 2);
     tcase_add_loop_test(pipe, stderr_is_not_stdout, 0, 2);
     tcase_add_loop_test(pipe, stop_signals_stop_and_sigcont_continues, 0, 2);
+    tcase_add_loop_test(pipe, job_control_waitid_groups_and_generic_ioctls, 0, 2);
     tcase_add_loop_test(pipe, nonblocking_reads_say_eagain_and_poll_agrees, 0, 2);
     tcase_add_loop_test(pipe, nonblocking_keyboard_reads_say_eagain, 0, 2);
     suite_add_tcase(s, pipe);
