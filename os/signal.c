@@ -663,14 +663,21 @@ long sys_kill(struct trapframe *tf)
     uint64_t sig = ARG1(tf);
     if (check_signal(sig))
         return -EINVAL;
-    if (pid == 0 || pid < -1) {
+    if (pid == 0 || pid < -1) { /* every member the caller may signal; EPERM if none (kill(2)) */
         int pgid = pid == 0 ? current_proc()->pgid : (int)-pid;
-        if (sig)
-            return signal_send_pgrp(pgid, (int)sig, SI_USER) ? 0 : -ESRCH;
-        for (int i = 0; i < proc_slots(); i++)
-            if (proc_table(i)->state == PROC_ALIVE && proc_table(i)->pgid == pgid)
-                return 0;
-        return -ESRCH;
+        bool found = false, permitted = false;
+        for (int i = 0; i < proc_slots(); i++) {
+            struct proc *q = proc_table(i);
+            if (q->state != PROC_ALIVE || q->pgid != pgid)
+                continue;
+            found = true;
+            if (!may_signal(q))
+                continue;
+            permitted = true;
+            if (sig)
+                signal_send_proc(q, (int)sig, SI_USER);
+        }
+        return !found ? -ESRCH : permitted ? 0 : -EPERM;
     }
     struct proc *p = pid > 0 ? find_proc(pid) : current_proc();
     if (!p)
