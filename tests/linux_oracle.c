@@ -60,7 +60,8 @@ static void grow_append(char **buf, size_t *len, size_t *cap, const void *bytes,
         ck_assert_ptr_nonnull(*buf);
         *cap = c;
     }
-    memcpy(*buf + *len, bytes, n);
+    if (n) /* bytes may be NULL then (an empty capture) */
+        memcpy(*buf + *len, bytes, n);
     *len += n;
     (*buf)[*len] = 0;
 }
