@@ -2,6 +2,7 @@
  * kernel (linux_oracle.h). */
 #include "linux_oracle.h"
 #include <check.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,21 @@
 #include <unistd.h>
 
 static char workdir[64];
+
+const char *oracle_ringscope(void)
+{
+    static char path[PATH_MAX + 16];
+    if (!path[0]) {
+        char self[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+        ck_assert_int_gt(n, 0);
+        self[n] = 0;
+        *strrchr(self, '/') = 0; /* BUILD/tests */
+        *strrchr(self, '/') = 0; /* BUILD */
+        snprintf(path, sizeof path, "%s/ringscope", self);
+    }
+    return path;
+}
 
 const char *oracle_workdir(void)
 {

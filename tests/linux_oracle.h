@@ -61,6 +61,10 @@ const char *oracle_kernel_log(struct machine *m);
 struct machine *oracle_same_as_native(const char *path, int argc, char *const *argv, const void *input,
                                       size_t input_len);
 
+/* The ringscope binary of the build under test: BUILD/ringscope beside this
+ * test's BUILD/tests/ (build/ or build/asan/). */
+const char *oracle_ringscope(void);
+
 /* The temporary directory (made on first use). */
 const char *oracle_workdir(void);
 /* Remove the temporary directory (a Check fixture's teardown). */

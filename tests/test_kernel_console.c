@@ -797,7 +797,7 @@ START_TEST(busybox_shell_is_usable_on_a_terminal)
     s.pid = forkpty(&s.master, NULL, NULL, &ws);
     ck_assert_int_ge(s.pid, 0);
     if (s.pid == 0) {
-        execl("build/ringscope", "ringscope", "run", "/bin/busybox", "sh", (char *)NULL);
+        execl(oracle_ringscope(), "ringscope", "run", "/bin/busybox", "sh", (char *)NULL);
         _exit(127);
     }
     ck_assert_msg(pty_wait_for(&s, 0, "/ # ", 30), "no prompt: %s", s.seen);
@@ -875,7 +875,7 @@ static long cli_echo_through_pipes(const char *exe, size_t n)
     if (pid == 0) {
         dup2(in[0], 0), dup2(out[1], 1);
         close(in[0]), close(in[1]), close(out[0]), close(out[1]);
-        execl("build/ringscope", "ringscope", "run", exe, (char *)NULL);
+        execl(oracle_ringscope(), "ringscope", "run", exe, (char *)NULL);
         _exit(127);
     }
     close(in[0]), close(out[1]);
@@ -996,7 +996,7 @@ START_TEST(redirected_output_at_a_terminal_is_the_native_bytes)
     for (int k = 0; k < 2; k++) {
         int native_status, guest_status;
         const char *native_argv[] = {progs[k], NULL};
-        const char *guest_argv[] = {"build/ringscope", "run", progs[k], NULL};
+        const char *guest_argv[] = {oracle_ringscope(), "run", progs[k], NULL};
         run_on_pty_into_files(native_argv, files[0], files[1], &native_status);
         run_on_pty_into_files(guest_argv, files[2], files[3], &guest_status);
         ck_assert_int_eq(guest_status, native_status);
@@ -1029,7 +1029,7 @@ START_TEST(the_host_terminal_is_restored_when_ringscope_is_killed)
     ck_assert_int_ge(s.pid, 0);
     if (s.pid == 0) {
         signal(sig, SIG_DFL); /* as a login shell leaves it */
-        execl("build/ringscope", "ringscope", "run", "/bin/busybox", "sh", (char *)NULL);
+        execl(oracle_ringscope(), "ringscope", "run", "/bin/busybox", "sh", (char *)NULL);
         _exit(127);
     }
     ck_assert_msg(pty_wait_for(&s, 0, "/ # ", 30), "no prompt: %s", s.seen);
