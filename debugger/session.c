@@ -118,7 +118,7 @@ static void on_mem(struct dbg *d, enum mem_kind kind, uint64_t va, uint64_t pa, 
         d->acc[d->nacc++] = (struct dbg_access){kind, va, pa, size};
 }
 
-static bool on_exception(struct dbg *d, struct cpu *cpu, const struct exc_event *e)
+static bool on_exception(struct dbg *d, const struct exc_event *e)
 {
     bool stop = d->cmd == DBG_UNTIL_INTERRUPT && e->external && stop_here(d);
     if (e->vector == EXC_PF && !e->external && !e->soft) {
@@ -127,7 +127,6 @@ static bool on_exception(struct dbg *d, struct cpu *cpu, const struct exc_event 
         d->have_walk = d->fault_walk = true;
         d->walk.va = e->cr2;
     }
-    (void)cpu;
     return stop;
 }
 
@@ -214,7 +213,7 @@ static bool watch_mem(void *ctx, const struct watch_event *e)
     on_mem(ctx, e->mem.kind, e->mem.va, e->mem.pa, e->mem.size);
     return false;
 }
-static bool watch_exception(void *ctx, const struct watch_event *e) { return on_exception(ctx, e->cpu, e->exception); }
+static bool watch_exception(void *ctx, const struct watch_event *e) { return on_exception(ctx, e->exception); }
 static bool watch_tlb(void *ctx, const struct watch_event *e)
 {
     on_tlb(ctx, e->cpu, e->tlb.kind, e->tlb.va, e->tlb.cause);
