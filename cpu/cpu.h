@@ -127,6 +127,7 @@ struct cpu {
     bool fault_began;         /* run.c: the fault being delivered ended a begun instruction */
     bool shutdown;            /* triple fault: the processor stopped (SDM Vol. 3A §6.15, #DF) */
     uint64_t exc_counts[256]; /* exceptions and interrupts delivered, by vector */
+    uint64_t rand_state;      /* RDRAND/RDSEED: a deterministic generator's state (exec_scalar_ext.c) */
 
     /* Decoded-instruction cache (dcache.c). */
     struct dcache *dcache;

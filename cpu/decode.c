@@ -99,7 +99,44 @@ int decode(const uint8_t *bytes, size_t avail, struct insn *out)
     }
 
     unsigned map = MAP_1BYTE;
-    if (b == 0x0f) {
+    uint8_t vex = 0, vvvv = 0, vex_l = 0;
+    if (b == 0xc4 || b == 0xc5) {
+        /* VEX (SDM Vol. 2 §2.3): in 64-bit mode C4/C5 always begin a VEX
+         * prefix (LES/LDS do not exist).  66, F2, F3, LOCK or REX before it
+         * are #UD (§2.3.2); R, X, B and vvvv are stored inverted.
+         *   C5 [R vvvv L pp]                   map 0F, W = 0, X = B = 0
+         *   C4 [R X B mmmmm] [W vvvv L pp]     map by mmmmm
+         * pp is the implied mandatory prefix: none, 66, F3, F2. */
+        if (has66 || rep || lock || rex)
+            return DECODE_INVALID;
+        uint8_t p1, p2, mmmmm = 1;
+        NEXT_BYTE(p1);
+        if (b == 0xc4) {
+            NEXT_BYTE(p2);
+            mmmmm = p1 & 0x1f;
+            rex = (uint8_t)(0x40 | (p2 & 0x80) >> 4 | (~p1 & 0xe0) >> 5);
+        } else {
+            p2 = p1;
+            rex = (uint8_t)(0x40 | (~p1 & 0x80) >> 5);
+        }
+        if (mmmmm < 1 || mmmmm > 3)
+            return DECODE_INVALID;          /* reserved maps: #UD */
+        vex = b == 0xc4 ? 3 : 2;
+        vvvv = (uint8_t)((~p2 >> 3) & 15);
+        vex_l = (p2 >> 2) & 1;
+        switch (p2 & 3) {
+        case 1: has66 = 1; break;
+        case 2: rep = 0xf3; break;
+        case 3: rep = 0xf2; break;
+        default: break;
+        }
+        map = MAP_VEX0F + mmmmm - 1u;
+        NEXT_BYTE(b);
+        if (!opcode_handler[map][b])
+            return DECODE_INVALID;          /* a VEX form ringscope does not implement (AVX…): #UD */
+        if ((opcode_format[map][b] & F_VEX_L0) && vex_l)
+            return DECODE_INVALID;          /* scalar VEX forms: VEX.L = 1 is #UD */
+    } else if (b == 0x0f) {
         NEXT_BYTE(b);
         map = MAP_0F;
         if (b == 0x38 || b == 0x3a) {
@@ -114,6 +151,9 @@ int decode(const uint8_t *bytes, size_t avail, struct insn *out)
     out->map = (uint8_t)map;
     out->op = b;
     out->rex = rex;
+    out->vex = vex;
+    out->vvvv = vvvv;
+    out->vex_l = vex_l;
     out->rep = rep;
     out->has66 = has66;
     out->lock = lock;

@@ -14,8 +14,15 @@ struct cpu;
 struct insn;
 typedef void (*exec_fn)(struct cpu *cpu, const struct insn *in);
 
-/* Opcode maps. */
-enum { MAP_1BYTE = 0, MAP_0F = 1, MAP_0F38 = 2, MAP_0F3A = 3 };
+/* Opcode maps: the legacy ones, and the maps a VEX prefix selects with its
+ * mmmmm field (SDM Vol. 2 §2.3.6.1: 1 = 0F, 2 = 0F 38, 3 = 0F 3A), kept
+ * apart because a VEX opcode is a different instruction from the legacy
+ * one with the same bytes (VEX 0F 38 F2 is ANDN). */
+enum {
+    MAP_1BYTE = 0, MAP_0F = 1, MAP_0F38 = 2, MAP_0F3A = 3,
+    MAP_VEX0F = 4, MAP_VEX0F38 = 5, MAP_VEX0F3A = 6,
+    MAP_COUNT = 7,
+};
 
 /* Segment registers in their x86 encoding order (SDM Table 3-?: Sreg). */
 enum { SEG_ES = 0, SEG_CS = 1, SEG_SS = 2, SEG_DS = 3, SEG_FS = 4, SEG_GS = 5, SEG_NONE = 7 };
@@ -51,6 +58,9 @@ struct insn {
     uint8_t lock;      /* F0 present */
     uint8_t rex;       /* the REX byte (0x40..0x4F) or 0 if none */
     uint8_t immsize;   /* bytes of immediate(s) in the encoding */
+    uint8_t vex;       /* 0, or 2/3: the instruction has a 2-byte (C5) or 3-byte (C4) VEX prefix */
+    uint8_t vvvv;      /* VEX.vvvv un-inverted: the extra register operand (0..15); 0 without VEX */
+    uint8_t vex_l;     /* VEX.L: vector length 256 (1) or 128/scalar (0) */
     uint8_t dispsize;  /* bytes of displacement in the encoding */
 };
 

@@ -271,13 +271,18 @@ void exec_cmpxchg(struct cpu *cpu, const struct insn *in)
     lf_set(cpu, LF_SUB, size, acc, dst, (acc - dst) & size_mask(size));
 }
 
-/* 0F C7 /1: CMPXCHG8B m64 / (REX.W) CMPXCHG16B m128 — compare EDX:EAX
+/* 0F C7 (group 9) /1: CMPXCHG8B m64 / (REX.W) CMPXCHG16B m128 — compare EDX:EAX
  * (RDX:RAX) with the memory operand; equal: ZF=1 and store ECX:EBX
  * (RCX:RBX); else ZF=0 and load it into EDX:EAX (RDX:RAX).  Only ZF
  * changes.  CMPXCHG16B needs a 16-byte aligned operand, else #GP(0). */
 void exec_group9(struct cpu *cpu, const struct insn *in)
 {
-    if ((in->reg & 7) != 1 || in->mod == 3)
+    unsigned r = in->reg & 7;
+    if (in->mod == 3 && (r == 6 || r == 7) && in->pfx <= PFX_66) {
+        exec_rdrand(cpu, in);               /* RDRAND / RDSEED (exec_scalar_ext.c) */
+        return;
+    }
+    if (r != 1 || in->mod == 3)
         cpu_fault(cpu, EXC_UD, 0);
     uint64_t ea = insn_ea(cpu, in);
     bool wide = in->rex & 8;

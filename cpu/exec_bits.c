@@ -1,6 +1,7 @@
 /* exec_bits.c — single-bit and bit-scan instructions: BT/BTS/BTR/BTC
- * (0F A3 AB B3 BB, group 8 0F BA), BSF/BSR (0F BC/BD) and BSWAP (0F C8+r).
- * SDM Vol. 2A "BT", "BTS", "BTR", "BTC", "BSF", "BSR", "BSWAP". */
+ * (0F A3 AB B3 BB, group 8 0F BA), BSF/BSR (0F BC/BD), TZCNT/LZCNT (F3 0F
+ * BC/BD), POPCNT (F3 0F B8) and BSWAP (0F C8+r).  SDM Vol. 2A "BT", "BTS",
+ * "BTR", "BTC", "BSF", "BSR", "TZCNT", "LZCNT", "POPCNT", "BSWAP". */
 #include "exec_integer.h"
 
 enum { BIT_TEST, BIT_SET, BIT_RESET, BIT_COMPLEMENT };
@@ -66,8 +67,7 @@ void exec_group8(struct cpu *cpu, const struct insn *in)
 
 /* BSF/BSR: index of the lowest/highest set bit.  A zero source sets ZF and
  * leaves the destination register entirely unchanged (Intel); CF OF SF AF
- * PF are undefined (unchanged here).  F3 0F BC/BD (TZCNT/LZCNT) are not
- * reported by our CPUID, so they execute as BSF/BSR like on such CPUs. */
+ * PF are undefined (unchanged here). */
 static void bit_scan(struct cpu *cpu, const struct insn *in, bool reverse)
 {
     no_lock(cpu, in);
@@ -81,8 +81,47 @@ static void bit_scan(struct cpu *cpu, const struct insn *in, bool reverse)
     flags_update(cpu, RF_ZF, 0);
 }
 
-void exec_bsf(struct cpu *cpu, const struct insn *in) { bit_scan(cpu, in, false); }
-void exec_bsr(struct cpu *cpu, const struct insn *in) { bit_scan(cpu, in, true); }
+/* F3 0F BC TZCNT (BMI1) / F3 0F BD LZCNT (LZCNT): the number of trailing /
+ * leading zero bits, the operand width for a zero source.  CF = the source
+ * was 0, ZF = the result is 0; OF SF AF PF undefined (unchanged here).
+ * CPUID reports BMI1 and ABM, so F3 no longer falls back to BSF/BSR. */
+static void count_zeros(struct cpu *cpu, const struct insn *in, bool leading)
+{
+    no_lock(cpu, in);
+    unsigned size = in->opsize, bits = size * 8;
+    uint64_t v = rm_read(cpu, in, size);
+    unsigned n = v == 0 ? bits : leading ? (unsigned)__builtin_clzll(v) - (64 - bits)
+                                         : (unsigned)__builtin_ctzll(v);
+    reg_write(cpu, in, in->reg, size, n);
+    flags_update(cpu, RF_CF | RF_ZF, (v == 0 ? RF_CF : 0) | (n == 0 ? RF_ZF : 0));
+}
+
+void exec_bsf(struct cpu *cpu, const struct insn *in)
+{
+    if (in->pfx == PFX_F3)
+        count_zeros(cpu, in, false);
+    else
+        bit_scan(cpu, in, false);
+}
+
+void exec_bsr(struct cpu *cpu, const struct insn *in)
+{
+    if (in->pfx == PFX_F3)
+        count_zeros(cpu, in, true);
+    else
+        bit_scan(cpu, in, true);
+}
+
+/* F3 0F B8: POPCNT — the number of set bits.  ZF = the source was 0; CF
+ * OF SF AF PF are cleared (SDM POPCNT). */
+void exec_popcnt(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    unsigned size = in->opsize;
+    uint64_t v = rm_read(cpu, in, size);
+    reg_write(cpu, in, in->reg, size, (uint64_t)__builtin_popcountll(v));
+    flags_update(cpu, RF_STATUS, v == 0 ? RF_ZF : 0);
+}
 
 /* BSWAP r32/r64 (0F C8+r).  With a 16-bit operand the result is undefined;
  * here it is 0. */

@@ -6,7 +6,9 @@
  *   exec_alu.c     ADD..CMP, TEST, NOT/NEG, INC/DEC, XADD, CMPXCHG(8B/16B), group 1/3/4/5 dispatch
  *   exec_muldiv.c  MUL, IMUL (all forms), DIV, IDIV
  *   exec_shift.c   SHL/SHR/SAR, ROL/ROR/RCL/RCR, SHLD/SHRD
- *   exec_bits.c    BT/BTS/BTR/BTC, BSF/BSR, BSWAP
+ *   exec_bits.c    BT/BTS/BTR/BTC, BSF/BSR, TZCNT/LZCNT, POPCNT, BSWAP
+ *   exec_bmi.c     VEX BMI1/BMI2: ANDN BEXTR BLSI BLSMSK BLSR BZHI MULX PDEP PEXT RORX SARX SHLX SHRX
+ *   exec_scalar_ext.c  ADCX/ADOX, MOVBE, CRC32, RDRAND/RDSEED
  *   exec_move.c    MOV forms, MOVZX/MOVSX/MOVSXD, LEA, XCHG, CBW.., LAHF/SAHF, flag ops, NOPs
  *   exec_stack.c   PUSH/POP, PUSHF/POPF, CALL/RET, ENTER/LEAVE
  *   exec_branch.c  JMP, Jcc, LOOP/JRCXZ, SETcc, CMOVcc
@@ -72,6 +74,8 @@ void exec_mul_div(struct cpu *cpu, const struct insn *in);
 void exec_call_indirect(struct cpu *cpu, const struct insn *in);
 void exec_jmp_indirect(struct cpu *cpu, const struct insn *in);
 void exec_push_rm(struct cpu *cpu, const struct insn *in);
+/* Group 9 (0F C7) /6 /7 register forms: RDRAND, RDSEED (exec_scalar_ext.c). */
+void exec_rdrand(struct cpu *cpu, const struct insn *in);
 
 /* LOCK is #UD except on the memory forms of the read-modify-write
  * instructions that allow it (SDM Vol. 2A, LOCK). */

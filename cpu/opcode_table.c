@@ -310,6 +310,13 @@ static const char *name_movbe_crc32(const struct insn *in)
     return names[in->pfx];
 }
 
+/* VEX 0F 38 F3 (group 17, BMI1): /1 BLSR, /2 BLSMSK, /3 BLSI, no prefix. */
+static const char *name_group17(const struct insn *in)
+{
+    static const char *const grp17[8] = { NULL, "blsr", "blsmsk", "blsi", NULL, NULL, NULL, NULL };
+    return in->pfx == PFX_NONE ? grp17[in->reg & 7] : NULL;
+}
+
 /* 0F 3A 16 / 22: PEXTRD/PINSRD, PEXTRQ/PINSRQ with REX.W. */
 static const char *name_pextr(const struct insn *in)
 {
@@ -340,6 +347,8 @@ static const char *name_pinsr(const struct insn *in)
 #define MANDATORY_PFX F_SSE
 #define SSE (F_MODRM | F_CHECK | F_SSE)
 #define NO64 F_NO64
+#define L0 F_VEX_L0
+#define VEXGPR (F_MODRM | F_CHECK | F_SSE | F_VEX_L0)
 #define IB FMT_IMM(IMM_B)
 #define IW FMT_IMM(IMM_W)
 #define IZ FMT_IMM(IMM_Z)
@@ -348,7 +357,7 @@ static const char *name_pinsr(const struct insn *in)
 #define ENTER FMT_IMM(IMM_ENTER)
 #define GRP3 FMT_IMM(IMM_GRP3)
 
-const uint16_t opcode_format[4][256] = {
+const uint16_t opcode_format[MAP_COUNT][256] = {
 #define OPCODE(map, op, format, handler, variants, mnemonic) [MAP_##map][0x##op] = (format),
 #define OPCODES(map, first, last, format, handler, variants, mnemonic) \
     [MAP_##map][0x##first ... 0x##last] = (format),
@@ -357,7 +366,7 @@ const uint16_t opcode_format[4][256] = {
 #undef OPCODES
 };
 
-const exec_fn opcode_handler[4][256] = {
+const exec_fn opcode_handler[MAP_COUNT][256] = {
 #define OPCODE(map, op, format, handler, variants, mnemonic) [MAP_##map][0x##op] = exec_##handler,
 #define OPCODES(map, first, last, format, handler, variants, mnemonic) \
     [MAP_##map][0x##first ... 0x##last] = exec_##handler,
@@ -370,7 +379,7 @@ typedef exec_fn (*variant_chooser)(const struct insn *in);
 #define VARIANTS_none(handler) NULL
 #define VARIANTS_variants(handler) exec_##handler##_variant
 
-static const variant_chooser opcode_variants[4][256] = {
+static const variant_chooser opcode_variants[MAP_COUNT][256] = {
 #define OPCODE(map, op, format, handler, variants, mnemonic) \
     [MAP_##map][0x##op] = VARIANTS_##variants(handler),
 #define OPCODES(map, first, last, format, handler, variants, mnemonic) \
@@ -416,7 +425,7 @@ struct mnemonic {
 #define NAME_66(s) NAME_BY_PREFIX(NULL, s, NULL, NULL)
 #define NAME_BY(fn) { MN_BY_FUNCTION, NULL, fn }
 
-static const struct mnemonic opcode_mnemonic[4][256] = {
+static const struct mnemonic opcode_mnemonic[MAP_COUNT][256] = {
 #define OPCODE(map, op, format, handler, variants, mnemonic) [MAP_##map][0x##op] = mnemonic,
 #define OPCODES(map, first, last, format, handler, variants, mnemonic) \
     [MAP_##map][0x##first ... 0x##last] = mnemonic,
@@ -427,7 +436,7 @@ static const struct mnemonic opcode_mnemonic[4][256] = {
 
 const char *insn_mnemonic(const struct insn *in)
 {
-    if (in->map > MAP_0F3A)
+    if (in->map >= MAP_COUNT)
         return NULL;
     const struct mnemonic *m = &opcode_mnemonic[in->map][in->op];
     switch (m->rule) {

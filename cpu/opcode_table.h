@@ -23,6 +23,7 @@ enum opcode_format_flag {
     F_MEMONLY = 1u << 8,  /* the r/m operand must be memory (mod != 11b), else #UD */
     F_SSE = 1u << 9,      /* 66 may be a mandatory prefix: it does not change the operand size */
     F_NO64 = 1u << 10,    /* IN/OUT/INS/OUTS: at most 32-bit, REX.W ignored */
+    F_VEX_L0 = 1u << 11,  /* VEX maps: VEX.L must be 0 (scalar and LZ forms), else #UD */
     F_IMM_SHIFT = 12,     /* bits 12..15: enum imm_kind */
 };
 
@@ -40,11 +41,12 @@ enum imm_kind {
 #define FMT_IMM(k) ((uint16_t)((k) << F_IMM_SHIFT))
 #define FMT_IMM_KIND(f) ((f) >> F_IMM_SHIFT)
 
-extern const uint16_t opcode_format[4][256];
+extern const uint16_t opcode_format[MAP_COUNT][256];
 
 /* The handler of each slot; NULL where opcodes.def has no row (decode()
- * then installs exec_ud). */
-extern const exec_fn opcode_handler[4][256];
+ * then installs exec_ud in the legacy maps, and rejects the encoding in
+ * the VEX maps: a VEX form without a row is #UD). */
+extern const exec_fn opcode_handler[MAP_COUNT][256];
 
 /* A handler variant for a decoded instruction (see opcodes.def, column
  * "variants"), or NULL when its generic handler is the one to run. */

@@ -21,6 +21,6 @@
     SAVED(mxcsr) SAVED(fpr) SAVED(fcw) SAVED(fsw) SAVED(ftw) SAVED(ftop) SAVED(fop) SAVED(fip) \
     SAVED(fdp) HOST(fault_jmp) HOST(in_run) SAVED(fault_vector) SAVED(fault_error) \
     SAVED(delivering) SAVED(first_vector) SAVED(fault_began) SAVED(shutdown) SAVED(exc_counts) \
-    HOST(dcache)
+    SAVED(rand_state) HOST(dcache)
 
 #endif
