@@ -1,0 +1,559 @@
+/* test_isa_v2.c — x86-64-v2 and the scalar extensions (issue 16) against
+ * the host CPU: every form ringscope implements of SSE3, SSSE3, SSE4.1,
+ * SSE4.2 (PCMPESTRI/M, PCMPISTRI/M with every imm8 control byte, CRC32),
+ * POPCNT, LZCNT, TZCNT, BMI1, BMI2, ADX, MOVBE, CMPXCHG16B, LAHF/SAHF,
+ * PCLMULQDQ and AES-NI runs natively (tests/oracle.c, oracle_exec) and in
+ * ringscope (tests/harness.c, harness_exec at CPL 3) from the same state —
+ * random registers mixed with edge values, register and memory operands
+ * (aligned and misaligned), random imm8 — and must agree on every GPR, the
+ * status flags (masked only where the SDM leaves them undefined, per form
+ * below), XMM0-15, MXCSR, the bytes around the memory operand and the
+ * exception vector.  The host must have these extensions (checked with
+ * CPUID first; the test fails, it does not skip, when it lacks them).
+ *
+ * Plus what the host cannot be compared on: RDRAND/RDSEED (deterministic
+ * here: the same sequence every run, CF = 1), the CPUID bits ringscope now
+ * reports, VEX decoding corner cases that must be #UD (VEX.L = 1 on BMI,
+ * a 66/F2/F3/REX/LOCK prefix before VEX, AVX forms), and static musl and
+ * glibc programs built with -march=x86-64-v2 -mbmi -mbmi2 -madx -mlzcnt
+ * -mmovbe -maes -mpclmul whose output must equal the native run's. */
+#include <check.h>
+#include <cpuid.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "harness.h"
+#include "oracle.h"
+#include "cpu/cpuid.h"
+
+/* ---- deterministic random inputs ---------------------------------------- */
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static uint64_t gen_gpr(void)
+{
+    static const uint64_t edges[] = {
+        0, 1, 2, 0x7fffffff, 0x80000000, 0xffffffff, 0x7fffffffffffffffull,
+        0x8000000000000000ull, 0xffffffffffffffffull, 0x1000001, 0xffffffff80000000ull,
+        0x8000, 0x7fff, 0xffff, 0x10000, 0x3f, 0x40, 0x1f, 0x20, 0x0808, 0x2010, 0x4000,
+        0xfffffffffffffffeull, 0x00000000ffffff01ull, 0xff00ff00ff00ff00ull,
+    };
+    switch (rnd() % 4) {
+    case 0: return edges[rnd() % (sizeof edges / sizeof edges[0])];
+    case 1: return rnd() % 300;                            /* small: counts, indices, lengths */
+    case 2: return rnd() & rnd() & rnd();                  /* sparse bits */
+    default: return rnd();
+    }
+}
+
+/* XMM contents: random, or bytes from a small alphabet with zeros (string
+ * instructions find matches, ends and ranges), or float edge values. */
+static void gen_xmm(union xmm *x, bool strings)
+{
+    static const uint8_t alphabet[] = {0, 'a', 'b', 'c', 'z', 'A', 0x80, 0xff, '0', '9'};
+    unsigned kind = strings ? (rnd() % 4 ? 1 : 0) : rnd() % 4;
+    for (int i = 0; i < 16; i++)
+        x->b[i] = (uint8_t)rnd();
+    if (kind == 1) {
+        for (int i = 0; i < 16; i++)
+            x->b[i] = (rnd() % 8) ? alphabet[1 + rnd() % 4] : alphabet[rnd() % sizeof alphabet];
+        if (rnd() % 3 == 0)
+            x->b[rnd() % 16] = 0;
+        if (rnd() % 8 == 0)
+            for (int i = 0; i < 16; i += 2)
+                x->b[i + 1] = rnd() % 4 ? 0 : x->b[i + 1]; /* word strings */
+    } else if (kind == 2) {
+        static const uint32_t f[] = {0, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00000, 0x7f800001,
+                                     0x00000001, 0x3f800000, 0xbf800000, 0x3fc00000, 0x4b000001,
+                                     0x3f000000, 0x40200000, 0x7f7fffff};
+        for (int i = 0; i < 4; i++)
+            x->d[i] = (rnd() & 1) ? f[rnd() % (sizeof f / sizeof f[0])] : x->d[i];
+    } else if (kind == 3) {
+        static const uint64_t d[] = {0, 0x8000000000000000ull, 0x7ff0000000000000ull,
+                                     0x7ff8000000000000ull, 0x7ff0000000000001ull, 1,
+                                     0x3ff0000000000000ull, 0x3ff8000000000000ull,
+                                     0x4330000000000001ull, 0x3fe0000000000000ull};
+        for (int i = 0; i < 2; i++)
+            x->q[i] = (rnd() & 1) ? d[rnd() % (sizeof d / sizeof d[0])] : x->q[i];
+    }
+}
+
+static uint32_t gen_mxcsr(void)
+{
+    uint32_t m = (uint32_t)(rnd() % 4) << 13 | 0x1f80;
+    if (rnd() % 4 == 0)
+        m |= 0x40;
+    if (rnd() % 4 == 0)
+        m |= 0x8000;
+    if (rnd() % 8 == 0)
+        m &= ~(uint32_t)(rnd() & 0x1f80);
+    m |= (uint32_t)(rnd() & 0x3f) * (rnd() % 4 == 0);
+    return m ? m : 0x1f80; /* (0 means "the default" to harness_exec) */
+}
+
+/* ---- instruction forms ---------------------------------------------------- */
+
+enum {
+    /* where the operands live */
+    FF_GPR_REG = 1u << 0,   /* ModRM.reg is a general register (else XMM) */
+    FF_GPR_RM = 1u << 1,    /* a register r/m is a general register (else XMM) */
+    FF_MEM_ONLY = 1u << 2,
+    FF_REG_ONLY = 1u << 3,
+    FF_ALIGNED = 1u << 4,   /* a 16-byte memory operand must be aligned (#GP otherwise) */
+    FF_IMM = 1u << 5,       /* an imm8 follows */
+    FF_ALL_IMM = 1u << 6,   /* run every imm8 value (PCMPxSTRx) */
+    FF_STRINGS = 1u << 7,   /* XMM inputs from a small alphabet; RAX/RDX small lengths */
+    FF_VEX = 1u << 8,       /* VEX-encoded (C4), VEX.vvvv a general register */
+    FF_XMM0 = 1u << 9,      /* implicit XMM0 operand (BLENDV): give it sign-bit variety */
+    FF_RDX_SRC = 1u << 10,  /* MULX: RDX is a source */
+    FF_LAHF = 1u << 11,     /* no ModRM at all */
+};
+
+struct form {
+    const char *name;
+    uint8_t pfx;      /* 0, 0x66, 0xf2 or 0xf3 (legacy), or VEX.pp as that prefix byte */
+    uint8_t map;      /* 1: 0F, 2: 0F 38, 3: 0F 3A (0: one-byte opcode) */
+    uint8_t op;
+    int8_t group;     /* fixed ModRM.reg, or -1 */
+    uint8_t w;        /* REX.W / VEX.W */
+    uint8_t osize16;  /* an extra 66 prefix (16-bit operand size) */
+    uint16_t flags;
+    uint16_t undef;   /* status flags the SDM leaves undefined for this form */
+};
+
+#define UNDEF_ASZP (RF_AF | RF_SF | RF_ZF | RF_PF)
+#define UNDEF_OSAP (RF_OF | RF_SF | RF_AF | RF_PF)
+
+/* A general-register form in its 16/32/64-bit sizes. */
+#define GPR3(nm, pfx, map, op, fl, un)                                            \
+    {nm " r16", pfx, map, op, -1, 0, 1, FF_GPR_REG | FF_GPR_RM | (fl), un},      \
+    {nm " r32", pfx, map, op, -1, 0, 0, FF_GPR_REG | FF_GPR_RM | (fl), un},      \
+    {nm " r64", pfx, map, op, -1, 1, 0, FF_GPR_REG | FF_GPR_RM | (fl), un}
+#define GPR2(nm, pfx, map, op, grp, fl, un)                                       \
+    {nm " r32", pfx, map, op, grp, 0, 0, FF_GPR_REG | FF_GPR_RM | (fl), un},     \
+    {nm " r64", pfx, map, op, grp, 1, 0, FF_GPR_REG | FF_GPR_RM | (fl), un}
+#define VEX2(nm, pp, map, op, grp, fl, un) GPR2(nm, pp, map, op, grp, FF_VEX | (fl), un)
+/* An XMM, XMM/m128 form (66 prefix unless stated). */
+#define X(nm, pfx, map, op, fl) {nm, pfx, map, op, -1, 0, 0, (fl), 0}
+#define A FF_ALIGNED
+
+static const struct form forms[] = {
+    /* POPCNT, LZCNT, TZCNT (SDM: LZCNT/TZCNT leave OF SF AF PF undefined) */
+    GPR3("popcnt", 0xf3, 1, 0xb8, 0, 0),
+    GPR3("lzcnt", 0xf3, 1, 0xbd, 0, UNDEF_OSAP),
+    GPR3("tzcnt", 0xf3, 1, 0xbc, 0, UNDEF_OSAP),
+    /* ADX */
+    GPR2("adcx", 0x66, 2, 0xf6, -1, 0, 0),
+    GPR2("adox", 0xf3, 2, 0xf6, -1, 0, 0),
+    /* MOVBE: memory only */
+    GPR3("movbe load", 0, 2, 0xf0, FF_MEM_ONLY, 0),
+    GPR3("movbe store", 0, 2, 0xf1, FF_MEM_ONLY, 0),
+    /* CRC32 (SSE4.2): r/m8 and r/m16/32/64 sources, 32/64-bit destinations */
+    {"crc32 r32, r/m8", 0xf2, 2, 0xf0, -1, 0, 0, FF_GPR_REG | FF_GPR_RM, 0},
+    {"crc32 r64, r/m8", 0xf2, 2, 0xf0, -1, 1, 0, FF_GPR_REG | FF_GPR_RM, 0},
+    GPR3("crc32 r, r/m", 0xf2, 2, 0xf1, 0, 0),
+    /* BMI1 (VEX): ANDN/BEXTR: AF PF undefined (BEXTR also SF); BLS*: AF PF */
+    VEX2("andn", 0, 2, 0xf2, -1, 0, RF_AF | RF_PF),
+    VEX2("bextr", 0, 2, 0xf7, -1, 0, RF_AF | RF_PF | RF_SF),
+    VEX2("blsr", 0, 2, 0xf3, 1, 0, RF_AF | RF_PF),
+    VEX2("blsmsk", 0, 2, 0xf3, 2, 0, RF_AF | RF_PF),
+    VEX2("blsi", 0, 2, 0xf3, 3, 0, RF_AF | RF_PF),
+    /* BMI2 (VEX) */
+    VEX2("bzhi", 0, 2, 0xf5, -1, 0, RF_AF | RF_PF),
+    VEX2("pext", 0xf3, 2, 0xf5, -1, 0, 0),
+    VEX2("pdep", 0xf2, 2, 0xf5, -1, 0, 0),
+    VEX2("mulx", 0xf2, 2, 0xf6, -1, FF_RDX_SRC, 0),
+    VEX2("sarx", 0xf3, 2, 0xf7, -1, 0, 0),
+    VEX2("shlx", 0x66, 2, 0xf7, -1, 0, 0),
+    VEX2("shrx", 0xf2, 2, 0xf7, -1, 0, 0),
+    VEX2("rorx", 0xf2, 3, 0xf0, -1, FF_IMM, 0),
+    /* CMPXCHG16B, LAHF/SAHF in 64-bit mode */
+    {"cmpxchg16b", 0, 1, 0xc7, 1, 1, 0, FF_MEM_ONLY | FF_GPR_REG | A, 0},
+    {"cmpxchg8b", 0, 1, 0xc7, 1, 0, 0, FF_MEM_ONLY | FF_GPR_REG, 0},
+    {"lahf", 0, 0, 0x9f, -1, 0, 0, FF_LAHF, 0},
+    {"sahf", 0, 0, 0x9e, -1, 0, 0, FF_LAHF, 0},
+    /* SSE3 .. SSE4.2, PCLMULQDQ, AES-NI */
+};
+
+/* ---- running one case ---------------------------------------------------------- */
+
+static struct harness *h;
+static unsigned long cases_run, forms_run, imm_values_run;
+
+#define ARENA_WINDOW 0x1000ull
+#define CHECK_BYTES 96
+
+/* Base registers usable with mod=10 and no SIB byte (not RSP/R12). */
+static const uint8_t bases[] = {RAX, RCX, RDX, RBX, RBP, RSI, RDI, R8, R9, R10, R11, R13, R14, R15};
+
+struct encoded {
+    uint8_t bytes[20];
+    size_t len;
+};
+
+static struct encoded encode(const struct form *f, unsigned reg, unsigned rm, unsigned vvvv,
+                             bool mem, int32_t disp, uint8_t imm)
+{
+    struct encoded e = {{0}, 0};
+    unsigned r = f->group >= 0 ? (unsigned)f->group : reg;
+    if (f->flags & FF_VEX) {
+        /* C4 [R X B mmmmm] [W vvvv L pp], the register bits inverted. */
+        unsigned pp = f->pfx == 0x66 ? 1 : f->pfx == 0xf3 ? 2 : f->pfx == 0xf2 ? 3 : 0;
+        e.bytes[e.len++] = 0xc4;
+        e.bytes[e.len++] = (uint8_t)((((r & 8) ? 0 : 0x80) | 0x40 | ((rm & 8) ? 0 : 0x20)) | f->map);
+        e.bytes[e.len++] = (uint8_t)((f->w ? 0x80 : 0) | ((~vvvv & 15) << 3) | pp);
+        e.bytes[e.len++] = f->op;
+    } else {
+        if (f->osize16)
+            e.bytes[e.len++] = 0x66;
+        if (f->pfx)
+            e.bytes[e.len++] = f->pfx;
+        uint8_t rex = 0x40 | (f->w ? 8 : 0) | ((r & 8) ? 4 : 0) | ((rm & 8) ? 1 : 0);
+        if (rex != 0x40 || ((f->flags & FF_GPR_RM) && f->op == 0xf0 && f->map == 2 && (rnd() & 1)))
+            e.bytes[e.len++] = rex;                 /* (a byte r/m: sometimes SPL.. not AH..) */
+        if (f->map >= 1)
+            e.bytes[e.len++] = 0x0f;
+        if (f->map == 2)
+            e.bytes[e.len++] = 0x38;
+        if (f->map == 3)
+            e.bytes[e.len++] = 0x3a;
+        e.bytes[e.len++] = f->op;
+        if (f->flags & FF_LAHF)
+            return e;
+    }
+    e.bytes[e.len++] = (uint8_t)(((mem ? 2u : 3u) << 6) | ((r & 7) << 3) | (rm & 7));
+    if (mem) {
+        memcpy(&e.bytes[e.len], &disp, 4);
+        e.len += 4;
+    }
+    if (f->flags & (FF_IMM | FF_ALL_IMM))
+        e.bytes[e.len++] = imm;
+    return e;
+}
+
+static void describe(char *buf, size_t n, const struct encoded *e)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < e->len && k + 3 < n; i++)
+        k += (size_t)snprintf(buf + k, n - k, "%02x ", e->bytes[i]);
+}
+
+static bool same_state(const struct regs *a, const struct regs *b, uint64_t undef, char *why,
+                       size_t n)
+{
+    for (int i = 0; i < 16; i++)
+        if (a->gpr[i] != b->gpr[i]) {
+            snprintf(why, n, "gpr%d host %#llx ours %#llx", i, (unsigned long long)a->gpr[i],
+                     (unsigned long long)b->gpr[i]);
+            return false;
+        }
+    const uint64_t fl = (RF_STATUS | RF_DF) & ~undef;
+    if ((a->rflags & fl) != (b->rflags & fl)) {
+        snprintf(why, n, "rflags host %#llx ours %#llx", (unsigned long long)(a->rflags & fl),
+                 (unsigned long long)(b->rflags & fl));
+        return false;
+    }
+    for (int i = 0; i < 16; i++)
+        if (memcmp(&a->xmm[i], &b->xmm[i], 16)) {
+            snprintf(why, n, "xmm%d host %016llx%016llx ours %016llx%016llx", i,
+                     (unsigned long long)a->xmm[i].q[1], (unsigned long long)a->xmm[i].q[0],
+                     (unsigned long long)b->xmm[i].q[1], (unsigned long long)b->xmm[i].q[0]);
+            return false;
+        }
+    if (a->mxcsr != b->mxcsr) {
+        snprintf(why, n, "mxcsr host %#x ours %#x", a->mxcsr, b->mxcsr);
+        return false;
+    }
+    return true;
+}
+
+/* Run one random case of form f; false (with a message) on a mismatch. */
+static bool run_case(const struct form *f, bool mem, int imm_fixed, char *msg, size_t n)
+{
+    struct regs in, host_out, our_out;
+    memset(&in, 0, sizeof in);
+    bool strings = f->flags & FF_STRINGS;
+    for (int i = 0; i < 16; i++) {
+        gen_xmm(&in.xmm[i], strings);
+        in.gpr[i] = gen_gpr();
+    }
+    if (strings) { /* explicit lengths: mostly -20..20, sometimes huge or negative */
+        in.gpr[RAX] = rnd() % 8 ? (uint64_t)(int64_t)((int)(rnd() % 41) - 20) : gen_gpr();
+        in.gpr[RDX] = rnd() % 8 ? (uint64_t)(int64_t)((int)(rnd() % 41) - 20) : gen_gpr();
+    }
+    in.gpr[RSP] = HARNESS_ARENA + 0x8000;
+    in.rflags = 0x202 | (rnd() & RF_STATUS);
+    in.mxcsr = gen_mxcsr();
+
+    unsigned reg = rnd() % 16, rm = rnd() % 16, vvvv = rnd() % 16;
+    if (f->flags & FF_LAHF)
+        reg = rm = 0;
+    if ((f->flags & FF_GPR_REG) && reg == RSP)
+        reg = RBX;
+    if ((f->flags & FF_GPR_RM) && rm == RSP)
+        rm = RSI;
+    if ((f->flags & FF_VEX) && vvvv == RSP)
+        vvvv = RDI;
+    if (f->op == 0xf0 && f->map == 3)
+        vvvv = 0;                               /* RORX: VEX.vvvv must be 1111b */
+    uint8_t imm = imm_fixed >= 0 ? (uint8_t)imm_fixed : (uint8_t)rnd();
+
+    int32_t disp = 0;
+    uint64_t addr = 0;
+    if (mem) {
+        rm = bases[rnd() % (sizeof bases / sizeof bases[0])];
+        if (f->op == 0xc7 && f->map == 1) {
+            if (rm == RAX || rm == RDX)
+                rm = RSI;                       /* CMPXCHG8B/16B read RDX:RAX */
+            if (rnd() % 2) {                    /* the comparison succeeds half the time */
+                in.gpr[RAX] = 0x1111;
+                in.gpr[RDX] = 0x2222;
+            }
+        }
+        if ((f->flags & FF_GPR_REG) && rm == reg)
+            reg = (reg + 1) % 16 == RSP ? 5 : (reg + 1) % 16;
+        bool misalign = (f->flags & FF_ALIGNED) ? rnd() % 10 == 0 : rnd() % 2;
+        addr = HARNESS_ARENA + ARENA_WINDOW + 64 + (rnd() % 200) * 16 + (misalign ? rnd() % 16 : 0);
+        disp = (int32_t)(rnd() % 256) - 128;
+        in.gpr[rm] = addr - (uint64_t)(int64_t)disp;
+    }
+    if ((f->flags & FF_VEX) && mem && vvvv == rm && rnd() % 2)
+        vvvv = (vvvv + 3) % 16 == RSP ? 0 : (vvvv + 3) % 16;
+    uint8_t window[CHECK_BYTES];
+    if (addr) {
+        for (int i = 0; i < CHECK_BYTES; i += 16) {
+            union xmm x;
+            gen_xmm(&x, strings);
+            memcpy(window + i, &x, 16);
+        }
+        if (f->op == 0xc7 && f->map == 1 && in.gpr[RAX] == 0x1111) {
+            uint64_t lo = f->w ? 0x1111 : 0x0000222200001111ull, hi = 0x2222;
+            memcpy(window + 32, &lo, 8);
+            if (f->w)
+                memcpy(window + 40, &hi, 8);
+        }
+        memcpy(oracle_arena() + (addr - 32 - HARNESS_ARENA), window, CHECK_BYTES);
+        ck_assert(mmu_phys_write(h->mmu, addr - 32, window, CHECK_BYTES));
+    }
+
+    struct encoded e = encode(f, reg, rm, vvvv, mem, disp, imm);
+    int hv = oracle_exec(e.bytes, e.len, &in, &host_out);
+    int ov = harness_exec(h, e.bytes, e.len, 3, &in, &our_out);
+    cases_run++;
+    char what[80], why[160];
+    describe(what, sizeof what, &e);
+    if (hv != ov) {
+        snprintf(msg, n, "%s [%s]: vector host %d ours %d", f->name, what, hv, ov);
+        return false;
+    }
+    if (hv >= 0)
+        return true;
+    if (!same_state(&host_out, &our_out, f->undef, why, sizeof why)) {
+        snprintf(msg, n, "%s [%s]: %s", f->name, what, why);
+        return false;
+    }
+    if (addr) {
+        uint8_t ours[CHECK_BYTES];
+        ck_assert(mmu_phys_read(h->mmu, addr - 32, ours, CHECK_BYTES));
+        if (memcmp(ours, oracle_arena() + (addr - 32 - HARNESS_ARENA), CHECK_BYTES)) {
+            snprintf(msg, n, "%s [%s]: memory differs", f->name, what);
+            return false;
+        }
+    }
+    return true;
+}
+
+#define STATES 600
+#define STATES_PER_IMM 60
+
+static void setup(void)
+{
+    h = harness_new(0);
+    ck_assert_ptr_nonnull(h);
+}
+
+static void teardown(void)
+{
+    harness_free(h);
+    printf("test_isa_v2: %lu forms, %lu cases against the host CPU (%lu imm8 values of "
+           "PCMPxSTRx)\n", forms_run, cases_run, imm_values_run);
+}
+
+/* The host must implement what we compare against. */
+START_TEST(host_has_the_extensions)
+{
+    unsigned a, b, c, d;
+    __cpuid_count(1, 0, a, b, c, d);
+    ck_assert_msg((c & (1u << 0)) && (c & (1u << 9)) && (c & (1u << 19)) && (c & (1u << 20)) &&
+                      (c & (1u << 23)) && (c & (1u << 1)) && (c & (1u << 25)) && (c & (1u << 22)),
+                  "host lacks SSE3/SSSE3/SSE4.x/POPCNT/PCLMULQDQ/AES/MOVBE: ecx=%#x", c);
+    __cpuid_count(7, 0, a, b, c, d);
+    ck_assert_msg((b & (1u << 3)) && (b & (1u << 8)) && (b & (1u << 19)),
+                  "host lacks BMI1/BMI2/ADX: ebx=%#x", b);
+    __cpuid_count(0x80000001, 0, a, b, c, d);
+    ck_assert_msg((c & (1u << 5)) && (c & 1), "host lacks LZCNT/LAHF-LM: ecx=%#x", c);
+}
+END_TEST
+
+START_TEST(form_matches_host)
+{
+    const struct form *f = &forms[_i];
+    rng = 0x9e3779b97f4a7c15ull ^ ((uint64_t)(_i + 1) * 0x100000001b3ull);
+    char msg[400];
+    int failures = 0;
+    forms_run++;
+    for (int pass = 0; pass < 2; pass++) {
+        bool mem = pass == 1;
+        if ((mem && (f->flags & (FF_REG_ONLY | FF_LAHF))) || (!mem && (f->flags & FF_MEM_ONLY)))
+            continue;
+        if (f->flags & FF_ALL_IMM) {
+            for (int imm = 0; imm < 256; imm++) {
+                imm_values_run += !mem;
+                for (int k = 0; k < STATES_PER_IMM; k++)
+                    if (!run_case(f, mem, imm, msg, sizeof msg) && failures++ < 3)
+                        fprintf(stderr, "MISMATCH %s\n", msg);
+            }
+            continue;
+        }
+        for (int k = 0; k < STATES; k++)
+            if (!run_case(f, mem, -1, msg, sizeof msg) && failures++ < 3)
+                fprintf(stderr, "MISMATCH %s\n", msg);
+    }
+    ck_assert_msg(failures == 0, "%s: %d mismatches (first printed above)", f->name, failures);
+}
+END_TEST
+
+/* ---- what the host cannot show ----------------------------------------------- */
+
+static int run_ours(const uint8_t *code, size_t len, struct regs *in, struct regs *out)
+{
+    in->gpr[RSP] = HARNESS_ARENA + 0x8000;
+    in->rflags |= 0x202;
+    return harness_exec(h, code, len, 3, in, out);
+}
+
+/* RDRAND/RDSEED: no host comparison (the host's are random); ours are a
+ * deterministic sequence (the same numbers every run and after a new CPU),
+ * CF = 1 and the other status flags 0, all operand sizes. */
+START_TEST(rdrand_is_deterministic)
+{
+    static const uint8_t rdrand_rax[] = {0x48, 0x0f, 0xc7, 0xf0};
+    static const uint8_t rdseed_ecx[] = {0x0f, 0xc7, 0xf9};
+    static const uint8_t rdrand_dx[] = {0x66, 0x0f, 0xc7, 0xf2};
+    uint64_t first[3];
+    for (int round = 0; round < 2; round++) {
+        harness_free(h);
+        h = harness_new(0);
+        struct regs in, out;
+        memset(&in, 0, sizeof in);
+        in.rflags = RF_ZF | RF_SF | RF_OF;
+        in.gpr[RDX] = 0xaaaaaaaaaaaaaaaaull;
+        in.gpr[RCX] = ~0ull;
+        ck_assert_int_eq(run_ours(rdrand_rax, sizeof rdrand_rax, &in, &out), -1);
+        ck_assert_uint_eq(out.rflags & RF_STATUS, RF_CF);
+        uint64_t a = out.gpr[RAX];
+        ck_assert_int_eq(run_ours(rdseed_ecx, sizeof rdseed_ecx, &in, &out), -1);
+        ck_assert_uint_eq(out.gpr[RCX] >> 32, 0);   /* 32-bit destination zero-extends */
+        ck_assert_uint_eq(out.rflags & RF_STATUS, RF_CF);
+        uint64_t c = out.gpr[RCX];
+        ck_assert_int_eq(run_ours(rdrand_dx, sizeof rdrand_dx, &in, &out), -1);
+        ck_assert_uint_eq(out.gpr[RDX] >> 16, 0xaaaaaaaaaaaaull); /* 16-bit: the rest kept */
+        if (round == 0) {
+            first[0] = a, first[1] = c, first[2] = out.gpr[RDX];
+            ck_assert_uint_ne(a, (uint32_t)c);
+        } else {
+            ck_assert_uint_eq(a, first[0]);
+            ck_assert_uint_eq(c, first[1]);
+            ck_assert_uint_eq(out.gpr[RDX], first[2]);
+        }
+    }
+}
+END_TEST
+
+/* CPUID reports exactly the implemented extensions and no AVX/OSXSAVE. */
+START_TEST(cpuid_reports_the_extensions)
+{
+    struct cpuid_regs r1 = cpuid_query(1, 0), r7 = cpuid_query(7, 0),
+                      r81 = cpuid_query(0x80000001, 0);
+    /* leaf 1 ECX: SSE3 0, PCLMULQDQ 1, SSSE3 9, CX16 13, SSE4.1 19, SSE4.2 20, MOVBE 22,
+     * POPCNT 23, AES 25, RDRAND 30; not XSAVE 26, OSXSAVE 27, AVX 28, FMA 12, F16C 29. */
+    ck_assert_uint_eq(r1.ecx, (1u << 0) | (1u << 1) | (1u << 9) | (1u << 13) | (1u << 19) |
+                                  (1u << 20) | (1u << 22) | (1u << 23) | (1u << 25) | (1u << 30));
+    /* leaf 7 EBX: BMI1 3, SMEP 7, BMI2 8, RDSEED 18, ADX 19, SMAP 20; not AVX2 5. */
+    ck_assert_uint_eq(r7.ebx, (1u << 3) | (1u << 7) | (1u << 8) | (1u << 18) | (1u << 19) |
+                                  (1u << 20));
+    ck_assert_uint_eq(r7.ecx, 0);
+    /* 0x80000001 ECX: LAHF-LM 0, ABM (LZCNT) 5; EDX: RDTSCP 27 among the rest. */
+    ck_assert_uint_eq(r81.ecx, (1u << 0) | (1u << 5));
+    ck_assert(r81.edx & (1u << 27));
+}
+END_TEST
+
+/* VEX: what must be #UD — VEX.L = 1 on BMI, a legacy 66/F2/F3/REX/LOCK
+ * before VEX, reserved maps, AVX forms (no row), RORX with vvvv != 1111b.
+ * The host agrees on every one of these (it has AVX, so the AVX form is
+ * compared only in ringscope). */
+START_TEST(vex_invalid_forms_are_ud)
+{
+    static const struct {
+        uint8_t b[8];
+        uint8_t len;
+        bool host;   /* the host raises #UD too */
+    } cases[] = {
+        {{0xc4, 0xe2, 0x7c, 0xf2, 0xc1}, 5, true},        /* andn with VEX.L = 1 */
+        {{0x66, 0xc4, 0xe2, 0x78, 0xf2, 0xc1}, 6, true},  /* 66 before VEX */
+        {{0xf3, 0xc4, 0xe2, 0x78, 0xf2, 0xc1}, 6, true},  /* F3 before VEX */
+        {{0x48, 0xc4, 0xe2, 0x78, 0xf2, 0xc1}, 6, true},  /* REX before VEX */
+        {{0xf0, 0xc4, 0xe2, 0x78, 0xf2, 0x01}, 6, true},  /* LOCK before VEX */
+        {{0xc4, 0xe4, 0x78, 0xf2, 0xc1}, 5, true},        /* mmmmm = 4: reserved */
+        {{0xc4, 0xe3, 0x73, 0xf0, 0xc1, 0x05}, 6, true},  /* rorx with vvvv = 1 */
+        {{0xc5, 0xf8, 0x58, 0xc1}, 4, false},             /* vaddps: AVX, not reported */
+        {{0xc5, 0xf8, 0x77}, 3, false},                   /* vzeroupper */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct regs in, out;
+        memset(&in, 0, sizeof in);
+        in.gpr[RCX] = HARNESS_ARENA + 0x1000;
+        in.gpr[RSP] = HARNESS_ARENA + 0x8000;
+        in.rflags = 0x202;
+        in.mxcsr = 0x1f80;
+        ck_assert_msg(run_ours(cases[i].b, cases[i].len, &in, &out) == EXC_UD, "case %zu", i);
+        if (cases[i].host)
+            ck_assert_msg(oracle_exec(cases[i].b, cases[i].len, &in, &out) == EXC_UD,
+                          "host case %zu", i);
+    }
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("isa_v2");
+    TCase *tc = tcase_create("host");
+    tcase_add_unchecked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, host_has_the_extensions);
+    tcase_add_loop_test(tc, form_matches_host, 0, (int)(sizeof forms / sizeof forms[0]));
+    tcase_add_test(tc, rdrand_is_deterministic);
+    tcase_add_test(tc, cpuid_reports_the_extensions);
+    tcase_add_test(tc, vex_invalid_forms_are_ud);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_set_fork_status(sr, CK_NOFORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
