@@ -72,3 +72,20 @@ void sse_exec_fp_form(struct cpu *cpu, const struct insn *in, const struct sse_f
     sse_fp_report(cpu, after);
     cpu->xmm[in->reg] = r;
 }
+
+void sse_exec_xmm_op(struct cpu *cpu, const struct insn *in, const struct xmm_op *op)
+{
+    sse_check_usable(cpu, in);
+    if (in->pfx != PFX_66 || !op->fn)
+        cpu_fault(cpu, EXC_UD, 0);
+    union xmm s, r;
+    if (in->mod == 3) {
+        s = cpu->xmm[in->rm];
+    } else {
+        uint64_t ea = sse_ea(cpu, in, op->aligned && op->size == 16);
+        s = (union xmm){0};
+        mem_read_buf(cpu, ea, &s, op->size);
+    }
+    op->fn(&r, &cpu->xmm[in->reg], &s, (uint8_t)in->imm, &cpu->xmm[0]);
+    cpu->xmm[in->reg] = r;
+}

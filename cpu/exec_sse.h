@@ -13,7 +13,13 @@
  *   exec_sse_conv.c   conversions between integer, single and double
  *   exec_sse_unmasked.c  overflow/underflow flags when OE or UE is unmasked
  *   exec_sse_state.c  0F AE (FXSAVE/FXRSTOR, LDMXCSR/STMXCSR, fences,
- *                     CLFLUSH), prefetch hints */
+ *                     CLFLUSH), prefetch hints
+ *   exec_sse3.c       SSE3: ADDSUB, HADD/HSUB, MOVDDUP/MOVSLDUP/MOVSHDUP, LDDQU
+ *   exec_ssse3.c      SSSE3 (0F 38 00-1E, PALIGNR)
+ *   exec_sse41.c      SSE4.1/4.2 integer, blends, PTEST, PMOVSX/ZX, insert/extract
+ *   exec_sse41_fp.c   SSE4.1 ROUNDPS/PD/SS/SD, DPPS, DPPD
+ *   exec_sse42_string.c  PCMPESTRI/M, PCMPISTRI/M
+ *   exec_crypto.c     AES-NI and PCLMULQDQ */
 #ifndef RINGSCOPE_EXEC_SSE_H
 #define RINGSCOPE_EXEC_SSE_H
 #include <emmintrin.h>
@@ -133,5 +139,38 @@ uint32_t sse_unmasked_post_flags(const struct cpu *cpu, enum sse_post_op op, uns
  * destination XMM register. */
 void sse_exec_fp_form(struct cpu *cpu, const struct insn *in, const struct sse_fp_form forms[4]);
 
+/* An xmm1, xmm2/m128 [, imm8] integer or data-movement operation of the
+ * SSSE3/SSE4 families (66-prefixed; without 66 they are MMX forms, #UD
+ * here as CPUID reports no MMX): r = op(d = xmm1, s = the source), with
+ * the imm8 and XMM0 (BLENDV's implicit mask) at hand.  size is the memory
+ * operand's bytes (16: m128, aligned as `aligned` says; 2/4/8: PMOVSX/ZX
+ * halves, never aligned). */
+typedef void (*xmm_op_fn)(union xmm *r, const union xmm *d, const union xmm *s, unsigned imm,
+                          const union xmm *xmm0);
+struct xmm_op {
+    xmm_op_fn fn;
+    uint8_t size;
+    bool aligned;
+};
+
+/* Run `op` (NULL fn: #UD) as described above and write xmm1. */
+void sse_exec_xmm_op(struct cpu *cpu, const struct insn *in, const struct xmm_op *op);
+
+/* F3/F2 0F 12 and F3 0F 16: MOVSLDUP, MOVDDUP, MOVSHDUP (exec_sse3.c),
+ * reached from the MOVLPS/MOVHPS handlers of the same opcodes. */
+void exec_sse3_dup(struct cpu *cpu, const struct insn *in);
+
+/* Saturation and signed element access, shared by the packed-integer files. */
+static inline uint8_t sat_u8(int v) { return v < 0 ? 0 : v > 255 ? 255 : (uint8_t)v; }
+static inline uint8_t sat_s8(int v) { return (uint8_t)(int8_t)(v < -128 ? -128 : v > 127 ? 127 : v); }
+static inline uint16_t sat_u16(int64_t v) { return v < 0 ? 0 : v > 65535 ? 65535 : (uint16_t)v; }
+static inline uint16_t sat_s16(int v)
+{
+    return (uint16_t)(int16_t)(v < -32768 ? -32768 : v > 32767 ? 32767 : v);
+}
+#define SB(x, i) ((int8_t)(x)->b[i])
+#define SW(x, i) ((int16_t)(x)->w[i])
+#define SD(x, i) ((int32_t)(x)->d[i])
+#define SQ(x, i) ((int64_t)(x)->q[i])
 
 #endif

@@ -8,19 +8,6 @@
 
 typedef void (*pint_fn)(union xmm *r, const union xmm *d, const union xmm *s);
 
-static inline uint8_t sat_u8(int v) { return v < 0 ? 0 : v > 255 ? 255 : (uint8_t)v; }
-static inline uint8_t sat_s8(int v) { return (uint8_t)(int8_t)(v < -128 ? -128 : v > 127 ? 127 : v); }
-static inline uint16_t sat_u16(int v) { return v < 0 ? 0 : v > 65535 ? 65535 : (uint16_t)v; }
-static inline uint16_t sat_s16(int v)
-{
-    return (uint16_t)(int16_t)(v < -32768 ? -32768 : v > 32767 ? 32767 : v);
-}
-
-/* Element accessors with the signedness an instruction needs. */
-#define SB(x, i) ((int8_t)(x)->b[i])
-#define SW(x, i) ((int16_t)(x)->w[i])
-#define SD(x, i) ((int32_t)(x)->d[i])
-
 /* One function per instruction: r = d OP s, element-wise over `n` lanes. */
 #define LANEWISE(name, n, stmt)                                                  \
     static void name(union xmm *r, const union xmm *d, const union xmm *s)        \

@@ -88,6 +88,10 @@ void exec_movap_store(struct cpu *cpu, const struct insn *in)
  * 66: MOVLPD xmm, m64.  The high quadword of the destination is kept. */
 void exec_movlp_load(struct cpu *cpu, const struct insn *in)
 {
+    if (in->pfx >= PFX_F3) {
+        exec_sse3_dup(cpu, in);            /* MOVSLDUP, MOVDDUP (SSE3) */
+        return;
+    }
     sse_check_usable(cpu, in);
     if (in->pfx >= PFX_F3 || (in->pfx == PFX_66 && in->mod == 3))
         cpu_fault(cpu, EXC_UD, 0);
@@ -103,6 +107,10 @@ void exec_movlp_load(struct cpu *cpu, const struct insn *in)
  * 66: MOVHPD xmm, m64. */
 void exec_movhp_load(struct cpu *cpu, const struct insn *in)
 {
+    if (in->pfx == PFX_F3) {
+        exec_sse3_dup(cpu, in);            /* MOVSHDUP (SSE3) */
+        return;
+    }
     sse_check_usable(cpu, in);
     if (in->pfx >= PFX_F3 || (in->pfx == PFX_66 && in->mod == 3))
         cpu_fault(cpu, EXC_UD, 0);

@@ -630,28 +630,32 @@ static void fld_value(struct cpu *cpu, long double v, unsigned load_flags)
         push(cpu, v);
 }
 
-/* FST/FSTP m32fp/m64fp: rounded by FCW.RC; FIST/FISTP m16/m32/m64int. */
-enum store_format { SF_F32, SF_F64, SF_I16, SF_I32, SF_I64 };
+/* FST/FSTP m32fp/m64fp: rounded by FCW.RC; FIST/FISTP m16/m32/m64int;
+ * FISTTP m16/m32/m64int (SSE3): rounded toward zero whatever FCW.RC says. */
+enum store_format { SF_F32, SF_F64, SF_I16, SF_I32, SF_I64, SF_T16, SF_T32, SF_T64 };
 
 static void store_st0(struct cpu *cpu, const struct insn *in, enum store_format fmt, bool pop_after)
 {
     x87_begin(cpu, true);
     uint64_t ea = insn_ea(cpu, in);
-    static const unsigned sizes[] = {4, 8, 2, 4, 8};
+    static const unsigned sizes[] = {4, 8, 2, 4, 8, 2, 4, 8};
     /* The masked response to an empty ST(0): the destination format's
      * indefinite (QNaN, or the integer indefinite 100..0b). */
     static const uint64_t indef[] = {0xffc00000u, 0xfff8000000000000ull, 0x8000u,
+                                     0x80000000u, 0x8000000000000000ull, 0x8000u,
                                      0x80000000u, 0x8000000000000000ull};
     uint64_t bits = indef[fmt];
     uint16_t sw = FSW_IE | FSW_SF;
     if (!st_empty(cpu, 0)) {
         long double v = st_get(cpu, 0);
         uint16_t cw = host_cw(cpu);
+        if (fmt >= SF_T16)
+            cw |= 0x0c00;                  /* FISTTP: RC = 11b, truncate */
         switch (fmt) {
         case SF_F32: { uint32_t o; sw = host_fstp32(cw, v, &o); bits = o; break; }
         case SF_F64: { uint64_t o; sw = host_fstp64(cw, v, &o); bits = o; break; }
-        case SF_I16: { uint16_t o; sw = host_fistp16(cw, v, &o); bits = o; break; }
-        case SF_I32: { uint32_t o; sw = host_fistp32(cw, v, &o); bits = o; break; }
+        case SF_I16: case SF_T16: { uint16_t o; sw = host_fistp16(cw, v, &o); bits = o; break; }
+        case SF_I32: case SF_T32: { uint32_t o; sw = host_fistp32(cw, v, &o); bits = o; break; }
         default: { uint64_t o; sw = host_fistp64(cw, v, &o); bits = o; break; }
         }
     }
@@ -1096,6 +1100,7 @@ void exec_x87_db(struct cpu *cpu, const struct insn *in)
     if (in->mod != 3) {
         switch (in->reg & 7) {
         case 0: load_mem(cpu, in, MF_I32); return;
+        case 1: store_st0(cpu, in, SF_T32, true); return;   /* FISTTP m32int */
         case 2: store_st0(cpu, in, SF_I32, false); return;
         case 3: store_st0(cpu, in, SF_I32, true); return;
         case 5: load_m80(cpu, in); return;
@@ -1147,6 +1152,7 @@ void exec_x87_dd(struct cpu *cpu, const struct insn *in)
     if (in->mod != 3) {
         switch (in->reg & 7) {
         case 0: load_mem(cpu, in, MF_F64); return;
+        case 1: store_st0(cpu, in, SF_T64, true); return;   /* FISTTP m64int */
         case 2: store_st0(cpu, in, SF_F64, false); return;
         case 3: store_st0(cpu, in, SF_F64, true); return;
         case 4: frstor(cpu, in); return;
@@ -1207,6 +1213,7 @@ void exec_x87_df(struct cpu *cpu, const struct insn *in)
     if (in->mod != 3) {
         switch (in->reg & 7) {
         case 0: load_mem(cpu, in, MF_I16); return;
+        case 1: store_st0(cpu, in, SF_T16, true); return;   /* FISTTP m16int */
         case 2: store_st0(cpu, in, SF_I16, false); return;
         case 3: store_st0(cpu, in, SF_I16, true); return;
         case 5: load_m64int(cpu, in); return;
