@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "harness.h"
+#include "linux_oracle.h"
 #include "oracle.h"
 #include "cpu/cpuid.h"
 
@@ -586,6 +587,79 @@ START_TEST(vex_invalid_forms_are_ud)
 }
 END_TEST
 
+/* ---- real programs built for x86-64-v2 ------------------------------------------ */
+
+#define V2_FLAGS "-march=x86-64-v2 -mbmi -mbmi2 -madx -mlzcnt -mmovbe -maes -mpclmul"
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "open %s", path);
+    char *buf = NULL;
+    size_t len = 0, cap = 0, n;
+    do {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? 2 * cap : 65536;
+            buf = realloc(buf, cap);
+            ck_assert_ptr_nonnull(buf);
+        }
+        n = fread(buf + len, 1, 4096, f);
+        len += n;
+    } while (n > 0);
+    fclose(f);
+    buf[len] = 0;
+    return buf;
+}
+
+/* tests/isa_v2/v2_program.c for musl and glibc: the same stdout and status
+ * as natively (glibc's string functions are its SSE4.2/SSSE3 versions
+ * here, see the next test). */
+START_TEST(v2_programs_same_as_native)
+{
+    char *src = slurp("tests/isa_v2/v2_program.c");
+    const char *musl = oracle_compile("v2_musl", "musl-gcc -static " V2_FLAGS, src);
+    const char *glibc = oracle_compile("v2_glibc", "gcc -static " V2_FLAGS, src);
+    machine_free(oracle_same_as_native(musl, 0, NULL, NULL, 0));
+    machine_free(oracle_same_as_native(glibc, 0, NULL, NULL, 0));
+    free(src);
+}
+END_TEST
+
+/* tests/isa_v2/tour.c under `ringscope run --trace=insn`: capstone's
+ * disassembly in the trace names every new instruction it executes, and
+ * the symbols show glibc's ifuncs chose its SSE4.2 and SSSE3 functions
+ * from our CPUID (and they ran: the program's output is checked). */
+START_TEST(trace_names_the_new_instructions)
+{
+    char *src = slurp("tests/isa_v2/tour.c");
+    const char *exe = oracle_compile("tour", "gcc -static " V2_FLAGS, src);
+    free(src);
+    char trace[512], out[512], cmd[2048];
+    snprintf(trace, sizeof trace, "%s/tour.trace", oracle_workdir());
+    snprintf(out, sizeof out, "%s/tour.out", oracle_workdir());
+    snprintf(cmd, sizeof cmd, "%s run --trace=insn --trace-ring 3 --trace-file %s %s > %s",
+             oracle_ringscope(), trace, exe, out);
+    ck_assert_msg(system(cmd) == 0, "%s", cmd);
+    char *o = slurp(out);
+    ck_assert_msg(strcmp(o, "2886620786010904030 1 0 7\n") == 0, "output %s", o);
+    free(o);
+    char *t = slurp(trace);
+    static const char *const names[] = {
+        "popcnt", "lzcnt", "tzcnt", "andn", "bextr", "blsr", "blsi", "blsmsk", "bzhi", "pdep",
+        "pext", "mulx", "shlx", "shrx", "sarx", "rorx", "adcx", "adox", "movbe", "crc32",
+        "aesenc", "pclmulqdq", "pshufb", "pmulld", "roundsd", "pcmpistri",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char pat[32];
+        snprintf(pat, sizeof pat, " %s ", names[i]);
+        ck_assert_msg(strstr(t, pat), "no %s in the trace", names[i]);
+    }
+    ck_assert_msg(strstr(t, "__strcasecmp_sse42") && strstr(t, "__strcspn_sse42") &&
+                      strstr(t, "_ssse3+"), "glibc did not pick its SSE4.2/SSSE3 functions");
+    free(t);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("isa_v2");
@@ -598,6 +672,12 @@ static Suite *suite(void)
     tcase_add_test(tc, cpuid_reports_the_extensions);
     tcase_add_test(tc, vex_invalid_forms_are_ud);
     suite_add_tcase(s, tc);
+    TCase *prog = tcase_create("programs");
+    tcase_add_checked_fixture(prog, NULL, oracle_cleanup);
+    tcase_set_timeout(prog, 300);
+    tcase_add_test(prog, v2_programs_same_as_native);
+    tcase_add_test(prog, trace_names_the_new_instructions);
+    suite_add_tcase(s, prog);
     return s;
 }
 
