@@ -141,11 +141,10 @@ void exec_bextr_shiftx(struct cpu *cpu, const struct insn *in)
 }
 
 /* VEX F2 0F 3A F0: RORX r, r/m, imm8 — rotate right by imm8 modulo the
- * operand width; flags unchanged.  VEX.vvvv is reserved (1111b), else #UD. */
+ * operand width; flags unchanged.  (VEX.vvvv other than 1111b does not
+ * decode: #UD, opcode_table.c name_rorx.) */
 void exec_rorx(struct cpu *cpu, const struct insn *in)
 {
-    if (in->pfx != PFX_F2 || in->vvvv != 0)
-        cpu_fault(cpu, EXC_UD, 0);
     unsigned size = in->opsize, bits = size * 8, n = (unsigned)in->imm & (bits - 1);
     uint64_t v = rm_read(cpu, in, size);
     uint64_t res = n ? (v >> n) | (v << (bits - n)) : v;

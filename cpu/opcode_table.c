@@ -317,6 +317,13 @@ static const char *name_group17(const struct insn *in)
     return in->pfx == PFX_NONE ? grp17[in->reg & 7] : NULL;
 }
 
+/* VEX F2 0F 3A F0: RORX; its VEX.vvvv is reserved and must be 1111b
+ * (stored un-inverted: 0), else #UD. */
+static const char *name_rorx(const struct insn *in)
+{
+    return in->pfx == PFX_F2 && in->vvvv == 0 ? "rorx" : NULL;
+}
+
 /* 0F 3A 16 / 22: PEXTRD/PINSRD, PEXTRQ/PINSRQ with REX.W. */
 static const char *name_pextr(const struct insn *in)
 {

@@ -848,6 +848,7 @@ static const char *rejected_extension(const uint8_t *b, size_t n)
  * divergence), else writes a description into why. */
 struct compare_stats {
     unsigned long compared, mnemonics, explained, both_rejected, ext_rejected, failures;
+    unsigned long v2_compared;             /* of compared: x86-64-v2 / BMI / ADX / AES... forms */
     char first_failures[8192];
 };
 
@@ -863,6 +864,21 @@ static void note_failure(struct compare_stats *st, const uint8_t *b, size_t n, c
         snprintf(hex + 3 * i, sizeof hex - 3 * i, "%02x ", b[i]);
     snprintf(st->first_failures + used, sizeof st->first_failures - used,
              "  %s: %s| ours %s/%u, oracle %s/%u\n", what, hex, ours, ol, theirs, cl);
+}
+
+/* The forms issue 16 added: VEX (BMI1/BMI2), the 0F 38 / 0F 3A maps
+ * (SSSE3, SSE4, AES, PCLMULQDQ, CRC32, MOVBE, ADX), POPCNT/LZCNT/TZCNT and
+ * SSE3's 0F 7C/7D/D0/F0 and F2/F3 0F 12/16. */
+static int is_v2_form(const struct insn *in)
+{
+    if (in->map != MAP_0F)
+        return in->map != MAP_1BYTE;
+    switch (in->op) {
+    case 0xb8: case 0xbc: case 0xbd: return in->pfx == PFX_F3;
+    case 0x7c: case 0x7d: case 0xd0: case 0xf0: return 1;
+    case 0x12: case 0x16: return in->pfx >= PFX_F3;
+    default: return 0;
+    }
 }
 
 /* Compare at bytes[0..n); returns the number of bytes to advance. */
@@ -895,6 +911,7 @@ static unsigned compare_one(struct compare_stats *st, const uint8_t *b, size_t n
         return cs.len ? cs.len : in.len;
     }
     st->compared++;
+    st->v2_compared += is_v2_form(&in);
     if (check_names) {
         st->mnemonics++;
         if (!mnemonic_equivalent(&in, name, cs.mnemonic)) {
@@ -1016,6 +1033,12 @@ START_TEST(capstone_on_static_binaries)
     snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
     ck_assert_int_eq(system(cmd), 0);
     static const char *const compilers[] = { "musl-gcc", "gcc" };
+    /* Each program plain and built for x86-64-v2 with the scalar extensions
+     * (issue 16), plus the two programs of tests/isa_v2/ built that way. */
+    static const char *const flag_sets[] = {
+        "", "-march=x86-64-v2 -mbmi -mbmi2 -madx -mlzcnt -mmovbe -maes -mpclmul",
+    };
+    static const char *const v2_sources[] = { "tests/isa_v2/v2_program.c", "tests/isa_v2/tour.c" };
     struct compare_stats st = { 0 };
     unsigned binaries = 0;
     unsigned long bytes = 0;
@@ -1025,24 +1048,46 @@ START_TEST(capstone_on_static_binaries)
                    compilers[c]);
             continue;
         }
-        for (size_t p = 0; p < sizeof sweep_programs / sizeof *sweep_programs; p++) {
-            snprintf(path, sizeof path, "%s/%s.c", dir, sweep_programs[p].name);
+        const size_t plain = sizeof sweep_programs / sizeof *sweep_programs;
+        for (size_t p = 0; p < plain + 2; p++) {
+            char name[64];
+            char *source;
+            if (p < plain) {
+                snprintf(name, sizeof name, "%s", sweep_programs[p].name);
+                source = strdup(sweep_programs[p].source);
+            } else {
+                const char *file = v2_sources[p - plain];
+                size_t size = 0;
+                uint8_t *text = read_file(file, &size);
+                source = realloc(text, size + 1);
+                ck_assert_ptr_nonnull(source);
+                source[size] = 0;
+                snprintf(name, sizeof name, "%.*s", (int)(strlen(strrchr(file, '/') + 1) - 2),
+                         strrchr(file, '/') + 1);
+            }
+            snprintf(path, sizeof path, "%s/%s.c", dir, name);
             FILE *f = fopen(path, "w");
             ck_assert_msg(f != NULL, "write %s: %s", path, strerror(errno));
-            fputs(sweep_programs[p].source, f);
+            fputs(source, f);
             fclose(f);
-            snprintf(cmd, sizeof cmd, "%s -static -O2 -o '%s/%s-%s' '%s' -lm", compilers[c], dir,
-                     sweep_programs[p].name, compilers[c], path);
-            ck_assert_msg(system(cmd) == 0, "compiling failed: %s", cmd);
-            snprintf(path, sizeof path, "%s/%s-%s", dir, sweep_programs[p].name, compilers[c]);
-            bytes += sweep_elf(path, &st);
-            binaries++;
+            free(source);
+            for (size_t fs = p < plain ? 0 : 1; fs < 2; fs++) {
+                snprintf(cmd, sizeof cmd, "%s -static -O2 %s -o '%s/%s-%s-%zu' '%s' -lm",
+                         compilers[c], flag_sets[fs], dir, name, compilers[c], fs, path);
+                ck_assert_msg(system(cmd) == 0, "compiling failed: %s", cmd);
+                snprintf(path, sizeof path, "%s/%s-%s-%zu", dir, name, compilers[c], fs);
+                bytes += sweep_elf(path, &st);
+                binaries++;
+                snprintf(path, sizeof path, "%s/%s.c", dir, name);
+            }
         }
     }
     printf("test_decode: %u static binaries, %lu bytes of code: %lu instructions compared "
-           "(length + mnemonic) with capstone, %lu explained divergences, %lu VEX/EVEX "
-           "rejected by design, %lu bytes both reject\n",
-           binaries, bytes, st.compared, st.explained, st.ext_rejected, st.both_rejected);
+           "(length + mnemonic) with capstone (%lu of them x86-64-v2/BMI/ADX/AES/... forms), "
+           "%lu explained divergences, %lu VEX/EVEX rejected by design, %lu bytes both reject\n",
+           binaries, bytes, st.compared, st.v2_compared, st.explained, st.ext_rejected,
+           st.both_rejected);
+    ck_assert_msg(binaries == 0 || st.v2_compared > 1000, "only %lu new forms", st.v2_compared);
     ck_assert_msg(st.failures == 0, "%lu disagreements with capstone, first ones:\n%s",
                   st.failures, st.first_failures);
     ck_assert_msg(binaries == 0 || st.compared > 100000, "only %lu instructions", st.compared);
@@ -1288,6 +1333,92 @@ END_TEST
 /* Each case: bytes we decode to `len`, where capstone 4.0.2 disagrees
  * (asserted, so the entry is dropped when capstone is fixed), and the host
  * CPU shows the length. */
+/* ------------------------- 5. every encoding of the issue-16 opcode space */
+
+/* Every opcode of the 0F 38 and 0F 3A maps with every mandatory-prefix
+ * combination, with and without REX.W, in register and memory forms; the
+ * VEX 0F 38 / 0F 3A maps with every VEX.pp, W, L and a set vvvv; and the
+ * 0F-map forms that SSE3/POPCNT/LZCNT/TZCNT added.  Wherever we accept,
+ * capstone must agree on length and mnemonic (or a listed divergence
+ * explains it) and the host CPU, which has all these extensions, must
+ * not raise #UD on a register form of an implemented instruction; where
+ * we reject, capstone must reject too or the host must raise #UD (or the
+ * encoding is an extension we do not report, by name). */
+START_TEST(capstone_on_every_new_form)
+{
+    struct compare_stats st = { 0 };
+    struct rejection_stats rs = { 0 };
+    unsigned long accepted = 0, host_ran = 0;
+    static const uint8_t modrms[][6] = {
+        { 1, 0xc1 }, { 1, 0xd8 }, { 2, 0x01 }, { 3, 0x44, 0x24 }, { 5, 0x85, 0x10 },
+    };
+    static const uint8_t prefixes[][3] = { { 0 }, { 1, 0x66 }, { 1, 0xf3 }, { 1, 0xf2 }, { 2, 0x66, 0xf2 } };
+    for (int form = 0; form < 2 * 256 * 5 * 2 + 2 * 256 * 4 * 2 * 2 * 2; form++) {
+        uint8_t b[16] = { 0 };
+        size_t n = 0;
+        int f = form, legacy = f < 2 * 256 * 5 * 2;
+        const uint8_t *m;
+        if (legacy) {
+            unsigned map = f % 2, op = (f / 2) % 256, pfx = (f / 512) % 5, w = (f / 2560) % 2;
+            for (unsigned i = 0; i < prefixes[pfx][0]; i++)
+                b[n++] = prefixes[pfx][1 + i];
+            if (w)
+                b[n++] = 0x48;
+            b[n++] = 0x0f;
+            b[n++] = map ? 0x3a : 0x38;
+            b[n++] = (uint8_t)op;
+        } else {
+            f -= 2 * 256 * 5 * 2;
+            unsigned map = f % 2, op = (f / 2) % 256, pp = (f / 512) % 4, w = (f / 2048) % 2,
+                     l = (f / 4096) % 2, r = (f / 8192) % 2;
+            b[n++] = 0xc4;
+            b[n++] = (uint8_t)((r ? 0x60 : 0xe0) | (map ? 3 : 2));
+            b[n++] = (uint8_t)(w << 7 | (r ? 0x78 : 0x40) | l << 2 | pp);   /* vvvv 1111b or 0111b */
+            b[n++] = (uint8_t)op;
+        }
+        for (size_t k = 0; k < sizeof modrms / sizeof *modrms; k++) {
+            uint8_t e[16];
+            memcpy(e, b, n);
+            m = modrms[k];
+            size_t len = n;
+            memcpy(e + len, m + 1, m[0]);
+            len += m[0];
+            e[len++] = 0x1b;                       /* an imm8, or a displacement byte */
+            while (len < 16)
+                e[len++] = 0x90;
+            struct insn in;
+            if (decode(e, 16, &in) != DECODE_OK) {
+                check_rejection(&rs, e, 16);
+                continue;
+            }
+            accepted++;
+            compare_one(&st, e, 16, 1);
+            if (in.exec != exec_ud && in.mod == 3) {
+                struct host_result hr = host_run(e, in.len, 0);
+                host_ran++;
+                if (hr.signo == SIGILL)
+                    note_failure(&st, e, in.len, "host CPU raises #UD", insn_mnemonic(&in), "host",
+                                 in.len, 0);
+                else if (hr.signo == SIGTRAP &&
+                         hr.next_rip - (uint64_t)(HOST_CODE + 1) != in.len)
+                    note_failure(&st, e, in.len, "host CPU length", insn_mnemonic(&in), "host",
+                                 in.len, (unsigned)(hr.next_rip - (uint64_t)(HOST_CODE + 1)));
+            }
+        }
+    }
+    host_stop();
+    printf("test_decode: the 0F 38/0F 3A/VEX maps: %lu encodings accepted by us, %lu agree with "
+           "capstone on length and mnemonic, %lu explained divergences, %lu register forms run on "
+           "the host; %lu rejected by us but accepted by capstone (%lu VEX/EVEX, %lu host #UD, "
+           "%lu rejected on purpose)\n", accepted, st.mnemonics, st.explained, host_ran,
+           rs.capstone_accepts, rs.extension, rs.host_ud, rs.host_runs_named);
+    ck_assert_msg(st.failures == 0, "%lu disagreements, first ones:\n%s", st.failures,
+                  st.first_failures);
+    ck_assert_msg(rs.failures == 0, "%lu rejections the host CPU runs:\n%s", rs.failures,
+                  rs.first_failures);
+}
+END_TEST
+
 START_TEST(host_cpu_confirms_divergences)
 {
     static const struct {
@@ -1371,6 +1502,7 @@ int main(void)
     tcase_add_test(oracle, capstone_on_static_binaries);
     tcase_add_test(oracle, capstone_on_random_encodings);
     tcase_add_test(oracle, host_cpu_confirms_divergences);
+    tcase_add_test(oracle, capstone_on_every_new_form);
     suite_add_tcase(s, oracle);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
