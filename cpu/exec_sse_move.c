@@ -229,11 +229,56 @@ void exec_movd_from_xmm(struct cpu *cpu, const struct insn *in)
 }
 
 /* 66 0F D6: MOVQ xmm/m64, xmm (a register destination is zero-extended). */
+/* F3 0F D6 MOVQ2DQ xmm, mm / F2 0F D6 MOVDQ2Q mm, xmm (SSE2): the bridge
+ * between XMM and MMX registers.  MMX register i is the 64-bit
+ * significand of x87 physical register R_i; like every MMX instruction
+ * these make the x87 stack MMX-shaped: TOP = 0 and all tags valid, and a
+ * write sets R_i's sign and exponent to all ones (SDM Vol. 1 §9.5.1,
+ * Table 9-1).  Pending unmasked x87 exceptions raise #MF first. */
+static void movq_mmx_bridge(struct cpu *cpu, const struct insn *in)
+{
+    sse_require_reg(cpu, in);
+    if ((cpu->fsw & 0x80) && (cpu->cr0 & CR0_NE))
+        cpu_fault(cpu, EXC_MF, 0);             /* FSW.ES: a pending x87 exception */
+    uint8_t raw[16] = {0};
+    if (in->pfx == PFX_F3) {
+        memcpy(raw, &cpu->fpr[in->rm & 7], 10);
+        memcpy(&cpu->xmm[in->reg].q[0], raw, 8);
+        cpu->xmm[in->reg].q[1] = 0;
+    } else {
+        memcpy(raw, &cpu->xmm[in->rm].q[0], 8);
+        raw[8] = raw[9] = 0xff;
+        long double v = 0;
+        memcpy(&v, raw, 10);
+        cpu->fpr[in->reg & 7] = v;
+    }
+    cpu->ftop = 0;
+    cpu->fsw &= (uint16_t)~(7u << 11);
+    cpu->ftw = 0;                              /* all eight registers valid */
+}
+
+/* 0F 77: EMMS — leave MMX use: every x87 register tagged empty (SDM EMMS).
+ * The MMX instructions ringscope runs are MOVDQ2Q/MOVQ2DQ above. */
+void exec_emms(struct cpu *cpu, const struct insn *in)
+{
+    if (in->lock || (cpu->cr0 & CR0_EM))
+        cpu_fault(cpu, EXC_UD, 0);
+    if (cpu->cr0 & CR0_TS)
+        cpu_fault(cpu, EXC_NM, 0);
+    if ((cpu->fsw & 0x80) && (cpu->cr0 & CR0_NE))
+        cpu_fault(cpu, EXC_MF, 0);
+    cpu->ftw = 0xffff;
+}
+
 void exec_movq_store(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
+    if (in->pfx == PFX_F3 || in->pfx == PFX_F2) {
+        movq_mmx_bridge(cpu, in);
+        return;
+    }
     if (in->pfx != PFX_66)
-        cpu_fault(cpu, EXC_UD, 0); /* F3/F2: MOVQ2DQ/MOVDQ2Q need MMX */
+        cpu_fault(cpu, EXC_UD, 0);
     uint64_t v = cpu->xmm[in->reg].q[0];
     if (in->mod == 3) {
         cpu->xmm[in->rm].q[0] = v;

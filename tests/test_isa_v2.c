@@ -625,6 +625,17 @@ START_TEST(v2_programs_same_as_native)
 }
 END_TEST
 
+/* tests/isa_v2/mmx_bridge.c: MOVDQ2Q, MOVQ2DQ and EMMS with the x87 state
+ * they change (TOP, tags, the register's exponent), as natively. */
+START_TEST(mmx_bridge_same_as_native)
+{
+    char *src = slurp("tests/isa_v2/mmx_bridge.c");
+    machine_free(oracle_same_as_native(oracle_musl("mmx_bridge_musl", src), 0, NULL, NULL, 0));
+    machine_free(oracle_same_as_native(oracle_glibc("mmx_bridge_glibc", src), 0, NULL, NULL, 0));
+    free(src);
+}
+END_TEST
+
 /* tests/isa_v2/tour.c under `ringscope run --trace=insn`: capstone's
  * disassembly in the trace names every new instruction it executes, and
  * the symbols show glibc's ifuncs chose its SSE4.2 and SSSE3 functions
@@ -677,6 +688,7 @@ static Suite *suite(void)
     tcase_set_timeout(prog, 300);
     tcase_add_test(prog, v2_programs_same_as_native);
     tcase_add_test(prog, trace_names_the_new_instructions);
+    tcase_add_test(prog, mmx_bridge_same_as_native);
     suite_add_tcase(s, prog);
     return s;
 }
