@@ -89,3 +89,31 @@ void sse_exec_xmm_op(struct cpu *cpu, const struct insn *in, const struct xmm_op
     op->fn(&r, &cpu->xmm[in->reg], &s, (uint8_t)in->imm, &cpu->xmm[0]);
     cpu->xmm[in->reg] = r;
 }
+
+void mmx_enter(struct cpu *cpu)
+{
+    if ((cpu->fsw & 0x80) && (cpu->cr0 & CR0_NE))
+        cpu_fault(cpu, EXC_MF, 0);             /* FSW.ES: a pending x87 exception */
+}
+
+void mmx_transition(struct cpu *cpu)
+{
+    cpu->ftop = 0;
+    cpu->fsw &= (uint16_t)~(7u << 11);         /* FSW.TOP */
+    cpu->ftw = 0;                              /* all eight registers valid */
+}
+
+uint64_t mmx_read(const struct cpu *cpu, unsigned i)
+{
+    uint64_t v;
+    memcpy(&v, &cpu->fpr[i & 7], 8);
+    return v;
+}
+
+void mmx_write(struct cpu *cpu, unsigned i, uint64_t v)
+{
+    uint8_t raw[sizeof(long double)] = {0};
+    memcpy(raw, &v, 8);
+    raw[8] = raw[9] = 0xff;
+    memcpy(&cpu->fpr[i & 7], raw, sizeof raw);
+}

@@ -160,6 +160,18 @@ void sse_exec_xmm_op(struct cpu *cpu, const struct insn *in, const struct xmm_op
  * reached from the MOVLPS/MOVHPS handlers of the same opcodes. */
 void exec_sse3_dup(struct cpu *cpu, const struct insn *in);
 
+/* The few SSE/SSE2 instructions with an MMX operand (MOVQ2DQ, MOVDQ2Q,
+ * CVTPI2PS/PD, CVT(T)PS2PI, CVT(T)PD2PI) and EMMS.  MMX register i is the
+ * 64-bit significand of x87 physical register R_i (SDM Vol. 1 §9.5):
+ * mmx_enter() raises #MF for a pending unmasked x87 exception; the
+ * transition (TOP = 0, every tag valid) is mmx_transition(), made once the
+ * instruction can no longer fault; mmx_write() also sets R_i's sign and
+ * exponent bits to all ones. */
+void mmx_enter(struct cpu *cpu);
+void mmx_transition(struct cpu *cpu);
+uint64_t mmx_read(const struct cpu *cpu, unsigned i);
+void mmx_write(struct cpu *cpu, unsigned i, uint64_t v);
+
 /* Saturation and signed element access, shared by the packed-integer files. */
 static inline uint8_t sat_u8(int v) { return v < 0 ? 0 : v > 255 ? 255 : (uint8_t)v; }
 static inline uint8_t sat_s8(int v) { return (uint8_t)(int8_t)(v < -128 ? -128 : v > 127 ? 127 : v); }

@@ -8,7 +8,9 @@
  * controls: rounding by MXCSR.RC (or truncation for the CVTT forms), DAZ,
  * FTZ, and the "integer indefinite" 0x80000000 / 0x8000000000000000 with
  * IE for a NaN or out-of-range source.  The MMX forms of 0F 2A/2C/2D
- * (CVTPI2PS, CVTPS2PI, ...) are #UD: CPUID reports no MMX. */
+ * (CVTPI2PS/PD, CVT(T)PS2PI, CVT(T)PD2PI) convert the two elements the
+ * 64-bit MMX operand holds with the packed host conversion, the other
+ * lanes of its input zero (exact: they raise nothing). */
 #include "exec_sse.h"
 
 SSE_HOST_OP(host_cvtps2pd, "cvtps2pd")
@@ -59,11 +61,36 @@ HOST_FROM_INT(host_cvtsi2ss64, "cvtsi2ssq", uint64_t, "q")
 HOST_FROM_INT(host_cvtsi2sd32, "cvtsi2sdl", uint32_t, "k")
 HOST_FROM_INT(host_cvtsi2sd64, "cvtsi2sdq", uint64_t, "q")
 
+/* NP 0F 2A CVTPI2PS xmm, mm/m64 (two int32 to the low two singles, the
+ * high two kept); 66 0F 2A CVTPI2PD xmm, mm/m64 (to two doubles).  An MMX
+ * register source makes the x87 -> MMX transition; memory does not. */
+static void cvtpi2p(struct cpu *cpu, const struct insn *in)
+{
+    union xmm s = {0}, r = {0};
+    if (in->mod == 3) {
+        mmx_enter(cpu);
+        s.q[0] = mmx_read(cpu, in->rm);
+    } else {
+        s.q[0] = mem_read(cpu, insn_ea(cpu, in), 8);
+    }
+    bool dbl = in->pfx == PFX_66;
+    uint32_t after = (dbl ? host_cvtdq2pd : host_cvtdq2ps)(sse_host_mxcsr(cpu), &r, &s);
+    sse_fp_report(cpu, after);
+    if (dbl)
+        cpu->xmm[in->reg] = r;
+    else
+        cpu->xmm[in->reg].q[0] = r.q[0];
+    if (in->mod == 3)
+        mmx_transition(cpu);
+}
+
 void exec_cvtsi2s(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
-    if (in->pfx != PFX_F3 && in->pfx != PFX_F2)
-        cpu_fault(cpu, EXC_UD, 0);
+    if (in->pfx == PFX_NONE || in->pfx == PFX_66) {
+        cvtpi2p(cpu, in);
+        return;
+    }
     bool wide = in->rex & 8;
     unsigned size = wide ? 8 : 4;
     uint64_t v = in->mod == 3 ? cpu->gpr[in->rm] & size_mask(size)
@@ -117,11 +144,31 @@ static const host_to_int_fn to_int_ops[2][2][2] = {
     {{host_cvtsd2si32, host_cvtsd2si64}, {host_cvttsd2si32, host_cvttsd2si64}},
 };
 
+/* NP 0F 2D/2C CVT(T)PS2PI mm, xmm/m64 (the low two singles); 66 0F 2D/2C
+ * CVT(T)PD2PI mm, xmm/m128 (two doubles, an aligned m128): to two int32
+ * in an MMX register (the x87 -> MMX transition). */
+static void cvtp2pi(struct cpu *cpu, const struct insn *in)
+{
+    bool dbl = in->pfx == PFX_66, truncate = in->op == 0x2c;
+    union xmm s = {0}, r = {0};
+    mmx_enter(cpu);
+    sse_read_rm(cpu, in, &s, dbl ? 16 : 8, true);
+    if (!dbl)
+        s.q[1] = 0;
+    sse_host_fn fn = dbl ? (truncate ? host_cvttpd2dq : host_cvtpd2dq)
+                         : (truncate ? host_cvttps2dq : host_cvtps2dq);
+    sse_fp_report(cpu, fn(sse_host_mxcsr(cpu), &r, &s));
+    mmx_write(cpu, in->reg, r.q[0]);
+    mmx_transition(cpu);
+}
+
 void exec_cvt2si(struct cpu *cpu, const struct insn *in)
 {
     sse_check_usable(cpu, in);
-    if (in->pfx != PFX_F3 && in->pfx != PFX_F2)
-        cpu_fault(cpu, EXC_UD, 0);
+    if (in->pfx == PFX_NONE || in->pfx == PFX_66) {
+        cvtp2pi(cpu, in);
+        return;
+    }
     bool dbl = in->pfx == PFX_F2, truncate = in->op == 0x2c, wide = in->rex & 8;
     union xmm s;
     sse_read_rm(cpu, in, &s, dbl ? 8 : 4, false);

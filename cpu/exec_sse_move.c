@@ -238,23 +238,14 @@ void exec_movd_from_xmm(struct cpu *cpu, const struct insn *in)
 static void movq_mmx_bridge(struct cpu *cpu, const struct insn *in)
 {
     sse_require_reg(cpu, in);
-    if ((cpu->fsw & 0x80) && (cpu->cr0 & CR0_NE))
-        cpu_fault(cpu, EXC_MF, 0);             /* FSW.ES: a pending x87 exception */
-    uint8_t raw[16] = {0};
+    mmx_enter(cpu);
     if (in->pfx == PFX_F3) {
-        memcpy(raw, &cpu->fpr[in->rm & 7], 10);
-        memcpy(&cpu->xmm[in->reg].q[0], raw, 8);
+        cpu->xmm[in->reg].q[0] = mmx_read(cpu, in->rm);
         cpu->xmm[in->reg].q[1] = 0;
     } else {
-        memcpy(raw, &cpu->xmm[in->rm].q[0], 8);
-        raw[8] = raw[9] = 0xff;
-        long double v = 0;
-        memcpy(&v, raw, 10);
-        cpu->fpr[in->reg & 7] = v;
+        mmx_write(cpu, in->reg, cpu->xmm[in->rm].q[0]);
     }
-    cpu->ftop = 0;
-    cpu->fsw &= (uint16_t)~(7u << 11);
-    cpu->ftw = 0;                              /* all eight registers valid */
+    mmx_transition(cpu);
 }
 
 /* 0F 77: EMMS — leave MMX use: every x87 register tagged empty (SDM EMMS).
@@ -265,8 +256,7 @@ void exec_emms(struct cpu *cpu, const struct insn *in)
         cpu_fault(cpu, EXC_UD, 0);
     if (cpu->cr0 & CR0_TS)
         cpu_fault(cpu, EXC_NM, 0);
-    if ((cpu->fsw & 0x80) && (cpu->cr0 & CR0_NE))
-        cpu_fault(cpu, EXC_MF, 0);
+    mmx_enter(cpu);
     cpu->ftw = 0xffff;
 }
 

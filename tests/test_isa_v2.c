@@ -187,6 +187,9 @@ static const struct form forms[] = {
     X("hsubpd", 0x66, 1, 0x7d, A), X("hsubps", 0xf2, 1, 0x7d, A),
     X("movsldup", 0xf3, 1, 0x12, A), X("movshdup", 0xf3, 1, 0x16, A),
     X("movddup", 0xf2, 1, 0x12, 0), X("lddqu", 0xf2, 1, 0xf0, FF_MEM_ONLY),
+    /* SSE/SSE2 with an MMX source, its memory form (the MMX register forms:
+     * tests/isa_v2/mmx_bridge.c) */
+    X("cvtpi2ps m64", 0, 1, 0x2a, FF_MEM_ONLY), X("cvtpi2pd m64", 0x66, 1, 0x2a, FF_MEM_ONLY),
     /* SSSE3 */
     X("pshufb", 0x66, 2, 0x00, A), X("phaddw", 0x66, 2, 0x01, A), X("phaddd", 0x66, 2, 0x02, A),
     X("phaddsw", 0x66, 2, 0x03, A), X("pmaddubsw", 0x66, 2, 0x04, A),
@@ -625,8 +628,9 @@ START_TEST(v2_programs_same_as_native)
 }
 END_TEST
 
-/* tests/isa_v2/mmx_bridge.c: MOVDQ2Q, MOVQ2DQ and EMMS with the x87 state
- * they change (TOP, tags, the register's exponent), as natively. */
+/* tests/isa_v2/mmx_bridge.c: MOVDQ2Q, MOVQ2DQ, the MMX conversions and
+ * EMMS with the x87 state they change (TOP, tags, the register's exponent;
+ * no transition for a memory source), as natively. */
 START_TEST(mmx_bridge_same_as_native)
 {
     char *src = slurp("tests/isa_v2/mmx_bridge.c");
