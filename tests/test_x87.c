@@ -74,6 +74,15 @@ SEQ(seq_compare,
     "fld %st(0)\n fcompl A+0x30\n fld %st(0)\n ficompl A+0x3c\n fnstsw A+0x118\n"
     "fnsave A+0x800\n")
 
+/* FISTTP (SSE3): stores truncated whatever FCW.RC says, then pops; an
+ * empty ST(0) stores the integer indefinite. */
+SEQ(seq_fisttp,
+    "fninit\n fldcw A\n fldt A+0x20\n fldt A+0x10\n"
+    "fld %st(0)\n fisttpl A+0x100\n fld %st(0)\n fisttpll A+0x108\n fld %st(0)\n fisttps A+0x110\n"
+    "fnstsw A+0x112\n fld %st(1)\n fisttpl A+0x114\n fld %st(1)\n fisttpll A+0x118\n"
+    "fld %st(1)\n fisttps A+0x120\n fnstsw A+0x122\n fstp %st(0)\n fstp %st(0)\n"
+    "fisttpl A+0x124\n fnstsw A+0x128\n fnsave A+0x800\n")
+
 SEQ(seq_fcomi, "fninit\n fldcw A\n fldt A+0x20\n fldt A+0x10\n fcomi %st(1), %st\n fnsave A+0x800\n")
 SEQ(seq_fucomi, "fninit\n fldcw A\n fldt A+0x20\n fldt A+0x10\n fucomi %st(1), %st\n fnsave A+0x800\n")
 SEQ(seq_fcomip, "fninit\n fldcw A\n fldt A+0x20\n fldt A+0x10\n fcomip %st(1), %st\n fnsave A+0x800\n")
@@ -499,6 +508,15 @@ END_TEST
 START_TEST(fcmov_conditions) { RUN(seq_fcmov, 500, 11); }
 END_TEST
 
+START_TEST(fisttp_truncates) { RUN(seq_fisttp, 2000, 23); }
+END_TEST
+
+START_TEST(fisttp_unmasked)
+{
+    run_many("seq_fisttp (unmasked)", seq_fisttp_start, seq_fisttp_end, 1000, 29, gen_cw_unmasked);
+}
+END_TEST
+
 START_TEST(transcendental_helpers) { RUN(seq_transcendental, 1000, 12); }
 END_TEST
 
@@ -748,6 +766,8 @@ static Suite *suite(void)
     tcase_add_test(tc, constants_in_every_rounding_mode);
     tcase_add_test(tc, stack_overflow_and_underflow);
     tcase_add_test(tc, fcmov_conditions);
+    tcase_add_test(tc, fisttp_truncates);
+    tcase_add_test(tc, fisttp_unmasked);
     tcase_add_test(tc, transcendental_helpers);
     tcase_add_test(tc, environment_save_and_restore);
     tcase_add_test(tc, fxsave_layout_and_fxrstor);
