@@ -25,8 +25,8 @@
  * (infinity/denormal), not the SDM's bias-adjusted one, and an exact tiny
  * result does not raise UE; the flags are those of the masked operation.
  *
- * Not implemented (#UD): FBLD/FBSTP (BCD), FPTAN/FSINCOS, and FISTTP
- * (an SSE3 instruction; CPUID reports no SSE3). */
+ * Not implemented (#UD): FBLD/FBSTP (BCD), FPTAN/FSINCOS.  FISTTP (SSE3)
+ * is FISTP with the rounding control forced to truncation. */
 #include "exec_x87.h"
 #include "exec_sse.h"
 
@@ -1105,7 +1105,7 @@ void exec_x87_db(struct cpu *cpu, const struct insn *in)
         case 3: store_st0(cpu, in, SF_I32, true); return;
         case 5: load_m80(cpu, in); return;
         case 7: store_m80(cpu, in); return;
-        default: cpu_fault(cpu, EXC_UD, 0); /* FISTTP (SSE3) and holes */
+        default: cpu_fault(cpu, EXC_UD, 0); /* holes */
         }
     }
     unsigned reg = in->reg & 7, i = in->rm & 7;
@@ -1218,7 +1218,7 @@ void exec_x87_df(struct cpu *cpu, const struct insn *in)
         case 3: store_st0(cpu, in, SF_I16, true); return;
         case 5: load_m64int(cpu, in); return;
         case 7: store_st0(cpu, in, SF_I64, true); return;
-        default: cpu_fault(cpu, EXC_UD, 0); /* FISTTP, FBLD, FBSTP */
+        default: cpu_fault(cpu, EXC_UD, 0); /* FBLD, FBSTP */
         }
     }
     unsigned reg = in->reg & 7, i = in->rm & 7;
