@@ -185,6 +185,19 @@ void exec_cwd(struct cpu *cpu, const struct insn *in)
     reg_write(cpu, in, RDX, size, lf_sign(cpu->gpr[RAX], size) ? ~0ull : 0);
 }
 
+/* D7: XLATB — AL = the byte at RBX + AL (unsigned), EBX + AL with a 67
+ * prefix; an FS/GS override applies (SDM XLAT/XLATB). */
+void exec_xlat(struct cpu *cpu, const struct insn *in)
+{
+    no_lock(cpu, in);
+    uint64_t ea = cpu->gpr[RBX] + (cpu->gpr[RAX] & 0xff);
+    if (in->addrsize == 4)
+        ea = (uint32_t)ea;
+    if (in->seg == SEG_FS || in->seg == SEG_GS)
+        ea += cpu->seg[in->seg].base;
+    reg_write(cpu, in, RAX, 1, mem_read(cpu, ea, 1));
+}
+
 /* 9F: LAHF — AH = SF:ZF:0:AF:0:PF:1:CF.  9E: SAHF — load those five flags
  * from AH. */
 void exec_lahf(struct cpu *cpu, const struct insn *in)

@@ -116,6 +116,8 @@ enum {
     FF_XMM0 = 1u << 9,      /* implicit XMM0 operand (BLENDV): give it sign-bit variety */
     FF_RDX_SRC = 1u << 10,  /* MULX: RDX is a source */
     FF_LAHF = 1u << 11,     /* no ModRM at all */
+    FF_LOCK = 1u << 12,     /* a LOCK prefix */
+    FF_XLAT = 1u << 13,     /* XLATB: RBX points into the arena */
 };
 
 struct form {
@@ -179,6 +181,8 @@ static const struct form forms[] = {
     /* CMPXCHG16B, LAHF/SAHF in 64-bit mode */
     {"cmpxchg16b", 0, 1, 0xc7, 1, 1, 0, FF_MEM_ONLY | FF_GPR_REG | A, 0},
     {"cmpxchg8b", 0, 1, 0xc7, 1, 0, 0, FF_MEM_ONLY | FF_GPR_REG, 0},
+    {"lock cmpxchg16b", 0, 1, 0xc7, 1, 1, 0, FF_MEM_ONLY | FF_GPR_REG | A | FF_LOCK, 0},
+    {"xlatb", 0, 0, 0xd7, -1, 0, 0, FF_LAHF | FF_XLAT, 0},
     {"lahf", 0, 0, 0x9f, -1, 0, 0, FF_LAHF, 0},
     {"sahf", 0, 0, 0x9e, -1, 0, 0, FF_LAHF, 0},
     /* SSE3 */
@@ -269,6 +273,8 @@ static struct encoded encode(const struct form *f, unsigned reg, unsigned rm, un
         e.bytes[e.len++] = (uint8_t)((f->w ? 0x80 : 0) | ((~vvvv & 15) << 3) | pp);
         e.bytes[e.len++] = f->op;
     } else {
+        if (f->flags & FF_LOCK)
+            e.bytes[e.len++] = 0xf0;
         if (f->osize16)
             e.bytes[e.len++] = 0x66;
         if (f->pfx)
@@ -381,6 +387,10 @@ static bool run_case(const struct form *f, bool mem, int imm_fixed, char *msg, s
         addr = HARNESS_ARENA + ARENA_WINDOW + 64 + (rnd() % 200) * 16 + (misalign ? rnd() % 16 : 0);
         disp = (int32_t)(rnd() % 256) - 128;
         in.gpr[rm] = addr - (uint64_t)(int64_t)disp;
+    }
+    if (f->flags & FF_XLAT) {              /* XLATB reads [RBX + AL] */
+        addr = HARNESS_ARENA + ARENA_WINDOW + 64 + (rnd() % 200) * 16;
+        in.gpr[RBX] = addr - 32 + rnd() % 64 - (in.gpr[RAX] & 0xff);
     }
     if ((f->flags & FF_VEX) && mem && vvvv == rm && rnd() % 2)
         vvvv = (vvvv + 3) % 16 == RSP ? 0 : (vvvv + 3) % 16;
