@@ -26,6 +26,8 @@
 #include "linux_oracle.h"
 #include "oracle.h"
 #include "cpu/cpuid.h"
+#include "cpu/decode.h"
+#include "trace/disasm.h"
 
 /* ---- deterministic random inputs ---------------------------------------- */
 
@@ -498,6 +500,42 @@ START_TEST(form_matches_host)
 }
 END_TEST
 
+/* Every form as the trace and the debugger show it (trace/disasm.c,
+ * capstone behind the length our decoder gives): our decoder reads the
+ * encoding's full length, and the text names the instruction our opcode
+ * table names, never "(bad)". */
+START_TEST(disassembly_names_every_form)
+{
+    struct disasm *d = disasm_new();
+    ck_assert_ptr_nonnull(d);
+    rng = 0x5eed;
+    unsigned checked = 0;
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        const struct form *f = &forms[i];
+        for (int k = 0; k < 8; k++) {
+            bool mem = (f->flags & FF_MEM_ONLY) || (!(f->flags & (FF_REG_ONLY | FF_LAHF)) && (k & 1));
+            unsigned reg = rnd() % 16, rm = mem ? bases[rnd() % sizeof bases] : rnd() % 16;
+            struct encoded e = encode(f, f->flags & FF_LAHF ? 0 : reg, f->flags & FF_LAHF ? 0 : rm,
+                                      f->op == 0xf0 && f->map == 3 ? 0 : rnd() % 16, mem,
+                                      (int32_t)(rnd() % 256) - 128, (uint8_t)rnd());
+            struct insn in;
+            ck_assert_msg(decode(e.bytes, e.len, &in) == DECODE_OK && in.len == e.len,
+                          "%s: decode", f->name);
+            const char *ours = insn_mnemonic(&in);
+            struct disasm_line l = disasm_text(d, HARNESS_CODE, HARNESS_CODE, e.bytes, in.len);
+            const char *text = strncmp(l.text, "lock ", 5) == 0 ? l.text + 5 : l.text;
+            size_t n = strcspn(text, " ");
+            ck_assert_msg(ours && strlen(ours) == n && strncmp(text, ours, n) == 0,
+                          "%s: trace text \"%s\", our name %s", f->name, l.text, ours);
+            checked++;
+        }
+    }
+    printf("test_isa_v2: %u encodings of %zu forms named alike by our decoder and the trace's "
+           "disassembly\n", checked, sizeof forms / sizeof forms[0]);
+    disasm_free(d);
+}
+END_TEST
+
 /* ---- what the host cannot show ----------------------------------------------- */
 
 static int run_ours(const uint8_t *code, size_t len, struct regs *in, struct regs *out)
@@ -693,6 +731,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, host_has_the_extensions);
     tcase_add_loop_test(tc, form_matches_host, 0, (int)(sizeof forms / sizeof forms[0]));
+    tcase_add_test(tc, disassembly_names_every_form);
     tcase_add_test(tc, rdrand_is_deterministic);
     tcase_add_test(tc, cpuid_reports_the_extensions);
     tcase_add_test(tc, vex_invalid_forms_are_ud);
