@@ -8,7 +8,7 @@
  * bits).  Rounding to an integral value cannot overflow or underflow; the
  * dot products' intermediate products and sums can, and with OE or UE
  * unmasked their flags are those the host reports for the masked
- * operation (see the README's notes on limits). */
+ * operation (a limit cpu/README.md names). */
 #include "exec_sse.h"
 
 #define HEX16(M, ...)                                                                   \

@@ -832,7 +832,7 @@ static const char *rejected_extension(const uint8_t *b, size_t n)
                      b[i] == 0x36 || b[i] == 0x64 || b[i] == 0x65 || (b[i] & 0xf0) == 0x40))
         i++;
     if (i < n && (b[i] == 0xc4 || b[i] == 0xc5))
-        return "VEX (AVX/AVX2/BMI)";
+        return "VEX (AVX/AVX2; BMI1/BMI2 decode)";
     if (i < n && b[i] == 0x62)
         return "EVEX (AVX-512)";
     /* F3 0F AE /5 (mod=11): INCSSPD/Q, #UD while CET shadow stacks are off
