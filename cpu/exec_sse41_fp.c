@@ -6,9 +6,10 @@
  * one host function per imm8 value the instruction distinguishes (ROUND:
  * imm8[3:0], the upper bits are reserved and ignored; DPPS/DPPD: all 8
  * bits).  Rounding to an integral value cannot overflow or underflow; the
- * dot products' intermediate products and sums can, and with OE or UE
- * unmasked their flags are those the host reports for the masked
- * operation (a limit cpu/README.md names). */
+ * dot products' intermediate products and sums can: with OE or UE
+ * unmasked, their flags are recomputed stage by stage (the products, then
+ * each level of sums), stopping at the first stage that raises an
+ * unmasked exception, as the host CPU does. */
 #include "exec_sse.h"
 
 #define HEX16(M, ...)                                                                   \
@@ -45,6 +46,49 @@ static const sse_host_fn round_fns[4][16] = {
 static const sse_host_fn dpps_fns[256] = {HEX16_OUTER(IMM_ROW_REF, dpps)};
 static const sse_host_fn dppd_fns[256] = {HEX16_OUTER(IMM_ROW_REF, dppd)};
 
+SSE_HOST_OP(host_mulps, "mulps")
+SSE_HOST_OP(host_mulpd, "mulpd")
+SSE_HOST_OP(host_addps, "addps")
+
+/* The exception flags of DPPS/DPPD (imm8[7:4]: the elements multiplied;
+ * the others count as +0) when OE or UE is unmasked: the products, the
+ * pairwise sums, and (DPPS) the final sum, each stage's flags from
+ * sse_unmasked_post_flags(); the first stage with an unmasked exception
+ * ends the instruction, so later stages add nothing. */
+static uint32_t dp_unmasked_flags(const struct cpu *cpu, bool dbl, unsigned imm,
+                                  const union xmm *d, const union xmm *s)
+{
+    const uint32_t unmasked = ~(cpu->mxcsr >> MXCSR_MASK_SHIFT) & MXCSR_FLAGS;
+    unsigned lanes = dbl ? 2 : 4;
+    union xmm a = {0}, b = {0}, p;
+    for (unsigned i = 0; i < lanes; i++)
+        if ((imm >> (4 + i)) & 1) {
+            if (dbl)
+                a.q[i] = d->q[i], b.q[i] = s->q[i];
+            else
+                a.d[i] = d->d[i], b.d[i] = s->d[i];
+        }
+    uint32_t flags = sse_unmasked_post_flags(cpu, POST_MUL, lanes, dbl, &a, &b);
+    if (flags & unmasked)
+        return flags;
+    p = a;
+    (dbl ? host_mulpd : host_mulps)(sse_host_mxcsr(cpu), &p, &b);
+    /* Sums of pairs: lane 0 + lane 1 (and, for singles, lane 2 + lane 3). */
+    union xmm x = {0}, y = {0};
+    if (dbl) {
+        x.q[0] = p.q[0], y.q[0] = p.q[1];
+    } else {
+        x.d[0] = p.d[0], y.d[0] = p.d[1], x.d[1] = p.d[2], y.d[1] = p.d[3];
+    }
+    flags |= sse_unmasked_post_flags(cpu, POST_ADD, dbl ? 1 : 2, dbl, &x, &y);
+    if ((flags & unmasked) || dbl)
+        return flags;
+    (host_addps)(sse_host_mxcsr(cpu), &x, &y);
+    union xmm t0 = {0}, t1 = {0};
+    t0.d[0] = x.d[0], t1.d[0] = x.d[1];
+    return flags | sse_unmasked_post_flags(cpu, POST_ADD, 1, false, &t0, &t1);
+}
+
 /* 66 0F 3A 08-0B: ROUNDPS/PD xmm, xmm/m128 (aligned), ROUNDSS/SD xmm,
  * xmm/m32/m64, imm8 — imm8[1:0] the rounding mode unless imm8[2] (use
  * MXCSR.RC), imm8[3] suppresses the precision exception.
@@ -64,6 +108,10 @@ void exec_sse41_fp(struct cpu *cpu, const struct insn *in)
     }
     union xmm s, r = cpu->xmm[in->reg];
     sse_read_rm(cpu, in, &s, size, true);
-    sse_fp_report(cpu, fn(sse_host_mxcsr(cpu), &r, &s));
+    uint32_t after = fn(sse_host_mxcsr(cpu), &r, &s);
+    const uint32_t om_um = (MXCSR_OE | MXCSR_UE) << MXCSR_MASK_SHIFT;
+    if ((in->op == 0x40 || in->op == 0x41) && (cpu->mxcsr & om_um) != om_um)
+        after = dp_unmasked_flags(cpu, in->op == 0x41, imm, &cpu->xmm[in->reg], &s);
+    sse_fp_report(cpu, after);
     cpu->xmm[in->reg] = r;
 }

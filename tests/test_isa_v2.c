@@ -89,6 +89,25 @@ static void gen_xmm(union xmm *x, bool strings)
     }
 }
 
+/* Elements whose products and sums overflow or underflow (or are exact
+ * tiny values): the cases where unmasked OE/UE differ from masked ones. */
+static void gen_extreme(union xmm *x, bool dbl)
+{
+    static const float f[] = {0x1p-63f, 0x1p-70f, 1e-20f, -1e-19f, 0x1p-126f, 0x1p-149f, 1e30f,
+                              -3e38f, 0x1.8p100f, 1.5f, 0.0f, -0.0f, 0x1p64f, 0x1.fffffep127f};
+    static const double d[] = {0x1p-511, 0x1p-540, 1e-160, -1e-155, 0x1p-1022, 0x1p-1074,
+                               1e200, -1e308, 0x1.8p600, 1.5, 0.0, 0x1p512, 0x1.fffffffffffffp1023};
+    for (int i = 0; i < 4; i++) {
+        float v = f[rnd() % (sizeof f / sizeof f[0])] * (float)(1 + rnd() % 3);
+        memcpy(&x->d[i], &v, 4);
+    }
+    if (dbl)
+        for (int i = 0; i < 2; i++) {
+            double v = d[rnd() % (sizeof d / sizeof d[0])] * (double)(1 + rnd() % 3);
+            memcpy(&x->q[i], &v, 8);
+        }
+}
+
 static uint32_t gen_mxcsr(void)
 {
     uint32_t m = (uint32_t)(rnd() % 4) << 13 | 0x1f80;
@@ -120,6 +139,7 @@ enum {
     FF_LAHF = 1u << 11,     /* no ModRM at all */
     FF_LOCK = 1u << 12,     /* a LOCK prefix */
     FF_XLAT = 1u << 13,     /* XLATB: RBX points into the arena */
+    FF_EXTREME = 1u << 14,  /* FP operands near overflow/underflow, OE and/or UE unmasked */
 };
 
 struct form {
@@ -231,6 +251,17 @@ static const struct form forms[] = {
     {"pinsrq", 0x66, 3, 0x22, -1, 1, 0, FF_GPR_RM | FF_IMM, 0},
     X("dpps", 0x66, 3, 0x40, A | FF_IMM), X("dppd", 0x66, 3, 0x41, A | FF_IMM),
     X("mpsadbw", 0x66, 3, 0x42, A | FF_IMM),
+    /* the floating-point forms whose flags are recomputed when OE/UE are unmasked */
+    X("dpps OE/UE unmasked", 0x66, 3, 0x40, A | FF_IMM | FF_EXTREME),
+    X("dppd OE/UE unmasked", 0x66, 3, 0x41, A | FF_IMM | FF_EXTREME),
+    X("addsubpd OE/UE unmasked", 0x66, 1, 0xd0, A | FF_EXTREME),
+    X("addsubps OE/UE unmasked", 0xf2, 1, 0xd0, A | FF_EXTREME),
+    X("haddpd OE/UE unmasked", 0x66, 1, 0x7c, A | FF_EXTREME),
+    X("haddps OE/UE unmasked", 0xf2, 1, 0x7c, A | FF_EXTREME),
+    X("hsubpd OE/UE unmasked", 0x66, 1, 0x7d, A | FF_EXTREME),
+    X("hsubps OE/UE unmasked", 0xf2, 1, 0x7d, A | FF_EXTREME),
+    X("roundps extremes", 0x66, 3, 0x08, A | FF_IMM | FF_EXTREME),
+    X("roundsd extremes", 0x66, 3, 0x0b, FF_IMM | FF_EXTREME),
     /* SSE4.2 (CRC32 above) */
     X("pcmpgtq", 0x66, 2, 0x37, A),
     X("pcmpestrm", 0x66, 3, 0x60, FF_ALL_IMM | FF_STRINGS),
@@ -348,6 +379,8 @@ static bool run_case(const struct form *f, bool mem, int imm_fixed, char *msg, s
     bool strings = f->flags & FF_STRINGS;
     for (int i = 0; i < 16; i++) {
         gen_xmm(&in.xmm[i], strings);
+        if (f->flags & FF_EXTREME)
+            gen_extreme(&in.xmm[i], f->pfx == 0x66 && f->op != 0x40);
         in.gpr[i] = gen_gpr();
     }
     if (strings) { /* explicit lengths: mostly -20..20, sometimes huge or negative */
@@ -357,6 +390,12 @@ static bool run_case(const struct form *f, bool mem, int imm_fixed, char *msg, s
     in.gpr[RSP] = HARNESS_ARENA + 0x8000;
     in.rflags = 0x202 | (rnd() & RF_STATUS);
     in.mxcsr = gen_mxcsr();
+    if (f->flags & FF_EXTREME) { /* OE, UE or both unmasked; PE and DE sometimes */
+        in.mxcsr &= ~((1 + rnd() % 3) << 10 | (rnd() % 4 == 0 ? 0x1000u : 0) |
+                      (rnd() % 4 == 0 ? 0x100u : 0));
+        if (!in.mxcsr)
+            in.mxcsr = 0x80;     /* (0 means "the default" to harness_exec) */
+    }
 
     unsigned reg = rnd() % 16, rm = rnd() % 16, vvvv = rnd() % 16;
     if (f->flags & FF_LAHF)
@@ -401,6 +440,8 @@ static bool run_case(const struct form *f, bool mem, int imm_fixed, char *msg, s
         for (int i = 0; i < CHECK_BYTES; i += 16) {
             union xmm x;
             gen_xmm(&x, strings);
+            if (f->flags & FF_EXTREME)
+                gen_extreme(&x, f->pfx == 0x66 && f->op != 0x40);
             memcpy(window + i, &x, 16);
         }
         if (f->op == 0xc7 && f->map == 1 && in.gpr[RAX] == 0x1111) {
@@ -420,7 +461,8 @@ static bool run_case(const struct form *f, bool mem, int imm_fixed, char *msg, s
     char what[80], why[160];
     describe(what, sizeof what, &e);
     if (hv != ov) {
-        snprintf(msg, n, "%s [%s]: vector host %d ours %d", f->name, what, hv, ov);
+        snprintf(msg, n, "%s [%s]: vector host %d ours %d (mxcsr in %#x host %#x ours %#x)",
+                 f->name, what, hv, ov, in.mxcsr, host_out.mxcsr, our_out.mxcsr);
         return false;
     }
     if (hv >= 0)
