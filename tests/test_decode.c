@@ -28,6 +28,7 @@
 
 #include "cpu/decode.h"
 #include "cpu/exec.h"
+#include "cpu/opcode_table.h"
 /* After the project headers: <elf.h> defines PF_W, a name mmu.h also uses. */
 #include <elf.h>
 
@@ -831,8 +832,17 @@ static const char *rejected_extension(const uint8_t *b, size_t n)
                      b[i] == 0xf0 || b[i] == 0x2e || b[i] == 0x3e || b[i] == 0x26 ||
                      b[i] == 0x36 || b[i] == 0x64 || b[i] == 0x65 || (b[i] & 0xf0) == 0x40))
         i++;
-    if (i < n && (b[i] == 0xc4 || b[i] == 0xc5))
-        return "VEX (AVX/AVX2; BMI1/BMI2 decode)";
+    if (i < n && (b[i] == 0xc4 || b[i] == 0xc5)) {
+        /* A VEX encoding in a slot ringscope implements (BMI1/BMI2) that we
+         * reject (VEX.L = 1, a prefix before VEX, RORX's vvvv...) is no
+         * extension: the host CPU must confirm the #UD. */
+        unsigned map = b[i] == 0xc5 ? MAP_VEX0F : i + 1 < n ? MAP_VEX0F - 1 + (b[i + 1] & 0x1f) : 0;
+        size_t op = b[i] == 0xc5 ? i + 2 : i + 3;
+        if (map >= MAP_VEX0F && map < MAP_COUNT && op < n && opcode_format[map][b[op]] &&
+            (b[i] == 0xc4 ? (b[i + 1] & 0x1f) >= 1 && (b[i + 1] & 0x1f) <= 3 : 1))
+            return NULL;
+        return "VEX (AVX/AVX2)";
+    }
     if (i < n && b[i] == 0x62)
         return "EVEX (AVX-512)";
     /* F3 0F AE /5 (mod=11): INCSSPD/Q, #UD while CET shadow stacks are off
