@@ -262,6 +262,7 @@ void app_key(struct app *a, SDL_Keycode sym, Uint16 mod, SDL_Scancode scancode, 
     struct dbg *d = a->d;
     bool shift = mod & KMOD_SHIFT;
     bool known = scancode >= 0 && scancode < SDL_NUM_SCANCODES;
+    a->last_generation = ~0ull; /* every key repaints: prompt text, closing the help */
     if (!down && known && a->forwarded[scancode]) {
         /* The release of a key the guest saw go down (even after Esc). */
         a->forwarded[scancode] = false;

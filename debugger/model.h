@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "kstate.h"
 #include "session.h"
 
 /* Colours (the renderer's palette, model.c). */
@@ -21,7 +22,7 @@ enum ui_color {
     C_BP, C_BAR_BG, C_KEY, C_EXPLAIN_BG, C_WARN, C_GOOD,
     C_PS_UNMAPPED, C_PS_RESERVED, C_PS_COMMITTED, C_PS_RESIDENT, C_PS_SWAPPED, C_PS_GUARD,
     C_OWN_FREE, C_OWN_KERNEL, C_OWN_TABLES, C_OWN_PROC0, C_OWN_PROC1, C_OWN_PROC2, C_OWN_PROC3,
-    C_ACC_READ, C_ACC_WRITE, C_ACC_EXEC, C_BLACK,
+    C_ACC_READ, C_ACC_WRITE, C_ACC_EXEC, C_BLACK, C_OWN_KDATA,
     C_COUNT
 };
 struct ui_rgb {
@@ -55,6 +56,14 @@ struct ui_view {
     char input[96];
     char message[DBG_TEXT];     /* feedback for the last key ("breakpoint set at ...") */
     bool running;               /* a run command is in progress */
+    /* Which process the memory map, frames, page tables and memory panels
+     * show: 0 follows the CPU (the address space CR3 holds). */
+    uint32_t proc_pid;
+    /* The page-walk panel: an address asked for (in walk_pid, 0: the
+     * process shown) instead of the last access. */
+    bool walk_active;
+    uint64_t walk_va;
+    uint32_t walk_pid;
     uint64_t speed;             /* instructions per frame while running */
 };
 
@@ -73,6 +82,8 @@ struct ui_model {
     /* Instruction addresses of the disassembly lines (for the cursor). */
     uint64_t disasm_addr[UI_MAX_DISASM_LINES];
     int ndisasm;
+    /* The guest kernel's state at this instant (kstate.h), read once per build. */
+    struct kstate *ks;
 };
 
 /* Build (or rebuild) the model for a screen of cols x rows cells.

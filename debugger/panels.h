@@ -5,6 +5,7 @@
 #ifndef RINGSCOPE_DEBUGGER_PANELS_H
 #define RINGSCOPE_DEBUGGER_PANELS_H
 #include "model.h"
+#include "kstate.h"
 #include "osview.h"
 #include "session.h"
 
@@ -18,9 +19,13 @@ void draw_stack(struct ui_model *m, struct dbg *d);
 void draw_console(struct ui_model *m, struct dbg *d, const struct ui_view *v);
 void draw_events(struct ui_model *m, struct dbg *d);
 
-void draw_memmap(struct ui_model *m, struct dbg *d, const struct osview *os);
-void draw_frames(struct ui_model *m, struct dbg *d, const struct osview *os);
-void draw_walk(struct ui_model *m, struct dbg *d);
+/* The process the memory panels show (view->proc_pid, else the one whose
+ * address space CR3 holds, else the one on the CPU); NULL: none. */
+const struct kproc *shown_process(const struct kstate *ks, struct dbg *d, const struct ui_view *v);
+
+void draw_memmap(struct ui_model *m, struct dbg *d, const struct kstate *ks, const struct ui_view *v);
+void draw_frames(struct ui_model *m, struct dbg *d, const struct kstate *ks, const struct ui_view *v);
+void draw_walk(struct ui_model *m, struct dbg *d, const struct kstate *ks, const struct ui_view *v);
 void draw_tlb(struct ui_model *m, struct dbg *d);
 
 #endif

@@ -197,18 +197,18 @@ void draw_registers(struct ui_model *m, struct dbg *d)
     struct cpu *cpu = machine_cpu(d->m);
     const struct dbg_regs *r = &d->now, *o = &d->prev;
     /* The ring, big: three text rows tall. */
-    bool kernel = cpu->cpl == 0;
+    bool kernel = r->cpl == 0;
     m->big.x = p.x0;
     m->big.y = p.y0;
     m->big.scale = 3;
     m->big.fg = kernel ? C_RING0 : C_RING3;
-    snprintf(m->big.text, sizeof m->big.text, "RING %u", cpu->cpl);
+    snprintf(m->big.text, sizeof m->big.text, "RING %u", r->cpl);
     char sym[128];
     for (int row = 0; row < 3; row++) {
         p.x = 19;
         if (row == 0) {
             pen_color(&p, m->big.fg, C_BG);
-            pen_printf(&p, "ring %u: %s", cpu->cpl, kernel ? "kernel mode" : "user mode");
+            pen_printf(&p, "ring %u: %s", r->cpl, kernel ? "kernel mode" : "user mode");
         } else if (row == 1) {
             pen_color(&p, C_DIM, C_BG);
             pen_printf(&p, "insn %llu", (unsigned long long)cpu->icount);
@@ -273,8 +273,10 @@ void draw_registers(struct ui_model *m, struct dbg *d)
     reg_value(&p, "FS.base", r->fs_base, r->fs_base != o->fs_base);
     pen_line(&p);
     reg_value(&p, "GS.base", r->gs_base, r->gs_base != o->gs_base);
+    pen_line(&p);
+    reg_value(&p, "KernelGS", cpu->kernel_gs_base, false);
     pen_color(&p, C_DIM, C_BG);
-    pen_printf(&p, " kgs %llx", (unsigned long long)cpu->kernel_gs_base);
+    pen_text(&p, " swapgs");
     pen_line(&p);
 }
 

@@ -32,6 +32,8 @@ static void capture_regs(struct dbg *d, struct dbg_regs *r)
     r->cpl = cpu->cpl;
 }
 
+void dbg_refresh_regs(struct dbg *d) { capture_regs(d, &d->now); }
+
 const char *dbg_symbol(struct dbg *d, uint64_t va, char *buf, size_t cap)
 {
     buf[0] = 0;

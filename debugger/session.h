@@ -168,6 +168,10 @@ bool dbg_parse_address(struct dbg *d, const char *text, uint64_t *va);
 /* A live key for the guest's PS/2 keyboard (recorded for replay). */
 void dbg_key(struct dbg *d, enum key key, bool down);
 
+/* d->now becomes the CPU's registers at this instant (the panels call it
+ * on every draw, so they are true while a command runs, too). */
+void dbg_refresh_regs(struct dbg *d);
+
 /* The newest event (NULL if none) and the i-th newest. */
 const struct dbg_event *dbg_event_newest(const struct dbg *d, size_t i);
 
