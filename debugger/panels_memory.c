@@ -141,9 +141,13 @@ void draw_memmap(struct ui_model *m, struct dbg *d, const struct kstate *ks, con
     qsort(bands.b, (size_t)bands.n, sizeof bands.b[0], band_cmp_desc);
 
     pen_color(&p, C_DIM, C_BG);
+    /* The kernel reported the exit but has not released the memory yet
+     * (the exit of pid 1 stops the machine right there). */
+    const struct osview_process *reported = proc ? osview_process(&d->view, proc->pid) : NULL;
     if (proc)
         pen_printf(&p, "pid %u %s%s  CR3 %llx  %d areas (the kernel's)", proc->pid, proc->name,
-                   proc->state == KPROC_ZOMBIE ? " (zombie)" : "", (unsigned long long)cr3, nareas);
+                   proc->state == KPROC_ZOMBIE ? " (zombie)" : reported && reported->exited ? " (exiting)" : "",
+                   (unsigned long long)cr3, nareas);
     else if (v->proc_pid)
         pen_printf(&p, "pid %u: no such process now (exited and reaped, or not created yet)", v->proc_pid);
     else if (!ks->ready)
