@@ -30,6 +30,7 @@ static const char *const panel_titles[P_COUNT] = {
     [P_DISASM] = "Disassembly", [P_REGS] = "Registers", [P_STACK] = "Stack",
     [P_MEMMAP] = "Memory map (current process)", [P_WALK] = "Page walk (last memory access)",
     [P_TLB] = "TLB", [P_FRAMES] = "Physical frames", [P_CONSOLE] = "Console (UART)", [P_EVENTS] = "Events",
+    [P_PROCS] = "Processes and threads (the kernel's tables)",
 };
 
 const char *ui_panel_title(enum ui_panel_id p) { return p < P_COUNT ? panel_titles[p] : "?"; }
@@ -53,7 +54,7 @@ static void layout(struct ui_model *m)
         walk_h = top / 4;
     }
     int map_h = top * 58 / 100;
-    int events_w = cols * 62 / 100;
+    int events_w = cols * 40 / 100, procs_w = cols * 30 / 100;
     m->panel[P_DISASM] = (struct ui_rect){0, 0, left, disasm_h};
     m->panel[P_STACK] = (struct ui_rect){0, disasm_h, left, top - disasm_h};
     m->panel[P_REGS] = (struct ui_rect){left, 0, mid, regs_h};
@@ -62,7 +63,8 @@ static void layout(struct ui_model *m)
     m->panel[P_MEMMAP] = (struct ui_rect){left + mid, 0, right, map_h};
     m->panel[P_FRAMES] = (struct ui_rect){left + mid, map_h, right, top - map_h};
     m->panel[P_EVENTS] = (struct ui_rect){0, top, events_w, strip};
-    m->panel[P_CONSOLE] = (struct ui_rect){events_w, top, cols - events_w, strip};
+    m->panel[P_PROCS] = (struct ui_rect){events_w, top, procs_w, strip};
+    m->panel[P_CONSOLE] = (struct ui_rect){events_w + procs_w, top, cols - events_w - procs_w, strip};
 }
 
 /* ---- status, explanation, help ----------------------------------------- */
@@ -223,6 +225,7 @@ int ui_model_build(struct ui_model *model, struct dbg *d, struct ui_view *view, 
     draw_memmap(model, d, model->ks, view);
     draw_frames(model, d, model->ks, view);
     draw_walk(model, d, model->ks, view);
+    draw_procs(model, d, model->ks, view);
     draw_tlb(model, d);
     draw_console(model, d, view);
     draw_events(model, d);

@@ -35,7 +35,7 @@ struct ui_cell {
     uint8_t fg, bg;
 };
 
-enum ui_panel_id { P_DISASM, P_REGS, P_STACK, P_MEMMAP, P_WALK, P_TLB, P_FRAMES, P_CONSOLE, P_EVENTS, P_COUNT };
+enum ui_panel_id { P_DISASM, P_REGS, P_STACK, P_MEMMAP, P_WALK, P_TLB, P_FRAMES, P_CONSOLE, P_EVENTS, P_PROCS, P_COUNT };
 
 struct ui_rect {
     int x, y, w, h;   /* outer rectangle (with the border) in cells */

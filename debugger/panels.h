@@ -28,4 +28,6 @@ void draw_frames(struct ui_model *m, struct dbg *d, const struct kstate *ks, con
 void draw_walk(struct ui_model *m, struct dbg *d, const struct kstate *ks, const struct ui_view *v);
 void draw_tlb(struct ui_model *m, struct dbg *d);
 
+void draw_procs(struct ui_model *m, struct dbg *d, const struct kstate *ks, const struct ui_view *v);
+
 #endif

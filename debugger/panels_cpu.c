@@ -417,7 +417,7 @@ void draw_console(struct ui_model *m, struct dbg *d, const struct ui_view *v)
         /* The guest's stderr (COM2: its fd 2 and the kernel's "[pid N]
          * killed" lines) in the bottom lines, in the warning colour; the
          * whole panel while the console (COM1) has nothing. */
-        int eh = !len ? p.h : p.h >= 6 ? 3 : p.h >= 2 ? 1 : 0;
+        int eh = !len ? p.h : p.h >= 8 ? p.h / 2 : p.h >= 6 ? 3 : p.h >= 2 ? 1 : 0;
         struct pen e = p;
         e.y0 += p.h - eh;
         e.h = eh;
