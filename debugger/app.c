@@ -91,6 +91,7 @@ int app_open(struct app *a, struct dbg *d, int scale, const char *title, char *e
     a->scale = scale < 1 ? 1 : scale;
     a->view.speed = d->insns_per_frame;
     d->wait_when_idle = true;
+    d->pace_idle = true; /* only the window: headless runs and tests stay deterministic */
     /* The default size, but not bigger than the screen. */
     int w = APP_DEFAULT_COLS * FONT_WIDTH * a->scale, h = APP_DEFAULT_ROWS * FONT_HEIGHT * a->scale;
     SDL_Rect usable;

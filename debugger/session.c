@@ -248,6 +248,7 @@ static void attach(struct dbg *d, bool full)
 }
 
 static void take_snapshot(struct dbg *d);
+static double host_seconds(void);
 
 /* The event log's source: a tracer of the crossings (no output), whose
  * events the log keeps with their explanations. */
@@ -407,7 +408,7 @@ void dbg_key(struct dbg *d, enum key key, bool down)
         d->keys = p;
         d->keys_cap = cap;
     }
-    d->keys[d->nkeys++] = (struct dbg_key){machine_cpu(d->m)->icount, key, down};
+    d->keys[d->nkeys++] = (struct dbg_key){machine_cpu(d->m)->icount, machine_time_ns(d->m), key, down};
 }
 
 /* ---- running ----------------------------------------------------------- */
@@ -435,6 +436,8 @@ void dbg_start(struct dbg *d, enum dbg_command cmd)
     capture_regs(d, &d->prev);
     d->cmd = cmd;
     d->stop_now = false;
+    d->pace_host0 = host_seconds();
+    d->pace_virt0 = machine_time_ns(d->m);
     if (cmd == DBG_STEP_OVER) {
         /* A CALL (E8, FF /2) runs to the instruction after it on the same
          * stack; anything else is a single step. */
@@ -514,6 +517,10 @@ bool dbg_advance(struct dbg *d, uint64_t budget)
     default: break;
     }
     u.max_insns = budget ? budget : 1;
+    /* The window: an idle guest's time follows real time, so a key held
+     * for 100 ms is held for 100 ms of the guest's time. */
+    if (d->pace_idle && !d->replaying && cmd != DBG_STEP)
+        u.idle_until_ns = d->pace_virt0 + (uint64_t)((host_seconds() - d->pace_host0) * 1e9);
     attach(d, !d->turbo || cmd == DBG_STEP);
     uint64_t before = cpu->icount;
     struct machine_stop s = machine_run(d->m, &u);
@@ -597,6 +604,11 @@ static void give_keys(struct dbg *d, size_t *k)
 {
     uint64_t now = machine_cpu(d->m)->icount;
     while (*k < d->nkeys && d->keys[*k].icount == now) {
+        /* Idle time the window let pass (in hlt) before the key came. */
+        if (machine_time_ns(d->m) < d->keys[*k].time_ns) {
+            struct machine_until u = {.max_insns = 1, .vector = -1, .idle_until_ns = d->keys[*k].time_ns};
+            machine_run(d->m, &u);
+        }
         machine_key(d->m, d->keys[*k].key, d->keys[*k].down);
         ++*k;
     }

@@ -61,6 +61,7 @@ struct dbg_regs {
 /* A live key given to the guest, kept so step back can replay it. */
 struct dbg_key {
     uint64_t icount;
+    uint64_t time_ns;                  /* virtual time it came at (idle time may have passed at icount) */
     enum key key;
     bool down;
 };
@@ -92,6 +93,9 @@ struct dbg {
     bool wait_when_idle;               /* a run keeps going while the guest idles in hlt (the
                                         * window: a key may come); else idle ends it */
     uint64_t insns_per_frame;          /* speed of free running */
+    bool pace_idle;                    /* the window: an idle guest's virtual time follows real time */
+    double pace_host0;                 /* ... from this host time (seconds) */
+    uint64_t pace_virt0;               /* ... and this virtual time (ns), set when a command starts */
 
     /* What the last instruction did. */
     struct dbg_regs prev, now;
