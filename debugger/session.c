@@ -12,6 +12,7 @@
 #include "../trace/disasm.h"
 #include "../trace/symbols.h"
 #include "../trace/tracer.h"
+#include "../trace/vectors.h"
 #include "explain.h"
 #include "osview.h"
 
@@ -107,6 +108,7 @@ static bool is_ret(const struct insn *in) { return in->map == MAP_1BYTE && (in->
 
 static bool on_after_insn(struct dbg *d, struct cpu *cpu, const struct insn *in)
 {
+    d->at_delivery = false;
     if (d->cmd == DBG_STEP_OVER && cpu->rip == d->target_rip && cpu->gpr[RSP] >= d->target_rsp)
         return stop_here(d);
     if (d->cmd == DBG_STEP_OUT && is_ret(in) && cpu->gpr[RSP] > d->target_rsp)
@@ -122,6 +124,7 @@ static void on_mem(struct dbg *d, enum mem_kind kind, uint64_t va, uint64_t pa, 
 
 static bool on_exception(struct dbg *d, const struct exc_event *e)
 {
+    d->at_delivery = true;
     bool stop = d->cmd == DBG_UNTIL_INTERRUPT && e->external && stop_here(d);
     if (e->vector == EXC_PF && !e->external && !e->soft) {
         /* Show where the faulting address leads (what the walk found). */
@@ -508,8 +511,11 @@ bool dbg_advance(struct dbg *d, uint64_t budget)
     enum dbg_command cmd = d->cmd;
     switch (cmd) {
     case DBG_STEP:
+        /* One instruction, or the delivery of an exception or interrupt
+         * (which then stops at the handler's first instruction). */
         budget = 1;
         u.breakpoints = NULL, u.nbreakpoints = 0;
+        u.any_exception = true;
         break;
     case DBG_UNTIL_SYSCALL: u.syscall = true; break;
     case DBG_UNTIL_PAGE_FAULT: u.vector = EXC_PF; break;
@@ -529,6 +535,10 @@ bool dbg_advance(struct dbg *d, uint64_t budget)
     dbg_symbol(d, cpu->rip, where, sizeof where);
     if (s.event == MEV_BUDGET && cmd != DBG_STEP && !d->stop_now) {
         done = false;
+    } else if (cmd == DBG_STEP && d->at_delivery) {
+        snprintf(d->status, sizeof d->status, "%s delivered: at its handler %s, none of it run yet (u: back to before it)",
+                 s.event == MEV_EXCEPTION ? vector_mnemonic((uint8_t)s.vector) : "exception",
+                 *where ? where : "here");
     } else if (cmd == DBG_STEP) {
         snprintf(d->status, sizeof d->status, "stepped one instruction (%llu retired)",
                  (unsigned long long)(cpu->icount - before));
@@ -633,7 +643,13 @@ static void replay(struct dbg *d, uint64_t n, size_t *k)
     }
 }
 
-int dbg_rewind_to(struct dbg *d, uint64_t icount)
+/* Go to instruction count icount; with deliver, then to the delivery of
+ * the exception or interrupt that came there (the state "delivered"). */
+static int rewind_position(struct dbg *d, uint64_t icount, bool deliver);
+
+int dbg_rewind_to(struct dbg *d, uint64_t icount) { return rewind_position(d, icount, false); }
+
+static int rewind_position(struct dbg *d, uint64_t icount, bool deliver)
 {
     struct cpu *cpu = machine_cpu(d->m);
     if (icount > cpu->icount)
@@ -673,13 +689,24 @@ int dbg_rewind_to(struct dbg *d, uint64_t icount)
     } else {
         give_keys(d, &k);
     }
+    d->at_delivery = false;
+    if (deliver) {
+        /* The exception or interrupt that came before instruction icount
+         * ran: delivered again, no instruction of the handler run. */
+        capture_regs(d, &d->prev);
+        attach(d, true);
+        struct machine_until u = {.max_insns = 1, .vector = -1, .any_exception = true};
+        machine_run(d->m, &u);
+    }
     d->replaying = false;
     for (size_t i = 0; i < d->nforward; i++)
         machine_attach(d->m, d->forward[i]);
-    forget_after(d, icount);
+    /* The events of the delivery itself stay in the log (they are
+     * stamped with icount: they came before the state shown). */
+    forget_after(d, d->at_delivery ? icount + 1 : icount);
     rebuild_osview(d);
     capture_regs(d, &d->now);
-    if (icount == at)
+    if (icount == at && !d->at_delivery)
         d->prev = d->now;
     attach(d, true);
     snprintf(d->status, sizeof d->status, "stepped back to instruction %llu (snapshot at %llu + %llu replayed)",
@@ -696,10 +723,29 @@ int dbg_watch_forward(struct dbg *d, struct watcher *w)
     return 0;
 }
 
+/* The model of stepping (debugger/README.md, "Stepping around a fault"):
+ * the positions are the states before each instruction, plus, where an
+ * exception or interrupt was delivered, the state right after the
+ * delivery (same instruction count, RIP at the handler).  s moves to the
+ * next position, u to the previous one. */
+static bool delivered_before(const struct dbg *d, uint64_t icount)
+{
+    for (size_t i = 0; i < d->log_count; i++) {
+        const struct dbg_event *e = dbg_event_newest(d, i);
+        if (e->icount < icount)
+            break;
+        if (e->icount == icount && (e->kind == TRACE_EXCEPTION || e->kind == TRACE_INTERRUPT))
+            return true;
+    }
+    return false;
+}
+
 int dbg_step_back(struct dbg *d)
 {
     uint64_t now = machine_cpu(d->m)->icount;
+    if (d->at_delivery)
+        return rewind_position(d, now, false);   /* to just before the exception */
     if (now == 0)
         return -1;
-    return dbg_rewind_to(d, now - 1);
+    return rewind_position(d, now - 1, delivered_before(d, now - 1));
 }

@@ -89,6 +89,11 @@ struct dbg {
     enum dbg_command cmd;
     uint64_t target_rip, target_rsp;   /* step over / out */
     bool stop_now;                     /* set by the hooks when the command's goal is met */
+    /* The machine stands right after an exception or interrupt was
+     * delivered: RIP is the handler's first instruction, none of it ran,
+     * and the instruction count is the interrupted instruction's (see
+     * "Stepping around a fault" in debugger/README.md). */
+    bool at_delivery;
     bool turbo;                        /* run without per-access observation */
     bool wait_when_idle;               /* a run keeps going while the guest idles in hlt (the
                                         * window: a key may come); else idle ends it */

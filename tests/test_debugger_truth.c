@@ -25,6 +25,7 @@
 #include "debugger/model.h"
 #include "debugger/session.h"
 #include "tests/linux_oracle.h"
+#include "trace/event.h"
 
 #define COLS 240
 #define ROWS 80
@@ -337,6 +338,113 @@ START_TEST(sampled_instants_of_bundled_programs)
 }
 END_TEST
 
+
+/* The whole visible state of a position, to compare positions. */
+struct position {
+    uint64_t icount, rip, rsp, cr2, rflags;
+    uint8_t cpl;
+    bool delivered;
+};
+
+static struct position here(struct dbg *d)
+{
+    struct cpu *c = machine_cpu(d->m);
+    return (struct position){c->icount, c->rip, c->gpr[RSP], c->cr2, cpu_rflags(c), c->cpl, d->at_delivery};
+}
+
+static void same_position(struct position a, struct position b, const char *when)
+{
+    ck_assert_msg(a.icount == b.icount && a.rip == b.rip && a.rsp == b.rsp && a.cr2 == b.cr2 &&
+                      a.rflags == b.rflags && a.cpl == b.cpl && a.delivered == b.delivered,
+                  "%s: icount %llu/%llu rip %llx/%llx cr2 %llx/%llx delivered %d/%d", when,
+                  (unsigned long long)a.icount, (unsigned long long)b.icount, (unsigned long long)a.rip,
+                  (unsigned long long)b.rip, (unsigned long long)a.cr2, (unsigned long long)b.cr2, a.delivered,
+                  b.delivered);
+}
+
+/* One model for s, p and u around a page fault (debugger/README.md):
+ * s on the faulting instruction stops at the delivery (RIP = the #PF
+ * handler, nothing of it run, the instruction count unchanged, the event
+ * logged), p stops at the same place, u from there returns to the exact
+ * about-to-fault state, and u from the handler's first instruction returns
+ * to the delivery. */
+START_TEST(stepping_around_a_fault)
+{
+    struct dbg *d = start("build/programs/isolation", 32 << 20);
+    struct cpu *cpu = machine_cpu(d->m);
+    struct position delivered, before;
+    for (int tries = 0;; tries++) {
+        ck_assert_int_lt(tries, 200);
+        dbg_run_command(d, DBG_UNTIL_PAGE_FAULT, 50000000);
+        ck_assert_msg(d->at_delivery, "p stopped at: %s", d->status);
+        delivered = here(d);
+        ck_assert_int_eq(dbg_step_back(d), 0);
+        before = here(d);
+        if (before.cpl == 3)
+            break;
+        dbg_run_command(d, DBG_STEP, 0); /* a kernel-mode fault: on to the next */
+        same_position(here(d), delivered, "s from a kernel fault's about-to-fault state");
+    }
+    /* u from the delivery: the about-to-fault state, same instruction count. */
+    ck_assert_uint_eq(before.icount, delivered.icount);
+    ck_assert(!before.delivered);
+    ck_assert_uint_ne(before.rip, delivered.rip);
+    check_registers(d, "about to fault");
+    /* s on the faulting instruction: the delivery, exactly as p found it. */
+    dbg_run_command(d, DBG_STEP, 0);
+    same_position(here(d), delivered, "s on the faulting instruction");
+    ck_assert_ptr_nonnull(strstr(d->status, "#PF delivered"));
+    ck_assert_uint_eq(cpu->cpl, 0);
+    const struct dbg_event *e = dbg_event_newest(d, 0);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_int_eq(e->kind, TRACE_EXCEPTION);
+    ck_assert_uint_eq(e->icount, delivered.icount);
+    check_registers(d, "delivered");
+    struct ui_model m = {0};
+    struct ui_view v = {0};
+    build(&m, d, &v);
+    ck_assert_int_ge(ui_panel_find(&m, P_WALK, "#PF: faulting access at CR2"), 0);
+    ui_model_free(&m);
+    /* s: the handler's first instruction runs. */
+    dbg_run_command(d, DBG_STEP, 0);
+    struct position first = here(d);
+    ck_assert_uint_eq(first.icount, delivered.icount + 1);
+    ck_assert(!first.delivered);
+    /* u, u, u: the delivery, the about-to-fault state, the instruction before. */
+    ck_assert_int_eq(dbg_step_back(d), 0);
+    same_position(here(d), delivered, "u from the handler's first instruction");
+    check_registers(d, "u to the delivery");
+    ck_assert_int_eq(dbg_step_back(d), 0);
+    same_position(here(d), before, "u from the delivery");
+    ck_assert_int_eq(dbg_step_back(d), 0);
+    ck_assert_uint_eq(cpu->icount, before.icount - 1);
+    ck_assert(!d->at_delivery);
+    /* s, s: the faulting instruction again, then its delivery; p from the
+     * about-to-fault state stops at the same delivery. */
+    dbg_run_command(d, DBG_STEP, 0);
+    same_position(here(d), before, "s to the faulting instruction");
+    dbg_run_command(d, DBG_STEP, 0);
+    same_position(here(d), delivered, "s again");
+    ck_assert_int_eq(dbg_step_back(d), 0);
+    dbg_run_command(d, DBG_UNTIL_PAGE_FAULT, 1000);
+    same_position(here(d), delivered, "p from the about-to-fault state");
+    /* n (step over) on the faulting instruction: a plain instruction is a
+     * step (the delivery); a call (here its push faults: CR2 is on the
+     * stack) is stepped over whole, fault, handler and callee included. */
+    ck_assert_int_eq(dbg_step_back(d), 0);
+    dbg_run_command(d, DBG_STEP_OVER, 10000000);
+    if (delivered.cr2 >> 12 == (before.rsp - 8) >> 12) {
+        ck_assert(!d->at_delivery);
+        ck_assert_uint_eq(cpu->cpl, 3);
+        ck_assert_uint_eq(cpu->gpr[RSP], before.rsp);
+        ck_assert_uint_gt(cpu->icount, delivered.icount + 1);
+    } else {
+        same_position(here(d), delivered, "n on the faulting instruction");
+    }
+    dbg_free(d);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("debugger_truth");
@@ -345,6 +453,7 @@ static Suite *suite(void)
     tcase_add_test(t, memory_map_is_the_guests_proc_maps);
     tcase_add_test(t, registers_after_every_kind_of_step);
     tcase_add_test(t, sampled_instants_of_bundled_programs);
+    tcase_add_test(t, stepping_around_a_fault);
     suite_add_tcase(s, t);
     return s;
 }
