@@ -30,7 +30,8 @@ static const char *const panel_titles[P_COUNT] = {
     [P_DISASM] = "Disassembly", [P_REGS] = "Registers", [P_STACK] = "Stack",
     [P_MEMMAP] = "Memory map (current process)", [P_WALK] = "Page walk (last memory access)",
     [P_TLB] = "TLB", [P_FRAMES] = "Physical frames", [P_CONSOLE] = "Console (UART)", [P_EVENTS] = "Events",
-    [P_PROCS] = "Processes and threads (the kernel's tables)",
+    [P_PROCS] = "Processes and threads (the kernel's tables)", [P_MEMORY] = "Memory (hex)",
+    [P_PTABLES] = "Page tables (mapped ranges)",
 };
 
 const char *ui_panel_title(enum ui_panel_id p) { return p < P_COUNT ? panel_titles[p] : "?"; }
@@ -47,21 +48,23 @@ static void layout(struct ui_model *m)
     int left = cols * 33 / 100 < 40 ? 40 : cols * 33 / 100;
     int mid = cols * 27 / 100 < 44 ? 44 : cols * 27 / 100;
     int right = cols - left - mid;
-    int disasm_h = top * 55 / 100;
+    int disasm_h = top * 40 / 100, stack_h = top * 22 / 100;
     int regs_h = 24, walk_h = 13;
     if (regs_h + walk_h + 5 > top) {
         regs_h = top / 2;
         walk_h = top / 4;
     }
-    int map_h = top * 58 / 100;
+    int map_h = top * 42 / 100, ptables_h = top * 20 / 100;
     int events_w = cols * 40 / 100, procs_w = cols * 30 / 100;
     m->panel[P_DISASM] = (struct ui_rect){0, 0, left, disasm_h};
-    m->panel[P_STACK] = (struct ui_rect){0, disasm_h, left, top - disasm_h};
+    m->panel[P_STACK] = (struct ui_rect){0, disasm_h, left, stack_h};
+    m->panel[P_MEMORY] = (struct ui_rect){0, disasm_h + stack_h, left, top - disasm_h - stack_h};
     m->panel[P_REGS] = (struct ui_rect){left, 0, mid, regs_h};
     m->panel[P_WALK] = (struct ui_rect){left, regs_h, mid, walk_h};
     m->panel[P_TLB] = (struct ui_rect){left, regs_h + walk_h, mid, top - regs_h - walk_h};
     m->panel[P_MEMMAP] = (struct ui_rect){left + mid, 0, right, map_h};
-    m->panel[P_FRAMES] = (struct ui_rect){left + mid, map_h, right, top - map_h};
+    m->panel[P_PTABLES] = (struct ui_rect){left + mid, map_h, right, ptables_h};
+    m->panel[P_FRAMES] = (struct ui_rect){left + mid, map_h + ptables_h, right, top - map_h - ptables_h};
     m->panel[P_EVENTS] = (struct ui_rect){0, top, events_w, strip};
     m->panel[P_PROCS] = (struct ui_rect){events_w, top, procs_w, strip};
     m->panel[P_CONSOLE] = (struct ui_rect){events_w + procs_w, top, cols - events_w - procs_w, strip};
@@ -212,6 +215,10 @@ int ui_model_build(struct ui_model *model, struct dbg *d, struct ui_view *view, 
         extra[0] = 0;
         if (p == P_CONSOLE && view->console_focus)
             snprintf(extra, sizeof extra, "[keyboard focus]");
+        if (p == P_MEMORY && view->mem_mode != MEM_FOLLOW)
+            snprintf(extra, sizeof extra, "[pointed; follows the last access when reset]");
+        if (p == P_WALK && view->walk_active)
+            snprintf(extra, sizeof extra, "[an address asked for]");
         if (p == P_DISASM && view->goto_active)
             snprintf(extra, sizeof extra, "[at 0x%llx, Home: back to RIP]", (unsigned long long)view->goto_addr);
         draw_frame(model, (enum ui_panel_id)p, panel_titles[p], extra);
@@ -226,6 +233,8 @@ int ui_model_build(struct ui_model *model, struct dbg *d, struct ui_view *view, 
     draw_frames(model, d, model->ks, view);
     draw_walk(model, d, model->ks, view);
     draw_procs(model, d, model->ks, view);
+    draw_memory(model, d, model->ks, view);
+    draw_page_tables(model, d, model->ks, view);
     draw_tlb(model, d);
     draw_console(model, d, view);
     draw_events(model, d);

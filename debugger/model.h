@@ -35,7 +35,10 @@ struct ui_cell {
     uint8_t fg, bg;
 };
 
-enum ui_panel_id { P_DISASM, P_REGS, P_STACK, P_MEMMAP, P_WALK, P_TLB, P_FRAMES, P_CONSOLE, P_EVENTS, P_PROCS, P_COUNT };
+enum ui_panel_id {
+    P_DISASM, P_REGS, P_STACK, P_MEMMAP, P_WALK, P_TLB, P_FRAMES, P_CONSOLE, P_EVENTS, P_PROCS, P_MEMORY, P_PTABLES,
+    P_COUNT
+};
 
 struct ui_rect {
     int x, y, w, h;   /* outer rectangle (with the border) in cells */
@@ -64,6 +67,12 @@ struct ui_view {
     bool walk_active;
     uint64_t walk_va;
     uint32_t walk_pid;
+    /* The memory panel: follows the last access (MEM_FOLLOW), or shows
+     * mem_addr in process mem_pid (0: the process shown) or physical. */
+    enum ui_mem_mode { MEM_FOLLOW, MEM_VIRTUAL, MEM_PHYSICAL } mem_mode;
+    uint64_t mem_addr;
+    uint32_t mem_pid;
+    int ptables_top;            /* the page-table view: first range shown */
     uint64_t speed;             /* instructions per frame while running */
 };
 
@@ -85,6 +94,16 @@ struct ui_model {
     /* The guest kernel's state at this instant (kstate.h), read once per build. */
     struct kstate *ks;
 };
+
+/* Pointing the panels (the command line and the mouse bind to these).
+ * pid 0 means the process the panels show (ui_view_process). */
+void ui_view_process(struct ui_view *v, uint32_t pid);          /* 0: follow the CPU */
+void ui_view_memory_at(struct ui_view *v, uint32_t pid, uint64_t va);
+void ui_view_memory_physical(struct ui_view *v, uint64_t pa);
+void ui_view_memory_follow(struct ui_view *v);                  /* the last access (the default) */
+void ui_view_walk(struct ui_view *v, uint32_t pid, uint64_t va); /* walk va in pid now, no side effects */
+void ui_view_walk_last(struct ui_view *v);                      /* back to the last access */
+void ui_view_page_tables_scroll(struct ui_view *v, int lines);
 
 /* Build (or rebuild) the model for a screen of cols x rows cells.
  * Returns 0, or -1 if host memory runs out. */

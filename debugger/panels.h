@@ -29,5 +29,7 @@ void draw_walk(struct ui_model *m, struct dbg *d, const struct kstate *ks, const
 void draw_tlb(struct ui_model *m, struct dbg *d);
 
 void draw_procs(struct ui_model *m, struct dbg *d, const struct kstate *ks, const struct ui_view *v);
+void draw_memory(struct ui_model *m, struct dbg *d, const struct kstate *ks, const struct ui_view *v);
+void draw_page_tables(struct ui_model *m, struct dbg *d, const struct kstate *ks, const struct ui_view *v);
 
 #endif

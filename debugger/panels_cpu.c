@@ -149,17 +149,17 @@ void draw_disasm(struct ui_model *m, struct dbg *d, struct ui_view *v)
         pen_color(&p, C_ADDR, bg);
         pen_printf(&p, " %016llx  ", (unsigned long long)va);
         pen_color(&p, mapped ? C_TEXT : C_DIM, bg);
-        pen_text(&p, l.text);
-        if (l.ok && is_branch(l.text)) {
-            const char *hex = strstr(l.text, "0x");
-            if (hex) {
-                uint64_t target = strtoull(hex, NULL, 16);
-                dbg_symbol(d, target, target_sym, sizeof target_sym);
-                if (*target_sym) {
-                    pen_color(&p, C_SYM, bg);
-                    pen_printf(&p, "  <%s>", target_sym);
-                }
-            }
+        /* A branch to a known place names it instead of its address, so
+         * the line fits the panel (the address is on the target's line). */
+        const char *hex = l.ok && is_branch(l.text) ? strstr(l.text, "0x") : NULL;
+        char *end = NULL;
+        uint64_t target = hex ? strtoull(hex, &end, 16) : 0;
+        if (hex && *dbg_symbol(d, target, target_sym, sizeof target_sym) && end && !*end) {
+            pen_printf(&p, "%.*s", (int)(hex - l.text), l.text);
+            pen_color(&p, C_SYM, bg);
+            pen_printf(&p, "<%s>", target_sym);
+        } else {
+            pen_text(&p, l.text);
         }
         pen_fill(&p);
         pen_line(&p);

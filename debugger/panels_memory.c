@@ -600,15 +600,7 @@ void draw_tlb(struct ui_model *m, struct dbg *d)
     pen_text(&p, "last flush: ");
     pen_color(&p, C_TEXT, C_BG);
     /* The cause wraps onto a second line. */
-    const char *cause = *d->flush_cause ? d->flush_cause : "none seen yet";
-    for (size_t i = 0; cause[i] && !pen_full(&p); i++) {
-        if (p.x >= p.w) {
-            pen_line(&p);
-            pen_color(&p, C_TEXT, C_BG);
-            p.x = 2;
-        }
-        pen_char(&p, (uint8_t)cause[i]);
-    }
+    pen_wrap(&p, *d->flush_cause ? d->flush_cause : "none seen yet", 2);
     pen_line(&p);
     static struct tlb_entry e[TLB_SETS * TLB_WAYS];
     size_t n = mmu_tlb_entries(mmu, e, TLB_SETS * TLB_WAYS);

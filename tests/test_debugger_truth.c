@@ -169,6 +169,38 @@ static void check_maps_instant(struct dbg *d, const char *text, struct instant_c
     snprintf(want, sizeof want, "the kernel: %llu of %llu free", free_kb / 4, total_kb / 4);
     ui_panel_line(&m, P_FRAMES, 0, line, sizeof line);
     ck_assert_msg(strstr(line, want), "%s: frames panel says '%s', /proc/meminfo '%s'", tag, line, want);
+    /* The page-table view: every mapped range lies inside an area the
+     * guest's /proc lists (its mappings come from its own page tables). */
+    int ranges = 0;
+    for (int i = 1; ui_panel_line(&m, P_PTABLES, i, line, sizeof line); i++) {
+        unsigned long long lo, hi;
+        if (sscanf(line, "%llx-%llx", &lo, &hi) != 2 || lo >= 0x800000000000ull)
+            continue;
+        bool inside = false;
+        for (const char *t = strchr(text, '\n') + 1; *t && strncmp(t, "MEMINFO", 7) != 0; t = strchr(t, '\n') + 1) {
+            unsigned long long alo, ahi;
+            sscanf(t, "%llx-%llx", &alo, &ahi);
+            /* merged neighbours may span several areas: check the ends */
+            inside |= lo >= alo && lo < ahi;
+        }
+        ck_assert_msg(inside, "%s: page-table range %s starts outside every area of /proc/%d/maps", tag, line, pid);
+        ranges++;
+    }
+    ck_assert_int_gt(ranges, 0);
+    /* The processes panel: the writer's thread runs; a thread instant has
+     * two threads; the parent of the child instants waits in wait4. */
+    snprintf(want, sizeof want, "pid %d mapsprobe", pid);
+    int at = ui_panel_find(&m, P_PROCS, want);
+    ck_assert_msg(at >= 0, "%s: no '%s' in the processes panel", tag, want);
+    int threads = 0, running = 0;
+    for (int i = at + 1; ui_panel_line(&m, P_PROCS, i, line, sizeof line) && strstr(line, "tid "); i++) {
+        threads++;
+        running += strstr(line, "running on the CPU, ring 0") != NULL;
+    }
+    ck_assert_int_eq(running, 1); /* at the syscall: in the kernel, on the CPU */
+    ck_assert_int_eq(threads, strcmp(tag, "thread") == 0 ? 2 : 1);
+    if (strncmp(tag, "child", 5) == 0 || strcmp(tag, "exec") == 0)
+        ck_assert_msg(ui_panel_find(&m, P_PROCS, "blocked in wait4()") >= 0, "%s: the parent does not wait", tag);
     counts->maps_checked++;
     strncat(counts->tags, tag, sizeof counts->tags - strlen(counts->tags) - 2);
     strcat(counts->tags, " ");
@@ -445,6 +477,120 @@ START_TEST(stepping_around_a_fault)
 }
 END_TEST
 
+
+/* The memory panel, walk-any-address and the page-table view in
+ * isolation at the child's write(2) of its report: by then the child wrote
+ * 222 and the parent 111 into the global at 0x408008 (the program says
+ * so), each in its own copy of the page. */
+static bool cell_bg_is(const struct ui_model *m, enum ui_panel_id p, int line, int col, uint8_t bg)
+{
+    struct ui_rect r = m->panel[p];
+    return m->cells[(r.y + 1 + line) * m->cols + r.x + 1 + col].bg == bg;
+}
+
+START_TEST(memory_panel_walk_any_address_and_page_tables)
+{
+    struct dbg *d = start("build/programs/isolation", 32 << 20);
+    struct cpu *cpu = machine_cpu(d->m);
+    /* The first user-mode store: the memory panel follows it, the bytes
+     * written highlighted, the same bytes as the CPU reads there. */
+    const struct dbg_access *w = NULL;
+    for (int i = 0; i < 5000000 && !w; i++) {
+        dbg_run_command(d, DBG_STEP, 0);
+        for (size_t k = 0; k < d->nacc; k++)
+            if (d->acc[k].kind == MEM_WRITE && d->acc[k].va < 0x800000000000ull && cpu->cpl == 3)
+                w = &d->acc[k];
+    }
+    ck_assert_ptr_nonnull(w);
+    struct ui_model m = {0};
+    struct ui_view v = {0};
+    build(&m, d, &v);
+    char want[128], line[512];
+    snprintf(want, sizeof want, "write of %u bytes at 0x%llx", w->size, (unsigned long long)w->va);
+    ck_assert_msg(ui_panel_find(&m, P_MEMORY, want) >= 0, "no '%s'", want);
+    uint64_t row = w->va & ~7ull;
+    snprintf(want, sizeof want, "%016llx ", (unsigned long long)row);
+    int l = ui_panel_find(&m, P_MEMORY, want);
+    ck_assert_int_ge(l, 0);
+    ui_panel_line(&m, P_MEMORY, l, line, sizeof line);
+    uint8_t bytes[8];
+    ck_assert_uint_eq(machine_read_virt(d->m, row, bytes, 8), 8);
+    char hex[64] = "";
+    for (int k = 0; k < 8; k++)
+        snprintf(hex + strlen(hex), sizeof hex - strlen(hex), "%02x ", bytes[k]);
+    ck_assert_msg(strstr(line, hex), "'%s' lacks '%s'", line, hex);
+    for (int k = 0; k < 8; k++) {
+        bool written = row + k >= w->va && row + k < w->va + w->size;
+        ck_assert_msg(cell_bg_is(&m, P_MEMORY, l, 17 + 3 * k, C_ACC_WRITE) == written, "byte %d highlight", k);
+    }
+    /* The same bytes in physical memory, at the frame the walk found. */
+    ui_view_memory_physical(&v, w->pa);
+    build(&m, d, &v);
+    snprintf(want, sizeof want, "%016llx ", (unsigned long long)(w->pa & ~7ull));
+    l = ui_panel_find(&m, P_MEMORY, want);
+    ck_assert_int_ge(l, 0);
+    ui_panel_line(&m, P_MEMORY, l, line, sizeof line);
+    ck_assert_msg(strstr(line, hex), "physical: '%s' lacks '%s'", line, hex);
+    /* Unmapped pages say what the kernel has there. */
+    ui_view_memory_at(&v, 0, 0x7fffff6ff000ull);  /* below the stack: the guard */
+    build(&m, d, &v);
+    ck_assert_int_ge(ui_panel_find(&m, P_MEMORY, "page 7fffff6ff000 not mapped (guard)"), 0);
+    ui_view_memory_at(&v, 0, 0x1000);
+    build(&m, d, &v);
+    ck_assert_int_ge(ui_panel_find(&m, P_MEMORY, "page 1000 not mapped (unmapped)"), 0);
+
+    /* On to the child's report (write or writev on fd 1 by pid 2). */
+    for (int i = 0; i < 500; i++) {
+        dbg_run_command(d, DBG_UNTIL_SYSCALL, 50000000);
+        if (d->view.current_pid == 2 && (cpu->gpr[RAX] == 1 || cpu->gpr[RAX] == 20) && cpu->gpr[RDI] == 1)
+            break;
+    }
+    ck_assert_uint_eq(d->view.current_pid, 2);
+    const struct osview_process *p1 = osview_process(&d->view, 1), *p2 = osview_process(&d->view, 2);
+    ck_assert(p1 && p2 && p1->cr3 && p2->cr3);
+    static const struct { uint32_t pid; uint8_t value; } procs[] = {{1, 111}, {2, 222}};
+    uint64_t frames[2];
+    for (int i = 0; i < 2; i++) {
+        const struct osview_process *op = i ? p2 : p1;
+        ui_view_memory_at(&v, procs[i].pid, 0x408008);
+        ui_view_walk(&v, procs[i].pid, 0x408008);
+        ui_view_process(&v, procs[i].pid);
+        build(&m, d, &v);
+        l = ui_panel_find(&m, P_MEMORY, "0000000000408008 ");
+        ck_assert_int_ge(l, 0);
+        ui_panel_line(&m, P_MEMORY, l, line, sizeof line);
+        snprintf(want, sizeof want, "0000000000408008 %02x 00 00 00 00 00 00 00", procs[i].value);
+        ck_assert_msg(strncmp(line, want, strlen(want)) == 0, "pid %u: '%s'", procs[i].pid, line);
+        /* The walk in that process's page tables (CR3 from its context
+         * switches, the kernel's own report). */
+        struct mmu_peek pk;
+        ck_assert(mmu_peek(machine_mmu(d->m), op->cr3, 0x408008, &pk));
+        frames[i] = pk.pa;
+        snprintf(want, sizeof want, "physical address 0x%llx ", (unsigned long long)pk.pa);
+        ck_assert_msg(ui_panel_find(&m, P_WALK, want) >= 0, "pid %u walk lacks '%s'", procs[i].pid, want);
+        snprintf(want, sizeof want, "walk asked for, in pid %u", procs[i].pid);
+        ck_assert_int_ge(ui_panel_find(&m, P_WALK, want), 0);
+        /* The page-table view of that process lists the global's page,
+         * read-only in neither after copy-on-write. */
+        snprintf(want, sizeof want, "pid %u, CR3 %llx", procs[i].pid, (unsigned long long)(op->cr3 & ~0xfffull));
+        ck_assert_msg(ui_panel_find(&m, P_PTABLES, want) == 0, "no '%s'", want);
+        bool listed = false;
+        for (int k = 1; ui_panel_line(&m, P_PTABLES, k, line, sizeof line); k++) {
+            unsigned long long lo, hi;
+            if (sscanf(line, "%llx-%llx", &lo, &hi) == 2 && 0x408008 >= lo && 0x408008 < hi)
+                listed = strstr(line, " urw ") != NULL;
+        }
+        ck_assert(listed);
+        /* The memory map shows that process too. */
+        snprintf(want, sizeof want, "pid %u isolation", procs[i].pid);
+        ck_assert_int_ge(ui_panel_find(&m, P_MEMMAP, want), 0);
+    }
+    ck_assert_uint_ne(frames[0] >> 12, frames[1] >> 12); /* two copies of the page */
+    ui_model_free(&m);
+    dbg_free(d);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("debugger_truth");
@@ -454,6 +600,7 @@ static Suite *suite(void)
     tcase_add_test(t, registers_after_every_kind_of_step);
     tcase_add_test(t, sampled_instants_of_bundled_programs);
     tcase_add_test(t, stepping_around_a_fault);
+    tcase_add_test(t, memory_panel_walk_any_address_and_page_tables);
     suite_add_tcase(s, t);
     return s;
 }
