@@ -157,7 +157,7 @@ bool kstate_read(struct kstate *ks, struct machine *m)
         return false;
     }
     if (!mmu_phys_read(machine_mmu(m), pa, &ks->ki, sizeof ks->ki) || ks->ki.magic != KINFO_MAGIC) {
-        snprintf(ks->why_not, sizeof ks->why_not, "the kernel is still booting: it has no processes yet");
+        snprintf(ks->why_not, sizeof ks->why_not, "the kernel is still booting");
         return false;
     }
     if (ks->ki.version != KINFO_VERSION || ks->ki.size != sizeof ks->ki) {

@@ -225,10 +225,10 @@ int ui_model_build(struct ui_model *model, struct dbg *d, struct ui_view *view, 
     }
     draw_disasm(model, d, view);
     draw_registers(model, d);
-    draw_stack(model, d);
     if (!model->ks && !(model->ks = malloc(sizeof *model->ks)))
         return -1;
     kstate_read(model->ks, d->m);
+    draw_stack(model, d, model->ks);
     draw_memmap(model, d, model->ks, view);
     draw_frames(model, d, model->ks, view);
     draw_walk(model, d, model->ks, view);

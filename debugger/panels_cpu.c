@@ -282,8 +282,12 @@ void draw_registers(struct ui_model *m, struct dbg *d)
 
 /* ---- stack ------------------------------------------------------------- */
 
-void draw_stack(struct ui_model *m, struct dbg *d)
+void draw_stack(struct ui_model *m, struct dbg *d, const struct kstate *ks)
 {
+    /* The kernel's areas of the process on the CPU, for unmapped pages. */
+    const struct kproc *proc = kstate_proc_by_cr3(ks, machine_cpu(d->m)->cr3);
+    static struct karea areas[KSTATE_MAX_AREAS];
+    int nareas = proc ? kstate_areas(ks, d->m, proc, areas, KSTATE_MAX_AREAS) : 0;
     struct pen p = panel_pen(m, P_STACK);
     struct cpu *cpu = machine_cpu(d->m);
     uint64_t rsp = cpu->gpr[RSP], rbp = cpu->gpr[RBP];
@@ -315,12 +319,14 @@ void draw_stack(struct ui_model *m, struct dbg *d)
         if (!mapped) {
             if (!last_unmapped) {
                 /* What the kernel says this page is. */
-                const struct osview_area *area = osview_area_at(&d->view, d->view.current_pid, a);
-                const char *what = !area ? "page not mapped"
-                                   : area->prot == 0 ? "guard page: touching it kills the process"
-                                   : area->committed ? "committed, no frame yet (demand-zero on touch)"
-                                                     : "reserved stack: the kernel commits it on touch";
-                pen_color(&p, area && area->prot ? C_PS_COMMITTED : C_PS_GUARD, C_BG);
+                enum page_state st = proc ? kstate_page_state(ks, d->m, proc, areas, nareas, a, NULL) : PS_UNMAPPED;
+                const char *what = st == PS_GUARD ? "guard page: touching it kills the process"
+                                   : st == PS_COMMITTED ? "committed, no frame yet (demand-zero on touch)"
+                                   : st == PS_RESERVED ? "reserved: touching it is a segmentation fault"
+                                   : st == PS_SWAPPED ? "swapped out to the pagefile (paged in on touch)"
+                                   : proc || a >= USER_TOP ? "page not mapped"
+                                                           : "page not mapped (no process: the page tables only)";
+                pen_color(&p, st == PS_COMMITTED || st == PS_SWAPPED ? C_PS_COMMITTED : C_PS_GUARD, C_BG);
                 pen_printf(&p, "  %016llx  ---- %s ----", (unsigned long long)(a & ~(PAGE - 1)), what);
                 pen_line(&p);
             }

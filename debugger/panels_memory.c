@@ -151,7 +151,7 @@ void draw_memmap(struct ui_model *m, struct dbg *d, const struct kstate *ks, con
     else if (v->proc_pid)
         pen_printf(&p, "pid %u: no such process now (exited and reaped, or not created yet)", v->proc_pid);
     else if (!ks->ready)
-        pen_printf(&p, "no process: %s.  CR3 %llx", ks->why_not, (unsigned long long)cr3);
+        pen_printf(&p, "no process: %s; CR3 %llx", ks->why_not, (unsigned long long)cr3);
     else
         pen_printf(&p, "no process's address space is loaded (CR3 %llx)", (unsigned long long)cr3);
     pen_line(&p);
@@ -164,7 +164,7 @@ void draw_memmap(struct ui_model *m, struct dbg *d, const struct kstate *ks, con
     pen_color(&p, C_OWN_KERNEL, C_BG);
     pen_printf(&p, "%-18s ffff800000000000+  ", "kernel space");
     pen_color(&p, C_DIM, C_BG);
-    pen_text(&p, "same mapping in every process, ring 0 only");
+    pen_text(&p, "the same in every process, ring 0 only");
     pen_line(&p);
     /* R/W/X marks only on the address space the CPU uses. */
     bool shows_cpu = cr3 == (cpu->cr3 & ~0xfffull);
@@ -383,8 +383,8 @@ void draw_frames(struct ui_model *m, struct dbg *d, const struct kstate *ks, con
                    (unsigned long long)per_cell, (unsigned long long)ks->frames_free,
                    (unsigned long long)ks->frames_total);
     else
-        pen_printf(&p, "%llu frames of 4 KiB, %llu per cell; no frame accounting yet (%s)", (unsigned long long)nframes,
-                   (unsigned long long)per_cell, ks->why_not);
+        pen_printf(&p, "%llu frames of 4 KiB, %llu per cell; the kernel counts none yet", (unsigned long long)nframes,
+                   (unsigned long long)per_cell);
     pen_line(&p);
     uint64_t used[OWN_COUNT] = {0};
     for (uint64_t f = 0; f < nframes; f++)

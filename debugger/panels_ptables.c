@@ -81,8 +81,10 @@ void draw_page_tables(struct ui_model *m, struct dbg *d, const struct kstate *ks
         return;
     }
     pen_color(&p, C_DIM, C_BG);
-    pen_printf(&p, "%s%u, CR3 %llx: user half, merged by rights", proc ? "pid " : "no process, CR3 ",
-               proc ? proc->pid : 0u, (unsigned long long)cr3);
+    if (proc)
+        pen_printf(&p, "pid %u, CR3 %llx: user half, merged by rights", proc->pid, (unsigned long long)cr3);
+    else
+        pen_printf(&p, "no process, CR3 %llx: user half, merged by rights", (unsigned long long)cr3);
     if (v->ptables_top)
         pen_printf(&p, " (from range %d)", v->ptables_top + 1);
     pen_line(&p);

@@ -14,6 +14,7 @@
 #include "../trace/tracer.h"
 #include "../trace/vectors.h"
 #include "explain.h"
+#include "kstate.h"
 #include "osview.h"
 
 #define DEFAULT_SNAPSHOT_INTERVAL 200000ull
@@ -143,6 +144,21 @@ static void log_trace_event(void *ctx, const struct trace_event *e)
     struct dbg *d = ctx;
     struct fault_context fc = {.os = &d->view, .mmu = machine_mmu(d->m), .cr3 = machine_cpu(d->m)->cr3,
                                .pid = d->view.current_pid};
+    /* A page fault: the page's state as the kernel's tables have it now
+     * (right for every process, forked children too). */
+    struct kstate *ks = e->kind == TRACE_EXCEPTION ? malloc(sizeof *ks) : NULL;
+    if (ks && kstate_read(ks, d->m)) {
+        const struct kproc *p = kstate_proc_by_cr3(ks, fc.cr3);
+        struct karea *areas = malloc(KSTATE_MAX_AREAS * sizeof *areas);
+        int n = p && areas ? kstate_areas(ks, d->m, p, areas, KSTATE_MAX_AREAS) : -1;
+        if (n >= 0) {
+            fc.known = true;
+            fc.pid = p->pid;
+            fc.state = kstate_page_state(ks, d->m, p, areas, n, machine_cpu(d->m)->cr2, &fc.slot);
+        }
+        free(areas);
+    }
+    free(ks);
     struct dbg_event *ev = log_push(d, e->kind);
     ev->step = e->step;
     if (!explain_event(e, &fc, ev->text, sizeof ev->text, ev->explain, sizeof ev->explain))

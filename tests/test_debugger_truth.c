@@ -223,7 +223,8 @@ START_TEST(memory_map_is_the_guests_proc_maps)
         ui_panel_line(&m, P_MEMMAP, 0, line, sizeof line);
         ck_assert_msg(strstr(line, "no process"), "at boot: '%s'", line);
         ck_assert_int_lt(ui_panel_find(&m, P_MEMMAP, "code (text)"), 0);
-        ck_assert_int_ge(ui_panel_find(&m, P_FRAMES, "no frame accounting yet"), 0);
+        ck_assert_int_ge(ui_panel_find(&m, P_FRAMES, "the kernel counts none yet"), 0);
+        ck_assert_int_ge(ui_panel_find(&m, P_PROCS, "the kernel is still booting"), 0);
         ui_model_free(&m);
     }
     for (int i = 0; i < 2000; i++) {
