@@ -49,9 +49,11 @@ static void thread_line(struct pen *p, struct dbg *d, const struct kthread *t)
     }
     if (!t->on_cpu && t->user_rip && t->state != KTHREAD_DEAD) {
         char sym[96];
+        char words[160];
+        snprintf(words, sizeof words, ", in ring 0 (entered from %s)",
+                 *dbg_symbol(d, t->user_rip, sym, sizeof sym) ? sym : "ring 3");
         pen_color(p, C_DIM, bg);
-        pen_printf(p, ", ring 0 (left ring 3 at %s)",
-                   *dbg_symbol(d, t->user_rip, sym, sizeof sym) ? sym : "its trap frame's RIP");
+        pen_wrap(p, words, 14);
     }
     pen_fill(p);
     pen_line(p);
