@@ -193,8 +193,9 @@ static void check_maps_instant(struct dbg *d, const char *text, struct instant_c
     int at = ui_panel_find(&m, P_PROCS, want);
     ck_assert_msg(at >= 0, "%s: no '%s' in the processes panel", tag, want);
     int threads = 0, running = 0;
-    for (int i = at + 1; ui_panel_line(&m, P_PROCS, i, line, sizeof line) && strstr(line, "tid "); i++) {
-        threads++;
+    /* Its thread lines (a long one wraps) up to the next process. */
+    for (int i = at + 1; ui_panel_line(&m, P_PROCS, i, line, sizeof line) && strncmp(line, "pid ", 4) != 0; i++) {
+        threads += strstr(line, "tid ") != NULL;
         running += strstr(line, "running on the CPU, ring 0") != NULL;
     }
     ck_assert_int_eq(running, 1); /* at the syscall: in the kernel, on the CPU */
