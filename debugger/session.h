@@ -23,7 +23,8 @@
 /* What a run command waits for. */
 enum dbg_command {
     DBG_NONE,
-    DBG_STEP,            /* one instruction */
+    DBG_STEP,            /* one instruction, or the delivery of an exception or interrupt
+                          * (then RIP is the handler's first instruction, none of it run) */
     DBG_STEP_OVER,       /* one instruction; a CALL runs until it returns */
     DBG_STEP_OUT,        /* until the current function returns */
     DBG_RUN,             /* until a breakpoint, exit, or pause */
@@ -159,11 +160,14 @@ void dbg_pause(struct dbg *d);
 void dbg_run_command(struct dbg *d, enum dbg_command cmd, uint64_t max_insns);
 
 /* Execute n instructions ignoring breakpoints; the last one singly, so the
- * panels show what it did. */
+ * panels show what it did (a step: when an exception or interrupt comes
+ * there, it stops at its delivery, n - 1 instructions on). */
 void dbg_step_n(struct dbg *d, uint64_t n);
 
-/* Step back one instruction (restore + replay).  0, or -1 when there is
- * nothing to go back to. */
+/* Step back to the previous position (restore + replay): from a delivery
+ * to the state before it, else one instruction back — to the delivery that
+ * came before that instruction, if one did (debugger/README.md, "Stepping
+ * around a fault").  0, or -1 when there is nothing to go back to. */
 int dbg_step_back(struct dbg *d);
 /* Go to exactly instruction count icount (<= now) by restore + replay. */
 int dbg_rewind_to(struct dbg *d, uint64_t icount);
