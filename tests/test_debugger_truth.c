@@ -248,11 +248,11 @@ START_TEST(memory_map_is_the_guests_proc_maps)
 END_TEST
 
 /* The registers panel's text for a register, e.g. "RAX 0000000000000001". */
-static void check_registers(struct dbg *d, const char *when)
+static void check_registers_at(struct dbg *d, const char *when, int cols, int rows)
 {
     struct ui_model m = {0};
     struct ui_view v = {0};
-    build(&m, d, &v);
+    ck_assert_int_eq(ui_model_build(&m, d, &v, cols, rows), 0);
     struct cpu *cpu = machine_cpu(d->m);
     char want[96];
     static const char *const names[16] = {"RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI",
@@ -277,6 +277,13 @@ static void check_registers(struct dbg *d, const char *when)
     snprintf(want, sizeof want, "insn %llu", (unsigned long long)cpu->icount);
     ck_assert_msg(ui_panel_find(&m, P_REGS, want) >= 0, "%s: no '%s'", when, want);
     ui_model_free(&m);
+}
+
+/* At 240x80 and at the window's default size (200x60). */
+static void check_registers(struct dbg *d, const char *when)
+{
+    check_registers_at(d, when, COLS, ROWS);
+    check_registers_at(d, when, 200, 60);
 }
 
 START_TEST(registers_after_every_kind_of_step)
