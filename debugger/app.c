@@ -91,6 +91,7 @@ int app_open(struct app *a, struct dbg *d, int scale, const char *title, char *e
     a->scale = scale < 1 ? 1 : scale;
     a->view.speed = d->insns_per_frame;
     d->wait_when_idle = true;
+    d->pace_idle = true; /* only the window: headless runs and tests stay deterministic */
     /* The default size, but not bigger than the screen. */
     int w = APP_DEFAULT_COLS * FONT_WIDTH * a->scale, h = APP_DEFAULT_ROWS * FONT_HEIGHT * a->scale;
     SDL_Rect usable;
@@ -262,6 +263,7 @@ void app_key(struct app *a, SDL_Keycode sym, Uint16 mod, SDL_Scancode scancode, 
     struct dbg *d = a->d;
     bool shift = mod & KMOD_SHIFT;
     bool known = scancode >= 0 && scancode < SDL_NUM_SCANCODES;
+    a->last_generation = ~0ull; /* every key repaints: prompt text, closing the help */
     if (!down && known && a->forwarded[scancode]) {
         /* The release of a key the guest saw go down (even after Esc). */
         a->forwarded[scancode] = false;

@@ -27,8 +27,12 @@ static void explain_page_fault(const struct exc_event *e, const struct fault_con
     const char *acc = access_words(e->error);
     snprintf(text, tcap, "#PF %s %s at 0x%llx (error 0x%x: %s)", mode, acc, (unsigned long long)e->cr2, e->error,
              e->error & PF_P ? "protection" : "not present");
-    enum page_state st = fc && fc->os ? osview_page_state(fc->os, fc->mmu, fc->cr3, fc->pid, e->cr2) : PS_UNMAPPED;
-    const struct osview_swapped *sw = fc && fc->os ? osview_swapped_at(fc->os, fc->pid, e->cr2) : NULL;
+    enum page_state st = fc && fc->known ? fc->state
+                         : fc && fc->os ? osview_page_state(fc->os, fc->mmu, fc->cr3, fc->pid, e->cr2) : PS_UNMAPPED;
+    const struct osview_swapped *sw = fc && !fc->known && fc->os ? osview_swapped_at(fc->os, fc->pid, e->cr2) : NULL;
+    struct osview_swapped known_swap = {fc ? fc->pid : 0, e->cr2, fc ? fc->slot : 0};
+    if (fc && fc->known && st == PS_SWAPPED)
+        sw = &known_swap;
     if (e->error & PF_RSVD) {
         snprintf(why, wcap, "%s %s through a page-table entry with a reserved bit set: a kernel bug, the page "
                  "tables are corrupt", mode, acc);
@@ -185,7 +189,12 @@ void explain_os_event(const struct os_event *ev, char *text, size_t tcap, char *
         break;
     case OSEV_PROC_EXIT:
         snprintf(text, tcap, "process %u exited with status %d", ev->proc.pid, ev->proc.status);
-        snprintf(why, wcap, "the process is gone: the kernel frees its frames and page tables");
+        if (ev->proc.pid == 1)
+            snprintf(why, wcap, "the program ringscope started (pid 1) exits: the kernel stops the machine right "
+                     "here, with its memory still mapped (the memory map says \"exiting\")");
+        else
+            snprintf(why, wcap, "the process exits: the kernel closes its files and frees its frames and page "
+                     "tables; it stays a zombie (a pid and a status) until its parent waits for it");
         break;
     case OSEV_THREAD_CREATE: case OSEV_THREAD_EXIT:
         snprintf(text, tcap, "thread %u of process %u %s", ev->thread.tid, ev->thread.pid,

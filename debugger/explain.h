@@ -16,6 +16,11 @@ struct fault_context {
     struct mmu *mmu;
     uint64_t cr3;
     uint32_t pid;
+    /* The faulting page's state from the kernel's own tables (kstate.h),
+     * when known: used instead of the OS-event history (os). */
+    bool known;
+    enum page_state state;
+    uint64_t slot;          /* PS_SWAPPED: the pagefile slot */
 };
 
 /* A trace event of kind exception, interrupt, iret, syscall, sysret or os

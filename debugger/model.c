@@ -23,13 +23,15 @@ const struct ui_rgb ui_palette[C_COUNT] = {
     [C_OWN_FREE] = {40, 44, 52},    [C_OWN_KERNEL] = {60, 110, 200}, [C_OWN_TABLES] = {220, 130, 50},
     [C_OWN_PROC0] = {60, 170, 90},  [C_OWN_PROC1] = {200, 90, 170}, [C_OWN_PROC2] = {80, 190, 200},
     [C_OWN_PROC3] = {200, 200, 80}, [C_ACC_READ] = {90, 200, 255}, [C_ACC_WRITE] = {255, 80, 80},
-    [C_ACC_EXEC] = {255, 255, 110}, [C_BLACK] = {0, 0, 0},
+    [C_ACC_EXEC] = {255, 255, 110}, [C_BLACK] = {0, 0, 0}, [C_OWN_KDATA] = {100, 110, 140},
 };
 
 static const char *const panel_titles[P_COUNT] = {
     [P_DISASM] = "Disassembly", [P_REGS] = "Registers", [P_STACK] = "Stack",
     [P_MEMMAP] = "Memory map (current process)", [P_WALK] = "Page walk (last memory access)",
     [P_TLB] = "TLB", [P_FRAMES] = "Physical frames", [P_CONSOLE] = "Console (UART)", [P_EVENTS] = "Events",
+    [P_PROCS] = "Processes and threads (the kernel's tables)", [P_MEMORY] = "Memory (hex)",
+    [P_PTABLES] = "Page tables (mapped ranges)",
 };
 
 const char *ui_panel_title(enum ui_panel_id p) { return p < P_COUNT ? panel_titles[p] : "?"; }
@@ -39,30 +41,33 @@ const char *ui_panel_title(enum ui_panel_id p) { return p < P_COUNT ? panel_titl
 static void layout(struct ui_model *m)
 {
     int cols = m->cols, rows = m->rows;
-    int bottom_lines = 3;                     /* status, explanation, help */
+    int bottom_lines = 4;                     /* status, explanation (2 lines), help */
     int area = rows - bottom_lines;
     int strip = area / 5 < 7 ? 7 : area / 5;  /* events + console */
     int top = area - strip;
     int left = cols * 33 / 100 < 40 ? 40 : cols * 33 / 100;
     int mid = cols * 27 / 100 < 44 ? 44 : cols * 27 / 100;
     int right = cols - left - mid;
-    int disasm_h = top * 55 / 100;
-    int regs_h = 21, walk_h = 12;
+    int disasm_h = top * 40 / 100, stack_h = top * 22 / 100;
+    int regs_h = 24, walk_h = 13;
     if (regs_h + walk_h + 5 > top) {
         regs_h = top / 2;
         walk_h = top / 4;
     }
-    int map_h = top * 58 / 100;
-    int events_w = cols * 62 / 100;
+    int map_h = top * 42 / 100, ptables_h = top * 20 / 100;
+    int events_w = cols * 40 / 100, procs_w = cols * 30 / 100;
     m->panel[P_DISASM] = (struct ui_rect){0, 0, left, disasm_h};
-    m->panel[P_STACK] = (struct ui_rect){0, disasm_h, left, top - disasm_h};
+    m->panel[P_STACK] = (struct ui_rect){0, disasm_h, left, stack_h};
+    m->panel[P_MEMORY] = (struct ui_rect){0, disasm_h + stack_h, left, top - disasm_h - stack_h};
     m->panel[P_REGS] = (struct ui_rect){left, 0, mid, regs_h};
     m->panel[P_WALK] = (struct ui_rect){left, regs_h, mid, walk_h};
     m->panel[P_TLB] = (struct ui_rect){left, regs_h + walk_h, mid, top - regs_h - walk_h};
     m->panel[P_MEMMAP] = (struct ui_rect){left + mid, 0, right, map_h};
-    m->panel[P_FRAMES] = (struct ui_rect){left + mid, map_h, right, top - map_h};
+    m->panel[P_PTABLES] = (struct ui_rect){left + mid, map_h, right, ptables_h};
+    m->panel[P_FRAMES] = (struct ui_rect){left + mid, map_h + ptables_h, right, top - map_h - ptables_h};
     m->panel[P_EVENTS] = (struct ui_rect){0, top, events_w, strip};
-    m->panel[P_CONSOLE] = (struct ui_rect){events_w, top, cols - events_w, strip};
+    m->panel[P_PROCS] = (struct ui_rect){events_w, top, procs_w, strip};
+    m->panel[P_CONSOLE] = (struct ui_rect){events_w + procs_w, top, cols - events_w - procs_w, strip};
 }
 
 /* ---- status, explanation, help ----------------------------------------- */
@@ -75,8 +80,8 @@ static const struct { const char *key, *what; } help_keys[] = {
 
 static void draw_bottom(struct ui_model *m, struct dbg *d, const struct ui_view *v)
 {
-    int y = m->rows - 3;
-    struct pen p = {m, 0, y, m->cols, 3, 0, 0, C_TEXT, C_BAR_BG};
+    int y = m->rows - 4;
+    struct pen p = {m, 0, y, m->cols, 4, 0, 0, C_TEXT, C_BAR_BG};
     struct cpu *cpu = machine_cpu(d->m);
     pen_color(&p, v->running ? C_GOOD : C_TITLE, C_BAR_BG);
     pen_text(&p, v->running ? " RUNNING " : " STOPPED ");
@@ -98,10 +103,16 @@ static void draw_bottom(struct ui_model *m, struct dbg *d, const struct ui_view 
         pen_color(&p, C_DIM, C_EXPLAIN_BG);
         pen_printf(&p, "(latest event, %llu instructions ago) ", (unsigned long long)(cpu->icount - e->icount));
     }
-    pen_color(&p, C_TEXT, C_EXPLAIN_BG);
-    pen_text(&p, e ? e->explain : "nothing yet. Step with s; each event gets a one-line explanation here.");
-    pen_fill(&p);
-    pen_line(&p);
+    /* The sentence wraps onto a second line rather than being cut. */
+    struct pen two = p;
+    two.h = p.y + 2;
+    for (int x = 0; x < m->cols; x++)
+        put_cell(m, x, y + p.y + 1, ' ', C_TEXT, C_EXPLAIN_BG);
+    pen_color(&two, C_TEXT, C_EXPLAIN_BG);
+    pen_wrap(&two, e ? e->explain : "nothing yet. Step with s; each event gets a one-line explanation here.", 16);
+    pen_fill(&two);
+    p.y += 2;
+    p.x = 0;
     if (v->prompt != PROMPT_NONE) {
         pen_color(&p, C_KEY, C_BAR_BG);
         pen_printf(&p, " %s: ", v->prompt == PROMPT_GOTO ? "Go to address or symbol" : "Breakpoint at address or symbol");
@@ -166,6 +177,21 @@ static void draw_help(struct ui_model *m)
 
 /* ---- the model --------------------------------------------------------- */
 
+const struct kproc *shown_process(const struct kstate *ks, struct dbg *d, const struct ui_view *v)
+{
+    if (!ks->ready)
+        return NULL;
+    if (v->proc_pid)
+        return kstate_proc(ks, v->proc_pid);
+    const struct kproc *p = kstate_proc_by_cr3(ks, machine_cpu(d->m)->cr3);
+    if (p)
+        return p;
+    for (size_t i = 0; i < ks->nthread; i++)
+        if (ks->thread[i].on_cpu)
+            return kstate_proc(ks, ks->thread[i].pid);
+    return NULL;
+}
+
 int ui_model_build(struct ui_model *model, struct dbg *d, struct ui_view *view, int cols, int rows)
 {
     if (cols < 40)
@@ -183,21 +209,32 @@ int ui_model_build(struct ui_model *model, struct dbg *d, struct ui_view *view, 
     for (int i = 0; i < cols * rows; i++)
         model->cells[i] = (struct ui_cell){' ', C_TEXT, C_BG};
     layout(model);
+    dbg_refresh_regs(d);
     char extra[64];
     for (int p = 0; p < P_COUNT; p++) {
         extra[0] = 0;
         if (p == P_CONSOLE && view->console_focus)
             snprintf(extra, sizeof extra, "[keyboard focus]");
+        if (p == P_MEMORY && view->mem_mode != MEM_FOLLOW)
+            snprintf(extra, sizeof extra, "[pointed; follows the last access when reset]");
+        if (p == P_WALK && view->walk_active)
+            snprintf(extra, sizeof extra, "[an address asked for]");
         if (p == P_DISASM && view->goto_active)
             snprintf(extra, sizeof extra, "[at 0x%llx, Home: back to RIP]", (unsigned long long)view->goto_addr);
         draw_frame(model, (enum ui_panel_id)p, panel_titles[p], extra);
     }
     draw_disasm(model, d, view);
     draw_registers(model, d);
-    draw_stack(model, d);
-    draw_memmap(model, d, &d->view);
-    draw_frames(model, d, &d->view);
-    draw_walk(model, d);
+    if (!model->ks && !(model->ks = malloc(sizeof *model->ks)))
+        return -1;
+    kstate_read(model->ks, d->m);
+    draw_stack(model, d, model->ks);
+    draw_memmap(model, d, model->ks, view);
+    draw_frames(model, d, model->ks, view);
+    draw_walk(model, d, model->ks, view);
+    draw_procs(model, d, model->ks, view);
+    draw_memory(model, d, model->ks, view);
+    draw_page_tables(model, d, model->ks, view);
     draw_tlb(model, d);
     draw_console(model, d, view);
     draw_events(model, d);
@@ -209,6 +246,8 @@ int ui_model_build(struct ui_model *model, struct dbg *d, struct ui_view *view, 
 
 void ui_model_free(struct ui_model *model)
 {
+    free(model->ks);
+    model->ks = NULL;
     free(model->cells);
     model->cells = NULL;
 }

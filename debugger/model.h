@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "kstate.h"
 #include "session.h"
 
 /* Colours (the renderer's palette, model.c). */
@@ -21,7 +22,7 @@ enum ui_color {
     C_BP, C_BAR_BG, C_KEY, C_EXPLAIN_BG, C_WARN, C_GOOD,
     C_PS_UNMAPPED, C_PS_RESERVED, C_PS_COMMITTED, C_PS_RESIDENT, C_PS_SWAPPED, C_PS_GUARD,
     C_OWN_FREE, C_OWN_KERNEL, C_OWN_TABLES, C_OWN_PROC0, C_OWN_PROC1, C_OWN_PROC2, C_OWN_PROC3,
-    C_ACC_READ, C_ACC_WRITE, C_ACC_EXEC, C_BLACK,
+    C_ACC_READ, C_ACC_WRITE, C_ACC_EXEC, C_BLACK, C_OWN_KDATA,
     C_COUNT
 };
 struct ui_rgb {
@@ -34,7 +35,10 @@ struct ui_cell {
     uint8_t fg, bg;
 };
 
-enum ui_panel_id { P_DISASM, P_REGS, P_STACK, P_MEMMAP, P_WALK, P_TLB, P_FRAMES, P_CONSOLE, P_EVENTS, P_COUNT };
+enum ui_panel_id {
+    P_DISASM, P_REGS, P_STACK, P_MEMMAP, P_WALK, P_TLB, P_FRAMES, P_CONSOLE, P_EVENTS, P_PROCS, P_MEMORY, P_PTABLES,
+    P_COUNT
+};
 
 struct ui_rect {
     int x, y, w, h;   /* outer rectangle (with the border) in cells */
@@ -55,6 +59,20 @@ struct ui_view {
     char input[96];
     char message[DBG_TEXT];     /* feedback for the last key ("breakpoint set at ...") */
     bool running;               /* a run command is in progress */
+    /* Which process the memory map, frames, page tables and memory panels
+     * show: 0 follows the CPU (the address space CR3 holds). */
+    uint32_t proc_pid;
+    /* The page-walk panel: an address asked for (in walk_pid, 0: the
+     * process shown) instead of the last access. */
+    bool walk_active;
+    uint64_t walk_va;
+    uint32_t walk_pid;
+    /* The memory panel: follows the last access (MEM_FOLLOW), or shows
+     * mem_addr in process mem_pid (0: the process shown) or physical. */
+    enum ui_mem_mode { MEM_FOLLOW, MEM_VIRTUAL, MEM_PHYSICAL } mem_mode;
+    uint64_t mem_addr;
+    uint32_t mem_pid;
+    int ptables_top;            /* the page-table view: first range shown */
     uint64_t speed;             /* instructions per frame while running */
 };
 
@@ -73,7 +91,19 @@ struct ui_model {
     /* Instruction addresses of the disassembly lines (for the cursor). */
     uint64_t disasm_addr[UI_MAX_DISASM_LINES];
     int ndisasm;
+    /* The guest kernel's state at this instant (kstate.h), read once per build. */
+    struct kstate *ks;
 };
+
+/* Pointing the panels (the command line and the mouse bind to these).
+ * pid 0 means the process the panels show (ui_view_process). */
+void ui_view_process(struct ui_view *v, uint32_t pid);          /* 0: follow the CPU */
+void ui_view_memory_at(struct ui_view *v, uint32_t pid, uint64_t va);
+void ui_view_memory_physical(struct ui_view *v, uint64_t pa);
+void ui_view_memory_follow(struct ui_view *v);                  /* the last access (the default) */
+void ui_view_walk(struct ui_view *v, uint32_t pid, uint64_t va); /* walk va in pid now, no side effects */
+void ui_view_walk_last(struct ui_view *v);                      /* back to the last access */
+void ui_view_page_tables_scroll(struct ui_view *v, int lines);
 
 /* Build (or rebuild) the model for a screen of cols x rows cells.
  * Returns 0, or -1 if host memory runs out. */

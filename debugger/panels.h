@@ -5,6 +5,7 @@
 #ifndef RINGSCOPE_DEBUGGER_PANELS_H
 #define RINGSCOPE_DEBUGGER_PANELS_H
 #include "model.h"
+#include "kstate.h"
 #include "osview.h"
 #include "session.h"
 
@@ -14,13 +15,21 @@
 
 void draw_disasm(struct ui_model *m, struct dbg *d, struct ui_view *v);
 void draw_registers(struct ui_model *m, struct dbg *d);
-void draw_stack(struct ui_model *m, struct dbg *d);
+void draw_stack(struct ui_model *m, struct dbg *d, const struct kstate *ks);
 void draw_console(struct ui_model *m, struct dbg *d, const struct ui_view *v);
 void draw_events(struct ui_model *m, struct dbg *d);
 
-void draw_memmap(struct ui_model *m, struct dbg *d, const struct osview *os);
-void draw_frames(struct ui_model *m, struct dbg *d, const struct osview *os);
-void draw_walk(struct ui_model *m, struct dbg *d);
+/* The process the memory panels show (view->proc_pid, else the one whose
+ * address space CR3 holds, else the one on the CPU); NULL: none. */
+const struct kproc *shown_process(const struct kstate *ks, struct dbg *d, const struct ui_view *v);
+
+void draw_memmap(struct ui_model *m, struct dbg *d, const struct kstate *ks, const struct ui_view *v);
+void draw_frames(struct ui_model *m, struct dbg *d, const struct kstate *ks, const struct ui_view *v);
+void draw_walk(struct ui_model *m, struct dbg *d, const struct kstate *ks, const struct ui_view *v);
 void draw_tlb(struct ui_model *m, struct dbg *d);
+
+void draw_procs(struct ui_model *m, struct dbg *d, const struct kstate *ks, const struct ui_view *v);
+void draw_memory(struct ui_model *m, struct dbg *d, const struct kstate *ks, const struct ui_view *v);
+void draw_page_tables(struct ui_model *m, struct dbg *d, const struct kstate *ks, const struct ui_view *v);
 
 #endif

@@ -149,17 +149,17 @@ void draw_disasm(struct ui_model *m, struct dbg *d, struct ui_view *v)
         pen_color(&p, C_ADDR, bg);
         pen_printf(&p, " %016llx  ", (unsigned long long)va);
         pen_color(&p, mapped ? C_TEXT : C_DIM, bg);
-        pen_text(&p, l.text);
-        if (l.ok && is_branch(l.text)) {
-            const char *hex = strstr(l.text, "0x");
-            if (hex) {
-                uint64_t target = strtoull(hex, NULL, 16);
-                dbg_symbol(d, target, target_sym, sizeof target_sym);
-                if (*target_sym) {
-                    pen_color(&p, C_SYM, bg);
-                    pen_printf(&p, "  <%s>", target_sym);
-                }
-            }
+        /* A branch to a known place names it instead of its address, so
+         * the line fits the panel (the address is on the target's line). */
+        const char *hex = l.ok && is_branch(l.text) ? strstr(l.text, "0x") : NULL;
+        char *end = NULL;
+        uint64_t target = hex ? strtoull(hex, &end, 16) : 0;
+        if (hex && *dbg_symbol(d, target, target_sym, sizeof target_sym) && end && !*end) {
+            pen_printf(&p, "%.*s", (int)(hex - l.text), l.text);
+            pen_color(&p, C_SYM, bg);
+            pen_printf(&p, "<%s>", target_sym);
+        } else {
+            pen_text(&p, l.text);
         }
         pen_fill(&p);
         pen_line(&p);
@@ -197,18 +197,18 @@ void draw_registers(struct ui_model *m, struct dbg *d)
     struct cpu *cpu = machine_cpu(d->m);
     const struct dbg_regs *r = &d->now, *o = &d->prev;
     /* The ring, big: three text rows tall. */
-    bool kernel = cpu->cpl == 0;
+    bool kernel = r->cpl == 0;
     m->big.x = p.x0;
     m->big.y = p.y0;
     m->big.scale = 3;
     m->big.fg = kernel ? C_RING0 : C_RING3;
-    snprintf(m->big.text, sizeof m->big.text, "RING %u", cpu->cpl);
+    snprintf(m->big.text, sizeof m->big.text, "RING %u", r->cpl);
     char sym[128];
     for (int row = 0; row < 3; row++) {
         p.x = 19;
         if (row == 0) {
             pen_color(&p, m->big.fg, C_BG);
-            pen_printf(&p, "ring %u: %s", cpu->cpl, kernel ? "kernel mode" : "user mode");
+            pen_printf(&p, "ring %u: %s", r->cpl, kernel ? "kernel mode" : "user mode");
         } else if (row == 1) {
             pen_color(&p, C_DIM, C_BG);
             pen_printf(&p, "insn %llu", (unsigned long long)cpu->icount);
@@ -273,15 +273,21 @@ void draw_registers(struct ui_model *m, struct dbg *d)
     reg_value(&p, "FS.base", r->fs_base, r->fs_base != o->fs_base);
     pen_line(&p);
     reg_value(&p, "GS.base", r->gs_base, r->gs_base != o->gs_base);
+    pen_line(&p);
+    reg_value(&p, "KernelGS", cpu->kernel_gs_base, false);
     pen_color(&p, C_DIM, C_BG);
-    pen_printf(&p, " kgs %llx", (unsigned long long)cpu->kernel_gs_base);
+    pen_text(&p, " swapgs");
     pen_line(&p);
 }
 
 /* ---- stack ------------------------------------------------------------- */
 
-void draw_stack(struct ui_model *m, struct dbg *d)
+void draw_stack(struct ui_model *m, struct dbg *d, const struct kstate *ks)
 {
+    /* The kernel's areas of the process on the CPU, for unmapped pages. */
+    const struct kproc *proc = kstate_proc_by_cr3(ks, machine_cpu(d->m)->cr3);
+    static struct karea areas[KSTATE_MAX_AREAS];
+    int nareas = proc ? kstate_areas(ks, d->m, proc, areas, KSTATE_MAX_AREAS) : 0;
     struct pen p = panel_pen(m, P_STACK);
     struct cpu *cpu = machine_cpu(d->m);
     uint64_t rsp = cpu->gpr[RSP], rbp = cpu->gpr[RBP];
@@ -313,12 +319,14 @@ void draw_stack(struct ui_model *m, struct dbg *d)
         if (!mapped) {
             if (!last_unmapped) {
                 /* What the kernel says this page is. */
-                const struct osview_area *area = osview_area_at(&d->view, d->view.current_pid, a);
-                const char *what = !area ? "page not mapped"
-                                   : area->prot == 0 ? "guard page: touching it kills the process"
-                                   : area->committed ? "committed, no frame yet (demand-zero on touch)"
-                                                     : "reserved stack: the kernel commits it on touch";
-                pen_color(&p, area && area->prot ? C_PS_COMMITTED : C_PS_GUARD, C_BG);
+                enum page_state st = proc ? kstate_page_state(ks, d->m, proc, areas, nareas, a, NULL) : PS_UNMAPPED;
+                const char *what = st == PS_GUARD ? "guard page: touching it kills the process"
+                                   : st == PS_COMMITTED ? "committed, no frame yet (demand-zero on touch)"
+                                   : st == PS_RESERVED ? "reserved: touching it is a segmentation fault"
+                                   : st == PS_SWAPPED ? "swapped out to the pagefile (paged in on touch)"
+                                   : proc || a >= USER_TOP ? "page not mapped"
+                                                           : "page not mapped (no process: the page tables only)";
+                pen_color(&p, st == PS_COMMITTED || st == PS_SWAPPED ? C_PS_COMMITTED : C_PS_GUARD, C_BG);
                 pen_printf(&p, "  %016llx  ---- %s ----", (unsigned long long)(a & ~(PAGE - 1)), what);
                 pen_line(&p);
             }
@@ -415,7 +423,7 @@ void draw_console(struct ui_model *m, struct dbg *d, const struct ui_view *v)
         /* The guest's stderr (COM2: its fd 2 and the kernel's "[pid N]
          * killed" lines) in the bottom lines, in the warning colour; the
          * whole panel while the console (COM1) has nothing. */
-        int eh = !len ? p.h : p.h >= 6 ? 3 : p.h >= 2 ? 1 : 0;
+        int eh = !len ? p.h : p.h >= 8 ? p.h / 2 : p.h >= 6 ? 3 : p.h >= 2 ? 1 : 0;
         struct pen e = p;
         e.y0 += p.h - eh;
         e.h = eh;

@@ -71,40 +71,6 @@ static int band_cmp_desc(const void *a, const void *b)
     return x->lo < y->lo ? 1 : x->lo > y->lo ? -1 : 0;
 }
 
-/* Name a user region the way the seeds' diagram does: the program's own
- * segments by their permissions, the highest region is the stack, the
- * region right after the data is the heap, other areas are mmap'd. */
-static void name_band(struct dbg *d, const struct osview *os, uint32_t pid, struct band *b, uint64_t data_end,
-                      uint64_t top_user)
-{
-    if (*b->label)
-        return;
-    const struct osview_area *a = osview_area_at(os, pid, b->lo);
-    bool exec = false, write = false, segment = false;
-    for (int i = 0; d->have_program && i < d->program.phnum; i++) {
-        const Elf64_Phdr *ph = &d->program.phdr[i];
-        if (ph->p_type != PT_LOAD || !(b->lo < ph->p_vaddr + ph->p_memsz && ph->p_vaddr < b->hi))
-            continue;
-        segment = true;
-        exec |= ph->p_flags & PF_X;
-        write |= ph->p_flags & PF_W;
-    }
-    if (segment)
-        snprintf(b->label, sizeof b->label, "%s", exec ? "code (text)" : write ? "data / BSS" : "read-only data");
-    else if (a && a->prot == 0)
-        snprintf(b->label, sizeof b->label, "guard page");
-    else if (a && (a->prot & OSEV_PROT_EXEC))
-        snprintf(b->label, sizeof b->label, "code");
-    else if (b->hi == top_user && b->lo > 0x7f0000000000ull)
-        snprintf(b->label, sizeof b->label, "stack \x82 grows down");
-    else if (data_end && b->lo >= data_end && b->lo - data_end < (1ull << 30))
-        snprintf(b->label, sizeof b->label, "heap \x81 grows up");
-    else if (a)
-        snprintf(b->label, sizeof b->label, "mmap area");
-    else
-        snprintf(b->label, sizeof b->label, "mapped");
-}
-
 static uint8_t state_color(enum page_state s) { return (uint8_t)(C_PS_UNMAPPED + s); }
 
 /* The access mark of the last instruction on [lo, hi), or 0. */
@@ -120,7 +86,7 @@ static uint8_t access_mark(const struct dbg *d, uint64_t lo, uint64_t hi, uint8_
         if (mark == 'W')
             break;
     }
-    uint64_t rip = physical ? UINT64_MAX : d->now.rip;
+    uint64_t rip = physical ? UINT64_MAX : machine_cpu((struct machine *)d->m)->rip;
     if (!mark && rip >= lo && rip < hi) {
         mark = 'X';
         *fg = C_ACC_EXEC;
@@ -138,56 +104,70 @@ static void size_words(uint64_t bytes, char *buf, size_t cap)
         snprintf(buf, cap, "%lluK", (unsigned long long)(bytes >> 10));
 }
 
-void draw_memmap(struct ui_model *m, struct dbg *d, const struct osview *os)
+/* The state of a page when no process is known: the page tables only. */
+static enum page_state table_state(struct dbg *d, uint64_t cr3, uint64_t va)
+{
+    struct mmu_peek w;
+    return mmu_peek(machine_mmu(d->m), cr3, va, &w) && w.result == PEEK_MAPPED ? PS_RESIDENT : PS_UNMAPPED;
+}
+
+void draw_memmap(struct ui_model *m, struct dbg *d, const struct kstate *ks, const struct ui_view *v)
 {
     struct pen p = panel_pen(m, P_MEMMAP);
     struct cpu *cpu = machine_cpu(d->m);
     struct mmu *mmu = machine_mmu(d->m);
-    uint32_t pid = os->current_pid;
-    uint64_t cr3 = cpu->cr3;
     if (p.h <= 2)
         return;
+    const struct kproc *proc = shown_process(ks, d, v);
+    uint64_t cr3 = proc ? proc->cr3 : cpu->cr3 & ~0xfffull;
+    static struct karea areas[KSTATE_MAX_AREAS];
+    int nareas = proc ? kstate_areas(ks, d->m, proc, areas, KSTATE_MAX_AREAS) : 0;
+    if (nareas < 0)
+        nareas = 0;
     struct band_list bands = {0};
-    /* Areas the kernel reported, then mappings nothing reported. */
-    for (size_t i = 0; i < os->narea; i++)
-        if (os->area[i].pid == pid && os->area[i].start < USER_TOP)
-            add_band(&bands, os->area[i].start, os->area[i].end, "");
+    /* The kernel's areas of the process, then mappings no area covers. */
+    for (int i = 0; i < nareas; i++)
+        add_band(&bands, areas[i].start, areas[i].end, karea_label(&areas[i]));
     struct band_list runs = {0};
     struct run_collect rc = {.bands = &runs};
-    if (cpu->cr0 & CR0_PG) {
+    if ((cpu->cr0 & CR0_PG) && cr3) {
         mmu_visit(mmu, cr3, 0, USER_TOP, MMU_VISIT_PAGES, collect_run, &rc);
         if (rc.open)
             add_band(&runs, rc.lo, rc.hi, "");
     }
     for (int i = 0; i < runs.n; i++)
         if (!overlaps(&bands, runs.b[i].lo, runs.b[i].hi))
-            add_band(&bands, runs.b[i].lo, runs.b[i].hi, "");
-    uint64_t data_end = 0, top_user = 0;
-    if (d->have_program)
-        for (int i = 0; i < d->program.phnum; i++)
-            if (d->program.phdr[i].p_type == PT_LOAD && (d->program.phdr[i].p_flags & PF_W))
-                data_end = d->program.phdr[i].p_vaddr + d->program.phdr[i].p_memsz;
-    for (int i = 0; i < bands.n; i++)
-        if (bands.b[i].hi > top_user)
-            top_user = bands.b[i].hi;
-    for (int i = 0; i < bands.n; i++)
-        name_band(d, os, pid, &bands.b[i], data_end, top_user);
+            add_band(&bands, runs.b[i].lo, runs.b[i].hi, proc ? "mapped, no area" : "page tables only");
     qsort(bands.b, (size_t)bands.n, sizeof bands.b[0], band_cmp_desc);
 
-    const struct osview_process *proc = osview_process(os, pid);
     pen_color(&p, C_DIM, C_BG);
-    if (pid)
-        pen_printf(&p, "pid %u %s  CR3 %llx   high addresses at the top", pid, proc ? proc->name : "",
-                   (unsigned long long)cr3);
+    /* The kernel reported the exit but has not released the memory yet
+     * (the exit of pid 1 stops the machine right there). */
+    const struct osview_process *reported = proc ? osview_process(&d->view, proc->pid) : NULL;
+    if (proc)
+        pen_printf(&p, "pid %u %s%s  CR3 %llx  %d areas (the kernel's)", proc->pid, proc->name,
+                   proc->state == KPROC_ZOMBIE ? " (zombie)" : reported && reported->exited ? " (exiting)" : "",
+                   (unsigned long long)cr3, nareas);
+    else if (v->proc_pid)
+        pen_printf(&p, "pid %u: no such process now (exited and reaped, or not created yet)", v->proc_pid);
+    else if (!ks->ready)
+        pen_printf(&p, "no process: %s; CR3 %llx", ks->why_not, (unsigned long long)cr3);
     else
-        pen_printf(&p, "CR3 %llx (no process reported yet)   high addresses at the top", (unsigned long long)cr3);
+        pen_printf(&p, "no process's address space is loaded (CR3 %llx)", (unsigned long long)cr3);
     pen_line(&p);
+    if (proc && !proc->mm) {
+        pen_color(&p, C_WARN, C_BG);
+        pen_text(&p, "its address space is gone: the process exited (a zombie until its parent waits)");
+        pen_line(&p);
+    }
     /* Kernel space: one band, shared by every process. */
     pen_color(&p, C_OWN_KERNEL, C_BG);
     pen_printf(&p, "%-18s ffff800000000000+  ", "kernel space");
     pen_color(&p, C_DIM, C_BG);
-    pen_text(&p, "same mapping in every process, ring 0 only");
+    pen_text(&p, "the same in every process, ring 0 only");
     pen_line(&p);
+    /* R/W/X marks only on the address space the CPU uses. */
+    bool shows_cpu = cr3 == (cpu->cr3 & ~0xfffull);
     int label_w = 19 + 17 + 6;
     int cells_w = p.w - label_w;
     int rows_left = p.h - p.y - 1; /* the legend */
@@ -236,13 +216,14 @@ void draw_memmap(struct ui_model *m, struct dbg *d, const struct osview *os)
                 int count[PS_COUNT] = {0};
                 uint64_t n = (hi - lo) / PAGE, step = n > 8 ? n / 8 : 1;
                 for (uint64_t k = 0; k < n; k += step)
-                    count[osview_page_state(os, mmu, cr3, pid, lo + k * PAGE)]++;
+                    count[proc ? kstate_page_state(ks, d->m, proc, areas, nareas, lo + k * PAGE, NULL)
+                               : table_state(d, cr3, lo + k * PAGE)]++;
                 int best = PS_UNMAPPED;
                 for (int s = 1; s < PS_COUNT; s++)
                     if (count[s] > count[best])
                         best = s;
                 uint8_t fg = C_BLACK;
-                uint8_t mark = access_mark(d, lo, hi, &fg, false);
+                uint8_t mark = shows_cpu ? access_mark(d, lo, hi, &fg, false) : 0;
                 pen_color(&p, mark ? C_BLACK : state_color((enum page_state)best), state_color((enum page_state)best));
                 if (mark) {
                     pen_color(&p, fg, C_BLACK);
@@ -256,7 +237,7 @@ void draw_memmap(struct ui_model *m, struct dbg *d, const struct osview *os)
     }
     if (!bands.n) {
         pen_color(&p, C_DIM, C_BG);
-        pen_text(&p, "(no user-half mappings in this address space)");
+        pen_text(&p, proc || cr3 ? "(no user-half mappings in this address space)" : "(paging is off)");
         pen_line(&p);
     }
     p.y = p.h - 1;
@@ -280,7 +261,19 @@ void draw_memmap(struct ui_model *m, struct dbg *d, const struct osview *os)
 
 /* ---- physical frames --------------------------------------------------- */
 
-enum { OWN_FREE, OWN_KERNEL, OWN_TABLES, OWN_PROC };
+/* Frames by what holds them; OWN_PROC + 1..3: other processes. */
+enum { OWN_FREE, OWN_KERNEL, OWN_TABLES, OWN_KDATA, OWN_PROC, OWN_COUNT = OWN_PROC + 4 };
+
+static uint8_t owner_color(int owner)
+{
+    switch (owner) {
+    case OWN_FREE: return C_OWN_FREE;
+    case OWN_KERNEL: return C_OWN_KERNEL;
+    case OWN_TABLES: return C_OWN_TABLES;
+    case OWN_KDATA: return C_OWN_KDATA;
+    default: return (uint8_t)(C_OWN_PROC0 + (owner - OWN_PROC));
+    }
+}
 
 struct owner_mark {
     uint8_t *owner;
@@ -305,45 +298,47 @@ static bool mark_owner(void *ctx, const struct mmu_mapping *map)
         if (o->work == 0)
             return false;
         o->work--;
-        if (o->owner[f] == OWN_FREE)
+        if (o->owner[f] == OWN_FREE || o->owner[f] == OWN_KDATA)
             o->owner[f] = o->proc_owner;
     }
     return true;
 }
 
 /* The pagefile's slots (one per 4 KiB of the disk), one row of cells,
- * purple where a swapped-out page lives. */
-static void draw_swap_slots(struct pen *p, struct dbg *d, const struct osview *os)
+ * purple where the kernel's slot bitmap says a page lives. */
+static void draw_swap_slots(struct pen *p, struct dbg *d, const struct kstate *ks)
 {
-    uint64_t disk_bytes;
-    machine_disk_memory(d->m, &disk_bytes);
-    uint64_t slots = disk_bytes / PAGE;
     p->y = p->h - 3;
     p->x = 0;
-    pen_color(p, C_PS_SWAPPED, C_BG);
-    pen_printf(p, "swap %llu/%llu ", (unsigned long long)os->swap_slots_used, (unsigned long long)slots);
-    int x0 = p->x, w = p->w - x0;
-    if (w <= 0 || slots == 0)
+    if (!ks->ready || ks->swap_slots < 2) {
+        pen_color(p, C_DIM, C_BG);
+        pen_text(p, ks->ready ? "no pagefile (no disk)" : "swap: the kernel has not started yet");
         return;
-    uint64_t per_cell = (slots + (uint64_t)w - 1) / (uint64_t)w;
-    uint8_t *used = calloc((size_t)w, 1);
-    if (!used)
-        return;
-    for (size_t i = 0; i < os->nswapped; i++)
-        if (os->swapped[i].slot / per_cell < (uint64_t)w)
-            used[os->swapped[i].slot / per_cell] = 1;
-    for (int c = 0; c < w && (uint64_t)c * per_cell < slots; c++) {
-        pen_color(p, used[c] ? C_PS_SWAPPED : C_OWN_FREE, C_BG);
-        pen_char(p, used[c] ? FONT_BLOCK : FONT_DOT);
     }
-    free(used);
+    uint64_t slots = ks->swap_slots, used_slots = slots - 1 - ks->swap_free;
+    pen_color(p, C_PS_SWAPPED, C_BG);
+    pen_printf(p, "swap %llu/%llu ", (unsigned long long)used_slots, (unsigned long long)slots - 1);
+    int x0 = p->x, w = p->w - x0;
+    uint64_t *bits = kstate_swap_bitmap(ks, d->m);
+    if (w <= 0 || !bits) {
+        free(bits);
+        return;
+    }
+    uint64_t per_cell = (slots + (uint64_t)w - 1) / (uint64_t)w;
+    for (int c = 0; c < w && (uint64_t)c * per_cell < slots; c++) {
+        bool used = false;
+        for (uint64_t s = (uint64_t)c * per_cell; s < (uint64_t)(c + 1) * per_cell && s < slots; s++)
+            used |= s != 0 && (bits[s / 64] >> (s % 64) & 1);
+        pen_color(p, used ? C_PS_SWAPPED : C_OWN_FREE, C_BG);
+        pen_char(p, used ? FONT_BLOCK : FONT_DOT);
+    }
+    free(bits);
 }
 
-void draw_frames(struct ui_model *m, struct dbg *d, const struct osview *os)
+void draw_frames(struct ui_model *m, struct dbg *d, const struct kstate *ks, const struct ui_view *v)
 {
     struct pen p = panel_pen(m, P_FRAMES);
     struct mmu *mmu = machine_mmu(d->m);
-    struct cpu *cpu = machine_cpu(d->m);
     uint64_t nframes = mmu_ram_size(mmu) / PAGE;
     if (p.h < 3 || p.w < 8)
         return;
@@ -351,46 +346,58 @@ void draw_frames(struct ui_model *m, struct dbg *d, const struct osview *os)
     if (!owner)
         return;
     const struct boot_layout *bl = machine_boot_layout(d->m);
+    /* The kernel's own accounting: a reference count per frame (0: free
+     * or never handed out). */
+    uint64_t nrefs = 0;
+    uint16_t *refs = kstate_frame_refcounts(ks, d->m, &nrefs);
+    for (uint64_t f = 0; refs && f < nframes && f < nrefs; f++)
+        if (refs[f])
+            owner[f] = OWN_KDATA;
     for (uint64_t f = bl->kernel_phys_lo / PAGE; f < (bl->kernel_phys_hi + PAGE - 1) / PAGE && f < nframes; f++)
         owner[f] = OWN_KERNEL;
-    /* Each known address space: its user pages, and every page-table
-     * frame (the kernel half's tables too; its leaves map all of RAM). */
-    uint64_t cr3s[65];
-    uint8_t owners[65];
-    int n = 0;
-    cr3s[n] = cpu->cr3, owners[n++] = OWN_PROC;
-    for (size_t i = 0; i < os->nproc; i++)
-        if (os->proc[i].cr3 && !os->proc[i].exited && os->proc[i].cr3 != cpu->cr3) {
-            cr3s[n] = os->proc[i].cr3;
-            owners[n++] = (uint8_t)(OWN_PROC + 1 + i % 3);
-        }
-    if (cpu->cr0 & CR0_PG)
-        for (int i = 0; i < n; i++) {
-            struct owner_mark om = {owner, nframes, owners[i], true, 4 * nframes};
-            mmu_visit(mmu, cr3s[i], 0, USER_TOP, MMU_VISIT_PAGES | MMU_VISIT_TABLES, mark_owner, &om);
-            om.leaves = false;
-            mmu_visit(mmu, cr3s[i], KERNEL_BASE, ~0ull, MMU_VISIT_TABLES, mark_owner, &om);
-        }
+    /* Each process's address space: its user pages and page-table frames
+     * (the kernel half's tables too); the one shown is "this process". */
+    const struct kproc *shown = shown_process(ks, d, v);
+    if (ks->ready && (machine_cpu(d->m)->cr0 & CR0_PG)) {
+        struct owner_mark om = {owner, nframes, OWN_TABLES, false, 4 * nframes};
+        mmu_visit(mmu, ks->ki.kernel_pml4, KERNEL_BASE, ~0ull, MMU_VISIT_TABLES, mark_owner, &om);
+        int other = 0;
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t i = 0; i < ks->nproc; i++) {
+                const struct kproc *pr = &ks->proc[i];
+                if (!pr->cr3 || (pass == 0) != (pr == shown))
+                    continue;
+                om = (struct owner_mark){owner, nframes, (uint8_t)(pr == shown ? OWN_PROC : OWN_PROC + 1 + other++ % 3),
+                                         true, 4 * nframes};
+                mmu_visit(mmu, pr->cr3, 0, USER_TOP, MMU_VISIT_PAGES | MMU_VISIT_TABLES, mark_owner, &om);
+                om.leaves = false;
+                mmu_visit(mmu, pr->cr3, KERNEL_BASE, ~0ull, MMU_VISIT_TABLES, mark_owner, &om);
+            }
+    }
     int grid_rows = p.h - 4;
     uint64_t cells = (uint64_t)grid_rows * p.w;
     uint64_t per_cell = cells ? (nframes + cells - 1) / cells : 1;
     pen_color(&p, C_DIM, C_BG);
-    pen_printf(&p, "%llu frames of 4 KiB, %llu per cell, address 0 at the top left",
-               (unsigned long long)nframes, (unsigned long long)per_cell);
+    if (ks->ready)
+        pen_printf(&p, "%llu frames of 4 KiB, %llu per cell; the kernel: %llu of %llu free", (unsigned long long)nframes,
+                   (unsigned long long)per_cell, (unsigned long long)ks->frames_free,
+                   (unsigned long long)ks->frames_total);
+    else
+        pen_printf(&p, "%llu frames of 4 KiB, %llu per cell; the kernel counts none yet", (unsigned long long)nframes,
+                   (unsigned long long)per_cell);
     pen_line(&p);
-    uint64_t used[OWN_PROC + 4] = {0};
+    uint64_t used[OWN_COUNT] = {0};
     for (uint64_t f = 0; f < nframes; f++)
         used[owner[f]]++;
     for (uint64_t c = 0; c < cells && c * per_cell < nframes; c++) {
-        int count[OWN_PROC + 4] = {0};
+        int count[OWN_COUNT] = {0};
         for (uint64_t f = c * per_cell; f < (c + 1) * per_cell && f < nframes; f++)
             count[owner[f]]++;
         int best = OWN_FREE;
-        for (int k = 1; k < OWN_PROC + 4; k++)
+        for (int k = 1; k < OWN_COUNT; k++)
             if (count[k] && (best == OWN_FREE || count[k] > count[best]))
                 best = k;
-        uint8_t color = best == OWN_FREE ? C_OWN_FREE : best == OWN_KERNEL ? C_OWN_KERNEL
-                        : best == OWN_TABLES ? C_OWN_TABLES : (uint8_t)(C_OWN_PROC0 + (best - OWN_PROC));
+        uint8_t color = owner_color(best);
         uint8_t fg = C_BLACK;
         uint8_t mark = access_mark(d, c * per_cell * PAGE, (c + 1) * per_cell * PAGE, &fg, true);
         p.x = (int)(c % (uint64_t)p.w);
@@ -404,21 +411,24 @@ void draw_frames(struct ui_model *m, struct dbg *d, const struct osview *os)
         }
     }
     free(owner);
-    draw_swap_slots(&p, d, os);
+    free(refs);
+    draw_swap_slots(&p, d, ks);
     p.y = p.h - 2;
     p.x = 0;
-    static const struct { uint8_t color; const char *name; int owner; } legend[] = {
-        {C_OWN_KERNEL, "kernel image", OWN_KERNEL}, {C_OWN_TABLES, "page tables", OWN_TABLES},
-        {C_OWN_PROC0, "this process", OWN_PROC}, {C_OWN_PROC1, "other processes", OWN_PROC + 1},
-        {C_OWN_FREE, "free / kernel data", OWN_FREE},
+    static const struct { const char *name; int owner; } legend[] = {
+        {"kernel image", OWN_KERNEL}, {"page tables", OWN_TABLES}, {"this process", OWN_PROC},
+        {"other processes", OWN_PROC + 1}, {"kernel data", OWN_KDATA}, {"unused", OWN_FREE},
     };
     for (size_t i = 0; i < sizeof legend / sizeof legend[0]; i++) {
-        pen_color(&p, legend[i].color, C_BG);
+        uint64_t count = used[legend[i].owner];
+        if (legend[i].owner == OWN_PROC + 1)
+            count += used[OWN_PROC + 2] + used[OWN_PROC + 3];
+        if (p.x + (int)strlen(legend[i].name) + 9 > p.w)
+            pen_line(&p);
+        pen_color(&p, owner_color(legend[i].owner), C_BG);
         pen_char(&p, FONT_BLOCK);
         pen_color(&p, C_DIM, C_BG);
-        pen_printf(&p, " %s %llu  ", legend[i].name, (unsigned long long)used[legend[i].owner]);
-        if (i == 2)
-            pen_line(&p);
+        pen_printf(&p, " %s %llu  ", legend[i].name, (unsigned long long)count);
     }
 }
 
@@ -439,16 +449,36 @@ static void entry_flags(struct pen *p, uint64_t e, bool leaf)
     }
 }
 
-void draw_walk(struct ui_model *m, struct dbg *d)
+/* Intel's numbering (SDM Vol. 3A §4.5): the PML4 is level 4, the PDPT 3,
+ * the PD 2, the PT 1; entry i of a walk is at level 4 - i. */
+static const char *const level_names[4] = {"PML4", "PDPT", "PD", "PT"};
+
+void draw_walk(struct ui_model *m, struct dbg *d, const struct kstate *ks, const struct ui_view *v)
 {
     struct pen p = panel_pen(m, P_WALK);
     struct mmu *mmu = machine_mmu(d->m);
-    /* The walk of the last data access (or the fetch), probed now. */
-    uint64_t va;
+    struct cpu *cpu = machine_cpu(d->m);
+    uint64_t va, cr3 = cpu->cr3 & ~0xfffull;
     const char *kind;
+    char kind_buf[96];
     unsigned size = 0;
-    bool from_fault = false;
-    if (d->fault_walk) {
+    bool from_fault = false, asked = false;
+    if (v->walk_active) {
+        /* Walk any address now, in any process: a peek, no side effects. */
+        va = v->walk_va;
+        asked = true;
+        const struct kproc *pr = v->walk_pid ? kstate_proc(ks, v->walk_pid) : shown_process(ks, d, v);
+        if (v->walk_pid && (!pr || !pr->cr3)) {
+            pen_color(&p, C_WARN, C_BG);
+            pen_printf(&p, "pid %u has no address space now", v->walk_pid);
+            return;
+        }
+        if (pr)
+            cr3 = pr->cr3;
+        snprintf(kind_buf, sizeof kind_buf, "walk asked for, in %s%u", pr ? "pid " : "CR3 ",
+                 pr ? pr->pid : (unsigned)cr3);
+        kind = kind_buf;
+    } else if (d->fault_walk) {
         va = d->walk.va;
         kind = "#PF: faulting access at CR2";
         from_fault = true;
@@ -461,11 +491,11 @@ void draw_walk(struct ui_model *m, struct dbg *d)
         size = a->size;
         kind = a->kind == MEM_WRITE ? "write" : a->kind == MEM_FETCH ? "fetch" : "read";
     } else {
-        va = d->now.rip;
+        va = cpu->rip;
         kind = "instruction fetch";
     }
     struct mmu_peek w;
-    bool ok = mmu_peek(mmu, machine_cpu(d->m)->cr3, va, &w);
+    bool ok = mmu_peek(mmu, cr3, va, &w);
     if (w.result == PEEK_PAGING_OFF) {
         pen_text(&p, "paging is off: linear = physical");
         return;
@@ -479,7 +509,6 @@ void draw_walk(struct ui_model *m, struct dbg *d)
         pen_printf(&p, " (%u bytes)", size);
     }
     pen_line(&p);
-    static const char *const level_names[4] = {"PML4", "PDPT", "PD", "PT"};
     unsigned idx[4];
     for (int l = 0; l < 4; l++)
         idx[l] = (va >> (39 - 9 * l)) & 511;
@@ -502,7 +531,7 @@ void draw_walk(struct ui_model *m, struct dbg *d)
     for (int l = 0; l < w.levels && l < 4; l++) {
         bool leaf = l == w.levels - 1;
         pen_color(&p, C_TITLE, C_BG);
-        pen_printf(&p, "%-4s", level_names[l]);
+        pen_printf(&p, "L%d %-4s", 4 - l, level_names[l]);
         pen_color(&p, C_DIM, C_BG);
         pen_printf(&p, "[%3u] @%09llx ", idx[l], (unsigned long long)w.entry_addr[l]);
         pen_color(&p, C_TEXT, C_BG);
@@ -510,26 +539,42 @@ void draw_walk(struct ui_model *m, struct dbg *d)
         entry_flags(&p, w.entry[l], leaf);
         pen_line(&p);
     }
-    bool hit = false;
-    if (!from_fault) {
-        struct tlb_entry e[TLB_SETS * TLB_WAYS];
-        size_t n = mmu_tlb_entries(mmu, e, TLB_SETS * TLB_WAYS);
-        for (size_t i = 0; i < n && i < TLB_SETS * TLB_WAYS; i++)
-            hit |= e[i].vpn == va >> 12;
+    char words[160];
+    if (!from_fault && !asked) {
         bool walked = d->have_walk && (d->walk.va >> 12) == (va >> 12);
+        bool hit = w.in_tlb;
+        if (walked)
+            snprintf(words, sizeof words, "TLB miss: the MMU walked %d level%s (%s) and filled the TLB",
+                     d->walk.levels, d->walk.levels == 1 ? "" : "s",
+                     d->walk.levels == 4 ? "4 KiB page" : d->walk.levels == 3 ? "2 MiB page" : "1 GiB page");
+        else
+            snprintf(words, sizeof words, "%s", hit ? "TLB hit: translation came from the TLB, no walk"
+                                                    : "not in the TLB now");
         pen_color(&p, walked ? C_WARN : C_GOOD, C_BG);
-        pen_text(&p, walked ? "TLB miss: the MMU walked the 4 levels and filled the TLB"
-                            : hit ? "TLB hit: translation came from the TLB, no walk" : "not in the TLB now");
+        pen_wrap(&p, words, 2);
+        pen_line(&p);
+    } else if (asked && w.ok) {
+        pen_color(&p, C_DIM, C_BG);
+        snprintf(words, sizeof words, "a walk of %d level%s (%s page), read without setting A/D bits",
+                 w.levels, w.levels == 1 ? "" : "s", w.page_size == (1ull << 30) ? "1 GiB"
+                 : w.page_size == (2ull << 20) ? "2 MiB" : "4 KiB");
+        pen_wrap(&p, words, 2);
         pen_line(&p);
     }
     if (ok) {
         pen_color(&p, C_GOOD, C_BG);
-        pen_printf(&p, "physical address 0x%llx (frame 0x%llx + 0x%03llx)", (unsigned long long)w.pa,
-                   (unsigned long long)(w.pa >> 12), (unsigned long long)(w.pa & 0xfff));
-    } else {
+        snprintf(words, sizeof words, "physical address 0x%llx (frame 0x%llx + 0x%03llx)", (unsigned long long)w.pa,
+                 (unsigned long long)(w.pa >> 12), (unsigned long long)(w.pa & 0xfff));
+    } else if (w.result == PEEK_NON_CANONICAL) {
         pen_color(&p, C_PS_GUARD, C_BG);
-        pen_printf(&p, "no translation: #PF (entry at level %d not present)", w.levels);
+        snprintf(words, sizeof words, "not canonical (bits 63:47 differ): #GP, no walk");
+    } else {
+        int at = w.levels > 0 ? w.levels - 1 : 0;
+        pen_color(&p, C_PS_GUARD, C_BG);
+        snprintf(words, sizeof words, "no translation: #PF, the %s entry (level %d) is %s", level_names[at], 4 - at,
+                 w.result == PEEK_RESERVED ? "malformed (a reserved bit is set)" : "not present");
     }
+    pen_wrap(&p, words, 2);
     pen_line(&p);
 }
 
@@ -555,15 +600,7 @@ void draw_tlb(struct ui_model *m, struct dbg *d)
     pen_text(&p, "last flush: ");
     pen_color(&p, C_TEXT, C_BG);
     /* The cause wraps onto a second line. */
-    const char *cause = *d->flush_cause ? d->flush_cause : "none seen yet";
-    for (size_t i = 0; cause[i] && !pen_full(&p); i++) {
-        if (p.x >= p.w) {
-            pen_line(&p);
-            pen_color(&p, C_TEXT, C_BG);
-            p.x = 2;
-        }
-        pen_char(&p, (uint8_t)cause[i]);
-    }
+    pen_wrap(&p, *d->flush_cause ? d->flush_cause : "none seen yet", 2);
     pen_line(&p);
     static struct tlb_entry e[TLB_SETS * TLB_WAYS];
     size_t n = mmu_tlb_entries(mmu, e, TLB_SETS * TLB_WAYS);

@@ -36,6 +36,39 @@ void pen_printf(struct pen *p, const char *fmt, ...)
     pen_text(p, buf);
 }
 
+void pen_wrap(struct pen *p, const char *s, int indent)
+{
+    while (*s && !pen_full(p)) {
+        /* The next word (with the spaces before it). */
+        size_t spaces = 0, len = 0;
+        while (s[spaces] == ' ')
+            spaces++;
+        while (s[spaces + len] && s[spaces + len] != ' ')
+            len++;
+        if (p->x > indent && p->x + (int)(spaces + len) > p->w) {
+            uint8_t fg = p->fg, bg = p->bg;
+            pen_fill(p);
+            pen_line(p);
+            pen_color(p, fg, bg);
+            p->x = indent;
+            s += spaces;   /* no blanks at the start of a wrapped line */
+            spaces = 0;
+        }
+        for (size_t i = 0; i < spaces + len; i++) {
+            if (p->x >= p->w) { /* a word longer than the line: break it */
+                uint8_t fg = p->fg, bg = p->bg;
+                pen_line(p);
+                pen_color(p, fg, bg);
+                p->x = indent;
+                if (pen_full(p))
+                    return;
+            }
+            pen_char(p, (uint8_t)s[i]);
+        }
+        s += spaces + len;
+    }
+}
+
 void pen_color(struct pen *p, uint8_t fg, uint8_t bg)
 {
     p->fg = fg;

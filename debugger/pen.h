@@ -20,6 +20,9 @@ void pen_char(struct pen *p, uint8_t ch);
 void pen_text(struct pen *p, const char *s);
 void pen_printf(struct pen *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pen_color(struct pen *p, uint8_t fg, uint8_t bg);
+/* Text from the cursor, wrapped at spaces onto the next lines (which
+ * start at column indent) instead of being cut at the panel's edge. */
+void pen_wrap(struct pen *p, const char *s, int indent);
 /* Next line: column 0, default colours. */
 void pen_line(struct pen *p);
 /* Fill the rest of the current line with the pen's background. */

@@ -12,7 +12,9 @@
 #include "../trace/disasm.h"
 #include "../trace/symbols.h"
 #include "../trace/tracer.h"
+#include "../trace/vectors.h"
 #include "explain.h"
+#include "kstate.h"
 #include "osview.h"
 
 #define DEFAULT_SNAPSHOT_INTERVAL 200000ull
@@ -31,6 +33,8 @@ static void capture_regs(struct dbg *d, struct dbg_regs *r)
     r->fs_base = cpu->seg[SEG_FS].base, r->gs_base = cpu->seg[SEG_GS].base;
     r->cpl = cpu->cpl;
 }
+
+void dbg_refresh_regs(struct dbg *d) { capture_regs(d, &d->now); }
 
 const char *dbg_symbol(struct dbg *d, uint64_t va, char *buf, size_t cap)
 {
@@ -105,6 +109,7 @@ static bool is_ret(const struct insn *in) { return in->map == MAP_1BYTE && (in->
 
 static bool on_after_insn(struct dbg *d, struct cpu *cpu, const struct insn *in)
 {
+    d->at_delivery = false;
     if (d->cmd == DBG_STEP_OVER && cpu->rip == d->target_rip && cpu->gpr[RSP] >= d->target_rsp)
         return stop_here(d);
     if (d->cmd == DBG_STEP_OUT && is_ret(in) && cpu->gpr[RSP] > d->target_rsp)
@@ -120,6 +125,7 @@ static void on_mem(struct dbg *d, enum mem_kind kind, uint64_t va, uint64_t pa, 
 
 static bool on_exception(struct dbg *d, const struct exc_event *e)
 {
+    d->at_delivery = true;
     bool stop = d->cmd == DBG_UNTIL_INTERRUPT && e->external && stop_here(d);
     if (e->vector == EXC_PF && !e->external && !e->soft) {
         /* Show where the faulting address leads (what the walk found). */
@@ -138,6 +144,21 @@ static void log_trace_event(void *ctx, const struct trace_event *e)
     struct dbg *d = ctx;
     struct fault_context fc = {.os = &d->view, .mmu = machine_mmu(d->m), .cr3 = machine_cpu(d->m)->cr3,
                                .pid = d->view.current_pid};
+    /* A page fault: the page's state as the kernel's tables have it now
+     * (right for every process, forked children too). */
+    struct kstate *ks = e->kind == TRACE_EXCEPTION ? malloc(sizeof *ks) : NULL;
+    if (ks && kstate_read(ks, d->m)) {
+        const struct kproc *p = kstate_proc_by_cr3(ks, fc.cr3);
+        struct karea *areas = malloc(KSTATE_MAX_AREAS * sizeof *areas);
+        int n = p && areas ? kstate_areas(ks, d->m, p, areas, KSTATE_MAX_AREAS) : -1;
+        if (n >= 0) {
+            fc.known = true;
+            fc.pid = p->pid;
+            fc.state = kstate_page_state(ks, d->m, p, areas, n, machine_cpu(d->m)->cr2, &fc.slot);
+        }
+        free(areas);
+    }
+    free(ks);
     struct dbg_event *ev = log_push(d, e->kind);
     ev->step = e->step;
     if (!explain_event(e, &fc, ev->text, sizeof ev->text, ev->explain, sizeof ev->explain))
@@ -246,6 +267,7 @@ static void attach(struct dbg *d, bool full)
 }
 
 static void take_snapshot(struct dbg *d);
+static double host_seconds(void);
 
 /* The event log's source: a tracer of the crossings (no output), whose
  * events the log keeps with their explanations. */
@@ -405,7 +427,7 @@ void dbg_key(struct dbg *d, enum key key, bool down)
         d->keys = p;
         d->keys_cap = cap;
     }
-    d->keys[d->nkeys++] = (struct dbg_key){machine_cpu(d->m)->icount, key, down};
+    d->keys[d->nkeys++] = (struct dbg_key){machine_cpu(d->m)->icount, machine_time_ns(d->m), key, down};
 }
 
 /* ---- running ----------------------------------------------------------- */
@@ -433,6 +455,8 @@ void dbg_start(struct dbg *d, enum dbg_command cmd)
     capture_regs(d, &d->prev);
     d->cmd = cmd;
     d->stop_now = false;
+    d->pace_host0 = host_seconds();
+    d->pace_virt0 = machine_time_ns(d->m);
     if (cmd == DBG_STEP_OVER) {
         /* A CALL (E8, FF /2) runs to the instruction after it on the same
          * stack; anything else is a single step. */
@@ -503,8 +527,11 @@ bool dbg_advance(struct dbg *d, uint64_t budget)
     enum dbg_command cmd = d->cmd;
     switch (cmd) {
     case DBG_STEP:
+        /* One instruction, or the delivery of an exception or interrupt
+         * (which then stops at the handler's first instruction). */
         budget = 1;
         u.breakpoints = NULL, u.nbreakpoints = 0;
+        u.any_exception = true;
         break;
     case DBG_UNTIL_SYSCALL: u.syscall = true; break;
     case DBG_UNTIL_PAGE_FAULT: u.vector = EXC_PF; break;
@@ -512,6 +539,10 @@ bool dbg_advance(struct dbg *d, uint64_t budget)
     default: break;
     }
     u.max_insns = budget ? budget : 1;
+    /* The window: an idle guest's time follows real time, so a key held
+     * for 100 ms is held for 100 ms of the guest's time. */
+    if (d->pace_idle && !d->replaying && cmd != DBG_STEP)
+        u.idle_until_ns = d->pace_virt0 + (uint64_t)((host_seconds() - d->pace_host0) * 1e9);
     attach(d, !d->turbo || cmd == DBG_STEP);
     uint64_t before = cpu->icount;
     struct machine_stop s = machine_run(d->m, &u);
@@ -520,6 +551,10 @@ bool dbg_advance(struct dbg *d, uint64_t budget)
     dbg_symbol(d, cpu->rip, where, sizeof where);
     if (s.event == MEV_BUDGET && cmd != DBG_STEP && !d->stop_now) {
         done = false;
+    } else if (cmd == DBG_STEP && d->at_delivery) {
+        snprintf(d->status, sizeof d->status, "%s delivered: at its handler %s, none of it run yet (u: back to before it)",
+                 s.event == MEV_EXCEPTION ? vector_mnemonic((uint8_t)s.vector) : "exception",
+                 *where ? where : "here");
     } else if (cmd == DBG_STEP) {
         snprintf(d->status, sizeof d->status, "stepped one instruction (%llu retired)",
                  (unsigned long long)(cpu->icount - before));
@@ -595,6 +630,11 @@ static void give_keys(struct dbg *d, size_t *k)
 {
     uint64_t now = machine_cpu(d->m)->icount;
     while (*k < d->nkeys && d->keys[*k].icount == now) {
+        /* Idle time the window let pass (in hlt) before the key came. */
+        if (machine_time_ns(d->m) < d->keys[*k].time_ns) {
+            struct machine_until u = {.max_insns = 1, .vector = -1, .idle_until_ns = d->keys[*k].time_ns};
+            machine_run(d->m, &u);
+        }
         machine_key(d->m, d->keys[*k].key, d->keys[*k].down);
         ++*k;
     }
@@ -619,7 +659,13 @@ static void replay(struct dbg *d, uint64_t n, size_t *k)
     }
 }
 
-int dbg_rewind_to(struct dbg *d, uint64_t icount)
+/* Go to instruction count icount; with deliver, then to the delivery of
+ * the exception or interrupt that came there (the state "delivered"). */
+static int rewind_position(struct dbg *d, uint64_t icount, bool deliver);
+
+int dbg_rewind_to(struct dbg *d, uint64_t icount) { return rewind_position(d, icount, false); }
+
+static int rewind_position(struct dbg *d, uint64_t icount, bool deliver)
 {
     struct cpu *cpu = machine_cpu(d->m);
     if (icount > cpu->icount)
@@ -659,13 +705,24 @@ int dbg_rewind_to(struct dbg *d, uint64_t icount)
     } else {
         give_keys(d, &k);
     }
+    d->at_delivery = false;
+    if (deliver) {
+        /* The exception or interrupt that came before instruction icount
+         * ran: delivered again, no instruction of the handler run. */
+        capture_regs(d, &d->prev);
+        attach(d, true);
+        struct machine_until u = {.max_insns = 1, .vector = -1, .any_exception = true};
+        machine_run(d->m, &u);
+    }
     d->replaying = false;
     for (size_t i = 0; i < d->nforward; i++)
         machine_attach(d->m, d->forward[i]);
-    forget_after(d, icount);
+    /* The events of the delivery itself stay in the log (they are
+     * stamped with icount: they came before the state shown). */
+    forget_after(d, d->at_delivery ? icount + 1 : icount);
     rebuild_osview(d);
     capture_regs(d, &d->now);
-    if (icount == at)
+    if (icount == at && !d->at_delivery)
         d->prev = d->now;
     attach(d, true);
     snprintf(d->status, sizeof d->status, "stepped back to instruction %llu (snapshot at %llu + %llu replayed)",
@@ -682,10 +739,29 @@ int dbg_watch_forward(struct dbg *d, struct watcher *w)
     return 0;
 }
 
+/* The model of stepping (debugger/README.md, "Stepping around a fault"):
+ * the positions are the states before each instruction, plus, where an
+ * exception or interrupt was delivered, the state right after the
+ * delivery (same instruction count, RIP at the handler).  s moves to the
+ * next position, u to the previous one. */
+static bool delivered_before(const struct dbg *d, uint64_t icount)
+{
+    for (size_t i = 0; i < d->log_count; i++) {
+        const struct dbg_event *e = dbg_event_newest(d, i);
+        if (e->icount < icount)
+            break;
+        if (e->icount == icount && (e->kind == TRACE_EXCEPTION || e->kind == TRACE_INTERRUPT))
+            return true;
+    }
+    return false;
+}
+
 int dbg_step_back(struct dbg *d)
 {
     uint64_t now = machine_cpu(d->m)->icount;
+    if (d->at_delivery)
+        return rewind_position(d, now, false);   /* to just before the exception */
     if (now == 0)
         return -1;
-    return dbg_rewind_to(d, now - 1);
+    return rewind_position(d, now - 1, delivered_before(d, now - 1));
 }

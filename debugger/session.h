@@ -23,7 +23,8 @@
 /* What a run command waits for. */
 enum dbg_command {
     DBG_NONE,
-    DBG_STEP,            /* one instruction */
+    DBG_STEP,            /* one instruction, or the delivery of an exception or interrupt
+                          * (then RIP is the handler's first instruction, none of it run) */
     DBG_STEP_OVER,       /* one instruction; a CALL runs until it returns */
     DBG_STEP_OUT,        /* until the current function returns */
     DBG_RUN,             /* until a breakpoint, exit, or pause */
@@ -61,6 +62,7 @@ struct dbg_regs {
 /* A live key given to the guest, kept so step back can replay it. */
 struct dbg_key {
     uint64_t icount;
+    uint64_t time_ns;                  /* virtual time it came at (idle time may have passed at icount) */
     enum key key;
     bool down;
 };
@@ -88,10 +90,18 @@ struct dbg {
     enum dbg_command cmd;
     uint64_t target_rip, target_rsp;   /* step over / out */
     bool stop_now;                     /* set by the hooks when the command's goal is met */
+    /* The machine stands right after an exception or interrupt was
+     * delivered: RIP is the handler's first instruction, none of it ran,
+     * and the instruction count is the interrupted instruction's (see
+     * "Stepping around a fault" in debugger/README.md). */
+    bool at_delivery;
     bool turbo;                        /* run without per-access observation */
     bool wait_when_idle;               /* a run keeps going while the guest idles in hlt (the
                                         * window: a key may come); else idle ends it */
     uint64_t insns_per_frame;          /* speed of free running */
+    bool pace_idle;                    /* the window: an idle guest's virtual time follows real time */
+    double pace_host0;                 /* ... from this host time (seconds) */
+    uint64_t pace_virt0;               /* ... and this virtual time (ns), set when a command starts */
 
     /* What the last instruction did. */
     struct dbg_regs prev, now;
@@ -150,11 +160,14 @@ void dbg_pause(struct dbg *d);
 void dbg_run_command(struct dbg *d, enum dbg_command cmd, uint64_t max_insns);
 
 /* Execute n instructions ignoring breakpoints; the last one singly, so the
- * panels show what it did. */
+ * panels show what it did (a step: when an exception or interrupt comes
+ * there, it stops at its delivery, n - 1 instructions on). */
 void dbg_step_n(struct dbg *d, uint64_t n);
 
-/* Step back one instruction (restore + replay).  0, or -1 when there is
- * nothing to go back to. */
+/* Step back to the previous position (restore + replay): from a delivery
+ * to the state before it, else one instruction back — to the delivery that
+ * came before that instruction, if one did (debugger/README.md, "Stepping
+ * around a fault").  0, or -1 when there is nothing to go back to. */
 int dbg_step_back(struct dbg *d);
 /* Go to exactly instruction count icount (<= now) by restore + replay. */
 int dbg_rewind_to(struct dbg *d, uint64_t icount);
@@ -167,6 +180,10 @@ bool dbg_parse_address(struct dbg *d, const char *text, uint64_t *va);
 
 /* A live key for the guest's PS/2 keyboard (recorded for replay). */
 void dbg_key(struct dbg *d, enum key key, bool down);
+
+/* d->now becomes the CPU's registers at this instant (the panels call it
+ * on every draw, so they are true while a command runs, too). */
+void dbg_refresh_regs(struct dbg *d);
 
 /* The newest event (NULL if none) and the i-th newest. */
 const struct dbg_event *dbg_event_newest(const struct dbg *d, size_t i);

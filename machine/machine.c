@@ -453,6 +453,21 @@ static bool skip_idle_time(struct machine *m)
     return false;
 }
 
+/* HLT, paced (machine_until.idle_until_ns): let idle time pass up to cap
+ * unless a deadline comes first (then skip_idle_time goes to it).  True:
+ * the run stops at cap. */
+static bool idle_until(struct machine *m, uint64_t cap)
+{
+    uint64_t now = machine_time_ns(m), d = next_deadline(m);
+    if (d == UINT64_MAX || d <= cap)
+        return false;
+    if (now < cap) {
+        m->idle_ns += cap - now;
+        m->cpu->tsc_offset += cap - now;
+    }
+    return true;
+}
+
 struct machine_stop machine_run(struct machine *m, const struct machine_until *until)
 {
     if (m->finished)
@@ -509,6 +524,10 @@ struct machine_stop machine_run(struct machine *m, const struct machine_until *u
         if (why == STOP_HALT && !cpu->intr_line) {
             if (!(cpu->rflags & RF_IF)) {
                 result = finish(m, (struct machine_stop){.event = MEV_HALTED});
+                break;
+            }
+            if (m->until->idle_until_ns && idle_until(m, m->until->idle_until_ns)) {
+                result = (struct machine_stop){.event = MEV_BUDGET, .rip = cpu->rip};
                 break;
             }
             if (!skip_idle_time(m)) { /* not final: input or a key may still come */

@@ -112,6 +112,11 @@ struct machine_until {
     bool any_exception;            /* ... or after delivering any vector */
     bool syscall;
     bool ring_change;
+    /* 0, or a virtual time a halted CPU may not skip past: idle time up to
+     * it passes, then the run ends (MEV_BUDGET).  An interactive window
+     * paces an idle guest to real time with it; a timer deadline before it
+     * is skipped to as usual. */
+    uint64_t idle_until_ns;
 };
 #define MACHINE_UNTIL_EXIT ((struct machine_until){.vector = -1})
 

@@ -11,6 +11,7 @@
  * and a per-frame pagefile slot lets a clean page be dropped, not written,
  * when it is evicted.  When the free list is empty, frame_alloc asks the
  * page replacer (swap.c) to evict a user page. */
+#include "kinfo.h"
 #include "frame.h"
 #include "memlayout.h"
 #include "panic.h"
@@ -172,3 +173,11 @@ uint64_t frames_evictable_in_place(void) { return swap_candidates; }
 
 uint64_t frames_free_count(void) { return free_count; }
 uint64_t frames_total_count(void) { return total_count; }
+
+void frame_kinfo(struct kinfo *k)
+{
+    k->frame_refcount = (uint64_t)&refcount;
+    k->frame_limit = (uint64_t)&frame_limit;
+    k->frame_free_count = (uint64_t)&free_count;
+    k->frame_total_count = (uint64_t)&total_count;
+}

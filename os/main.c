@@ -4,6 +4,7 @@
  * will reuse, so it is copied first; the kernel's own GDT/IDT come before
  * anything can fault; its own page tables before the loader's boot memory
  * is handed to the allocator; devices before interrupts are unmasked. */
+#include "kinfo.h"
 #include "abi/bootinfo.h"
 #include "abi/osevent.h"
 #include "console.h"
@@ -107,6 +108,7 @@ void kmain(const struct bootinfo *bi)
         panic("the initrd is not a valid cpio newc archive");
     cred_base_files();
     proc_init();
+    kinfo_init();
     static char *argv[INITRD_MAX_ARGS];
     int argc = initrd_argv(argv, INITRD_MAX_ARGS);
     if (argc == 0)

@@ -9,6 +9,7 @@
  * space (MOV CR3), its kernel stack (TSS.RSP0 and the syscall stack) and its
  * FS base, and switches to it.  With nothing runnable it halts with
  * interrupts enabled until an interrupt makes something runnable. */
+#include "kinfo.h"
 #include "proc.h"
 #include "ktimer.h"
 #include "abi/osevent.h"
@@ -415,4 +416,13 @@ void proc_kill_current(int signal, const char *why)
         cprintf("[pid %d] killed: %s\n", p->pid, why);
     kprintf("[pid %d] killed: %s\n", p->pid, why);
     proc_exit(signal & 0x7F);
+}
+
+void proc_kinfo(struct kinfo *k)
+{
+    k->procs = (uint64_t)procs;
+    k->nprocs = (uint64_t)&nprocs;
+    k->threads = (uint64_t)threads;
+    k->nthreads = (uint64_t)&nthreads;
+    k->running = (uint64_t)&running;
 }

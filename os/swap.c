@@ -26,6 +26,7 @@
  * page has a copy in it to fall back on, nothing can be evicted and
  * swap_reclaim says so at once (the faulting program is then out of
  * memory) instead of sweeping every page in vain. */
+#include "kinfo.h"
 #include "swap.h"
 #include "abi/osevent.h"
 #include "ata.h"
@@ -233,4 +234,11 @@ bool swap_reclaim(void)
     }
     reclaiming = false;
     return evicted;
+}
+
+void swap_kinfo(struct kinfo *k)
+{
+    k->swap_nslots = (uint64_t)&nslots;
+    k->swap_slots_free = (uint64_t)&slots_free;
+    k->swap_slot_used = (uint64_t)&slot_used;
 }

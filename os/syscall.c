@@ -277,12 +277,19 @@ void syscall_force_iret(void) { force_iret = 1; }
 /* Tell the tracer a call's name the first time it is made. */
 static void name_once(uint64_t nr)
 {
-    if (nr == RS_SYS_KEY_STATE) {
-        static int key_state_named;
-        if (!key_state_named++)
-            osev_report(OSEV_SYSCALL_NAME, nr, 0, 0, 0, 0, 0, "key_state");
-        return;
-    }
+    static uint8_t own_named; /* one bit per call of RS_SYSCALLS */
+    int own = 0;
+#define RS_NAME_ONCE(number, name)                                               \
+    if (nr == (number)) {                                                        \
+        if (!(own_named & (1u << own)))                                          \
+            osev_report(OSEV_SYSCALL_NAME, nr, 0, 0, 0, 0, 0, #name);            \
+        own_named |= 1u << own;                                                  \
+        return;                                                                  \
+    }                                                                            \
+    own++;
+    RS_SYSCALLS(RS_NAME_ONCE)
+#undef RS_NAME_ONCE
+    (void)own;
     if (nr >= NSYSCALLS || !names[nr] || (named[nr / 8] & (1u << (nr % 8))))
         return;
     named[nr / 8] |= 1u << (nr % 8);

@@ -10,6 +10,7 @@
  * PDPTs: a kernel mapping added later below them is seen everywhere, and
  * switching CR3 keeps the kernel in place.  Kernel pages are global (G), so
  * the CR3 switch does not even flush them from the TLB. */
+#include "kinfo.h"
 #include "paging.h"
 #include "frame.h"
 #include "memlayout.h"
@@ -174,3 +175,5 @@ uint64_t vm_unmap_kernel_page(uint64_t va)
     invlpg(va); /* global page: INVLPG flushes it whatever CR3 is (SDM Vol. 3A 4.10.4.1) */
     return old;
 }
+
+void vm_kinfo(struct kinfo *k) { k->kernel_pml4 = v2p(kernel_pml4); }

@@ -125,7 +125,12 @@ START_TEST(step_back_through_timer_interrupts)
     while (machine_exit_status(d->m) < 0 && n < MAX_STEPS) {
         uint64_t before = cpu->icount;
         dbg_run_command(d, DBG_STEP, 0);
-        ck_assert_uint_eq(cpu->icount, before + 1);
+        /* One instruction, or the delivery of a timer interrupt (the
+         * handler's first instruction not run yet). */
+        if (d->at_delivery)
+            ck_assert_uint_eq(cpu->icount, before);
+        else
+            ck_assert_uint_eq(cpu->icount, before + 1);
         take(d, &fwd[n++]);
     }
     ck_assert_int_eq(machine_exit_status(d->m), 5); /* five timer ticks */
@@ -169,7 +174,7 @@ END_TEST
 static void record_step(struct dbg *d, struct fingerprint *fwd, int *n)
 {
     dbg_run_command(d, DBG_STEP, 0);
-    if (machine_cpu(d->m)->icount == fwd[*n - 1].icount)
+    if (machine_cpu(d->m)->icount == fwd[*n - 1].icount && !d->at_delivery)
         --*n, free(fwd[*n].board), free(fwd[*n].mmu);
     take(d, &fwd[(*n)++]);
 }

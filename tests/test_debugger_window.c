@@ -11,10 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "debugger/app.h"
 #include "debugger/font.h"
+#include "debugger/model.h"
 #include "tests/guest_elf.h"
 
 static char kernel_path[256];
@@ -221,6 +223,116 @@ START_TEST(console_focus_keys_reach_the_guest)
 }
 END_TEST
 
+
+/* The kernel and a bundled program, as `ringscope debug` starts them. */
+static struct dbg *start_program(const char *program)
+{
+    struct dbg_options o = {.config = {.ram_size = 32 << 20, .kernel_path = "build/os/kernel.elf",
+                                       .program_path = program, .disk_size = 1 << 20}};
+    char err[256];
+    struct dbg *d = dbg_new(&o, err, sizeof err);
+    ck_assert_msg(d != NULL, "%s", err);
+    return d;
+}
+
+static double seconds_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* Frames for `seconds` of real time. */
+static void frames_for(struct app *a, double seconds)
+{
+    double t0 = seconds_now();
+    while (seconds_now() - t0 < seconds)
+        ck_assert(app_frame(a));
+}
+
+/* In the window an idle guest's virtual time follows real time: keystroke
+ * (a 5 s timeout, 1 ms sleeps between polls) is still waiting after 1.5 s
+ * of real time, its clock has not run ahead of the host's, and SPACE held
+ * for 0.3 s of real time is held for about 0.3 s of the guest's time. */
+START_TEST(idle_guest_time_follows_real_time)
+{
+    setup_video();
+    struct dbg *d = start_program("build/programs/keystroke");
+    struct app a;
+    char err[256];
+    ck_assert_msg(app_open(&a, d, 1, "ringscope test", err, sizeof err) == 0, "%s", err);
+    push_key(&a, SDLK_r, SDL_SCANCODE_R);
+    double t0 = seconds_now();
+    frames_for(&a, 1.5);
+    double real = seconds_now() - t0;
+    uint64_t virt = machine_time_ns(d->m);
+    ck_assert_msg(machine_exit_status(d->m) < 0, "keystroke ended after %.2f s real, %.2f s virtual", real,
+                  virt / 1e9);
+    ck_assert_msg(virt <= (uint64_t)((real + 0.05) * 1e9), "virtual %.3f s ran ahead of real %.3f s", virt / 1e9,
+                  real);
+    ck_assert_msg(virt >= (uint64_t)(0.5 * 1e9), "virtual time stood still: %.3f s", virt / 1e9);
+    push_key(&a, SDLK_TAB, SDL_SCANCODE_TAB);
+    SDL_Event k;
+    memset(&k, 0, sizeof k);
+    k.type = SDL_KEYDOWN;
+    k.key.keysym.sym = SDLK_SPACE;
+    k.key.keysym.scancode = SDL_SCANCODE_SPACE;
+    SDL_PushEvent(&k);
+    double held0 = seconds_now();
+    frames_for(&a, 0.3);
+    k.type = SDL_KEYUP;
+    SDL_PushEvent(&k);
+    double held = seconds_now() - held0;
+    for (int i = 0; i < 300 && a.view.running; i++)
+        ck_assert(app_frame(&a));
+    ck_assert_int_eq(machine_exit_status(d->m), 0);
+    ck_assert_uint_eq(d->nkeys, 2);
+    double guest_held = (d->keys[1].time_ns - d->keys[0].time_ns) / 1e9;
+    ck_assert_msg(guest_held >= 0.2 && guest_held <= held + 0.05, "held %.3f s real, %.3f s in the guest", held,
+                  guest_held);
+    app_close(&a);
+    dbg_free(d);
+    SDL_Quit();
+}
+END_TEST
+
+/* Every key repaints: text typed at the g prompt appears at once; ?
+ * shows the help and the next key closes it, the panels drawn again. */
+START_TEST(prompt_and_help_repaint)
+{
+    setup_video();
+    struct dbg *d = start_guest("rings");
+    struct app a;
+    char err[256];
+    ck_assert_msg(app_open(&a, d, 1, "ringscope test", err, sizeof err) == 0, "%s", err);
+    ck_assert(app_frame(&a));
+    char row[512];
+    push_key(&a, SDLK_g, SDL_SCANCODE_G);
+    push_key(&a, SDLK_a, SDL_SCANCODE_A);
+    push_key(&a, SDLK_b, SDL_SCANCODE_B);
+    ui_row_text(&a.model, a.model.rows - 1, row, sizeof row);
+    ck_assert_msg(strstr(row, "Go to address or symbol: ab_"), "help bar: '%s'", row);
+    push_key(&a, SDLK_ESCAPE, SDL_SCANCODE_ESCAPE);
+    ui_row_text(&a.model, a.model.rows - 1, row, sizeof row);
+    ck_assert_ptr_null(strstr(row, "Go to address"));
+    push_key(&a, SDLK_QUESTION, SDL_SCANCODE_SLASH);
+    bool shown = false;
+    for (int y = 0; y < a.model.rows; y++) {
+        ui_row_text(&a.model, y, row, sizeof row);
+        shown |= strstr(row, "every key is one action") != NULL;
+    }
+    ck_assert(shown);
+    push_key(&a, SDLK_x, SDL_SCANCODE_X);
+    for (int y = 0; y < a.model.rows; y++) {
+        ui_row_text(&a.model, y, row, sizeof row);
+        ck_assert_msg(!strstr(row, "every key is one action"), "the help is still drawn: '%s'", row);
+    }
+    app_close(&a);
+    dbg_free(d);
+    SDL_Quit();
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("debugger_window");
@@ -228,6 +340,8 @@ static Suite *suite(void)
     tcase_set_timeout(t, 60);
     tcase_add_test(t, step_breakpoint_syscall_step_back);
     tcase_add_test(t, console_focus_keys_reach_the_guest);
+    tcase_add_test(t, idle_guest_time_follows_real_time);
+    tcase_add_test(t, prompt_and_help_repaint);
     suite_add_tcase(s, t);
     return s;
 }

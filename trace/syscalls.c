@@ -2,6 +2,8 @@
  * (syscalls.h).  Numbers, names and argument shapes come from
  * os/abi/linux_syscalls.def, the table the guest kernel dispatches with. */
 #include "syscalls.h"
+
+#include "../os/abi/syscalls.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -147,6 +149,11 @@ static const char *const errno_names[] = {
 
 const char *syscall_name(uint64_t nr)
 {
+#define RS_CALL_NAME(number, name) \
+    if (nr == (number))            \
+        return #name;
+    RS_SYSCALLS(RS_CALL_NAME)
+#undef RS_CALL_NAME
     return nr <= SYSCALL_MAX_NR ? call_names[nr] : NULL;
 }
 

@@ -26,6 +26,10 @@
 
 #define RS_SYS_KEY_STATE 1000
 
+/* ringscope's own calls by number and name: the one table the kernel (its
+ * OS-event name hints), the tracer and the debugger name them from. */
+#define RS_SYSCALLS(X) X(RS_SYS_KEY_STATE, key_state)
+
 #define RS_KEY_MAX 0x200       /* keycodes are below this */
 #define RS_KEY_E0 0x100        /* added to the code of an E0-prefixed key */
 

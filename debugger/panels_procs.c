@@ -1,0 +1,113 @@
+/* panels_procs.c — the Processes and threads panel: every process the
+ * guest kernel has, with its threads, their state (running on the CPU,
+ * ready, blocked in which system call and until when, dead), ring, CR3
+ * and name, read from the kernel's own tables at this instant (kstate.h);
+ * the latest context switch from the kernel's OS events (panels.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "../trace/syscalls.h"
+#include "panels.h"
+#include "pen.h"
+
+/* The newest context switch the kernel reported, or NULL. */
+static const struct os_event_at *last_switch(const struct dbg *d, size_t *count)
+{
+    const struct os_event_at *last = NULL;
+    *count = 0;
+    for (size_t i = 0; i < d->nos; i++)
+        if (d->os[i].ev.type == OSEV_CONTEXT_SWITCH) {
+            last = &d->os[i];
+            ++*count;
+        }
+    return last;
+}
+
+static void thread_line(struct pen *p, struct dbg *d, const struct kthread *t)
+{
+    struct cpu *cpu = machine_cpu(d->m);
+    uint8_t bg = t->on_cpu ? C_CUR_BG : C_BG;
+    pen_color(p, C_DIM, bg);
+    pen_printf(p, "   tid %-4u ", t->tid);
+    if (t->on_cpu) {
+        pen_color(p, cpu->cpl ? C_RING3 : C_RING0, bg);
+        pen_printf(p, "running on the CPU, ring %u", cpu->cpl);
+    } else if (t->state == KTHREAD_SLEEPING) {
+        const char *call = syscall_name(t->syscall_nr);
+        pen_color(p, C_WARN, bg);
+        pen_printf(p, "blocked in %s()", call ? call : "a system call");
+        if (t->wake_ns) {
+            pen_color(p, C_DIM, bg);
+            pen_printf(p, " until %.3f ms", t->wake_ns / 1e6);
+        }
+    } else if (t->state == KTHREAD_RUNNABLE) {
+        pen_color(p, C_GOOD, bg);
+        pen_text(p, "ready (waits for the CPU)");
+    } else {
+        pen_color(p, C_DIM, bg);
+        pen_text(p, "dead");
+    }
+    if (!t->on_cpu && t->user_rip && t->state != KTHREAD_DEAD) {
+        char sym[96];
+        char words[160];
+        snprintf(words, sizeof words, ", in ring 0 (entered from %s)",
+                 *dbg_symbol(d, t->user_rip, sym, sizeof sym) ? sym : "ring 3");
+        pen_color(p, C_DIM, bg);
+        pen_wrap(p, words, 14);
+    }
+    pen_fill(p);
+    pen_line(p);
+}
+
+void draw_procs(struct ui_model *m, struct dbg *d, const struct kstate *ks, const struct ui_view *v)
+{
+    struct pen p = panel_pen(m, P_PROCS);
+    if (p.h <= 0)
+        return;
+    if (!ks->ready) {
+        pen_color(&p, C_DIM, C_BG);
+        pen_wrap(&p, ks->why_not, 0);
+        return;
+    }
+    size_t nsw;
+    const struct os_event_at *sw = last_switch(d, &nsw);
+    pen_color(&p, C_DIM, C_BG);
+    if (sw)
+        pen_printf(&p, "%zu switches; last: pid %u tid %u -> pid %u tid %u at insn %llu", nsw, sw->ev.sw.old_pid,
+                   sw->ev.sw.old_tid, sw->ev.sw.new_pid, sw->ev.sw.new_tid, (unsigned long long)sw->icount);
+    else
+        pen_text(&p, "no context switch yet");
+    pen_line(&p);
+    if (!ks->running_tid && !pen_full(&p)) {
+        pen_color(&p, C_RING0, C_BG);
+        pen_text(&p, "the CPU runs the kernel's scheduler (no thread)");
+        pen_line(&p);
+    }
+    const struct kproc *shown = shown_process(ks, d, v);
+    for (size_t i = 0; i < ks->nproc && !pen_full(&p); i++) {
+        const struct kproc *pr = &ks->proc[i];
+        pen_color(&p, pr == shown ? C_TITLE : C_TEXT, C_BG);
+        pen_printf(&p, "pid %u %s", pr->pid, pr->name);
+        pen_color(&p, C_DIM, C_BG);
+        pen_printf(&p, "  parent %u  ", pr->ppid);
+        if (pr->state == KPROC_ZOMBIE) {
+            pen_color(&p, C_WARN, C_BG);
+            pen_printf(&p, "zombie (status 0x%x, waits for its parent)", (unsigned)pr->exit_status);
+        } else {
+            pen_color(&p, C_ADDR, C_BG);
+            pen_printf(&p, "CR3 %llx", (unsigned long long)pr->cr3);
+            if (pr->stopped) {
+                pen_color(&p, C_WARN, C_BG);
+                pen_text(&p, "  stopped");
+            }
+        }
+        pen_line(&p);
+        for (size_t k = 0; k < ks->nthread && !pen_full(&p); k++)
+            if (ks->thread[k].pid == pr->pid)
+                thread_line(&p, d, &ks->thread[k]);
+    }
+    if (ks->truncated && !pen_full(&p)) {
+        pen_color(&p, C_DIM, C_BG);
+        pen_text(&p, "(more than the panel reads)");
+    }
+}
