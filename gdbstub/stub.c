@@ -135,7 +135,7 @@ void gdbstub_free(struct gdbstub *s)
     if (!s)
         return;
     hang_up(s);
-    machine_detach(s->d->m, &s->watcher);
+    dbg_unwatch_forward(s->d, &s->watcher);
     close(s->listen_fd);
     free(s->reply);
     free(s->frame);
