@@ -31,7 +31,8 @@ void gdb_stop_reply(struct gdbstub *s, char *out, size_t cap)
         snprintf(s->last_stop, sizeof s->last_stop, "%s", out);
         return;
     }
-    int sig = s->interrupted ? SIGINT_GDB : SIGTRAP_GDB;
+    /* ^C, or a pause from another front end (the window): an interrupt. */
+    int sig = s->interrupted || st->reason == DBG_STOPPED_PAUSE ? SIGINT_GDB : SIGTRAP_GDB;
     s->interrupted = false;
     char why[96] = "";
     if (st->reason == DBG_STOPPED_BREAKPOINT) {

@@ -118,15 +118,17 @@ END_TEST
 
 /* ---- a live stub over TCP ----------------------------------------------- */
 
-static struct dbg *new_session(void)
+static struct dbg *new_session_of(const char *program)
 {
     char err[256];
     struct dbg_options o = {.config = {.ram_size = 32 << 20, .kernel_path = KERNEL_ELF,
-                                       .program_path = COUNTER_ELF, .disk_size = 1 << 20}};
+                                       .program_path = program, .disk_size = 1 << 20}};
     struct dbg *d = dbg_new(&o, err, sizeof err);
     ck_assert_msg(d != NULL, "%s", err);
     return d;
 }
+
+static struct dbg *new_session(void) { return new_session_of(COUNTER_ELF); }
 
 static int connect_to(uint16_t port)
 {
@@ -289,7 +291,8 @@ END_TEST
 
 /* Run gdb -batch with these commands against a stub on d, serving it from
  * this process until gdb is gone; gdb's output into out. */
-static void run_gdb(struct dbg *d, const char *commands, char *out, size_t cap)
+static void run_gdb_with(struct dbg *d, const char *commands, char *out, size_t cap,
+                         void (*each_poll)(struct dbg *d, void *ctx), void *ctx)
 {
     char err[256], script[] = "/tmp/ringscope-gdbstub-XXXXXX";
     struct gdbstub *s = gdbstub_new(d, "0", err, sizeof err);
@@ -317,6 +320,8 @@ static void run_gdb(struct dbg *d, const char *commands, char *out, size_t cap)
     int status = 0;
     for (;;) {
         gdbstub_poll(s, 5);
+        if (each_poll)
+            each_poll(d, ctx);
         ssize_t r = read(pipefd[0], out + got, cap - 1 - got);
         if (r > 0)
             got += (size_t)r;
@@ -330,6 +335,11 @@ static void run_gdb(struct dbg *d, const char *commands, char *out, size_t cap)
     close(pipefd[0]);
     unlink(script);
     gdbstub_free(s);
+}
+
+static void run_gdb(struct dbg *d, const char *commands, char *out, size_t cap)
+{
+    run_gdb_with(d, commands, out, cap, NULL, NULL);
 }
 
 /* The value gdb printed for register name in `info registers` output. */
@@ -382,6 +392,33 @@ START_TEST(gdb_info_registers_and_memory_match_the_machine)
 }
 END_TEST
 
+/* The window's pause key while gdb waits for a `continue`: gdb hears of the
+ * stop, as an interrupt, and sees the machine where the window stopped it. */
+static void window_pauses(struct dbg *d, void *ctx)
+{
+    int *polls_busy = ctx;
+    if (dbg_busy(d) && ++*polls_busy == 20)
+        dbg_pause(d);  /* what the window's r / space key does */
+}
+
+START_TEST(a_stop_by_the_window_reaches_gdb)
+{
+    struct dbg *d = new_session_of("build/programs/spin");
+    static char out[1 << 16];
+    int polls_busy = 0;
+    run_gdb_with(d, "continue\ninfo registers rip\nmonitor ring\ndetach\n", out, sizeof out, window_pauses,
+                 &polls_busy);
+    ck_assert_msg(strstr(out, "received signal SIGINT"), "%s", out);
+    ck_assert_int_eq(d->stop.reason, DBG_STOPPED_PAUSE);
+    ck_assert_uint_eq(gdb_register(out, "rip"), machine_cpu(d->m)->rip);
+    char ring[64];
+    snprintf(ring, sizeof ring, "instruction %llu", (unsigned long long)machine_cpu(d->m)->icount);
+    ck_assert_msg(strstr(out, ring), "%s not in %s", ring, out);
+    ck_assert_uint_gt(machine_cpu(d->m)->icount, 100000);
+    dbg_free(d);
+}
+END_TEST
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -393,6 +430,7 @@ int main(void)
     tcase_add_test(t, stub_answers_malformed_packets_with_errors);
     tcase_add_test(t, stub_survives_fuzzed_packets);
     tcase_add_test(t, gdb_info_registers_and_memory_match_the_machine);
+    tcase_add_test(t, a_stop_by_the_window_reaches_gdb);
     suite_add_tcase(s, t);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);
