@@ -287,6 +287,142 @@ START_TEST(stub_survives_fuzzed_packets)
 }
 END_TEST
 
+/* ---- the guest's threads ------------------------------------------------ */
+
+/* The oracle: each thread's user registers as the CPU held them when it
+ * last entered the kernel from ring 3 (what the kernel saves). */
+struct entry { int32_t tid; uint64_t gpr[16], rip; };
+static struct entry entries[64];
+static size_t nentries;
+
+static struct entry *entry_of(int32_t tid)
+{
+    for (size_t i = 0; i < nentries; i++)
+        if (entries[i].tid == tid)
+            return &entries[i];
+    ck_assert_uint_lt(nentries, 64);
+    entries[nentries].tid = tid;
+    return &entries[nentries++];
+}
+
+static bool on_syscall(void *ctx, const struct watch_event *e)
+{
+    (void)ctx;
+    if (e->transfer.kind == RT_SYSCALL && e->transfer.cpl_before == 3 && e->tid > 0) {
+        struct entry *x = entry_of(e->tid);
+        memcpy(x->gpr, e->cpu->gpr, sizeof x->gpr);
+        x->rip = e->cpu->gpr[RCX]; /* SYSCALL put the return RIP in RCX */
+    }
+    return false;
+}
+
+static bool on_entry_exception(void *ctx, const struct watch_event *e)
+{
+    (void)ctx;
+    const struct exc_event *x = e->exception;
+    if (x->cpl_before == 3 && e->tid > 0) {
+        struct entry *r = entry_of(e->tid);
+        memcpy(r->gpr, e->cpu->gpr, sizeof r->gpr);
+        r->gpr[RSP] = x->rsp_before;
+        r->rip = x->rip;
+    }
+    return false;
+}
+
+static uint64_t le64(const char *hex)
+{
+    uint8_t b[8];
+    ck_assert(gdb_hex_decode(hex, b, 8));
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | b[i];
+    return v;
+}
+
+START_TEST(hg_shows_a_switched_out_threads_saved_registers)
+{
+    struct dbg *d = new_session_of("build/programs/threads");
+    char err[256];
+    static char reply[4 * GDB_PACKET_SIZE];
+    struct gdbstub *s = gdbstub_new(d, "0", err, sizeof err);
+    ck_assert_msg(s != NULL, "%s", err);
+    struct watcher w = {.ctx = NULL};
+    w.on[WATCH_TRANSFER] = on_syscall;
+    w.on[WATCH_EXCEPTION] = on_entry_exception;
+    ck_assert_int_eq(machine_attach(d->m, &w), 0);
+    nentries = 0;
+    uint64_t work = guest_elf_symbol("build/programs/threads", "work");
+    ck_assert_int_gt(dbg_break_add(d, work, NULL, err, sizeof err), 0);
+    dbg_run_command(d, DBG_RUN, 200000000);
+    dbg_run_command(d, DBG_RUN, 200000000);
+    ck_assert_int_eq(d->stop.reason, DBG_STOPPED_BREAKPOINT);
+    int fd = connect_to(gdbstub_port(s));
+    gdbstub_poll(s, 100);
+    char list[512];
+    snprintf(list, sizeof list, "%s", ask(s, fd, "qfThreadInfo", reply, sizeof reply));
+    ck_assert_msg(list[0] == 'm', "%s", list);
+    char qc[32];
+    snprintf(qc, sizeof qc, "%s", ask(s, fd, "qC", reply, sizeof reply));
+    unsigned current = (unsigned)strtoul(qc + 2, NULL, 16);
+    int compared = 0;
+    for (char *t = strtok(list + 1, ","); t; t = strtok(NULL, ",")) {
+        unsigned tid = (unsigned)strtoul(t, NULL, 16);
+        char hg[32];
+        snprintf(hg, sizeof hg, "Hg%x", tid);
+        ck_assert_str_eq(ask(s, fd, hg, reply, sizeof reply), "OK");
+        const char *g = ask(s, fd, "g", reply, sizeof reply);
+        if (tid == current) {
+            ck_assert_uint_eq(le64(g + 16 * 16), machine_cpu(d->m)->rip);
+            continue;
+        }
+        if (g[0] == 'x')
+            continue; /* not seen entering the kernel yet */
+        const struct entry *x = NULL;
+        for (size_t i = 0; i < nentries; i++)
+            if (entries[i].tid == (int32_t)tid)
+                x = &entries[i];
+        ck_assert_msg(x != NULL, "tid %u has registers but never entered the kernel", tid);
+        /* gdb's order: rax rbx rcx rdx rsi rdi rbp rsp r8..r15, rip.  RAX is
+         * the kernel's to change (the system call's result). */
+        static const int order[16] = {RAX, RBX, RCX, RDX, RSI, RDI, RBP, RSP, R8, R9, R10, R11, R12, R13, R14, R15};
+        for (int r = 1; r < 16; r++)
+            ck_assert_msg(le64(g + 16 * r) == x->gpr[order[r]], "tid %u register %d", tid, r);
+        ck_assert_uint_eq(le64(g + 16 * 16), x->rip);
+        compared++;
+    }
+    ck_assert_int_gt(compared, 0);
+    close(fd);
+    machine_detach(d->m, &w);
+    gdbstub_free(s);
+    dbg_free(d);
+}
+END_TEST
+
+/* ^C while gdb's `continue` runs: a stop with SIGINT. */
+START_TEST(ctrl_c_interrupts_a_running_machine)
+{
+    struct dbg *d = new_session_of("build/programs/spin");
+    char err[256];
+    static char reply[4 * GDB_PACKET_SIZE];
+    struct gdbstub *s = gdbstub_new(d, "0", err, sizeof err);
+    int fd = connect_to(gdbstub_port(s));
+    gdbstub_poll(s, 100);
+    exchange(s, fd, "$c#63", 5, reply, sizeof reply);
+    ck_assert_str_eq(reply, "+");    /* acknowledged, no reply: it runs */
+    ck_assert(dbg_busy(d));
+    uint64_t before = machine_cpu(d->m)->icount;
+    for (int i = 0; i < 5; i++)
+        gdbstub_poll(s, 0);  /* it runs between looks at the socket */
+    ck_assert_uint_gt(machine_cpu(d->m)->icount, before);
+    exchange(s, fd, "\x03", 1, reply, sizeof reply);
+    ck_assert_msg(strstr(reply, "$T02thread:"), "%s", reply);
+    ck_assert(!dbg_busy(d));
+    close(fd);
+    gdbstub_free(s);
+    dbg_free(d);
+}
+END_TEST
+
 /* ---- real gdb ----------------------------------------------------------- */
 
 /* Run gdb -batch with these commands against a stub on d, serving it from
@@ -431,6 +567,8 @@ int main(void)
     tcase_add_test(t, stub_survives_fuzzed_packets);
     tcase_add_test(t, gdb_info_registers_and_memory_match_the_machine);
     tcase_add_test(t, a_stop_by_the_window_reaches_gdb);
+    tcase_add_test(t, hg_shows_a_switched_out_threads_saved_registers);
+    tcase_add_test(t, ctrl_c_interrupts_a_running_machine);
     suite_add_tcase(s, t);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);
