@@ -195,8 +195,8 @@ int debugger_main(int argc, char **argv)
         /* The window's loop also serves gdb, without blocking: a stop made
          * by either is the machine's, and both show it. */
         while (app_frame(&a))
-            if (stub)
-                gdbstub_poll(stub, 0);
+            if (stub && !gdbstub_poll(stub, 0))
+                gdbstub_listen_again(stub); /* gdb left (detach, kill): the next one may come */
         app_close(&a);
     }
     SDL_Quit();

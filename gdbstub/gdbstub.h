@@ -39,6 +39,9 @@ bool gdbstub_poll(struct gdbstub *s, int timeout_ms);
 bool gdbstub_connected(const struct gdbstub *s);
 /* How the session ended: gdb sent k (true) or D (false). */
 bool gdbstub_killed(const struct gdbstub *s);
+/* After k or D: close that connection and take the next gdb (a front end
+ * that outlives gdb sessions, the window). */
+void gdbstub_listen_again(struct gdbstub *s);
 
 /* Write the gdb commands that load the kernel's and the program's
  * symbols at their addresses and connect to this stub. */

@@ -130,6 +130,12 @@ static void hang_up(struct gdbstub *s)
     drop_points(s);
 }
 
+void gdbstub_listen_again(struct gdbstub *s)
+{
+    hang_up(s);
+    s->finished = s->killed = false;
+}
+
 void gdbstub_free(struct gdbstub *s)
 {
     if (!s)

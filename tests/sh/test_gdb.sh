@@ -249,6 +249,11 @@ if command -v Xvfb >/dev/null; then
     has win "hit Breakpoint 1, bump ()"
     has win "= 41"
     has win "sysret\\|syscall"
+    # A second gdb on the same window: the machine is where the first left it.
+    printf 'print counter\ninfo registers rip\ndetach\n' >"$work/win2.cmds"
+    timeout 120 gdb -batch -nx -x "$work/win.gdb" -x "$work/win2.cmds" >"$work/win2.log" 2>&1
+    has win2 "= 41"
+    has win2 "bump"
     kill -0 "$winpid" 2>/dev/null || bad "win: the window is gone: $(cat "$work/win.err")"
     kill "$winpid" 2>/dev/null
     wait "$winpid" 2>/dev/null
