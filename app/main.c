@@ -162,6 +162,10 @@ static int check_runner(void *ctx, int argc, char **argv, struct trace_recording
     (void)ctx;
     if (cli_parse_run(argc, argv, &o, err, errlen))
         return -1;
+    if (o.gdb) {
+        snprintf(err, errlen, "--gdb: an expectation file's run cannot wait for gdb");
+        return -1;
+    }
     if (session_open(&session, &o, rec, NULL, err, errlen))
         return -1;
     struct machine_until until = {.max_insns = o.max_insns, .vector = -1};
