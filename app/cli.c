@@ -41,6 +41,12 @@ static const char run_help[] =
     "  --stats             print instructions, virtual time, MIPS, TLB hit rate,\n"
     "                      page walks, exceptions and interrupts by vector to stderr\n"
     "  --kernel-log        copy the kernel's log (debug port 0xE9) to stderr\n"
+    "  --gdb [HOST:]PORT   stop before the first instruction and wait for gdb on\n"
+    "                      TCP (HOST defaults to 127.0.0.1; PORT 0 picks a free\n"
+    "                      one); gdb drives the machine, forwards and backwards\n"
+    "  --gdb-script FILE   with --gdb: write the gdb commands that load the\n"
+    "                      kernel's and the program's symbols and connect\n"
+    "                      (then: gdb -x FILE)\n"
     "  --help              this text\n"
     "\n"
     "tracing (see trace/README.md for the formats):\n";
@@ -231,7 +237,7 @@ static int add_bundled_programs(struct run_options *o, const char *dir, char *er
 int cli_parse_run(int argc, char **argv, struct run_options *o, char *err, size_t errlen)
 {
     static const char *const valued[] = {"--ram", "--kernel", "--keys-file", "--keys", "--disk",
-                                         "--file", "--max-insns"};
+                                         "--file", "--max-insns", "--gdb-script", "--gdb"};
     char dir[PATH_MAX];
     data_dir(dir, sizeof dir);
     memset(o, 0, sizeof *o);
@@ -280,9 +286,13 @@ int cli_parse_run(int argc, char **argv, struct run_options *o, char *err, size_
         case 3: c->keys_script = v; break;
         case 4: c->disk_path = v; break;
         case 5: if (parse_file_spec(o, v, err, errlen)) return -1; break;
-        default: if (parse_count("--max-insns", v, &o->max_insns, err, errlen)) return -1; break;
+        case 6: if (parse_count("--max-insns", v, &o->max_insns, err, errlen)) return -1; break;
+        case 7: o->gdb_script = v; break;
+        default: o->gdb = v; break;
         }
     }
+    if (o->gdb_script && !o->gdb)
+        return fail(err, errlen, "--gdb-script %s: only with --gdb PORT", o->gdb_script);
     if (i >= argc)
         return fail(err, errlen, "run: no PROGRAM given (usage: ringscope run [OPTIONS] PROGRAM [ARGS...])");
     if (resolve_program(argv[i], dir, o->program_path, sizeof o->program_path, err, errlen))

@@ -27,6 +27,8 @@ struct run_options {
     struct trace_config trace;   /* --trace…; trace.kinds == 0: tracing off */
     char kernel_path[PATH_MAX];
     char program_path[PATH_MAX];
+    const char *gdb;             /* --gdb [HOST:]PORT: serve gdb (app/gdb_command.c); NULL = no */
+    const char *gdb_script;      /* --gdb-script FILE */
 };
 
 /* Parse OPTIONS PROGRAM [ARGS…] (argv[0] is the first option or PROGRAM).

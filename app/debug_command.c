@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "../debugger/app.h"
+#include "../gdbstub/gdbstub.h"
 #include "debug_command.h"
 
 #define EXIT_USAGE 2
@@ -30,6 +31,8 @@ static const char debug_help[] =
     "  --until EVENT         with --screenshot: run until EVENT first: syscall,\n"
     "                        page-fault, interrupt, ring, breakpoint or exit\n"
     "  --size COLSxROWS      screenshot size in character cells (default 200x60)\n"
+    "  (--gdb [HOST:]PORT, a run option: gdb drives the same machine as the\n"
+    "  window; with --screenshot, the frame is rendered once gdb detaches)\n"
     "\n"
     "run options (the same as ringscope run; --trace… writes the trace of what\n"
     "runs while you debug — step back does not trace its replays again):\n";
@@ -125,6 +128,7 @@ int debugger_main(int argc, char **argv)
     }
     struct dbg_options o = {.config = ro->config};
     struct tracer *tracer = NULL;
+    struct gdbstub *stub = NULL;
     struct dbg *d = dbg_new(&o, err, sizeof err);
     if (!d) {
         free(ro);
@@ -147,12 +151,29 @@ int debugger_main(int argc, char **argv)
         }
         dbg_toggle_breakpoint(d, va);
     }
+    /* --gdb: the stub is one more front end of the same session. */
+    if (ro->gdb) {
+        if (!(stub = gdbstub_new(d, ro->gdb, err, sizeof err))) {
+            status = usage("%s", err);
+            goto done;
+        }
+        if (ro->gdb_script &&
+            gdbstub_write_script(stub, ro->gdb_script, ro->kernel_path, ro->program_path, err, sizeof err) != 0) {
+            status = usage("%s", err);
+            goto done;
+        }
+        fprintf(stderr, "ringscope: gdb stub on %s:%u (gdb: target remote %s:%u)\n", gdbstub_host(stub),
+                gdbstub_port(stub), gdbstub_host(stub), gdbstub_port(stub));
+    }
     if (screenshot) {
         struct ui_view view = {.speed = d->insns_per_frame};
         if (steps)
             dbg_step_n(d, steps);
         if (until)
             dbg_run_command(d, until_command(until), 0);
+        /* gdb first, until it detaches: the frame shows where it left the machine. */
+        while (stub && gdbstub_poll(stub, -1))
+            ;
         if (app_screenshot(d, &view, cols, rows, scale, screenshot, err, sizeof err) != 0) {
             fprintf(stderr, "ringscope: %s\n", err);
             status = 1;
@@ -171,12 +192,16 @@ int debugger_main(int argc, char **argv)
         fprintf(stderr, "ringscope: %s\n", err);
         status = 1;
     } else {
+        /* The window's loop also serves gdb, without blocking: a stop made
+         * by either is the machine's, and both show it. */
         while (app_frame(&a))
-            ;
+            if (stub && !gdbstub_poll(stub, 0))
+                gdbstub_listen_again(stub); /* gdb left (detach, kill): the next one may come */
         app_close(&a);
     }
     SDL_Quit();
 done:
+    gdbstub_free(stub);
     if (tracer && tracer_close(tracer, err, sizeof err) != 0) {
         fprintf(stderr, "ringscope: %s\n", err);
         status = 1;

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "debug_command.h"
+#include "gdb_command.h"
 #include "../trace/check.h"
 #include "cli.h"
 #include "../machine/machine.h"
@@ -94,6 +95,8 @@ static int run(int argc, char **argv)
         cli_print_run_help(stdout);
         return 0;
     }
+    if (o.gdb)
+        return gdb_run_main(&o);
     o.config.input_from_stdin = true;
     o.config.stderr_out = write_stderr; /* COM2: the guest's fd 2 and the kernel's messages */
     hostterm_describe(&o.config);
@@ -159,6 +162,10 @@ static int check_runner(void *ctx, int argc, char **argv, struct trace_recording
     (void)ctx;
     if (cli_parse_run(argc, argv, &o, err, errlen))
         return -1;
+    if (o.gdb) {
+        snprintf(err, errlen, "--gdb: an expectation file's run cannot wait for gdb");
+        return -1;
+    }
     if (session_open(&session, &o, rec, NULL, err, errlen))
         return -1;
     struct machine_until until = {.max_insns = o.max_insns, .vector = -1};

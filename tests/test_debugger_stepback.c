@@ -127,7 +127,7 @@ START_TEST(step_back_through_timer_interrupts)
         dbg_run_command(d, DBG_STEP, 0);
         /* One instruction, or the delivery of a timer interrupt (the
          * handler's first instruction not run yet). */
-        if (d->at_delivery)
+        if (dbg_at_delivery(d))
             ck_assert_uint_eq(cpu->icount, before);
         else
             ck_assert_uint_eq(cpu->icount, before + 1);
@@ -174,7 +174,7 @@ END_TEST
 static void record_step(struct dbg *d, struct fingerprint *fwd, int *n)
 {
     dbg_run_command(d, DBG_STEP, 0);
-    if (machine_cpu(d->m)->icount == fwd[*n - 1].icount && !d->at_delivery)
+    if (machine_cpu(d->m)->icount == fwd[*n - 1].icount && !dbg_at_delivery(d))
         --*n, free(fwd[*n].board), free(fwd[*n].mmu);
     take(d, &fwd[(*n)++]);
 }

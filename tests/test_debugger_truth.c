@@ -390,7 +390,7 @@ struct position {
 static struct position here(struct dbg *d)
 {
     struct cpu *c = machine_cpu(d->m);
-    return (struct position){c->icount, c->rip, c->gpr[RSP], c->cr2, cpu_rflags(c), c->cpl, d->at_delivery};
+    return (struct position){c->icount, c->rip, c->gpr[RSP], c->cr2, cpu_rflags(c), c->cpl, dbg_at_delivery(d)};
 }
 
 static void same_position(struct position a, struct position b, const char *when)
@@ -417,7 +417,7 @@ START_TEST(stepping_around_a_fault)
     for (int tries = 0;; tries++) {
         ck_assert_int_lt(tries, 200);
         dbg_run_command(d, DBG_UNTIL_PAGE_FAULT, 50000000);
-        ck_assert_msg(d->at_delivery, "p stopped at: %s", d->status);
+        ck_assert_msg(dbg_at_delivery(d), "p stopped at: %s", d->status);
         delivered = here(d);
         ck_assert_int_eq(dbg_step_back(d), 0);
         before = here(d);
@@ -459,7 +459,7 @@ START_TEST(stepping_around_a_fault)
     same_position(here(d), before, "u from the delivery");
     ck_assert_int_eq(dbg_step_back(d), 0);
     ck_assert_uint_eq(cpu->icount, before.icount - 1);
-    ck_assert(!d->at_delivery);
+    ck_assert(!dbg_at_delivery(d));
     /* s, s: the faulting instruction again, then its delivery; p from the
      * about-to-fault state stops at the same delivery. */
     dbg_run_command(d, DBG_STEP, 0);
@@ -475,7 +475,7 @@ START_TEST(stepping_around_a_fault)
     ck_assert_int_eq(dbg_step_back(d), 0);
     dbg_run_command(d, DBG_STEP_OVER, 10000000);
     if (delivered.cr2 >> 12 == (before.rsp - 8) >> 12) {
-        ck_assert(!d->at_delivery);
+        ck_assert(!dbg_at_delivery(d));
         ck_assert_uint_eq(cpu->cpl, 3);
         ck_assert_uint_eq(cpu->gpr[RSP], before.rsp);
         ck_assert_uint_gt(cpu->icount, delivered.icount + 1);
