@@ -30,6 +30,10 @@ static const char debug_help[] =
     "  --until EVENT         with --screenshot: run until EVENT first: syscall,\n"
     "                        page-fault, interrupt, ring, breakpoint or exit\n"
     "  --size COLSxROWS      screenshot size in character cells (default 200x60)\n"
+    "  --commands FILE       run the debugger commands in FILE first (one a line,\n"
+    "                        the language of the : command line; each is printed\n"
+    "                        with what it did), then open the window\n"
+    "  --batch               with --commands: no window, exit after the script\n"
     "\n"
     "run options (the same as ringscope run; --trace… writes the trace of what\n"
     "runs while you debug — step back does not trace its replays again):\n";
@@ -71,7 +75,8 @@ static enum dbg_command until_command(const char *s)
 
 int debugger_main(int argc, char **argv)
 {
-    const char *breaks[DBG_MAX_BREAKPOINTS], *screenshot = NULL, *until = NULL;
+    const char *breaks[DBG_MAX_BREAKPOINTS], *screenshot = NULL, *until = NULL, *commands = NULL;
+    bool batch = false;
     size_t nbreaks = 0;
     uint64_t steps = 0;
     int scale = 1, cols = APP_DEFAULT_COLS, rows = APP_DEFAULT_ROWS, i = 0, status = 0;
@@ -103,6 +108,10 @@ int debugger_main(int argc, char **argv)
             until = v;
             if (until_command(v) == DBG_NONE)
                 return usage("--until %s: expected syscall, page-fault, interrupt, ring, breakpoint or exit", v);
+        } else if ((v = option_value(argc, argv, &i, "--commands"))) {
+            commands = v;
+        } else if (strcmp(a, "--batch") == 0) {
+            batch = true;
         } else if ((v = option_value(argc, argv, &i, "--size"))) {
             if (sscanf(v, "%dx%d", &cols, &rows) != 2 || cols < 80 || rows < 30 || cols > 1000 || rows > 500)
                 return usage("--size %s: expected COLSxROWS, at least 80x30", v);
@@ -147,8 +156,29 @@ int debugger_main(int argc, char **argv)
         }
         dbg_toggle_breakpoint(d, va);
     }
+    if (batch && !commands) {
+        status = usage("%s", "--batch runs a --commands FILE: give one");
+        goto done;
+    }
+    struct ui_view view = {.speed = d->insns_per_frame};
+    bool quit = false;
+    if (commands) {
+        FILE *script = strcmp(commands, "-") == 0 ? stdin : fopen(commands, "r");
+        if (!script) {
+            status = usage("--commands %s: cannot open it", commands);
+            goto done;
+        }
+        int rc = dbgcmd_run_script(d, &view, script, commands, stdout, ro->max_insns, &quit, err, sizeof err);
+        if (script != stdin)
+            fclose(script);
+        if (rc != 0) {
+            status = usage("%s", err);
+            goto done;
+        }
+        if (batch)
+            goto done;
+    }
     if (screenshot) {
-        struct ui_view view = {.speed = d->insns_per_frame};
         if (steps)
             dbg_step_n(d, steps);
         if (until)
@@ -159,6 +189,8 @@ int debugger_main(int argc, char **argv)
         }
         goto done;
     }
+    if (quit)
+        goto done;
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
         fprintf(stderr, "ringscope: cannot start SDL video (no display? try --screenshot): %s\n", SDL_GetError());
         status = 1;
@@ -171,6 +203,8 @@ int debugger_main(int argc, char **argv)
         fprintf(stderr, "ringscope: %s\n", err);
         status = 1;
     } else {
+        view.speed = a.view.speed;
+        a.view = view; /* where the script left the view */
         while (app_frame(&a))
             ;
         app_close(&a);

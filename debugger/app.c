@@ -181,6 +181,7 @@ static void start(struct app *a, enum dbg_command cmd)
     a->view.goto_active = false;
     a->view.cursor_active = false;
     a->view.message[0] = 0;
+    a->view.message_is_error = false;
     dbg_start(a->d, cmd);
     if (cmd == DBG_STEP || cmd == DBG_STEP_OVER) {
         /* Most step-overs finish within one burst: try one right away. */
@@ -213,26 +214,33 @@ static void move_cursor(struct app *a, int delta)
     a->view.cursor = m->disasm_addr[next];
 }
 
+void app_command(struct app *a, const char *line)
+{
+    struct ui_view *v = &a->view;
+    struct dbgcmd_result r;
+    dbgcmd_execute_line(a->d, v, line, &r);
+    if (r.outcome == DBGCMD_RUN)
+        start(a, r.run);
+    else if (r.outcome == DBGCMD_QUIT)
+        a->quit = true;
+    if (r.outcome != DBGCMD_RUN)
+        snprintf(v->message, sizeof v->message, "%s", r.message);
+    v->message_is_error = r.outcome == DBGCMD_ERROR;
+    a->d->model_generation++;
+}
+
+/* g and B are the goto and break commands with the prompt's text. */
 static void prompt_done(struct app *a)
 {
-    uint64_t va;
     struct ui_view *v = &a->view;
-    if (!dbg_parse_address(a->d, v->input, &va)) {
-        snprintf(v->message, sizeof v->message, "no symbol or address \"%.60s\"", v->input);
-    } else if (v->prompt == PROMPT_GOTO) {
-        v->goto_active = true;
-        v->goto_addr = va;
-        v->disasm_top = 0;
-        v->cursor_active = true;
-        v->cursor = va;
-        snprintf(v->message, sizeof v->message, "showing 0x%llx", (unsigned long long)va);
-    } else {
-        bool set = dbg_toggle_breakpoint(a->d, va);
-        snprintf(v->message, sizeof v->message, "breakpoint %s at 0x%llx", set ? "set" : "cleared",
-                 (unsigned long long)va);
-    }
+    char line[sizeof v->input + 8];
+    if (v->prompt == PROMPT_COMMAND)
+        dbgcmd_history_add(&a->history, v->input);
+    snprintf(line, sizeof line, "%s%s", v->prompt == PROMPT_GOTO ? "goto " : v->prompt == PROMPT_BREAK ? "break " : "",
+             v->input);
     v->prompt = PROMPT_NONE;
     v->input[0] = 0;
+    app_command(a, line);
 }
 
 static void prompt_key(struct app *a, SDL_Keycode sym, Uint16 mod)
@@ -247,10 +255,12 @@ static void prompt_key(struct app *a, SDL_Keycode sym, Uint16 mod)
     } else if (sym == SDLK_BACKSPACE) {
         if (n)
             v->input[n - 1] = 0;
+    } else if ((sym == SDLK_UP || sym == SDLK_DOWN) && v->prompt == PROMPT_COMMAND) {
+        dbgcmd_history_move(&a->history, sym == SDLK_UP ? -1 : 1, v->input, sizeof v->input);
     } else if (sym >= 32 && sym < 127 && n + 1 < sizeof v->input) {
         char c = (char)sym;
         if (mod & KMOD_SHIFT)
-            c = c == '-' ? '_' : c == ';' ? ':' : (char)toupper((unsigned char)c);
+            c = c == '-' ? '_' : c == ';' ? ':' : c == '=' ? '+' : c == '4' ? '$' : (char)toupper((unsigned char)c);
         v->input[n] = c;
         v->input[n + 1] = 0;
     }
@@ -320,6 +330,13 @@ void app_key(struct app *a, SDL_Keycode sym, Uint16 mod, SDL_Scancode scancode, 
         }
         break;
     case SDLK_g: v->prompt = PROMPT_GOTO; break;
+    case SDLK_COLON: v->prompt = PROMPT_COMMAND; a->history.browse = a->history.count; break;
+    case SDLK_SEMICOLON:
+        if (shift) {
+            v->prompt = PROMPT_COMMAND;
+            a->history.browse = a->history.count;
+        }
+        break;
     case SDLK_u: case SDLK_BACKSPACE:
         if (dbg_busy(d))
             dbg_pause(d);

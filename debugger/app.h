@@ -7,6 +7,7 @@
 #define RINGSCOPE_DEBUGGER_APP_H
 #include <stdbool.h>
 #include <SDL.h>
+#include "command.h"
 #include "model.h"
 #include "raster.h"
 #include "session.h"
@@ -26,6 +27,7 @@ struct app {
     bool forwarded[SDL_NUM_SCANCODES]; /* keys down at the guest (their ups go there too) */
     uint64_t frames;
     uint64_t last_generation;      /* d->model_generation at the last rebuild */
+    struct dbgcmd_history history; /* the `:` command line's */
 };
 
 /* Open the window (SDL video must be initialised).  0, or -1 with SDL's
@@ -40,6 +42,10 @@ bool app_frame(struct app *a);
 
 /* What one key does (also used by tests without a window). */
 void app_key(struct app *a, SDL_Keycode sym, Uint16 mod, SDL_Scancode scancode, bool down);
+
+/* Execute one command line (command.h) as typed at `:`: its message goes
+ * to the status line, a run command starts as its key would. */
+void app_command(struct app *a, const char *line);
 
 /* Render the current state into a cols x rows model and write it to path
  * (.png: our PNG writer, .bmp: SDL_SaveBMP).  0, or -1 with a reason. */

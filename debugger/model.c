@@ -70,7 +70,7 @@ static void layout(struct ui_model *m)
 static const struct { const char *key, *what; } help_keys[] = {
     {"s", "step"}, {"n", "over"}, {"o", "out"}, {"r", "run/pause"}, {"y", "to syscall"}, {"p", "to #PF"},
     {"i", "to irq"}, {"k", "to ring chg"}, {"c", "to bp"}, {"b", "bp"}, {"g", "goto"}, {"u", "back"},
-    {"+/-", "speed"}, {"t", "turbo"}, {"Tab", "console"}, {"?", "help"}, {"q", "quit"},
+    {"+/-", "speed"}, {"t", "turbo"}, {":", "command"}, {"Tab", "console"}, {"?", "help"}, {"q", "quit"},
 };
 
 static void draw_bottom(struct ui_model *m, struct dbg *d, const struct ui_view *v)
@@ -83,7 +83,7 @@ static void draw_bottom(struct ui_model *m, struct dbg *d, const struct ui_view 
     pen_color(&p, C_TEXT, C_BAR_BG);
     pen_printf(&p, " %s", d->status);
     if (*v->message) {
-        pen_color(&p, C_KEY, C_BAR_BG);
+        pen_color(&p, v->message_is_error ? C_WARN : C_KEY, C_BAR_BG);
         pen_printf(&p, "  | %s", v->message);
     }
     pen_color(&p, C_DIM, C_BAR_BG);
@@ -104,11 +104,14 @@ static void draw_bottom(struct ui_model *m, struct dbg *d, const struct ui_view 
     pen_line(&p);
     if (v->prompt != PROMPT_NONE) {
         pen_color(&p, C_KEY, C_BAR_BG);
-        pen_printf(&p, " %s: ", v->prompt == PROMPT_GOTO ? "Go to address or symbol" : "Breakpoint at address or symbol");
+        pen_text(&p, v->prompt == PROMPT_GOTO    ? " Go to address or symbol: "
+                     : v->prompt == PROMPT_BREAK ? " Breakpoint at address or symbol: "
+                                                 : " :");
         pen_color(&p, C_TEXT, C_BAR_BG);
         pen_printf(&p, "%s_", v->input);
         pen_color(&p, C_DIM, C_BAR_BG);
-        pen_text(&p, "   (Enter: ok, Esc: cancel)");
+        pen_text(&p, v->prompt == PROMPT_COMMAND ? "   (Enter: run it, Up/Down: history, Esc: cancel, help: the commands)"
+                                                 : "   (Enter: ok, Esc: cancel)");
     } else if (v->console_focus) {
         pen_color(&p, C_KEY, C_BAR_BG);
         pen_text(&p, " Keys go to the guest's PS/2 keyboard.  Esc: back to the debugger keys");
@@ -142,6 +145,8 @@ static const char *const full_help[] = {
     "  u / Bksp   step back one instruction (snapshot + deterministic replay)",
     "  + / -      run faster / slower;  t: turbo (no per-access tracking)",
     "  Tab        console focus: keys go to the guest keyboard (Esc leaves)",
+    "  :          command line: break, watch, x, walk, ps, goto, step N, until...",
+    "             (help lists them; Up/Down recall earlier ones)",
     "  ?          this help (any key closes it);  q / Esc: quit",
     "",
     "Colours: memory map  reserved / committed / resident / swapped / guard;",

@@ -42,7 +42,7 @@ struct ui_rect {
 
 /* Interface state that is not machine state: where the disassembly looks,
  * the line cursor, keyboard focus, the prompt, the help overlay. */
-enum ui_prompt { PROMPT_NONE, PROMPT_GOTO, PROMPT_BREAK };
+enum ui_prompt { PROMPT_NONE, PROMPT_GOTO, PROMPT_BREAK, PROMPT_COMMAND };
 struct ui_view {
     uint64_t disasm_top;        /* first address shown last time (kept while RIP stays visible) */
     bool goto_active;           /* show goto_addr instead of following RIP */
@@ -52,8 +52,9 @@ struct ui_view {
     bool console_focus;         /* keys go to the guest's keyboard */
     bool show_help;
     enum ui_prompt prompt;
-    char input[96];
-    char message[DBG_TEXT];     /* feedback for the last key ("breakpoint set at ...") */
+    char input[160];            /* the prompt's text */
+    char message[2 * DBG_TEXT]; /* feedback for the last key ("breakpoint set at ...") */
+    bool message_is_error;      /* ... an error: drawn in the warning colour */
     bool running;               /* a run command is in progress */
     uint64_t speed;             /* instructions per frame while running */
 };

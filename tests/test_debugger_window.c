@@ -81,6 +81,31 @@ static void press(struct app *a, SDL_Keycode sym, SDL_Scancode sc)
         ck_assert(app_frame(a));
 }
 
+/* Type text as key presses: ':' as shift+semicolon, the way a US
+ * keyboard sends it; other characters as their own key codes. */
+static void type_text(struct app *a, const char *text)
+{
+    for (const char *c = text; *c; c++) {
+        SDL_Event e;
+        memset(&e, 0, sizeof e);
+        e.type = SDL_KEYDOWN;
+        e.key.state = SDL_PRESSED;
+        e.key.keysym.sym = *c == ':' ? SDLK_SEMICOLON : *c == '\n' ? SDLK_RETURN : (SDL_Keycode)*c;
+        e.key.keysym.mod = *c == ':' ? KMOD_LSHIFT : 0;
+        e.key.windowID = SDL_GetWindowID(a->window);
+        ck_assert_int_eq(SDL_PushEvent(&e), 1);
+        ck_assert(app_frame(a));
+    }
+    for (int i = 0; i < 600 && a->view.running; i++)
+        ck_assert(app_frame(a));
+}
+
+/* The text of the status line (the first of the three bottom rows). */
+static void status_line(struct app *a, char *buf, size_t cap)
+{
+    ck_assert(ui_row_text(&a->model, a->model.rows - 3, buf, cap));
+}
+
 static void setup_video(void)
 {
     ck_assert_msg(SDL_Init(SDL_INIT_VIDEO) == 0, "%s", SDL_GetError());
@@ -221,6 +246,54 @@ START_TEST(console_focus_keys_reach_the_guest)
 }
 END_TEST
 
+/* The `:` command line: typed commands act like their keys, errors show
+ * in the status line, Up recalls the last command. */
+START_TEST(command_line_in_the_window)
+{
+    setup_video();
+    struct dbg *d = start_guest("rings");
+    struct app a;
+    char err[256], line[1024];
+    ck_assert_msg(app_open(&a, d, 1, "ringscope test", err, sizeof err) == 0, "%s", err);
+    ck_assert(app_frame(&a));
+    struct cpu *cpu = machine_cpu(d->m);
+    uint64_t to_user = nm_address("to_user");
+    type_text(&a, ":");
+    ck_assert_int_eq(a.view.prompt, PROMPT_COMMAND);
+    type_text(&a, "break to_user");
+    ck_assert_str_eq(a.view.input, "break to_user");
+    type_text(&a, "\n");
+    ck_assert(dbg_has_breakpoint(d, to_user));
+    status_line(&a, line, sizeof line);
+    ck_assert_msg(strstr(line, "breakpoint 1 at 0x"), "status: %s", line);
+    type_text(&a, ":continue\n");
+    ck_assert_uint_eq(cpu->rip, to_user);
+    /* A mistake: the reason in the status line, in the warning colour. */
+    type_text(&a, ":until lunch\n");
+    status_line(&a, line, sizeof line);
+    ck_assert_msg(strstr(line, "until: expected syscall, fault, interrupt or ring (not 'lunch')"), "%s", line);
+    ck_assert(a.view.message_is_error);
+    int x = (int)(strstr(line, "until:") - line);
+    ck_assert_int_eq(a.model.cells[(a.model.rows - 3) * a.model.cols + x].fg, C_WARN);
+    /* Up twice recalls "continue"; Enter runs it again (to the exit). */
+    type_text(&a, ":");
+    SDL_Event e;
+    for (int i = 0; i < 2; i++) {
+        memset(&e, 0, sizeof e);
+        e.type = SDL_KEYDOWN;
+        e.key.keysym.sym = SDLK_UP;
+        SDL_PushEvent(&e);
+        ck_assert(app_frame(&a));
+    }
+    ck_assert_str_eq(a.view.input, "continue");
+    type_text(&a, "\n");
+    ck_assert_int_eq(machine_exit_status(d->m), 0x3c07); /* rings.S: (RAX << 8) | RDI */
+    app_close(&a);
+    dbg_free(d);
+    SDL_Quit();
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("debugger_window");
@@ -228,6 +301,7 @@ static Suite *suite(void)
     tcase_set_timeout(t, 60);
     tcase_add_test(t, step_breakpoint_syscall_step_back);
     tcase_add_test(t, console_focus_keys_reach_the_guest);
+    tcase_add_test(t, command_line_in_the_window);
     suite_add_tcase(s, t);
     return s;
 }
