@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "../debugger/app.h"
 #include "debug_command.h"
+#include "debug_tui.h"
 
 #define EXIT_USAGE 2
 
@@ -34,6 +35,9 @@ static const char debug_help[] =
     "                        the language of the : command line; each is printed\n"
     "                        with what it did), then open the window\n"
     "  --batch               with --commands: no window, exit after the script\n"
+    "  --tui                 no window: draw the debugger in this terminal (ANSI\n"
+    "                        colours, the same keys; works over SSH; at least\n"
+    "                        120x32)\n"
     "\n"
     "run options (the same as ringscope run; --trace… writes the trace of what\n"
     "runs while you debug — step back does not trace its replays again):\n";
@@ -76,7 +80,7 @@ static enum dbg_command until_command(const char *s)
 int debugger_main(int argc, char **argv)
 {
     const char *breaks[DBG_MAX_BREAKPOINTS], *screenshot = NULL, *until = NULL, *commands = NULL;
-    bool batch = false;
+    bool batch = false, tui = false;
     size_t nbreaks = 0;
     uint64_t steps = 0;
     int scale = 1, cols = APP_DEFAULT_COLS, rows = APP_DEFAULT_ROWS, i = 0, status = 0;
@@ -112,6 +116,8 @@ int debugger_main(int argc, char **argv)
             commands = v;
         } else if (strcmp(a, "--batch") == 0) {
             batch = true;
+        } else if (strcmp(a, "--tui") == 0) {
+            tui = true;
         } else if ((v = option_value(argc, argv, &i, "--size"))) {
             if (sscanf(v, "%dx%d", &cols, &rows) != 2 || cols < 80 || rows < 30 || cols > 1000 || rows > 500)
                 return usage("--size %s: expected COLSxROWS, at least 80x30", v);
@@ -191,6 +197,11 @@ int debugger_main(int argc, char **argv)
     }
     if (quit)
         goto done;
+    if (tui) {
+        if (debug_tui(d, &view, err, sizeof err) != 0)
+            status = usage("%s", err);
+        goto done;
+    }
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
         fprintf(stderr, "ringscope: cannot start SDL video (no display? try --screenshot): %s\n", SDL_GetError());
         status = 1;

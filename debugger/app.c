@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "../machine/keys.h"
 #include "font.h"
@@ -376,12 +377,19 @@ void app_key(struct app *a, SDL_Keycode sym, Uint16 mod, SDL_Scancode scancode, 
 
 /* Run the command in progress for up to BURST_MS (turbo: the whole frame),
  * at most view.speed instructions unless turbo. */
-static void run_burst(struct app *a)
+static uint64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+void app_run_burst(struct app *a)
 {
     struct dbg *d = a->d;
     if (!a->view.running)
         return;
-    Uint64 t0 = SDL_GetTicks64();
+    uint64_t t0 = now_ms();
     uint64_t budget = d->turbo ? SPEED_MAX : a->view.speed;
     uint64_t chunk = budget < 20000 ? budget : budget / 8;
     if (chunk > 1000000)
@@ -396,7 +404,7 @@ static void run_burst(struct app *a)
         if (machine_cpu(d->m)->icount == before)
             break; /* idle: nothing happens until a key comes */
         ran += machine_cpu(d->m)->icount - before;
-        if (SDL_GetTicks64() - t0 >= (d->turbo ? FRAME_MS : BURST_MS))
+        if (now_ms() - t0 >= (d->turbo ? FRAME_MS : BURST_MS))
             break;
     }
 }
@@ -413,7 +421,7 @@ bool app_frame(struct app *a)
         else if (e.type == SDL_WINDOWEVENT)
             a->last_generation = ~0ull;
     }
-    run_burst(a);
+    app_run_burst(a);
     bool turbo_skip = a->view.running && a->d->turbo && a->frames % TURBO_REDRAW_FRAMES != 0;
     if (!turbo_skip && (a->view.running || a->last_generation != a->d->model_generation))
         redraw(a);

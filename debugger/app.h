@@ -40,7 +40,12 @@ void app_close(struct app *a);
  * 1/60 s.  Returns false once the user quit. */
 bool app_frame(struct app *a);
 
-/* What one key does (also used by tests without a window). */
+/* Run the command in progress for one frame's burst (a few ms of host
+ * time, or view.speed instructions); no SDL calls. */
+void app_run_burst(struct app *a);
+
+/* What one key does (also used by tests without a window, and by the
+ * terminal mode, which sends its keys as SDL key codes: no SDL calls). */
 void app_key(struct app *a, SDL_Keycode sym, Uint16 mod, SDL_Scancode scancode, bool down);
 
 /* Execute one command line (command.h) as typed at `:`: its message goes
