@@ -121,6 +121,16 @@ build/programs/%: programs/%.c | ensure-deps
 programs: $(PROGS)
 .PHONY: programs
 
+# Guest programs of the debugger and gdb tests (tests/gdb/): with -O0 -g,
+# so gdb has lines and variables.
+GDB_GUEST_SRCS := $(wildcard tests/gdb/*.c)
+GDB_GUESTS     := $(GDB_GUEST_SRCS:tests/gdb/%.c=build/tests/gdb/%)
+build/tests/gdb/%: tests/gdb/%.c | ensure-deps
+	@mkdir -p $(dir $@)
+	musl-gcc -static -O0 -g -Wall -Wextra -Werror -o $@ $<
+gdb-guests: $(GDB_GUESTS)
+.PHONY: gdb-guests
+
 # ---- guests -------------------------------------------------------------
 guests: $(GUEST_BINS)
 build/guests/%.bin: tests/guests/%.S tests/guests/guest.ld | ensure-deps
@@ -136,12 +146,12 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_SUPPORT_OBJS) $(LIB)
 
 # Script tests (tests/sh/) check the build and the CLI as a user meets them;
 # the sanitizer build skips them (they test no extra code under ASan).
-test: $(BUILD)/ringscope $(TEST_BINS) guests kernel programs
+test: $(BUILD)/ringscope $(TEST_BINS) guests kernel programs gdb-guests
 	@tests/run-all $(BUILD) $(if $(SAN),,tests/sh)
 
 # The sanitized binaries find the (unsanitized) guest kernel and programs
 # next to them, like build/ringscope does.
-asan-test: kernel programs
+asan-test: kernel programs gdb-guests
 	@mkdir -p build/asan && ln -sfn ../os build/asan/os && ln -sfn ../programs build/asan/programs
 	$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 \
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test

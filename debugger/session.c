@@ -14,10 +14,39 @@
 #include "../trace/tracer.h"
 #include "explain.h"
 #include "osview.h"
+#include "runctl.h"
 
 #define DEFAULT_SNAPSHOT_INTERVAL 200000ull
 #define SNAPSHOT_MIN_SECONDS 0.5   /* between snapshots while running */
 #define OS_HISTORY_MAX (1u << 20)  /* OS events kept for rebuilding the view */
+
+/* Running backwards replays history looking for the last stop before
+ * where the machine is.  A place in history: AT(k) = 2k is the state after
+ * k instructions retired; DELIVERED(k) = 2k + 1 the state right after an
+ * exception or interrupt was delivered there (RIP = its handler, nothing
+ * retired since). */
+struct dbg_scan {
+    enum dbg_command cmd;
+    uint64_t before;               /* find places < this */
+    bool found;
+    uint64_t place;
+    enum dbg_stop_reason reason;
+    int id;                        /* breakpoint / watchpoint */
+    int vector;                    /* DELIVERED: which vector to deliver again */
+    struct dbg_stop access;        /* a watchpoint's access */
+    bool syscall_pending;          /* a SYSCALL retires: its place is after INSN_DONE */
+};
+
+static void scan_found(struct dbg_scan *sc, uint64_t place, enum dbg_stop_reason reason, int id, int vector)
+{
+    if (place >= sc->before)
+        return;
+    sc->found = true;
+    sc->place = place;
+    sc->reason = reason;
+    sc->id = id;
+    sc->vector = vector;
+}
 
 /* ---- registers --------------------------------------------------------- */
 
@@ -105,6 +134,17 @@ static bool is_ret(const struct insn *in) { return in->map == MAP_1BYTE && (in->
 
 static bool on_after_insn(struct dbg *d, struct cpu *cpu, const struct insn *in)
 {
+    d->delivered = 0;
+    if (d->scan) {
+        struct dbg_scan *sc = d->scan;
+        if (sc->syscall_pending)
+            scan_found(sc, 2 * cpu->icount, DBG_STOPPED_GOAL, 0, -1);
+        sc->syscall_pending = false;
+        int id = d->nbp ? runctl_breakpoint_hit(d, cpu->rip, false) : 0;
+        if (id)
+            scan_found(sc, 2 * cpu->icount, DBG_STOPPED_BREAKPOINT, id, -1);
+        return false;
+    }
     if (d->cmd == DBG_STEP_OVER && cpu->rip == d->target_rip && cpu->gpr[RSP] >= d->target_rsp)
         return stop_here(d);
     if (d->cmd == DBG_STEP_OUT && is_ret(in) && cpu->gpr[RSP] > d->target_rsp)
@@ -120,6 +160,18 @@ static void on_mem(struct dbg *d, enum mem_kind kind, uint64_t va, uint64_t pa, 
 
 static bool on_exception(struct dbg *d, const struct exc_event *e)
 {
+    uint64_t icount = machine_cpu(d->m)->icount;
+    d->delivered = icount + 1;
+    if (d->scan) {
+        struct dbg_scan *sc = d->scan;
+        bool fault = e->vector == EXC_PF && !e->external && !e->soft;
+        if ((sc->cmd == DBG_UNTIL_PAGE_FAULT && fault) || (sc->cmd == DBG_UNTIL_INTERRUPT && e->external))
+            scan_found(sc, 2 * icount + 1, DBG_STOPPED_GOAL, 0, e->vector);
+        int id = d->nbp ? runctl_breakpoint_hit(d, e->handler, false) : 0;
+        if (id)
+            scan_found(sc, 2 * icount + 1, DBG_STOPPED_BREAKPOINT, id, e->vector);
+        return false;
+    }
     bool stop = d->cmd == DBG_UNTIL_INTERRUPT && e->external && stop_here(d);
     if (e->vector == EXC_PF && !e->external && !e->soft) {
         /* Show where the faulting address leads (what the walk found). */
@@ -210,13 +262,49 @@ static bool watch_insn(void *ctx, const struct watch_event *e)
 static bool watch_insn_done(void *ctx, const struct watch_event *e) { return on_after_insn(ctx, e->cpu, e->insn); }
 static bool watch_mem(void *ctx, const struct watch_event *e)
 {
-    on_mem(ctx, e->mem.kind, e->mem.va, e->mem.pa, e->mem.size);
+    struct dbg *d = ctx;
+    on_mem(d, e->mem.kind, e->mem.va, e->mem.pa, e->mem.size);
+    if (d->scan) {
+        int id = runctl_watch_hit(d, e, false);
+        if (id && 2 * e->icount < d->scan->before) {
+            /* Found before the accessing instruction. */
+            scan_found(d->scan, 2 * e->icount, DBG_STOPPED_WATCHPOINT, id, -1);
+            struct dbg_stop *a = &d->scan->access;
+            *a = (struct dbg_stop){.reason = DBG_STOPPED_WATCHPOINT, .id = id, .addr = e->mem.va,
+                                   .size = e->mem.size, .insn_rip = e->rip, .pid = e->pid, .tid = e->tid,
+                                   .access = e->mem.kind == MEM_WRITE ? DBG_WATCH_WRITE : DBG_WATCH_READ};
+            uint8_t v[8] = {0};
+            if (e->mem.value)
+                memcpy(v, e->mem.value, e->mem.size < 8 ? e->mem.size : 8);
+            for (int i = 7; i >= 0; i--)
+                a->new_value = a->new_value << 8 | v[i];
+        }
+        return false;
+    }
+    if (d->replaying || d->watch_hit)
+        return false;
+    if (runctl_watch_hit(d, e, true)) {
+        d->watch_hit = true;
+        return true;
+    }
+    return false;
+}
+static bool watch_transfer(void *ctx, const struct watch_event *e)
+{
+    struct dbg *d = ctx;
+    if (d->scan && d->scan->cmd == DBG_UNTIL_SYSCALL && e->transfer.kind == RT_SYSCALL)
+        d->scan->syscall_pending = true;
     return false;
 }
 static bool watch_exception(void *ctx, const struct watch_event *e) { return on_exception(ctx, e->exception); }
 static bool watch_tlb(void *ctx, const struct watch_event *e)
 {
-    on_tlb(ctx, e->cpu, e->tlb.kind, e->tlb.va, e->tlb.cause);
+    struct dbg *d = ctx;
+    /* Every access translates first (a TLB hit or a fill): before a write
+     * to a watched page lands, keep what the page holds — the old value. */
+    if (e->tlb.kind == TLB_HIT || e->tlb.kind == TLB_FILL)
+        runctl_before_access(d, e->tlb.va);
+    on_tlb(d, e->cpu, e->tlb.kind, e->tlb.va, e->tlb.cause);
     return false;
 }
 static bool watch_walk(void *ctx, const struct watch_event *e)
@@ -239,8 +327,11 @@ static void attach(struct dbg *d, bool full)
     w->on[WATCH_EXCEPTION] = watch_exception;
     w->on[WATCH_OS] = watch_os;
     w->on[WATCH_INSN] = full ? watch_insn : NULL;
-    w->on[WATCH_MEM] = full ? watch_mem : NULL;
-    w->on[WATCH_TLB] = full ? watch_tlb : NULL;
+    /* Watchpoints need every data access, except while step back replays. */
+    bool watching = runctl_watching(d) && (!d->replaying || d->scan);
+    w->on[WATCH_MEM] = full || watching ? watch_mem : NULL;
+    w->on[WATCH_TRANSFER] = d->scan ? watch_transfer : NULL;
+    w->on[WATCH_TLB] = full || watching ? watch_tlb : NULL;
     w->on[WATCH_WALK] = full ? watch_walk : NULL;
     watch_update(machine_watch_hub(d->m));
 }
@@ -351,29 +442,6 @@ void dbg_free(struct dbg *d)
 
 /* ---- breakpoints and addresses ----------------------------------------- */
 
-bool dbg_has_breakpoint(const struct dbg *d, uint64_t va)
-{
-    for (size_t i = 0; i < d->nbp; i++)
-        if (d->bp[i] == va)
-            return true;
-    return false;
-}
-
-bool dbg_toggle_breakpoint(struct dbg *d, uint64_t va)
-{
-    for (size_t i = 0; i < d->nbp; i++)
-        if (d->bp[i] == va) {
-            d->bp[i] = d->bp[--d->nbp];
-            d->model_generation++;
-            return false;
-        }
-    if (d->nbp == DBG_MAX_BREAKPOINTS)
-        return false;
-    d->bp[d->nbp++] = va;
-    d->model_generation++;
-    return true;
-}
-
 bool dbg_parse_address(struct dbg *d, const char *text, uint64_t *va)
 {
     while (isspace((unsigned char)*text))
@@ -452,11 +520,15 @@ void dbg_start(struct dbg *d, enum dbg_command cmd)
     }
 }
 
+static void set_stop(struct dbg *d, enum dbg_stop_reason reason, int id);
+
 void dbg_pause(struct dbg *d)
 {
     if (d->cmd == DBG_NONE)
         return;
     d->cmd = DBG_NONE;
+    set_stop(d, DBG_STOPPED_PAUSE, 0);
+    runctl_refresh_shadows(d);
     capture_regs(d, &d->now);
     snprintf(d->status, sizeof d->status, "paused at instruction %llu", (unsigned long long)machine_cpu(d->m)->icount);
     d->model_generation++;
@@ -465,6 +537,11 @@ void dbg_pause(struct dbg *d)
 static void take_snapshot(struct dbg *d)
 {
     uint64_t now = machine_cpu(d->m)->icount;
+    /* Right after an exception's delivery the machine is not "at icount
+     * now" (that is the state before the faulting instruction): a
+     * snapshot there would make replays skip the delivery. */
+    if (d->delivered == now + 1)
+        return;
     if (snapshot_take(d->snaps) != 0 || snapshot_newest_icount(d->snaps) != now)
         return;
     if (d->nmarks == d->marks_cap) {
@@ -494,6 +571,35 @@ static void maybe_snapshot(struct dbg *d)
     }
 }
 
+static void set_stop(struct dbg *d, enum dbg_stop_reason reason, int id)
+{
+    struct cpu *cpu = machine_cpu(d->m);
+    d->stop = (struct dbg_stop){.reason = reason, .id = id, .icount = cpu->icount,
+                                .in_delivery = d->delivered == cpu->icount + 1};
+    watch_get_thread(machine_watch_hub(d->m), &d->stop.pid, &d->stop.tid);
+}
+
+/* machine_run with the breakpoints' conditions: a breakpoint whose
+ * conditions are all false is passed (within the budget).  *bp_id: the
+ * breakpoint that stopped it, 0 if none did. */
+static struct machine_stop run_with_conditions(struct dbg *d, struct machine_until *u, uint64_t budget, int *bp_id)
+{
+    struct cpu *cpu = machine_cpu(d->m);
+    uint64_t before = cpu->icount;
+    *bp_id = 0;
+    for (;;) {
+        struct machine_stop s = machine_run(d->m, u);
+        if (s.event != MEV_BREAKPOINT || d->watch_hit || d->stop_now)
+            return s;
+        if ((*bp_id = runctl_breakpoint_hit(d, cpu->rip, true)) != 0)
+            return s;
+        uint64_t ran = cpu->icount - before;
+        if (ran >= budget)
+            return (struct machine_stop){.event = MEV_BUDGET, .rip = cpu->rip};
+        u->max_insns = budget - ran;
+    }
+}
+
 bool dbg_advance(struct dbg *d, uint64_t budget)
 {
     if (d->cmd == DBG_NONE)
@@ -511,29 +617,43 @@ bool dbg_advance(struct dbg *d, uint64_t budget)
     case DBG_UNTIL_RING: u.ring_change = true; break;
     default: break;
     }
-    u.max_insns = budget ? budget : 1;
+    budget = budget ? budget : 1;
+    u.max_insns = budget;
+    d->watch_hit = false;
     attach(d, !d->turbo || cmd == DBG_STEP);
     uint64_t before = cpu->icount;
-    struct machine_stop s = machine_run(d->m, &u);
+    int bp_id;
+    struct machine_stop s = run_with_conditions(d, &u, budget, &bp_id);
     bool done = true;
     char where[96];
     dbg_symbol(d, cpu->rip, where, sizeof where);
-    if (s.event == MEV_BUDGET && cmd != DBG_STEP && !d->stop_now) {
+    if (d->watch_hit) {
+        d->stop.icount = cpu->icount; /* runctl_watch_hit filled in the access */
+        dbg_stop_text(d, d->status, sizeof d->status);
+    } else if (bp_id) {
+        set_stop(d, DBG_STOPPED_BREAKPOINT, bp_id);
+        dbg_stop_text(d, d->status, sizeof d->status);
+    } else if (s.event == MEV_BUDGET && cmd != DBG_STEP && !d->stop_now) {
         done = false;
     } else if (cmd == DBG_STEP) {
+        set_stop(d, DBG_STOPPED_STEP, 0);
         snprintf(d->status, sizeof d->status, "stepped one instruction (%llu retired)",
                  (unsigned long long)(cpu->icount - before));
     } else if (d->stop_now || s.event == MEV_REQUEST) {
+        set_stop(d, d->stop_now ? DBG_STOPPED_GOAL : DBG_STOPPED_PAUSE, 0);
         snprintf(d->status, sizeof d->status, "%s done at %s",
                  cmd == DBG_STEP_OVER ? "step over" : cmd == DBG_STEP_OUT ? "step out" : "run until interrupt",
                  *where ? where : "here");
     } else {
+        set_stop(d, s.event == MEV_EXIT ? DBG_STOPPED_EXIT
+                    : s.event == MEV_TRIPLE_FAULT || s.event == MEV_HALTED ? DBG_STOPPED_DEAD
+                    : s.event == MEV_IDLE ? DBG_STOPPED_IDLE : DBG_STOPPED_GOAL, 0);
         snprintf(d->status, sizeof d->status, "%s at %s", event_words(&s), *where ? where : "here");
         if (s.event == MEV_EXIT)
             snprintf(d->status, sizeof d->status, "the guest exited with status %lld",
                      (long long)machine_exit_status(d->m));
     }
-    if (s.event == MEV_IDLE && d->wait_when_idle && cmd != DBG_STEP) {
+    if (s.event == MEV_IDLE && d->wait_when_idle && cmd != DBG_STEP && !d->watch_hit && !bp_id) {
         done = false;
         snprintf(d->status, sizeof d->status, "waiting: the guest idles in hlt until a key comes (Tab: type)");
     } else if (s.event == MEV_EXIT || s.event == MEV_TRIPLE_FAULT || s.event == MEV_HALTED || s.event == MEV_IDLE) {
@@ -543,6 +663,7 @@ bool dbg_advance(struct dbg *d, uint64_t budget)
     if (done) {
         d->cmd = DBG_NONE;
         capture_regs(d, &d->now);
+        runctl_refresh_shadows(d);
     }
     /* While running, snapshots cost at most a few percent of host time
      * (each compares all of RAM with the shadow copy). */
@@ -619,26 +740,51 @@ static void replay(struct dbg *d, uint64_t n, size_t *k)
     }
 }
 
-int dbg_rewind_to(struct dbg *d, uint64_t icount)
+/* Put the machine back into the newest snapshot at or before icount, with
+ * the OS-event history cut to what had happened then.  Its icount, or
+ * UINT64_MAX if there is none. */
+static uint64_t restore_snapshot(struct dbg *d, uint64_t icount)
 {
-    struct cpu *cpu = machine_cpu(d->m);
-    if (icount > cpu->icount)
-        return -1;
-    capture_regs(d, &d->prev);
     uint64_t at = snapshot_restore(d->snaps, icount);
     if (at == UINT64_MAX)
-        return -1;
+        return at;
     /* OS events after the snapshot will be reported again by the replay. */
     while (d->nmarks && d->marks[d->nmarks - 1].icount > at)
         d->nmarks--;
     if (d->nmarks && d->marks[d->nmarks - 1].icount == at && d->marks[d->nmarks - 1].nos <= d->nos)
         d->nos = d->marks[d->nmarks - 1].nos;
     rebuild_osview(d);
+    d->delivered = 0;
+    return at;
+}
+
+/* While step back replays: no forward watcher sees it, nothing stops it. */
+static void begin_replay(struct dbg *d)
+{
     d->replaying = true;
     for (size_t i = 0; i < d->nforward; i++)
         machine_detach(d->m, d->forward[i]);
     d->cmd = DBG_NONE;
     attach(d, false);
+}
+
+static void end_replay(struct dbg *d)
+{
+    d->replaying = false;
+    for (size_t i = 0; i < d->nforward; i++)
+        machine_attach(d->m, d->forward[i]);
+}
+
+int dbg_rewind_to(struct dbg *d, uint64_t icount)
+{
+    struct cpu *cpu = machine_cpu(d->m);
+    if (icount > cpu->icount)
+        return -1;
+    capture_regs(d, &d->prev);
+    uint64_t at = restore_snapshot(d, icount);
+    if (at == UINT64_MAX)
+        return -1;
+    begin_replay(d);
     size_t k = 0;
     while (k < d->nkeys && d->keys[k].icount < at)
         k++;
@@ -659,19 +805,109 @@ int dbg_rewind_to(struct dbg *d, uint64_t icount)
     } else {
         give_keys(d, &k);
     }
-    d->replaying = false;
-    for (size_t i = 0; i < d->nforward; i++)
-        machine_attach(d->m, d->forward[i]);
+    end_replay(d);
     forget_after(d, icount);
     rebuild_osview(d);
     capture_regs(d, &d->now);
     if (icount == at)
         d->prev = d->now;
     attach(d, true);
+    set_stop(d, DBG_STOPPED_STEP, 0);
+    d->stop.reverse = true;
+    d->stop.in_delivery = false;
+    runctl_refresh_shadows(d);
     snprintf(d->status, sizeof d->status, "stepped back to instruction %llu (snapshot at %llu + %llu replayed)",
              (unsigned long long)cpu->icount, (unsigned long long)at, (unsigned long long)(icount - at));
     d->model_generation++;
     return 0;
+}
+
+/* Go to a place found by a scan: AT(k), or DELIVERED(k): at k, then the
+ * delivery of the same vector again (deterministic: the replay delivered
+ * it there). */
+static int go_to_place(struct dbg *d, const struct dbg_scan *sc)
+{
+    uint64_t k = sc->place / 2;
+    if (dbg_rewind_to(d, k) != 0)
+        return -1;
+    if (sc->place & 1) {
+        struct machine_until u = {.vector = sc->vector, .max_insns = 1};
+        attach(d, true);
+        machine_run(d->m, &u);
+        capture_regs(d, &d->now);
+    }
+    set_stop(d, sc->reason, sc->id);
+    if (sc->reason == DBG_STOPPED_WATCHPOINT) {
+        d->stop = sc->access;
+        d->stop.icount = k;
+        /* Before the access: memory holds the value it had. */
+        uint8_t v[8] = {0};
+        unsigned n = sc->access.size < 8 ? sc->access.size : 8;
+        d->stop.have_old = machine_read_virt(d->m, sc->access.addr, v, n) == n;
+        for (int i = 7; i >= 0; i--)
+            d->stop.old_value = d->stop.old_value << 8 | v[i];
+    }
+    d->stop.reverse = true;
+    dbg_stop_text(d, d->status, sizeof d->status);
+    if (sc->reason == DBG_STOPPED_GOAL) {
+        char where[96];
+        dbg_symbol(d, machine_cpu(d->m)->rip, where, sizeof where);
+        snprintf(d->status, sizeof d->status, "backwards to the previous %s, at %s",
+                 sc->cmd == DBG_UNTIL_SYSCALL ? "syscall" : sc->cmd == DBG_UNTIL_PAGE_FAULT ? "page fault"
+                                                                                            : "interrupt",
+                 *where ? where : "here");
+    }
+    d->model_generation++;
+    return 0;
+}
+
+bool dbg_reverse(struct dbg *d, enum dbg_command cmd)
+{
+    struct cpu *cpu = machine_cpu(d->m);
+    uint64_t now = cpu->icount;
+    d->cmd = DBG_NONE;
+    if (now == 0 && !(d->stop.in_delivery && d->stop.icount == 0)) {
+        set_stop(d, DBG_STOPPED_HISTORY_START, 0);
+        d->stop.reverse = true;
+        snprintf(d->status, sizeof d->status, "at the start of history: nothing ran before instruction 0");
+        return false;
+    }
+    if (cmd == DBG_STEP || cmd == DBG_STEP_OVER || cmd == DBG_STEP_OUT) {
+        /* From inside a delivery, one step back is the faulting instruction's start. */
+        uint64_t to = d->stop.in_delivery && d->stop.icount == now ? now : now - 1;
+        return dbg_rewind_to(d, to) == 0;
+    }
+    struct dbg_scan sc = {.cmd = cmd,
+                          .before = 2 * now + (d->stop.in_delivery && d->stop.icount == now ? 1 : 0)};
+    uint64_t end = now;
+    while (end > 0) {
+        /* Replay the stretch [at, end] from the snapshot before it; events at
+         * AT(at) were found in the stretch before. */
+        uint64_t at = restore_snapshot(d, end - 1);
+        if (at == UINT64_MAX)
+            break;
+        begin_replay(d);
+        d->scan = &sc;
+        attach(d, false);
+        size_t k = 0;
+        while (k < d->nkeys && d->keys[k].icount < at)
+            k++;
+        replay(d, end - at, &k);
+        d->scan = NULL;
+        end_replay(d);
+        if (sc.found || at == 0)
+            break;
+        end = at;
+    }
+    attach(d, true);
+    if (sc.found && go_to_place(d, &sc) == 0)
+        return true;
+    dbg_rewind_to(d, 0);
+    set_stop(d, DBG_STOPPED_HISTORY_START, 0);
+    d->stop.reverse = true;
+    snprintf(d->status, sizeof d->status, "at the start of history: no earlier stop before instruction %llu",
+             (unsigned long long)now);
+    return false;
 }
 
 int dbg_watch_forward(struct dbg *d, struct watcher *w)

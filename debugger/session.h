@@ -13,9 +13,12 @@
 #include <stdint.h>
 #include "../machine/debugport.h"
 #include "../machine/machine.h"
+#include "condition.h"
 #include "osview.h"
 
 #define DBG_MAX_BREAKPOINTS 64
+#define DBG_MAX_WATCHPOINTS 32
+#define DBG_WATCH_SHADOW 64     /* bytes of a watched range whose old value is kept */
 #define DBG_MAX_ACCESSES 16
 #define DBG_LOG_SIZE 256        /* events kept for the log panel */
 #define DBG_TEXT 160
@@ -31,6 +34,73 @@ enum dbg_command {
     DBG_UNTIL_PAGE_FAULT,
     DBG_UNTIL_INTERRUPT, /* an external (device) interrupt */
     DBG_UNTIL_RING,      /* CPL changes */
+};
+
+/* ---- run control: breakpoints, watchpoints, why the machine stopped ----
+ *
+ * Breakpoints and watchpoints share one numbering (1, 2, ... never reused,
+ * like gdb's).  A breakpoint stops before the instruction at its address
+ * executes, in any ring and any address space; a watchpoint stops after an
+ * instruction that read and/or wrote a byte of [va, va + len) in any ring
+ * and address space (a data breakpoint traps after the access, SDM Vol. 3B
+ * §17.3.1.2), and also during step back's replay never.  Both may carry a
+ * condition (condition.h) evaluated when hit; a hit whose condition is
+ * false is not a hit: the run goes on and the count stays. */
+struct dbg_breakpoint {
+    int id;                    /* 0: a free slot */
+    uint64_t va;
+    bool enabled;
+    struct condition cond;
+    uint64_t hits;             /* times it stopped the machine, forwards */
+};
+
+enum dbg_watch_kind { DBG_WATCH_WRITE = 1, DBG_WATCH_READ = 2, DBG_WATCH_ACCESS = 3 };
+
+struct dbg_watchpoint {
+    int id;                    /* 0: a free slot */
+    uint64_t va, len;
+    enum dbg_watch_kind kind;
+    bool enabled;
+    struct condition cond;
+    uint64_t hits;
+    /* The first DBG_WATCH_SHADOW bytes as last seen (at every stop and
+     * hit, in the address space current then): the "old" of old -> new. */
+    uint8_t shadow[DBG_WATCH_SHADOW];
+    bool shadow_valid;
+};
+
+/* Why the machine stopped last (d->stop), for front ends that need more
+ * than the status sentence: the gdb stub's stop replies, the window. */
+enum dbg_stop_reason {
+    DBG_STOPPED_NONE,          /* not run yet */
+    DBG_STOPPED_STEP,          /* a single step (or dbg_step_n, dbg_rewind_to) ended */
+    DBG_STOPPED_GOAL,          /* the command's own goal: step over/out done, the syscall,
+                                * page fault, interrupt or ring change it ran until */
+    DBG_STOPPED_BREAKPOINT,    /* id: the breakpoint */
+    DBG_STOPPED_WATCHPOINT,    /* id: the watchpoint; access, addr, size, values */
+    DBG_STOPPED_PAUSE,         /* dbg_pause, or a max_insns cap */
+    DBG_STOPPED_EXIT,          /* the guest exited (machine_exit_status) */
+    DBG_STOPPED_DEAD,          /* triple fault or hlt with interrupts off: nothing more runs */
+    DBG_STOPPED_IDLE,          /* hlt and no device will interrupt (a key may still come) */
+    DBG_STOPPED_HISTORY_START, /* running backwards reached instruction 0 */
+};
+
+struct dbg_stop {
+    enum dbg_stop_reason reason;
+    bool reverse;              /* reached by running backwards */
+    bool in_delivery;          /* stopped right after delivering an exception/interrupt
+                                * (RIP = its handler, the icount of the faulting insn) */
+    int id;                    /* breakpoint / watchpoint */
+    uint64_t icount;           /* where: instructions retired */
+    /* DBG_STOPPED_WATCHPOINT: the access that hit (its first byte may lie
+     * before the watched range: addr is the access's). */
+    enum dbg_watch_kind access;/* DBG_WATCH_READ or DBG_WATCH_WRITE */
+    uint64_t addr;
+    unsigned size;
+    uint64_t insn_rip;         /* the accessing instruction */
+    int32_t pid, tid;          /* the guest thread that accessed (-1: not known yet) */
+    bool have_old;             /* old_value is known (the shadow covered it) */
+    uint64_t old_value, new_value; /* little-endian, the access's first min(size, 8) bytes */
 };
 
 /* One data access of the last instruction. */
@@ -81,8 +151,18 @@ struct dbg {
     struct elf_file program;           /* its segments name the map's regions */
     bool have_program;
 
+    /* Run control (see above): the slots, and the distinct addresses of the
+     * enabled breakpoints (what the machine stops at; nbp of them). */
+    struct dbg_breakpoint bps[DBG_MAX_BREAKPOINTS];
+    struct dbg_watchpoint wps[DBG_MAX_WATCHPOINTS];
+    int next_point_id;
     uint64_t bp[DBG_MAX_BREAKPOINTS];
     size_t nbp;
+    struct dbg_stop stop;              /* why the machine stopped last */
+    bool watch_hit;                    /* a watchpoint hit in the run in progress: stop holds it */
+    struct dbg_scan *scan;             /* running backwards: what the replay looks for */
+    uint64_t delivered;                /* icount + 1 of an exception delivered since the last
+                                        * instruction retired, 0 if none */
 
     /* The command in progress. */
     enum dbg_command cmd;
@@ -159,9 +239,44 @@ int dbg_step_back(struct dbg *d);
 /* Go to exactly instruction count icount (<= now) by restore + replay. */
 int dbg_rewind_to(struct dbg *d, uint64_t icount);
 
-/* Breakpoints. */
-bool dbg_toggle_breakpoint(struct dbg *d, uint64_t va);   /* true: now set */
-bool dbg_has_breakpoint(const struct dbg *d, uint64_t va);
+/* Run backwards (through the snapshots: restore + replay, exact):
+ *   DBG_STEP             one instruction (dbg_step_back);
+ *   DBG_RUN              to the previous breakpoint or watchpoint hit
+ *                        (conditions evaluated as they were then);
+ *   DBG_UNTIL_SYSCALL    ... or the previous SYSCALL (stopped after it, at the entry);
+ *   DBG_UNTIL_PAGE_FAULT ... or the previous #PF (stopped after its delivery);
+ *   DBG_UNTIL_INTERRUPT  ... or the previous device interrupt (after delivery).
+ * A breakpoint is found where it would stop forwards (before its
+ * instruction); a watchpoint before the instruction that accessed.  True:
+ * found (d->stop says which, reverse = true); false: none before, the
+ * machine is at instruction 0 (DBG_STOPPED_HISTORY_START). */
+bool dbg_reverse(struct dbg *d, enum dbg_command cmd);
+
+/* Breakpoints.  dbg_break_add: the new id, or -1 (a bad condition, or
+ * DBG_MAX_BREAKPOINTS set) with a one-line reason in err.  The others: 0,
+ * or -1 when no breakpoint has that id (or the condition is bad). */
+int dbg_break_add(struct dbg *d, uint64_t va, const char *condition, char *err, size_t errlen);
+int dbg_break_delete(struct dbg *d, int id);
+int dbg_break_enable(struct dbg *d, int id, bool enabled);
+int dbg_break_condition(struct dbg *d, int id, const char *condition, char *err, size_t errlen);
+const struct dbg_breakpoint *dbg_break_get(const struct dbg *d, int id); /* NULL: none */
+/* The first breakpoint (enabled or not) at va, NULL if none. */
+const struct dbg_breakpoint *dbg_break_at(const struct dbg *d, uint64_t va);
+/* The window's key: delete every breakpoint at va, or add one (true: now set). */
+bool dbg_toggle_breakpoint(struct dbg *d, uint64_t va);
+bool dbg_has_breakpoint(const struct dbg *d, uint64_t va);  /* an enabled one at va */
+
+/* Watchpoints on [va, va + len) (len 1..1 GiB): the same conventions. */
+int dbg_watchpoint_add(struct dbg *d, uint64_t va, uint64_t len, enum dbg_watch_kind kind,
+                       const char *condition, char *err, size_t errlen);
+int dbg_watchpoint_delete(struct dbg *d, int id);
+int dbg_watchpoint_enable(struct dbg *d, int id, bool enabled);
+int dbg_watchpoint_condition(struct dbg *d, int id, const char *condition, char *err, size_t errlen);
+const struct dbg_watchpoint *dbg_watchpoint_get(const struct dbg *d, int id);
+
+/* The last stop in words: "write of 8 bytes to `counter` by pid 1 tid 3 at
+ * `worker+0x1c`, 41 → 42", "breakpoint 2 at `main`", ... (also d->status). */
+const char *dbg_stop_text(struct dbg *d, char *buf, size_t cap);
 /* An address from text: hex ("0x401000" or "401000") or a symbol name. */
 bool dbg_parse_address(struct dbg *d, const char *text, uint64_t *va);
 
