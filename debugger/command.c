@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../trace/symbols.h"
+#include "condition.h"
 
 /* ---- the commands ------------------------------------------------------ */
 
@@ -30,14 +31,15 @@ static const struct command {
     const char *usage, *what;
 } commands[DC_COUNT] = {
     [DC_BREAK] = {"break", "b", NULL, TAKES_OPT_WHERE_COND, "break [ADDR|SYM] [if COND]",
-                  "breakpoint there (default: the cursor line or RIP); COND like rax == 0, pid == 2"},
-    [DC_DELETE] = {"delete", "d", NULL, TAKES_OPT_NUMBER, "delete [N]", "delete breakpoint N (all without N)"},
-    [DC_ENABLE] = {"enable", NULL, NULL, TAKES_NUMBER, "enable N", "enable breakpoint N"},
-    [DC_DISABLE] = {"disable", NULL, NULL, TAKES_NUMBER, "disable N", "disable breakpoint N (kept in the list)"},
-    [DC_WATCH] = {"watch", NULL, NULL, TAKES_WHERE_OPT_NUMBER, "watch ADDR|SYM [LEN]",
+                  "breakpoint there (default: the cursor line or RIP); COND like rax == 0 && pid == 2"},
+    [DC_DELETE] = {"delete", "d", NULL, TAKES_OPT_NUMBER, "delete [N]",
+                   "delete breakpoint or watchpoint N (all without N)"},
+    [DC_ENABLE] = {"enable", NULL, NULL, TAKES_NUMBER, "enable N", "enable breakpoint or watchpoint N"},
+    [DC_DISABLE] = {"disable", NULL, NULL, TAKES_NUMBER, "disable N", "disable it (kept in the list)"},
+    [DC_WATCH] = {"watch", NULL, NULL, TAKES_WHERE_OPT_NUMBER, "watch ADDR|SYM [LEN] [if COND]",
                   "stop when LEN bytes there (default 8) are written"},
-    [DC_RWATCH] = {"rwatch", NULL, NULL, TAKES_WHERE_OPT_NUMBER, "rwatch ADDR|SYM [LEN]", "stop when they are read"},
-    [DC_AWATCH] = {"awatch", NULL, NULL, TAKES_WHERE_OPT_NUMBER, "awatch ADDR|SYM [LEN]",
+    [DC_RWATCH] = {"rwatch", NULL, NULL, TAKES_WHERE_OPT_NUMBER, "rwatch ADDR|SYM [LEN] [if COND]", "stop when they are read"},
+    [DC_AWATCH] = {"awatch", NULL, NULL, TAKES_WHERE_OPT_NUMBER, "awatch ADDR|SYM [LEN] [if COND]",
                    "stop when they are read or written"},
     [DC_X] = {"x", NULL, NULL, TAKES_WHERE_OPT_NUMBER, "x ADDR|SYM [LEN]", "show LEN bytes of memory there (default 16)"},
     [DC_WALK] = {"walk", NULL, NULL, TAKES_WHERE_OPT_NUMBER, "walk ADDR|SYM [PID]",
@@ -53,7 +55,8 @@ static const struct command {
     [DC_REVERSE_STEP] = {"reverse-step", "rs", NULL, TAKES_NOTHING, "reverse-step", "step back one instruction"},
     [DC_REVERSE_CONTINUE] = {"reverse-continue", "rc", NULL, TAKES_NOTHING, "reverse-continue",
                              "run backwards to the previous breakpoint, watchpoint, page fault or syscall"},
-    [DC_INFO_BREAK] = {"info", "i", NULL, TAKES_INFO, "info break", "list the breakpoints"},
+    [DC_INFO_BREAK] = {"info", "i", NULL, TAKES_INFO, "info break",
+                       "list the breakpoints and watchpoints (enabled, hits, condition)"},
     [DC_HELP] = {"help", "h", "?", TAKES_TOPIC, "help [COMMAND]", "the commands, or one command's usage"},
     [DC_QUIT] = {"quit", "q", NULL, TAKES_NOTHING, "quit", "leave the debugger"},
 };
@@ -99,7 +102,7 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* Split line into at most max whitespace-separated words (copies in buf). */
-#define MAX_WORDS 8
+#define MAX_WORDS 32
 struct words {
     char buf[DBGCMD_LINE + 1];
     char *w[MAX_WORDS + 1];
@@ -150,77 +153,26 @@ static bool number(const char *s, uint64_t *out)
 
 static const char *const gpr_names[16] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
                                           "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
-static const char *const op_names[] = {[OP_EQ] = "==", [OP_NE] = "!=", [OP_LT] = "<",
-                                       [OP_LE] = "<=", [OP_GT] = ">",  [OP_GE] = ">="};
 
-static bool operand_named(const char *s, struct dbgcmd_cond *c)
+/* The words arg[i..n) after "if", joined by blanks, checked as a condition. */
+static int parse_condition(const char *name, char **arg, int i, int n, struct dbgcmd *c, char *err, size_t errlen)
 {
-    for (int i = 0; i < 16; i++)
-        if (strcasecmp(s, gpr_names[i]) == 0) {
-            c->operand = OPND_GPR;
-            c->gpr = i;
-            return true;
-        }
-    static const struct { const char *name; enum dbgcmd_operand o; } named[] = {
-        {"rip", OPND_RIP}, {"pc", OPND_RIP}, {"rflags", OPND_RFLAGS}, {"pid", OPND_PID}, {"ring", OPND_RING},
-        {"cpl", OPND_RING},
-    };
-    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
-        if (strcasecmp(s, named[i].name) == 0) {
-            c->operand = named[i].o;
-            c->gpr = 0;
-            return true;
-        }
-    return false;
-}
-
-/* s[0..n) without the blanks around it, into out (cap bytes). */
-static void trimmed(const char *s, size_t n, char *out, size_t cap)
-{
-    while (n && isspace((unsigned char)*s))
-        s++, n--;
-    while (n && isspace((unsigned char)s[n - 1]))
-        n--;
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(out, s, n);
-    out[n] = 0;
-}
-
-int dbgcmd_parse_cond(const char *text, struct dbgcmd_cond *cond, char *err, size_t errlen)
-{
-    /* OPERAND OP NUMBER, with or without blanks around OP. */
-    char lhs[DBGCMD_TEXT], rhs[DBGCMD_TEXT];
-    if (strlen(text) >= DBGCMD_TEXT)
-        return fail(err, errlen, "condition too long");
-    const char *op = strpbrk(text, "=!<>");
-    if (!op)
-        return fail(err, errlen, "condition '%s': expected OPERAND OP NUMBER, e.g. rax == 0", text);
-    int k = -1, oplen = 0;
-    for (int i = 0; i < 6; i++) {
-        int n = (int)strlen(op_names[i]);
-        if (strncmp(op, op_names[i], (size_t)n) == 0 && n > oplen)
-            k = i, oplen = n;
+    if (i == n)
+        return fail(err, errlen, "%s: a condition after 'if', e.g. rax == 0", name);
+    char text[DBGCMD_LINE + 1] = "";
+    for (; i < n; i++) {
+        if (strlen(text) + strlen(arg[i]) + 2 > DBGCMD_TEXT)
+            return fail(err, errlen, "%s: condition too long", name);
+        strcat(text, *text ? " " : "");
+        strcat(text, arg[i]);
     }
-    if (k < 0)
-        return fail(err, errlen, "condition '%s': the operator is one of == != < <= > >=", text);
-    trimmed(text, (size_t)(op - text), lhs, sizeof lhs);
-    trimmed(op + oplen, strlen(op + oplen), rhs, sizeof rhs);
-    struct dbgcmd_cond c = {.op = (enum dbgcmd_op)k};
-    if (!operand_named(lhs, &c))
-        return fail(err, errlen, "condition '%s': '%s' is not rax..r15, rip, rflags, pid or ring", text, lhs);
-    if (!number(rhs, &c.value))
-        return fail(err, errlen, "condition '%s': '%s' is not a number", text, rhs);
-    *cond = c;
+    struct condition cond;
+    char why[DBGCMD_MESSAGE];
+    if (cond_parse(&cond, text, why, sizeof why) != 0)
+        return fail(err, errlen, "%s: condition '%s': %s", name, text, why);
+    c->has_cond = true;
+    snprintf(c->cond, sizeof c->cond, "%s", text);
     return 0;
-}
-
-static void format_cond(const struct dbgcmd_cond *c, char *buf, size_t cap)
-{
-    static const char *const names[] = {[OPND_RIP] = "rip", [OPND_RFLAGS] = "rflags", [OPND_PID] = "pid",
-                                        [OPND_RING] = "ring"};
-    snprintf(buf, cap, "%s %s 0x%llx", c->operand == OPND_GPR ? gpr_names[c->gpr & 15] : names[c->operand],
-             op_names[c->op], (unsigned long long)c->value);
 }
 
 int dbgcmd_parse(const char *line, struct dbgcmd *c, char *err, size_t errlen)
@@ -247,24 +199,9 @@ int dbgcmd_parse(const char *line, struct dbgcmd *c, char *err, size_t errlen)
         int i = 0;
         if (i < nargs && strcmp(arg[i], "if") != 0)
             snprintf(c->where, sizeof c->where, "%s", arg[i++]);
-        if (i < nargs) {
-            if (strcmp(arg[i], "if") != 0)
-                return fail(err, errlen, "%s: unexpected '%s' (usage: %s)", cmd->name, arg[i], cmd->usage);
-            if (++i == nargs)
-                return fail(err, errlen, "%s: a condition after 'if', e.g. rax == 0", cmd->name);
-            char text[DBGCMD_LINE + 1] = "";
-            for (; i < nargs; i++) {
-                if (strlen(text) + strlen(arg[i]) + 2 > DBGCMD_TEXT)
-                    return fail(err, errlen, "%s: condition too long", cmd->name);
-                strcat(text, *text ? " " : "");
-                strcat(text, arg[i]);
-            }
-            if (dbgcmd_parse_cond(text, &c->cond, err, errlen) != 0)
-                return -1;
-            c->has_cond = true;
-            snprintf(c->cond_text, sizeof c->cond_text, "%s", text);
-        }
-        return 0;
+        if (i < nargs && strcmp(arg[i], "if") != 0)
+            return fail(err, errlen, "%s: unexpected '%s' (usage: %s)", cmd->name, arg[i], cmd->usage);
+        return i < nargs ? parse_condition(cmd->name, arg, i + 1, nargs, c, err, errlen) : 0;
     }
     case TAKES_OPT_NUMBER:
     case TAKES_NUMBER:
@@ -284,6 +221,14 @@ int dbgcmd_parse(const char *line, struct dbgcmd *c, char *err, size_t errlen)
     case TAKES_WHERE:
         if (nargs == 0)
             return fail(err, errlen, "%s needs an address or a symbol (usage: %s)", cmd->name, cmd->usage);
+        if (k == DC_WATCH || k == DC_RWATCH || k == DC_AWATCH)
+            for (int i = 1; i < nargs; i++)
+                if (strcmp(arg[i], "if") == 0) {
+                    if (parse_condition(cmd->name, arg, i + 1, nargs, c, err, errlen) != 0)
+                        return -1;
+                    nargs = i;
+                    break;
+                }
         if (nargs > (cmd->takes == TAKES_WHERE ? 1 : 2))
             return fail(err, errlen, "%s: unexpected '%s' (usage: %s)", cmd->name, arg[nargs - 1], cmd->usage);
         snprintf(c->where, sizeof c->where, "%s", arg[0]);
@@ -327,11 +272,8 @@ void dbgcmd_format(const struct dbgcmd *c, char *buf, size_t cap)
     }
     const struct command *cmd = &commands[c->kind];
     char cond[DBGCMD_TEXT + 8] = "";
-    if (c->has_cond) {
-        char text[DBGCMD_TEXT];
-        format_cond(&c->cond, text, sizeof text);
-        snprintf(cond, sizeof cond, " if %s", text);
-    }
+    if (c->has_cond)
+        snprintf(cond, sizeof cond, " if %s", c->cond);
     switch (cmd->takes) {
     case TAKES_UNTIL: {
         const char *what = "?";
@@ -360,10 +302,17 @@ void dbgcmd_format(const struct dbgcmd *c, char *buf, size_t cap)
 static bool register_value(struct dbg *d, const char *name, uint64_t *v)
 {
     struct cpu *cpu = machine_cpu(d->m);
-    struct dbgcmd_cond c;
-    if (!operand_named(name, &c) || c.operand == OPND_PID || c.operand == OPND_RING)
+    for (int i = 0; i < 16; i++)
+        if (strcasecmp(name, gpr_names[i]) == 0) {
+            *v = cpu->gpr[i];
+            return true;
+        }
+    if (strcasecmp(name, "rip") == 0 || strcasecmp(name, "pc") == 0)
+        *v = cpu->rip;
+    else if (strcasecmp(name, "rflags") == 0)
+        *v = cpu_rflags(cpu);
+    else
         return false;
-    *v = c.operand == OPND_GPR ? cpu->gpr[c.gpr] : c.operand == OPND_RIP ? cpu->rip : cpu_rflags(cpu);
     return true;
 }
 
@@ -402,27 +351,6 @@ int dbgcmd_address(struct dbg *d, const char *text, uint64_t *va, char *err, siz
     return 0;
 }
 
-bool dbgcmd_cond_holds(struct dbg *d, const struct dbgcmd_cond *c)
-{
-    struct cpu *cpu = machine_cpu(d->m);
-    uint64_t v;
-    switch (c->operand) {
-    case OPND_GPR: v = cpu->gpr[c->gpr & 15]; break;
-    case OPND_RIP: v = cpu->rip; break;
-    case OPND_RFLAGS: v = cpu_rflags(cpu); break;
-    case OPND_PID: v = d->view.current_pid; break;
-    default: v = cpu->cpl; break;
-    }
-    switch (c->op) {
-    case OP_EQ: return v == c->value;
-    case OP_NE: return v != c->value;
-    case OP_LT: return v < c->value;
-    case OP_LE: return v <= c->value;
-    case OP_GT: return v > c->value;
-    default: return v >= c->value;
-    }
-}
-
 /* ---- executing --------------------------------------------------------- */
 
 static void say(struct dbgcmd_result *r, enum dbgcmd_outcome o, const char *fmt, ...)
@@ -457,58 +385,108 @@ static bool resolve(struct dbg *d, const char *text, uint64_t *va, struct dbgcmd
 static void exec_break(struct dbg *d, struct ui_view *v, const struct dbgcmd *c, struct dbgcmd_result *r)
 {
     uint64_t va = v->cursor_active ? v->cursor : machine_cpu(d->m)->rip;
-    char w[160];
+    char w[160], err[DBGCMD_MESSAGE];
     if (*c->where && !resolve(d, c->where, &va, r))
         return;
-    if (c->has_cond) {
-        say(r, DBGCMD_ERROR, "break %s if %s: breakpoint conditions are not supported by this session yet",
-            where_words(d, va, w, sizeof w), c->cond_text);
+    const struct dbg_breakpoint *old = dbg_break_at(d, va);
+    if (old && !c->has_cond) {
+        say(r, DBGCMD_DONE, "breakpoint %d is already at %s%s", old->id, where_words(d, va, w, sizeof w),
+            old->enabled ? "" : " (disabled: enable it)");
         return;
     }
-    if (dbg_has_breakpoint(d, va)) {
-        say(r, DBGCMD_DONE, "a breakpoint is already at %s", where_words(d, va, w, sizeof w));
+    int id = dbg_break_add(d, va, c->has_cond ? c->cond : NULL, err, sizeof err);
+    if (id < 0) {
+        say(r, DBGCMD_ERROR, "break: %s", err);
         return;
     }
-    if (!dbg_toggle_breakpoint(d, va)) {
-        say(r, DBGCMD_ERROR, "no room for another breakpoint (at most %d)", DBG_MAX_BREAKPOINTS);
+    say(r, DBGCMD_DONE, "breakpoint %d at %s%s%s", id, where_words(d, va, w, sizeof w), c->has_cond ? " if " : "",
+        c->has_cond ? c->cond : "");
+}
+
+static void exec_watch(struct dbg *d, const struct dbgcmd *c, struct dbgcmd_result *r)
+{
+    uint64_t va;
+    if (!resolve(d, c->where, &va, r))
+        return;
+    enum dbg_watch_kind kind = c->kind == DC_WATCH ? DBG_WATCH_WRITE : c->kind == DC_RWATCH ? DBG_WATCH_READ
+                                                                                            : DBG_WATCH_ACCESS;
+    uint64_t len = c->has_n ? c->n : 8;
+    char w[160], err[DBGCMD_MESSAGE];
+    int id = dbg_watchpoint_add(d, va, len, kind, c->has_cond ? c->cond : NULL, err, sizeof err);
+    if (id < 0) {
+        say(r, DBGCMD_ERROR, "%s: %s", commands[c->kind].name, err);
         return;
     }
-    say(r, DBGCMD_DONE, "breakpoint %zu at %s", d->nbp, where_words(d, va, w, sizeof w));
+    static const char *const what[] = {[DBG_WATCH_WRITE] = "written", [DBG_WATCH_READ] = "read",
+                                       [DBG_WATCH_ACCESS] = "read or written"};
+    say(r, DBGCMD_DONE, "watchpoint %d: stop when %llu byte%s at %s %s %s%s%s", id, (unsigned long long)len,
+        len == 1 ? "" : "s", where_words(d, va, w, sizeof w), len == 1 ? "is" : "are", what[kind],
+        c->has_cond ? " if " : "", c->has_cond ? c->cond : "");
 }
 
 static void exec_delete(struct dbg *d, const struct dbgcmd *c, struct dbgcmd_result *r)
 {
-    char w[160];
     if (!c->has_n) {
-        size_t n = d->nbp;
-        while (d->nbp)
-            dbg_toggle_breakpoint(d, d->bp[d->nbp - 1]);
-        say(r, DBGCMD_DONE, "deleted %zu breakpoint%s", n, n == 1 ? "" : "s");
+        int n = 0;
+        for (int i = 0; i < DBG_MAX_BREAKPOINTS; i++)
+            if (d->bps[i].id && dbg_break_delete(d, d->bps[i].id) == 0)
+                n++;
+        for (int i = 0; i < DBG_MAX_WATCHPOINTS; i++)
+            if (d->wps[i].id && dbg_watchpoint_delete(d, d->wps[i].id) == 0)
+                n++;
+        say(r, DBGCMD_DONE, "deleted %d breakpoint%s and watchpoint%s", n, n == 1 ? "" : "s", n == 1 ? "" : "s");
         return;
     }
-    if (c->n > d->nbp) {
-        say(r, DBGCMD_ERROR, "no breakpoint %llu (info break lists them)", (unsigned long long)c->n);
-        return;
-    }
-    uint64_t va = d->bp[c->n - 1];
-    dbg_toggle_breakpoint(d, va);
-    say(r, DBGCMD_DONE, "deleted breakpoint %llu at %s", (unsigned long long)c->n, where_words(d, va, w, sizeof w));
+    int id = c->n > 0x7fffffff ? -1 : (int)c->n;
+    if (id > 0 && dbg_break_delete(d, id) == 0)
+        say(r, DBGCMD_DONE, "deleted breakpoint %d", id);
+    else if (id > 0 && dbg_watchpoint_delete(d, id) == 0)
+        say(r, DBGCMD_DONE, "deleted watchpoint %d", id);
+    else
+        say(r, DBGCMD_ERROR, "no breakpoint or watchpoint %llu (info break lists them)", (unsigned long long)c->n);
 }
 
+static void exec_enable(struct dbg *d, const struct dbgcmd *c, struct dbgcmd_result *r)
+{
+    bool on = c->kind == DC_ENABLE;
+    int id = c->n > 0x7fffffff ? -1 : (int)c->n;
+    if (id > 0 && dbg_break_enable(d, id, on) == 0)
+        say(r, DBGCMD_DONE, "breakpoint %d %s", id, on ? "enabled" : "disabled");
+    else if (id > 0 && dbg_watchpoint_enable(d, id, on) == 0)
+        say(r, DBGCMD_DONE, "watchpoint %d %s", id, on ? "enabled" : "disabled");
+    else
+        say(r, DBGCMD_ERROR, "no breakpoint or watchpoint %llu (info break lists them)", (unsigned long long)c->n);
+}
+
+/* "1: break 0x401030 <main>, 2 hits; 2: watch 8 bytes at 0x408008 <counter>,
+ * 0 hits if pid == 2 (disabled)" in id order. */
 static void exec_info_break(struct dbg *d, struct dbgcmd_result *r)
 {
-    if (!d->nbp) {
-        say(r, DBGCMD_DONE, "no breakpoints");
-        return;
-    }
+    static const char *const kind[] = {[DBG_WATCH_WRITE] = "watch", [DBG_WATCH_READ] = "rwatch",
+                                       [DBG_WATCH_ACCESS] = "awatch"};
     size_t len = 0;
     r->message[0] = 0;
-    for (size_t i = 0; i < d->nbp && len < sizeof r->message; i++) {
-        char w[160];
-        len += (size_t)snprintf(r->message + len, sizeof r->message - len, "%s%zu: %s", i ? "; " : "", i + 1,
-                                where_words(d, d->bp[i], w, sizeof w));
-    }
     r->outcome = DBGCMD_DONE;
+    for (int id = 1; id <= d->next_point_id && len < sizeof r->message; id++) {
+        const struct dbg_breakpoint *b = dbg_break_get(d, id);
+        const struct dbg_watchpoint *wp = b ? NULL : dbg_watchpoint_get(d, id);
+        if (!b && !wp)
+            continue;
+        char w[160], what[200];
+        if (b)
+            snprintf(what, sizeof what, "break %s", where_words(d, b->va, w, sizeof w));
+        else
+            snprintf(what, sizeof what, "%s %llu byte%s at %s", kind[wp->kind], (unsigned long long)wp->len,
+                     wp->len == 1 ? "" : "s", where_words(d, wp->va, w, sizeof w));
+        const struct condition *cond = b ? &b->cond : &wp->cond;
+        uint64_t hits = b ? b->hits : wp->hits;
+        bool on = b ? b->enabled : wp->enabled;
+        len += (size_t)snprintf(r->message + len, sizeof r->message - len, "%s%d: %s, %llu hit%s%s%s%s",
+                                len ? "; " : "", id, what, (unsigned long long)hits, hits == 1 ? "" : "s",
+                                cond->text[0] ? " if " : "", cond->text, on ? "" : " (disabled)");
+    }
+    if (!len)
+        say(r, DBGCMD_DONE, "no breakpoints or watchpoints");
 }
 
 static void exec_x(struct dbg *d, const struct dbgcmd *c, struct dbgcmd_result *r)
@@ -629,15 +607,10 @@ void dbgcmd_execute(struct dbg *d, struct ui_view *v, const struct dbgcmd *c, st
     case DC_BREAK: exec_break(d, v, c, r); break;
     case DC_DELETE: exec_delete(d, c, r); break;
     case DC_ENABLE:
-    case DC_DISABLE:
-        say(r, DBGCMD_ERROR, "%s: this session cannot disable breakpoints yet (delete removes one)",
-            commands[c->kind].name);
-        break;
+    case DC_DISABLE: exec_enable(d, c, r); break;
     case DC_WATCH:
     case DC_RWATCH:
-    case DC_AWATCH:
-        say(r, DBGCMD_ERROR, "%s: this session has no watchpoints yet", commands[c->kind].name);
-        break;
+    case DC_AWATCH: exec_watch(d, c, r); break;
     case DC_X: exec_x(d, c, r); break;
     case DC_WALK: exec_walk(d, c, r); break;
     case DC_PS: exec_ps(d, r); break;
@@ -660,17 +633,23 @@ void dbgcmd_execute(struct dbg *d, struct ui_view *v, const struct dbgcmd *c, st
     case DC_CONTINUE: r->outcome = DBGCMD_RUN, r->run = DBG_RUN; break;
     case DC_UNTIL: r->outcome = DBGCMD_RUN, r->run = c->until; break;
     case DC_REVERSE_STEP:
+    case DC_REVERSE_CONTINUE: {
+        /* Backwards through the snapshots: done before this returns. */
         if (dbg_busy(d))
             dbg_pause(d);
         v->goto_active = v->cursor_active = false;
-        if (dbg_step_back(d) != 0)
-            say(r, DBGCMD_ERROR, "nothing to step back to (instruction 0)");
-        else
-            say(r, DBGCMD_DONE, "stepped back to instruction %llu", (unsigned long long)machine_cpu(d->m)->icount);
+        v->running = false;
+        if (c->kind == DC_REVERSE_STEP && machine_cpu(d->m)->icount == 0 &&
+            !(d->stop.in_delivery && d->stop.icount == 0)) {
+            say(r, DBGCMD_ERROR, "nothing to step back to: this is instruction 0");
+            break;
+        }
+        dbg_reverse(d, c->kind == DC_REVERSE_STEP ? DBG_STEP : DBG_RUN);
+        char stop[DBGCMD_MESSAGE];
+        dbgcmd_describe_stop(d, stop, sizeof stop);
+        say(r, DBGCMD_DONE, "%s", stop);
         break;
-    case DC_REVERSE_CONTINUE:
-        say(r, DBGCMD_ERROR, "reverse-continue: this session cannot run backwards to an event yet");
-        break;
+    }
     case DC_INFO_BREAK: exec_info_break(d, r); break;
     case DC_HELP: exec_help(c, v, r); break;
     case DC_QUIT: r->outcome = DBGCMD_QUIT; say(r, DBGCMD_QUIT, "quit"); break;
@@ -698,8 +677,9 @@ void dbgcmd_execute_line(struct dbg *d, struct ui_view *v, const char *line, str
 void dbgcmd_describe_stop(struct dbg *d, char *buf, size_t cap)
 {
     struct cpu *cpu = machine_cpu(d->m);
-    char w[160];
-    snprintf(buf, cap, "%s; insn %llu, ring %u, rip %s", d->status, (unsigned long long)cpu->icount, cpu->cpl,
+    char w[160], why[DBGCMD_MESSAGE];
+    dbg_stop_text(d, why, sizeof why);
+    snprintf(buf, cap, "%s; insn %llu, ring %u, rip %s", why, (unsigned long long)cpu->icount, cpu->cpl,
              where_words(d, cpu->rip, w, sizeof w));
 }
 

@@ -3,11 +3,13 @@
  * `--commands FILE` script, so a lesson or a bug report can be replayed:
  *
  *   break [ADDR|SYM] [if COND]   delete [N]   enable N   disable N
- *   watch|rwatch|awatch ADDR|SYM [LEN]   x ADDR|SYM [LEN]   walk ADDR|SYM [PID]
+ *   watch|rwatch|awatch ADDR|SYM [LEN] [if COND]   x ADDR|SYM [LEN]   walk ADDR|SYM [PID]
  *   ps   goto ADDR|SYM   step [N]   next   finish   continue
  *   until syscall|fault|interrupt|ring   reverse-step   reverse-continue
  *   info break   help [COMMAND]   quit
  *
+ * COND is condition.h's language (rax == 0 && pid == 2).  Breakpoints and
+ * watchpoints are the session's run control (ids, enable, hit counts).
  * Parsing is pure (no session): a line becomes a struct dbgcmd or a
  * one-line error.  Executing acts on a session (session.h) and the view
  * (model.h); commands that run the machine are handed back to the caller,
@@ -37,24 +39,13 @@ enum dbgcmd_kind {
     DC_COUNT
 };
 
-/* A condition: OPERAND OP NUMBER, e.g. "rax == 0", "pid == 2". */
-enum dbgcmd_operand { OPND_GPR, OPND_RIP, OPND_RFLAGS, OPND_PID, OPND_RING };
-enum dbgcmd_op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE };
-struct dbgcmd_cond {
-    enum dbgcmd_operand operand;
-    int gpr;                        /* OPND_GPR: RAX..R15 */
-    enum dbgcmd_op op;
-    uint64_t value;
-};
-
 struct dbgcmd {
     enum dbgcmd_kind kind;
     char where[DBGCMD_TEXT];        /* the ADDR|SYM operand as typed; "" if none */
     bool has_n;
     uint64_t n;                     /* step N, delete/enable/disable N, LEN, PID, help's command */
     bool has_cond;
-    struct dbgcmd_cond cond;
-    char cond_text[DBGCMD_TEXT];    /* the condition as typed */
+    char cond[DBGCMD_TEXT];         /* break/watch ... if COND: the condition (condition.h) */
     enum dbg_command until;         /* DC_UNTIL: what to run to */
     enum dbgcmd_kind topic;         /* DC_HELP COMMAND */
 };
@@ -63,12 +54,6 @@ struct dbgcmd {
 int dbgcmd_parse(const char *line, struct dbgcmd *c, char *err, size_t errlen);
 /* The canonical text of c (parses back to the same command). */
 void dbgcmd_format(const struct dbgcmd *c, char *buf, size_t cap);
-/* Does the condition hold for the session's machine now? */
-bool dbgcmd_cond_holds(struct dbg *d, const struct dbgcmd_cond *cond);
-
-/* Parse "rax == 0" into cond.  0, or -1 with a reason. */
-int dbgcmd_parse_cond(const char *text, struct dbgcmd_cond *cond, char *err, size_t errlen);
-
 /* An address: HEX (0x optional), SYMBOL, $REG (rip, rsp, rax...) with an
  * optional +OFFSET or -OFFSET.  0, or -1 with a reason. */
 int dbgcmd_address(struct dbg *d, const char *text, uint64_t *va, char *err, size_t errlen);

@@ -39,7 +39,7 @@ expect() {
 }
 expect "(rs) break main" "each command is echoed"
 expect "breakpoint 1 at 0x$main <main>" "break main is at nm's main (0x$main)"
-expect "breakpoint at main; insn" "continue stops at the breakpoint"
+expect 'breakpoint 1 at `main`; insn' "continue stops at the breakpoint"
 expect "ring 3, rip 0x$main <main>" "... in ring 3 at main"
 expect "syscall at kernel:syscall_entry" "until syscall stops at the syscall"
 expect "ring 0, rip 0x$entry <kernel:syscall_entry>" "... in ring 0 at nm's syscall_entry"
@@ -59,7 +59,7 @@ printf 'break main\ncontinue\nwatchpoint counter\ncontinue\n' >"$work/bad"
 status=$?
 if [ "$status" -eq 2 ] && [ "$(wc -l <"$work/bad.err")" -eq 1 ] &&
     grep -q "^ringscope: $work/bad:3: unknown command 'watchpoint'" "$work/bad.err" &&
-    grep -q "breakpoint at main" "$work/bad.out" && ! grep -q "exited" "$work/bad.out"; then
+    grep -q "breakpoint 1 at .main." "$work/bad.out" && ! grep -q "exited" "$work/bad.out"; then
     echo "ok: a bad line stops the script: $(cat "$work/bad.err")"
 else
     echo "FAIL: bad script: status $status, stderr: $(cat "$work/bad.err")"
