@@ -373,6 +373,174 @@ void app_key(struct app *a, SDL_Keycode sym, Uint16 mod, SDL_Scancode scancode, 
     d->model_generation++;
 }
 
+/* ---- the mouse --------------------------------------------------------- */
+
+/* The panel whose inside holds cell (x, y), or P_COUNT. */
+static enum ui_panel_id panel_at(const struct ui_model *m, int x, int y)
+{
+    for (int p = 0; p < P_COUNT; p++) {
+        struct ui_rect r = m->panel[p];
+        if (x > r.x && x < r.x + r.w - 1 && y > r.y && y < r.y + r.h - 1)
+            return (enum ui_panel_id)p;
+    }
+    return P_COUNT;
+}
+
+static bool hex_char(uint8_t c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+/* The address written at cell (x, y): a run of hex digits through it
+ * ("0x" optional), read as an address when it says so — 0x-prefixed, or
+ * at least 8 digits (the panels print addresses 9 to 16 digits wide) —
+ * so words like "add" are not.  Its first cell goes to *start. */
+static bool address_at(const struct ui_model *m, int x, int y, uint64_t *va, int *start)
+{
+    if (x < 0 || y < 0 || x >= m->cols || y >= m->rows)
+        return false;
+    const struct ui_cell *row = &m->cells[y * m->cols];
+    bool x_mark = (row[x].ch == 'x' || row[x].ch == 'X') && x > 0 && row[x - 1].ch == '0';
+    if (!hex_char(row[x].ch) && !x_mark)
+        return false;
+    int lo = x, hi = x;
+    if (x_mark)
+        hi = lo = x + 1;
+    while (lo > 0 && hex_char(row[lo - 1].ch))
+        lo--;
+    if (lo >= 2 && (row[lo - 1].ch == 'x' || row[lo - 1].ch == 'X') && row[lo - 2].ch == '0' &&
+        (lo < 3 || !hex_char(row[lo - 3].ch)))
+        lo -= 2; /* "0x" */
+    while (hi + 1 < m->cols && hex_char(row[hi + 1].ch))
+        hi++;
+    bool prefixed = row[lo].ch == '0' && hi > lo + 1 && (row[lo + 1].ch == 'x' || row[lo + 1].ch == 'X');
+    int digits = hi - lo + 1 - (prefixed ? 2 : 0);
+    /* A word glued to letters or digits on either side is not an address. */
+    bool alone = (lo == 0 || !((row[lo - 1].ch | 0x20) >= 'g' && (row[lo - 1].ch | 0x20) <= 'z')) &&
+                 (hi + 1 >= m->cols || !((row[hi + 1].ch | 0x20) >= 'g' && (row[hi + 1].ch | 0x20) <= 'z'));
+    if (digits < 1 || digits > 16 || !alone || (!prefixed && digits < 8))
+        return false;
+    uint64_t v = 0;
+    for (int i = hi - digits + 1; i <= hi; i++) {
+        uint8_t c = row[i].ch;
+        v = v << 4 | (uint64_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    *va = v;
+    *start = lo;
+    return true;
+}
+
+/* The instruction address a disassembly row shows (its address column). */
+static bool disasm_row_address(const struct ui_model *m, int y, uint64_t *va)
+{
+    struct ui_rect r = m->panel[P_DISASM];
+    int start;
+    for (int x = r.x + 1; x < r.x + r.w - 1 && x < r.x + 8; x++)
+        if (address_at(m, x, y, va, &start))
+            return true;
+    return false;
+}
+
+void app_click(struct app *a, int px, int py)
+{
+    const struct ui_model *m = &a->model;
+    int cell_w = FONT_WIDTH * a->scale, cell_h = FONT_HEIGHT * a->scale;
+    int x = px / cell_w, y = py / cell_h, start;
+    enum ui_panel_id p = panel_at(m, x, y);
+    uint64_t va, line;
+    if (p == P_COUNT || !m->cells)
+        return;
+    bool on_address = address_at(m, x, y, &va, &start);
+    if (p == P_DISASM && disasm_row_address(m, y, &line) && (!on_address || va == line)) {
+        /* A disassembly line: its breakpoint on or off, as b on the cursor line. */
+        a->view.cursor_active = true;
+        a->view.cursor = line;
+        if (dbg_break_at(a->d, line)) {
+            dbg_toggle_breakpoint(a->d, line);
+            snprintf(a->view.message, sizeof a->view.message, "breakpoint at 0x%llx deleted",
+                     (unsigned long long)line);
+            a->view.message_is_error = false;
+            a->d->model_generation++;
+        } else {
+            char cmd[48];
+            snprintf(cmd, sizeof cmd, "break 0x%llx", (unsigned long long)line);
+            app_command(a, cmd);
+        }
+        return;
+    }
+    if (!on_address)
+        return;
+    /* Any other address: the memory and walk panels show it. */
+    char cmd[48], walked[sizeof a->view.message];
+    snprintf(cmd, sizeof cmd, "walk 0x%llx", (unsigned long long)va);
+    app_command(a, cmd);
+    snprintf(walked, sizeof walked, "%s", a->view.message);
+    snprintf(cmd, sizeof cmd, "x 0x%llx", (unsigned long long)va);
+    app_command(a, cmd);
+    if (!a->view.message_is_error) {
+        char bytes[sizeof a->view.message];
+        snprintf(bytes, sizeof bytes, "%s", a->view.message);
+        snprintf(a->view.message, sizeof a->view.message, "%.200s | %.100s", walked, bytes);
+    }
+}
+
+/* The address `lines` instructions before the first one shown, decoding
+ * forward from its function's start (x86 cannot be decoded backwards). */
+static bool lines_before(struct app *a, uint64_t top, int lines, uint64_t *out)
+{
+    char sym[128];
+    dbg_symbol(a->d, top - 1, sym, sizeof sym);
+    const char *plus = strrchr(sym, '+');
+    uint64_t off = plus ? strtoull(plus + 1, NULL, 16) : 0;
+    if (!*sym || off > 0x4000)
+        return false;
+    uint64_t addrs[64], va = top - 1 - off;
+    size_t n = 0;
+    while (va < top) {
+        uint8_t bytes[16];
+        struct insn in;
+        size_t got = machine_read_virt(a->d->m, va, bytes, sizeof bytes);
+        if (!got || decode(bytes, got, &in) != DECODE_OK)
+            return false;
+        addrs[n++ % 64] = va;
+        va += in.len;
+    }
+    if (va != top || n == 0)
+        return false;
+    size_t back = (size_t)lines < n ? (size_t)lines : n;
+    *out = addrs[(n - back) % 64];
+    return true;
+}
+
+void app_wheel(struct app *a, int px, int py, int dy)
+{
+    const struct ui_model *m = &a->model;
+    struct ui_view *v = &a->view;
+    int x = px / (FONT_WIDTH * a->scale), y = py / (FONT_HEIGHT * a->scale);
+    enum ui_panel_id p = panel_at(m, x, y);
+    if (p == P_EVENTS) {
+        /* Up: older events. */
+        int most = (int)a->d->log_count - 1;
+        v->events_back += 3 * dy;
+        if (v->events_back > most)
+            v->events_back = most > 0 ? most : 0;
+        if (v->events_back < 0)
+            v->events_back = 0;
+    } else if (p == P_DISASM && m->ndisasm > 0) {
+        /* Three instructions a notch: the view starts elsewhere. */
+        uint64_t top = m->disasm_addr[0], to = top;
+        int lines = 3 * (dy < 0 ? -dy : dy);
+        if (dy < 0)
+            to = m->disasm_addr[lines < m->ndisasm ? lines : m->ndisasm - 1];
+        else if (!lines_before(a, top, lines, &to))
+            return;
+        v->goto_active = true;
+        v->goto_addr = to;
+        v->disasm_top = to;
+        v->cursor_active = false;
+    } else {
+        return;
+    }
+    a->d->model_generation++;
+}
+
 /* ---- the frame loop ---------------------------------------------------- */
 
 /* Run the command in progress for up to BURST_MS (turbo: the whole frame),
@@ -418,7 +586,17 @@ bool app_frame(struct app *a)
             a->quit = true;
         else if (e.type == SDL_KEYDOWN || e.type == SDL_KEYUP)
             app_key(a, e.key.keysym.sym, e.key.keysym.mod, e.key.keysym.scancode, e.type == SDL_KEYDOWN);
-        else if (e.type == SDL_WINDOWEVENT)
+        else if (e.type == SDL_MOUSEBUTTONDOWN && e.button.button == SDL_BUTTON_LEFT)
+            app_click(a, e.button.x, e.button.y);
+        else if (e.type == SDL_MOUSEWHEEL) {
+            int mx, my;
+#if SDL_VERSION_ATLEAST(2, 26, 0)
+            mx = e.wheel.mouseX, my = e.wheel.mouseY;
+#else
+            SDL_GetMouseState(&mx, &my);
+#endif
+            app_wheel(a, mx, my, e.wheel.direction == SDL_MOUSEWHEEL_FLIPPED ? -e.wheel.y : e.wheel.y);
+        } else if (e.type == SDL_WINDOWEVENT)
             a->last_generation = ~0ull;
     }
     app_run_burst(a);

@@ -52,6 +52,13 @@ void app_key(struct app *a, SDL_Keycode sym, Uint16 mod, SDL_Scancode scancode, 
  * to the status line, a run command starts as its key would. */
 void app_command(struct app *a, const char *line);
 
+/* The mouse, at pixel (px, py) of the window: a left click on a
+ * disassembly line toggles its breakpoint, on any address shown (hex in
+ * any panel) shows it in the memory and walk panels; the wheel (dy notches,
+ * + up) scrolls the disassembly or the events under the pointer. */
+void app_click(struct app *a, int px, int py);
+void app_wheel(struct app *a, int px, int py, int dy);
+
 /* Render the current state into a cols x rows model and write it to path
  * (.png: our PNG writer, .bmp: SDL_SaveBMP).  0, or -1 with a reason. */
 int app_screenshot(struct dbg *d, struct ui_view *view, int cols, int rows, int scale, const char *path,

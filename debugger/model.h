@@ -56,6 +56,7 @@ struct ui_view {
     char message[2 * DBG_TEXT]; /* feedback for the last key ("breakpoint set at ...") */
     bool message_is_error;      /* ... an error: drawn in the warning colour */
     bool running;               /* a run command is in progress */
+    int events_back;            /* the events panel scrolled back this many events (0: newest at the bottom) */
     uint64_t speed;             /* instructions per frame while running */
 };
 

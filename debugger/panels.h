@@ -16,7 +16,7 @@ void draw_disasm(struct ui_model *m, struct dbg *d, struct ui_view *v);
 void draw_registers(struct ui_model *m, struct dbg *d);
 void draw_stack(struct ui_model *m, struct dbg *d);
 void draw_console(struct ui_model *m, struct dbg *d, const struct ui_view *v);
-void draw_events(struct ui_model *m, struct dbg *d);
+void draw_events(struct ui_model *m, struct dbg *d, const struct ui_view *v);
 
 void draw_memmap(struct ui_model *m, struct dbg *d, const struct osview *os);
 void draw_frames(struct ui_model *m, struct dbg *d, const struct osview *os);
