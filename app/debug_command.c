@@ -14,23 +14,20 @@
 
 #define EXIT_USAGE 2
 
+#define DEBUG_USAGE "ringscope debug [DEBUG-OPTIONS] [MACHINE-OPTIONS] PROGRAM [ARGS...]"
+
 static const char debug_help[] =
-    "usage: ringscope debug [DEBUG-OPTIONS] [RUN-OPTIONS] PROGRAM [ARGS...]\n"
+    "usage: " DEBUG_USAGE "\n"
     "\n"
     "Opens the debugger window on PROGRAM running on the guest kernel: disassembly,\n"
     "registers (the current ring shown big), stack, the process's memory map with\n"
     "page states, the last page walk, the TLB, physical frames, console and events\n"
-    "with a plain-language explanation of the latest one.  Press ? for the keys.\n"
+    "with a plain-language explanation of the latest one.  Press ? for the keys,\n"
+    ": for the command line (break, watch, x, walk, ps, goto, step N, until...).\n"
+    "PROGRAM is a bundled program or a static x86-64 ELF, as for ringscope run.\n"
     "\n"
-    "debugger options (before the run options):\n"
+    "debugger options (first):\n"
     "  --break ADDR|SYMBOL   start with a breakpoint there (repeatable)\n"
-    "  --scale N             draw the font N times bigger (1 to 4; default 1)\n"
-    "  --screenshot FILE     no window: run as --steps/--until say, render one\n"
-    "                        frame to FILE (.png or .bmp) and exit\n"
-    "  --steps N             with --screenshot: execute N instructions first\n"
-    "  --until EVENT         with --screenshot: run until EVENT first: syscall,\n"
-    "                        page-fault, interrupt, ring, breakpoint or exit\n"
-    "  --size COLSxROWS      screenshot size in character cells (default 200x60)\n"
     "  --commands FILE       run the debugger commands in FILE first (one a line,\n"
     "                        the language of the : command line; each is printed\n"
     "                        with what it did), then open the window\n"
@@ -38,9 +35,40 @@ static const char debug_help[] =
     "  --tui                 no window: draw the debugger in this terminal (ANSI\n"
     "                        colours, the same keys; works over SSH; at least\n"
     "                        120x32)\n"
+    "  --scale N             draw the font N times bigger (1 to 4; default 1)\n"
+    "  --screenshot FILE     no window: run as --steps/--until say, render one\n"
+    "                        frame to FILE (.png or .bmp) and exit\n"
+    "  --steps N             with --screenshot: execute N instructions first\n"
+    "  --until EVENT         with --screenshot: run until EVENT first: syscall,\n"
+    "                        page-fault, interrupt, ring, breakpoint or exit\n"
+    "  --size COLSxROWS      screenshot size in character cells (default 200x60)\n"
+    "  --help                this text\n"
     "\n"
-    "run options (the same as ringscope run; --trace… writes the trace of what\n"
-    "runs while you debug — step back does not trace its replays again):\n";
+    "machine options (then; the same as ringscope run):\n";
+
+static const char debug_help_more[] =
+    "  --max-insns N       a run command (--until, or one of --commands) stops\n"
+    "                      after N instructions\n"
+    "\n"
+    "tracing (the same as ringscope run: the trace of what runs while you debug;\n"
+    "step back does not trace its replays again):\n";
+
+static const char debug_help_tail[] =
+    "\n"
+    "The guest's console is the Console panel (the window has no host stdin for it:\n"
+    "Tab sends keys to its PS/2 keyboard).\n"
+    "\n"
+    "exit status: 0; 2 bad option, input or command (FILE:LINE names the line of\n"
+    "--commands); 1 host failure (no display: use --tui or --screenshot).\n";
+
+static void print_help(void)
+{
+    fputs(debug_help, stdout);
+    cli_print_machine_help(stdout);
+    fputs(debug_help_more, stdout);
+    fputs(trace_options_help, stdout);
+    fputs(debug_help_tail, stdout);
+}
 
 static int usage(const char *fmt, const char *arg)
 {
@@ -88,8 +116,7 @@ int debugger_main(int argc, char **argv)
     for (; i < argc; i++) {
         const char *a = argv[i], *v;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(debug_help, stdout);
-            cli_print_run_help(stdout);
+            print_help();
             return 0;
         } else if ((v = option_value(argc, argv, &i, "--break"))) {
             if (nbreaks < DBG_MAX_BREAKPOINTS)
@@ -128,15 +155,20 @@ int debugger_main(int argc, char **argv)
     struct run_options *ro = calloc(1, sizeof *ro);
     if (!ro)
         return 1;
-    if (cli_parse_run(argc - i, argv + i, ro, err, sizeof err) != 0) {
+    if (cli_parse_run_as("debug", DEBUG_USAGE, argc - i, argv + i, ro, err, sizeof err) != 0) {
         free(ro);
         return usage("%s", err);
     }
     if (ro->help) {
-        fputs(debug_help, stdout);
-        cli_print_run_help(stdout);
+        print_help();
         free(ro);
         return 0;
+    }
+    /* run's reports on stderr have no place here: the panels show both. */
+    if (ro->stats || ro->kernel_log) {
+        const char *opt = ro->stats ? "--stats" : "--kernel-log";
+        free(ro);
+        return usage("%s is an option of ringscope run; the debugger shows the same in its panels", opt);
     }
     struct dbg_options o = {.config = ro->config};
     struct tracer *tracer = NULL;
@@ -188,7 +220,7 @@ int debugger_main(int argc, char **argv)
         if (steps)
             dbg_step_n(d, steps);
         if (until)
-            dbg_run_command(d, until_command(until), 0);
+            dbg_run_command(d, until_command(until), ro->max_insns);
         if (app_screenshot(d, &view, cols, rows, scale, screenshot, err, sizeof err) != 0) {
             fprintf(stderr, "ringscope: %s\n", err);
             status = 1;
