@@ -8,7 +8,7 @@
 
 #include "../machine/keys.h"
 #include "font.h"
-#include "png.h"
+#include "pngwrite.h"
 
 #define FRAME_MS 16                 /* 60 frames per second at most */
 #define BURST_MS 12                 /* time for running the machine per frame */
@@ -57,10 +57,8 @@ int app_screenshot(struct dbg *d, struct ui_view *view, int cols, int rows, int 
         struct png_rgb pal[C_COUNT];
         for (int i = 0; i < C_COUNT; i++)
             pal[i] = (struct png_rgb){ui_palette[i].r, ui_palette[i].g, ui_palette[i].b};
-        if (png_write_indexed(path, r.pixels, r.width, r.height, pal, C_COUNT) != 0) {
-            snprintf(err, errlen, "cannot write %s: %m", path);
+        if (png_write_indexed(path, r.pixels, r.width, r.height, pal, C_COUNT, err, errlen) != 0)
             goto done;
-        }
     } else if (ends_with(path, ".bmp")) {
         SDL_Surface *s = wrap_raster(&r);
         if (!s || SDL_SaveBMP(s, path) != 0) {

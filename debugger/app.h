@@ -60,7 +60,7 @@ void app_click(struct app *a, int px, int py);
 void app_wheel(struct app *a, int px, int py, int dy);
 
 /* Render the current state into a cols x rows model and write it to path
- * (.png: our PNG writer, .bmp: SDL_SaveBMP).  0, or -1 with a reason. */
+ * (.png: through libpng, .bmp: SDL_SaveBMP).  0, or -1 with a reason. */
 int app_screenshot(struct dbg *d, struct ui_view *view, int cols, int rows, int scale, const char *path,
                    char *err, size_t errlen);
 
