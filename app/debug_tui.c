@@ -4,7 +4,9 @@
  * codes the window's key handler (app_key) takes, so every key means the
  * same in both.  The terminal is in raw mode on the alternate screen while
  * it runs; both are given back on every way out (hostterm.h), signals
- * included.  Its size comes from TIOCGWINSZ, again after each SIGWINCH. */
+ * included.  Its size comes from TIOCGWINSZ, again after each SIGWINCH.
+ * The mouse works as in the window where the terminal reports it (xterm's
+ * SGR mouse mode, which tmux, xterm, GNOME Terminal, iTerm2 speak). */
 #include "debug_tui.h"
 
 #include <errno.h>
@@ -18,13 +20,16 @@
 
 #include "../debugger/ansi.h"
 #include "../debugger/app.h"
+#include "../debugger/font.h"
 #include "hostterm.h"
 
 #define FRAME_MS 33          /* at most 30 frames a second: kind to SSH links */
 #define ESC_WAIT_MS 30       /* a lone Esc, or the start of a key's sequence? */
 
-/* Leave the alternate screen, show the cursor, default colours. */
-static const char leave_screen[] = "\x1b[0m\x1b[?25h\x1b[?1049l";
+/* Mouse reports on (xterm's button events, SGR encoding), alternate
+ * screen, cursor hidden; and all of it undone. */
+static const char enter_screen[] = "\x1b[?1049h\x1b[?25l\x1b[?1000h\x1b[?1006h";
+static const char leave_screen[] = "\x1b[?1006l\x1b[?1000l\x1b[0m\x1b[?25h\x1b[?1049l";
 
 static volatile sig_atomic_t resized;
 static void on_winch(int sig) { (void)sig; resized = 1; }
@@ -149,6 +154,23 @@ static size_t escape_key(struct app *a, const unsigned char *b, size_t n)
         {"3~", SDLK_DELETE, SDL_SCANCODE_DELETE}, {"5~", SDLK_PAGEUP, SDL_SCANCODE_PAGEUP},
         {"6~", SDLK_PAGEDOWN, SDL_SCANCODE_PAGEDOWN},
     };
+    if (b[2] == '<' && (b[end] == 'M' || b[end] == 'm')) {
+        /* A mouse report, CSI < button ; column ; row M (press) or m
+         * (release): the window's mouse, one cell = one font cell. */
+        unsigned button, col, row;
+        char text[32];
+        size_t len = end - 3 < sizeof text - 1 ? end - 3 : sizeof text - 1;
+        memcpy(text, b + 3, len);
+        text[len] = 0;
+        if (b[end] == 'M' && sscanf(text, "%u;%u;%u", &button, &col, &row) == 3 && col && row) {
+            int px = (int)(col - 1) * FONT_WIDTH + 1, py = (int)(row - 1) * FONT_HEIGHT + 1;
+            if (button == 0)
+                app_click(a, px, py);
+            else if (button == 64 || button == 65)
+                app_wheel(a, px, py, button == 64 ? 1 : -1);
+        }
+        return end + 1;
+    }
     size_t len = end + 1 - 2;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (strlen(keys[i].seq) == len && memcmp(b + 2, keys[i].seq, len) == 0) {
@@ -227,6 +249,7 @@ int debug_tui(struct dbg *d, const struct ui_view *view, char *err, size_t errle
     struct app a;
     memset(&a, 0, sizeof a);
     a.d = d;
+    a.scale = 1; /* the mouse: a terminal cell is one font cell */
     a.view = *view;
     a.view.speed = view->speed ? view->speed : d->insns_per_frame;
     a.last_generation = ~0ull;
@@ -242,7 +265,7 @@ int debug_tui(struct dbg *d, const struct ui_view *view, char *err, size_t errle
         return -1;
     }
     /* The alternate screen (what full-screen programs use), cursor hidden. */
-    write_all("\x1b[?1049h\x1b[?25l", 14);
+    write_all(enter_screen, sizeof enter_screen - 1);
     struct ansi_screen screen = {0};
     int cols = 80, rows = 24, rc = 0;
     terminal_size(&cols, &rows);

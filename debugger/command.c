@@ -494,16 +494,21 @@ static void exec_x(struct dbg *d, const struct dbgcmd *c, struct dbgcmd_result *
     uint64_t va;
     if (!resolve(d, c->where, &va, r))
         return;
-    unsigned len = c->has_n ? (unsigned)c->n : 16;
+    size_t len = c->has_n ? (size_t)c->n : 16;
     uint8_t bytes[4096];
     size_t got = machine_read_virt(d->m, va, bytes, len);
-    char w[160];
-    int n = snprintf(r->message, sizeof r->message, "%s:", where_words(d, va, w, sizeof w));
-    for (size_t i = 0; i < got && n > 0 && (size_t)n + 4 < sizeof r->message; i++)
+    char w[160], tail[80] = "";
+    if (got < len)
+        snprintf(tail, sizeof tail, " (0x%llx is not mapped)", (unsigned long long)(va + got));
+    /* As many bytes as the line holds, saying so when not all fit. */
+    size_t room = sizeof r->message - strlen(where_words(d, va, w, sizeof w)) - strlen(tail) - 48;
+    size_t shown = got < room / 3 ? got : room / 3;
+    int n = snprintf(r->message, sizeof r->message, "%s:", w);
+    for (size_t i = 0; i < shown; i++)
         n += snprintf(r->message + n, sizeof r->message - (size_t)n, " %02x", bytes[i]);
-    if (got < len && n > 0 && (size_t)n < sizeof r->message)
-        snprintf(r->message + n, sizeof r->message - (size_t)n, "%s(0x%llx not mapped)", got ? " " : " ",
-                 (unsigned long long)(va + got));
+    if (shown < got)
+        n += snprintf(r->message + n, sizeof r->message - (size_t)n, " (the first %zu of %zu bytes)", shown, got);
+    snprintf(r->message + n, sizeof r->message - (size_t)n, "%s", tail);
     r->outcome = DBGCMD_DONE;
 }
 

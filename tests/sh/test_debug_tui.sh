@@ -49,9 +49,18 @@ check ":break main_" "the : prompt shows what is typed"
 t send-keys -t tui Enter
 check "breakpoint 1 at 0x$main <main>" ":break main sets a breakpoint at nm's main"
 t send-keys -t tui c
-check "breakpoint at main" "c runs to the breakpoint"
+check 'breakpoint 1 at `main`' "c runs to the breakpoint"
 check "ring 3: user mode" "... in ring 3"
 check "RIP 0000000000$main main" "... with RIP at main"
+# The mouse (SGR reports, as a terminal sends them): a click on the line
+# after RIP's sets a breakpoint there; the wheel scrolls the disassembly.
+row=$(screen | grep -n "0000000000$main  " | head -n 1 | cut -d: -f1)
+next=$(screen | sed -n "$((row + 1))p" | grep -o '[0-9a-f]\{16\}' | head -n 1 | sed 's/^0*//')
+t send-keys -t tui -l "$(printf '\033[<0;40;%dM\033[<0;40;%dm' $((row + 1)) $((row + 1)))"
+check "breakpoint 2 at 0x$next" "a click on the next disassembly line sets a breakpoint there (0x$next)"
+t send-keys -t tui -l "$(printf '\033[<65;40;%dM' $((row + 1)))"
+check "Disassembly [at 0x" "the wheel scrolls the disassembly away from RIP"
+t send-keys -t tui Home
 # A resize: the panels are laid out for the new size.
 t resize-window -t tui -x 150 -y 40
 sleep 0.5
@@ -65,6 +74,9 @@ t resize-window -t tui -x 100 -y 30
 check "needs a terminal of at least 120x32; this one is 100x30" "a terminal too small says so"
 t resize-window -t tui -x 200 -y 60
 check "Disassembly" "... and the panels come back when it grows"
+t send-keys -t tui -l ":delete"
+t send-keys -t tui Enter
+check "deleted 2 breakpoints and watchpoints" ":delete deletes both breakpoints"
 t send-keys -t tui r
 check "the guest exited with status 0" "r runs hello to its exit"
 check "hello from ring 3" "the console panel shows what hello printed"
