@@ -512,7 +512,7 @@ static void exec_x(struct dbg *d, const struct dbgcmd *c, struct dbgcmd_result *
     r->outcome = DBGCMD_DONE;
 }
 
-static void exec_walk(struct dbg *d, const struct dbgcmd *c, struct dbgcmd_result *r)
+static void exec_walk(struct dbg *d, struct ui_view *v, const struct dbgcmd *c, struct dbgcmd_result *r)
 {
     uint64_t va;
     if (!resolve(d, c->where, &va, r))
@@ -534,6 +534,10 @@ static void exec_walk(struct dbg *d, const struct dbgcmd *c, struct dbgcmd_resul
             cr3 = p->cr3;
         snprintf(whose, sizeof whose, "pid %u %s", p->pid, p->name);
     }
+    /* The walk panel shows it too (it reads these). */
+    v->walk_active = true;
+    v->walk_va = va;
+    v->walk_pid = c->has_n ? (uint32_t)c->n : 0;
     struct mmu_peek w;
     bool ok = mmu_peek(machine_mmu(d->m), cr3, va, &w);
     if (w.result == PEEK_PAGING_OFF) {
@@ -617,7 +621,7 @@ void dbgcmd_execute(struct dbg *d, struct ui_view *v, const struct dbgcmd *c, st
     case DC_RWATCH:
     case DC_AWATCH: exec_watch(d, c, r); break;
     case DC_X: exec_x(d, c, r); break;
-    case DC_WALK: exec_walk(d, c, r); break;
+    case DC_WALK: exec_walk(d, v, c, r); break;
     case DC_PS: exec_ps(d, r); break;
     case DC_GOTO: exec_goto(d, v, c, r); break;
     case DC_STEP:

@@ -51,12 +51,20 @@ struct ui_view {
     uint64_t cursor;
     bool console_focus;         /* keys go to the guest's keyboard */
     bool show_help;
+    int events_back;            /* the events panel scrolled back this many events (0: newest at the bottom) */
     enum ui_prompt prompt;
     char input[160];            /* the prompt's text */
     char message[2 * DBG_TEXT]; /* feedback for the last key ("breakpoint set at ...") */
     bool message_is_error;      /* ... an error: drawn in the warning colour */
     bool running;               /* a run command is in progress */
-    int events_back;            /* the events panel scrolled back this many events (0: newest at the bottom) */
+    /* Which process the memory map, frames, page tables and memory panels
+     * show: 0 follows the CPU (the address space CR3 holds). */
+    uint32_t proc_pid;
+    /* The page-walk panel: an address asked for (in walk_pid, 0: the
+     * process shown) instead of the last access. */
+    bool walk_active;
+    uint64_t walk_va;
+    uint32_t walk_pid;
     uint64_t speed;             /* instructions per frame while running */
 };
 

@@ -317,6 +317,10 @@ START_TEST(commands_act_on_hello)
     }
     snprintf(want, sizeof want, "physical 0x%llx", (unsigned long long)pa);
     ck_assert_msg(strstr(r.message, want), "%s lacks %s", r.message, want);
+    /* ... and the walk panel is pointed there (the current process). */
+    ck_assert(v.walk_active);
+    ck_assert_uint_eq(v.walk_va, main_va);
+    ck_assert_uint_eq(v.walk_pid, 0);
     /* An address nothing maps: which level's entry is missing. */
     r = run_line(d, &v, "walk 0x500000000000");
     ck_assert_msg(strstr(r.message, "not mapped: the PML4 entry is not present"), "%s", r.message);
