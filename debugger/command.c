@@ -489,12 +489,16 @@ static void exec_info_break(struct dbg *d, struct dbgcmd_result *r)
         say(r, DBGCMD_DONE, "no breakpoints or watchpoints");
 }
 
-static void exec_x(struct dbg *d, const struct dbgcmd *c, struct dbgcmd_result *r)
+static void exec_x(struct dbg *d, struct ui_view *v, const struct dbgcmd *c, struct dbgcmd_result *r)
 {
     uint64_t va;
     if (!resolve(d, c->where, &va, r))
         return;
     size_t len = c->has_n ? (size_t)c->n : 16;
+    /* The memory panel shows it too (it reads these). */
+    v->mem_mode = MEM_VIRTUAL;
+    v->mem_addr = va;
+    v->mem_pid = 0;
     uint8_t bytes[4096];
     size_t got = machine_read_virt(d->m, va, bytes, len);
     char w[160], tail[80] = "";
@@ -620,7 +624,7 @@ void dbgcmd_execute(struct dbg *d, struct ui_view *v, const struct dbgcmd *c, st
     case DC_WATCH:
     case DC_RWATCH:
     case DC_AWATCH: exec_watch(d, c, r); break;
-    case DC_X: exec_x(d, c, r); break;
+    case DC_X: exec_x(d, v, c, r); break;
     case DC_WALK: exec_walk(d, v, c, r); break;
     case DC_PS: exec_ps(d, r); break;
     case DC_GOTO: exec_goto(d, v, c, r); break;

@@ -191,10 +191,10 @@ int ui_model_build(struct ui_model *model, struct dbg *d, struct ui_view *view, 
     char extra[64];
     for (int p = 0; p < P_COUNT; p++) {
         extra[0] = 0;
-        if (p == P_CONSOLE && view->console_focus)
-            snprintf(extra, sizeof extra, "[keyboard focus]");
         if (p == P_EVENTS && view->events_back > 0)
             snprintf(extra, sizeof extra, "[%d newer below, wheel down to see them]", view->events_back);
+        if (p == P_CONSOLE && view->console_focus)
+            snprintf(extra, sizeof extra, "[keyboard focus]");
         if (p == P_DISASM && view->goto_active)
             snprintf(extra, sizeof extra, "[at 0x%llx, Home: back to RIP]", (unsigned long long)view->goto_addr);
         draw_frame(model, (enum ui_panel_id)p, panel_titles[p], extra);

@@ -65,6 +65,12 @@ struct ui_view {
     bool walk_active;
     uint64_t walk_va;
     uint32_t walk_pid;
+    /* The memory panel: follows the last access (MEM_FOLLOW), or shows
+     * mem_addr in process mem_pid (0: the process shown) or physical. */
+    enum ui_mem_mode { MEM_FOLLOW, MEM_VIRTUAL, MEM_PHYSICAL } mem_mode;
+    uint64_t mem_addr;
+    uint32_t mem_pid;
+    int ptables_top;            /* the page-table view: first range shown */
     uint64_t speed;             /* instructions per frame while running */
 };
 

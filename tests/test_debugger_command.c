@@ -305,6 +305,8 @@ START_TEST(commands_act_on_hello)
     for (int i = 0; i < 8; i++)
         snprintf(bytes + 3 * i, sizeof bytes - 3 * (size_t)i, " %02x", (unsigned)(ret >> (8 * i)) & 0xff);
     ck_assert_msg(strstr(r.message, bytes), "%s lacks%s", r.message, bytes);
+    ck_assert_int_eq(v.mem_mode, MEM_VIRTUAL); /* the memory panel is pointed there */
+    ck_assert_uint_eq(v.mem_addr, cpu->gpr[RSP]);
 
     /* walk main: every entry and the physical address as the hand walk. */
     walk_by_hand(d, main_va, entry, &pa);

@@ -111,141 +111,6 @@ static void setup_video(void)
     ck_assert_msg(SDL_Init(SDL_INIT_VIDEO) == 0, "%s", SDL_GetError());
 }
 
-START_TEST(step_breakpoint_syscall_step_back)
-{
-    setup_video();
-    struct dbg *d = start_guest("rings");
-    struct app a;
-    char err[256];
-    ck_assert_msg(app_open(&a, d, 1, "ringscope test", err, sizeof err) == 0, "%s", err);
-    ck_assert(app_frame(&a));
-    struct cpu *cpu = machine_cpu(d->m);
-
-    /* s: one instruction. */
-    uint64_t start = cpu->rip;
-    ck_assert_uint_eq(start, nm_address("_start"));
-    unsigned len = capstone_length(d, start);
-    press(&a, SDLK_s, SDL_SCANCODE_S);
-    ck_assert_uint_eq(cpu->icount, 1);
-    ck_assert_uint_eq(cpu->rip, start + len);
-
-    /* Down until the cursor is on to_user's line, b, then c. */
-    uint64_t to_user = nm_address("to_user");
-    for (int i = 0; i < 60 && !(a.view.cursor_active && a.view.cursor == to_user); i++)
-        press(&a, SDLK_DOWN, SDL_SCANCODE_DOWN);
-    ck_assert_uint_eq(a.view.cursor, to_user);
-    press(&a, SDLK_b, SDL_SCANCODE_B);
-    ck_assert(dbg_has_breakpoint(d, to_user));
-    press(&a, SDLK_c, SDL_SCANCODE_C);
-    ck_assert(!a.view.running);
-    ck_assert_uint_eq(cpu->rip, to_user);
-    ck_assert_uint_eq(cpu->cpl, 0);
-
-    /* y: until the syscall; the kernel's entry in ring 0. */
-    press(&a, SDLK_y, SDL_SCANCODE_Y);
-    ck_assert_uint_eq(cpu->rip, nm_address("syscall_entry"));
-    ck_assert_uint_eq(cpu->cpl, 0);
-    ck_assert_uint_eq(cpu->gpr[RAX], 60);
-    uint64_t at_syscall = cpu->icount;
-
-    /* u: back before the SYSCALL: ring 3, at user_code + 10 (two 5-byte
-     * movs), RAX = 60 and RDI = 7 as rings.S set them. */
-    press(&a, SDLK_u, SDL_SCANCODE_U);
-    ck_assert_uint_eq(cpu->icount, at_syscall - 1);
-    ck_assert_uint_eq(cpu->cpl, 3);
-    ck_assert_uint_eq(cpu->rip, nm_address("user_code") - 0xffffffff80000000ull + 10);
-    ck_assert_uint_eq(cpu->gpr[RAX], 60);
-    ck_assert_uint_eq(cpu->gpr[RDI], 7);
-    /* The syscall has not happened yet: the log forgot it. */
-    const struct dbg_event *ev = dbg_event_newest(d, 0);
-    ck_assert_ptr_nonnull(ev);
-    ck_assert_ptr_null(strstr(ev->text, "syscall 60"));
-    /* And s again redoes the syscall exactly (and logs it). */
-    press(&a, SDLK_s, SDL_SCANCODE_S);
-    ck_assert_uint_eq(cpu->icount, at_syscall);
-    ck_assert_uint_eq(cpu->rip, nm_address("syscall_entry"));
-    ck_assert_ptr_nonnull(strstr(dbg_event_newest(d, 0)->text, "syscall 60"));
-
-    /* The window shows the frame: every pixel of the window surface has the
-     * palette colour of the rasterised model, and the frame is not blank. */
-    SDL_Surface *s = SDL_GetWindowSurface(a.window);
-    ck_assert_ptr_nonnull(s);
-    ck_assert_int_ge(s->w, a.raster.width);
-    ck_assert_int_ge(s->h, a.raster.height);
-    ck_assert_int_ge(a.raster.width, 100 * FONT_WIDTH);
-    SDL_LockSurface(s);
-    int bpp = s->format->BytesPerPixel, mismatches = 0, text = 0;
-    for (int y = 0; y < a.raster.height; y += 3)
-        for (int x = 0; x < a.raster.width; x += 2) {
-            uint32_t px = 0;
-            memcpy(&px, (uint8_t *)s->pixels + y * s->pitch + x * bpp, (size_t)bpp);
-            uint8_t r, g, b, idx = a.raster.pixels[y * a.raster.width + x];
-            SDL_GetRGB(px, s->format, &r, &g, &b);
-            mismatches += r != ui_palette[idx].r || g != ui_palette[idx].g || b != ui_palette[idx].b;
-            text += idx != C_BG;
-        }
-    SDL_UnlockSurface(s);
-    ck_assert_int_eq(mismatches, 0);
-    ck_assert_int_gt(text, 10000);
-
-    /* ? opens the help, any key closes it; q quits. */
-    press(&a, SDLK_QUESTION, SDL_SCANCODE_SLASH);
-    ck_assert(a.view.show_help);
-    press(&a, SDLK_x, SDL_SCANCODE_X);
-    ck_assert(!a.view.show_help);
-    SDL_Event e;
-    memset(&e, 0, sizeof e);
-    e.type = SDL_KEYDOWN;
-    e.key.keysym.sym = SDLK_q;
-    SDL_PushEvent(&e);
-    ck_assert(!app_frame(&a));
-    app_close(&a);
-    dbg_free(d);
-    SDL_Quit();
-}
-END_TEST
-
-START_TEST(console_focus_keys_reach_the_guest)
-{
-    setup_video();
-    struct dbg *d = start_guest("keyboard");
-    struct app a;
-    char err[256];
-    ck_assert_msg(app_open(&a, d, 1, "ringscope test", err, sizeof err) == 0, "%s", err);
-    /* r: run; the guest halts waiting for IRQ1 and the window keeps running. */
-    SDL_Event e;
-    memset(&e, 0, sizeof e);
-    e.type = SDL_KEYDOWN;
-    e.key.keysym.sym = SDLK_r;
-    SDL_PushEvent(&e);
-    for (int i = 0; i < 10; i++)
-        ck_assert(app_frame(&a));
-    ck_assert(a.view.running);
-    ck_assert_int_lt(machine_exit_status(d->m), 0);
-    /* Tab: console focus; then 'a' goes to the PS/2 keyboard, not to us. */
-    push_key(&a, SDLK_TAB, SDL_SCANCODE_TAB);
-    ck_assert(a.view.console_focus);
-    ck_assert(a.view.running);
-    SDL_Event k;
-    memset(&k, 0, sizeof k);
-    k.type = SDL_KEYDOWN;
-    k.key.keysym.sym = SDLK_a;
-    k.key.keysym.scancode = SDL_SCANCODE_A;
-    SDL_PushEvent(&k);
-    k.type = SDL_KEYUP;
-    SDL_PushEvent(&k);
-    for (int i = 0; i < 100 && a.view.running; i++)
-        ck_assert(app_frame(&a));
-    ck_assert(!a.view.running);
-    /* keyboard.S exits with (make << 8) | break of the key: 'a' = 0x1E. */
-    ck_assert_int_eq(machine_exit_status(d->m), 0x1e9e);
-    ck_assert_uint_eq(d->nkeys, 2);
-    app_close(&a);
-    dbg_free(d);
-    SDL_Quit();
-}
-END_TEST
-
 /* The `:` command line: typed commands act like their keys, errors show
  * in the status line, Up recalls the last command. */
 START_TEST(command_line_in_the_window)
@@ -432,15 +297,150 @@ START_TEST(mouse_clicks_and_wheel)
 }
 END_TEST
 
+START_TEST(step_breakpoint_syscall_step_back)
+{
+    setup_video();
+    struct dbg *d = start_guest("rings");
+    struct app a;
+    char err[256];
+    ck_assert_msg(app_open(&a, d, 1, "ringscope test", err, sizeof err) == 0, "%s", err);
+    ck_assert(app_frame(&a));
+    struct cpu *cpu = machine_cpu(d->m);
+
+    /* s: one instruction. */
+    uint64_t start = cpu->rip;
+    ck_assert_uint_eq(start, nm_address("_start"));
+    unsigned len = capstone_length(d, start);
+    press(&a, SDLK_s, SDL_SCANCODE_S);
+    ck_assert_uint_eq(cpu->icount, 1);
+    ck_assert_uint_eq(cpu->rip, start + len);
+
+    /* Down until the cursor is on to_user's line, b, then c. */
+    uint64_t to_user = nm_address("to_user");
+    for (int i = 0; i < 60 && !(a.view.cursor_active && a.view.cursor == to_user); i++)
+        press(&a, SDLK_DOWN, SDL_SCANCODE_DOWN);
+    ck_assert_uint_eq(a.view.cursor, to_user);
+    press(&a, SDLK_b, SDL_SCANCODE_B);
+    ck_assert(dbg_has_breakpoint(d, to_user));
+    press(&a, SDLK_c, SDL_SCANCODE_C);
+    ck_assert(!a.view.running);
+    ck_assert_uint_eq(cpu->rip, to_user);
+    ck_assert_uint_eq(cpu->cpl, 0);
+
+    /* y: until the syscall; the kernel's entry in ring 0. */
+    press(&a, SDLK_y, SDL_SCANCODE_Y);
+    ck_assert_uint_eq(cpu->rip, nm_address("syscall_entry"));
+    ck_assert_uint_eq(cpu->cpl, 0);
+    ck_assert_uint_eq(cpu->gpr[RAX], 60);
+    uint64_t at_syscall = cpu->icount;
+
+    /* u: back before the SYSCALL: ring 3, at user_code + 10 (two 5-byte
+     * movs), RAX = 60 and RDI = 7 as rings.S set them. */
+    press(&a, SDLK_u, SDL_SCANCODE_U);
+    ck_assert_uint_eq(cpu->icount, at_syscall - 1);
+    ck_assert_uint_eq(cpu->cpl, 3);
+    ck_assert_uint_eq(cpu->rip, nm_address("user_code") - 0xffffffff80000000ull + 10);
+    ck_assert_uint_eq(cpu->gpr[RAX], 60);
+    ck_assert_uint_eq(cpu->gpr[RDI], 7);
+    /* The syscall has not happened yet: the log forgot it. */
+    const struct dbg_event *ev = dbg_event_newest(d, 0);
+    ck_assert_ptr_nonnull(ev);
+    ck_assert_ptr_null(strstr(ev->text, "syscall 60"));
+    /* And s again redoes the syscall exactly (and logs it). */
+    press(&a, SDLK_s, SDL_SCANCODE_S);
+    ck_assert_uint_eq(cpu->icount, at_syscall);
+    ck_assert_uint_eq(cpu->rip, nm_address("syscall_entry"));
+    ck_assert_ptr_nonnull(strstr(dbg_event_newest(d, 0)->text, "syscall 60"));
+
+    /* The window shows the frame: every pixel of the window surface has the
+     * palette colour of the rasterised model, and the frame is not blank. */
+    SDL_Surface *s = SDL_GetWindowSurface(a.window);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_ge(s->w, a.raster.width);
+    ck_assert_int_ge(s->h, a.raster.height);
+    ck_assert_int_ge(a.raster.width, 100 * FONT_WIDTH);
+    SDL_LockSurface(s);
+    int bpp = s->format->BytesPerPixel, mismatches = 0, text = 0;
+    for (int y = 0; y < a.raster.height; y += 3)
+        for (int x = 0; x < a.raster.width; x += 2) {
+            uint32_t px = 0;
+            memcpy(&px, (uint8_t *)s->pixels + y * s->pitch + x * bpp, (size_t)bpp);
+            uint8_t r, g, b, idx = a.raster.pixels[y * a.raster.width + x];
+            SDL_GetRGB(px, s->format, &r, &g, &b);
+            mismatches += r != ui_palette[idx].r || g != ui_palette[idx].g || b != ui_palette[idx].b;
+            text += idx != C_BG;
+        }
+    SDL_UnlockSurface(s);
+    ck_assert_int_eq(mismatches, 0);
+    ck_assert_int_gt(text, 10000);
+
+    /* ? opens the help, any key closes it; q quits. */
+    press(&a, SDLK_QUESTION, SDL_SCANCODE_SLASH);
+    ck_assert(a.view.show_help);
+    press(&a, SDLK_x, SDL_SCANCODE_X);
+    ck_assert(!a.view.show_help);
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_KEYDOWN;
+    e.key.keysym.sym = SDLK_q;
+    SDL_PushEvent(&e);
+    ck_assert(!app_frame(&a));
+    app_close(&a);
+    dbg_free(d);
+    SDL_Quit();
+}
+END_TEST
+
+START_TEST(console_focus_keys_reach_the_guest)
+{
+    setup_video();
+    struct dbg *d = start_guest("keyboard");
+    struct app a;
+    char err[256];
+    ck_assert_msg(app_open(&a, d, 1, "ringscope test", err, sizeof err) == 0, "%s", err);
+    /* r: run; the guest halts waiting for IRQ1 and the window keeps running. */
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_KEYDOWN;
+    e.key.keysym.sym = SDLK_r;
+    SDL_PushEvent(&e);
+    for (int i = 0; i < 10; i++)
+        ck_assert(app_frame(&a));
+    ck_assert(a.view.running);
+    ck_assert_int_lt(machine_exit_status(d->m), 0);
+    /* Tab: console focus; then 'a' goes to the PS/2 keyboard, not to us. */
+    push_key(&a, SDLK_TAB, SDL_SCANCODE_TAB);
+    ck_assert(a.view.console_focus);
+    ck_assert(a.view.running);
+    SDL_Event k;
+    memset(&k, 0, sizeof k);
+    k.type = SDL_KEYDOWN;
+    k.key.keysym.sym = SDLK_a;
+    k.key.keysym.scancode = SDL_SCANCODE_A;
+    SDL_PushEvent(&k);
+    k.type = SDL_KEYUP;
+    SDL_PushEvent(&k);
+    for (int i = 0; i < 100 && a.view.running; i++)
+        ck_assert(app_frame(&a));
+    ck_assert(!a.view.running);
+    /* keyboard.S exits with (make << 8) | break of the key: 'a' = 0x1E. */
+    ck_assert_int_eq(machine_exit_status(d->m), 0x1e9e);
+    ck_assert_uint_eq(d->nkeys, 2);
+    app_close(&a);
+    dbg_free(d);
+    SDL_Quit();
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("debugger_window");
     TCase *t = tcase_create("window");
     tcase_set_timeout(t, 60);
-    tcase_add_test(t, step_breakpoint_syscall_step_back);
-    tcase_add_test(t, console_focus_keys_reach_the_guest);
     tcase_add_test(t, command_line_in_the_window);
     tcase_add_test(t, mouse_clicks_and_wheel);
+    tcase_add_test(t, step_breakpoint_syscall_step_back);
+    tcase_add_test(t, console_focus_keys_reach_the_guest);
     suite_add_tcase(s, t);
     return s;
 }
