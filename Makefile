@@ -22,7 +22,7 @@ CHECKLIBS = $(call lazy,checklibs,pkg-config --libs check)
 LDFLAGS  := $(SAN)
 
 # Library sources: every .c in the host folders except the entry point.
-LIB_SRCS := $(wildcard cpu/*.c mmu/*.c machine/*.c trace/*.c debugger/*.c app/*.c)
+LIB_SRCS := $(wildcard cpu/*.c mmu/*.c machine/*.c trace/*.c debugger/*.c gdbstub/*.c app/*.c)
 LIB_SRCS := $(filter-out app/main.c,$(LIB_SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libringscope.a

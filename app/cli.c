@@ -44,8 +44,16 @@ static const char run_only_help[] =
     "  --max-insns N       stop after N instructions (exit status 124)\n"
     "  --stats             print instructions, virtual time, MIPS, TLB hit rate,\n"
     "                      page walks, exceptions and interrupts by vector to stderr\n"
-    "  --kernel-log        copy the kernel's log (debug port 0xE9) to stderr\n"
-    "  --help              this text\n";
+    "  --kernel-log        copy the kernel's log (debug port 0xE9) to stderr\n";
+
+/* gdb's options: run and debug take them alike. */
+static const char gdb_options_help[] =
+    "  --gdb [HOST:]PORT   stop before the first instruction and wait for gdb on\n"
+    "                      TCP (HOST defaults to 127.0.0.1; PORT 0 picks a free\n"
+    "                      one); gdb drives the machine, forwards and backwards\n"
+    "  --gdb-script FILE   with --gdb: write the gdb commands that load the\n"
+    "                      kernel's and the program's symbols and connect\n"
+    "                      (then: gdb -x FILE)\n";
 
 static const char tracing_head[] =
     "\n"
@@ -64,12 +72,16 @@ void cli_print_run_help(FILE *out)
     fputs("options (--opt VALUE or --opt=VALUE):\n", out);
     fputs(machine_options_help, out);
     fputs(run_only_help, out);
+    fputs(gdb_options_help, out);
+    fputs("  --help              this text\n", out);
     fputs(tracing_head, out);
     fputs(trace_options_help, out);
     fputs(run_help_tail, out);
 }
 
 void cli_print_machine_help(FILE *out) { fputs(machine_options_help, out); }
+
+void cli_print_gdb_help(FILE *out) { fputs(gdb_options_help, out); }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -249,7 +261,7 @@ int cli_parse_run_as(const char *command, const char *usage, int argc, char **ar
                      char *err, size_t errlen)
 {
     static const char *const valued[] = {"--ram", "--kernel", "--keys-file", "--keys", "--disk",
-                                         "--file", "--max-insns"};
+                                         "--file", "--max-insns", "--gdb-script", "--gdb"};
     char dir[PATH_MAX];
     data_dir(dir, sizeof dir);
     memset(o, 0, sizeof *o);
@@ -298,9 +310,13 @@ int cli_parse_run_as(const char *command, const char *usage, int argc, char **ar
         case 3: c->keys_script = v; break;
         case 4: c->disk_path = v; break;
         case 5: if (parse_file_spec(o, v, err, errlen)) return -1; break;
-        default: if (parse_count("--max-insns", v, &o->max_insns, err, errlen)) return -1; break;
+        case 6: if (parse_count("--max-insns", v, &o->max_insns, err, errlen)) return -1; break;
+        case 7: o->gdb_script = v; break;
+        default: o->gdb = v; break;
         }
     }
+    if (o->gdb_script && !o->gdb)
+        return fail(err, errlen, "--gdb-script %s: only with --gdb PORT", o->gdb_script);
     if (i >= argc)
         return fail(err, errlen, "%s: no PROGRAM given (usage: %s)", command, usage);
     if (resolve_program(argv[i], dir, o->program_path, sizeof o->program_path, err, errlen))

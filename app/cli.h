@@ -27,6 +27,8 @@ struct run_options {
     struct trace_config trace;   /* --trace…; trace.kinds == 0: tracing off */
     char kernel_path[PATH_MAX];
     char program_path[PATH_MAX];
+    const char *gdb;             /* --gdb [HOST:]PORT: serve gdb (app/gdb_command.c); NULL = no */
+    const char *gdb_script;      /* --gdb-script FILE */
 };
 
 /* Parse OPTIONS PROGRAM [ARGS…] (argv[0] is the first option or PROGRAM).
@@ -44,6 +46,8 @@ void cli_print_run_help(FILE *out);
 /* Only the options that build the machine (--ram, --kernel, --keys,
  * --keys-file, --disk, --file): what debug takes from run as they are. */
 void cli_print_machine_help(FILE *out);
+/* The --gdb options (run and debug). */
+void cli_print_gdb_help(FILE *out);
 
 /* A machine and its tracer. */
 struct session {

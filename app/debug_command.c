@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "../debugger/app.h"
+#include "../gdbstub/gdbstub.h"
 #include "debug_command.h"
 #include "debug_tui.h"
 
@@ -48,7 +49,12 @@ static const char debug_help[] =
 
 static const char debug_help_more[] =
     "  --max-insns N       a run command (--until, or one of --commands) stops\n"
-    "                      after N instructions\n"
+    "                      after N instructions\n";
+
+static const char debug_help_gdb[] =
+    "                      (gdb drives the same machine as the window or the\n"
+    "                      terminal; with --screenshot, the frame is rendered\n"
+    "                      once gdb detaches)\n"
     "\n"
     "tracing (the same as ringscope run: the trace of what runs while you debug;\n"
     "step back does not trace its replays again):\n";
@@ -66,6 +72,8 @@ static void print_help(void)
     fputs(debug_help, stdout);
     cli_print_machine_help(stdout);
     fputs(debug_help_more, stdout);
+    cli_print_gdb_help(stdout);
+    fputs(debug_help_gdb, stdout);
     fputs(trace_options_help, stdout);
     fputs(debug_help_tail, stdout);
 }
@@ -104,6 +112,9 @@ static enum dbg_command until_command(const char *s)
             return names[i].cmd;
     return DBG_NONE;
 }
+
+/* The terminal mode's loop also serves gdb, without blocking. */
+static void serve_gdb(void *stub) { gdbstub_poll(stub, 0); }
 
 int debugger_main(int argc, char **argv)
 {
@@ -172,6 +183,7 @@ int debugger_main(int argc, char **argv)
     }
     struct dbg_options o = {.config = ro->config};
     struct tracer *tracer = NULL;
+    struct gdbstub *stub = NULL;
     struct dbg *d = dbg_new(&o, err, sizeof err);
     if (!d) {
         free(ro);
@@ -193,6 +205,20 @@ int debugger_main(int argc, char **argv)
             goto done;
         }
         dbg_toggle_breakpoint(d, va);
+    }
+    /* --gdb: the stub is one more front end of the same session. */
+    if (ro->gdb) {
+        if (!(stub = gdbstub_new(d, ro->gdb, err, sizeof err))) {
+            status = usage("%s", err);
+            goto done;
+        }
+        if (ro->gdb_script &&
+            gdbstub_write_script(stub, ro->gdb_script, ro->kernel_path, ro->program_path, err, sizeof err) != 0) {
+            status = usage("%s", err);
+            goto done;
+        }
+        fprintf(stderr, "ringscope: gdb stub on %s:%u (gdb: target remote %s:%u)\n", gdbstub_host(stub),
+                gdbstub_port(stub), gdbstub_host(stub), gdbstub_port(stub));
     }
     if (batch && !commands) {
         status = usage("%s", "--batch runs a --commands FILE: give one");
@@ -221,6 +247,9 @@ int debugger_main(int argc, char **argv)
             dbg_step_n(d, steps);
         if (until)
             dbg_run_command(d, until_command(until), ro->max_insns);
+        /* gdb first, until it detaches: the frame shows where it left the machine. */
+        while (stub && gdbstub_poll(stub, -1))
+            ;
         if (app_screenshot(d, &view, cols, rows, scale, screenshot, err, sizeof err) != 0) {
             fprintf(stderr, "ringscope: %s\n", err);
             status = 1;
@@ -230,7 +259,7 @@ int debugger_main(int argc, char **argv)
     if (quit)
         goto done;
     if (tui) {
-        if (debug_tui(d, &view, err, sizeof err) != 0)
+        if (debug_tui(d, &view, stub ? serve_gdb : NULL, stub, err, sizeof err) != 0)
             status = usage("%s", err);
         goto done;
     }
@@ -248,12 +277,16 @@ int debugger_main(int argc, char **argv)
     } else {
         view.speed = a.view.speed;
         a.view = view; /* where the script left the view */
+        /* The window's loop also serves gdb, without blocking: a stop made
+         * by either is the machine's, and both show it. */
         while (app_frame(&a))
-            ;
+            if (stub)
+                gdbstub_poll(stub, 0);
         app_close(&a);
     }
     SDL_Quit();
 done:
+    gdbstub_free(stub);
     if (tracer && tracer_close(tracer, err, sizeof err) != 0) {
         fprintf(stderr, "ringscope: %s\n", err);
         status = 1;

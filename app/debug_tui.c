@@ -240,7 +240,8 @@ static bool paint_too_small(int cols, int rows)
     return write_all(msg, (size_t)n);
 }
 
-int debug_tui(struct dbg *d, const struct ui_view *view, char *err, size_t errlen)
+int debug_tui(struct dbg *d, const struct ui_view *view, void (*each_frame)(void *ctx), void *ctx, char *err,
+              size_t errlen)
 {
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         snprintf(err, errlen, "--tui needs a terminal on stdin and stdout");
@@ -280,6 +281,8 @@ int debug_tui(struct dbg *d, const struct ui_view *view, char *err, size_t errle
             repaint = true;
         }
         app_run_burst(&a);
+        if (each_frame)
+            each_frame(ctx);
         bool changed = a.view.running || a.last_generation != d->model_generation || repaint;
         if (changed && (repaint || now_ms() - last_paint >= FRAME_MS || !a.view.running)) {
             if (cols < TUI_MIN_COLS || rows < TUI_MIN_ROWS) {

@@ -12,7 +12,9 @@
 
 /* Draw the UI model of d in the terminal on stdin/stdout and take the
  * window's keys from it until q.  view: where to start (e.g. after a
- * --commands script).  0, or -1 with a one-line reason (not a terminal). */
-int debug_tui(struct dbg *d, const struct ui_view *view, char *err, size_t errlen);
+ * --commands script); each_frame(ctx), when given, runs once a frame (the
+ * gdb stub's poll).  0, or -1 with a one-line reason (not a terminal). */
+int debug_tui(struct dbg *d, const struct ui_view *view, void (*each_frame)(void *ctx), void *ctx, char *err,
+              size_t errlen);
 
 #endif

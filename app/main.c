@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "debug_command.h"
+#include "gdb_command.h"
 #include "../trace/check.h"
 #include "cli.h"
 #include "../machine/machine.h"
@@ -94,6 +95,8 @@ static int run(int argc, char **argv)
         cli_print_run_help(stdout);
         return 0;
     }
+    if (o.gdb)
+        return gdb_run_main(&o);
     o.config.input_from_stdin = true;
     o.config.stderr_out = write_stderr; /* COM2: the guest's fd 2 and the kernel's messages */
     hostterm_describe(&o.config);

@@ -918,6 +918,17 @@ int dbg_watch_forward(struct dbg *d, struct watcher *w)
     return 0;
 }
 
+void dbg_unwatch_forward(struct dbg *d, struct watcher *w)
+{
+    for (size_t i = 0; i < d->nforward; i++)
+        if (d->forward[i] == w) {
+            memmove(&d->forward[i], &d->forward[i + 1], (d->nforward - i - 1) * sizeof d->forward[0]);
+            d->nforward--;
+            break;
+        }
+    machine_detach(d->m, w);
+}
+
 int dbg_step_back(struct dbg *d)
 {
     uint64_t now = machine_cpu(d->m)->icount;

@@ -213,6 +213,8 @@ struct dbg {
  * detached while step back replays history, so it sees the machine move
  * forward only.  -1 when too many are registered. */
 int dbg_watch_forward(struct dbg *d, struct watcher *w);
+/* Forget w (and detach it from the machine): before freeing it. */
+void dbg_unwatch_forward(struct dbg *d, struct watcher *w);
 
 /* Create the machine from opts (err: a one-line reason on failure). */
 struct dbg *dbg_new(const struct dbg_options *opts, char *err, size_t errlen);

@@ -34,25 +34,10 @@
 #define T_SYSCALL 0x100 /* pseudo vector recorded by the SYSCALL entry */
 #define T_NONE 0x101    /* a frame rebuilt by rt_sigreturn */
 
-#define TF_SIZE 176     /* sizeof(struct trapframe) */
-#define TF_RIP 136      /* offsets used by trapentry.S */
-#define TF_CS 144
+#include "abi/trapframe.h"   /* struct trapframe, TF_SIZE, TF_RIP, TF_CS */
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
-
-struct trapframe {
-    /* pushed by trapentry.S (r15 last, so it is at the lowest address) */
-    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
-    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
-    uint64_t trapno;
-    uint64_t err;   /* the CPU's error code, or 0 */
-    /* pushed by the CPU */
-    uint64_t rip, cs, rflags, rsp, ss;
-};
-_Static_assert(sizeof(struct trapframe) == TF_SIZE, "trapframe size");
-_Static_assert(__builtin_offsetof(struct trapframe, rip) == TF_RIP, "trapframe rip");
-_Static_assert(__builtin_offsetof(struct trapframe, cs) == TF_CS, "trapframe cs");
 
 static inline int tf_from_user(const struct trapframe *tf) { return (tf->cs & 3) == 3; }
 

@@ -6,7 +6,8 @@ set -u
 cd "$(dirname "$0")/../.."
 allowed() {
     case "$1" in
-    app)      echo "debugger trace machine cpu mmu os" ;;
+    app)      echo "gdbstub debugger trace machine cpu mmu os" ;;
+    gdbstub)  echo "debugger trace machine cpu mmu os" ;;
     debugger) echo "trace machine cpu mmu os" ;;
     trace)    echo "machine cpu mmu os" ;;
     machine)  echo "cpu mmu os" ;;
@@ -15,7 +16,7 @@ allowed() {
     esac
 }
 bad=0
-for from in app debugger trace machine cpu mmu; do
+for from in app gdbstub debugger trace machine cpu mmu; do
     for f in "$from"/*.c "$from"/*.h; do
         [ -e "$f" ] || continue
         # "../X/…" and "X/…" (the build adds -I. for the top folder).
@@ -43,4 +44,4 @@ if [ -s /tmp/ringscope-layers.$$ ]; then
     exit 1
 fi
 rm -f /tmp/ringscope-layers.$$
-echo "PASS: every include points down the layers (app > debugger > trace > machine > cpu > mmu)"
+echo "PASS: every include points down the layers (app > gdbstub > debugger > trace > machine > cpu > mmu)"
