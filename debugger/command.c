@@ -159,7 +159,7 @@ static int parse_condition(const char *name, char **arg, int i, int n, struct db
 {
     if (i == n)
         return fail(err, errlen, "%s: a condition after 'if', e.g. rax == 0", name);
-    char text[DBGCMD_LINE + 1] = "";
+    char text[DBGCMD_TEXT] = "";
     for (; i < n; i++) {
         if (strlen(text) + strlen(arg[i]) + 2 > DBGCMD_TEXT)
             return fail(err, errlen, "%s: condition too long", name);
