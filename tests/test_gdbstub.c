@@ -237,6 +237,67 @@ START_TEST(stub_answers_malformed_packets_with_errors)
 }
 END_TEST
 
+/* m and M read and write guest memory without touching the MMU's state:
+ * no TLB entry, counter, Accessed or Dirty bit changes (compared with
+ * mmu_save's whole block and the page-table entry), and Z0 patches no
+ * guest byte. */
+START_TEST(memory_packets_have_no_side_effects)
+{
+    struct dbg *d = new_session();
+    char err[256];
+    static char reply[4 * GDB_PACKET_SIZE];
+    uint64_t bump = guest_elf_symbol(COUNTER_ELF, "bump"), counter = guest_elf_symbol(COUNTER_ELF, "counter");
+    int b = dbg_break_add(d, bump, NULL, err, sizeof err);
+    dbg_run_command(d, DBG_RUN, 100000000);
+    ck_assert_int_eq(d->stop.reason, DBG_STOPPED_BREAKPOINT);
+    dbg_break_delete(d, b);
+    struct mmu *mmu = machine_mmu(d->m);
+    struct gdbstub *s = gdbstub_new(d, "0", err, sizeof err);
+    int fd = connect_to(gdbstub_port(s));
+    gdbstub_poll(s, 100);
+    /* The first byte at bump, before any breakpoint. */
+    uint8_t first;
+    ck_assert_uint_eq(machine_read_virt(d->m, bump, &first, 1), 1);
+    size_t size = mmu_state_size(mmu);
+    uint8_t *before = malloc(size), *after = malloc(size);
+    mmu_save(mmu, before);
+    struct mmu_peek p0, p1;
+    ck_assert(mmu_peek(mmu, machine_cpu(d->m)->cr3, counter, &p0) && p0.ok);
+    char cmd[64], want[8];
+    snprintf(cmd, sizeof cmd, "m%llx,8", (unsigned long long)counter);
+    ck_assert_str_eq(ask(s, fd, cmd, reply, sizeof reply), "2900000000000000");
+    snprintf(cmd, sizeof cmd, "M%llx,8:6400000000000000", (unsigned long long)counter);
+    ck_assert_str_eq(ask(s, fd, cmd, reply, sizeof reply), "OK");
+    snprintf(cmd, sizeof cmd, "Z0,%llx,1", (unsigned long long)bump);
+    ck_assert_str_eq(ask(s, fd, cmd, reply, sizeof reply), "OK");
+    snprintf(cmd, sizeof cmd, "m%llx,1", (unsigned long long)bump);
+    snprintf(want, sizeof want, "%02x", first);
+    ck_assert_str_eq(ask(s, fd, cmd, reply, sizeof reply), want);  /* not 0xcc */
+    mmu_save(mmu, after);
+    ck_assert(memcmp(before, after, size) == 0);
+    ck_assert(mmu_peek(mmu, machine_cpu(d->m)->cr3, counter, &p1) && p1.ok);
+    ck_assert_uint_eq(p0.entry[p0.levels - 1], p1.entry[p1.levels - 1]);
+    uint64_t v = 0;
+    machine_read_virt(d->m, counter, &v, 8);
+    ck_assert_uint_eq(v, 100);
+    /* A read watchpoint (Z3) stops the continue at the load of counter. */
+    snprintf(cmd, sizeof cmd, "Z3,%llx,8", (unsigned long long)counter);
+    ck_assert_str_eq(ask(s, fd, cmd, reply, sizeof reply), "OK");
+    snprintf(want, sizeof want, "%s", "");
+    snprintf(cmd, sizeof cmd, "rwatch:%llx;", (unsigned long long)counter);
+    ck_assert_msg(strstr(ask(s, fd, "c", reply, sizeof reply), cmd), "%s", reply);
+    /* Back to the start of history: replaylog. */
+    while (machine_cpu(d->m)->icount > 0 && dbg_reverse(d, DBG_RUN))
+        ;
+    ck_assert_str_eq(ask(s, fd, "bs", reply, sizeof reply), "T05thread:7ffffff0;replaylog:begin;");
+    free(before);
+    free(after);
+    close(fd);
+    gdbstub_free(s);
+    dbg_free(d);
+}
+END_TEST
+
 /* Thousands of random and mutated packets, framed correctly or not, at a
  * live stub: it must answer or ignore each and stay up. */
 START_TEST(stub_survives_fuzzed_packets)
@@ -565,6 +626,7 @@ int main(void)
     tcase_add_test(t, reader_survives_random_and_mutated_streams);
     tcase_add_test(t, stub_answers_malformed_packets_with_errors);
     tcase_add_test(t, stub_survives_fuzzed_packets);
+    tcase_add_test(t, memory_packets_have_no_side_effects);
     tcase_add_test(t, gdb_info_registers_and_memory_match_the_machine);
     tcase_add_test(t, a_stop_by_the_window_reaches_gdb);
     tcase_add_test(t, hg_shows_a_switched_out_threads_saved_registers);

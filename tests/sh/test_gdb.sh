@@ -140,6 +140,8 @@ x/i $rcx - 2
 print/x $rcx
 monitor ring
 monitor walk counter
+monitor maps
+monitor tlb
 kill
 EOF
 has kern "syscall_entry () at os/trapentry.S"
@@ -149,6 +151,9 @@ grep -q ":	syscall" "$work/kern.log" || bad "kern: x/i \$rcx-2 is not a syscall 
 rcx=$(sed -n 's/^\$[0-9]* = \(0x[0-9a-f]*\)$/\1/p' "$work/kern.log" | head -1)
 [ -n "$rcx" ] && [ $((rcx)) -gt 0 ] && [ $((rcx)) -lt $((0x800000000000)) ] || bad "kern: rcx $rcx is not a user address"
 has kern "ring 0 (kernel)"
+has kern "memory areas of pid 1 (counter)"
+has kern "r-x committed"
+has kern "TLB: [0-9]* hits"
 has kern "PML4E"
 has kern "PTE"
 pa=$(sed -n 's/.*-> phys \(0x[0-9a-f]*\) .*/\1/p' "$work/kern.log" | head -1)
@@ -181,6 +186,7 @@ n=$(grep -c "threads pid 1 tid [0-9]*, " "$work/thr.log")
 has thr "running in ring 3"
 has thr "switched out"
 has thr "in work ()"
+grep -q "^    1  threads .* alive .*[0-9]\*" "$work/thr.log" || bad "thr: monitor ps does not show pid 1 with its threads"
 [ $fail = 0 ] && ok "info threads lists $n threads of threads, by the kernel's own state"
 
 # ---- errors: a port in use, a bad address --------------------------------
