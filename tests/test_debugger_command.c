@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "debugger/command.h"
+#include "debugger/font.h"
 #include "tests/guest_elf.h"
 
 #define KERNEL_ELF "build/os/kernel.elf"
@@ -412,6 +413,15 @@ START_TEST(watch_enable_and_reverse_on_counter)
     ck_assert_msg(strstr(stop, "write of 8 bytes to `counter`") && strstr(stop, "41 \xe2\x86\x92 42") &&
                       strstr(stop, "ring 3, rip 0x"),
                   "%s", stop);
+    /* The status line draws the arrow with the font's arrow, one cell. */
+    struct ui_model m = {0};
+    ck_assert_int_eq(ui_model_build(&m, d, &v, 200, 60), 0);
+    char row[512];
+    ck_assert(ui_row_text(&m, m.rows - 3, row, sizeof row));
+    char *arrow = strstr(row, "41 # 42");
+    ck_assert_msg(arrow, "status: %s", row);
+    ck_assert_int_eq(m.cells[(m.rows - 3) * m.cols + (arrow - row) + 3].ch, FONT_RIGHT);
+    ui_model_free(&m);
     r = run_line(d, &v, "info break");
     snprintf(want, sizeof want, "1: watch 8 bytes at 0x%llx <counter>, 1 hit", (unsigned long long)counter);
     ck_assert_str_eq(r.message, want);
