@@ -8,7 +8,7 @@ CC       ?= gcc
 BUILD    ?= build
 SAN      ?=
 OPT      ?= -O2
-PKGS     := capstone check sdl2
+PKGS     := capstone check sdl2 libpng
 # pkg-config is asked on first use inside a recipe, not while make reads this
 # file: on a fresh machine the packages are installed by `ensure-deps` (an
 # order-only prerequisite of every build step), so flags read at parse time
@@ -17,7 +17,7 @@ PKGS     := capstone check sdl2
 lazy      = $(if $(filter undefined,$(origin lazy_$1)),$(eval lazy_$1 := $$(shell $2)))$(lazy_$1)
 CFLAGS    = -std=gnu17 $(OPT) -g -Wall -Wextra -Werror -MMD -MP $(SAN) -I. \
             $(call lazy,cflags,pkg-config --cflags $(PKGS))
-LIBS      = $(call lazy,libs,pkg-config --libs capstone sdl2) -lm
+LIBS      = $(call lazy,libs,pkg-config --libs capstone sdl2 libpng) -lm
 CHECKLIBS = $(call lazy,checklibs,pkg-config --libs check)
 LDFLAGS  := $(SAN)
 
@@ -57,7 +57,7 @@ help:
 	@echo "make uninstall  remove what make install put there"
 
 # ---- dependencies -------------------------------------------------------
-DEB_PKGS := gcc make pkg-config libcapstone-dev libsdl2-dev check musl-tools xvfb xauth qemu-user \
+DEB_PKGS := gcc make pkg-config libcapstone-dev libsdl2-dev libpng-dev check musl-tools xvfb xauth qemu-user \
             busybox-static gdb tmux libsqlite3-dev
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \

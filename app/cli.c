@@ -12,7 +12,7 @@
 #define RAM_MIN (2ull << 20)
 #define RAM_MAX (64ull << 30)
 
-static const char run_help[] =
+static const char run_help_head[] =
     "usage: ringscope run [OPTIONS] PROGRAM [ARGS...]\n"
     "\n"
     "PROGRAM is the name of a bundled program (looked up in programs/ next to the\n"
@@ -23,8 +23,10 @@ static const char run_help[] =
     "the --file files reach the guest kernel in a cpio initrd (bin/NAME,\n"
     "boot/argv).  Host stdin feeds the guest's console (UART) input; the guest's\n"
     "console output goes to stdout.\n"
-    "\n"
-    "options (--opt VALUE or --opt=VALUE):\n"
+    "\n";
+
+/* The options that build the machine: run and debug take them alike. */
+static const char machine_options_help[] =
     "  --ram SIZE          guest RAM, e.g. 64M, 1G, 262144K (default 256M; 2M..64G)\n"
     "  --kernel PATH       guest kernel ELF (default os/kernel.elf next to the binary,\n"
     "                      or in PREFIX/lib/ringscope once installed)\n"
@@ -36,18 +38,24 @@ static const char run_help[] =
     "  --disk FILE         back the ATA disk (the pagefile) with FILE (default: a\n"
     "                      64 MiB disk in memory, gone at exit)\n"
     "  --file HOST[:GUEST] copy host file HOST into the guest at GUEST (default\n"
-    "                      /BASENAME); repeatable\n"
+    "                      /BASENAME); repeatable\n";
+
+static const char run_only_help[] =
     "  --max-insns N       stop after N instructions (exit status 124)\n"
     "  --stats             print instructions, virtual time, MIPS, TLB hit rate,\n"
     "                      page walks, exceptions and interrupts by vector to stderr\n"
-    "  --kernel-log        copy the kernel's log (debug port 0xE9) to stderr\n"
+    "  --kernel-log        copy the kernel's log (debug port 0xE9) to stderr\n";
+
+/* gdb's options: run and debug take them alike. */
+static const char gdb_options_help[] =
     "  --gdb [HOST:]PORT   stop before the first instruction and wait for gdb on\n"
     "                      TCP (HOST defaults to 127.0.0.1; PORT 0 picks a free\n"
     "                      one); gdb drives the machine, forwards and backwards\n"
     "  --gdb-script FILE   with --gdb: write the gdb commands that load the\n"
     "                      kernel's and the program's symbols and connect\n"
-    "                      (then: gdb -x FILE)\n"
-    "  --help              this text\n"
+    "                      (then: gdb -x FILE)\n";
+
+static const char tracing_head[] =
     "\n"
     "tracing (see trace/README.md for the formats):\n";
 
@@ -60,10 +68,20 @@ static const char run_help_tail[] =
 
 void cli_print_run_help(FILE *out)
 {
-    fputs(run_help, out);
+    fputs(run_help_head, out);
+    fputs("options (--opt VALUE or --opt=VALUE):\n", out);
+    fputs(machine_options_help, out);
+    fputs(run_only_help, out);
+    fputs(gdb_options_help, out);
+    fputs("  --help              this text\n", out);
+    fputs(tracing_head, out);
     fputs(trace_options_help, out);
     fputs(run_help_tail, out);
 }
+
+void cli_print_machine_help(FILE *out) { fputs(machine_options_help, out); }
+
+void cli_print_gdb_help(FILE *out) { fputs(gdb_options_help, out); }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -236,6 +254,12 @@ static int add_bundled_programs(struct run_options *o, const char *dir, char *er
 
 int cli_parse_run(int argc, char **argv, struct run_options *o, char *err, size_t errlen)
 {
+    return cli_parse_run_as("run", "ringscope run [OPTIONS] PROGRAM [ARGS...]", argc, argv, o, err, errlen);
+}
+
+int cli_parse_run_as(const char *command, const char *usage, int argc, char **argv, struct run_options *o,
+                     char *err, size_t errlen)
+{
     static const char *const valued[] = {"--ram", "--kernel", "--keys-file", "--keys", "--disk",
                                          "--file", "--max-insns", "--gdb-script", "--gdb"};
     char dir[PATH_MAX];
@@ -276,9 +300,9 @@ int cli_parse_run(int argc, char **argv, struct run_options *o, char *err, size_
             if ((r = option_value(argc, argv, &i, valued[k], &v)) != 0)
                 break;
         if (r < 0)
-            return fail(err, errlen, "%s needs a value (see ringscope run --help)", valued[k]);
+            return fail(err, errlen, "%s needs a value (see ringscope %s --help)", valued[k], command);
         if (r == 0)
-            return fail(err, errlen, "unknown option %s (see ringscope run --help)", a);
+            return fail(err, errlen, "unknown option %s (see ringscope %s --help)", a, command);
         switch (k) {
         case 0: if (parse_size(v, &c->ram_size, err, errlen)) return -1; break;
         case 1: snprintf(o->kernel_path, sizeof o->kernel_path, "%s", v); break;
@@ -294,7 +318,7 @@ int cli_parse_run(int argc, char **argv, struct run_options *o, char *err, size_
     if (o->gdb_script && !o->gdb)
         return fail(err, errlen, "--gdb-script %s: only with --gdb PORT", o->gdb_script);
     if (i >= argc)
-        return fail(err, errlen, "run: no PROGRAM given (usage: ringscope run [OPTIONS] PROGRAM [ARGS...])");
+        return fail(err, errlen, "%s: no PROGRAM given (usage: %s)", command, usage);
     if (resolve_program(argv[i], dir, o->program_path, sizeof o->program_path, err, errlen))
         return -1;
     c->program_path = o->program_path;

@@ -36,9 +36,18 @@ struct run_options {
  * or a file; the kernel defaults to os/kernel.elf next to the binary.
  * Returns 0, or -1 with a one-line message (no "ringscope: " prefix). */
 int cli_parse_run(int argc, char **argv, struct run_options *o, char *err, size_t errlen);
+/* The same for another command taking the run options (debug): errors
+ * name it and show its usage line. */
+int cli_parse_run_as(const char *command, const char *usage, int argc, char **argv, struct run_options *o,
+                     char *err, size_t errlen);
 
 /* The help text of the run options (including the --trace… options). */
 void cli_print_run_help(FILE *out);
+/* Only the options that build the machine (--ram, --kernel, --keys,
+ * --keys-file, --disk, --file): what debug takes from run as they are. */
+void cli_print_machine_help(FILE *out);
+/* The --gdb options (run and debug). */
+void cli_print_gdb_help(FILE *out);
 
 /* A machine and its tracer. */
 struct session {

@@ -11,19 +11,31 @@
 #include "../debugger/app.h"
 #include "../gdbstub/gdbstub.h"
 #include "debug_command.h"
+#include "debug_tui.h"
 
 #define EXIT_USAGE 2
 
+#define DEBUG_USAGE "ringscope debug [DEBUG-OPTIONS] [MACHINE-OPTIONS] PROGRAM [ARGS...]"
+
 static const char debug_help[] =
-    "usage: ringscope debug [DEBUG-OPTIONS] [RUN-OPTIONS] PROGRAM [ARGS...]\n"
+    "usage: " DEBUG_USAGE "\n"
     "\n"
     "Opens the debugger window on PROGRAM running on the guest kernel: disassembly,\n"
     "registers (the current ring shown big), stack, the process's memory map with\n"
     "page states, the last page walk, the TLB, physical frames, console and events\n"
-    "with a plain-language explanation of the latest one.  Press ? for the keys.\n"
+    "with a plain-language explanation of the latest one.  Press ? for the keys,\n"
+    ": for the command line (break, watch, x, walk, ps, goto, step N, until...).\n"
+    "PROGRAM is a bundled program or a static x86-64 ELF, as for ringscope run.\n"
     "\n"
-    "debugger options (before the run options):\n"
+    "debugger options (first):\n"
     "  --break ADDR|SYMBOL   start with a breakpoint there (repeatable)\n"
+    "  --commands FILE       run the debugger commands in FILE first (one a line,\n"
+    "                        the language of the : command line; each is printed\n"
+    "                        with what it did), then open the window\n"
+    "  --batch               with --commands: no window, exit after the script\n"
+    "  --tui                 no window: draw the debugger in this terminal (ANSI\n"
+    "                        colours, the same keys; works over SSH; at least\n"
+    "                        120x32)\n"
     "  --scale N             draw the font N times bigger (1 to 4; default 1)\n"
     "  --screenshot FILE     no window: run as --steps/--until say, render one\n"
     "                        frame to FILE (.png or .bmp) and exit\n"
@@ -31,11 +43,40 @@ static const char debug_help[] =
     "  --until EVENT         with --screenshot: run until EVENT first: syscall,\n"
     "                        page-fault, interrupt, ring, breakpoint or exit\n"
     "  --size COLSxROWS      screenshot size in character cells (default 200x60)\n"
-    "  (--gdb [HOST:]PORT, a run option: gdb drives the same machine as the\n"
-    "  window; with --screenshot, the frame is rendered once gdb detaches)\n"
+    "  --help                this text\n"
     "\n"
-    "run options (the same as ringscope run; --trace… writes the trace of what\n"
-    "runs while you debug — step back does not trace its replays again):\n";
+    "machine options (then; the same as ringscope run):\n";
+
+static const char debug_help_more[] =
+    "  --max-insns N       a run command (--until, or one of --commands) stops\n"
+    "                      after N instructions\n";
+
+static const char debug_help_gdb[] =
+    "                      (gdb drives the same machine as the window or the\n"
+    "                      terminal; with --screenshot, the frame is rendered\n"
+    "                      once gdb detaches)\n"
+    "\n"
+    "tracing (the same as ringscope run: the trace of what runs while you debug;\n"
+    "step back does not trace its replays again):\n";
+
+static const char debug_help_tail[] =
+    "\n"
+    "The guest's console is the Console panel (the window has no host stdin for it:\n"
+    "Tab sends keys to its PS/2 keyboard).\n"
+    "\n"
+    "exit status: 0; 2 bad option, input or command (FILE:LINE names the line of\n"
+    "--commands); 1 host failure (no display: use --tui or --screenshot).\n";
+
+static void print_help(void)
+{
+    fputs(debug_help, stdout);
+    cli_print_machine_help(stdout);
+    fputs(debug_help_more, stdout);
+    cli_print_gdb_help(stdout);
+    fputs(debug_help_gdb, stdout);
+    fputs(trace_options_help, stdout);
+    fputs(debug_help_tail, stdout);
+}
 
 static int usage(const char *fmt, const char *arg)
 {
@@ -72,9 +113,13 @@ static enum dbg_command until_command(const char *s)
     return DBG_NONE;
 }
 
+/* The terminal mode's loop also serves gdb, without blocking. */
+static void serve_gdb(void *stub) { gdbstub_poll(stub, 0); }
+
 int debugger_main(int argc, char **argv)
 {
-    const char *breaks[DBG_MAX_BREAKPOINTS], *screenshot = NULL, *until = NULL;
+    const char *breaks[DBG_MAX_BREAKPOINTS], *screenshot = NULL, *until = NULL, *commands = NULL;
+    bool batch = false, tui = false;
     size_t nbreaks = 0;
     uint64_t steps = 0;
     int scale = 1, cols = APP_DEFAULT_COLS, rows = APP_DEFAULT_ROWS, i = 0, status = 0;
@@ -82,8 +127,7 @@ int debugger_main(int argc, char **argv)
     for (; i < argc; i++) {
         const char *a = argv[i], *v;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(debug_help, stdout);
-            cli_print_run_help(stdout);
+            print_help();
             return 0;
         } else if ((v = option_value(argc, argv, &i, "--break"))) {
             if (nbreaks < DBG_MAX_BREAKPOINTS)
@@ -106,6 +150,12 @@ int debugger_main(int argc, char **argv)
             until = v;
             if (until_command(v) == DBG_NONE)
                 return usage("--until %s: expected syscall, page-fault, interrupt, ring, breakpoint or exit", v);
+        } else if ((v = option_value(argc, argv, &i, "--commands"))) {
+            commands = v;
+        } else if (strcmp(a, "--batch") == 0) {
+            batch = true;
+        } else if (strcmp(a, "--tui") == 0) {
+            tui = true;
         } else if ((v = option_value(argc, argv, &i, "--size"))) {
             if (sscanf(v, "%dx%d", &cols, &rows) != 2 || cols < 80 || rows < 30 || cols > 1000 || rows > 500)
                 return usage("--size %s: expected COLSxROWS, at least 80x30", v);
@@ -116,15 +166,20 @@ int debugger_main(int argc, char **argv)
     struct run_options *ro = calloc(1, sizeof *ro);
     if (!ro)
         return 1;
-    if (cli_parse_run(argc - i, argv + i, ro, err, sizeof err) != 0) {
+    if (cli_parse_run_as("debug", DEBUG_USAGE, argc - i, argv + i, ro, err, sizeof err) != 0) {
         free(ro);
         return usage("%s", err);
     }
     if (ro->help) {
-        fputs(debug_help, stdout);
-        cli_print_run_help(stdout);
+        print_help();
         free(ro);
         return 0;
+    }
+    /* run's reports on stderr have no place here: the panels show both. */
+    if (ro->stats || ro->kernel_log) {
+        const char *opt = ro->stats ? "--stats" : "--kernel-log";
+        free(ro);
+        return usage("%s is an option of ringscope run; the debugger shows the same in its panels", opt);
     }
     struct dbg_options o = {.config = ro->config};
     struct tracer *tracer = NULL;
@@ -165,12 +220,33 @@ int debugger_main(int argc, char **argv)
         fprintf(stderr, "ringscope: gdb stub on %s:%u (gdb: target remote %s:%u)\n", gdbstub_host(stub),
                 gdbstub_port(stub), gdbstub_host(stub), gdbstub_port(stub));
     }
+    if (batch && !commands) {
+        status = usage("%s", "--batch runs a --commands FILE: give one");
+        goto done;
+    }
+    struct ui_view view = {.speed = d->insns_per_frame};
+    bool quit = false;
+    if (commands) {
+        FILE *script = strcmp(commands, "-") == 0 ? stdin : fopen(commands, "r");
+        if (!script) {
+            status = usage("--commands %s: cannot open it", commands);
+            goto done;
+        }
+        int rc = dbgcmd_run_script(d, &view, script, commands, stdout, ro->max_insns, &quit, err, sizeof err);
+        if (script != stdin)
+            fclose(script);
+        if (rc != 0) {
+            status = usage("%s", err);
+            goto done;
+        }
+        if (batch)
+            goto done;
+    }
     if (screenshot) {
-        struct ui_view view = {.speed = d->insns_per_frame};
         if (steps)
             dbg_step_n(d, steps);
         if (until)
-            dbg_run_command(d, until_command(until), 0);
+            dbg_run_command(d, until_command(until), ro->max_insns);
         /* gdb first, until it detaches: the frame shows where it left the machine. */
         while (stub && gdbstub_poll(stub, -1))
             ;
@@ -178,6 +254,13 @@ int debugger_main(int argc, char **argv)
             fprintf(stderr, "ringscope: %s\n", err);
             status = 1;
         }
+        goto done;
+    }
+    if (quit)
+        goto done;
+    if (tui) {
+        if (debug_tui(d, &view, stub ? serve_gdb : NULL, stub, err, sizeof err) != 0)
+            status = usage("%s", err);
         goto done;
     }
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
@@ -192,6 +275,8 @@ int debugger_main(int argc, char **argv)
         fprintf(stderr, "ringscope: %s\n", err);
         status = 1;
     } else {
+        view.speed = a.view.speed;
+        a.view = view; /* where the script left the view */
         /* The window's loop also serves gdb, without blocking: a stop made
          * by either is the machine's, and both show it. */
         while (app_frame(&a))

@@ -9,6 +9,9 @@
 
 static struct termios saved;
 static volatile sig_atomic_t raw_active;
+static const char *volatile restore_text;
+
+void hostterm_on_restore(const char *text) { restore_text = text; }
 
 void hostterm_describe(struct machine_config *c)
 {
@@ -28,6 +31,14 @@ void hostterm_describe(struct machine_config *c)
 void hostterm_restore(void)
 {
     if (raw_active) {
+        const char *t = restore_text;
+        /* write(2) only: this also runs in a signal handler. */
+        for (size_t n = t ? strlen(t) : 0; n > 0;) {
+            ssize_t w = write(STDOUT_FILENO, t, n);
+            if (w <= 0)
+                break;
+            t += w, n -= (size_t)w;
+        }
         tcsetattr(STDIN_FILENO, TCSADRAIN, &saved);
         raw_active = 0;
     }

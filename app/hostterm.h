@@ -22,5 +22,9 @@ void hostterm_describe(struct machine_config *c);
 int hostterm_raw(void);
 /* Restore the saved settings now (idempotent). */
 void hostterm_restore(void);
+/* Bytes written to stdout whenever the settings are restored (on every
+ * way out, signals included), before them: e.g. leaving a full-screen
+ * program's alternate screen.  text must stay valid; NULL: none. */
+void hostterm_on_restore(const char *text);
 
 #endif

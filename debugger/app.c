@@ -4,10 +4,11 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "../machine/keys.h"
 #include "font.h"
-#include "png.h"
+#include "pngwrite.h"
 
 #define FRAME_MS 16                 /* 60 frames per second at most */
 #define BURST_MS 12                 /* time for running the machine per frame */
@@ -56,10 +57,8 @@ int app_screenshot(struct dbg *d, struct ui_view *view, int cols, int rows, int 
         struct png_rgb pal[C_COUNT];
         for (int i = 0; i < C_COUNT; i++)
             pal[i] = (struct png_rgb){ui_palette[i].r, ui_palette[i].g, ui_palette[i].b};
-        if (png_write_indexed(path, r.pixels, r.width, r.height, pal, C_COUNT) != 0) {
-            snprintf(err, errlen, "cannot write %s: %m", path);
+        if (png_write_indexed(path, r.pixels, r.width, r.height, pal, C_COUNT, err, errlen) != 0)
             goto done;
-        }
     } else if (ends_with(path, ".bmp")) {
         SDL_Surface *s = wrap_raster(&r);
         if (!s || SDL_SaveBMP(s, path) != 0) {
@@ -182,6 +181,7 @@ static void start(struct app *a, enum dbg_command cmd)
     a->view.goto_active = false;
     a->view.cursor_active = false;
     a->view.message[0] = 0;
+    a->view.message_is_error = false;
     dbg_start(a->d, cmd);
     if (cmd == DBG_STEP || cmd == DBG_STEP_OVER) {
         /* Most step-overs finish within one burst: try one right away. */
@@ -214,26 +214,33 @@ static void move_cursor(struct app *a, int delta)
     a->view.cursor = m->disasm_addr[next];
 }
 
+void app_command(struct app *a, const char *line)
+{
+    struct ui_view *v = &a->view;
+    struct dbgcmd_result r;
+    dbgcmd_execute_line(a->d, v, line, &r);
+    if (r.outcome == DBGCMD_RUN)
+        start(a, r.run);
+    else if (r.outcome == DBGCMD_QUIT)
+        a->quit = true;
+    if (r.outcome != DBGCMD_RUN)
+        snprintf(v->message, sizeof v->message, "%s", r.message);
+    v->message_is_error = r.outcome == DBGCMD_ERROR;
+    a->d->model_generation++;
+}
+
+/* g and B are the goto and break commands with the prompt's text. */
 static void prompt_done(struct app *a)
 {
-    uint64_t va;
     struct ui_view *v = &a->view;
-    if (!dbg_parse_address(a->d, v->input, &va)) {
-        snprintf(v->message, sizeof v->message, "no symbol or address \"%.60s\"", v->input);
-    } else if (v->prompt == PROMPT_GOTO) {
-        v->goto_active = true;
-        v->goto_addr = va;
-        v->disasm_top = 0;
-        v->cursor_active = true;
-        v->cursor = va;
-        snprintf(v->message, sizeof v->message, "showing 0x%llx", (unsigned long long)va);
-    } else {
-        bool set = dbg_toggle_breakpoint(a->d, va);
-        snprintf(v->message, sizeof v->message, "breakpoint %s at 0x%llx", set ? "set" : "cleared",
-                 (unsigned long long)va);
-    }
+    char line[sizeof v->input + 8];
+    if (v->prompt == PROMPT_COMMAND)
+        dbgcmd_history_add(&a->history, v->input);
+    snprintf(line, sizeof line, "%s%s", v->prompt == PROMPT_GOTO ? "goto " : v->prompt == PROMPT_BREAK ? "break " : "",
+             v->input);
     v->prompt = PROMPT_NONE;
     v->input[0] = 0;
+    app_command(a, line);
 }
 
 static void prompt_key(struct app *a, SDL_Keycode sym, Uint16 mod)
@@ -248,10 +255,12 @@ static void prompt_key(struct app *a, SDL_Keycode sym, Uint16 mod)
     } else if (sym == SDLK_BACKSPACE) {
         if (n)
             v->input[n - 1] = 0;
+    } else if ((sym == SDLK_UP || sym == SDLK_DOWN) && v->prompt == PROMPT_COMMAND) {
+        dbgcmd_history_move(&a->history, sym == SDLK_UP ? -1 : 1, v->input, sizeof v->input);
     } else if (sym >= 32 && sym < 127 && n + 1 < sizeof v->input) {
         char c = (char)sym;
         if (mod & KMOD_SHIFT)
-            c = c == '-' ? '_' : c == ';' ? ':' : (char)toupper((unsigned char)c);
+            c = c == '-' ? '_' : c == ';' ? ':' : c == '=' ? '+' : c == '4' ? '$' : (char)toupper((unsigned char)c);
         v->input[n] = c;
         v->input[n + 1] = 0;
     }
@@ -322,6 +331,13 @@ void app_key(struct app *a, SDL_Keycode sym, Uint16 mod, SDL_Scancode scancode, 
         }
         break;
     case SDLK_g: v->prompt = PROMPT_GOTO; break;
+    case SDLK_COLON: v->prompt = PROMPT_COMMAND; a->history.browse = a->history.count; break;
+    case SDLK_SEMICOLON:
+        if (shift) {
+            v->prompt = PROMPT_COMMAND;
+            a->history.browse = a->history.count;
+        }
+        break;
     case SDLK_u: case SDLK_BACKSPACE:
         if (dbg_busy(d))
             dbg_pause(d);
@@ -357,16 +373,209 @@ void app_key(struct app *a, SDL_Keycode sym, Uint16 mod, SDL_Scancode scancode, 
     d->model_generation++;
 }
 
+/* ---- the mouse --------------------------------------------------------- */
+
+/* The panel whose inside holds cell (x, y), or P_COUNT. */
+static enum ui_panel_id panel_at(const struct ui_model *m, int x, int y)
+{
+    for (int p = 0; p < P_COUNT; p++) {
+        struct ui_rect r = m->panel[p];
+        if (x > r.x && x < r.x + r.w - 1 && y > r.y && y < r.y + r.h - 1)
+            return (enum ui_panel_id)p;
+    }
+    return P_COUNT;
+}
+
+static bool hex_char(uint8_t c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+/* The address written at cell (x, y): a run of hex digits through it
+ * ("0x" optional), read as an address when it says so — 0x-prefixed, or
+ * at least 8 digits (the panels print addresses 9 to 16 digits wide) —
+ * so words like "add" are not.  Its first cell goes to *start. */
+static bool address_at(const struct ui_model *m, int x, int y, uint64_t *va, int *start)
+{
+    if (x < 0 || y < 0 || x >= m->cols || y >= m->rows)
+        return false;
+    const struct ui_cell *row = &m->cells[y * m->cols];
+    bool x_mark = (row[x].ch == 'x' || row[x].ch == 'X') && x > 0 && row[x - 1].ch == '0';
+    if (!hex_char(row[x].ch) && !x_mark)
+        return false;
+    int lo = x, hi = x;
+    if (x_mark)
+        hi = lo = x + 1;
+    while (lo > 0 && hex_char(row[lo - 1].ch))
+        lo--;
+    if (lo >= 2 && (row[lo - 1].ch == 'x' || row[lo - 1].ch == 'X') && row[lo - 2].ch == '0' &&
+        (lo < 3 || !hex_char(row[lo - 3].ch)))
+        lo -= 2; /* "0x" */
+    while (hi + 1 < m->cols && hex_char(row[hi + 1].ch))
+        hi++;
+    bool prefixed = row[lo].ch == '0' && hi > lo + 1 && (row[lo + 1].ch == 'x' || row[lo + 1].ch == 'X');
+    int digits = hi - lo + 1 - (prefixed ? 2 : 0);
+    /* A word glued to letters or digits on either side is not an address. */
+    bool alone = (lo == 0 || !((row[lo - 1].ch | 0x20) >= 'g' && (row[lo - 1].ch | 0x20) <= 'z')) &&
+                 (hi + 1 >= m->cols || !((row[hi + 1].ch | 0x20) >= 'g' && (row[hi + 1].ch | 0x20) <= 'z'));
+    if (digits < 1 || digits > 16 || !alone || (!prefixed && digits < 8))
+        return false;
+    uint64_t v = 0;
+    for (int i = hi - digits + 1; i <= hi; i++) {
+        uint8_t c = row[i].ch;
+        v = v << 4 | (uint64_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    *va = v;
+    *start = lo;
+    return true;
+}
+
+/* The instruction address a disassembly row shows (its address column). */
+static bool disasm_row_address(const struct ui_model *m, int y, uint64_t *va)
+{
+    struct ui_rect r = m->panel[P_DISASM];
+    int start;
+    for (int x = r.x + 1; x < r.x + r.w - 1 && x < r.x + 8; x++)
+        if (address_at(m, x, y, va, &start))
+            return true;
+    return false;
+}
+
+void app_click(struct app *a, int px, int py)
+{
+    const struct ui_model *m = &a->model;
+    int cell_w = FONT_WIDTH * a->scale, cell_h = FONT_HEIGHT * a->scale;
+    int x = px / cell_w, y = py / cell_h, start;
+    enum ui_panel_id p = panel_at(m, x, y);
+    uint64_t va, line;
+    if (p == P_COUNT || !m->cells)
+        return;
+    bool on_address = address_at(m, x, y, &va, &start);
+    if (p == P_DISASM && disasm_row_address(m, y, &line) && (!on_address || va == line)) {
+        /* A disassembly line: its breakpoint on or off, as b on the cursor line. */
+        a->view.cursor_active = true;
+        a->view.cursor = line;
+        if (dbg_break_at(a->d, line)) {
+            dbg_toggle_breakpoint(a->d, line);
+            snprintf(a->view.message, sizeof a->view.message, "breakpoint at 0x%llx deleted",
+                     (unsigned long long)line);
+            a->view.message_is_error = false;
+            a->d->model_generation++;
+        } else {
+            char cmd[48];
+            snprintf(cmd, sizeof cmd, "break 0x%llx", (unsigned long long)line);
+            app_command(a, cmd);
+        }
+        return;
+    }
+    if (!on_address)
+        return;
+    /* Any other address: the memory and walk panels show it. */
+    char cmd[48], walked[sizeof a->view.message];
+    snprintf(cmd, sizeof cmd, "walk 0x%llx", (unsigned long long)va);
+    app_command(a, cmd);
+    snprintf(walked, sizeof walked, "%s", a->view.message);
+    snprintf(cmd, sizeof cmd, "x 0x%llx", (unsigned long long)va);
+    app_command(a, cmd);
+    if (!a->view.message_is_error) {
+        char bytes[sizeof a->view.message];
+        snprintf(bytes, sizeof bytes, "%s", a->view.message);
+        snprintf(a->view.message, sizeof a->view.message, "%.200s | %.100s", walked, bytes);
+    }
+}
+
+/* The address `lines` instructions before the first one shown, decoding
+ * forward from its function's start (x86 cannot be decoded backwards). */
+static bool lines_before(struct app *a, uint64_t top, int lines, uint64_t *out)
+{
+    char sym[128];
+    dbg_symbol(a->d, top - 1, sym, sizeof sym);
+    const char *plus = strrchr(sym, '+');
+    uint64_t off = plus ? strtoull(plus + 1, NULL, 16) : 0;
+    if (!*sym || off > 0x4000)
+        return false;
+    uint64_t addrs[64], va = top - 1 - off;
+    size_t n = 0;
+    while (va < top) {
+        uint8_t bytes[16];
+        struct insn in;
+        size_t got = machine_read_virt(a->d->m, va, bytes, sizeof bytes);
+        if (!got || decode(bytes, got, &in) != DECODE_OK)
+            return false;
+        addrs[n++ % 64] = va;
+        va += in.len;
+    }
+    if (va != top || n == 0)
+        return false;
+    /* Fewer lines in this function than asked: go on in the one before. */
+    if ((size_t)lines > n && lines_before(a, top - 1 - off, lines - (int)n, out))
+        return true;
+    size_t back = (size_t)lines < n ? (size_t)lines : n;
+    *out = addrs[(n - back) % 64];
+    return true;
+}
+
+void app_wheel(struct app *a, int px, int py, int dy)
+{
+    const struct ui_model *m = &a->model;
+    struct ui_view *v = &a->view;
+    int x = px / (FONT_WIDTH * a->scale), y = py / (FONT_HEIGHT * a->scale);
+    enum ui_panel_id p = panel_at(m, x, y);
+    if (p == P_EVENTS) {
+        /* Up: older events. */
+        int most = (int)a->d->log_count - 1;
+        v->events_back += 3 * dy;
+        if (v->events_back > most)
+            v->events_back = most > 0 ? most : 0;
+        if (v->events_back < 0)
+            v->events_back = 0;
+    } else if (p == P_MEMORY) {
+        /* Three lines of 16 bytes a notch, from where the panel stands
+         * (following the last access: from that access). */
+        uint64_t at = v->mem_addr;
+        if (v->mem_mode == MEM_FOLLOW) {
+            at = machine_cpu(a->d->m)->rip;
+            for (size_t i = 0; i < a->d->nacc; i++)
+                if (a->d->acc[i].kind != MEM_FETCH)
+                    at = a->d->acc[i].va;
+            ui_view_memory_at(v, 0, at);
+        }
+        uint64_t step = 48 * (uint64_t)(dy < 0 ? -dy : dy);
+        v->mem_addr = dy > 0 ? (at >= step ? at - step : 0) : at + step;
+    } else if (p == P_PTABLES) {
+        ui_view_page_tables_scroll(v, -3 * dy);
+    } else if (p == P_DISASM && m->ndisasm > 0) {
+        /* Three instructions a notch: the view starts elsewhere. */
+        uint64_t top = m->disasm_addr[0], to = top;
+        int lines = 3 * (dy < 0 ? -dy : dy);
+        if (dy < 0)
+            to = m->disasm_addr[lines < m->ndisasm ? lines : m->ndisasm - 1];
+        else if (!lines_before(a, top, lines, &to))
+            return;
+        v->goto_active = true;
+        v->goto_addr = to;
+        v->disasm_top = to;
+        v->cursor_active = false;
+    } else {
+        return;
+    }
+    a->d->model_generation++;
+}
+
 /* ---- the frame loop ---------------------------------------------------- */
 
 /* Run the command in progress for up to BURST_MS (turbo: the whole frame),
  * at most view.speed instructions unless turbo. */
-static void run_burst(struct app *a)
+static uint64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+void app_run_burst(struct app *a)
 {
     struct dbg *d = a->d;
     if (!a->view.running)
         return;
-    Uint64 t0 = SDL_GetTicks64();
+    uint64_t t0 = now_ms();
     uint64_t budget = d->turbo ? SPEED_MAX : a->view.speed;
     uint64_t chunk = budget < 20000 ? budget : budget / 8;
     if (chunk > 1000000)
@@ -381,7 +590,7 @@ static void run_burst(struct app *a)
         if (machine_cpu(d->m)->icount == before)
             break; /* idle: nothing happens until a key comes */
         ran += machine_cpu(d->m)->icount - before;
-        if (SDL_GetTicks64() - t0 >= (d->turbo ? FRAME_MS : BURST_MS))
+        if (now_ms() - t0 >= (d->turbo ? FRAME_MS : BURST_MS))
             break;
     }
 }
@@ -395,10 +604,20 @@ bool app_frame(struct app *a)
             a->quit = true;
         else if (e.type == SDL_KEYDOWN || e.type == SDL_KEYUP)
             app_key(a, e.key.keysym.sym, e.key.keysym.mod, e.key.keysym.scancode, e.type == SDL_KEYDOWN);
-        else if (e.type == SDL_WINDOWEVENT)
+        else if (e.type == SDL_MOUSEBUTTONDOWN && e.button.button == SDL_BUTTON_LEFT)
+            app_click(a, e.button.x, e.button.y);
+        else if (e.type == SDL_MOUSEWHEEL) {
+            int mx, my;
+#if SDL_VERSION_ATLEAST(2, 26, 0)
+            mx = e.wheel.mouseX, my = e.wheel.mouseY;
+#else
+            SDL_GetMouseState(&mx, &my);
+#endif
+            app_wheel(a, mx, my, e.wheel.direction == SDL_MOUSEWHEEL_FLIPPED ? -e.wheel.y : e.wheel.y);
+        } else if (e.type == SDL_WINDOWEVENT)
             a->last_generation = ~0ull;
     }
-    run_burst(a);
+    app_run_burst(a);
     bool turbo_skip = a->view.running && a->d->turbo && a->frames % TURBO_REDRAW_FRAMES != 0;
     if (!turbo_skip && (a->view.running || a->last_generation != a->d->model_generation))
         redraw(a);

@@ -41,8 +41,7 @@ const char *ui_panel_title(enum ui_panel_id p) { return p < P_COUNT ? panel_titl
 static void layout(struct ui_model *m)
 {
     int cols = m->cols, rows = m->rows;
-    int bottom_lines = 4;                     /* status, explanation (2 lines), help */
-    int area = rows - bottom_lines;
+    int area = rows - UI_BOTTOM_LINES;
     int strip = area / 5 < 7 ? 7 : area / 5;  /* events + console */
     int top = area - strip;
     int left = cols * 33 / 100 < 40 ? 40 : cols * 33 / 100;
@@ -75,20 +74,20 @@ static void layout(struct ui_model *m)
 static const struct { const char *key, *what; } help_keys[] = {
     {"s", "step"}, {"n", "over"}, {"o", "out"}, {"r", "run/pause"}, {"y", "to syscall"}, {"p", "to #PF"},
     {"i", "to irq"}, {"k", "to ring chg"}, {"c", "to bp"}, {"b", "bp"}, {"g", "goto"}, {"u", "back"},
-    {"+/-", "speed"}, {"t", "turbo"}, {"Tab", "console"}, {"?", "help"}, {"q", "quit"},
+    {"+/-", "speed"}, {"t", "turbo"}, {":", "command"}, {"Tab", "console"}, {"?", "help"}, {"q", "quit"},
 };
 
 static void draw_bottom(struct ui_model *m, struct dbg *d, const struct ui_view *v)
 {
-    int y = m->rows - 4;
-    struct pen p = {m, 0, y, m->cols, 4, 0, 0, C_TEXT, C_BAR_BG};
+    int y = UI_STATUS_ROW(m);
+    struct pen p = {m, 0, y, m->cols, UI_BOTTOM_LINES, 0, 0, C_TEXT, C_BAR_BG};
     struct cpu *cpu = machine_cpu(d->m);
     pen_color(&p, v->running ? C_GOOD : C_TITLE, C_BAR_BG);
     pen_text(&p, v->running ? " RUNNING " : " STOPPED ");
     pen_color(&p, C_TEXT, C_BAR_BG);
     pen_printf(&p, " %s", d->status);
     if (*v->message) {
-        pen_color(&p, C_KEY, C_BAR_BG);
+        pen_color(&p, v->message_is_error ? C_WARN : C_KEY, C_BAR_BG);
         pen_printf(&p, "  | %s", v->message);
     }
     pen_color(&p, C_DIM, C_BAR_BG);
@@ -115,11 +114,14 @@ static void draw_bottom(struct ui_model *m, struct dbg *d, const struct ui_view 
     p.x = 0;
     if (v->prompt != PROMPT_NONE) {
         pen_color(&p, C_KEY, C_BAR_BG);
-        pen_printf(&p, " %s: ", v->prompt == PROMPT_GOTO ? "Go to address or symbol" : "Breakpoint at address or symbol");
+        pen_text(&p, v->prompt == PROMPT_GOTO    ? " Go to address or symbol: "
+                     : v->prompt == PROMPT_BREAK ? " Breakpoint at address or symbol: "
+                                                 : " :");
         pen_color(&p, C_TEXT, C_BAR_BG);
         pen_printf(&p, "%s_", v->input);
         pen_color(&p, C_DIM, C_BAR_BG);
-        pen_text(&p, "   (Enter: ok, Esc: cancel)");
+        pen_text(&p, v->prompt == PROMPT_COMMAND ? "   (Enter: run it, Up/Down: history, Esc: cancel, help: the commands)"
+                                                 : "   (Enter: ok, Esc: cancel)");
     } else if (v->console_focus) {
         pen_color(&p, C_KEY, C_BAR_BG);
         pen_text(&p, " Keys go to the guest's PS/2 keyboard.  Esc: back to the debugger keys");
@@ -153,6 +155,8 @@ static const char *const full_help[] = {
     "  u / Bksp   step back one instruction (snapshot + deterministic replay)",
     "  + / -      run faster / slower;  t: turbo (no per-access tracking)",
     "  Tab        console focus: keys go to the guest keyboard (Esc leaves)",
+    "  :          command line: break, watch, x, walk, ps, goto, step N, until...",
+    "             (help lists them; Up/Down recall earlier ones)",
     "  ?          this help (any key closes it);  q / Esc: quit",
     "",
     "Colours: memory map  reserved / committed / resident / swapped / guard;",
@@ -213,6 +217,8 @@ int ui_model_build(struct ui_model *model, struct dbg *d, struct ui_view *view, 
     char extra[64];
     for (int p = 0; p < P_COUNT; p++) {
         extra[0] = 0;
+        if (p == P_EVENTS && view->events_back > 0)
+            snprintf(extra, sizeof extra, "[%d newer below, wheel down to see them]", view->events_back);
         if (p == P_CONSOLE && view->console_focus)
             snprintf(extra, sizeof extra, "[keyboard focus]");
         if (p == P_MEMORY && view->mem_mode != MEM_FOLLOW)
@@ -237,7 +243,7 @@ int ui_model_build(struct ui_model *model, struct dbg *d, struct ui_view *view, 
     draw_page_tables(model, d, model->ks, view);
     draw_tlb(model, d);
     draw_console(model, d, view);
-    draw_events(model, d);
+    draw_events(model, d, view);
     draw_bottom(model, d, view);
     if (view->show_help)
         draw_help(model);

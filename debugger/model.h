@@ -46,7 +46,7 @@ struct ui_rect {
 
 /* Interface state that is not machine state: where the disassembly looks,
  * the line cursor, keyboard focus, the prompt, the help overlay. */
-enum ui_prompt { PROMPT_NONE, PROMPT_GOTO, PROMPT_BREAK };
+enum ui_prompt { PROMPT_NONE, PROMPT_GOTO, PROMPT_BREAK, PROMPT_COMMAND };
 struct ui_view {
     uint64_t disasm_top;        /* first address shown last time (kept while RIP stays visible) */
     bool goto_active;           /* show goto_addr instead of following RIP */
@@ -55,9 +55,11 @@ struct ui_view {
     uint64_t cursor;
     bool console_focus;         /* keys go to the guest's keyboard */
     bool show_help;
+    int events_back;            /* the events panel scrolled back this many events (0: newest at the bottom) */
     enum ui_prompt prompt;
-    char input[96];
-    char message[DBG_TEXT];     /* feedback for the last key ("breakpoint set at ...") */
+    char input[160];            /* the prompt's text */
+    char message[2 * DBG_TEXT]; /* feedback for the last key ("breakpoint set at ...") */
+    bool message_is_error;      /* ... an error: drawn in the warning colour */
     bool running;               /* a run command is in progress */
     /* Which process the memory map, frames, page tables and memory panels
      * show: 0 follows the CPU (the address space CR3 holds). */
@@ -77,6 +79,9 @@ struct ui_view {
 };
 
 #define UI_MAX_DISASM_LINES 128
+/* The rows under the panels: status, the explanation (two rows), help. */
+#define UI_BOTTOM_LINES 4
+#define UI_STATUS_ROW(model) ((model)->rows - UI_BOTTOM_LINES)
 
 struct ui_model {
     int cols, rows;

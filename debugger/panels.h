@@ -17,7 +17,7 @@ void draw_disasm(struct ui_model *m, struct dbg *d, struct ui_view *v);
 void draw_registers(struct ui_model *m, struct dbg *d);
 void draw_stack(struct ui_model *m, struct dbg *d, const struct kstate *ks);
 void draw_console(struct ui_model *m, struct dbg *d, const struct ui_view *v);
-void draw_events(struct ui_model *m, struct dbg *d);
+void draw_events(struct ui_model *m, struct dbg *d, const struct ui_view *v);
 
 /* The process the memory panels show (view->proc_pid, else the one whose
  * address space CR3 holds, else the one on the CPU); NULL: none. */

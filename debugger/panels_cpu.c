@@ -467,16 +467,19 @@ static uint8_t event_color(uint8_t trace_kind)
     }
 }
 
-void draw_events(struct ui_model *m, struct dbg *d)
+void draw_events(struct ui_model *m, struct dbg *d, const struct ui_view *v)
 {
     struct pen p = panel_pen(m, P_EVENTS);
-    int shown = p.h < (int)d->log_count ? p.h : (int)d->log_count;
+    /* Scrolled back: the newest events_back are below the panel. */
+    int back = v->events_back < (int)d->log_count ? v->events_back : (int)d->log_count;
+    int left = (int)d->log_count - (back > 0 ? back : 0);
+    int shown = p.h < left ? p.h : left;
     if (!shown) {
         pen_color(&p, C_DIM, C_BG);
         pen_text(&p, "(no events yet: syscalls, faults, interrupts and OS events appear here)");
         return;
     }
-    for (int i = shown - 1; i >= 0 && !pen_full(&p); i--) {
+    for (int i = shown - 1 + back; i >= back && !pen_full(&p); i--) {
         const struct dbg_event *e = dbg_event_newest(d, (size_t)i);
         uint8_t bg = i == 0 ? C_SEL_BG : C_BG;
         pen_color(&p, C_DIM, bg);

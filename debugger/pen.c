@@ -20,10 +20,23 @@ void pen_char(struct pen *p, uint8_t ch)
     p->x++;
 }
 
+/* Text is UTF-8: the arrows U+2190..U+2193 (E2 86 90..93) are the font's
+ * arrows, any other character beyond ASCII is one '?' cell. */
 void pen_text(struct pen *p, const char *s)
 {
-    for (; *s; s++)
-        pen_char(p, (uint8_t)*s);
+    static const uint8_t arrows[4] = {FONT_LEFT, FONT_UP, FONT_RIGHT, FONT_DOWN};
+    for (const uint8_t *u = (const uint8_t *)s; *u; u++) {
+        if (*u < 0x80) {
+            pen_char(p, *u);
+        } else if (u[0] == 0xe2 && u[1] == 0x86 && u[2] >= 0x90 && u[2] <= 0x93) {
+            pen_char(p, arrows[u[2] - 0x90]);
+            u += 2;
+        } else if (*u >= 0xc0) {
+            pen_char(p, '?');
+            while ((u[1] & 0xc0) == 0x80)
+                u++;
+        }
+    }
 }
 
 void pen_printf(struct pen *p, const char *fmt, ...)

@@ -379,6 +379,31 @@ START_TEST(help_and_version)
         ck_assert_msg(strstr(r.out, options[i]), "run --help does not mention %s", options[i]);
     run(&r, NULL, "");
     ck_assert_int_eq(r.status, 2);
+    /* debug --help: the debugger's options, the machine options and the
+     * tracing options it takes, nothing of run's that debug does not do. */
+    run(&r, NULL, "debug --help");
+    ck_assert_int_eq(r.status, 0);
+    const char *debug_options[] = {"usage: ringscope debug", "--break", "--commands", "--batch", "--tui",
+                                   "--screenshot", "--until", "--ram", "--kernel", "--keys", "--disk",
+                                   "--file", "--max-insns", "--trace-file"};
+    for (size_t i = 0; i < sizeof debug_options / sizeof *debug_options; i++)
+        ck_assert_msg(strstr(r.out, debug_options[i]), "debug --help does not mention %s", debug_options[i]);
+    const char *not_debug[] = {"--stats", "--kernel-log", "usage: ringscope run", "Host stdin feeds",
+                               "124 --max-insns reached"};
+    for (size_t i = 0; i < sizeof not_debug / sizeof *not_debug; i++)
+        ck_assert_msg(!strstr(r.out, not_debug[i]), "debug --help mentions %s", not_debug[i]);
+    /* debug without a program, or with run's reporting options: one line of
+     * its own, status 2. */
+    run(&r, NULL, "debug");
+    expect_error(&r, "ringscope: debug: no PROGRAM given (usage: ringscope debug [DEBUG-OPTIONS] "
+                     "[MACHINE-OPTIONS] PROGRAM [ARGS...])");
+    run(&r, NULL, "debug --tui --ram 64M");
+    expect_error(&r, "ringscope: debug: no PROGRAM given (usage: ringscope debug [DEBUG-OPTIONS] "
+                     "[MACHINE-OPTIONS] PROGRAM [ARGS...])");
+    run(&r, NULL, "debug --frobnicate %s", prog);
+    expect_error(&r, "ringscope: unknown option --frobnicate (see ringscope debug --help)");
+    run(&r, NULL, "debug --stats %s", prog);
+    expect_error(&r, "ringscope: --stats is an option of ringscope run; the debugger shows the same in its panels");
 }
 END_TEST
 

@@ -83,10 +83,232 @@ static void press(struct app *a, SDL_Keycode sym, SDL_Scancode sc)
         ck_assert(app_frame(a));
 }
 
+/* Type text as key presses: ':' as shift+semicolon, the way a US
+ * keyboard sends it; other characters as their own key codes. */
+static void type_text(struct app *a, const char *text)
+{
+    for (const char *c = text; *c; c++) {
+        SDL_Event e;
+        memset(&e, 0, sizeof e);
+        e.type = SDL_KEYDOWN;
+        e.key.state = SDL_PRESSED;
+        e.key.keysym.sym = *c == ':' ? SDLK_SEMICOLON : *c == '\n' ? SDLK_RETURN : (SDL_Keycode)*c;
+        e.key.keysym.mod = *c == ':' ? KMOD_LSHIFT : 0;
+        e.key.windowID = SDL_GetWindowID(a->window);
+        ck_assert_int_eq(SDL_PushEvent(&e), 1);
+        ck_assert(app_frame(a));
+    }
+    for (int i = 0; i < 600 && a->view.running; i++)
+        ck_assert(app_frame(a));
+}
+
+/* The text of the status line. */
+static void status_line(struct app *a, char *buf, size_t cap)
+{
+    ck_assert(ui_row_text(&a->model, UI_STATUS_ROW(&a->model), buf, cap));
+}
+
 static void setup_video(void)
 {
     ck_assert_msg(SDL_Init(SDL_INIT_VIDEO) == 0, "%s", SDL_GetError());
 }
+
+/* The `:` command line: typed commands act like their keys, errors show
+ * in the status line, Up recalls the last command. */
+START_TEST(command_line_in_the_window)
+{
+    setup_video();
+    struct dbg *d = start_guest("rings");
+    struct app a;
+    char err[256], line[1024];
+    ck_assert_msg(app_open(&a, d, 1, "ringscope test", err, sizeof err) == 0, "%s", err);
+    ck_assert(app_frame(&a));
+    struct cpu *cpu = machine_cpu(d->m);
+    uint64_t to_user = nm_address("to_user");
+    type_text(&a, ":");
+    ck_assert_int_eq(a.view.prompt, PROMPT_COMMAND);
+    type_text(&a, "break to_user");
+    ck_assert_str_eq(a.view.input, "break to_user");
+    type_text(&a, "\n");
+    ck_assert(dbg_has_breakpoint(d, to_user));
+    status_line(&a, line, sizeof line);
+    ck_assert_msg(strstr(line, "breakpoint 1 at 0x"), "status: %s", line);
+    type_text(&a, ":continue\n");
+    ck_assert_uint_eq(cpu->rip, to_user);
+    /* A mistake: the reason in the status line, in the warning colour. */
+    type_text(&a, ":until lunch\n");
+    status_line(&a, line, sizeof line);
+    ck_assert_msg(strstr(line, "until: expected syscall, fault, interrupt or ring (not 'lunch')"), "%s", line);
+    ck_assert(a.view.message_is_error);
+    int x = (int)(strstr(line, "until:") - line);
+    ck_assert_int_eq(a.model.cells[UI_STATUS_ROW(&a.model) * a.model.cols + x].fg, C_WARN);
+    /* Up twice recalls "continue"; Enter runs it again (to the exit). */
+    type_text(&a, ":");
+    SDL_Event e;
+    for (int i = 0; i < 2; i++) {
+        memset(&e, 0, sizeof e);
+        e.type = SDL_KEYDOWN;
+        e.key.keysym.sym = SDLK_UP;
+        SDL_PushEvent(&e);
+        ck_assert(app_frame(&a));
+    }
+    ck_assert_str_eq(a.view.input, "continue");
+    type_text(&a, "\n");
+    ck_assert_int_eq(machine_exit_status(d->m), 0x3c07); /* rings.S: (RAX << 8) | RDI */
+    app_close(&a);
+    dbg_free(d);
+    SDL_Quit();
+}
+END_TEST
+
+/* Mouse events pushed into SDL's queue, as the X server would send them. */
+static void push_click(struct app *a, int cx, int cy)
+{
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_MOUSEBUTTONDOWN;
+    e.button.button = SDL_BUTTON_LEFT;
+    e.button.state = SDL_PRESSED;
+    e.button.clicks = 1;
+    e.button.x = cx * FONT_WIDTH + 3;
+    e.button.y = cy * FONT_HEIGHT + 8;
+    e.button.windowID = SDL_GetWindowID(a->window);
+    ck_assert_int_eq(SDL_PushEvent(&e), 1);
+    e.type = SDL_MOUSEBUTTONUP;
+    e.button.state = SDL_RELEASED;
+    ck_assert_int_eq(SDL_PushEvent(&e), 1);
+    ck_assert(app_frame(a));
+    ck_assert(app_frame(a));
+}
+
+static void push_wheel(struct app *a, int cx, int cy, int notches)
+{
+    SDL_Event e;
+    memset(&e, 0, sizeof e);
+    e.type = SDL_MOUSEWHEEL;
+    e.wheel.y = notches;
+    e.wheel.direction = SDL_MOUSEWHEEL_NORMAL;
+    e.wheel.mouseX = cx * FONT_WIDTH + 3;
+    e.wheel.mouseY = cy * FONT_HEIGHT + 8;
+    e.wheel.windowID = SDL_GetWindowID(a->window);
+    ck_assert_int_eq(SDL_PushEvent(&e), 1);
+    ck_assert(app_frame(a));
+    ck_assert(app_frame(a));
+}
+
+/* The screen cell (x, y) where text first appears inside panel p. */
+static bool find_in_panel(const struct ui_model *m, enum ui_panel_id p, const char *text, int *x, int *y)
+{
+    char line[1024];
+    int i = ui_panel_find(m, p, text);
+    if (i < 0 || !ui_panel_line(m, p, i, line, sizeof line))
+        return false;
+    *x = m->panel[p].x + 1 + (int)(strstr(line, text) - line);
+    *y = m->panel[p].y + 1 + i;
+    return true;
+}
+
+/* Click a disassembly line: its breakpoint on, off, on; click an address
+ * in the registers: the walk and the bytes there; the wheel scrolls the
+ * disassembly by three instructions (capstone's lengths) and back, and the
+ * events panel to older events. */
+START_TEST(mouse_clicks_and_wheel)
+{
+    setup_video();
+    struct dbg *d = start_guest("rings");
+    struct app a;
+    char err[256], hex[32], line[1024];
+    ck_assert_msg(app_open(&a, d, 1, "ringscope test", err, sizeof err) == 0, "%s", err);
+    ck_assert(app_frame(&a));
+    struct cpu *cpu = machine_cpu(d->m);
+    uint64_t to_user = nm_address("to_user");
+    int x, y;
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)to_user);
+    /* Wheel down until to_user's line is in view. */
+    for (int i = 0; i < 40 && !find_in_panel(&a.model, P_DISASM, hex, &x, &y); i++)
+        push_wheel(&a, a.model.panel[P_DISASM].x + 10, a.model.panel[P_DISASM].y + 5, -1);
+    ck_assert_msg(find_in_panel(&a.model, P_DISASM, hex, &x, &y), "to_user not shown");
+    push_click(&a, x + 20, y); /* on the mnemonic */
+    ck_assert(dbg_has_breakpoint(d, to_user));
+    ck_assert_int_eq(a.model.cells[y * a.model.cols + a.model.panel[P_DISASM].x + 1].ch, FONT_BULLET);
+    push_click(&a, x + 3, y); /* on the address */
+    ck_assert(!dbg_has_breakpoint(d, to_user));
+    push_click(&a, x + 20, y);
+    ck_assert(dbg_has_breakpoint(d, to_user));
+    press(&a, SDLK_c, SDL_SCANCODE_C);
+    ck_assert_uint_eq(cpu->rip, to_user);
+
+    /* RSP's value in the registers panel. */
+    snprintf(hex, sizeof hex, "RSP %016llx", (unsigned long long)cpu->gpr[RSP]);
+    ck_assert(ui_panel_find(&a.model, P_REGS, hex) >= 0);
+    ck_assert(find_in_panel(&a.model, P_REGS, hex, &x, &y));
+    push_click(&a, x + 10, y);
+    char want[128];
+    snprintf(want, sizeof want, "walk 0x%llx in the current address space", (unsigned long long)cpu->gpr[RSP]);
+    ck_assert_msg(strstr(a.view.message, want), "%s", a.view.message);
+    uint64_t top;
+    ck_assert_uint_eq(machine_read_virt(d->m, cpu->gpr[RSP], &top, 8), 8);
+    snprintf(want, sizeof want, "| 0x%llx: %02x", (unsigned long long)cpu->gpr[RSP], (unsigned)(top & 0xff));
+    ck_assert_msg(strstr(a.view.message, want), "%s lacks %s", a.view.message, want);
+    /* A word that is not an address does nothing. */
+    ck_assert(find_in_panel(&a.model, P_REGS, "RFLAGS", &x, &y));
+    char before[sizeof a.view.message];
+    memcpy(before, a.view.message, sizeof before);
+    push_click(&a, x + 1, y);
+    ck_assert_str_eq(a.view.message, before);
+
+    /* Wheel down over the disassembly: it starts three instructions later. */
+    struct ui_rect r = a.model.panel[P_DISASM];
+    uint64_t first = a.model.disasm_addr[0];
+    unsigned skip = 0;
+    for (int i = 0; i < 3; i++)
+        skip += capstone_length(d, first + skip);
+    push_wheel(&a, r.x + 10, r.y + 5, -1);
+    ck_assert(a.view.goto_active);
+    ck_assert_uint_eq(a.model.disasm_addr[0], first + skip);
+    push_wheel(&a, r.x + 10, r.y + 5, 1);
+    ck_assert_uint_eq(a.model.disasm_addr[0], first);
+
+    /* Events: step through the syscall, then the wheel shows older ones. */
+    press(&a, SDLK_y, SDL_SCANCODE_Y);
+    press(&a, SDLK_s, SDL_SCANCODE_S);
+    ck_assert_uint_ge(d->log_count, 2);
+    r = a.model.panel[P_EVENTS];
+    int last = r.h - 3;
+    while (last > 0 && ui_panel_line(&a.model, P_EVENTS, last, line, sizeof line) && !line[0])
+        last--;
+    ck_assert(ui_panel_line(&a.model, P_EVENTS, last, line, sizeof line));
+    ck_assert_msg(strstr(line, dbg_event_newest(d, 0)->text), "%s", line);
+    push_wheel(&a, r.x + 10, r.y + 2, 1);
+    ck_assert_int_eq(a.view.events_back, (int)(d->log_count - 1 < 3 ? d->log_count - 1 : 3));
+    int back = a.view.events_back;
+    last = r.h - 3;
+    while (last > 0 && ui_panel_line(&a.model, P_EVENTS, last, line, sizeof line) && !line[0])
+        last--;
+    ck_assert(ui_panel_line(&a.model, P_EVENTS, last, line, sizeof line));
+    ck_assert_msg(strstr(line, dbg_event_newest(d, (size_t)back)->text), "%s vs %s", line,
+                  dbg_event_newest(d, (size_t)back)->text);
+    /* The screenshot of this state, for a person to look at. */
+    if (getenv("RINGSCOPE_SHOT"))
+        ck_assert_int_eq(app_screenshot(d, &a.view, 200, 60, 1, getenv("RINGSCOPE_SHOT"), err, sizeof err), 0);
+    push_wheel(&a, r.x + 10, r.y + 2, -5);
+    ck_assert_int_eq(a.view.events_back, 0);
+    /* Memory: the wheel leaves "follow the last access" and scrolls three
+     * lines of 16 bytes a notch, up to lower addresses; the panel shows them. */
+    ui_view_memory_follow(&a.view); /* the clicks above pointed it elsewhere */
+    r = a.model.panel[P_MEMORY];
+    push_wheel(&a, r.x + 10, r.y + 3, 1);
+    ck_assert_int_eq(a.view.mem_mode, MEM_VIRTUAL);
+    uint64_t up = a.view.mem_addr;
+    push_wheel(&a, r.x + 10, r.y + 3, -2);
+    ck_assert_uint_eq(a.view.mem_addr, up + 96);
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)((up + 96) & ~15ull));
+    ck_assert_msg(ui_panel_find(&a.model, P_MEMORY, hex) >= 0, "memory panel lacks %s", hex);
+    app_close(&a);
+    dbg_free(d);
+    SDL_Quit();
+}
+END_TEST
 
 START_TEST(step_breakpoint_syscall_step_back)
 {
@@ -338,6 +560,8 @@ static Suite *suite(void)
     Suite *s = suite_create("debugger_window");
     TCase *t = tcase_create("window");
     tcase_set_timeout(t, 60);
+    tcase_add_test(t, command_line_in_the_window);
+    tcase_add_test(t, mouse_clicks_and_wheel);
     tcase_add_test(t, step_breakpoint_syscall_step_back);
     tcase_add_test(t, console_focus_keys_reach_the_guest);
     tcase_add_test(t, idle_guest_time_follows_real_time);
