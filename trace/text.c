@@ -149,8 +149,10 @@ static char *event_line_room(struct trace_writer *w, size_t n)
     return out_room(&w->out, n);
 }
 
-/* The start of an event's own line: indented under the instruction that
- * caused it, or its step (room needed: 64). */
+/* The start of an event's own line: indented under the instruction line
+ * that caused it, or its step when no such line is there to read it from
+ * (an event standing alone, or a child of an instruction not traced)
+ * (room needed: 64). */
 static char *put_event_start(char *p, bool child, uint64_t step)
 {
     if (child)
@@ -203,7 +205,7 @@ void text_mem(struct trace_writer *w, const struct trace_mem *r)
     }
     /* No instruction line to append to (insn not traced, or its group grew
      * too big): a line of its own, fields as generic_line shows them. */
-    p = put_event_start(event_line_room(w, 256), true, 0);
+    p = put_event_start(event_line_room(w, 256), false, r->step);
     p = PUT_LIT(p, "mem       op=");
     p = r->write ? PUT_LIT(p, "write") : PUT_LIT(p, "read");
     p = put_hex(PUT_LIT(p, " va="), r->va);
@@ -221,7 +223,7 @@ void text_mem(struct trace_writer *w, const struct trace_mem *r)
 static void __attribute__((noinline)) reg_line(struct trace_writer *w, const struct trace_reg *r,
                                                unsigned id)
 {
-    char *p = put_event_start(event_line_room(w, 256), true, 0);
+    char *p = put_event_start(event_line_room(w, 256), false, r->step);
     p = PUT_LIT(p, "reg       name=");
     memcpy(p, trace_reg_names[id], 16);
     p = PUT_LIT(p + trace_reg_name_lens[id], " old=");
@@ -305,7 +307,7 @@ static char *__attribute__((noinline)) put_tlb_other(char *p, const struct trace
 void text_tlb(struct trace_writer *w, const struct trace_tlb *r)
 {
     struct trace_out *o = line_destination(w, r->child);
-    char *p = put_event_start(out_room(o, 192), r->child, r->step);
+    char *p = put_event_start(out_room(o, 192), o == &w->children, r->step);
     p = PUT_LIT(p, "tlb       op=");
     if (__builtin_expect((r->op == TRACE_TLB_HIT || r->op == TRACE_TLB_FILL) && r->level, 1)) {
         unsigned f = r->flags % TRACE_TLB_FLAGS;
@@ -398,7 +400,7 @@ static void generic_line(struct trace_out *o, const struct trace_event *e)
 void text_event(struct trace_writer *w, const struct trace_event *e)
 {
     struct trace_out *o = line_destination(w, e->child);
-    if (e->child) {
+    if (o == &w->children) {
         out_spaces(o, INDENT);
     } else {
         out_dec_right(o, e->step, 9);
