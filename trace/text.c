@@ -367,24 +367,32 @@ static const char *text_field(const struct trace_event *e, const char *key, size
     return f->s;
 }
 
-/* kind, then key=value for every field; a syscall shows name(args) first. */
+/* kind, then key=value for every field; a syscall shows name(args) first,
+ * a sysret name(args) = ret (strace's line). */
 static void generic_line(struct trace_out *o, const struct trace_event *e)
 {
     padded(o, trace_kind_name(e->kind), 10);
-    size_t name_len = 0, args_len = 0;
+    size_t name_len = 0, args_len = 0, ret_len = 0;
     const char *name = text_field(e, "name", &name_len);
     const char *args = text_field(e, "args", &args_len);
-    bool call = e->kind == TRACE_SYSCALL && args;
+    const char *ret = e->kind == TRACE_SYSRET ? text_field(e, "ret", &ret_len) : NULL;
+    bool call = (e->kind == TRACE_SYSCALL || e->kind == TRACE_SYSRET) && args;
     if (call) {
         out_mem(o, name ? name : "", name_len);
         out_char(o, '(');
         out_mem(o, args, args_len);
         out_char(o, ')');
+        if (ret) {
+            out_str(o, " = ");
+            out_mem(o, ret, ret_len);
+        }
     }
     bool first = !call;
     for (unsigned i = 0; i < e->nfields; i++) {
         const struct trace_field *f = &e->f[i];
         if (call && (strcmp(f->key, "args") == 0 || strcmp(f->key, "name") == 0 ||
+                     (ret && (strcmp(f->key, "ret") == 0 || strcmp(f->key, "result") == 0 ||
+                              strcmp(f->key, "errno") == 0)) ||
                      (f->key[0] == 'a' && f->key[1] >= '0' && f->key[1] <= '5' && !f->key[2])))
             continue;
         if (!first)

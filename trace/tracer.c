@@ -56,6 +56,7 @@ struct snapshot {
 struct pending_call {
     uint64_t key;
     uint64_t nr;
+    uint64_t args[6];
     bool used;
 };
 
@@ -157,6 +158,7 @@ struct tracer {
     char sym[160], sym2[160], words[64], args[1200];
     char flags[4][48], osname[80];
     char user_sym[160];
+    char words2[1200];
 };
 
 void tracer_emit(struct tracer *t, const struct trace_event *e)
@@ -880,7 +882,10 @@ static void on_syscall(struct tracer *t, struct cpu *cpu, uint8_t cpl_before, ui
 {
     uint64_t nr = cpu->gpr[RAX];
     struct pending_call *p = pending_slot(t, cpu->gpr[RSP] ^ cpu->cr3, true);
-    *p = (struct pending_call){cpu->gpr[RSP] ^ cpu->cr3, nr, true};
+    *p = (struct pending_call){cpu->gpr[RSP] ^ cpu->cr3, nr,
+                               {cpu->gpr[RDI], cpu->gpr[RSI], cpu->gpr[RDX], cpu->gpr[R10],
+                                cpu->gpr[R8], cpu->gpr[R9]},
+                               true};
     /* SYSCALL saved the address of the next instruction in RCX; SYSCALL
      * itself (0F 05) is the two bytes before it (SDM Vol. 2B, SYSCALL). */
     uint64_t rip = cpu->gpr[RCX] - 2;
@@ -916,8 +921,11 @@ static void on_sysret(struct tracer *t, struct cpu *cpu, uint8_t cpl_before, uin
     struct pending_call *p = pending_slot(t, cpu->gpr[RSP] ^ cpu->cr3, false);
     bool known = p != NULL;
     uint64_t nr = known ? p->nr : 0;
-    if (p)
+    uint64_t args[6] = {0};
+    if (p) {
+        memcpy(args, p->args, sizeof args);
         p->used = false;
+    }
     int64_t result = (int64_t)cpu->gpr[RAX];
     if (known && (nr == 59 || nr == 322) && result < 0 && t->exec_pid == t->ctx_pid)
         set_comm(t, t->exec_pid, t->exec_old); /* the execve failed: still the old program */
@@ -931,6 +939,15 @@ static void on_sysret(struct tracer *t, struct cpu *cpu, uint8_t cpl_before, uin
         call_name(t, nr, t->osname, sizeof t->osname);
         trace_add(&e, "nr", TF_DEC, nr);
         trace_add_str(&e, "name", t->osname);
+        /* As strace shows a call: its arguments when it returns (with
+         * what it wrote) and its result. */
+        size_t n = 0;
+        t->args[0] = 0;
+        if ((nr != 59 && nr != 322) || result < 0) /* a new program: the old pointers are gone */
+            n = syscall_format_exit_args(nr, args, result, guest_read, t, t->args, sizeof t->args);
+        trace_add_strn(&e, "args", t->args, n);
+        size_t r = syscall_format_result(nr, args, result, guest_read, t, t->words2, sizeof t->words2);
+        trace_add_strn(&e, "ret", t->words2, r);
     }
     trace_add(&e, "result", TF_SDEC, (uint64_t)result);
     /* Linux returns -errno in RAX for errors: -4095..-1. */
