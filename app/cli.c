@@ -317,8 +317,18 @@ static void session_kernel_log(void *ctx, const uint8_t *bytes, size_t n)
 static void session_console(void *ctx, const uint8_t *bytes, size_t n)
 {
     struct session *s = ctx;
+    if (s->tracer && s->trace_on_stream && s->console_out)
+        tracer_flush(s->tracer); /* what happened before this output comes first */
     if (s->console_out)
         s->console_out(NULL, bytes, n);
+}
+
+static void session_stderr(void *ctx, const uint8_t *bytes, size_t n)
+{
+    struct session *s = ctx;
+    if (s->tracer && s->trace_on_stream)
+        tracer_flush(s->tracer);
+    s->stderr_out(NULL, bytes, n);
 }
 
 static void session_discard(void *ctx, const uint8_t *bytes, size_t n)
@@ -365,8 +375,14 @@ int session_open(struct session *s, struct run_options *o, struct trace_recordin
     s->console_out = console_out;
     s->log_to_stderr = o->kernel_log;
     o->config.console_out = session_console;
-    if (!o->config.stderr_out)
-        o->config.stderr_out = session_discard; /* no stderr sink asked for: drop it like the console */
+    /* No stderr sink asked for: drop it like the console.  (o may come
+     * back for another session: its sink then is already ours.) */
+    s->stderr_out = o->config.stderr_out && o->config.stderr_out != session_stderr
+                        ? o->config.stderr_out : session_discard;
+    o->config.stderr_out = session_stderr;
+    s->trace_on_stream = !rec && o->trace.kinds &&
+                         (!o->trace.file[0] || strcmp(o->trace.file, "-") == 0);
+    o->config.output_unbuffered = s->trace_on_stream;
     o->config.kernel_log_out = session_kernel_log;
     o->config.out_ctx = s;
     s->machine = machine_new(&o->config, err, errlen);

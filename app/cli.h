@@ -44,6 +44,9 @@ struct session {
     struct tracer *tracer;     /* NULL when tracing is off */
     bool log_to_stderr;
     void (*console_out)(void *ctx, const uint8_t *bytes, size_t n);
+    void (*stderr_out)(void *ctx, const uint8_t *bytes, size_t n);
+    bool trace_on_stream;      /* the trace goes to stdout or stderr: flushed before
+                                * the guest's output, so both keep their order */
 };
 
 /* Build the machine from o (console output to console_out; NULL discards

@@ -325,10 +325,17 @@ START_TEST(option_parsing)
 
     trace_config_init(&c);
     ck_assert_int_eq(trace_parse_option(&c, "--trace", "prog", err, sizeof err), 1);
+    ck_assert_uint_eq(c.kinds, TRACE_KINDS_USER); /* --trace alone: the program's view */
+    ck_assert(c.user_scope);
+    ck_assert_int_eq(trace_parse_option(&c, "--trace=all", NULL, err, sizeof err), 1);
     ck_assert_uint_eq(c.kinds, TRACE_KINDS_ALL);
+    ck_assert(!c.user_scope);
+    ck_assert_int_eq(trace_parse_option(&c, "--trace=user,port", NULL, err, sizeof err), 1);
+    ck_assert_uint_eq(c.kinds, TRACE_KINDS_USER | (1u << TRACE_PORT));
+    ck_assert(c.user_scope);
     trace_config_init(&c);
     ck_assert_int_eq(trace_parse_option(&c, "--trace-ring", "0", err, sizeof err), 2);
-    ck_assert_uint_eq(c.kinds, TRACE_KINDS_ALL); /* any --trace-… option turns tracing on */
+    ck_assert_uint_eq(c.kinds, TRACE_KINDS_USER); /* any --trace-… option turns tracing on */
 }
 END_TEST
 

@@ -1031,6 +1031,8 @@ void trace_os_event(struct tracer *t, const struct os_event *ev)
     if (ev->type == OSEV_SYSCALL_NAME && ev->syscall.number <= SYSCALL_MAX_NR &&
         syscall_name(ev->syscall.number))
         return;
+    if (t->cfg.user_scope && (int32_t)ev->pid <= 0)
+        return; /* the kernel's own work (boot, idle), for no process */
     struct trace_event e;
     if (!begin(t, &e, TRACE_OS, -1, true))
         return;
@@ -1202,6 +1204,8 @@ struct tracer *tracer_new(const struct trace_config *cfg, FILE *out, char *err, 
         return NULL;
     }
     t->cfg = *cfg;
+    if (cfg->user_scope && t->cfg.ring < 0)
+        t->cfg.ring = 3; /* the program's instructions, not the kernel's */
     t->cur_pid = -1;
     t->ctx_pid = t->ctx_tid = -1;
     t->started = !cfg->from_sym[0];
@@ -1322,6 +1326,11 @@ void tracer_get_stats(const struct tracer *t, struct tracer_stats *s)
     *s = t->stats;
     disasm_stats(t->dis, &s->disasm_hits, &s->disasm_misses);
     s->disasm_hits += t->insn_text_hits; /* found in the rendered-text cache in front */
+}
+
+int tracer_flush(struct tracer *t)
+{
+    return t && t->writer ? trace_writer_flush(t->writer) : 0;
 }
 
 int tracer_close(struct tracer *t, char *err, size_t errlen)

@@ -43,7 +43,16 @@ struct trace_config {
     char from_sym[128];         /* --trace-from SYMBOL: start at its first execution */
     char until_sym[128];        /* --trace-until SYMBOL: stop when it is reached */
     int64_t pid;                /* --trace-pid N: only while process N runs; -1 = any */
+    bool user_scope;            /* --trace / --trace=user: the program's view (ring-3
+                                 * instructions, its syscalls, faults and OS events) */
 };
+
+/* The kinds of the user scope: the program's instructions with their memory
+ * accesses and register changes, its system calls, the faults and
+ * interrupts that stop it, and the OS events of its processes. */
+#define TRACE_KINDS_USER ((1u << TRACE_INSN) | (1u << TRACE_MEM) | (1u << TRACE_REG) | \
+                          (1u << TRACE_SYSCALL) | (1u << TRACE_SYSRET) | (1u << TRACE_EXCEPTION) | \
+                          (1u << TRACE_INTERRUPT) | (1u << TRACE_OS))
 
 void trace_config_init(struct trace_config *c);
 
@@ -86,6 +95,12 @@ void tracer_record(struct tracer *t, struct trace_recording *rec);
  * strings live only during the call.  The debugger's event log is made
  * this way: what it shows is what the trace says. */
 void tracer_set_sink(struct tracer *t, void (*fn)(void *ctx, const struct trace_event *e), void *ctx);
+
+/* Write out everything traced so far (an open instruction line is closed:
+ * its later events get lines of their own).  Called before the guest's own
+ * output when both go to the same stream, so they appear in the order they
+ * happened.  -1 if writing failed. */
+int tracer_flush(struct tracer *t);
 
 /* Start / stop watching the machine behind hub (machine_watch_hub, or a
  * bare CPU's hub in tests).  Resolves the from/until symbols; -1 with a
