@@ -39,7 +39,11 @@ static const char run_help[] =
     "                      /BASENAME); repeatable\n"
     "  --max-insns N       stop after N instructions (exit status 124)\n"
     "  --stats             print instructions, virtual time, MIPS, TLB hit rate,\n"
-    "                      page walks, exceptions and interrupts by vector to stderr\n"
+    "                      page walks, exceptions and interrupts by vector, system\n"
+    "                      calls by name (count, kernel instructions), page faults by\n"
+    "                      kind and by faulting function, page-ins/outs and context\n"
+    "                      switches to stderr\n"
+    "  --stats=json        the same as one JSON object (trace/stats.h)\n"
     "  --kernel-log        copy the kernel's log (debug port 0xE9) to stderr\n"
     "  --help              this text\n"
     "\n"
@@ -249,8 +253,9 @@ int cli_parse_run(int argc, char **argv, struct run_options *o, char *err, size_
             i++;
             break;
         }
-        if (strcmp(a, "--stats") == 0) {
+        if (strcmp(a, "--stats") == 0 || strcmp(a, "--stats=json") == 0) {
             o->stats = true;
+            o->stats_json = a[7] == '=';
             continue;
         }
         if (strcmp(a, "--kernel-log") == 0) {

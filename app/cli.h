@@ -22,6 +22,7 @@ struct run_options {
     char file_specs[CLI_MAX_FILES][PATH_MAX];
     uint64_t max_insns;          /* --max-insns; 0 = none */
     bool stats;                  /* --stats */
+    bool stats_json;             /* --stats=json */
     bool kernel_log;             /* --kernel-log */
     bool help;                   /* --help was given: print run's help, run nothing */
     struct trace_config trace;   /* --trace…; trace.kinds == 0: tracing off */

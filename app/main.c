@@ -25,6 +25,8 @@
 
 #include "debug_command.h"
 #include "../trace/check.h"
+#include "../trace/stats.h"
+#include "../mmu/mmu.h"
 #include "cli.h"
 #include "../machine/machine.h"
 #include "hostterm.h"
@@ -101,6 +103,15 @@ static int run(int argc, char **argv)
     if (session_open(&session, &o, NULL, write_stdout, err, sizeof err))
         usage_error("%s", err);
     struct machine *m = session.machine;
+    struct run_stats *stats = NULL;
+    if (o.stats) {
+        if (!(stats = run_stats_new()) ||
+            run_stats_load_symbols(stats, o.kernel_path, "kernel:", err, sizeof err) != 0 ||
+            run_stats_attach(stats, machine_watch_hub(m), err, sizeof err) != 0)
+            usage_error("--stats: %s", stats ? err : "out of memory");
+        char ignored[256]; /* a stripped program: bare addresses */
+        run_stats_load_symbols(stats, o.program_path, "", ignored, sizeof ignored);
+    }
     /* The guest's tty does echo and line editing: the host terminal passes
      * keys through until ringscope exits (hostterm.h restores it). */
     if (hostterm_raw() != 0)
@@ -140,8 +151,18 @@ static int run(int argc, char **argv)
         status = EXIT_STUCK;
         break;
     }
-    if (o.stats)
-        machine_print_stats(m, stderr, host_seconds);
+    if (o.stats) {
+        struct tlb_stats tlb;
+        mmu_tlb_stats(machine_mmu(m), &tlb);
+        struct run_stats_machine ms = {
+            .insns = cpu->icount, .time_ns = machine_time_ns(m), .idle_ns = machine_idle_ns(m),
+            .tlb_hits = tlb.hits, .tlb_misses = tlb.misses, .tlb_flushes = tlb.flushes,
+            .walks = tlb.walks, .host_seconds = host_seconds};
+        if (!o.stats_json)
+            machine_print_stats(m, stderr, host_seconds);
+        run_stats_print(stats, &ms, o.stats_json, stderr);
+        run_stats_free(stats);
+    }
     if (session_close(&session, err, sizeof err)) {
         fprintf(stderr, "ringscope: %s\n", err);
         return 1;
