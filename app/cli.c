@@ -385,7 +385,8 @@ int session_open(struct session *s, struct run_options *o, struct trace_recordin
     s->stderr_out = o->config.stderr_out && o->config.stderr_out != session_stderr
                         ? o->config.stderr_out : session_discard;
     o->config.stderr_out = session_stderr;
-    s->trace_on_stream = !rec && o->trace.kinds &&
+    s->trace_on_stream = !rec && o->trace.kinds && o->trace.format != TRACE_FORMAT_BIN &&
+                         o->trace.format != TRACE_FORMAT_PERFETTO &&
                          (!o->trace.file[0] || strcmp(o->trace.file, "-") == 0);
     o->config.output_unbuffered = s->trace_on_stream;
     o->config.kernel_log_out = session_kernel_log;

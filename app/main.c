@@ -26,6 +26,7 @@
 #include "debug_command.h"
 #include "../trace/check.h"
 #include "../trace/stats.h"
+#include "../trace/convert.h"
 #include "../mmu/mmu.h"
 #include "cli.h"
 #include "../machine/machine.h"
@@ -44,6 +45,8 @@ static const char main_help[] =
     "       ringscope debug [DEBUG OPTIONS] [OPTIONS] PROGRAM [ARGS...]\n"
     "                                                   step through it in the debugger window\n"
     "       ringscope check FILE.expect...              run expectation files (trace assertions)\n"
+    "       ringscope check --recording R.rstrace F.expect  assert against a recording instead\n"
+    "       ringscope trace [--trace…] FILE.rstrace     a recording as text, jsonl or perfetto\n"
     "       ringscope run --help                        the options of run (and tracing)\n"
     "       ringscope --help | --version\n"
     "\n"
@@ -208,6 +211,8 @@ int main(int argc, char **argv)
         return run(argc - 2, argv + 2);
     if (strcmp(argv[1], "debug") == 0)
         return debugger_main(argc - 2, argv + 2);
+    if (strcmp(argv[1], "trace") == 0)
+        return trace_convert_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "check") == 0) {
         trace_check_set_runner(check_runner, NULL);
         return trace_check_main(argc - 1, argv + 1);

@@ -11,7 +11,10 @@ const char trace_options_help[] =
     "  --trace=KINDS            comma list of user (the above), all, or insn,mem,reg,tlb,\n"
     "                           walk,ad,exception,interrupt,iret,syscall,sysret,port,os,log\n"
     "  --trace-file PATH        write the trace to PATH (default stderr, - = stdout)\n"
-    "  --trace-format FMT       text (default) or jsonl\n"
+    "  --trace-format FMT       text (default), jsonl, bin (a compact recording; also\n"
+    "                           for a --trace-file ending in .rstrace: read it with\n"
+    "                           ringscope trace FILE) or perfetto (a timeline for\n"
+    "                           ui.perfetto.dev and chrome://tracing)\n"
     "  --trace-ring 0|3         only instructions running in that ring\n"
     "  --trace-range LO-HI      only instructions with LO <= rip < HI (hex 0x… or decimal)\n"
     "  --trace-from SYMBOL      start tracing when SYMBOL first executes\n"
@@ -128,16 +131,24 @@ int trace_parse_option(struct trace_config *c, const char *opt, const char *arg,
             return -1;
         }
         memcpy(c->file, value, strlen(value) + 1);
+        if (!c->format_given && strlen(value) > 8 &&
+            strcmp(value + strlen(value) - 8, ".rstrace") == 0)
+            c->format = TRACE_FORMAT_BIN; /* a recording, by its name */
         break;
     case 2:
         if (strcmp(value, "text") == 0)
             c->format = TRACE_FORMAT_TEXT;
         else if (strcmp(value, "jsonl") == 0)
             c->format = TRACE_FORMAT_JSONL;
+        else if (strcmp(value, "bin") == 0)
+            c->format = TRACE_FORMAT_BIN;
+        else if (strcmp(value, "perfetto") == 0)
+            c->format = TRACE_FORMAT_PERFETTO;
         else {
-            snprintf(err, errlen, "--trace-format: '%.40s' is not text or jsonl", value);
+            snprintf(err, errlen, "--trace-format: '%.40s' is not text, jsonl, bin or perfetto", value);
             return -1;
         }
+        c->format_given = true;
         break;
     case 3:
         if (strcmp(value, "0") && strcmp(value, "3")) {

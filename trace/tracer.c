@@ -1330,7 +1330,7 @@ void tracer_get_stats(const struct tracer *t, struct tracer_stats *s)
 
 int tracer_flush(struct tracer *t)
 {
-    return t && t->writer ? trace_writer_flush(t->writer) : 0;
+    return t && t->writer ? trace_writer_sync(t->writer) : 0;
 }
 
 int tracer_close(struct tracer *t, char *err, size_t errlen)

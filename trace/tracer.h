@@ -34,7 +34,8 @@ struct watch_hub;
 /* What to trace and where (the --trace… options). */
 struct trace_config {
     uint32_t kinds;             /* bit (1u << TRACE_x) per kind; 0 = tracing off */
-    enum trace_format format;   /* --trace-format text|jsonl */
+    enum trace_format format;   /* --trace-format text|jsonl|bin|perfetto */
+    bool format_given;          /* else a --trace-file ending in .rstrace is bin */
     bool no_output;             /* record only (tests): no writer at all */
     char file[512];             /* --trace-file PATH; "" = stderr, "-" = stdout */
     int ring;                   /* --trace-ring 0|3; -1 = both */
