@@ -47,6 +47,7 @@ enum bin_tag {
 #define BIN_SHAPES 256
 #define BIN_STRINGS 4096
 #define BIN_STRING_MAX 64     /* longer strings are written inline, not kept */
+#define BIN_STRING_CAP 40000  /* a text value is cut here: an event's 24 fit a chunk */
 
 /* An event shape: its kind and field names and types, in order. */
 struct bin_shape {

@@ -27,7 +27,7 @@ struct reader {
     size_t errlen;
     bool failed;
     /* Strings of the event being decoded. */
-    char strings[TRACE_MAX_FIELDS][2048 + 1];
+    char strings[TRACE_MAX_FIELDS][BIN_STRING_CAP + 1];
 };
 
 __attribute__((format(printf, 2, 3))) static void fail(struct reader *r, const char *fmt, ...)

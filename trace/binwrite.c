@@ -76,13 +76,18 @@ static void write_chunk(struct trace_writer *w)
     b->len = 0;
 }
 
-/* Room for one record in the staging chunk. */
-static inline uint8_t *room(struct trace_writer *w)
+/* Room for one record of at most n bytes in the staging chunk. */
+static inline uint8_t *room_for(struct trace_writer *w, size_t n)
 {
     struct bin_writer *b = w->bin;
-    if (__builtin_expect(b->len + BIN_RECORD_MAX > BIN_CHUNK_MAX, 0))
+    if (__builtin_expect(b->len + n > BIN_CHUNK_MAX, 0))
         write_chunk(w);
     return b->chunk + b->len;
+}
+
+static inline uint8_t *room(struct trace_writer *w)
+{
+    return room_for(w, BIN_RECORD_MAX);
 }
 
 static inline void commit(struct trace_writer *w, uint8_t *end)
@@ -277,8 +282,8 @@ void bin_tlb(struct trace_writer *w, const struct trace_tlb *r)
  * slot, or inline (long strings). */
 static uint8_t *put_string(struct bin_state *st, uint8_t *p, const char *s, size_t n)
 {
-    if (n > BIN_RECORD_MAX / 32)
-        n = BIN_RECORD_MAX / 32; /* 2 KiB: a record of 24 such strings still fits */
+    if (n > BIN_STRING_CAP)
+        n = BIN_STRING_CAP; /* 24 such strings still fit a chunk */
     if (n > BIN_STRING_MAX) {
         *p++ = 0;
         return put_bytes(p, s, n);
@@ -306,7 +311,11 @@ static bool shape_matches(const struct bin_shape *sh, const struct trace_event *
 void bin_event(struct trace_writer *w, const struct trace_event *e)
 {
     struct bin_state *st = &w->bin->st;
-    uint8_t *tag = room(w), *p = tag + 1;
+    size_t need = BIN_RECORD_MAX;
+    for (unsigned i = 0; i < e->nfields && i < TRACE_MAX_FIELDS; i++)
+        if (e->f[i].type == TF_STR)
+            need += e->f[i].slen < BIN_STRING_CAP ? e->f[i].slen : BIN_STRING_CAP;
+    uint8_t *tag = room_for(w, need), *p = tag + 1;
     *tag = BIN_EVENT | (e->child ? BIN_EVENT_CHILD : 0);
     p = put_step(st, tag, p, e->step);
     *p++ = e->kind;

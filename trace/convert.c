@@ -26,6 +26,8 @@ struct filter {
     bool have_insn;            /* an instruction event came for this step */
     uint64_t insn_step;
     bool insn_visible;
+    bool insn_visible_any_ring; /* hidden only by --trace-ring/--trace-range */
+    int cur_cpl;               /* the ring the CPU is in, as far as the events say */
     uint64_t events;
 };
 
@@ -70,7 +72,9 @@ static void f_insn(void *ctx, const struct trace_insn *r)
         f->stopped = true;
     f->have_insn = true;
     f->insn_step = r->step;
-    f->insn_visible = f->started && !f->stopped && pid_ok(f) &&
+    f->cur_cpl = r->cpl;
+    f->insn_visible_any_ring = f->started && !f->stopped && pid_ok(f);
+    f->insn_visible = f->insn_visible_any_ring &&
                       (f->cfg->ring < 0 || r->cpl == f->cfg->ring) &&
                       (!f->cfg->has_range || (r->rip >= f->cfg->range_lo && r->rip < f->cfg->range_hi));
     if (!f->insn_visible || !kind_on(f, TRACE_INSN))
@@ -109,7 +113,7 @@ static void f_reg(void *ctx, const struct trace_reg *r)
 static void f_tlb(void *ctx, const struct trace_tlb *r)
 {
     struct filter *f = ctx;
-    if (!kind_on(f, TRACE_TLB) || !event_visible(f, r->step, r->child, -1))
+    if (!kind_on(f, TRACE_TLB) || !event_visible(f, r->step, r->child, f->cur_cpl))
         return;
     f->events++;
     if (f->w)
@@ -127,14 +131,30 @@ static void f_event(void *ctx, const struct trace_event *e)
         if (np)
             f->cur_pid = (int64_t)np->v;
     }
+    const struct trace_field *to = trace_field(e, "to_cpl");
+    int cpu_ring_before = f->cur_cpl;
+    if (to && to->type == TF_DEC)
+        f->cur_cpl = (int)to->v;
     if (!kind_on(f, e->kind))
         return;
     const struct trace_field *cpl = trace_field(e, "cpl");
-    int ring = cpl && cpl->type == TF_DEC ? (int)cpl->v : -1;
-    /* The crossings pass the ring filter, as in a run (tracer.h). */
-    if (e->kind == TRACE_SYSCALL || e->kind == TRACE_SYSRET || e->kind == TRACE_OS ||
-        e->kind == TRACE_LOG)
+    int ring = cpl && cpl->type == TF_DEC ? (int)cpl->v : cpu_ring_before;
+    /* The crossings pass the ring filter, as in a run (tracer.h): one that
+     * an instruction hidden only by ring or range caused stands alone,
+     * with the next step, as the tracer shows it. */
+    bool crossing = e->kind == TRACE_SYSCALL || e->kind == TRACE_SYSRET || e->kind == TRACE_OS ||
+                    e->kind == TRACE_LOG;
+    struct trace_event alone;
+    if (crossing) {
         ring = -1;
+        if (e->child && f->have_insn && f->insn_step == e->step && !f->insn_visible &&
+            f->insn_visible_any_ring) {
+            alone = *e;
+            alone.child = 0;
+            alone.step = e->step + 1;
+            e = &alone;
+        }
+    }
     if (!event_visible(f, e->step, e->child, ring))
         return;
     if (f->cfg->user_scope && e->kind == TRACE_OS) {
