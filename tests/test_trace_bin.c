@@ -158,6 +158,15 @@ START_TEST(round_trip_every_kind)
 }
 END_TEST
 
+/* The chunk checksum is CRC-32C: its check value (RFC 3720 B.4). */
+START_TEST(chunk_checksum_is_crc32c)
+{
+    ck_assert_uint_eq(bin_crc32((const uint8_t *)"123456789", 9), 0xE3069283u);
+    uint8_t zeros[32] = {0};
+    ck_assert_uint_eq(bin_crc32(zeros, 32), 0x8A9136AAu);
+}
+END_TEST
+
 START_TEST(every_truncation_is_an_error)
 {
     size_t len;
@@ -174,7 +183,7 @@ START_TEST(every_truncation_is_an_error)
     for (size_t at = BIN_HEADER_SIZE + BIN_CHUNK_HEADER; at < len; at += 7) {
         rec[at] ^= 0x40;
         free(convert(rec, len, TRACE_FORMAT_TEXT, &rc, err, sizeof err));
-        ck_assert_msg(rc == -1 && strstr(err, "CRC-32"), "flip at %zu: %s", at, rc ? err : "accepted");
+        ck_assert_msg(rc == -1 && strstr(err, "CRC-32C"), "flip at %zu: %s", at, rc ? err : "accepted");
         rec[at] ^= 0x40;
     }
     rec[8] = 9;
@@ -264,6 +273,7 @@ int main(void)
     Suite *s = suite_create("trace_bin");
     TCase *tc = tcase_create("bin");
     tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, chunk_checksum_is_crc32c);
     tcase_add_test(tc, round_trip_every_kind);
     tcase_add_test(tc, every_truncation_is_an_error);
     tcase_add_test(tc, fuzz_random_and_mutated_files);

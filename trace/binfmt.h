@@ -3,7 +3,7 @@
  * (binwrite.c) and the reader (binread.c) share.
  *
  * A file is a 16-byte header, then chunks of records, each chunk framed by
- * its length and CRC-32 so a reader notices truncation and corruption; the
+ * its length and CRC-32C so a reader notices truncation and corruption; the
  * last record is END with the number of events.  Records are a tag byte
  * (kind in the low nibble, flags above) and little-endian base-128 varints,
  * most of them deltas against state both sides keep (the previous step and
@@ -22,7 +22,7 @@
 #define BIN_VERSION 1
 #define BIN_HEADER_SIZE 16
 #define BIN_CHUNK_MAX (1u << 20)          /* payload bytes of a chunk, at most */
-#define BIN_CHUNK_HEADER 8                /* u32 length, u32 CRC-32 */
+#define BIN_CHUNK_HEADER 8                /* u32 length, u32 CRC-32C */
 
 /* Tag: low nibble. */
 enum bin_tag {

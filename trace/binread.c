@@ -507,7 +507,7 @@ int bin_read(const uint8_t *bytes, size_t len, const char *path, const struct bi
                 break;
             }
             if (bin_crc32(bytes + at, n) != crc) {
-                fail(r, "corrupt recording: chunk %u fails its CRC-32 check", r->chunk);
+                fail(r, "corrupt recording: chunk %u fails its CRC-32C check", r->chunk);
                 break;
             }
             r->p = bytes + at;

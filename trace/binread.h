@@ -1,7 +1,7 @@
 /* binread.h — reading a recording (`.rstrace`, binfmt.h) back into events.
  *
  * The reader checks everything it reads — the header and version, each
- * chunk's length and CRC-32, every tag, varint, definition number, shape,
+ * chunk's length and CRC-32C, every tag, varint, definition number, shape,
  * string and count — and stops at the first problem with a one-line
  * message ("FILE: truncated: chunk 3 ends after 812 of 4096 bytes"), so a
  * corrupted or cut file is never taken for a shorter trace. */

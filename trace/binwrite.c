@@ -18,23 +18,54 @@ struct bin_writer {
  * under this. */
 #define BIN_RECORD_MAX (64u << 10)
 
+/* CRC-32C (Castagnoli, reflected polynomial 0x82F63B78): SSE4.2 computes it
+ * 8 bytes per instruction (CRC32, SDM Vol. 2A); the table is the same
+ * function for CPUs without it. */
 static uint32_t crc_table[256];
+
+static uint32_t crc32c_table(uint32_t c, const uint8_t *p, size_t n)
+{
+    if (!crc_table[1]) {
+        for (uint32_t i = 0; i < 256; i++) {
+            uint32_t x = i;
+            for (int k = 0; k < 8; k++)
+                x = x & 1 ? 0x82F63B78u ^ (x >> 1) : x >> 1;
+            crc_table[i] = x;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        c = crc_table[(c ^ p[i]) & 0xff] ^ (c >> 8);
+    return c;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(uint32_t c, const uint8_t *p, size_t n)
+{
+    uint64_t x = c;
+    for (; n >= 8; n -= 8, p += 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        x = __builtin_ia32_crc32di(x, v);
+    }
+    c = (uint32_t)x;
+    for (; n; n--, p++)
+        c = __builtin_ia32_crc32qi(c, *p);
+    return c;
+}
+#endif
 
 uint32_t bin_crc32(const uint8_t *p, size_t n)
 {
-    if (!crc_table[1]) {
-        /* CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as zlib's. */
-        for (uint32_t i = 0; i < 256; i++) {
-            uint32_t c = i;
-            for (int k = 0; k < 8; k++)
-                c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            crc_table[i] = c;
-        }
+#if defined(__x86_64__)
+    static int has_sse42 = -1;
+    if (has_sse42 < 0) {
+        __builtin_cpu_init();
+        has_sse42 = __builtin_cpu_supports("sse4.2");
     }
-    uint32_t c = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++)
-        c = crc_table[(c ^ p[i]) & 0xff] ^ (c >> 8);
-    return c ^ 0xFFFFFFFFu;
+    if (has_sse42)
+        return crc32c_sse42(0xFFFFFFFFu, p, n) ^ 0xFFFFFFFFu;
+#endif
+    return crc32c_table(0xFFFFFFFFu, p, n) ^ 0xFFFFFFFFu;
 }
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
