@@ -83,7 +83,7 @@ START_TEST(text_format)
         "        7         9 3 00005000 0000000000401000 main+0x1c                   48 01 07    "
         "                  add qword ptr [rdi], rax            W8 0x7ffe0010(pa 0x23010)=0x2a  "
         "rflags=odItszapc->odItsZaPc\n"
-        "            tlb       op=miss va=0x7ffe0010\n"
+        "        7   tlb       op=miss va=0x7ffe0010\n"
         "        8   interrupt vector=32 source=external cpl=3->0\n";
     ck_assert_str_eq(s, want);
     free(s);
@@ -319,7 +319,7 @@ START_TEST(option_parsing)
     ck_assert_int_eq(trace_parse_option(&c, "--trace-range", "0x2000-0x1000", err, sizeof err), -1);
     ck_assert_msg(strstr(err, "LO < HI"), "%s", err);
     ck_assert_int_eq(trace_parse_option(&c, "--trace-format", "xml", err, sizeof err), -1);
-    ck_assert_str_eq(err, "--trace-format: 'xml' is not text or jsonl");
+    ck_assert_str_eq(err, "--trace-format: 'xml' is not text, jsonl, bin or perfetto");
     ck_assert_int_eq(trace_parse_option(&c, "--trace-file", NULL, err, sizeof err), -1);
     ck_assert_str_eq(err, "--trace-file needs a value");
 

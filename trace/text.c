@@ -2,12 +2,12 @@
  *
  *   step      time      r cr3      rip              symbol    bytes     disassembly   effects
  *           5         5 0 00001000 0000000000100010 start+0x10 48 89 07 mov qword ptr [rdi], rax  W8 0x2000(pa 0x2000)=0x5
- *             tlb       op=miss va=0x2000
+ *           5   tlb       op=miss va=0x2000
  *
  * An instruction is one line with its effects (memory accesses, register
- * changes) appended; the other events it caused follow on lines indented
- * under it; events that no instruction caused (an external interrupt, an
- * OS event reported between instructions) start with their step number.
+ * changes) appended; the other events it caused follow on lines of their
+ * own below it; every line starts with its step (events that no
+ * instruction caused, e.g. an external interrupt, carry the next one's).
  *
  * insn, mem, reg and tlb events have one renderer each (text_insn,
  * text_mem, text_reg, text_tlb), fed with their typed records (records.h);
@@ -149,14 +149,11 @@ static char *event_line_room(struct trace_writer *w, size_t n)
     return out_room(&w->out, n);
 }
 
-/* The start of an event's own line: indented under the instruction line
- * that caused it, or its step when no such line is there to read it from
- * (an event standing alone, or a child of an instruction not traced)
- * (room needed: 64). */
-static char *put_event_start(char *p, bool child, uint64_t step)
+/* The start of an event's own line: its step, always (a line read on its
+ * own, as grep shows it, says which instruction it belongs to), then the
+ * indent (room needed: 64). */
+static char *put_event_start(char *p, uint64_t step)
 {
-    if (child)
-        return put_spaces(p, INDENT);
     return put_spaces(put_dec_right(p, step, 9), INDENT - 9);
 }
 
@@ -205,7 +202,7 @@ void text_mem(struct trace_writer *w, const struct trace_mem *r)
     }
     /* No instruction line to append to (insn not traced, or its group grew
      * too big): a line of its own, fields as generic_line shows them. */
-    p = put_event_start(event_line_room(w, 256), false, r->step);
+    p = put_event_start(event_line_room(w, 256), r->step);
     p = PUT_LIT(p, "mem       op=");
     p = r->write ? PUT_LIT(p, "write") : PUT_LIT(p, "read");
     p = put_hex(PUT_LIT(p, " va="), r->va);
@@ -223,7 +220,7 @@ void text_mem(struct trace_writer *w, const struct trace_mem *r)
 static void __attribute__((noinline)) reg_line(struct trace_writer *w, const struct trace_reg *r,
                                                unsigned id)
 {
-    char *p = put_event_start(event_line_room(w, 256), false, r->step);
+    char *p = put_event_start(event_line_room(w, 256), r->step);
     p = PUT_LIT(p, "reg       name=");
     memcpy(p, trace_reg_names[id], 16);
     p = PUT_LIT(p + trace_reg_name_lens[id], " old=");
@@ -307,7 +304,7 @@ static char *__attribute__((noinline)) put_tlb_other(char *p, const struct trace
 void text_tlb(struct trace_writer *w, const struct trace_tlb *r)
 {
     struct trace_out *o = line_destination(w, r->child);
-    char *p = put_event_start(out_room(o, 192), o == &w->children, r->step);
+    char *p = put_event_start(out_room(o, 192), r->step);
     p = PUT_LIT(p, "tlb       op=");
     if (__builtin_expect((r->op == TRACE_TLB_HIT || r->op == TRACE_TLB_FILL) && r->level, 1)) {
         unsigned f = r->flags % TRACE_TLB_FLAGS;
@@ -408,12 +405,8 @@ static void generic_line(struct trace_out *o, const struct trace_event *e)
 void text_event(struct trace_writer *w, const struct trace_event *e)
 {
     struct trace_out *o = line_destination(w, e->child);
-    if (o == &w->children) {
-        out_spaces(o, INDENT);
-    } else {
-        out_dec_right(o, e->step, 9);
-        out_spaces(o, INDENT - 9);
-    }
+    out_dec_right(o, e->step, 9);
+    out_spaces(o, INDENT - 9);
     generic_line(o, e);
 }
 
