@@ -3,10 +3,12 @@
  * chrome://tracing open.
  *
  * One process per guest process (named by its comm), one track per guest
- * thread; each system call is a slice on its thread's track from the
- * SYSCALL to its SYSRET (named after the call, its decoded arguments and
- * result as args); page faults, other exceptions and interrupts are
- * instants on the thread they stopped; context switches are instants on the
+ * thread, on which the thread's time is cut into slices: in user mode
+ * ("user", from a SYSRET or IRETQ to ring 3), in each system call (from the
+ * SYSCALL to its SYSRET, named after the call, its decoded arguments and
+ * result as args), and in the kernel for a fault or interrupt taken in ring
+ * 3 (until the IRETQ back); page faults, other exceptions and interrupts are
+ * also instants on the thread they stopped; context switches are instants on the
  * machine's own track (pid 0, "kernel"); counters show the page faults so
  * far and the pages in the pagefile (page-outs minus page-ins).  Time is
  * the trace's step (instructions begun), one per nanosecond: "ts" is in
@@ -16,10 +18,13 @@
 
 #define PF_THREADS 256
 
+/* What a thread's open slice is: at most one at a time, so slices nest. */
+enum pf_mode { PF_NONE, PF_USER, PF_SYSCALL, PF_KERNEL };
+
 struct pf_thread {
     int64_t pid, tid;
     bool used, named;
-    int depth;                 /* open slices (0 or 1: a system call) */
+    enum pf_mode open;
 };
 
 struct perfetto_writer {
@@ -156,9 +161,29 @@ static struct pf_thread *thread(struct trace_writer *w, const struct trace_event
 
 static void end_slice(struct trace_writer *w, struct pf_thread *t, uint64_t step)
 {
+    if (t->open == PF_NONE)
+        return;
     begin_event(w, "E", t->pid, t->tid, step);
     out_char(&w->out, '}');
-    t->depth--;
+    t->open = PF_NONE;
+}
+
+/* A slice of time in user mode or in the kernel (a fault, an interrupt). */
+static void begin_mode(struct trace_writer *w, struct pf_thread *t, uint64_t step, enum pf_mode m,
+                       const char *name)
+{
+    end_slice(w, t, step);
+    begin_event(w, "B", t->pid, t->tid, step);
+    out_str(&w->out, m == PF_USER ? ",\"cat\":\"user\",\"name\":" : ",\"cat\":\"kernel\",\"name\":");
+    json_str(&w->out, name);
+    out_char(&w->out, '}');
+    t->open = m;
+}
+
+static unsigned field_u(const struct trace_event *e, const char *key, unsigned dflt)
+{
+    const struct trace_field *f = trace_field(e, key);
+    return f ? (unsigned)f->v : dflt;
 }
 
 static void counter(struct trace_writer *w, const char *name, uint64_t step, int64_t value)
@@ -180,8 +205,7 @@ void perfetto_event(struct trace_writer *w, const struct trace_event *e)
         if (p->finished)
             break;
         struct pf_thread *t = thread(w, e);
-        if (t->depth)
-            end_slice(w, t, e->step); /* a call that never returned (execve) */
+        end_slice(w, t, e->step); /* user mode ends (or a call that never returned: execve) */
         begin_event(w, "B", t->pid, t->tid, e->step);
         out_str(o, ",\"cat\":\"syscall\",\"name\":");
         json_str(o, text_of(e, "name"));
@@ -190,18 +214,20 @@ void perfetto_event(struct trace_writer *w, const struct trace_event *e)
         out_str(o, ",\"sym\":");
         json_str(o, text_of(e, "sym"));
         out_str(o, "}}");
-        t->depth++;
+        t->open = PF_SYSCALL;
         break;
     }
     case TRACE_SYSRET: {
         struct pf_thread *t = thread(w, e);
-        if (!t->depth)
-            break; /* a return with no call seen: a new thread or process */
-        begin_event(w, "E", t->pid, t->tid, e->step);
-        out_str(o, ",\"args\":{\"ret\":");
-        json_str(o, text_of(e, "ret"));
-        out_str(o, "}}");
-        t->depth--;
+        if (t->open == PF_SYSCALL) {
+            begin_event(w, "E", t->pid, t->tid, e->step);
+            out_str(o, ",\"args\":{\"ret\":");
+            json_str(o, text_of(e, "ret"));
+            out_str(o, "}}");
+            t->open = PF_NONE;
+        }
+        /* (a return with no call seen: a new thread or process) */
+        begin_mode(w, t, e->step, PF_USER, "user");
         break;
     }
     case TRACE_EXCEPTION:
@@ -209,11 +235,14 @@ void perfetto_event(struct trace_writer *w, const struct trace_event *e)
         struct pf_thread *t = thread(w, e);
         const struct trace_field *v = field(e, "vector");
         bool pf = e->kind == TRACE_EXCEPTION && v && v->v == 14;
+        const char *what = pf ? "page fault" : text_of(e, "what")[0] ? text_of(e, "what") : text_of(e, "name");
+        if (field_u(e, "from_cpl", 0) == 3) /* the kernel works for the thread now */
+            begin_mode(w, t, e->step, PF_KERNEL, what);
         begin_event(w, "i", t->pid, t->tid, e->step);
         out_str(o, ",\"s\":\"t\",\"cat\":");
         json_str(o, e->kind == TRACE_EXCEPTION ? "exception" : "interrupt");
         out_str(o, ",\"name\":");
-        json_str(o, pf ? "page fault" : text_of(e, "what")[0] ? text_of(e, "what") : text_of(e, "name"));
+        json_str(o, what);
         out_str(o, ",\"args\":{\"sym\":");
         json_str(o, text_of(e, "sym"));
         if (pf) {
@@ -251,6 +280,10 @@ void perfetto_event(struct trace_writer *w, const struct trace_event *e)
         }
         break;
     }
+    case TRACE_IRET:
+        if (field_u(e, "to_cpl", 0) == 3 && field_u(e, "from_cpl", 3) == 0 && trace_field(e, "pid"))
+            begin_mode(w, thread(w, e), e->step, PF_USER, "user");
+        break;
     default:
         break;
     }
@@ -266,7 +299,7 @@ void perfetto_finish(struct trace_writer *w)
     struct perfetto_writer *p = w->pf;
     /* Calls still open when the trace ended (exit_group never returns). */
     for (unsigned i = 0; i < PF_THREADS; i++)
-        while (p->threads[i].used && p->threads[i].depth > 0)
+        if (p->threads[i].used)
             end_slice(w, &p->threads[i], p->last_ts);
     if (!p->finished)
         out_str(&w->out, "\n]}\n");
