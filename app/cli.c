@@ -385,10 +385,13 @@ int session_open(struct session *s, struct run_options *o, struct trace_recordin
     s->stderr_out = o->config.stderr_out && o->config.stderr_out != session_stderr
                         ? o->config.stderr_out : session_discard;
     o->config.stderr_out = session_stderr;
+    /* The trace shares a stream with the guest's output: stdout (-), or
+     * stderr, which the guest's stderr always shares and its stdout does
+     * at a terminal.  (Output to a file stays buffered.) */
+    bool to_stdout = strcmp(o->trace.file, "-") == 0, to_stderr = !o->trace.file[0];
     s->trace_on_stream = !rec && o->trace.kinds && o->trace.format != TRACE_FORMAT_BIN &&
-                         o->trace.format != TRACE_FORMAT_PERFETTO &&
-                         (!o->trace.file[0] || strcmp(o->trace.file, "-") == 0);
-    o->config.output_unbuffered = s->trace_on_stream;
+                         o->trace.format != TRACE_FORMAT_PERFETTO && (to_stdout || to_stderr);
+    o->config.output_unbuffered = s->trace_on_stream && (to_stdout || isatty(STDOUT_FILENO));
     o->config.kernel_log_out = session_kernel_log;
     o->config.out_ctx = s;
     s->machine = machine_new(&o->config, err, errlen);
