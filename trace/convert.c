@@ -224,7 +224,8 @@ static const char usage[] =
     "\n"
     "Convert a recording (ringscope run --trace-format bin, or --trace-file\n"
     "NAME.rstrace) to text (default), JSON Lines or the Perfetto timeline, through\n"
-    "the same filters as a run (a recording holds what its run traced).\n"
+    "the same filters as a run (a recording holds what its run traced; without\n"
+    "--trace, every kind it holds).  The output goes to stdout unless --trace-file.\n"
     "\n"
     "options:\n";
 
