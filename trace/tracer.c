@@ -897,11 +897,12 @@ static void on_syscall(struct tracer *t, struct cpu *cpu, uint8_t cpl_before, ui
         u->in_kernel = true;
         u->rip = rip;
     }
-    if (nr == 59 || nr == 322)
-        note_execve(t, nr == 59 ? args[0] : args[1]);
     struct trace_event e;
-    if (!begin(t, &e, TRACE_SYSCALL, cpl_before, true))
+    if (!begin(t, &e, TRACE_SYSCALL, cpl_before, true)) {
+        if (nr == 59 || nr == 322)
+            note_execve(t, nr == 59 ? args[0] : args[1]);
         return;
+    }
     call_name(t, nr, t->osname, sizeof t->osname);
     syscall_format_args(nr, args, guest_read, t, t->args, sizeof t->args);
     add_who(t, &e, t->ctx_pid, t->ctx_tid);
@@ -914,6 +915,9 @@ static void on_syscall(struct tracer *t, struct cpu *cpu, uint8_t cpl_before, ui
     add_where(t, &e, "rip", "sym", rip, t->sym, sizeof t->sym);
     add_cpls(&e, cpl_before, cpl_after);
     tracer_emit(t, &e);
+    /* The caller is still the old program; what follows runs the new one. */
+    if (nr == 59 || nr == 322)
+        note_execve(t, nr == 59 ? args[0] : args[1]);
 }
 
 static void on_sysret(struct tracer *t, struct cpu *cpu, uint8_t cpl_before, uint8_t cpl_after)
