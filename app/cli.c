@@ -362,8 +362,22 @@ struct tracer *cli_attach_tracer(struct run_options *o, struct machine *m, struc
     if (tracer_load_symbols(t, o->kernel_path, "kernel:", 0, err, errlen) != 0)
         goto fail;
     /* A stripped program still traces, with bare addresses. */
-    char ignored[256];
+    char ignored[256], guest[PATH_MAX + 8];
     tracer_load_symbols(t, o->program_path, "", 0, ignored, sizeof ignored);
+    /* The initrd's programs (bundled or --file): a process that execve's one
+     * is named in its symbols. */
+    const char *base = strrchr(o->program_path, '/');
+    snprintf(guest, sizeof guest, "/bin/%s", base ? base + 1 : o->program_path);
+    tracer_add_program(t, guest, o->program_path, true);
+    for (size_t i = 0; i < o->config.nfiles; i++) {
+        const struct initrd_file *f = &o->files[i];
+        const char *b = strrchr(f->host_path, '/');
+        if (f->guest_path)
+            snprintf(guest, sizeof guest, "%s%s", f->guest_path[0] == '/' ? "" : "/", f->guest_path);
+        else
+            snprintf(guest, sizeof guest, "/%s", b ? b + 1 : f->host_path);
+        tracer_add_program(t, guest, f->host_path, false);
+    }
     if (tracer_attach(t, machine_watch_hub(m), err, errlen) != 0)
         goto fail;
     return t;

@@ -94,7 +94,17 @@ struct extra_call {
 struct comm {
     int32_t pid;
     bool used;
+    int16_t program;          /* its symbols: index into programs[], -1 = the main program's */
     char name[COMM_SIZE];
+};
+
+/* Programs a process may execve (the initrd's files: guest path, host
+ * path), their symbol tables loaded at the first execve of each. */
+#define PROGRAMS 64
+struct program {
+    char guest[128], host[512];
+    struct symbols *syms;
+    bool tried;
 };
 
 /* Where each thread entered the kernel from ring 3 (a SYSCALL or a
@@ -133,9 +143,13 @@ struct tracer {
     int64_t cur_pid;          /* from "switch" OS events; -1 until the first */
     int32_t ctx_pid, ctx_tid; /* the guest thread of the watch event being handled */
     struct comm comms[COMMS];
+    struct program programs[PROGRAMS];
+    unsigned nprograms;
+    const char *main_host;     /* the main program's host path (its table is in syms) */
     struct user_entry entries[USER_ENTRIES];
     char exec_old[COMM_SIZE]; /* the name before a pending execve (failed: restored) */
     int32_t exec_pid;
+    int16_t exec_old_program;
 
     /* The instruction in progress. */
     bool in_insn;             /* between before_insn and its end */
@@ -245,8 +259,50 @@ static struct comm *comm_slot(struct tracer *t, int32_t pid, bool create)
 
 static void set_comm(struct tracer *t, int32_t pid, const char *name)
 {
-    struct comm *c = comm_slot(t, pid, true);
+    struct comm *c = comm_slot(t, pid, false);
+    if (!c) {
+        c = comm_slot(t, pid, true);
+        c->program = -1;
+    }
     snprintf(c->name, sizeof c->name, "%s", name);
+}
+
+/* The symbol table of the program process pid runs, loaded on first use;
+ * NULL for the main program's (in t->syms with the kernel's). */
+static struct symbols *program_symbols(struct tracer *t, int32_t pid)
+{
+    const struct comm *c = comm_slot(t, pid, false);
+    if (!c || c->program < 0 || (unsigned)c->program >= t->nprograms)
+        return NULL;
+    struct program *p = &t->programs[c->program];
+    if (!p->tried) {
+        char err[256];
+        p->tried = true;
+        if ((p->syms = symbols_new()) && symbols_load_elf(p->syms, p->host, "", 0, err, sizeof err) < 0) {
+            symbols_free(p->syms);
+            p->syms = NULL;
+        }
+    }
+    return p->syms;
+}
+
+/* va as `func+0x1c`: a user address in the table of the program the
+ * current process runs (after an execve, not the main program's), the
+ * kernel's and the main program's in t->syms. */
+static size_t format_sym(struct tracer *t, uint64_t va, char *buf, size_t cap)
+{
+    if (va < 0x800000000000ull) {
+        struct symbols *ps = program_symbols(t, t->ctx_pid);
+        if (ps)
+            return symbols_format(ps, va, buf, cap);
+        const struct comm *c = comm_slot(t, t->ctx_pid, false);
+        if (c && c->program >= 0) {
+            if (cap)
+                buf[0] = 0;
+            return 0; /* a program without symbols: no name rather than a wrong one */
+        }
+    }
+    return symbols_format(t->syms, va, buf, cap);
 }
 
 /* The process name of pid: "kernel" for pid 0 (the kernel's own context,
@@ -281,7 +337,7 @@ static void add_where(struct tracer *t, struct trace_event *e, const char *key, 
                       uint64_t va, char *buf, size_t cap)
 {
     trace_add(e, key, TF_HEX, va);
-    size_t n = symbols_format(t->syms, va, buf, cap);
+    size_t n = format_sym(t, va, buf, cap);
     trace_add_strn(e, symkey, buf, n);
 }
 
@@ -343,8 +399,20 @@ static void note_execve(struct tracer *t, uint64_t path_va)
     base = base ? base + 1 : path;
     snprintf(t->exec_old, sizeof t->exec_old, "%s", comm_of(t, t->ctx_pid));
     t->exec_pid = t->ctx_pid;
-    if (*base)
+    t->exec_old_program = -1;
+    if (*base) {
         set_comm(t, t->ctx_pid, base);
+        struct comm *c = comm_slot(t, t->ctx_pid, false);
+        t->exec_old_program = c->program;
+        /* The new program's symbols: the initrd file at that path (the
+         * main program's own table when it is the main program). */
+        int16_t prog = -2;
+        for (unsigned i = 0; i < t->nprograms; i++)
+            if (strcmp(t->programs[i].guest, path) == 0)
+                prog = t->main_host && strcmp(t->programs[i].host, t->main_host) == 0 ? -1 : (int16_t)i;
+        c->program = prog == -2 ? (int16_t)PROGRAMS : prog; /* unknown: no symbols */
+        t->symbols_gen++; /* cached instruction text may name other symbols now */
+    }
 }
 
 /* ---- instructions ---- */
@@ -567,7 +635,7 @@ static struct insn_text *insn_text(struct tracer *t, struct cpu *cpu, unsigned l
     }
     x->len = 0;
     struct disasm_line dis = disasm_text(t->dis, va, pa, (const uint8_t *)code, len);
-    size_t sym_len = symbols_format(t->syms, va, t->sym, sizeof t->sym);
+    size_t sym_len = format_sym(t, va, t->sym, sizeof t->sym);
     if (sym_len + dis.hex_len + dis.text_len + 3 > sizeof x->strings)
         return NULL;
     char *sym = x->strings, *hex = sym + sym_len + 1, *text = hex + dis.hex_len + 1;
@@ -616,7 +684,7 @@ static void emit_insn(struct tracer *t, struct cpu *cpu, const struct insn *in)
     if (peek_pa(cpu, cpu->rip, &pa) && guest_read(t, cpu->rip, code, len))
         dis = disasm_text(t->dis, cpu->rip, pa, code, len);
     r.sym = t->sym;
-    r.sym_len = (uint16_t)symbols_format(t->syms, cpu->rip, t->sym, sizeof t->sym);
+    r.sym_len = (uint16_t)format_sym(t, cpu->rip, t->sym, sizeof t->sym);
     r.bytes = dis.hex;
     r.bytes_len = (uint16_t)dis.hex_len;
     r.disasm = dis.text;
@@ -931,8 +999,11 @@ static void on_sysret(struct tracer *t, struct cpu *cpu, uint8_t cpl_before, uin
         p->used = false;
     }
     int64_t result = (int64_t)cpu->gpr[RAX];
-    if (known && (nr == 59 || nr == 322) && result < 0 && t->exec_pid == t->ctx_pid)
+    if (known && (nr == 59 || nr == 322) && result < 0 && t->exec_pid == t->ctx_pid) {
         set_comm(t, t->exec_pid, t->exec_old); /* the execve failed: still the old program */
+        comm_slot(t, t->exec_pid, false)->program = t->exec_old_program;
+        t->symbols_gen++;
+    }
     if (cpl_after == 3)
         user_entry(t, t->ctx_tid)->in_kernel = false;
     struct trace_event e;
@@ -1021,8 +1092,13 @@ void trace_os_event(struct tracer *t, const struct os_event *ev)
 {
     if (ev->type == OSEV_CONTEXT_SWITCH)
         t->cur_pid = ev->sw.new_pid;
-    if (ev->type == OSEV_PROC_CREATE)
+    if (ev->type == OSEV_PROC_CREATE) {
+        /* A fork runs its parent's program. */
+        const struct comm *parent = comm_slot(t, (int32_t)ev->proc.parent, false);
+        int16_t prog = parent ? parent->program : -1;
         set_comm(t, (int32_t)ev->proc.pid, ev->text);
+        comm_slot(t, (int32_t)ev->proc.pid, false)->program = prog;
+    }
     if (ev->type == OSEV_SYSCALL_NAME && ev->syscall.number > SYSCALL_MAX_NR) {
         /* The kernel names a call Linux does not have (the keystroke query). */
         struct extra_call *x = &t->extra_calls[ev->syscall.number % EXTRA_CALLS];
@@ -1173,7 +1249,13 @@ static bool on_crossing(void *ctx, const struct watch_event *e)
 }
 
 /* The watcher's handlers: the hub calls each kind's directly. */
-static bool watch_insn(void *ctx, const struct watch_event *e) { return on_before_insn(ctx, e->cpu, e->insn); }
+static bool watch_insn(void *ctx, const struct watch_event *e)
+{
+    struct tracer *t = ctx;
+    t->ctx_pid = e->pid; /* whose symbols name the instruction */
+    t->ctx_tid = e->tid;
+    return on_before_insn(t, e->cpu, e->insn);
+}
 static bool watch_insn_done(void *ctx, const struct watch_event *e) { return on_after_insn(ctx, e->cpu); }
 static bool watch_mem(void *ctx, const struct watch_event *e)
 {
@@ -1261,6 +1343,21 @@ struct tracer *tracer_new(const struct trace_config *cfg, FILE *out, char *err, 
         t->watcher.on[WATCH_PORT] = watch_port;
     }
     return t;
+}
+
+int tracer_add_program(struct tracer *t, const char *guest_path, const char *host_path, bool main)
+{
+    if (main) {
+        free((void *)t->main_host);
+        t->main_host = strdup(host_path);
+    }
+    if (t->nprograms == PROGRAMS || strlen(guest_path) >= sizeof t->programs[0].guest ||
+        strlen(host_path) >= sizeof t->programs[0].host)
+        return -1;
+    struct program *p = &t->programs[t->nprograms++];
+    strcpy(p->guest, guest_path);
+    strcpy(p->host, host_path);
+    return 0;
 }
 
 int tracer_load_symbols(struct tracer *t, const char *elf_path, const char *prefix,
@@ -1352,6 +1449,9 @@ int tracer_close(struct tracer *t, char *err, size_t errlen)
         rc = -1;
     }
     trace_writer_free(t->writer);
+    for (unsigned i = 0; i < t->nprograms; i++)
+        symbols_free(t->programs[i].syms);
+    free((void *)t->main_host);
     symbols_free(t->syms);
     disasm_free(t->dis);
     free(t->insn_text);

@@ -86,6 +86,12 @@ int tracer_close(struct tracer *t, char *err, size_t errlen);
 int tracer_load_symbols(struct tracer *t, const char *elf_path, const char *prefix,
                         uint64_t bias, char *err, size_t errlen);
 
+/* A program the guest may execve: the file at guest_path (as the initrd
+ * holds it) is host_path on the host; its symbols name the addresses of a
+ * process once it has exec'd it (loaded then).  main: it is the program
+ * whose table was loaded with tracer_load_symbols.  -1 when full. */
+int tracer_add_program(struct tracer *t, const char *guest_path, const char *host_path, bool main);
+
 /* Virtual time for the `time` field: now(ctx) is called once per traced
  * instruction.  Default: the CPU's retired-instruction count. */
 void tracer_set_clock(struct tracer *t, uint64_t (*now)(void *ctx), void *ctx);

@@ -80,4 +80,48 @@ else
     bad "guest output not interleaved (syscall line $line_call, output $line_out, sysret $line_ret)"
     head -20 "$work/mixed"
 fi
+# After an execve, the process is named after its new program and its
+# addresses by that program's symbols: each syscall's sym is the function
+# that nm finds around its rip in the program the comm names.
+"$rs" run --ram 24M --trace=syscall --trace-format jsonl --trace-file "$work/tour.jsonl" tour >/dev/null 2>&1 || bad "run tour"
+python3 - "$work/tour.jsonl" "$build/programs" <<'PY' || fail=1
+import json, subprocess, sys, os, bisect
+tables = {}
+def table(prog):
+    if prog not in tables:
+        path = os.path.join(sys.argv[2], prog)
+        syms = []
+        out = subprocess.run(["nm", "-S", "--defined-only", path], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            f = line.split()
+            if len(f) == 4 and f[2] in "tTwW":
+                syms.append((int(f[0], 16), int(f[1], 16), f[3]))
+            elif len(f) == 3 and f[1] in "tTwW":   # no size (assembly): up to the next
+                syms.append((int(f[0], 16), 0, f[2]))
+        tables[prog] = sorted(syms)
+    return tables[prog]
+checked, programs, ok = 0, set(), True
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e["kind"] != "syscall" or e.get("pid", 0) < 2 or e.get("comm") in ("tour", None) or not e.get("sym"):
+        continue
+    rip = int(e["rip"], 16)
+    syms = table(e["comm"])
+    names = [n for a, size, n in syms if a <= rip < a + size]
+    if not names:   # the nearest symbol below without a size
+        below = [(a, n) for a, size, n in syms if a <= rip and size == 0]
+        names = [max(below)[1]] if below else []
+    if e["sym"].split("+")[0] not in names:
+        ok = False
+        print("FAIL: %s pid %d: sym %s at %s, but nm of %s says %s" % (e["name"], e["pid"], e["sym"], e["rip"], e["comm"], names))
+        break
+    checked += 1
+    programs.add(e["comm"])
+if ok and len(programs) < 5:
+    ok = False
+    print("FAIL: only %d exec'd programs seen in tour: %s" % (len(programs), programs))
+if ok:
+    print("ok: %d syscalls of %d exec'd programs named by their own program's symbols" % (checked, len(programs)))
+sys.exit(0 if ok else 1)
+PY
 exit $fail
