@@ -58,7 +58,7 @@ help:
 
 # ---- dependencies -------------------------------------------------------
 DEB_PKGS := gcc make pkg-config libcapstone-dev libsdl2-dev libpng-dev check musl-tools xvfb xauth qemu-user \
-            busybox-static gdb tmux libsqlite3-dev
+            busybox-static gdb tmux libsqlite3-dev strace
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	echo "installing: $(DEB_PKGS)"; \

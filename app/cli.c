@@ -43,7 +43,11 @@ static const char machine_options_help[] =
 static const char run_only_help[] =
     "  --max-insns N       stop after N instructions (exit status 124)\n"
     "  --stats             print instructions, virtual time, MIPS, TLB hit rate,\n"
-    "                      page walks, exceptions and interrupts by vector to stderr\n"
+    "                      page walks, exceptions and interrupts by vector, system\n"
+    "                      calls by name (count, kernel instructions), page faults by\n"
+    "                      kind and by faulting function, page-ins/outs and context\n"
+    "                      switches to stderr\n"
+    "  --stats=json        the same as one JSON object (trace/stats.h)\n"
     "  --kernel-log        copy the kernel's log (debug port 0xE9) to stderr\n";
 
 /* gdb's options: run and debug take them alike. */
@@ -279,8 +283,9 @@ int cli_parse_run_as(const char *command, const char *usage, int argc, char **ar
             i++;
             break;
         }
-        if (strcmp(a, "--stats") == 0) {
+        if (strcmp(a, "--stats") == 0 || strcmp(a, "--stats=json") == 0) {
             o->stats = true;
+            o->stats_json = a[7] == '=';
             continue;
         }
         if (strcmp(a, "--kernel-log") == 0) {
@@ -351,8 +356,18 @@ static void session_kernel_log(void *ctx, const uint8_t *bytes, size_t n)
 static void session_console(void *ctx, const uint8_t *bytes, size_t n)
 {
     struct session *s = ctx;
+    if (s->tracer && s->trace_on_stream && s->console_out)
+        tracer_flush(s->tracer); /* what happened before this output comes first */
     if (s->console_out)
         s->console_out(NULL, bytes, n);
+}
+
+static void session_stderr(void *ctx, const uint8_t *bytes, size_t n)
+{
+    struct session *s = ctx;
+    if (s->tracer && s->trace_on_stream)
+        tracer_flush(s->tracer);
+    s->stderr_out(NULL, bytes, n);
 }
 
 static void session_discard(void *ctx, const uint8_t *bytes, size_t n)
@@ -381,8 +396,22 @@ struct tracer *cli_attach_tracer(struct run_options *o, struct machine *m, struc
     if (tracer_load_symbols(t, o->kernel_path, "kernel:", 0, err, errlen) != 0)
         goto fail;
     /* A stripped program still traces, with bare addresses. */
-    char ignored[256];
+    char ignored[256], guest[PATH_MAX + 8];
     tracer_load_symbols(t, o->program_path, "", 0, ignored, sizeof ignored);
+    /* The initrd's programs (bundled or --file): a process that execve's one
+     * is named in its symbols. */
+    const char *base = strrchr(o->program_path, '/');
+    snprintf(guest, sizeof guest, "/bin/%s", base ? base + 1 : o->program_path);
+    tracer_add_program(t, guest, o->program_path, true);
+    for (size_t i = 0; i < o->config.nfiles; i++) {
+        const struct initrd_file *f = &o->files[i];
+        const char *b = strrchr(f->host_path, '/');
+        if (f->guest_path)
+            snprintf(guest, sizeof guest, "%s%s", f->guest_path[0] == '/' ? "" : "/", f->guest_path);
+        else
+            snprintf(guest, sizeof guest, "/%s", b ? b + 1 : f->host_path);
+        tracer_add_program(t, guest, f->host_path, false);
+    }
     if (tracer_attach(t, machine_watch_hub(m), err, errlen) != 0)
         goto fail;
     return t;
@@ -399,8 +428,18 @@ int session_open(struct session *s, struct run_options *o, struct trace_recordin
     s->console_out = console_out;
     s->log_to_stderr = o->kernel_log;
     o->config.console_out = session_console;
-    if (!o->config.stderr_out)
-        o->config.stderr_out = session_discard; /* no stderr sink asked for: drop it like the console */
+    /* No stderr sink asked for: drop it like the console.  (o may come
+     * back for another session: its sink then is already ours.) */
+    s->stderr_out = o->config.stderr_out && o->config.stderr_out != session_stderr
+                        ? o->config.stderr_out : session_discard;
+    o->config.stderr_out = session_stderr;
+    /* The trace shares a stream with the guest's output: stdout (-), or
+     * stderr, which the guest's stderr always shares and its stdout does
+     * at a terminal.  (Output to a file stays buffered.) */
+    bool to_stdout = strcmp(o->trace.file, "-") == 0, to_stderr = !o->trace.file[0];
+    s->trace_on_stream = !rec && o->trace.kinds && o->trace.format != TRACE_FORMAT_BIN &&
+                         o->trace.format != TRACE_FORMAT_PERFETTO && (to_stdout || to_stderr);
+    o->config.output_unbuffered = s->trace_on_stream && (to_stdout || isatty(STDOUT_FILENO));
     o->config.kernel_log_out = session_kernel_log;
     o->config.out_ctx = s;
     s->machine = machine_new(&o->config, err, errlen);

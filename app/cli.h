@@ -22,6 +22,7 @@ struct run_options {
     char file_specs[CLI_MAX_FILES][PATH_MAX];
     uint64_t max_insns;          /* --max-insns; 0 = none */
     bool stats;                  /* --stats */
+    bool stats_json;             /* --stats=json */
     bool kernel_log;             /* --kernel-log */
     bool help;                   /* --help was given: print run's help, run nothing */
     struct trace_config trace;   /* --trace…; trace.kinds == 0: tracing off */
@@ -55,6 +56,9 @@ struct session {
     struct tracer *tracer;     /* NULL when tracing is off */
     bool log_to_stderr;
     void (*console_out)(void *ctx, const uint8_t *bytes, size_t n);
+    void (*stderr_out)(void *ctx, const uint8_t *bytes, size_t n);
+    bool trace_on_stream;      /* the trace goes to stdout or stderr: flushed before
+                                * the guest's output, so both keep their order */
 };
 
 /* Build the machine from o (console output to console_out; NULL discards

@@ -26,6 +26,9 @@
 #include "debug_command.h"
 #include "gdb_command.h"
 #include "../trace/check.h"
+#include "../trace/stats.h"
+#include "../trace/convert.h"
+#include "../mmu/mmu.h"
 #include "cli.h"
 #include "../machine/machine.h"
 #include "hostterm.h"
@@ -43,6 +46,8 @@ static const char main_help[] =
     "       ringscope debug [DEBUG OPTIONS] [OPTIONS] PROGRAM [ARGS...]\n"
     "                                                   step through it in the debugger window\n"
     "       ringscope check FILE.expect...              run expectation files (trace assertions)\n"
+    "       ringscope check --recording R.rstrace F.expect  assert against a recording instead\n"
+    "       ringscope trace [--trace…] FILE.rstrace     a recording as text, jsonl or perfetto\n"
     "       ringscope run --help                        the options of run (and tracing)\n"
     "       ringscope --help | --version\n"
     "\n"
@@ -104,6 +109,15 @@ static int run(int argc, char **argv)
     if (session_open(&session, &o, NULL, write_stdout, err, sizeof err))
         usage_error("%s", err);
     struct machine *m = session.machine;
+    struct run_stats *stats = NULL;
+    if (o.stats) {
+        if (!(stats = run_stats_new()) ||
+            run_stats_load_symbols(stats, o.kernel_path, "kernel:", err, sizeof err) != 0 ||
+            run_stats_attach(stats, machine_watch_hub(m), err, sizeof err) != 0)
+            usage_error("--stats: %s", stats ? err : "out of memory");
+        char ignored[256]; /* a stripped program: bare addresses */
+        run_stats_load_symbols(stats, o.program_path, "", ignored, sizeof ignored);
+    }
     /* The guest's tty does echo and line editing: the host terminal passes
      * keys through until ringscope exits (hostterm.h restores it). */
     if (hostterm_raw() != 0)
@@ -143,8 +157,18 @@ static int run(int argc, char **argv)
         status = EXIT_STUCK;
         break;
     }
-    if (o.stats)
-        machine_print_stats(m, stderr, host_seconds);
+    if (o.stats) {
+        struct tlb_stats tlb;
+        mmu_tlb_stats(machine_mmu(m), &tlb);
+        struct run_stats_machine ms = {
+            .insns = cpu->icount, .time_ns = machine_time_ns(m), .idle_ns = machine_idle_ns(m),
+            .tlb_hits = tlb.hits, .tlb_misses = tlb.misses, .tlb_flushes = tlb.flushes,
+            .walks = tlb.walks, .host_seconds = host_seconds};
+        if (!o.stats_json)
+            machine_print_stats(m, stderr, host_seconds);
+        run_stats_print(stats, &ms, o.stats_json, stderr);
+        run_stats_free(stats);
+    }
     if (session_close(&session, err, sizeof err)) {
         fprintf(stderr, "ringscope: %s\n", err);
         return 1;
@@ -194,6 +218,8 @@ int main(int argc, char **argv)
         return run(argc - 2, argv + 2);
     if (strcmp(argv[1], "debug") == 0)
         return debugger_main(argc - 2, argv + 2);
+    if (strcmp(argv[1], "trace") == 0)
+        return trace_convert_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "check") == 0) {
         trace_check_set_runner(check_runner, NULL);
         return trace_check_main(argc - 1, argv + 1);

@@ -239,6 +239,14 @@ static const char *str(const struct trace_event *e, const char *key)
 /* A transition field "a->b". */
 static void pair(const struct trace_event *e, const char *key, uint8_t *a, uint8_t *b)
 {
+    /* A ring crossing names both rings (from_cpl, to_cpl); older traces
+     * had one "a->b" field. */
+    const struct trace_field *from = trace_field(e, "from_cpl"), *to = trace_field(e, "to_cpl");
+    if (from && to) {
+        *a = (uint8_t)from->v;
+        *b = (uint8_t)to->v;
+        return;
+    }
     const struct trace_field *f = trace_field(e, key);
     *a = f ? (uint8_t)f->v : 0;
     *b = f ? (uint8_t)(f->type == TF_PAIR ? f->v2 : f->v) : 0;

@@ -33,6 +33,7 @@ struct byte_sink {
     size_t npending;
     uint8_t *captured;      /* out == NULL: everything, up to CAPTURE_MAX */
     size_t ncaptured, capacity;
+    bool unbuffered;        /* every byte to out at once */
 };
 
 struct machine {
@@ -132,7 +133,7 @@ static void sink_put(struct byte_sink *s, uint8_t byte)
         return;
     }
     s->pending[s->npending++] = byte;
-    if (s->npending == sizeof s->pending)
+    if (s->npending == sizeof s->pending || s->unbuffered)
         sink_flush(s);
 }
 
@@ -654,8 +655,10 @@ struct machine *machine_new(const struct machine_config *c, char *err, size_t er
         snprintf(err, errlen, "--disk: %s", why);
         goto fail;
     }
-    m->console = (struct byte_sink){.out = c->console_out, .ctx = c->out_ctx};
-    m->errors = (struct byte_sink){.out = c->stderr_out, .ctx = c->out_ctx};
+    m->console = (struct byte_sink){.out = c->console_out, .ctx = c->out_ctx,
+                                    .unbuffered = c->output_unbuffered};
+    m->errors = (struct byte_sink){.out = c->stderr_out, .ctx = c->out_ctx,
+                                   .unbuffered = c->output_unbuffered};
     m->kernel_log = (struct byte_sink){.out = c->kernel_log_out, .ctx = c->out_ctx};
     m->input = c->input;
     m->input_left = c->input ? c->input_len : 0;

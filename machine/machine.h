@@ -79,6 +79,11 @@ struct machine_config {
     void (*stderr_out)(void *ctx, const uint8_t *bytes, size_t n);  /* COM2 TX: the guest's stderr */
     void (*kernel_log_out)(void *ctx, const uint8_t *bytes, size_t n); /* port 0xE9 */
     void *out_ctx;
+    /* Hand every byte of the guest's stdout and stderr to its sink as it is
+     * sent (default: in batches, per run slice).  For a trace that shares
+     * the stream: the sink writes the trace so far first, so the two stay
+     * in the order they happened. */
+    bool output_unbuffered;
 };
 
 /* Create the board, load the kernel (and the initrd), ready to run the

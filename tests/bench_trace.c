@@ -5,7 +5,7 @@
  * prints both speeds in millions of instructions per second, the trace
  * size and the disassembly-cache hit rate.
  *
- *   build/tests/bench_trace [--insns N] [--out PATH] [--format text|jsonl] [--kinds LIST]
+ *   build/tests/bench_trace [--insns N] [--out PATH] [--format text|jsonl|bin] [--kinds LIST]
  *
  * Defaults: 2,000,000 instructions, all kinds, into a temporary file that is
  * removed afterwards.  `make bench` runs it with these defaults. */
@@ -89,9 +89,14 @@ int main(int argc, char **argv)
                 return 2;
             }
         } else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
-            cfg.format = strcmp(argv[++i], "jsonl") == 0 ? TRACE_FORMAT_JSONL : TRACE_FORMAT_TEXT;
+        {
+            const char *f = argv[++i];
+            cfg.format = strcmp(f, "jsonl") == 0 ? TRACE_FORMAT_JSONL
+                         : strcmp(f, "bin") == 0 ? TRACE_FORMAT_BIN
+                                                 : TRACE_FORMAT_TEXT;
+        }
         else {
-            fprintf(stderr, "usage: %s [--insns N] [--out PATH] [--format text|jsonl] [--kinds LIST]\n",
+            fprintf(stderr, "usage: %s [--insns N] [--out PATH] [--format text|jsonl|bin] [--kinds LIST]\n",
                     argv[0]);
             return 2;
         }
@@ -119,7 +124,9 @@ int main(int argc, char **argv)
     printf("  traced            %.2f MIPS (%.2f per CPU second), %s kinds, %s, to %s\n",
            (double)n / traced / 1e6, (double)n / traced_cpu / 1e6,
            cfg.kinds == TRACE_KINDS_ALL ? "all" : "selected",
-           cfg.format == TRACE_FORMAT_JSONL ? "jsonl" : "text", tmp[0] ? "a file" : out);
+           cfg.format == TRACE_FORMAT_JSONL ? "jsonl" : cfg.format == TRACE_FORMAT_BIN ? "bin" : "text",
+           tmp[0] ? "a file" : out);
+    printf("  size              %.2f bytes per instruction\n", mb * 1e6 / (double)n);
     printf("  trace             %.1f MB, %" PRIu64 " events, %.1f MB/s\n", mb, st.events,
            mb / traced);
     uint64_t lookups = st.disasm_hits + st.disasm_misses;

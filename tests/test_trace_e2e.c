@@ -148,7 +148,7 @@ START_TEST(page_fault)
     ck_assert_str_eq(text(pf, "error_words"), "NP R S");
     ck_assert_uint_eq(u64(pf, "cr2"), DATA_PAGE + 8);
     ck_assert_uint_eq(u64(pf, "rip"), u64(ld, "rip")); /* a fault: the faulting RIP */
-    ck_assert_str_eq(text(pf, "cpl"), "0->0");
+    ck_assert_str_eq(text(pf, "cpl"), "0");
     ck_assert_str_eq(text(pf, "stack"), "same");
     ck_assert_uint_eq(u64(pf, "handler"), HARNESS_STUBS + 8 * 14);
     /* The faulting instruction does not retire, but it keeps its own step:
@@ -218,16 +218,16 @@ START_TEST(syscall_and_sysret)
     size_t s1 = trace_find(&rec, 0, "syscall");
     ck_assert_uint_eq(u64(s1, "nr"), 2); /* rings.S: RAX = 2 */
     ck_assert_str_eq(text(s1, "name"), "open"); /* Linux x86-64 call 2 */
-    ck_assert_str_eq(text(s1, "cpl"), "3->0");
+    ck_assert_str_eq(text(s1, "to_cpl"), "0");
     size_t r1 = trace_find(&rec, s1, "sysret");
     ck_assert_str_eq(text(r1, "name"), "open");
-    ck_assert_str_eq(text(r1, "cpl"), "0->3");
+    ck_assert_str_eq(text(r1, "to_cpl"), "3");
     size_t s2 = trace_find(&rec, r1, "syscall nr=3 name=close");
     ck_assert_uint_ne(s2, TRACE_NOT_FOUND);
     ck_assert_uint_ne(trace_find(&rec, s2, "sysret name=close"), TRACE_NOT_FOUND);
     ck_assert_uint_ne(trace_find(&rec, s2, "syscall nr=60 name=exit"), TRACE_NOT_FOUND);
     /* The way into ring 3 was an IRETQ. */
-    size_t ir = trace_find(&rec, 0, "iret cpl=0->3");
+    size_t ir = trace_find(&rec, 0, "iret from_cpl=0 to_cpl=3");
     ck_assert_str_eq(text(ir, "insn"), "iretq");
     ck_assert_str_eq(text(ir, "sym"), "user_entry");
     ck_assert_uint_lt(ir, s1);
@@ -239,15 +239,15 @@ START_TEST(software_interrupt_and_gp)
     record("rings", 3, TRACE_KINDS_ALL, NULL);
     size_t i80 = trace_find(&rec, 0, "interrupt vector=128");
     ck_assert_str_eq(text(i80, "source"), "software");
-    ck_assert_str_eq(text(i80, "cpl"), "3->0");
+    ck_assert_str_eq(text(i80, "to_cpl"), "0");
     ck_assert_str_eq(text(i80, "stack"), "tss.rsp0");
-    ck_assert_uint_ne(trace_find(&rec, i80, "iret cpl=0->3"), TRACE_NOT_FOUND);
+    ck_assert_uint_ne(trace_find(&rec, i80, "iret from_cpl=0 to_cpl=3"), TRACE_NOT_FOUND);
     /* INT 0x81 through a DPL-0 gate from ring 3: #GP with the IDT bit and
      * the vector as index (SDM Vol. 3A §6.12.1.1, §6.13). */
     size_t gp = trace_find(&rec, i80, "exception vector=13");
     ck_assert_uint_eq(u64(gp, "error"), 0x81 * 8 + 2);
     ck_assert_str_eq(text(gp, "error_words"), "idt index 129");
-    ck_assert_str_eq(text(gp, "cpl"), "3->0");
+    ck_assert_str_eq(text(gp, "from_cpl"), "3");
 }
 END_TEST
 

@@ -396,19 +396,19 @@ START_TEST(text_of_every_shape)
         "0x100f0e0d0c0b0a090807060504030201ffeeddccbbaa99887766554433221100...  "
         "r15=0x1->0xffffffffffffffff  rflags=odItszapc->ODitSZAPC  cr3=0x1000->0x2000  "
         "xmm12=0x00000000000000ff0000000000000000->0x11121314151617180102030405060708\n"
-        "            tlb       op=hit va=0x7000 pa=0x3000 page=4K flags=\"W U D\"\n"
-        "            tlb       op=fill va=0x7000 pa=0x3000 page=2M flags=-\n"
+        "       41   tlb       op=hit va=0x7000 pa=0x3000 page=4K flags=\"W U D\"\n"
+        "       41   tlb       op=fill va=0x7000 pa=0x3000 page=2M flags=-\n"
         "       42   tlb       op=fill va=0x400000 pa=0x40000000 page=1G flags=\"W U NX G D\"\n"
-        "            tlb       op=hit va=0x8000\n"
-        "            tlb       op=miss va=0x9000\n"
-        "            tlb       op=flush scope=page va=0x9000 cause=invlpg\n"
-        "            tlb       op=flush scope=nonglobal cause=\"cr3 write\"\n"
+        "       41   tlb       op=hit va=0x8000\n"
+        "       41   tlb       op=miss va=0x9000\n"
+        "       41   tlb       op=flush scope=page va=0x9000 cause=invlpg\n"
+        "       41   tlb       op=flush scope=nonglobal cause=\"cr3 write\"\n"
         "       43   tlb       op=flush scope=all cause=\"paging control change\"\n"
-        "            mem       op=read va=0x7100 pa=0x3100 size=64 "
+        "       41   mem       op=read va=0x7100 pa=0x3100 size=64 "
         "value=0x100f0e0d0c0b0a090807060504030201ffeeddccbbaa99887766554433221100...\n"
-        "            reg       name=rflags old=0x202 new=0xcd7 old_flags=odItszapc "
+        "       41   reg       name=rflags old=0x202 new=0xcd7 old_flags=odItszapc "
         "new_flags=ODitSZAPC\n"
-        "            reg       name=xmm12 old=0x00000000000000ff0000000000000000 "
+        "       41   reg       name=xmm12 old=0x00000000000000ff0000000000000000 "
         "new=0x11121314151617180102030405060708\n";
     ck_assert_str_eq(s, want);
     free(s);
@@ -496,9 +496,9 @@ START_TEST(other_field_lists_print_as_they_are)
     char *s = render(TRACE_FORMAT_TEXT, odd_lists);
     ck_assert_str_eq(strchr(s, '\n') + 1,
                      "        5   insn      cpl=3 rip=0x401000 sym=main disasm=nop\n"
-                     "            reg       name=rflags old=0x202 new=0xcd7 "
+                     "        5   reg       name=rflags old=0x202 new=0xcd7 "
                      "old_flags=oditszapc new_flags=ODitSZAPC\n"
-                     "            mem       op=read va=0x10 pa=0x10 size=1 value=0x7 note=extra\n"
+                     "        5   mem       op=read va=0x10 pa=0x10 size=1 value=0x7 note=extra\n"
                      "        6   tlb       op=shootdown\n");
     free(s);
     s = render(TRACE_FORMAT_JSONL, odd_lists);

@@ -83,7 +83,7 @@ START_TEST(text_format)
         "        7         9 3 00005000 0000000000401000 main+0x1c                   48 01 07    "
         "                  add qword ptr [rdi], rax            W8 0x7ffe0010(pa 0x23010)=0x2a  "
         "rflags=odItszapc->odItsZaPc\n"
-        "            tlb       op=miss va=0x7ffe0010\n"
+        "        7   tlb       op=miss va=0x7ffe0010\n"
         "        8   interrupt vector=32 source=external cpl=3->0\n";
     ck_assert_str_eq(s, want);
     free(s);
@@ -246,10 +246,10 @@ START_TEST(syscall_arguments)
     ck_assert_str_eq(b, "1, \"hi\\n\", 3");
     uint64_t o[6] = {(uint64_t)-100, 0x2000, 0x241, 0644, 0, 0};
     syscall_format_args(SYS_openat, o, fake_read, NULL, b, sizeof b);
-    ck_assert_str_eq(b, "AT_FDCWD, \"/tmp/x\", 0x241, 0644");
+    ck_assert_str_eq(b, "AT_FDCWD, \"/tmp/x\", O_WRONLY|O_CREAT|O_TRUNC, 0644");
     uint64_t bad[6] = {(uint64_t)-100, 0x9000, 0, 0, 0, 0};
     syscall_format_args(SYS_openat, bad, fake_read, NULL, b, sizeof b);
-    ck_assert_str_eq(b, "AT_FDCWD, <unmapped at 0x9000>, 0x0, 0");
+    ck_assert_str_eq(b, "AT_FDCWD, <unmapped at 0x9000>, O_RDONLY"); /* no O_CREAT: no mode */
     uint64_t e[6] = {0};
     syscall_format_args(SYS_exit_group, e, fake_read, NULL, b, sizeof b);
     ck_assert_str_eq(b, "0");
@@ -259,7 +259,33 @@ START_TEST(syscall_arguments)
     /* A buffer longer than the 32 shown bytes ends with "...". */
     uint64_t lw[6] = {1, 0x1000, 100, 0, 0, 0};
     syscall_format_args(SYS_write, lw, fake_read, NULL, b, sizeof b);
-    ck_assert_str_eq(b, "1, \"hi\\n\\x00\"<unmapped at 0x1004>, 100");
+    ck_assert_str_eq(b, "1, \"hi\\n\\0\"<unmapped at 0x1004>, 100");
+    /* Flag words and enums by name, what no name covers in hex. */
+    uint64_t m[6] = {0, 8192, 3, 0x22 | 0x20000, (uint64_t)-1, 0x1000};
+    syscall_format_args(SYS_mmap, m, fake_read, NULL, b, sizeof b);
+    ck_assert_str_eq(b, "NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_STACK, -1, 0x1000");
+    uint64_t pn[6] = {0x7f0000000000, 4096, 0x10000000 | 1, 0, 0, 0};
+    syscall_format_args(SYS_mprotect, pn, fake_read, NULL, b, sizeof b);
+    ck_assert_str_eq(b, "0x7f0000000000, 4096, PROT_READ|0x10000000");
+    uint64_t cl[6] = {0x7d0f00, 0x7f00001000, 0x7f00002000, 0x7f00002000, 0x7f00003000, 0};
+    syscall_format_args(SYS_clone, cl, fake_read, NULL, b, sizeof b);
+    ck_assert_str_eq(b, "child_stack=0x7f00001000, flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|"
+                        "CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|"
+                        "CLONE_CHILD_CLEARTID|CLONE_DETACHED, parent_tid=0x7f00002000, "
+                        "child_tidptr=0x7f00002000, tls=0x7f00003000");
+    uint64_t fx[6] = {0x1000, 128 | 0, 2, 0, 0, 0};
+    syscall_format_args(SYS_futex, fx, fake_read, NULL, b, sizeof b);
+    ck_assert_str_eq(b, "0x1000, FUTEX_WAIT_PRIVATE, 2, NULL");
+    uint64_t k[6] = {12, 33, 0, 0, 0, 0};
+    syscall_format_args(SYS_kill, k, fake_read, NULL, b, sizeof b);
+    ck_assert_str_eq(b, "12, SIGRT_1");
+    /* Results: errno names, addresses in hex. */
+    syscall_format_result(SYS_openat, o, -2, fake_read, NULL, b, sizeof b);
+    ck_assert_str_eq(b, "-1 ENOENT");
+    syscall_format_result(SYS_mmap, m, 0x7f0000001000, fake_read, NULL, b, sizeof b);
+    ck_assert_str_eq(b, "0x7f0000001000");
+    syscall_format_result(SYS_write, w, 3, fake_read, NULL, b, sizeof b);
+    ck_assert_str_eq(b, "3");
 }
 END_TEST
 
@@ -293,16 +319,23 @@ START_TEST(option_parsing)
     ck_assert_int_eq(trace_parse_option(&c, "--trace-range", "0x2000-0x1000", err, sizeof err), -1);
     ck_assert_msg(strstr(err, "LO < HI"), "%s", err);
     ck_assert_int_eq(trace_parse_option(&c, "--trace-format", "xml", err, sizeof err), -1);
-    ck_assert_str_eq(err, "--trace-format: 'xml' is not text or jsonl");
+    ck_assert_str_eq(err, "--trace-format: 'xml' is not text, jsonl, bin or perfetto");
     ck_assert_int_eq(trace_parse_option(&c, "--trace-file", NULL, err, sizeof err), -1);
     ck_assert_str_eq(err, "--trace-file needs a value");
 
     trace_config_init(&c);
     ck_assert_int_eq(trace_parse_option(&c, "--trace", "prog", err, sizeof err), 1);
+    ck_assert_uint_eq(c.kinds, TRACE_KINDS_USER); /* --trace alone: the program's view */
+    ck_assert(c.user_scope);
+    ck_assert_int_eq(trace_parse_option(&c, "--trace=all", NULL, err, sizeof err), 1);
     ck_assert_uint_eq(c.kinds, TRACE_KINDS_ALL);
+    ck_assert(!c.user_scope);
+    ck_assert_int_eq(trace_parse_option(&c, "--trace=user,port", NULL, err, sizeof err), 1);
+    ck_assert_uint_eq(c.kinds, TRACE_KINDS_USER | (1u << TRACE_PORT));
+    ck_assert(c.user_scope);
     trace_config_init(&c);
     ck_assert_int_eq(trace_parse_option(&c, "--trace-ring", "0", err, sizeof err), 2);
-    ck_assert_uint_eq(c.kinds, TRACE_KINDS_ALL); /* any --trace-… option turns tracing on */
+    ck_assert_uint_eq(c.kinds, TRACE_KINDS_USER); /* any --trace-… option turns tracing on */
 }
 END_TEST
 

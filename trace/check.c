@@ -2,6 +2,7 @@
 #include "check.h"
 #include <stdlib.h>
 #include <string.h>
+#include "convert.h"
 #include "expect.h"
 
 static trace_run_fn registered_run;
@@ -57,17 +58,27 @@ int trace_check_file(const char *path, trace_run_fn run, void *ctx, FILE *out)
 
 int trace_check_main(int argc, char **argv)
 {
+    trace_run_fn run = registered_run;
+    void *ctx = registered_ctx;
+    if (argc >= 3 && strcmp(argv[1], "--recording") == 0) {
+        /* Assert against a recording instead of running: its run: lines
+         * only pick the filters. */
+        run = trace_check_recording_runner;
+        ctx = argv[2];
+        argv += 2;
+        argc -= 2;
+    }
     if (argc < 2) {
-        fprintf(stderr, "usage: ringscope check FILE.expect...\n");
+        fprintf(stderr, "usage: ringscope check [--recording FILE.rstrace] FILE.expect...\n");
         return 2;
     }
-    if (!registered_run) {
+    if (!run) {
         fprintf(stderr, "ringscope check: no machine runner is registered\n");
         return 2;
     }
     int worst = 0, failed = 0;
     for (int i = 1; i < argc; i++) {
-        int rc = trace_check_file(argv[i], registered_run, registered_ctx, stdout);
+        int rc = trace_check_file(argv[i], run, ctx, stdout);
         failed += rc != 0;
         if (rc > worst)
             worst = rc;

@@ -6,11 +6,15 @@
 #include "tracer.h"
 
 const char trace_options_help[] =
-    "  --trace[=KINDS]          trace events: comma list of insn,mem,reg,tlb,walk,ad,\n"
-    "                           exception,interrupt,iret,syscall,sysret,port,os,log or all\n"
-    "                           (--trace alone = all)\n"
+    "  --trace                  trace the program: its ring-3 instructions, system calls\n"
+    "                           (decoded as strace does), faults and OS events (= user)\n"
+    "  --trace=KINDS            comma list of user (the above), all, or insn,mem,reg,tlb,\n"
+    "                           walk,ad,exception,interrupt,iret,syscall,sysret,port,os,log\n"
     "  --trace-file PATH        write the trace to PATH (default stderr, - = stdout)\n"
-    "  --trace-format FMT       text (default) or jsonl\n"
+    "  --trace-format FMT       text (default), jsonl, bin (a compact recording; also\n"
+    "                           for a --trace-file ending in .rstrace: read it with\n"
+    "                           ringscope trace FILE) or perfetto (a timeline for\n"
+    "                           ui.perfetto.dev and chrome://tracing)\n"
     "  --trace-ring 0|3         only instructions running in that ring\n"
     "  --trace-range LO-HI      only instructions with LO <= rip < HI (hex 0x… or decimal)\n"
     "  --trace-from SYMBOL      start tracing when SYMBOL first executes\n"
@@ -25,7 +29,7 @@ void trace_config_init(struct trace_config *c)
     c->pid = -1;
 }
 
-int trace_parse_kinds(const char *list, uint32_t *kinds, char *err, size_t errlen)
+static int parse_kinds(const char *list, uint32_t *kinds, bool *user, char *err, size_t errlen)
 {
     uint32_t k = 0;
     const char *p = list;
@@ -33,12 +37,15 @@ int trace_parse_kinds(const char *list, uint32_t *kinds, char *err, size_t errle
         size_t n = strcspn(p, ",");
         if (n == 3 && memcmp(p, "all", 3) == 0) {
             k |= TRACE_KINDS_ALL;
+        } else if (n == 4 && memcmp(p, "user", 4) == 0) {
+            k |= TRACE_KINDS_USER;
+            *user = true;
         } else {
             int kind = trace_kind_from_name(p, n);
             if (kind < 0) {
                 snprintf(err, errlen,
-                         "unknown trace kind '%.*s' (known: insn mem reg tlb walk ad exception "
-                         "interrupt iret syscall sysret port os log all)",
+                         "unknown trace kind '%.*s' (known: user all insn mem reg tlb walk ad "
+                         "exception interrupt iret syscall sysret port os log)",
                          (int)(n > 40 ? 40 : n), p);
                 return -1;
             }
@@ -54,6 +61,12 @@ int trace_parse_kinds(const char *list, uint32_t *kinds, char *err, size_t errle
     }
     *kinds = k;
     return 0;
+}
+
+int trace_parse_kinds(const char *list, uint32_t *kinds, char *err, size_t errlen)
+{
+    bool user = false;
+    return parse_kinds(list, kinds, &user, err, errlen);
 }
 
 static int parse_u64(const char *s, uint64_t *v)
@@ -95,10 +108,12 @@ int trace_parse_option(struct trace_config *c, const char *opt, const char *arg,
 
     if (which == 0) { /* --trace or --trace=KINDS */
         if (!eq) {
-            c->kinds = TRACE_KINDS_ALL;
+            c->kinds = TRACE_KINDS_USER;
+            c->user_scope = true;
             return 1;
         }
-        return trace_parse_kinds(eq + 1, &c->kinds, err, errlen) ? -1 : 1;
+        c->user_scope = false;
+        return parse_kinds(eq + 1, &c->kinds, &c->user_scope, err, errlen) ? -1 : 1;
     }
     const char *value = eq ? eq + 1 : arg;
     int used = eq ? 1 : 2;
@@ -106,8 +121,8 @@ int trace_parse_option(struct trace_config *c, const char *opt, const char *arg,
         snprintf(err, errlen, "%s needs a value", names[which]);
         return -1;
     }
-    /* Any --trace-… option turns tracing on (all kinds) unless --trace
-     * chose kinds. */
+    /* Any --trace-… option turns tracing on (the user scope) unless
+     * --trace chose kinds. */
     uint32_t kinds_before = c->kinds;
     switch (which) {
     case 1:
@@ -116,16 +131,24 @@ int trace_parse_option(struct trace_config *c, const char *opt, const char *arg,
             return -1;
         }
         memcpy(c->file, value, strlen(value) + 1);
+        if (!c->format_given && strlen(value) > 8 &&
+            strcmp(value + strlen(value) - 8, ".rstrace") == 0)
+            c->format = TRACE_FORMAT_BIN; /* a recording, by its name */
         break;
     case 2:
         if (strcmp(value, "text") == 0)
             c->format = TRACE_FORMAT_TEXT;
         else if (strcmp(value, "jsonl") == 0)
             c->format = TRACE_FORMAT_JSONL;
+        else if (strcmp(value, "bin") == 0)
+            c->format = TRACE_FORMAT_BIN;
+        else if (strcmp(value, "perfetto") == 0)
+            c->format = TRACE_FORMAT_PERFETTO;
         else {
-            snprintf(err, errlen, "--trace-format: '%.40s' is not text or jsonl", value);
+            snprintf(err, errlen, "--trace-format: '%.40s' is not text, jsonl, bin or perfetto", value);
             return -1;
         }
+        c->format_given = true;
         break;
     case 3:
         if (strcmp(value, "0") && strcmp(value, "3")) {
@@ -167,7 +190,9 @@ int trace_parse_option(struct trace_config *c, const char *opt, const char *arg,
         c->pid = (int64_t)pid;
     }
     }
-    if (!kinds_before)
-        c->kinds = TRACE_KINDS_ALL;
+    if (!kinds_before) {
+        c->kinds = TRACE_KINDS_USER;
+        c->user_scope = true;
+    }
     return used;
 }

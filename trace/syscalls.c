@@ -4,6 +4,7 @@
 #include "syscalls.h"
 
 #include "../os/abi/syscalls.h"
+#include "sysflags.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -162,19 +163,6 @@ const char *errno_name(uint64_t e)
     return e < sizeof errno_names / sizeof errno_names[0] ? errno_names[e] : NULL;
 }
 
-/* The argument shape of call nr (linux_syscalls.def says what each
- * letter means), or NULL: six hex values. */
-static const char *const signatures[SYSCALL_MAX_NR + 1] = {
-#define LINUX_SYSCALL(nr, name, args) [nr] = args,
-#include "../os/abi/linux_syscalls.def"
-#undef LINUX_SYSCALL
-};
-
-static const char *signature(uint64_t nr)
-{
-    return nr <= SYSCALL_MAX_NR ? signatures[nr] : NULL;
-}
-
 struct text {
     char *buf;
     size_t cap, len;
@@ -192,6 +180,36 @@ __attribute__((format(printf, 2, 3))) static void put(struct text *t, const char
         t->len = t->len + (size_t)n < t->cap ? t->len + (size_t)n : t->cap - 1;
 }
 
+static void put_str(struct text *t, const char *s)
+{
+    put(t, "%s", s);
+}
+
+/* strace's escapes: \t \n \v \f \r \" \\, printable ASCII as itself, any
+ * other byte in octal, as short as the next character allows (a digit
+ * after it forces three digits). */
+static void put_escaped(struct text *t, uint8_t c, uint8_t next, bool has_next)
+{
+    switch (c) {
+    case '\t': put_str(t, "\\t"); return;
+    case '\n': put_str(t, "\\n"); return;
+    case '\v': put_str(t, "\\v"); return;
+    case '\f': put_str(t, "\\f"); return;
+    case '\r': put_str(t, "\\r"); return;
+    case '"': put_str(t, "\\\""); return;
+    case '\\': put_str(t, "\\\\"); return;
+    default: break;
+    }
+    if (c >= 0x20 && c < 0x7f) {
+        put(t, "%c", c);
+        return;
+    }
+    if (has_next && next >= '0' && next <= '7')
+        put(t, "\\%03o", c);
+    else
+        put(t, "\\%o", c);
+}
+
 size_t format_guest_string(uint64_t va, size_t len, bool stop_at_nul, size_t max,
                            guest_read_fn read, void *ctx, char *buf, size_t cap)
 {
@@ -199,38 +217,536 @@ size_t format_guest_string(uint64_t va, size_t len, bool stop_at_nul, size_t max
     if (!cap)
         return 0;
     buf[0] = 0;
-    put(&t, "\"");
-    size_t shown = 0;
-    for (; shown < len && shown < max; shown++) {
-        uint8_t c;
-        if (!read(ctx, va + shown, &c, 1)) {
-            if (shown == 0)
-                t.len = 0; /* nothing readable: no string at all */
-            else
-                put(&t, "\"");
-            put(&t, "<unmapped at 0x%llx>", (unsigned long long)(va + shown));
-            return t.len;
-        }
-        if (c == 0 && stop_at_nul)
+    uint8_t bytes[4097];
+    size_t want = len < max ? len : max;
+    if (want > sizeof bytes - 1)
+        want = sizeof bytes - 1;
+    /* One more byte than shown: it says whether the string goes on. */
+    size_t got = 0;
+    size_t ask = want < len ? want + 1 : want;
+    while (got < ask && read(ctx, va + got, &bytes[got], 1)) {
+        if (stop_at_nul && bytes[got] == 0)
             break;
-        switch (c) {
-        case '\n': put(&t, "\\n"); break;
-        case '\t': put(&t, "\\t"); break;
-        case '\r': put(&t, "\\r"); break;
-        case '"': put(&t, "\\\""); break;
-        case '\\': put(&t, "\\\\"); break;
-        default:
-            if (c >= 0x20 && c < 0x7f)
-                put(&t, "%c", c);
-            else
-                put(&t, "\\x%02x", c);
+        got++;
+    }
+    bool ended = got < ask && (stop_at_nul && read(ctx, va + got, &bytes[got], 1) && !bytes[got]);
+    if (got == 0 && !ended && want > 0) {
+        put(&t, "<unmapped at 0x%llx>", (unsigned long long)va);
+        return t.len;
+    }
+    size_t shown = got < want ? got : want;
+    put_str(&t, "\"");
+    for (size_t i = 0; i < shown; i++)
+        put_escaped(&t, bytes[i], i + 1 < shown ? bytes[i + 1] : 0, i + 1 < shown);
+    put_str(&t, "\"");
+    if (!ended && got < want) {
+        put(&t, "<unmapped at 0x%llx>", (unsigned long long)(va + got));
+        return t.len;
+    }
+    if (shown == want && want < len && got > want)
+        put_str(&t, "...");
+    return t.len;
+}
+
+/* ---- flag words and enums ---- */
+
+/* Names of the set bits in table order, then what no name covered in hex;
+ * `zero` (or "0") when v is 0. */
+static void put_flags(struct text *t, const struct sys_name *table, uint64_t v, const char *zero)
+{
+    if (!v) {
+        put_str(t, zero ? zero : "0");
+        return;
+    }
+    bool first = true;
+    for (; table->name; table++) {
+        if (table->value && (v & table->value) == table->value) {
+            put(t, "%s%s", first ? "" : "|", table->name);
+            v &= ~table->value;
+            first = false;
         }
     }
-    put(&t, "\"");
-    if (shown == max && shown < len) {
-        uint8_t c = 0;
-        if (!stop_at_nul || (read(ctx, va + shown, &c, 1) && c))
-            put(&t, "...");
+    if (v)
+        put(t, "%s%#llx", first ? "" : "|", (unsigned long long)v);
+}
+
+static void put_enum(struct text *t, const struct sys_name *table, uint64_t v, const char *unknown_fmt)
+{
+    const char *n = sys_lookup(table, v);
+    if (n)
+        put_str(t, n);
+    else
+        put(t, unknown_fmt, (unsigned long long)v);
+}
+
+static void put_pointer(struct text *t, uint64_t p)
+{
+    if (p)
+        put(t, "%#llx", (unsigned long long)p);
+    else
+        put_str(t, "NULL");
+}
+
+static void put_signal(struct text *t, uint64_t sig)
+{
+    char name[24];
+    sys_signal_name(sig, name, sizeof name);
+    put_str(t, name);
+}
+
+static void put_open_flags(struct text *t, uint64_t v)
+{
+    put_str(t, sys_lookup(sys_open_access, v & 3));
+    v &= ~3ull;
+    if (v) {
+        put_str(t, "|");
+        put_flags(t, sys_open_flags, v, NULL);
+    }
+}
+
+static void put_mmap_flags(struct text *t, uint64_t v)
+{
+    const char *type = sys_lookup(sys_map_types, v & 0xf);
+    if (type)
+        put_str(t, type);
+    else
+        put(t, "%#llx", (unsigned long long)(v & 0xf));
+    v &= ~0xfull;
+    if (v) {
+        put_str(t, "|");
+        put_flags(t, sys_map_flags, v, NULL);
+    }
+}
+
+/* ---- guest structures (x86-64 layouts) ---- */
+
+struct reader {
+    guest_read_fn read;
+    void *ctx;
+};
+
+static bool get64(const struct reader *r, uint64_t va, uint64_t *v)
+{
+    return r->read(r->ctx, va, v, 8);
+}
+
+/* A signal set: [INT TERM], or ~[...] when more than half the signals are
+ * in it (as strace shows it); bytes: its size (8 on x86-64). */
+static void put_sigset_value(struct text *t, uint64_t set, unsigned bytes)
+{
+    unsigned nsig = bytes >= 8 ? 64 : bytes * 8;
+    uint64_t all = nsig == 64 ? ~0ull : ((1ull << nsig) - 1);
+    set &= all;
+    bool invert = __builtin_popcountll(set) > (int)nsig / 2;
+    if (invert) {
+        put_str(t, "~");
+        set = ~set & all;
+    }
+    put_str(t, "[");
+    bool first = true;
+    for (unsigned i = 0; i < nsig; i++) {
+        if (!(set & (1ull << i)))
+            continue;
+        char name[24];
+        sys_signal_name(i + 1, name, sizeof name);
+        put(t, "%s%s", first ? "" : " ", name + 3); /* without "SIG" */
+        first = false;
+    }
+    put_str(t, "]");
+}
+
+static void put_sigset(struct text *t, const struct reader *r, uint64_t va, uint64_t size)
+{
+    uint64_t set = 0;
+    if (!va) {
+        put_str(t, "NULL");
+        return;
+    }
+    unsigned bytes = size < 8 ? (unsigned)size : 8;
+    if (!bytes || !r->read(r->ctx, va, &set, bytes)) {
+        put_pointer(t, va);
+        return;
+    }
+    put_sigset_value(t, set, bytes);
+}
+
+static void put_timespec(struct text *t, const struct reader *r, uint64_t va)
+{
+    uint64_t sec, nsec;
+    if (!va) {
+        put_str(t, "NULL");
+        return;
+    }
+    if (!get64(r, va, &sec) || !get64(r, va + 8, &nsec)) {
+        put_pointer(t, va);
+        return;
+    }
+    put(t, "{tv_sec=%lld, tv_nsec=%lld}", (long long)sec, (long long)nsec);
+}
+
+/* struct kernel_sigaction: handler, flags, restorer, mask (8 bytes each). */
+static void put_sigaction(struct text *t, const struct reader *r, uint64_t va)
+{
+    uint64_t h, flags, restorer, mask;
+    if (!va) {
+        put_str(t, "NULL");
+        return;
+    }
+    if (!get64(r, va, &h) || !get64(r, va + 8, &flags) || !get64(r, va + 16, &restorer) ||
+        !get64(r, va + 24, &mask)) {
+        put_pointer(t, va);
+        return;
+    }
+    put_str(t, "{sa_handler=");
+    if (h == 0)
+        put_str(t, "SIG_DFL");
+    else if (h == 1)
+        put_str(t, "SIG_IGN");
+    else
+        put(t, "%#llx", (unsigned long long)h);
+    put_str(t, ", sa_mask=");
+    put_sigset_value(t, mask, 8);
+    put_str(t, ", sa_flags=");
+    put_flags(t, sys_sa_flags, flags, NULL);
+    if (flags & 0x04000000) /* SA_RESTORER */
+        put(t, ", sa_restorer=%#llx", (unsigned long long)restorer);
+    put_str(t, "}");
+}
+
+/* struct stat (x86-64): st_mode at 24, st_rdev at 40, st_size at 48.
+ * strace's short form: the mode, then the size or the device numbers. */
+static void put_stat(struct text *t, const struct reader *r, uint64_t va)
+{
+    uint32_t mode;
+    uint64_t rdev, size;
+    if (!r->read(r->ctx, va + 24, &mode, 4) || !get64(r, va + 40, &rdev) ||
+        !get64(r, va + 48, &size)) {
+        put_pointer(t, va);
+        return;
+    }
+    static const struct sys_name types[] = {
+        {0140000, "S_IFSOCK"}, {0120000, "S_IFLNK"}, {0100000, "S_IFREG"}, {060000, "S_IFBLK"},
+        {040000, "S_IFDIR"}, {020000, "S_IFCHR"}, {010000, "S_IFIFO"}, {0, NULL}};
+    const char *type = sys_lookup(types, mode & 0170000);
+    put_str(t, "{st_mode=");
+    if (type)
+        put(t, "%s|", type);
+    if (mode & 04000) put_str(t, "S_ISUID|");
+    if (mode & 02000) put_str(t, "S_ISGID|");
+    if (mode & 01000) put_str(t, "S_ISVTX|");
+    put(t, "%#o", mode & 0777);
+    if ((mode & 0170000) == 020000 || (mode & 0170000) == 060000) {
+        /* Linux's new_encode_dev: major in bits 8..19, minor in 0..7 and 20..31. */
+        unsigned major = (unsigned)((rdev >> 8) & 0xfff);
+        unsigned minor = (unsigned)((rdev & 0xff) | ((rdev >> 12) & 0xfff00));
+        put(t, ", st_rdev=makedev(%#x, %#x)", major, minor);
+    } else {
+        put(t, ", st_size=%lld", (long long)size);
+    }
+    put_str(t, ", ...}");
+}
+
+/* struct iovec[count]: base and length; shown bytes: at most `budget` in
+ * all (an output vector shows what the call filled: the result). */
+static void put_iovecs(struct text *t, const struct reader *r, uint64_t va, uint64_t count,
+                       uint64_t budget, bool show_data)
+{
+    if (!va) {
+        put_str(t, "NULL");
+        return;
+    }
+    put_str(t, "[");
+    for (uint64_t i = 0; i < count; i++) {
+        if (i == 32) {
+            put_str(t, ", ...");
+            break;
+        }
+        uint64_t base, len;
+        if (!get64(r, va + 16 * i, &base) || !get64(r, va + 16 * i + 8, &len)) {
+            put(t, "%s%#llx", i ? ", " : "", (unsigned long long)(va + 16 * i));
+            break;
+        }
+        put(t, "%s{iov_base=", i ? ", " : "");
+        if (show_data) {
+            uint64_t n = len < budget ? len : budget;
+            budget -= n;
+            t->len += format_guest_string(base, n, false, 32, r->read, r->ctx, t->buf + t->len,
+                                          t->cap - t->len);
+        } else {
+            put_pointer(t, base);
+        }
+        put(t, ", iov_len=%llu}", (unsigned long long)len);
+    }
+    put_str(t, "]");
+}
+
+/* struct pollfd[count] {int fd; short events, revents;}: the requests, or
+ * (returned) the ready ones with their revents. */
+static void put_pollfds(struct text *t, const struct reader *r, uint64_t va, uint64_t count,
+                        bool returned)
+{
+    if (!va) {
+        put_str(t, "NULL");
+        return;
+    }
+    put_str(t, "[");
+    bool first = true;
+    for (uint64_t i = 0; i < count && i < 64; i++) {
+        struct {
+            int32_t fd;
+            int16_t events, revents;
+        } p;
+        if (!r->read(r->ctx, va + 8 * i, &p, 8))
+            break;
+        if (returned && !p.revents)
+            continue;
+        put(t, "%s{fd=%d, %s=", first ? "" : ", ", p.fd, returned ? "revents" : "events");
+        put_flags(t, sys_poll_events, (uint16_t)(returned ? p.revents : p.events), NULL);
+        put_str(t, "}");
+        first = false;
+    }
+    put_str(t, "]");
+}
+
+/* char *const argv[]: ["ls", "-l"] (at most 32 shown). */
+static void put_string_array(struct text *t, const struct reader *r, uint64_t va)
+{
+    if (!va) {
+        put_str(t, "NULL");
+        return;
+    }
+    put_str(t, "[");
+    for (unsigned i = 0;; i++) {
+        uint64_t s;
+        if (!get64(r, va + 8 * i, &s)) {
+            put_str(t, i ? ", ...]" : "]");
+            return;
+        }
+        if (!s)
+            break;
+        if (i == 32) {
+            put_str(t, ", ...");
+            break;
+        }
+        if (i)
+            put_str(t, ", ");
+        t->len += format_guest_string(s, 4096, true, 32, r->read, r->ctx, t->buf + t->len,
+                                      t->cap - t->len);
+    }
+    put_str(t, "]");
+}
+
+/* envp: its address and how many strings it holds, as strace abbreviates it. */
+static void put_env_count(struct text *t, const struct reader *r, uint64_t va)
+{
+    if (!va) {
+        put_str(t, "NULL");
+        return;
+    }
+    unsigned n = 0;
+    uint64_t s;
+    while (n < 4096 && get64(r, va + 8 * n, &s) && s)
+        n++;
+    put(t, "%#llx /* %u var%s */", (unsigned long long)va, n, n == 1 ? "" : "s");
+}
+
+/* ---- the calls ---- */
+
+/* The argument shape of call nr (linux_syscalls.def says what each
+ * letter means), or NULL: six hex values. */
+static const char *const signatures[SYSCALL_MAX_NR + 1] = {
+#define LINUX_SYSCALL(nr, name, args) [nr] = args,
+#include "../os/abi/linux_syscalls.def"
+#undef LINUX_SYSCALL
+};
+
+static const char *signature(uint64_t nr)
+{
+    return nr <= SYSCALL_MAX_NR ? signatures[nr] : NULL;
+}
+
+/* Letters whose argument the call writes: shown at its return, as an
+ * address at its entry or when it failed. */
+static bool is_output(char c)
+{
+    return c && strchr("BGUktvQ", c) != NULL;
+}
+
+/* futex(uaddr, op, val, timeout|val2, uaddr2, val3): which arguments an
+ * operation uses (strace shows only those). */
+static void put_futex(struct text *t, const struct reader *r, const uint64_t a[6])
+{
+    unsigned op = (unsigned)a[1];
+    unsigned cmd = op & 127;
+    put(t, "%#llx, ", (unsigned long long)a[0]);
+    if (op & 256)
+        put_str(t, "FUTEX_CLOCK_REALTIME|");
+    put_enum(t, sys_futex_ops, cmd, "%llu");
+    if (op & 128)
+        put_str(t, "_PRIVATE");
+    put(t, ", %d", (int32_t)a[2]);
+    switch (cmd) {
+    case 0:  /* WAIT */
+    case 9:  /* WAIT_BITSET */
+    case 11: /* WAIT_REQUEUE_PI */
+    case 6:  /* LOCK_PI */
+    case 13: /* LOCK_PI2 */
+        put_str(t, ", ");
+        put_timespec(t, r, a[3]);
+        if (cmd == 9)
+            put(t, ", %#llx", (unsigned long long)(uint32_t)a[5]);
+        break;
+    case 3: /* REQUEUE */
+        put(t, ", %llu, %#llx", (unsigned long long)(uint32_t)a[3], (unsigned long long)a[4]);
+        break;
+    case 4:  /* CMP_REQUEUE */
+    case 12: /* CMP_REQUEUE_PI */
+        put(t, ", %llu, %#llx, %d", (unsigned long long)(uint32_t)a[3], (unsigned long long)a[4],
+            (int32_t)a[5]);
+        break;
+    case 10: /* WAKE_BITSET */
+        put(t, ", %#llx", (unsigned long long)(uint32_t)a[5]);
+        break;
+    default: break;
+    }
+}
+
+/* clone(flags, stack, parent_tid, child_tid, tls): strace's named form. */
+static void put_clone(struct text *t, const uint64_t a[6])
+{
+    uint64_t flags = a[0];
+    put_str(t, "child_stack=");
+    put_pointer(t, a[1]);
+    put_str(t, ", flags=");
+    uint64_t exit_signal = flags & 0xff;
+    put_flags(t, sys_clone_flags, flags & ~0xffull, NULL);
+    if (exit_signal) {
+        if (flags & ~0xffull)
+            put_str(t, "|");
+        put_signal(t, exit_signal);
+    }
+    if (flags & 0x100000) /* CLONE_PARENT_SETTID */
+        put(t, ", parent_tid=%#llx", (unsigned long long)a[2]);
+    if (flags & 0x1200000) /* CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID */
+        put(t, ", child_tidptr=%#llx", (unsigned long long)a[3]);
+    if (flags & 0x80000) /* CLONE_SETTLS */
+        put(t, ", tls=%#llx", (unsigned long long)a[4]);
+}
+
+/* fcntl's third argument as its command reads it (none for the getters). */
+static void put_fcntl_arg(struct text *t, uint64_t cmd, uint64_t v)
+{
+    switch (cmd) {
+    case 1: case 3: case 9: case 11: case 1025: case 1032: case 1034: return; /* getters */
+    case 2: put_str(t, ", "); put_flags(t, sys_fd_flags, v, NULL); return;
+    case 4: put_str(t, ", "); put_open_flags(t, v); return;
+    case 0: case 1030: case 8: case 10: case 1031: put(t, ", %d", (int32_t)v); return;
+    default: put(t, ", %#llx", (unsigned long long)v); return;
+    }
+}
+
+static size_t format_call(uint64_t nr, const uint64_t args[6], bool exiting, int64_t result,
+                          guest_read_fn read, void *ctx, char *buf, size_t cap)
+{
+    struct text t = {buf, cap, 0};
+    struct reader r = {read, ctx};
+    if (!cap)
+        return 0;
+    buf[0] = 0;
+    const char *sig = signature(nr);
+    if (!sig)
+        sig = "xxxxxx";
+    bool filled = exiting && result >= 0; /* the call wrote its outputs */
+    if (nr == 56) { /* clone */
+        put_clone(&t, args);
+        return t.len;
+    }
+    if (nr == 202) { /* futex */
+        put_futex(&t, &r, args);
+        return t.len;
+    }
+    for (int i = 0; sig[i] && i < 6; i++) {
+        char c = sig[i];
+        uint64_t a = args[i];
+        uint64_t next = i < 5 ? args[i + 1] : 0;
+        if (c == 'm' && !(i > 0 && (args[i - 1] & 0100) /* O_CREAT */) &&
+            !(i > 0 && (args[i - 1] & 020000000) /* __O_TMPFILE */))
+            break; /* the mode means something only when a file is made */
+        if (i)
+            put_str(&t, ", ");
+        if (is_output(c) && !filled) {
+            put_pointer(&t, a);
+            continue;
+        }
+        switch (c) {
+        case 'd': put(&t, "%lld", (long long)a); break;
+        case 'u': put(&t, "%llu", (unsigned long long)a); break;
+        case 'o':
+        case 'm': put(&t, "%#llo", (unsigned long long)a); break;
+        case 'f':
+            if ((int32_t)a == -100)
+                put_str(&t, "AT_FDCWD");
+            else
+                put(&t, "%d", (int32_t)a);
+            break;
+        case 'p': put_pointer(&t, a); break;
+        case 's':
+        case 'b':
+        case 'B':
+            if (!a) {
+                put_str(&t, "NULL");
+                break;
+            }
+            t.len += format_guest_string(a, c == 's' ? 4096 : c == 'B' ? (uint64_t)result : next,
+                                         c == 's', c == 's' ? 4096 : 32, read, ctx,
+                                         t.buf + t.len, t.cap - t.len);
+            break;
+        case 'P': put_flags(&t, sys_prot_flags, a, "PROT_NONE"); break;
+        case 'M': put_mmap_flags(&t, a); break;
+        case 'O': put_open_flags(&t, a); break;
+        case 'A': put_flags(&t, sys_at_flags, a, NULL); break;
+        case 'S': put_signal(&t, a); break;
+        case 'F':
+            put_enum(&t, sys_fcntl_cmds, a, "%#llx");
+            put_fcntl_arg(&t, a, next);
+            return t.len;
+        case 'I': put_enum(&t, sys_ioctl_cmds, (uint32_t)a, "%#llx"); break;
+        case 'W': put_enum(&t, sys_whence, a, "%llu"); break;
+        case 'c': put_enum(&t, sys_clocks, a, "%llu"); break;
+        case 'n': put_flags(&t, sys_timer_flags, a, NULL); break;
+        case 'H': put_enum(&t, sys_sigmask_how, a, "%#llx"); break;
+        case 'R': put_enum(&t, sys_arch_prctl_codes, a, "%#llx"); break;
+        case 'w': put_flags(&t, sys_wait_options, a, NULL); break;
+        case 'a': put_enum(&t, sys_madvice, a, "%llu"); break;
+        case 'r': put_enum(&t, sys_rlimits, a, "%llu"); break;
+        case 'J': put_flags(&t, sys_pipe_flags, a, NULL); break;
+        case 'g':
+        case 'G': put_sigset(&t, &r, a, 8); break; /* x86-64 sigsets: 8 bytes */
+        case 'T':
+        case 'U': put_timespec(&t, &r, a); break;
+        case 'K':
+        case 'k': put_sigaction(&t, &r, a); break;
+        case 't':
+            if (!a)
+                put_str(&t, "NULL");
+            else
+                put_stat(&t, &r, a);
+            break;
+        case 'V': put_iovecs(&t, &r, a, next, UINT64_MAX, true); break;
+        case 'v': put_iovecs(&t, &r, a, next, (uint64_t)result, true); break;
+        case 'L': put_pollfds(&t, &r, a, next, false); break;
+        case 'e': put_string_array(&t, &r, a); break;
+        case 'E': put_env_count(&t, &r, a); break;
+        case 'Q': {
+            int32_t fds[2];
+            if (read(ctx, a, fds, 8))
+                put(&t, "[%d, %d]", fds[0], fds[1]);
+            else
+                put_pointer(&t, a);
+            break;
+        }
+        default: put(&t, "%#llx", (unsigned long long)a); break;
+        }
     }
     return t.len;
 }
@@ -238,39 +754,56 @@ size_t format_guest_string(uint64_t va, size_t len, bool stop_at_nul, size_t max
 size_t syscall_format_args(uint64_t nr, const uint64_t args[6], guest_read_fn read, void *ctx,
                            char *buf, size_t cap)
 {
+    return format_call(nr, args, false, 0, read, ctx, buf, cap);
+}
+
+size_t syscall_format_exit_args(uint64_t nr, const uint64_t args[6], int64_t result,
+                                guest_read_fn read, void *ctx, char *buf, size_t cap)
+{
+    return format_call(nr, args, true, result, read, ctx, buf, cap);
+}
+
+bool syscall_returns_address(uint64_t nr)
+{
+    return nr == 9 || nr == 12 || nr == 25 || nr == 30; /* mmap brk mremap shmat */
+}
+
+size_t syscall_format_result(uint64_t nr, const uint64_t args[6], int64_t result,
+                             guest_read_fn read, void *ctx, char *buf, size_t cap)
+{
     struct text t = {buf, cap, 0};
+    struct reader r = {read, ctx};
     if (!cap)
         return 0;
     buf[0] = 0;
-    const char *sig = signature(nr);
-    if (!sig)
-        sig = "xxxxxx";
-    for (int i = 0; sig[i] && i < 6; i++) {
-        if (i)
-            put(&t, ", ");
-        uint64_t a = args[i];
-        switch (sig[i]) {
-        case 'd': put(&t, "%lld", (long long)a); break;
-        case 'u': put(&t, "%llu", (unsigned long long)a); break;
-        case 'o': put(&t, "%#llo", (unsigned long long)a); break;
-        case 'f':
-            if ((int32_t)a == -100)
-                put(&t, "AT_FDCWD");
-            else
-                put(&t, "%d", (int32_t)a);
-            break;
-        case 's':
-        case 'b':
-            if (!a) {
-                put(&t, "NULL");
-                break;
-            }
-            t.len += format_guest_string(a, sig[i] == 's' ? 4096 : (i < 5 ? args[i + 1] : 0),
-                                         sig[i] == 's', sig[i] == 's' ? 96 : 32, read, ctx,
-                                         t.buf + t.len, t.cap - t.len);
-            break;
-        default: put(&t, "0x%llx", (unsigned long long)a); break;
-        }
+    /* Linux returns -errno in RAX for errors: -4095..-1. */
+    if (result < 0 && result >= -4095) {
+        const char *en = errno_name((uint64_t)-result);
+        if (en)
+            put(&t, "-1 %s", en);
+        else
+            put(&t, "-1 (errno %lld)", (long long)-result);
+        return t.len;
+    }
+    if (syscall_returns_address(nr)) {
+        put(&t, "%#llx", (unsigned long long)result);
+        return t.len;
+    }
+    put(&t, "%lld", (long long)result);
+    if (nr == 7 && result == 0) /* poll */
+        put_str(&t, " (Timeout)");
+    else if (nr == 7 && result > 0) {
+        put_str(&t, " (");
+        put_pollfds(&t, &r, args[0], args[1], true);
+        put_str(&t, ")");
+    } else if (nr == 72 && (args[1] == 1 || args[1] == 3) && result > 0) { /* F_GETFD, F_GETFL */
+        t.len = 0; /* strace shows these flag words in hex */
+        put(&t, "%#llx (flags ", (unsigned long long)result);
+        if (args[1] == 1)
+            put_flags(&t, sys_fd_flags, (uint64_t)result, NULL);
+        else
+            put_open_flags(&t, (uint64_t)result);
+        put_str(&t, ")");
     }
     return t.len;
 }

@@ -25,6 +25,20 @@ typedef bool (*guest_read_fn)(void *ctx, uint64_t va, void *dst, size_t len);
 size_t syscall_format_args(uint64_t nr, const uint64_t args[6], guest_read_fn read, void *ctx,
                            char *buf, size_t cap);
 
+/* The arguments as strace shows them when the call returns `result`:
+ * what the call wrote (a read's buffer, a stat, a timespec, pipe fds) is
+ * read from guest memory then; when it failed, such pointers show as
+ * addresses. */
+size_t syscall_format_exit_args(uint64_t nr, const uint64_t args[6], int64_t result,
+                                guest_read_fn read, void *ctx, char *buf, size_t cap);
+
+/* The result as strace shows it: `-1 ENOENT`, an address in hex for calls
+ * that return one (mmap, brk, mremap, shmat), else decimal, with poll's
+ * ready descriptors or `(Timeout)` and fcntl's flags. */
+size_t syscall_format_result(uint64_t nr, const uint64_t args[6], int64_t result,
+                             guest_read_fn read, void *ctx, char *buf, size_t cap);
+bool syscall_returns_address(uint64_t nr);
+
 /* Guest bytes as a quoted C string with escapes, at most max bytes shown
  * (then `...`); stop_at_nul ends at the first NUL (paths).  Returns the
  * length written. */

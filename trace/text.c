@@ -2,12 +2,12 @@
  *
  *   step      time      r cr3      rip              symbol    bytes     disassembly   effects
  *           5         5 0 00001000 0000000000100010 start+0x10 48 89 07 mov qword ptr [rdi], rax  W8 0x2000(pa 0x2000)=0x5
- *             tlb       op=miss va=0x2000
+ *           5   tlb       op=miss va=0x2000
  *
  * An instruction is one line with its effects (memory accesses, register
- * changes) appended; the other events it caused follow on lines indented
- * under it; events that no instruction caused (an external interrupt, an
- * OS event reported between instructions) start with their step number.
+ * changes) appended; the other events it caused follow on lines of their
+ * own below it; every line starts with its step (events that no
+ * instruction caused, e.g. an external interrupt, carry the next one's).
  *
  * insn, mem, reg and tlb events have one renderer each (text_insn,
  * text_mem, text_reg, text_tlb), fed with their typed records (records.h);
@@ -149,12 +149,11 @@ static char *event_line_room(struct trace_writer *w, size_t n)
     return out_room(&w->out, n);
 }
 
-/* The start of an event's own line: indented under the instruction that
- * caused it, or its step (room needed: 64). */
-static char *put_event_start(char *p, bool child, uint64_t step)
+/* The start of an event's own line: its step, always (a line read on its
+ * own, as grep shows it, says which instruction it belongs to), then the
+ * indent (room needed: 64). */
+static char *put_event_start(char *p, uint64_t step)
 {
-    if (child)
-        return put_spaces(p, INDENT);
     return put_spaces(put_dec_right(p, step, 9), INDENT - 9);
 }
 
@@ -203,7 +202,7 @@ void text_mem(struct trace_writer *w, const struct trace_mem *r)
     }
     /* No instruction line to append to (insn not traced, or its group grew
      * too big): a line of its own, fields as generic_line shows them. */
-    p = put_event_start(event_line_room(w, 256), true, 0);
+    p = put_event_start(event_line_room(w, 256), r->step);
     p = PUT_LIT(p, "mem       op=");
     p = r->write ? PUT_LIT(p, "write") : PUT_LIT(p, "read");
     p = put_hex(PUT_LIT(p, " va="), r->va);
@@ -221,7 +220,7 @@ void text_mem(struct trace_writer *w, const struct trace_mem *r)
 static void __attribute__((noinline)) reg_line(struct trace_writer *w, const struct trace_reg *r,
                                                unsigned id)
 {
-    char *p = put_event_start(event_line_room(w, 256), true, 0);
+    char *p = put_event_start(event_line_room(w, 256), r->step);
     p = PUT_LIT(p, "reg       name=");
     memcpy(p, trace_reg_names[id], 16);
     p = PUT_LIT(p + trace_reg_name_lens[id], " old=");
@@ -305,7 +304,7 @@ static char *__attribute__((noinline)) put_tlb_other(char *p, const struct trace
 void text_tlb(struct trace_writer *w, const struct trace_tlb *r)
 {
     struct trace_out *o = line_destination(w, r->child);
-    char *p = put_event_start(out_room(o, 192), r->child, r->step);
+    char *p = put_event_start(out_room(o, 192), r->step);
     p = PUT_LIT(p, "tlb       op=");
     if (__builtin_expect((r->op == TRACE_TLB_HIT || r->op == TRACE_TLB_FILL) && r->level, 1)) {
         unsigned f = r->flags % TRACE_TLB_FLAGS;
@@ -365,24 +364,32 @@ static const char *text_field(const struct trace_event *e, const char *key, size
     return f->s;
 }
 
-/* kind, then key=value for every field; a syscall shows name(args) first. */
+/* kind, then key=value for every field; a syscall shows name(args) first,
+ * a sysret name(args) = ret (strace's line). */
 static void generic_line(struct trace_out *o, const struct trace_event *e)
 {
     padded(o, trace_kind_name(e->kind), 10);
-    size_t name_len = 0, args_len = 0;
+    size_t name_len = 0, args_len = 0, ret_len = 0;
     const char *name = text_field(e, "name", &name_len);
     const char *args = text_field(e, "args", &args_len);
-    bool call = e->kind == TRACE_SYSCALL && args;
+    const char *ret = e->kind == TRACE_SYSRET ? text_field(e, "ret", &ret_len) : NULL;
+    bool call = (e->kind == TRACE_SYSCALL || e->kind == TRACE_SYSRET) && args;
     if (call) {
         out_mem(o, name ? name : "", name_len);
         out_char(o, '(');
         out_mem(o, args, args_len);
         out_char(o, ')');
+        if (ret) {
+            out_str(o, " = ");
+            out_mem(o, ret, ret_len);
+        }
     }
     bool first = !call;
     for (unsigned i = 0; i < e->nfields; i++) {
         const struct trace_field *f = &e->f[i];
         if (call && (strcmp(f->key, "args") == 0 || strcmp(f->key, "name") == 0 ||
+                     (ret && (strcmp(f->key, "ret") == 0 || strcmp(f->key, "result") == 0 ||
+                              strcmp(f->key, "errno") == 0)) ||
                      (f->key[0] == 'a' && f->key[1] >= '0' && f->key[1] <= '5' && !f->key[2])))
             continue;
         if (!first)
@@ -398,12 +405,8 @@ static void generic_line(struct trace_out *o, const struct trace_event *e)
 void text_event(struct trace_writer *w, const struct trace_event *e)
 {
     struct trace_out *o = line_destination(w, e->child);
-    if (e->child) {
-        out_spaces(o, INDENT);
-    } else {
-        out_dec_right(o, e->step, 9);
-        out_spaces(o, INDENT - 9);
-    }
+    out_dec_right(o, e->step, 9);
+    out_spaces(o, INDENT - 9);
     generic_line(o, e);
 }
 

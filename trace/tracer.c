@@ -56,6 +56,7 @@ struct snapshot {
 struct pending_call {
     uint64_t key;
     uint64_t nr;
+    uint64_t args[6];
     bool used;
 };
 
@@ -86,6 +87,36 @@ struct extra_call {
     char name[OSEV_TEXT_SIZE + 1];
 };
 
+/* Who a process is: its name (the program it runs: the kernel's
+ * proc-create name, then the basename of every execve), by pid. */
+#define COMMS 64
+#define COMM_SIZE 32
+struct comm {
+    int32_t pid;
+    bool used;
+    int16_t program;          /* its symbols: index into programs[], -1 = the main program's */
+    char name[COMM_SIZE];
+};
+
+/* Programs a process may execve (the initrd's files: guest path, host
+ * path), their symbol tables loaded at the first execve of each. */
+#define PROGRAMS 64
+struct program {
+    char guest[128], host[512];
+    struct symbols *syms;
+    bool tried;
+};
+
+/* Where each thread entered the kernel from ring 3 (a SYSCALL or a
+ * fault/interrupt taken in user mode), so kernel-side events name the
+ * user instruction they work for.  By tid. */
+#define USER_ENTRIES 64
+struct user_entry {
+    int32_t tid;
+    bool in_kernel;
+    uint64_t rip;
+};
+
 struct tracer {
     struct trace_config cfg;
     FILE *own_file;
@@ -110,6 +141,15 @@ struct tracer {
     bool started, stopped, has_until;
     uint64_t from_addr, until_addr;
     int64_t cur_pid;          /* from "switch" OS events; -1 until the first */
+    int32_t ctx_pid, ctx_tid; /* the guest thread of the watch event being handled */
+    struct comm comms[COMMS];
+    struct program programs[PROGRAMS];
+    unsigned nprograms;
+    const char *main_host;     /* the main program's host path (its table is in syms) */
+    struct user_entry entries[USER_ENTRIES];
+    char exec_old[COMM_SIZE]; /* the name before a pending execve (failed: restored) */
+    int32_t exec_pid;
+    int16_t exec_old_program;
 
     /* The instruction in progress. */
     bool in_insn;             /* between before_insn and its end */
@@ -131,6 +171,8 @@ struct tracer {
     /* Scratch text for the event being built. */
     char sym[160], sym2[160], words[64], args[1200];
     char flags[4][48], osname[80];
+    char user_sym[160];
+    char words2[1200];
 };
 
 void tracer_emit(struct tracer *t, const struct trace_event *e)
@@ -202,6 +244,111 @@ static bool begin(struct tracer *t, struct trace_event *e, enum trace_kind kind,
     return true;
 }
 
+/* ---- who and where: the context every non-instruction event carries ---- */
+
+static struct comm *comm_slot(struct tracer *t, int32_t pid, bool create)
+{
+    struct comm *c = &t->comms[(uint32_t)pid % COMMS];
+    if (c->used && c->pid == pid)
+        return c;
+    if (!create)
+        return NULL;
+    *c = (struct comm){.pid = pid, .used = true};
+    return c;
+}
+
+static void set_comm(struct tracer *t, int32_t pid, const char *name)
+{
+    struct comm *c = comm_slot(t, pid, false);
+    if (!c) {
+        c = comm_slot(t, pid, true);
+        c->program = -1;
+    }
+    snprintf(c->name, sizeof c->name, "%s", name);
+}
+
+/* The symbol table of the program process pid runs, loaded on first use;
+ * NULL for the main program's (in t->syms with the kernel's). */
+static struct symbols *program_symbols(struct tracer *t, int32_t pid)
+{
+    const struct comm *c = comm_slot(t, pid, false);
+    if (!c || c->program < 0 || (unsigned)c->program >= t->nprograms)
+        return NULL;
+    struct program *p = &t->programs[c->program];
+    if (!p->tried) {
+        char err[256];
+        p->tried = true;
+        if ((p->syms = symbols_new()) && symbols_load_elf(p->syms, p->host, "", 0, err, sizeof err) < 0) {
+            symbols_free(p->syms);
+            p->syms = NULL;
+        }
+    }
+    return p->syms;
+}
+
+/* va as `func+0x1c`: a user address in the table of the program the
+ * current process runs (after an execve, not the main program's), the
+ * kernel's and the main program's in t->syms. */
+static size_t format_sym(struct tracer *t, uint64_t va, char *buf, size_t cap)
+{
+    if (va < 0x800000000000ull) {
+        struct symbols *ps = program_symbols(t, t->ctx_pid);
+        if (ps)
+            return symbols_format(ps, va, buf, cap);
+        const struct comm *c = comm_slot(t, t->ctx_pid, false);
+        if (c && c->program >= 0) {
+            if (cap)
+                buf[0] = 0;
+            return 0; /* a program without symbols: no name rather than a wrong one */
+        }
+    }
+    return symbols_format(t->syms, va, buf, cap);
+}
+
+/* The process name of pid: "kernel" for pid 0 (the kernel's own context,
+ * before the first process runs), "" when unknown. */
+static const char *comm_of(struct tracer *t, int32_t pid)
+{
+    const struct comm *c = comm_slot(t, pid, false);
+    return c ? c->name : pid == 0 ? "kernel" : "";
+}
+
+static struct user_entry *user_entry(struct tracer *t, int32_t tid)
+{
+    struct user_entry *u = &t->entries[(uint32_t)tid % USER_ENTRIES];
+    if (u->tid != tid)
+        *u = (struct user_entry){.tid = tid};
+    return u;
+}
+
+/* pid, tid and comm: the guest thread the event happened in (none before
+ * the kernel's first context switch). */
+static void add_who(struct tracer *t, struct trace_event *e, int32_t pid, int32_t tid)
+{
+    if (pid < 0)
+        return; /* no guest kernel has reported a thread (a bare-metal guest) */
+    trace_add(e, "pid", TF_SDEC, (uint64_t)(int64_t)pid);
+    trace_add(e, "tid", TF_SDEC, (uint64_t)(int64_t)tid);
+    trace_add_str(e, "comm", comm_of(t, pid));
+}
+
+/* key = va and its symbol (symkey, "" when there is none). */
+static void add_where(struct tracer *t, struct trace_event *e, const char *key, const char *symkey,
+                      uint64_t va, char *buf, size_t cap)
+{
+    trace_add(e, key, TF_HEX, va);
+    size_t n = format_sym(t, va, buf, cap);
+    trace_add_strn(e, symkey, buf, n);
+}
+
+/* A ring crossing: cpl (the ring it happened in), from_cpl, to_cpl. */
+static void add_cpls(struct trace_event *e, uint8_t from, uint8_t to)
+{
+    trace_add(e, "cpl", TF_DEC, from);
+    trace_add(e, "from_cpl", TF_DEC, from);
+    trace_add(e, "to_cpl", TF_DEC, to);
+}
+
 /* ---- guest memory, read without side effects ---- */
 
 /* The physical address the CPU would use for va now: the TLB's entry when
@@ -226,6 +373,46 @@ static bool guest_read(void *ctx, uint64_t va, void *dst, size_t len)
         len -= n;
     }
     return true;
+}
+
+/* An event the kernel reported while working for thread tid: rip and sym
+ * of the user instruction that entered the kernel (a SYSCALL, a faulting
+ * instruction, the one an interrupt came after), when it was entered from
+ * ring 3 (the kernel's own work, e.g. at boot, has none). */
+static void add_user_where(struct tracer *t, struct trace_event *e, int32_t tid)
+{
+    const struct user_entry *u = &t->entries[(uint32_t)tid % USER_ENTRIES];
+    if (u->tid == tid && u->in_kernel)
+        add_where(t, e, "rip", "sym", u->rip, t->user_sym, sizeof t->user_sym);
+}
+
+/* execve(path): the process will be named after the program's basename
+ * (as the kernel names it, and Linux's comm), unless the call fails. */
+static void note_execve(struct tracer *t, uint64_t path_va)
+{
+    char path[256];
+    size_t n = 0;
+    while (n < sizeof path - 1 && guest_read(t, path_va + n, &path[n], 1) && path[n])
+        n++;
+    path[n] = 0;
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    snprintf(t->exec_old, sizeof t->exec_old, "%s", comm_of(t, t->ctx_pid));
+    t->exec_pid = t->ctx_pid;
+    t->exec_old_program = -1;
+    if (*base) {
+        set_comm(t, t->ctx_pid, base);
+        struct comm *c = comm_slot(t, t->ctx_pid, false);
+        t->exec_old_program = c->program;
+        /* The new program's symbols: the initrd file at that path (the
+         * main program's own table when it is the main program). */
+        int16_t prog = -2;
+        for (unsigned i = 0; i < t->nprograms; i++)
+            if (strcmp(t->programs[i].guest, path) == 0)
+                prog = t->main_host && strcmp(t->programs[i].host, t->main_host) == 0 ? -1 : (int16_t)i;
+        c->program = prog == -2 ? (int16_t)PROGRAMS : prog; /* unknown: no symbols */
+        t->symbols_gen++; /* cached instruction text may name other symbols now */
+    }
 }
 
 /* ---- instructions ---- */
@@ -448,7 +635,7 @@ static struct insn_text *insn_text(struct tracer *t, struct cpu *cpu, unsigned l
     }
     x->len = 0;
     struct disasm_line dis = disasm_text(t->dis, va, pa, (const uint8_t *)code, len);
-    size_t sym_len = symbols_format(t->syms, va, t->sym, sizeof t->sym);
+    size_t sym_len = format_sym(t, va, t->sym, sizeof t->sym);
     if (sym_len + dis.hex_len + dis.text_len + 3 > sizeof x->strings)
         return NULL;
     char *sym = x->strings, *hex = sym + sym_len + 1, *text = hex + dis.hex_len + 1;
@@ -497,7 +684,7 @@ static void emit_insn(struct tracer *t, struct cpu *cpu, const struct insn *in)
     if (peek_pa(cpu, cpu->rip, &pa) && guest_read(t, cpu->rip, code, len))
         dis = disasm_text(t->dis, cpu->rip, pa, code, len);
     r.sym = t->sym;
-    r.sym_len = (uint16_t)symbols_format(t->syms, cpu->rip, t->sym, sizeof t->sym);
+    r.sym_len = (uint16_t)format_sym(t, cpu->rip, t->sym, sizeof t->sym);
     r.bytes = dis.hex;
     r.bytes_len = (uint16_t)dis.hex_len;
     r.disasm = dis.text;
@@ -646,6 +833,7 @@ static void emit_ad_updates(struct tracer *t, const struct page_walk *w)
         if (!begin(t, &e, TRACE_AD, t->cpu ? t->cpu->cpl : 0, false))
             return;
         uint64_t set = w->entry[i] & ~w->entry_before[i];
+        add_who(t, &e, t->ctx_pid, t->ctx_tid);
         trace_add_str(&e, "level", level_names[i]);
         trace_add(&e, "addr", TF_HEX, w->entry_addr[i]);
         trace_add(&e, "old", TF_HEX, w->entry_before[i]);
@@ -662,6 +850,7 @@ static bool on_walk(struct tracer *t, const struct page_walk *w)
     struct trace_event e;
     if (!begin(t, &e, TRACE_WALK, t->cpu ? t->cpu->cpl : 0, false))
         return false;
+    add_who(t, &e, t->ctx_pid, t->ctx_tid);
     trace_add(&e, "va", TF_HEX, w->va);
     trace_add_str(&e, "access", access_text(w->access));
     trace_add(&e, "levels", TF_DEC, (uint64_t)w->levels);
@@ -696,8 +885,14 @@ static void on_exception(struct tracer *t, struct cpu *cpu, const struct exc_eve
     struct trace_event e;
     if (x->external && t->in_insn)
         finish_insn(t, cpu);
+    if (x->cpl_before == 3) {
+        struct user_entry *u = user_entry(t, t->ctx_tid);
+        u->in_kernel = true;
+        u->rip = x->rip;
+    }
     if (!begin(t, &e, interrupt ? TRACE_INTERRUPT : TRACE_EXCEPTION, x->cpl_before, false))
         return;
+    add_who(t, &e, t->ctx_pid, t->ctx_tid);
     trace_add(&e, "vector", TF_DEC, x->vector);
     trace_add_str(&e, "name", vector_mnemonic(x->vector));
     trace_add_str(&e, "what", vector_description(x->vector));
@@ -709,8 +904,8 @@ static void on_exception(struct tracer *t, struct cpu *cpu, const struct exc_eve
     }
     if (x->vector == EXC_PF && !x->soft && !x->external)
         trace_add(&e, "cr2", TF_HEX, x->cr2);
-    trace_add(&e, "rip", TF_HEX, x->rip);
-    trace_add_pair(&e, "cpl", x->cpl_before, x->cpl_after);
+    add_where(t, &e, "rip", "sym", x->rip, t->sym, sizeof t->sym);
+    add_cpls(&e, x->cpl_before, x->cpl_after);
     trace_add(&e, "rsp_old", TF_HEX, x->rsp_before);
     trace_add(&e, "rsp_new", TF_HEX, x->rsp_after);
     if (!x->stack_switch)
@@ -755,23 +950,42 @@ static void on_syscall(struct tracer *t, struct cpu *cpu, uint8_t cpl_before, ui
 {
     uint64_t nr = cpu->gpr[RAX];
     struct pending_call *p = pending_slot(t, cpu->gpr[RSP] ^ cpu->cr3, true);
-    *p = (struct pending_call){cpu->gpr[RSP] ^ cpu->cr3, nr, true};
-    struct trace_event e;
-    if (!begin(t, &e, TRACE_SYSCALL, cpl_before, true))
-        return;
+    *p = (struct pending_call){cpu->gpr[RSP] ^ cpu->cr3, nr,
+                               {cpu->gpr[RDI], cpu->gpr[RSI], cpu->gpr[RDX], cpu->gpr[R10],
+                                cpu->gpr[R8], cpu->gpr[R9]},
+                               true};
+    /* SYSCALL saved the address of the next instruction in RCX; SYSCALL
+     * itself (0F 05) is the two bytes before it (SDM Vol. 2B, SYSCALL). */
+    uint64_t rip = cpu->gpr[RCX] - 2;
     /* Linux x86-64 calling convention for system calls: RDI RSI RDX R10 R8 R9. */
     const uint64_t args[6] = {cpu->gpr[RDI], cpu->gpr[RSI], cpu->gpr[RDX],
                               cpu->gpr[R10], cpu->gpr[R8],  cpu->gpr[R9]};
+    if (cpl_before == 3) {
+        struct user_entry *u = user_entry(t, t->ctx_tid);
+        u->in_kernel = true;
+        u->rip = rip;
+    }
+    struct trace_event e;
+    if (!begin(t, &e, TRACE_SYSCALL, cpl_before, true)) {
+        if (nr == 59 || nr == 322)
+            note_execve(t, nr == 59 ? args[0] : args[1]);
+        return;
+    }
     call_name(t, nr, t->osname, sizeof t->osname);
     syscall_format_args(nr, args, guest_read, t, t->args, sizeof t->args);
+    add_who(t, &e, t->ctx_pid, t->ctx_tid);
     trace_add(&e, "nr", TF_DEC, nr);
     trace_add_str(&e, "name", t->osname);
     trace_add_str(&e, "args", t->args);
     static const char *const keys[6] = {"a0", "a1", "a2", "a3", "a4", "a5"};
     for (int i = 0; i < 6; i++)
         trace_add(&e, keys[i], TF_HEX, args[i]);
-    trace_add_pair(&e, "cpl", cpl_before, cpl_after);
+    add_where(t, &e, "rip", "sym", rip, t->sym, sizeof t->sym);
+    add_cpls(&e, cpl_before, cpl_after);
     tracer_emit(t, &e);
+    /* The caller is still the old program; what follows runs the new one. */
+    if (nr == 59 || nr == 322)
+        note_execve(t, nr == 59 ? args[0] : args[1]);
 }
 
 static void on_sysret(struct tracer *t, struct cpu *cpu, uint8_t cpl_before, uint8_t cpl_after)
@@ -779,24 +993,46 @@ static void on_sysret(struct tracer *t, struct cpu *cpu, uint8_t cpl_before, uin
     struct pending_call *p = pending_slot(t, cpu->gpr[RSP] ^ cpu->cr3, false);
     bool known = p != NULL;
     uint64_t nr = known ? p->nr : 0;
-    if (p)
+    uint64_t args[6] = {0};
+    if (p) {
+        memcpy(args, p->args, sizeof args);
         p->used = false;
+    }
+    int64_t result = (int64_t)cpu->gpr[RAX];
+    if (known && (nr == 59 || nr == 322) && result < 0 && t->exec_pid == t->ctx_pid) {
+        set_comm(t, t->exec_pid, t->exec_old); /* the execve failed: still the old program */
+        comm_slot(t, t->exec_pid, false)->program = t->exec_old_program;
+        t->symbols_gen++;
+    }
+    if (cpl_after == 3)
+        user_entry(t, t->ctx_tid)->in_kernel = false;
     struct trace_event e;
     if (!begin(t, &e, TRACE_SYSRET, cpl_before, true))
         return;
+    add_who(t, &e, t->ctx_pid, t->ctx_tid);
     if (known) {
         call_name(t, nr, t->osname, sizeof t->osname);
         trace_add(&e, "nr", TF_DEC, nr);
         trace_add_str(&e, "name", t->osname);
+        /* As strace shows a call: its arguments when it returns (with
+         * what it wrote) and its result. */
+        size_t n = 0;
+        t->args[0] = 0;
+        if ((nr != 59 && nr != 322) || result < 0) /* a new program: the old pointers are gone */
+            n = syscall_format_exit_args(nr, args, result, guest_read, t, t->args, sizeof t->args);
+        trace_add_strn(&e, "args", t->args, n);
+        size_t r = syscall_format_result(nr, args, result, guest_read, t, t->words2, sizeof t->words2);
+        trace_add_strn(&e, "ret", t->words2, r);
     }
-    int64_t result = (int64_t)cpu->gpr[RAX];
     trace_add(&e, "result", TF_SDEC, (uint64_t)result);
     /* Linux returns -errno in RAX for errors: -4095..-1. */
     if (result < 0 && result >= -4095) {
         const char *en = errno_name((uint64_t)-result);
         trace_add_str(&e, "errno", en ? en : "?");
     }
-    trace_add_pair(&e, "cpl", cpl_before, cpl_after);
+    /* SYSRETQ goes to RCX (SDM Vol. 2B, SYSRET). */
+    add_where(t, &e, "rip", "sym", cpu->gpr[RCX], t->sym, sizeof t->sym);
+    add_cpls(&e, cpl_before, cpl_after);
     tracer_emit(t, &e);
 }
 
@@ -811,14 +1047,15 @@ static void on_transfer(struct tracer *t, struct cpu *cpu, enum ring_transfer ki
         on_sysret(t, cpu, cpl_before, cpl_after);
         return;
     }
+    if (cpl_after == 3)
+        user_entry(t, t->ctx_tid)->in_kernel = false;
     struct trace_event e;
     if (!begin(t, &e, TRACE_IRET, cpl_before, false))
         return;
+    add_who(t, &e, t->ctx_pid, t->ctx_tid);
     trace_add_str(&e, "insn", ring_transfer_name(kind));
-    trace_add(&e, "rip", TF_HEX, target);
-    if (symbols_format(t->syms, target, t->sym2, sizeof t->sym2))
-        trace_add_str(&e, "sym", t->sym2);
-    trace_add_pair(&e, "cpl", cpl_before, cpl_after);
+    add_where(t, &e, "rip", "sym", target, t->sym2, sizeof t->sym2);
+    add_cpls(&e, cpl_before, cpl_after);
     tracer_emit(t, &e);
 }
 
@@ -829,6 +1066,7 @@ static bool on_port(struct tracer *t, struct cpu *cpu, bool out, uint16_t port, 
     if (!begin(t, &e, TRACE_PORT, cpu->cpl, false))
         return false;
     struct port_name pn = port_describe(port, out);
+    add_who(t, &e, t->ctx_pid, t->ctx_tid);
     trace_add_str(&e, "dir", out ? "out" : "in");
     trace_add(&e, "port", TF_HEX, port);
     trace_add(&e, "size", TF_DEC, size);
@@ -854,18 +1092,33 @@ void trace_os_event(struct tracer *t, const struct os_event *ev)
 {
     if (ev->type == OSEV_CONTEXT_SWITCH)
         t->cur_pid = ev->sw.new_pid;
+    if (ev->type == OSEV_PROC_CREATE) {
+        /* A fork runs its parent's program. */
+        const struct comm *parent = comm_slot(t, (int32_t)ev->proc.parent, false);
+        int16_t prog = parent ? parent->program : -1;
+        set_comm(t, (int32_t)ev->proc.pid, ev->text);
+        comm_slot(t, (int32_t)ev->proc.pid, false)->program = prog;
+    }
     if (ev->type == OSEV_SYSCALL_NAME && ev->syscall.number > SYSCALL_MAX_NR) {
         /* The kernel names a call Linux does not have (the keystroke query). */
         struct extra_call *x = &t->extra_calls[ev->syscall.number % EXTRA_CALLS];
         x->nr = ev->syscall.number;
         snprintf(x->name, sizeof x->name, "%s", ev->text);
     }
+    /* The kernel names every call the first time it runs it: the syscall
+     * event already says so for every call of the Linux table, so only
+     * the names of calls beyond it are shown. */
+    if (ev->type == OSEV_SYSCALL_NAME && ev->syscall.number <= SYSCALL_MAX_NR &&
+        syscall_name(ev->syscall.number))
+        return;
+    if (t->cfg.user_scope && (int32_t)ev->pid <= 0)
+        return; /* the kernel's own work (boot, idle), for no process */
     struct trace_event e;
     if (!begin(t, &e, TRACE_OS, -1, true))
         return;
     trace_add_str(&e, "event", os_event_type_name(ev->type));
-    trace_add(&e, "pid", TF_DEC, ev->pid);
-    trace_add(&e, "tid", TF_DEC, ev->tid);
+    add_who(t, &e, (int32_t)ev->pid, (int32_t)ev->tid);
+    add_user_where(t, &e, ev->tid);
     switch (ev->type) {
     case OSEV_VMA_RESERVE:
     case OSEV_VMA_COMMIT:
@@ -935,6 +1188,8 @@ void trace_log_line(struct tracer *t, const char *text, size_t len)
         line[n++] = c == '\t' ? ' ' : (c >= 0x20 && c < 0x7f) ? (char)c : '?';
     }
     line[n] = 0;
+    add_who(t, &e, t->ctx_pid, t->ctx_tid);
+    add_user_where(t, &e, t->ctx_tid);
     trace_add_str(&e, "text", line);
     tracer_emit(t, &e);
 }
@@ -976,6 +1231,8 @@ static void sparse_context(struct tracer *t, const struct watch_event *e)
 static bool on_crossing(void *ctx, const struct watch_event *e)
 {
     struct tracer *t = ctx;
+    t->ctx_pid = e->pid;
+    t->ctx_tid = e->tid;
     if (t->sparse)
         sparse_context(t, e);
     switch (e->kind) {
@@ -992,19 +1249,34 @@ static bool on_crossing(void *ctx, const struct watch_event *e)
 }
 
 /* The watcher's handlers: the hub calls each kind's directly. */
-static bool watch_insn(void *ctx, const struct watch_event *e) { return on_before_insn(ctx, e->cpu, e->insn); }
+static bool watch_insn(void *ctx, const struct watch_event *e)
+{
+    struct tracer *t = ctx;
+    t->ctx_pid = e->pid; /* whose symbols name the instruction */
+    t->ctx_tid = e->tid;
+    return on_before_insn(t, e->cpu, e->insn);
+}
 static bool watch_insn_done(void *ctx, const struct watch_event *e) { return on_after_insn(ctx, e->cpu); }
 static bool watch_mem(void *ctx, const struct watch_event *e)
 {
     return on_mem(ctx, e->mem.kind, e->mem.va, e->mem.pa, e->mem.size, e->mem.value);
 }
-static bool watch_walk(void *ctx, const struct watch_event *e) { return on_walk(ctx, e->walk); }
+static bool watch_walk(void *ctx, const struct watch_event *e)
+{
+    struct tracer *t = ctx;
+    t->ctx_pid = e->pid;
+    t->ctx_tid = e->tid;
+    return on_walk(t, e->walk);
+}
 static bool watch_tlb(void *ctx, const struct watch_event *e)
 {
     return on_tlb(ctx, e->tlb.kind, e->tlb.va, e->tlb.entry, e->tlb.cause);
 }
 static bool watch_port(void *ctx, const struct watch_event *e)
 {
+    struct tracer *t = ctx;
+    t->ctx_pid = e->pid;
+    t->ctx_tid = e->tid;
     return on_port(ctx, e->cpu, e->port.out, e->port.port, e->port.size, e->port.value);
 }
 
@@ -1018,7 +1290,10 @@ struct tracer *tracer_new(const struct trace_config *cfg, FILE *out, char *err, 
         return NULL;
     }
     t->cfg = *cfg;
+    if (cfg->user_scope && t->cfg.ring < 0)
+        t->cfg.ring = 3; /* the program's instructions, not the kernel's */
     t->cur_pid = -1;
+    t->ctx_pid = t->ctx_tid = -1;
     t->started = !cfg->from_sym[0];
     t->syms = symbols_new();
     t->dis = disasm_new();
@@ -1068,6 +1343,21 @@ struct tracer *tracer_new(const struct trace_config *cfg, FILE *out, char *err, 
         t->watcher.on[WATCH_PORT] = watch_port;
     }
     return t;
+}
+
+int tracer_add_program(struct tracer *t, const char *guest_path, const char *host_path, bool main)
+{
+    if (main) {
+        free((void *)t->main_host);
+        t->main_host = strdup(host_path);
+    }
+    if (t->nprograms == PROGRAMS || strlen(guest_path) >= sizeof t->programs[0].guest ||
+        strlen(host_path) >= sizeof t->programs[0].host)
+        return -1;
+    struct program *p = &t->programs[t->nprograms++];
+    strcpy(p->guest, guest_path);
+    strcpy(p->host, host_path);
+    return 0;
 }
 
 int tracer_load_symbols(struct tracer *t, const char *elf_path, const char *prefix,
@@ -1139,6 +1429,11 @@ void tracer_get_stats(const struct tracer *t, struct tracer_stats *s)
     s->disasm_hits += t->insn_text_hits; /* found in the rendered-text cache in front */
 }
 
+int tracer_flush(struct tracer *t)
+{
+    return t && t->writer ? trace_writer_sync(t->writer) : 0;
+}
+
 int tracer_close(struct tracer *t, char *err, size_t errlen)
 {
     if (!t)
@@ -1154,6 +1449,9 @@ int tracer_close(struct tracer *t, char *err, size_t errlen)
         rc = -1;
     }
     trace_writer_free(t->writer);
+    for (unsigned i = 0; i < t->nprograms; i++)
+        symbols_free(t->programs[i].syms);
+    free((void *)t->main_host);
     symbols_free(t->syms);
     disasm_free(t->dis);
     free(t->insn_text);

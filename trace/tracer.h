@@ -34,7 +34,8 @@ struct watch_hub;
 /* What to trace and where (the --trace… options). */
 struct trace_config {
     uint32_t kinds;             /* bit (1u << TRACE_x) per kind; 0 = tracing off */
-    enum trace_format format;   /* --trace-format text|jsonl */
+    enum trace_format format;   /* --trace-format text|jsonl|bin|perfetto */
+    bool format_given;          /* else a --trace-file ending in .rstrace is bin */
     bool no_output;             /* record only (tests): no writer at all */
     char file[512];             /* --trace-file PATH; "" = stderr, "-" = stdout */
     int ring;                   /* --trace-ring 0|3; -1 = both */
@@ -43,7 +44,16 @@ struct trace_config {
     char from_sym[128];         /* --trace-from SYMBOL: start at its first execution */
     char until_sym[128];        /* --trace-until SYMBOL: stop when it is reached */
     int64_t pid;                /* --trace-pid N: only while process N runs; -1 = any */
+    bool user_scope;            /* --trace / --trace=user: the program's view (ring-3
+                                 * instructions, its syscalls, faults and OS events) */
 };
+
+/* The kinds of the user scope: the program's instructions with their memory
+ * accesses and register changes, its system calls, the faults and
+ * interrupts that stop it, and the OS events of its processes. */
+#define TRACE_KINDS_USER ((1u << TRACE_INSN) | (1u << TRACE_MEM) | (1u << TRACE_REG) | \
+                          (1u << TRACE_SYSCALL) | (1u << TRACE_SYSRET) | (1u << TRACE_EXCEPTION) | \
+                          (1u << TRACE_INTERRUPT) | (1u << TRACE_OS))
 
 void trace_config_init(struct trace_config *c);
 
@@ -76,6 +86,12 @@ int tracer_close(struct tracer *t, char *err, size_t errlen);
 int tracer_load_symbols(struct tracer *t, const char *elf_path, const char *prefix,
                         uint64_t bias, char *err, size_t errlen);
 
+/* A program the guest may execve: the file at guest_path (as the initrd
+ * holds it) is host_path on the host; its symbols name the addresses of a
+ * process once it has exec'd it (loaded then).  main: it is the program
+ * whose table was loaded with tracer_load_symbols.  -1 when full. */
+int tracer_add_program(struct tracer *t, const char *guest_path, const char *host_path, bool main);
+
 /* Virtual time for the `time` field: now(ctx) is called once per traced
  * instruction.  Default: the CPU's retired-instruction count. */
 void tracer_set_clock(struct tracer *t, uint64_t (*now)(void *ctx), void *ctx);
@@ -86,6 +102,12 @@ void tracer_record(struct tracer *t, struct trace_recording *rec);
  * strings live only during the call.  The debugger's event log is made
  * this way: what it shows is what the trace says. */
 void tracer_set_sink(struct tracer *t, void (*fn)(void *ctx, const struct trace_event *e), void *ctx);
+
+/* Write out everything traced so far (an open instruction line is closed:
+ * its later events get lines of their own).  Called before the guest's own
+ * output when both go to the same stream, so they appear in the order they
+ * happened.  -1 if writing failed. */
+int tracer_flush(struct tracer *t);
 
 /* Start / stop watching the machine behind hub (machine_watch_hub, or a
  * bare CPU's hub in tests).  Resolves the from/until symbols; -1 with a

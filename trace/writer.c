@@ -20,6 +20,16 @@ struct trace_writer *trace_writer_new(enum trace_format format, FILE *f)
         free(w);
         return NULL;
     }
+    w->bin = NULL;
+    w->pf = NULL;
+    if ((format == TRACE_FORMAT_BIN && !bin_writer_new(w)) ||
+        (format == TRACE_FORMAT_PERFETTO && !(w->pf = perfetto_writer_new(w)))) {
+        bin_writer_free(w->bin);
+        out_free(&w->out);
+        out_free(&w->children);
+        free(w);
+        return NULL;
+    }
     w->line_open = false;
     w->effects = 0;
     w->pad = 0;
@@ -66,14 +76,31 @@ void trace_writer_event(struct trace_writer *w, const struct trace_event *e)
     }
     if (w->format == TRACE_FORMAT_JSONL)
         jsonl_event(w, e);
-    else
+    else if (w->format == TRACE_FORMAT_TEXT)
         text_event(w, e);
+    else if (w->format == TRACE_FORMAT_BIN)
+        bin_event(w, e);
+    else
+        perfetto_event(w, e);
 }
 
 int trace_writer_flush(struct trace_writer *w)
 {
     if (w->format == TRACE_FORMAT_TEXT)
         text_finish(w);
+    else if (w->format == TRACE_FORMAT_BIN)
+        bin_finish(w);
+    else if (w->format == TRACE_FORMAT_PERFETTO)
+        perfetto_finish(w);
+    return out_finish(&w->out);
+}
+
+int trace_writer_sync(struct trace_writer *w)
+{
+    if (w->format == TRACE_FORMAT_TEXT)
+        text_finish(w);
+    else if (w->format == TRACE_FORMAT_BIN)
+        bin_sync(w);
     return out_finish(&w->out);
 }
 
@@ -83,6 +110,8 @@ void trace_writer_free(struct trace_writer *w)
         return;
     out_free(&w->out);
     out_free(&w->children);
+    bin_writer_free(w->bin);
+    perfetto_writer_free(w->pf);
     free(w);
 }
 

@@ -12,7 +12,10 @@
 #include "outbuf.h"
 #include "records.h"
 
-enum trace_format { TRACE_FORMAT_TEXT, TRACE_FORMAT_JSONL };
+enum trace_format { TRACE_FORMAT_TEXT, TRACE_FORMAT_JSONL, TRACE_FORMAT_BIN, TRACE_FORMAT_PERFETTO };
+
+struct bin_writer;
+struct perfetto_writer;
 
 struct trace_writer {
     enum trace_format format;
@@ -23,6 +26,8 @@ struct trace_writer {
     unsigned pad;               /* text: spaces before the first effect */
     bool header_done;           /* text: the column header was printed */
     struct dec_counter step_digits, time_digits; /* of the instruction events */
+    struct bin_writer *bin;     /* bin: the recording's codec (binwrite.c) */
+    struct perfetto_writer *pf; /* perfetto: the timeline's state (perfetto.c) */
 };
 
 /* A writer into f (not closed by the writer).  NULL on OOM. */
@@ -30,8 +35,12 @@ struct trace_writer *trace_writer_new(enum trace_format format, FILE *f);
 /* Any event as a field list (hand-made, or from a recording): a field list
  * of a typed kind goes through that kind's renderer (records.h). */
 void trace_writer_event(struct trace_writer *w, const struct trace_event *e);
-/* Write out everything buffered (fflush included).  -1 if a write failed. */
+/* The end of the trace: write out everything buffered (fflush included;
+ * a recording gets its END record).  -1 if a write failed. */
 int trace_writer_flush(struct trace_writer *w);
+/* Mid-trace: write out what is complete so far (fflush included), the
+ * trace goes on.  -1 if a write failed. */
+int trace_writer_sync(struct trace_writer *w);
 void trace_writer_free(struct trace_writer *w);
 
 /* ---- The typed kinds (records.h): insn, mem, reg, tlb.
@@ -70,16 +79,37 @@ void jsonl_insn(struct trace_writer *w, const struct trace_insn *r,
 void jsonl_mem(struct trace_writer *w, const struct trace_mem *r);
 void jsonl_reg(struct trace_writer *w, const struct trace_reg *r);
 void jsonl_tlb(struct trace_writer *w, const struct trace_tlb *r);
+/* The recording format (binwrite.c, binfmt.h). */
+struct bin_writer *bin_writer_new(struct trace_writer *w);
+void bin_writer_free(struct bin_writer *b);
+void bin_event(struct trace_writer *w, const struct trace_event *e);
+void bin_insn_cols(struct trace_writer *w, const struct trace_insn *r, struct trace_insn_cols *c);
+void bin_insn(struct trace_writer *w, const struct trace_insn *r, const struct trace_insn_cols *cols);
+void bin_mem(struct trace_writer *w, const struct trace_mem *r);
+void bin_reg(struct trace_writer *w, const struct trace_reg *r);
+void bin_tlb(struct trace_writer *w, const struct trace_tlb *r);
+void bin_finish(struct trace_writer *w);
+void bin_sync(struct trace_writer *w);
+/* The timeline (perfetto.c): typed kinds go through their field lists. */
+struct perfetto_writer *perfetto_writer_new(struct trace_writer *w);
+void perfetto_writer_free(struct perfetto_writer *p);
+void perfetto_event(struct trace_writer *w, const struct trace_event *e);
+void perfetto_insn(struct trace_writer *w, const struct trace_insn *r);
+void perfetto_finish(struct trace_writer *w);
 
 /* The picks of the format, inline so the hot path costs one call per
  * event. */
-static inline void trace_writer_insn_cols(const struct trace_writer *w,
+static inline void trace_writer_insn_cols(struct trace_writer *w,
                                           const struct trace_insn *r, struct trace_insn_cols *c)
 {
     if (w->format == TRACE_FORMAT_JSONL)
         jsonl_insn_cols(r, c);
-    else
+    else if (w->format == TRACE_FORMAT_TEXT)
         text_insn_cols(r, c);
+    else if (w->format == TRACE_FORMAT_BIN)
+        bin_insn_cols(w, r, c);
+    else
+        c->len = 0;
 }
 
 static inline void trace_writer_insn(struct trace_writer *w, const struct trace_insn *r,
@@ -87,32 +117,42 @@ static inline void trace_writer_insn(struct trace_writer *w, const struct trace_
 {
     if (w->format == TRACE_FORMAT_JSONL)
         jsonl_insn(w, r, cols);
-    else
+    else if (__builtin_expect(w->format == TRACE_FORMAT_TEXT, 1))
         text_insn(w, r, cols);
+    else if (w->format == TRACE_FORMAT_BIN)
+        bin_insn(w, r, cols);
+    else
+        perfetto_insn(w, r);
 }
 
 static inline void trace_writer_mem(struct trace_writer *w, const struct trace_mem *r)
 {
     if (w->format == TRACE_FORMAT_JSONL)
         jsonl_mem(w, r);
-    else
+    else if (__builtin_expect(w->format == TRACE_FORMAT_TEXT, 1))
         text_mem(w, r);
+    else if (w->format == TRACE_FORMAT_BIN)
+        bin_mem(w, r);
 }
 
 static inline void trace_writer_reg(struct trace_writer *w, const struct trace_reg *r)
 {
     if (w->format == TRACE_FORMAT_JSONL)
         jsonl_reg(w, r);
-    else
+    else if (__builtin_expect(w->format == TRACE_FORMAT_TEXT, 1))
         text_reg(w, r);
+    else if (w->format == TRACE_FORMAT_BIN)
+        bin_reg(w, r);
 }
 
 static inline void trace_writer_tlb(struct trace_writer *w, const struct trace_tlb *r)
 {
     if (w->format == TRACE_FORMAT_JSONL)
         jsonl_tlb(w, r);
-    else
+    else if (__builtin_expect(w->format == TRACE_FORMAT_TEXT, 1))
         text_tlb(w, r);
+    else if (w->format == TRACE_FORMAT_BIN)
+        bin_tlb(w, r);
 }
 
 #endif
