@@ -13,8 +13,11 @@ struct dcache *dcache_new(uint64_t ram_size)
         free(dc);
         return NULL;
     }
-    for (size_t i = 0; i < (1u << DCACHE_BITS); i++)
-        dc->entry[i].pa = ~0ull;
+    /* The entries stay as calloc left them (pages the host maps on first
+     * touch, so start-up clears nothing): an empty entry reads pa 0,
+     * generation 0, and frame 0 starts at generation 1, so it never
+     * matches. */
+    dc->frame_gen[0] = 1;
     dc->code.tlb_gen = CODE_PAGE_NONE;
     return dc;
 }
@@ -31,7 +34,8 @@ void dcache_invalidate_frame(void *ctx, uint64_t pfn)
 {
     struct dcache *dc = ctx;
     if (pfn < dc->nframes) {
-        dc->frame_gen[pfn]++;
+        if (++dc->frame_gen[pfn] == 0) /* 0 is an empty entry's generation */
+            dc->frame_gen[pfn] = 1;
         dc->invalidations++;
     }
 }

@@ -2,7 +2,9 @@
  * and found again by the guest-physical address of its first byte.
  *
  * Direct-mapped; an entry is valid while its frame's generation number is
- * unchanged.  A write to a frame that holds decoded code (the MMU reports it
+ * unchanged.  An empty (zeroed) entry reads pa 0, generation 0: frame 0's
+ * generation starts at 1 and no generation wraps back to 0, so it never
+ * matches.  A write to a frame that holds decoded code (the MMU reports it
  * through on_code_write) bumps the generation, so self-modifying code and
  * program loading re-decode.  Instructions that cross a page boundary are
  * never cached (they depend on two frames). */
@@ -15,8 +17,8 @@
 #define CODE_PAGE_NONE (~0ull)
 
 struct dcache_entry {
-    uint64_t pa;     /* physical address of the first byte; ~0 when empty */
-    uint32_t gen;    /* frame generation when decoded */
+    uint64_t pa;     /* physical address of the first byte */
+    uint32_t gen;    /* frame generation when decoded; 0 when empty */
     struct insn insn;
 };
 
