@@ -11,6 +11,8 @@
 #ifndef RINGSCOPE_DCACHE_H
 #define RINGSCOPE_DCACHE_H
 #include <stdint.h>
+#include <stdbool.h>
+#include "block.h"
 #include "decode.h"
 
 #define DCACHE_BITS 16
@@ -40,6 +42,12 @@ struct dcache {
         uint64_t tlb_gen;
         uint8_t cpl;
     } code;
+    /* The fast engine's blocks (block.h), used when nothing watches
+     * instructions or memory; plain: the environment asked for the plain
+     * interpreter (RINGSCOPE_ENGINE=interp) even then. */
+    struct block_cache *blocks;
+    bool plain;
+    uint8_t *block_break;  /* &cpu->block_break: set 1 by an invalidation */
 };
 
 struct dcache *dcache_new(uint64_t ram_size);
