@@ -49,4 +49,5 @@ void cpu_set_observer(struct cpu *cpu, const struct cpu_observer *o, bool mem_hi
     cpu->observer = o;
     cpu->watch_insn = o && (o->before_insn || o->after_insn);
     cpu->watch_mem = (o && o->mem) || mem_hits_watched;
+    cpu->block_break = 1; /* the fast engine looks at the watchers again (run.c) */
 }

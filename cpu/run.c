@@ -362,36 +362,54 @@ static __attribute__((noinline)) enum cpu_stop run_blocks(struct cpu *cpu, uint6
 
         /* Run b: the first instruction's fetch is counted above.  The
          * word from cpl to block_break (engine_word) changes when the CPL
-         * changes, a boundary event arrives, or the TLB or a frame of
-         * decoded code changes (block_break, cleared here after the
-         * build's own marking of the frame). */
+         * changes, a boundary event arrives, the TLB or a frame of decoded
+         * code changes, or a watcher is attached (block_break, cleared
+         * here after the build's own marking of the frame). */
         cpu->block_break = 0;
-        uint64_t room = end - cpu->icount;
-        uint32_t n = b->n < room ? b->n : (uint32_t)room;
         /* A page walked for (fetch() remembers no page then), or an INTR
          * line already up that IF or the STI shadow holds off: run_loop
          * looks again after one instruction, and so does this loop (the
-         * word below would not change when IF does). */
-        if (!remembered || cpu->intr_line)
-            n = 1;
-        const struct insn *in = b->insn, *last = in + n - 1;
+         * word would not change when IF does). */
+        const bool one_at_a_time = !remembered || cpu->intr_line;
         const uint64_t word = engine_word(cpu);
         uint64_t rip = cpu->rip;
         for (;;) {
-            uint64_t next = rip + in->len;
-            cpu->next_rip = next;
-            in->exec(cpu, in);
-            rip = cpu->next_rip;
-            cpu->rip = rip;
-            cpu->icount++;
-            if (in == last || rip != next || engine_word(cpu) != word)
+            uint64_t room = end - cpu->icount;
+            uint32_t n = one_at_a_time ? 1 : b->n < room ? b->n : (uint32_t)room;
+            const struct insn *in = b->insn, *last = in + n - 1;
+            const uint64_t icount0 = cpu->icount;
+            for (;;) {
+                uint64_t next = rip + in->len;
+                cpu->next_rip = next;
+                in->exec(cpu, in);
+                rip = cpu->next_rip;
+                cpu->rip = rip;
+                cpu->icount++;
+                if (in == last || rip != next || engine_word(cpu) != word)
+                    break;
+                mmu_count_tlb_hit(m); /* the next fetch, from the remembered code page */
+                in++;
+            }
+            /* Instructions answered from the block (not counted when one
+             * faults: the statistic is the host's, not the guest's). */
+            dc->hits += cpu->icount - icount0;
+            /* The next block, without the outer loop's checks, when
+             * nothing they look at can have changed: the word is as at
+             * entry (no boundary event, same CPL, no TLB or code change,
+             * no new watcher), no INTR is waiting, the budget lasts and RIP
+             * is still in the remembered code page, so fetch() would take
+             * its code-page path (one counted hit) into the same frame,
+             * whose generation is unchanged. */
+            uint64_t offset = rip - dc->code.va;
+            if (one_at_a_time || engine_word(cpu) != word || cpu->icount >= end || offset >= 0x1000)
                 break;
-            mmu_count_tlb_hit(m); /* the next fetch, from the remembered code page */
-            in++;
+            uint64_t next_pa = dc->code.pa + offset;
+            struct block *nb = block_slot(bc, next_pa);
+            if (nb->pa != next_pa || nb->gen != b->gen)
+                break; /* not built yet: the outer loop builds it */
+            mmu_count_tlb_hit(m);
+            b = nb;
         }
-        /* Instructions answered from the block (not counted when one
-         * faults: the statistic is the host's, not the guest's). */
-        dc->hits += (uint64_t)(in - b->insn) + 1;
     }
     return cpu->halted ? STOP_HALT : STOP_BUDGET;
 }
