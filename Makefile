@@ -27,15 +27,17 @@ LIB_SRCS := $(filter-out app/main.c app/window_loader.c,$(LIB_SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libringscope.a
 
-# build/ringscope holds everything but the debugger: `ringscope debug` loads
-# the debugger (debugger/, app/debug_command.c and the libraries only the
-# window needs, SDL2) from the module ringscope-debug.so next to it
-# (app/window_loader.c), so `run` starts without linking them.  The module
-# resolves the rest of ringscope against the executable (-rdynamic).
-WINDOW_SRCS := $(wildcard debugger/*.c) app/debug_command.c
+# build/ringscope holds everything but the debugger's window: `ringscope
+# debug` loads the files that use SDL2 (every debugger/*.c that mentions it)
+# and app/debug_command.c from the module ringscope-debug.so next to it
+# (app/window_loader.c), so `run` starts without linking SDL2.  The module
+# resolves the rest of ringscope against the executable (-rdynamic) and
+# links LIBS; the executable links the other packages of PKGS.
+WINDOW_SRCS := $(shell grep -l SDL debugger/*.c 2>/dev/null) app/debug_command.c
 CORE_OBJS   := $(filter-out $(WINDOW_SRCS:%.c=$(BUILD)/%.o),$(LIB_OBJS)) $(BUILD)/app/window_loader.o
 WINDOW_OBJS := $(WINDOW_SRCS:%.c=$(BUILD)/pic/%.o)
-CORE_LIBS    = -lm -ldl
+CORE_PKGS   := $(filter-out sdl2 capstone check,$(PKGS))
+CORE_LIBS    = $(if $(CORE_PKGS),$(call lazy,corelibs,pkg-config --libs $(CORE_PKGS))) -lm -ldl
 # Capstone is loaded by trace/disasm.c when a trace or the debugger first
 # disassembles (dlopen of the library's soname, read here), not linked.
 $(BUILD)/trace/disasm.o: CFLAGS += -DCAPSTONE_SONAME='"$(call lazy,cs_soname,objdump -p \

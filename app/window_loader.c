@@ -1,14 +1,15 @@
-/* window_loader.c — `ringscope debug` in the ringscope binary: the debugger
- * (debugger/ and app/debug_command.c, with SDL2 and whatever else only the
- * window needs) is a module, ringscope-debug.so, loaded here on demand, so
- * `ringscope run` never pays for linking SDL2 at start-up.  The module
- * finds the rest of ringscope (machine, trace, cli...) in this executable,
- * which exports its symbols (-rdynamic).
+/* window_loader.c — `ringscope debug` in the ringscope binary: the
+ * debugger's window (the debugger/ files that use SDL2, and
+ * app/debug_command.c) is a module, ringscope-debug.so, loaded here on
+ * demand, so `ringscope run` never pays for linking SDL2 at start-up.  The
+ * module finds the rest of ringscope (the debugger's session and model,
+ * machine, trace, cli...) in this executable, which exports its symbols
+ * (-rdynamic).
  *
  * The module lives next to the binary in a build tree (build/ringscope-debug.so)
  * or in PREFIX/lib/ringscope for an installed PREFIX/bin/ringscope, the same
  * places app/cli.c looks for the guest kernel.  Only build/ringscope links
- * this file; libringscope.a (and the tests) hold the debugger itself. */
+ * this file; libringscope.a (and the tests) hold the whole debugger. */
 #include <dlfcn.h>
 #include <libgen.h>
 #include <limits.h>
