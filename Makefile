@@ -23,9 +23,26 @@ LDFLAGS  := $(SAN)
 
 # Library sources: every .c in the host folders except the entry point.
 LIB_SRCS := $(wildcard cpu/*.c mmu/*.c machine/*.c trace/*.c debugger/*.c gdbstub/*.c app/*.c)
-LIB_SRCS := $(filter-out app/main.c,$(LIB_SRCS))
+LIB_SRCS := $(filter-out app/main.c app/window_loader.c,$(LIB_SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libringscope.a
+
+# build/ringscope holds everything but the debugger's window: `ringscope
+# debug` loads the files that use SDL2 (every debugger/*.c and app/debug_*.c
+# that mentions it: the window, its command and the terminal mode, which
+# shares the window's key handling) from the module ringscope-debug.so next to it
+# (app/window_loader.c), so `run` starts without linking SDL2.  The module
+# resolves the rest of ringscope against the executable (-rdynamic) and
+# links LIBS; the executable links the other packages of PKGS.
+WINDOW_SRCS := $(shell grep -l SDL debugger/*.c app/debug_*.c 2>/dev/null)
+CORE_OBJS   := $(filter-out $(WINDOW_SRCS:%.c=$(BUILD)/%.o),$(LIB_OBJS)) $(BUILD)/app/window_loader.o
+WINDOW_OBJS := $(WINDOW_SRCS:%.c=$(BUILD)/pic/%.o)
+CORE_PKGS   := $(filter-out sdl2 capstone check,$(PKGS))
+CORE_LIBS    = $(if $(CORE_PKGS),$(call lazy,corelibs,pkg-config --libs $(CORE_PKGS))) -lm -ldl
+# Capstone is loaded by trace/disasm.c when a trace or the debugger first
+# disassembles (dlopen of the library's soname, read here), not linked.
+$(BUILD)/trace/disasm.o: CFLAGS += -DCAPSTONE_SONAME='"$(call lazy,cs_soname,objdump -p \
+    `pkg-config --variable=libdir capstone`/libcapstone.so | sed -n "s/.*SONAME *//p")"'
 
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
@@ -85,9 +102,18 @@ $(LIB): $(LIB_OBJS)
 	@$(if $(V),,echo "  AR      $@")
 	$(Q)rm -f $@; ar rcs $@ $^
 
-$(BUILD)/ringscope: $(BUILD)/app/main.o $(LIB)
+$(BUILD)/ringscope: $(BUILD)/app/main.o $(CORE_OBJS) | $(BUILD)/ringscope-debug.so
 	@$(if $(V),,echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(CORE_LIBS)
+
+$(BUILD)/pic/%.o: %.c | ensure-deps
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  CC      $< (module)")
+	$(Q)$(CC) $(CFLAGS) -fPIC -c $< -o $@
+
+$(BUILD)/ringscope-debug.so: $(WINDOW_OBJS)
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -shared -o $@ $^ $(LIBS)
 
 # ---- the guest kernel (os/): freestanding, ring 0, linked at the top of
 # the address space; never built with the host flags. --------------------
@@ -187,6 +213,7 @@ LIBDIR  := $(DESTDIR)$(PREFIX)/lib/ringscope
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(LIBDIR)/os $(LIBDIR)/programs $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BUILD)/ringscope $(DESTDIR)$(PREFIX)/bin/ringscope
+	install -m 644 $(BUILD)/ringscope-debug.so $(LIBDIR)/ringscope-debug.so
 	install -m 644 $(KERNEL) $(LIBDIR)/os/kernel.elf
 	install -m 755 $(PROGS) $(LIBDIR)/programs/
 	install -m 644 app/ringscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/ringscope.1

@@ -17,6 +17,8 @@ struct cpu *cpu_new(struct mmu *mmu, struct bus *bus)
     cpu->mmu = mmu;
     cpu->bus = bus;
     mmu_set_code_write_handler(mmu, dcache_invalidate_frame, cpu->dcache);
+    cpu->dcache->block_break = &cpu->block_break;
+    mmu_set_tlb_changed_flag(mmu, &cpu->block_break);
 
     /* Flat 64-bit ring-0 segments; the loader (or a test) sets the rest. */
     for (int s = 0; s < 6; s++) {
@@ -37,6 +39,8 @@ void cpu_free(struct cpu *cpu)
 {
     if (!cpu)
         return;
+    if (cpu->mmu)
+        mmu_set_tlb_changed_flag(cpu->mmu, NULL);
     dcache_free(cpu->dcache);
     free(cpu);
 }
@@ -46,4 +50,5 @@ void cpu_set_observer(struct cpu *cpu, const struct cpu_observer *o, bool mem_hi
     cpu->observer = o;
     cpu->watch_insn = o && (o->before_insn || o->after_insn);
     cpu->watch_mem = (o && o->mem) || mem_hits_watched;
+    cpu->block_break = 1; /* the fast engine looks at the watchers again (run.c) */
 }

@@ -86,6 +86,11 @@ struct cpu {
     uint8_t halted;
     volatile uint8_t stop_request;
     uint8_t intr_line;        /* the INTR pin (set by the board's PIC) */
+    /* The fast engine (run.c) leaves its block when any byte from cpl to
+     * here changes: set 1 when a TLB entry or a frame of decoded code
+     * changes; engine_pad keeps the eight bytes from cpl defined. */
+    uint8_t block_break;
+    uint8_t engine_pad[2];
     uint64_t icount;          /* instructions retired */
     uint64_t insns_faulted;   /* instructions decoded that faulted instead of retiring:
                                * icount + insns_faulted = instructions begun */

@@ -1,6 +1,25 @@
 /* dcache.c — allocation and invalidation of the decoded-instruction cache. */
 #include "dcache.h"
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* RINGSCOPE_ENGINE=interp runs the plain interpreter (one lookup per
+ * instruction, the oracle the fast engine is tested against); unset or
+ * "fast" runs blocks whenever no watcher wants instructions or memory. */
+static bool plain_interpreter_asked(void)
+{
+    const char *e = getenv("RINGSCOPE_ENGINE");
+    if (!e || !*e || !strcmp(e, "fast"))
+        return false;
+    if (!strcmp(e, "interp"))
+        return true;
+    static bool warned;
+    if (!warned)
+        fprintf(stderr, "ringscope: RINGSCOPE_ENGINE=%s: expected interp or fast; running fast\n", e);
+    warned = true;
+    return false;
+}
 
 struct dcache *dcache_new(uint64_t ram_size)
 {
@@ -9,12 +28,19 @@ struct dcache *dcache_new(uint64_t ram_size)
         return NULL;
     dc->nframes = (ram_size + 4095) >> 12;
     dc->frame_gen = calloc(dc->nframes ? dc->nframes : 1, sizeof *dc->frame_gen);
-    if (!dc->frame_gen) {
+    dc->blocks = block_cache_new();
+    if (!dc->frame_gen || !dc->blocks) {
+        free(dc->frame_gen);
+        block_cache_free(dc->blocks);
         free(dc);
         return NULL;
     }
-    for (size_t i = 0; i < (1u << DCACHE_BITS); i++)
-        dc->entry[i].pa = ~0ull;
+    dc->plain = plain_interpreter_asked();
+    /* The entries stay as calloc left them (pages the host maps on first
+     * touch, so start-up clears nothing): an empty entry reads pa 0,
+     * generation 0, and frame 0 starts at generation 1, so it never
+     * matches. */
+    dc->frame_gen[0] = 1;
     dc->code.tlb_gen = CODE_PAGE_NONE;
     return dc;
 }
@@ -24,6 +50,7 @@ void dcache_free(struct dcache *dc)
     if (!dc)
         return;
     free(dc->frame_gen);
+    block_cache_free(dc->blocks);
     free(dc);
 }
 
@@ -31,7 +58,10 @@ void dcache_invalidate_frame(void *ctx, uint64_t pfn)
 {
     struct dcache *dc = ctx;
     if (pfn < dc->nframes) {
-        dc->frame_gen[pfn]++;
+        if (++dc->frame_gen[pfn] == 0) /* 0 is an empty entry's generation */
+            dc->frame_gen[pfn] = 1;
+        if (dc->block_break)
+            *dc->block_break = 1;
         dc->invalidations++;
     }
 }

@@ -2,21 +2,25 @@
  * and found again by the guest-physical address of its first byte.
  *
  * Direct-mapped; an entry is valid while its frame's generation number is
- * unchanged.  A write to a frame that holds decoded code (the MMU reports it
+ * unchanged.  An empty (zeroed) entry reads pa 0, generation 0: frame 0's
+ * generation starts at 1 and no generation wraps back to 0, so it never
+ * matches.  A write to a frame that holds decoded code (the MMU reports it
  * through on_code_write) bumps the generation, so self-modifying code and
  * program loading re-decode.  Instructions that cross a page boundary are
  * never cached (they depend on two frames). */
 #ifndef RINGSCOPE_DCACHE_H
 #define RINGSCOPE_DCACHE_H
 #include <stdint.h>
+#include <stdbool.h>
+#include "block.h"
 #include "decode.h"
 
 #define DCACHE_BITS 16
 #define CODE_PAGE_NONE (~0ull)
 
 struct dcache_entry {
-    uint64_t pa;     /* physical address of the first byte; ~0 when empty */
-    uint32_t gen;    /* frame generation when decoded */
+    uint64_t pa;     /* physical address of the first byte */
+    uint32_t gen;    /* frame generation when decoded; 0 when empty */
     struct insn insn;
 };
 
@@ -38,6 +42,12 @@ struct dcache {
         uint64_t tlb_gen;
         uint8_t cpl;
     } code;
+    /* The fast engine's blocks (block.h), used when nothing watches
+     * instructions or memory; plain: the environment asked for the plain
+     * interpreter (RINGSCOPE_ENGINE=interp) even then. */
+    struct block_cache *blocks;
+    bool plain;
+    uint8_t *block_break;  /* &cpu->block_break: set 1 by an invalidation */
 };
 
 struct dcache *dcache_new(uint64_t ram_size);

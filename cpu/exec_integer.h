@@ -22,52 +22,62 @@
 /* Handler variants for the hottest forms.  When an instruction enters the
  * decoded-instruction cache, the exec_<handler>_variant() its opcodes.def
  * row names ("variants") may replace its handler with a variant of the
- * *same* code compiled for a fixed operand size (4 or 8 bytes), r/m form
+ * *same* code compiled for a fixed operand size (1, 2, 4 or 8 bytes), r/m form
  * (register or memory) and, where the opcode selects it, operation or
  * condition, so the size masks, form tests and operation switches fold
  * away.  A variant is chosen only for an instruction the generic handler
  * would run with exactly those parameters and without a LOCK prefix; it
  * behaves identically.  A chooser returns NULL when there is none. */
 
-/* Index of the (size, form) variant of an instruction: 0-3 for sizes 4
- * and 8 with a register or memory r/m operand, -1 for other sizes. */
-static inline int size_form_index(const struct insn *in)
+/* log2 of an operand size of 1, 2, 4 or 8 bytes. */
+static inline int size_log2(unsigned size)
 {
-    if (in->opsize != 4 && in->opsize != 8)
-        return -1;
-    return (in->opsize == 8) * 2 + (in->mod != 3);
+    return size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3;
 }
 
-/* Define NAME_4r, NAME_4m, NAME_8r, NAME_8m calling the always-inline
+/* Index of the (size, form) variant of an instruction: 0-7 for sizes 1,
+ * 2, 4 and 8 with a register or memory r/m operand. */
+static inline int size_form_index(const struct insn *in)
+{
+    return size_log2(in->opsize) * 2 + (in->mod != 3);
+}
+
+/* Define NAME_1r, NAME_1m, ... NAME_8m calling the always-inline
  * BODY(cpu, in, ARGS..., size, form), and the table NAME_variants in
  * size_form_index() order. */
 #define SIZE_FORM_VARIANTS(NAME, BODY, ...)                                                    \
+    static void NAME##_1r(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 1, OPERAND_REG); } \
+    static void NAME##_1m(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 1, OPERAND_MEM); } \
+    static void NAME##_2r(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 2, OPERAND_REG); } \
+    static void NAME##_2m(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 2, OPERAND_MEM); } \
     static void NAME##_4r(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 4, OPERAND_REG); } \
     static void NAME##_4m(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 4, OPERAND_MEM); } \
     static void NAME##_8r(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 8, OPERAND_REG); } \
     static void NAME##_8m(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 8, OPERAND_MEM); } \
-    static const exec_fn NAME##_variants[4] = {NAME##_4r, NAME##_4m, NAME##_8r, NAME##_8m};
+    static const exec_fn NAME##_variants[8] = {NAME##_1r, NAME##_1m, NAME##_2r, NAME##_2m,     \
+                                               NAME##_4r, NAME##_4m, NAME##_8r, NAME##_8m};
 
 /* The same with the memory form split by address shape (operand.h,
- * insn_operand_form): 8 variants, indexed by size_ea_index(). */
+ * insn_operand_form): 16 variants, indexed by size_ea_index(). */
 static inline int size_ea_index(const struct insn *in)
 {
-    if (in->opsize != 4 && in->opsize != 8)
-        return -1;
-    return (in->opsize == 8) * 4 + (int)insn_operand_form(in) - OPERAND_REG;
+    return size_log2(in->opsize) * 4 + (int)insn_operand_form(in) - OPERAND_REG;
 }
 
+#define SIZE_EA_VARIANTS_OF(NAME, SIZE, BODY, ...)                                             \
+    static void NAME##_##SIZE##r(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ SIZE, OPERAND_REG); } \
+    static void NAME##_##SIZE##m(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ SIZE, OPERAND_MEM); } \
+    static void NAME##_##SIZE##b(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ SIZE, OPERAND_MEM_BASE); } \
+    static void NAME##_##SIZE##i(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ SIZE, OPERAND_MEM_INDEX); }
 #define SIZE_EA_VARIANTS(NAME, BODY, ...)                                                      \
-    static void NAME##_4r(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 4, OPERAND_REG); } \
-    static void NAME##_4m(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 4, OPERAND_MEM); } \
-    static void NAME##_4b(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 4, OPERAND_MEM_BASE); } \
-    static void NAME##_4i(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 4, OPERAND_MEM_INDEX); } \
-    static void NAME##_8r(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 8, OPERAND_REG); } \
-    static void NAME##_8m(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 8, OPERAND_MEM); } \
-    static void NAME##_8b(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 8, OPERAND_MEM_BASE); } \
-    static void NAME##_8i(struct cpu *cpu, const struct insn *in) { BODY(cpu, in, __VA_ARGS__ 8, OPERAND_MEM_INDEX); } \
-    static const exec_fn NAME##_variants[8] = {NAME##_4r, NAME##_4m, NAME##_4b, NAME##_4i,     \
-                                               NAME##_8r, NAME##_8m, NAME##_8b, NAME##_8i};
+    SIZE_EA_VARIANTS_OF(NAME, 1, BODY, __VA_ARGS__)                                            \
+    SIZE_EA_VARIANTS_OF(NAME, 2, BODY, __VA_ARGS__)                                            \
+    SIZE_EA_VARIANTS_OF(NAME, 4, BODY, __VA_ARGS__)                                            \
+    SIZE_EA_VARIANTS_OF(NAME, 8, BODY, __VA_ARGS__)                                            \
+    static const exec_fn NAME##_variants[16] = {NAME##_1r, NAME##_1m, NAME##_1b, NAME##_1i,    \
+                                                NAME##_2r, NAME##_2m, NAME##_2b, NAME##_2i,    \
+                                                NAME##_4r, NAME##_4m, NAME##_4b, NAME##_4i,    \
+                                                NAME##_8r, NAME##_8m, NAME##_8b, NAME##_8i};
 
 /* Group 3 (F6/F7) /4../7 and group 5 (FF) /2 /4 /6 live with their kin. */
 void exec_mul_div(struct cpu *cpu, const struct insn *in);

@@ -88,11 +88,16 @@ void exec_movzx(struct cpu *cpu, const struct insn *in)
     movzx(cpu, in, (in->op & 1) ? 2 : 1, in->opsize, OPERAND_ANY);
 }
 
+static inline __attribute__((always_inline)) void
+movsx(struct cpu *cpu, const struct insn *in, unsigned src_size, unsigned size, enum operand_form form)
+{
+    no_lock_form(cpu, in, form);
+    reg_write(cpu, in, in->reg, size, (uint64_t)sext(rm_read_form(cpu, in, src_size, form), src_size));
+}
+
 void exec_movsx(struct cpu *cpu, const struct insn *in)
 {
-    no_lock(cpu, in);
-    unsigned src_size = (in->op & 1) ? 2 : 1;
-    reg_write(cpu, in, in->reg, in->opsize, (uint64_t)sext(rm_read(cpu, in, src_size), src_size));
+    movsx(cpu, in, (in->op & 1) ? 2 : 1, in->opsize, OPERAND_ANY);
 }
 
 /* 63: MOVSXD reg, r/m32 — with REX.W sign-extends; without, it is a plain
@@ -238,6 +243,8 @@ SIZE_EA_VARIANTS(mov_reg_rm, mov_reg_rm)
 SIZE_EA_VARIANTS(mov_rm_imm, mov_rm_imm)
 SIZE_EA_VARIANTS(movzx_byte, movzx, 1,)
 SIZE_EA_VARIANTS(movzx_word, movzx, 2,)
+SIZE_EA_VARIANTS(movsx_byte, movsx, 1,)
+SIZE_EA_VARIANTS(movsx_word, movsx, 2,)
 SIZE_EA_VARIANTS(movsxd, movsxd)
 SIZE_EA_VARIANTS(lea, lea)
 
@@ -279,6 +286,14 @@ exec_fn exec_movzx_variant(const struct insn *in)
     if (v < 0)
         return NULL;
     return (in->op & 1) ? movzx_word_variants[v] : movzx_byte_variants[v];
+}
+
+exec_fn exec_movsx_variant(const struct insn *in)
+{
+    int v = unlocked_size_ea_index(in);
+    if (v < 0)
+        return NULL;
+    return (in->op & 1) ? movsx_word_variants[v] : movsx_byte_variants[v];
 }
 
 exec_fn exec_movsxd_variant(const struct insn *in)

@@ -9,6 +9,7 @@
  * handler.  A handler that faults unwinds here through cpu_fault()
  * (longjmp); RIP still names the faulting instruction, so the exception is
  * delivered with the architectural return address. */
+#include "block.h"
 #include "dcache.h"
 #include "opcode_table.h"
 #include "mem.h"
@@ -152,6 +153,21 @@ _Static_assert(offsetof(struct cpu, halted) == offsetof(struct cpu, intr_shadow)
                offsetof(struct cpu, stop_request) == offsetof(struct cpu, intr_shadow) + 2 &&
                offsetof(struct cpu, intr_line) == offsetof(struct cpu, intr_shadow) + 3,
                "boundary_events reads these four bytes as one word");
+_Static_assert(offsetof(struct cpu, cpl) % 8 == 0 &&
+               offsetof(struct cpu, intr_shadow) == offsetof(struct cpu, cpl) + 1 &&
+               offsetof(struct cpu, block_break) == offsetof(struct cpu, intr_line) + 1 &&
+               offsetof(struct cpu, engine_pad) + sizeof(((struct cpu *)0)->engine_pad) ==
+                   offsetof(struct cpu, cpl) + 8,
+               "engine_word reads cpl..engine_pad as one aligned word");
+/* cpl, the four boundary bytes, block_break and padding: what the fast
+ * engine compares after each instruction of a block. */
+static inline uint64_t engine_word(const struct cpu *cpu)
+{
+    uint64_t w;
+    memcpy(&w, (const uint8_t *)cpu + offsetof(struct cpu, cpl), sizeof w);
+    return w;
+}
+
 static inline uint32_t boundary_events(const struct cpu *cpu)
 {
     uint32_t w;
@@ -220,6 +236,184 @@ static __attribute__((noinline)) enum cpu_stop run_loop(struct cpu *cpu, uint64_
     return cpu->halted ? STOP_HALT : STOP_BUDGET;
 }
 
+/* ---- the fast engine: blocks ---------------------------------------------
+ * With no watcher of instructions or memory, the loop below runs decoded
+ * blocks (block.h) instead of looking each instruction up.  It does, for
+ * every instruction, exactly what run_loop would do that anyone can see:
+ * the same interrupt and stop checks at each boundary, the same budget,
+ * the same TLB lookups and hit counts for the fetches, and the same
+ * re-decoding after a write to code; it only skips the work whose result
+ * it already knows.
+ *
+ * Entering a block at RIP translates RIP exactly as fetch() does.  The
+ * instructions after the first are then fetched, in run_loop, from the
+ * remembered code page (one counted TLB hit each) for as long as RIP is the
+ * next instruction's address, the TLB has not changed and the CPL is the
+ * same; the block is followed under exactly those conditions, and also
+ * only while its frame is not rewritten, no boundary event (interrupt,
+ * STI shadow, halt, stop request) is pending and the budget lasts.  RIP and
+ * icount are kept current at every instruction, so a fault in the middle of
+ * a block unwinds to cpu_run() with the state run_loop would have. */
+
+/* Translate RIP for a block entry, as fetch() does (same TLB calls and
+ * counts).  Returns the host address of the byte at RIP, or NULL when RIP
+ * is not in RAM.  *remembered: the code page now remembered is RIP's, so
+ * the following fetches in this page would be counted hits. */
+static inline const uint8_t *block_fetch_translate(struct cpu *cpu, struct mmu *m, struct dcache *dc,
+                                                   uint64_t rip, bool *remembered)
+{
+    uint64_t offset = rip - dc->code.va;
+    if (__builtin_expect(offset < 0x1000 && dc->code.tlb_gen == mmu_tlb_gen(m) &&
+                         dc->code.cpl == cpu->cpl, 1)) {
+        mmu_count_tlb_hit(m);
+        *remembered = true;
+        return dc->code.host + offset;
+    }
+    unsigned acc = fetch_access(cpu);
+    uint8_t *host = tlb_fast(m, rip, acc);
+    if (host) {
+        remember_code_page(cpu, dc, rip, host);
+        *remembered = true;
+        return host;
+    }
+    uint64_t pa;
+    struct mmu_fault f;
+    if (!mmu_translate(m, rip, acc, &pa, &host, &f))
+        cpu_mmu_fault(cpu, &f);
+    *remembered = false; /* fetch() does not remember a page it walked for */
+    return host;
+}
+
+/* One instruction the block cache cannot hold (MMIO, crossing a page,
+ * undecodable): decoded as fetch_miss() / decode_slow() would, then run. */
+static void block_step_uncached(struct cpu *cpu, const uint8_t *host, struct insn *scratch)
+{
+    const struct insn *in;
+    if (host) {
+        in = fetch_miss(cpu, cpu->rip, fetch_access(cpu), host, mmu_host_to_pa(cpu->mmu, host), scratch);
+    } else {
+        int r = decode_slow(cpu, cpu->rip, fetch_access(cpu), scratch);
+        if (r != DECODE_OK)
+            raise_decode_error(cpu, r);
+        in = scratch;
+    }
+    cpu->next_rip = cpu->rip + in->len;
+    in->exec(cpu, in);
+    cpu->rip = cpu->next_rip;
+    cpu->icount++;
+}
+
+static __attribute__((noinline)) enum cpu_stop run_blocks(struct cpu *cpu, uint64_t end)
+{
+    struct insn scratch;
+    struct mmu *m = cpu->mmu;
+    struct dcache *dc = cpu->dcache;
+    struct block_cache *bc = dc->blocks;
+    while (cpu->icount < end) {
+        if (__builtin_expect(boundary_events(cpu) != 0, 0)) {
+            if (cpu->shutdown) {
+                cpu->stop_request = 0;
+                return STOP_TRIPLE_FAULT;
+            }
+            if (cpu->stop_request) {
+                cpu->stop_request = 0;
+                return STOP_REQUEST;
+            }
+            bool inhibit = cpu->intr_shadow;
+            cpu->intr_shadow = 0;
+            if (!inhibit && cpu->intr_line && (cpu->rflags & RF_IF) && cpu->bus && cpu->bus->intr_ack) {
+                take_interrupt(cpu);
+                continue;
+            }
+            if (cpu->halted)
+                return STOP_HALT;
+            /* The STI/MOV SS shadow: one instruction, then the boundary
+             * checks again (the shadow is gone). */
+        }
+        /* A watcher attached by a callback: per-instruction from here. */
+        if (__builtin_expect(cpu->watch_insn || cpu->watch_mem, 0))
+            return run_loop(cpu, end);
+
+        bool remembered;
+        const uint8_t *host = block_fetch_translate(cpu, m, dc, cpu->rip, &remembered);
+        if (__builtin_expect(!host, 0)) {
+            block_step_uncached(cpu, NULL, &scratch);
+            continue;
+        }
+        uint64_t pa = mmu_host_to_pa(m, host);
+        const uint32_t *frame_gen = &dc->frame_gen[pa >> 12];
+        struct block *b = block_slot(bc, pa);
+        if (__builtin_expect(b->pa != pa || b->gen != *frame_gen, 0)) {
+            if (!mmu_is_code_frame(m, pa >> 12))
+                mmu_mark_code(m, pa >> 12);
+            uint64_t decoded = bc->decoded;
+            b = block_build(bc, b, host - (pa & 0xfff), pa, *frame_gen);
+            dc->misses += bc->decoded - decoded;
+            if (!b) {
+                block_step_uncached(cpu, host, &scratch);
+                continue;
+            }
+            /* Marking the frame changed the TLB's generation; the next
+             * fetch would remember the page again (a counted hit either
+             * way). */
+            if (remembered)
+                dc->code.tlb_gen = mmu_tlb_gen(m);
+        }
+
+        /* Run b: the first instruction's fetch is counted above.  The
+         * word from cpl to block_break (engine_word) changes when the CPL
+         * changes, a boundary event arrives, the TLB or a frame of decoded
+         * code changes, or a watcher is attached (block_break, cleared
+         * here after the build's own marking of the frame). */
+        cpu->block_break = 0;
+        /* A page walked for (fetch() remembers no page then), or an INTR
+         * line already up that IF or the STI shadow holds off: run_loop
+         * looks again after one instruction, and so does this loop (the
+         * word would not change when IF does). */
+        const bool one_at_a_time = !remembered || cpu->intr_line;
+        const uint64_t word = engine_word(cpu);
+        uint64_t rip = cpu->rip;
+        for (;;) {
+            uint64_t room = end - cpu->icount;
+            uint32_t n = one_at_a_time ? 1 : b->n < room ? b->n : (uint32_t)room;
+            const struct insn *in = b->insn, *last = in + n - 1;
+            const uint64_t icount0 = cpu->icount;
+            for (;;) {
+                uint64_t next = rip + in->len;
+                cpu->next_rip = next;
+                in->exec(cpu, in);
+                rip = cpu->next_rip;
+                cpu->rip = rip;
+                cpu->icount++;
+                if (in == last || rip != next || engine_word(cpu) != word)
+                    break;
+                mmu_count_tlb_hit(m); /* the next fetch, from the remembered code page */
+                in++;
+            }
+            /* Instructions answered from the block (not counted when one
+             * faults: the statistic is the host's, not the guest's). */
+            dc->hits += cpu->icount - icount0;
+            /* The next block, without the outer loop's checks, when
+             * nothing they look at can have changed: the word is as at
+             * entry (no boundary event, same CPL, no TLB or code change,
+             * no new watcher), no INTR is waiting, the budget lasts and RIP
+             * is still in the remembered code page, so fetch() would take
+             * its code-page path (one counted hit) into the same frame,
+             * whose generation is unchanged. */
+            uint64_t offset = rip - dc->code.va;
+            if (one_at_a_time || engine_word(cpu) != word || cpu->icount >= end || offset >= 0x1000)
+                break;
+            uint64_t next_pa = dc->code.pa + offset;
+            struct block *nb = block_slot(bc, next_pa);
+            if (nb->pa != next_pa || nb->gen != b->gen)
+                break; /* not built yet: the outer loop builds it */
+            mmu_count_tlb_hit(m);
+            b = nb;
+        }
+    }
+    return cpu->halted ? STOP_HALT : STOP_BUDGET;
+}
+
 enum cpu_stop cpu_run(struct cpu *cpu, uint64_t max_insns)
 {
     const uint64_t end = cpu->icount + max_insns;
@@ -247,7 +441,8 @@ enum cpu_stop cpu_run(struct cpu *cpu, uint64_t max_insns)
             cpu->insns_faulted++;
         }
     }
-    enum cpu_stop why = run_loop(cpu, end);
+    enum cpu_stop why = cpu->watch_insn || cpu->watch_mem || cpu->dcache->plain ? run_loop(cpu, end)
+                                                                                  : run_blocks(cpu, end);
     cpu->in_run = false;
     return why;
 }

@@ -13,7 +13,8 @@
 
 #define CPU_FIELDS(SAVED, HOST) \
     SAVED(gpr) SAVED(rip) SAVED(next_rip) SAVED(rflags) SAVED(lf) SAVED(cpl) SAVED(intr_shadow) \
-    SAVED(halted) HOST(stop_request) SAVED(intr_line) SAVED(icount) SAVED(insns_faulted) HOST(mmu) \
+    SAVED(halted) HOST(stop_request) SAVED(intr_line) HOST(block_break) HOST(engine_pad) \
+    SAVED(icount) SAVED(insns_faulted) HOST(mmu) \
     HOST(bus) HOST(observer) HOST(watch_insn) HOST(watch_mem) SAVED(seg) SAVED(ldtr) SAVED(tr) \
     SAVED(gdtr) SAVED(idtr) SAVED(cr0) SAVED(cr2) \
     SAVED(cr3) SAVED(cr4) SAVED(cr8) SAVED(efer) SAVED(star) SAVED(lstar) SAVED(cstar) SAVED(fmask) \

@@ -46,12 +46,29 @@ struct mmu {
      * while it is unchanged, a translation once found in the TLB would be
      * found again the same (the CPU's fetch relies on it, cpu/run.c). */
     uint64_t tlb_gen;
+    /* Written 1 with every change of tlb_gen when set (the CPU's fast
+     * engine leaves its block then, cpu/run.c); NULL: nobody asked. */
+    uint8_t *tlb_changed;
     struct walk_memo walk_memo[WALK_MEMO_SLOTS];
 };
+
+/* A TLB entry changed: bump tlb_gen and raise the CPU's flag. */
+static inline void mmu_tlb_changed(struct mmu *m)
+{
+    m->tlb_gen++;
+    if (m->tlb_changed)
+        *m->tlb_changed = 1;
+}
 
 /* The CPU's decoded-instruction cache: called with the frame number when a
  * write reaches a frame marked by mmu_mark_code (the mark is then gone). */
 void mmu_set_code_write_handler(struct mmu *m, void (*on_code_write)(void *ctx, uint64_t pfn), void *ctx);
+
+/* The byte to set to 1 whenever a TLB entry changes (see tlb_changed). */
+static inline void mmu_set_tlb_changed_flag(struct mmu *m, uint8_t *flag)
+{
+    m->tlb_changed = flag;
+}
 
 /* Mark a frame as holding decoded instructions (called by the CPU's
  * decoded-instruction cache); later writes to it call on_code_write. */

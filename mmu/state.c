@@ -79,7 +79,7 @@ void mmu_restore(struct mmu *m, const void *block)
         }
     memcpy(m->tlb_next_victim, s->tlb_next_victim, sizeof m->tlb_next_victim);
     m->stats = s->stats;
-    m->tlb_gen++; /* translations the CPU remembers from before are void */
+    mmu_tlb_changed(m); /* translations the CPU remembers from before are void */
     uint64_t frames = mmu_frames(m);
     for (uint64_t pfn = 0; pfn < frames; pfn++) {
         bool was = (s->code_bits[pfn / 64] >> (pfn % 64)) & 1;

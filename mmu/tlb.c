@@ -71,7 +71,7 @@ const struct tlb_entry *tlb_fill(struct mmu *m, uint64_t vpn, const struct trans
                          (t->nx ? TLBF_NX : 0) | (t->global ? TLBF_G : 0) |
                          (t->dirty ? TLBF_D : 0));
     e->level = t->level;
-    m->tlb_gen++;
+    mmu_tlb_changed(m);
     observe_tlb(m, TLB_FILL, vpn << 12, e, TLB_CAUSE_NONE);
     return e;
 }
@@ -92,7 +92,7 @@ void tlb_drop_page(struct mmu *m, uint64_t va)
             if ((e->vpn >> piece_bits) == (vpn >> piece_bits))
                 e->vpn = TLB_INVALID;
         }
-    m->tlb_gen++;
+    mmu_tlb_changed(m);
 }
 
 void tlb_revoke_writes(struct mmu *m, uint64_t pfn)
@@ -101,7 +101,7 @@ void tlb_revoke_writes(struct mmu *m, uint64_t pfn)
         for (int w = 0; w < TLB_WAYS; w++)
             if (m->tlb[s][w].vpn != TLB_INVALID && m->tlb[s][w].pfn == pfn)
                 m->tlb[s][w].allow &= ~ALLOW_WRITE_COMBOS;
-    m->tlb_gen++;
+    mmu_tlb_changed(m);
 }
 
 static void flush(struct mmu *m, bool keep_global, enum tlb_flush_cause cause)
@@ -110,7 +110,7 @@ static void flush(struct mmu *m, bool keep_global, enum tlb_flush_cause cause)
         for (int w = 0; w < TLB_WAYS; w++)
             if (!keep_global || !(m->tlb[s][w].flags & TLBF_G))
                 m->tlb[s][w].vpn = TLB_INVALID;
-    m->tlb_gen++;
+    mmu_tlb_changed(m);
     m->stats.flushes++;
     observe_tlb(m, keep_global ? TLB_FLUSH_NONGLOBAL : TLB_FLUSH_ALL, 0, NULL, cause);
 }

@@ -1,9 +1,51 @@
-/* disasm.c — the capstone-backed, cached disassembler of disasm.h. */
+/* disasm.c — the capstone-backed, cached disassembler of disasm.h.
+ *
+ * Capstone is loaded on first use (dlopen of CAPSTONE_SONAME, which the
+ * Makefile reads from the installed library), not linked: relocating its
+ * tables at start-up cost `ringscope run` about 3 ms even when nothing is
+ * disassembled. */
 #include "disasm.h"
 #include <capstone/capstone.h>
+#include <dlfcn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifndef CAPSTONE_SONAME
+#define CAPSTONE_SONAME "libcapstone.so"
+#endif
+
+/* The capstone functions this file calls, resolved once. */
+static struct {
+    int state; /* 0: not tried, 1: loaded, -1: failed */
+    __typeof__(cs_open) *open;
+    __typeof__(cs_malloc) *malloc;
+    __typeof__(cs_close) *close;
+    __typeof__(cs_free) *free;
+    __typeof__(cs_disasm_iter) *disasm_iter;
+} cs;
+
+static void *resolve(void *h, const char *name)
+{
+    return h ? dlsym(h, name) : NULL;
+}
+
+static bool load_capstone(void)
+{
+    if (cs.state)
+        return cs.state > 0;
+    void *h = dlopen(CAPSTONE_SONAME, RTLD_NOW | RTLD_LOCAL);
+    void *p[5] = {resolve(h, "cs_open"), resolve(h, "cs_malloc"), resolve(h, "cs_close"),
+                  resolve(h, "cs_free"), resolve(h, "cs_disasm_iter")};
+    memcpy(&cs.open, &p[0], sizeof p[0]);
+    memcpy(&cs.malloc, &p[1], sizeof p[1]);
+    memcpy(&cs.close, &p[2], sizeof p[2]);
+    memcpy(&cs.free, &p[3], sizeof p[3]);
+    memcpy(&cs.disasm_iter, &p[4], sizeof p[4]);
+    cs.state = p[0] && p[1] && p[2] && p[3] && p[4] ? 1 : -1;
+    return cs.state > 0;
+}
 
 #define DISASM_BITS 14
 
@@ -25,16 +67,18 @@ struct disasm {
 
 struct disasm *disasm_new(void)
 {
+    if (!load_capstone())
+        return NULL;
     struct disasm *d = calloc(1, sizeof *d);
     if (!d)
         return NULL;
-    if (cs_open(CS_ARCH_X86, CS_MODE_64, &d->cs) != CS_ERR_OK) {
+    if (cs.open(CS_ARCH_X86, CS_MODE_64, &d->cs) != CS_ERR_OK) {
         free(d);
         return NULL;
     }
-    d->insn = cs_malloc(d->cs);
+    d->insn = cs.malloc(d->cs);
     if (!d->insn) {
-        cs_close(&d->cs);
+        cs.close(&d->cs);
         free(d);
         return NULL;
     }
@@ -45,8 +89,8 @@ void disasm_free(struct disasm *d)
 {
     if (!d)
         return;
-    cs_free(d->insn, 1);
-    cs_close(&d->cs);
+    cs.free(d->insn, 1);
+    cs.close(&d->cs);
     free(d);
 }
 
@@ -87,7 +131,7 @@ struct disasm_line disasm_text(struct disasm *d, uint64_t va, uint64_t pa, const
     const uint8_t *code = bytes;
     size_t size = len;
     uint64_t addr = va;
-    if (cs_disasm_iter(d->cs, &code, &size, &addr, d->insn) && d->insn->size == len) {
+    if (cs.disasm_iter(d->cs, &code, &size, &addr, d->insn) && d->insn->size == len) {
         if (d->insn->op_str[0])
             snprintf(e->text, sizeof e->text, "%s %s", d->insn->mnemonic, d->insn->op_str);
         else

@@ -1,0 +1,58 @@
+/* block.h — the fast engine's decoded blocks: straight-line runs of
+ * instructions decoded once, found by the guest-physical address of their
+ * first byte, and executed back to back by run.c without a per-instruction
+ * lookup.
+ *
+ * A block holds the instructions that follow one another in one 4 KiB
+ * frame from its start, up to BLOCK_MAX_INSNS, the end of the frame (an
+ * instruction that would cross it is left out), an undecodable encoding
+ * or an unconditional transfer (jmp, call, ret, int, syscall...).  A
+ * conditional branch does not end it: execution simply leaves the block
+ * when RIP is not the next instruction's address.  Like the per-instruction
+ * cache (dcache.h) a block is valid while its frame's generation is the
+ * one it was decoded at, so self-modifying code and reloaded pages are
+ * decoded afresh.
+ *
+ * Storage: a direct-mapped table of block headers and one arena of
+ * decoded instructions, both allocated zeroed (untouched pages cost
+ * nothing); when the arena is full every block is forgotten at once. */
+#ifndef RINGSCOPE_BLOCK_H
+#define RINGSCOPE_BLOCK_H
+#include <stdint.h>
+#include "decode.h"
+
+#define BLOCK_BITS 12
+#define BLOCK_MAX_INSNS 32
+#define BLOCK_ARENA_INSNS (1u << 16)
+
+struct block {
+    uint64_t pa;              /* first byte; an empty header reads pa 0, gen 0 */
+    uint32_t gen;             /* the frame's generation when decoded */
+    uint32_t n;               /* instructions, 1..BLOCK_MAX_INSNS */
+    const struct insn *insn;  /* n decoded instructions in the arena */
+};
+
+struct block_cache {
+    struct block table[1u << BLOCK_BITS];
+    struct insn *arena;       /* BLOCK_ARENA_INSNS, allocated on the first build */
+    uint32_t used;
+    uint64_t builds, flushes, decoded;
+};
+
+struct block_cache *block_cache_new(void);
+void block_cache_free(struct block_cache *bc);
+
+static inline struct block *block_slot(struct block_cache *bc, uint64_t pa)
+{
+    return &bc->table[(uint32_t)((pa * 0x9e3779b97f4a7c15ull) >> (64 - BLOCK_BITS))];
+}
+
+/* Decode the block that starts at pa (page: the host address of its
+ * frame) into *slot, tagged with generation gen.  Returns slot, or NULL
+ * when not even the first instruction decodes within the frame (it
+ * crosses into the next page, or is invalid): the caller takes the
+ * interpreter's path for it.  Sets *decoded to the instructions decoded. */
+struct block *block_build(struct block_cache *bc, struct block *slot, const uint8_t *page, uint64_t pa,
+                          uint32_t gen);
+
+#endif

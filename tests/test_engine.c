@@ -1,0 +1,441 @@
+/* test_engine.c — the fast engine (cpu/run.c: decoded blocks) against the
+ * plain interpreter, which is the oracle: the same program is booted twice,
+ * once with RINGSCOPE_ENGINE=interp and once with the default fast engine,
+ * and everything a guest or a watcher could see must be the same — exit
+ * status, stdout, stderr and kernel log, the whole saved CPU state
+ * (registers, RIP, RFLAGS, icount, exception counts by vector...), the
+ * MMU's saved state (TLB entries, victims, hit/miss/walk/flush counters,
+ * frames marked as code), the devices' state and all of guest RAM (page
+ * tables with their A/D bits included).  Interrupts must arrive at the same
+ * instruction: the traces of syscalls, exceptions, interrupts and OS events
+ * (each line carries its instruction count) are compared byte for byte.
+ *
+ * Programs: the bundled ones, and a probe compiled with musl and glibc
+ * (native output is the oracle for it too) that rewrites code it runs
+ * (also inside the block that is running), runs an instruction that
+ * crosses a page boundary, maps a new page under code it executed, faults
+ * in the middle of straight-line code (SIGSEGV handler, siglongjmp), and
+ * computes long enough for timer interrupts to land inside blocks.  Runs
+ * stopped by a budget (machine_step), breakpoints (the per-instruction
+ * path) and a mix of the two are compared state for state. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include "cpu/cpu.h"
+#include "cpu/dcache.h"
+#include "linux_oracle.h"
+
+/* ---- one run's observable outcome --------------------------------------- */
+
+struct outcome {
+    int64_t status;
+    char *out, *err, *log;
+    size_t out_len, err_len, log_len;
+    uint8_t *cpu, *mmu;
+    size_t cpu_len, mmu_len;
+    uint64_t ram_hash, disk_hash, time_ns, idle_ns;
+    uint64_t icount, rip;
+    uint64_t blocks_built;  /* the fast engine ran (the interpreter builds none) */
+};
+
+static char *copy(const uint8_t *p, size_t n)
+{
+    char *c = malloc(n + 1);
+    ck_assert_ptr_nonnull(c);
+    if (n)
+        memcpy(c, p, n);
+    c[n] = 0;
+    return c;
+}
+
+static uint64_t hash_bytes(const uint8_t *p, uint64_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (uint64_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+static uint64_t hash_ram(struct machine *m)
+{
+    struct mmu *mmu = machine_mmu(m);
+    uint64_t size = mmu_ram_size(mmu), h = 0xcbf29ce484222325ull;
+    static uint8_t chunk[1 << 16];
+    for (uint64_t pa = 0; pa < size; pa += sizeof chunk) {
+        ck_assert(mmu_phys_read(mmu, pa, chunk, sizeof chunk));
+        for (size_t i = 0; i < sizeof chunk; i += 8) {
+            uint64_t w;
+            memcpy(&w, chunk + i, 8);
+            h = (h ^ w) * 0x100000001b3ull;
+        }
+    }
+    return h;
+}
+
+static struct outcome capture(struct machine *m, int64_t status)
+{
+    struct outcome o = {.status = status};
+    const uint8_t *p;
+    p = machine_console(m, &o.out_len);
+    o.out = copy(p, o.out_len);
+    p = machine_stderr(m, &o.err_len);
+    o.err = copy(p, o.err_len);
+    p = machine_kernel_log(m, &o.log_len);
+    o.log = copy(p, o.log_len);
+    struct cpu *cpu = machine_cpu(m);
+    o.cpu_len = cpu_state_size();
+    o.cpu = calloc(1, o.cpu_len);
+    cpu_save(cpu, o.cpu);
+    o.mmu_len = mmu_state_size(machine_mmu(m));
+    o.mmu = calloc(1, o.mmu_len);
+    mmu_save(machine_mmu(m), o.mmu);
+    uint64_t disk_bytes = 0;
+    const uint8_t *disk = machine_disk_memory(m, &disk_bytes);
+    o.disk_hash = disk ? hash_bytes(disk, disk_bytes) : 0;
+    o.time_ns = machine_time_ns(m);
+    o.idle_ns = machine_idle_ns(m);
+    o.ram_hash = hash_ram(m);
+    o.icount = cpu->icount;
+    o.rip = cpu->rip;
+    o.blocks_built = cpu->dcache->blocks->builds;
+    return o;
+}
+
+static void outcome_free(struct outcome *o)
+{
+    free(o->out), free(o->err), free(o->log), free(o->cpu), free(o->mmu);
+}
+
+/* The first field in which two saved CPU states differ, or NULL.  Fields
+ * are compared member by member (struct padding and the unused bytes of a
+ * long double are not state). */
+static const char *cpu_difference(const uint8_t *block_a, const uint8_t *block_b)
+{
+    static struct cpu a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    cpu_restore(&a, block_a);
+    cpu_restore(&b, block_b);
+#define SAME(f)                                                                                             \
+    if (memcmp(&a.f, &b.f, sizeof a.f))                                                                    \
+        return #f;
+    SAME(gpr) SAME(rip) SAME(next_rip) SAME(rflags) SAME(lf.res) SAME(lf.src) SAME(lf.dst) SAME(lf.op)
+    SAME(lf.size) SAME(cpl) SAME(intr_shadow) SAME(halted) SAME(intr_line) SAME(icount) SAME(insns_faulted)
+    for (int i = 0; i < 6; i++) {
+        SAME(seg[i].sel) SAME(seg[i].base) SAME(seg[i].limit) SAME(seg[i].attr)
+    }
+    SAME(ldtr.sel) SAME(ldtr.base) SAME(ldtr.limit) SAME(ldtr.attr) SAME(tr.sel) SAME(tr.base) SAME(tr.limit)
+    SAME(tr.attr) SAME(gdtr.base) SAME(gdtr.limit) SAME(idtr.base) SAME(idtr.limit) SAME(cr0) SAME(cr2)
+    SAME(cr3) SAME(cr4) SAME(cr8) SAME(efer) SAME(star) SAME(lstar) SAME(cstar) SAME(fmask)
+    SAME(kernel_gs_base) SAME(tsc_aux) SAME(apic_base) SAME(tsc_offset) SAME(dr) SAME(xmm) SAME(mxcsr)
+    for (int i = 0; i < 8; i++)
+        if (memcmp(&a.fpr[i], &b.fpr[i], 10))
+            return "fpr";
+    SAME(fcw) SAME(fsw) SAME(ftw) SAME(ftop) SAME(fop) SAME(fip) SAME(fdp) SAME(fault_vector)
+    SAME(fault_error) SAME(delivering) SAME(first_vector) SAME(fault_began) SAME(shutdown) SAME(exc_counts)
+#undef SAME
+    return NULL;
+}
+
+static void assert_same(const struct outcome *interp, const struct outcome *fast, const char *what)
+{
+    ck_assert_msg(interp->blocks_built == 0, "%s: RINGSCOPE_ENGINE=interp built blocks", what);
+    ck_assert_msg(fast->blocks_built > 0, "%s: the fast engine never ran a block", what);
+    ck_assert_msg(interp->icount == fast->icount, "%s: %llu instructions interpreted, %llu fast", what,
+                  (unsigned long long)interp->icount, (unsigned long long)fast->icount);
+    ck_assert_msg(interp->rip == fast->rip, "%s: RIP 0x%llx interpreted, 0x%llx fast", what,
+                  (unsigned long long)interp->rip, (unsigned long long)fast->rip);
+    ck_assert_msg(interp->status == fast->status, "%s: status %lld vs %lld", what, (long long)interp->status,
+                  (long long)fast->status);
+    ck_assert_msg(interp->out_len == fast->out_len && !memcmp(interp->out, fast->out, fast->out_len),
+                  "%s: stdout differs:\n%s\n---\n%s", what, interp->out, fast->out);
+    ck_assert_msg(interp->err_len == fast->err_len && !memcmp(interp->err, fast->err, fast->err_len),
+                  "%s: stderr differs:\n%s\n---\n%s", what, interp->err, fast->err);
+    ck_assert_msg(interp->log_len == fast->log_len && !memcmp(interp->log, fast->log, fast->log_len),
+                  "%s: kernel log differs", what);
+    const char *field = cpu_difference(interp->cpu, fast->cpu);
+    ck_assert_msg(!field, "%s: CPU state differs in %s", what, field);
+    ck_assert_msg(!memcmp(interp->mmu, fast->mmu, fast->mmu_len),
+                  "%s: MMU state differs (TLB entries, counters or code frames)", what);
+    ck_assert_msg(interp->time_ns == fast->time_ns && interp->idle_ns == fast->idle_ns,
+                  "%s: virtual time %llu (idle %llu) interpreted, %llu (idle %llu) fast", what,
+                  (unsigned long long)interp->time_ns, (unsigned long long)interp->idle_ns,
+                  (unsigned long long)fast->time_ns, (unsigned long long)fast->idle_ns);
+    ck_assert_msg(interp->disk_hash == fast->disk_hash, "%s: the disk (pagefile) differs", what);
+    ck_assert_msg(interp->ram_hash == fast->ram_hash, "%s: guest RAM differs", what);
+}
+
+static struct machine *boot(const char *engine, const char *path, int argc, char *const *argv, uint64_t ram)
+{
+    ck_assert_int_eq(setenv("RINGSCOPE_ENGINE", engine, 1), 0);
+    struct machine_config c = {.ram_size = ram, .input_ends = true};
+    return oracle_boot(path, argc, argv, c);
+}
+
+/* Run path to its exit under both engines and compare. */
+static void compare_to_exit(const char *path, int argc, char *const *argv, uint64_t ram)
+{
+    struct outcome o[2];
+    static const char *const engines[2] = {"interp", "fast"};
+    for (int k = 0; k < 2; k++) {
+        struct machine *m = boot(engines[k], path, argc, argv, ram);
+        int64_t st = oracle_run_to_exit(m);
+        o[k] = capture(m, st);
+        machine_free(m);
+    }
+    assert_same(&o[0], &o[1], path);
+    outcome_free(&o[0]);
+    outcome_free(&o[1]);
+}
+
+/* ---- the bundled programs ------------------------------------------------ */
+
+static const struct {
+    const char *name;
+    uint64_t ram;
+} bundled[] = {
+    {"hello", 0},  {"stack", 0},      {"heap", 0},       {"arena", 0},       {"pool", 0},
+    {"vmem", 0},   {"isolation", 0},  {"threads", 0},    {"overflow", 0},    {"kernelpeek", 0},
+    {"privileged", 0}, {"pagefile", 16ull << 20}, /* swaps: code pages leave and come back elsewhere */
+};
+#define NBUNDLED (sizeof bundled / sizeof bundled[0])
+
+START_TEST(bundled_programs_run_the_same_on_both_engines)
+{
+    char path[256];
+    snprintf(path, sizeof path, "build/programs/%s", bundled[_i].name);
+    compare_to_exit(path, 0, NULL, bundled[_i].ram);
+}
+END_TEST
+
+/* ---- the probe: SMC, page crossing, remapping, faults, long compute ------ */
+
+static const char probe_src[] =
+    "#define _GNU_SOURCE\n"
+    "#include <setjmp.h>\n"
+    "#include <signal.h>\n"
+    "#include <stdint.h>\n"
+    "#include <stdio.h>\n"
+    "#include <string.h>\n"
+    "#include <sys/mman.h>\n"
+    "typedef int (*fn)(void);\n"
+    "static sigjmp_buf env;\n"
+    "static void on_segv(int sig) { (void)sig; siglongjmp(env, 1); }\n"
+    "static uint8_t *rwx(size_t n, void *at) {\n"
+    "    void *p = mmap(at, n, PROT_READ | PROT_WRITE | PROT_EXEC,\n"
+    "                   MAP_PRIVATE | MAP_ANONYMOUS | (at ? MAP_FIXED : 0), -1, 0);\n"
+    "    return p == MAP_FAILED ? NULL : p;\n"
+    "}\n"
+    "int main(void) {\n"
+    "    uint8_t *page = rwx(8192, NULL);\n"
+    "    if (!page) { puts(\"no rwx\"); return 1; }\n"
+    /* 1. rewrite an immediate between calls */
+    "    static const uint8_t ret_imm[] = {0xb8, 0, 0, 0, 0, 0xc3}; /* mov eax, imm32; ret */\n"
+    "    memcpy(page, ret_imm, sizeof ret_imm);\n"
+    "    long sum = 0;\n"
+    "    for (int i = 0; i < 300; i++) { memcpy(page + 1, &i, 4); sum += ((fn)page)(); }\n"
+    "    printf(\"rewritten between calls: %ld\\n\", sum);\n"
+    /* 2. code that patches the instruction right after it, in its own block */
+    "    static const uint8_t self[] = {0xc6, 0x05, 0x01, 0x00, 0x00, 0x00, 0x2a, /* mov byte [rip+1], 42 */\n"
+    "                                   0xb8, 0x07, 0x00, 0x00, 0x00, 0xc3};      /* mov eax, 7; ret */\n"
+    "    memcpy(page + 64, self, sizeof self);\n"
+    "    printf(\"patched ahead in the block: %d\\n\", ((fn)(page + 64))());\n"
+    "    memcpy(page + 64, self, sizeof self);\n"
+    "    printf(\"and again after a reset: %d\\n\", ((fn)(page + 64))());\n"
+    /* 3. an instruction crossing the page boundary: mov eax, imm32 at 4093 */
+    "    memset(page + 4000, 0x90, 93);\n"
+    "    static const uint8_t cross[] = {0xb8, 0x44, 0x33, 0x22, 0x11, 0x05, 0x01, 0, 0, 0, 0xc3}; /* +add eax,1 */\n"
+    "    memcpy(page + 4093, cross, sizeof cross);\n"
+    "    long x = 0;\n"
+    "    for (int i = 0; i < 200; i++) x += ((fn)(page + 4000))();\n"
+    "    page[4094] = 0x55;\n"
+    "    x += ((fn)(page + 4000))();\n"
+    "    printf(\"across the page boundary: %lx\\n\", x);\n"
+    /* 4. a new page mapped under code that ran */
+    "    static const uint8_t one[] = {0xb8, 1, 0, 0, 0, 0xc3}, two[] = {0x90, 0xb8, 2, 0, 0, 0, 0xc3};\n"
+    "    uint8_t *p2 = rwx(4096, NULL);\n"
+    "    memcpy(p2, one, sizeof one);\n"
+    "    int a = ((fn)p2)();\n"
+    "    uint8_t *p3 = rwx(4096, p2);\n"
+    "    int b = p3 == p2 ? (memcpy(p3, two, sizeof two), ((fn)p3)()) : -1;\n"
+    "    printf(\"remapped under executed code: %d %d\\n\", a, b);\n"
+    /* 5. faults in the middle of straight-line code */
+    "    signal(SIGSEGV, on_segv);\n"
+    "    volatile long acc = 0;\n"
+    "    int faults = 0;\n"
+    "    for (int i = 0; i < 50; i++) {\n"
+    "        if (sigsetjmp(env, 1)) { faults++; continue; }\n"
+    "        acc += i; acc ^= acc << 3; acc += *(volatile long *)(uintptr_t)(16 + i * 8); acc++;\n"
+    "    }\n"
+    "    printf(\"faults in mid-block: %d, acc %ld\\n\", faults, (long)acc);\n"
+    /* 6. compute long enough for timer interrupts inside blocks */
+    "    uint64_t h = 1469598103934665603ull;\n"
+    "    for (uint32_t i = 0; i < 3000000; i++) { h ^= i & 0xff; h *= 1099511628211ull; h += h >> 29; }\n"
+    "    printf(\"hash %llx\\n\", (unsigned long long)h);\n"
+    "    return 0;\n"
+    "}\n";
+
+START_TEST(probe_runs_the_same_natively_and_on_both_engines)
+{
+    const char *path = _i == 0 ? oracle_musl("engine_probe", probe_src) : oracle_glibc("engine_probe_g", probe_src);
+    struct machine *m = oracle_same_as_native(path, 0, NULL, NULL, 0);
+    machine_free(m);
+    compare_to_exit(path, 0, NULL, 0);
+}
+END_TEST
+
+/* ---- traces of rare events: interrupts at the same instruction ----------- */
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
+    for (;;) {
+        if (n + 4096 > cap) {
+            cap = cap ? cap * 2 : 65536;
+            buf = realloc(buf, cap);
+            ck_assert_ptr_nonnull(buf);
+        }
+        size_t got = fread(buf + n, 1, 4096, f);
+        n += got;
+        if (!got)
+            break;
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+/* `ringscope run --stats --trace=KINDS` under one engine: the trace file and
+ * the stats (without the host-time line). */
+static void traced_run(const char *engine, const char *kinds, const char *program, const char *tag, char **trace,
+                       size_t *trace_len, char **stats, size_t *stats_len)
+{
+    char tpath[512], spath[512], cmd[4096];
+    snprintf(tpath, sizeof tpath, "%s/%s-%s.trace", oracle_workdir(), tag, engine);
+    snprintf(spath, sizeof spath, "%s/%s-%s.stats", oracle_workdir(), tag, engine);
+    snprintf(cmd, sizeof cmd,
+             "RINGSCOPE_ENGINE=%s %s run --stats --trace=%s --trace-file %s %s </dev/null >/dev/null 2>%s.raw;"
+             " grep -v 'host time' %s.raw > %s",
+             engine, oracle_ringscope(), kinds, tpath, program, spath, spath, spath);
+    int r = system(cmd);
+    ck_assert_msg(r != -1 && WIFEXITED(r), "%s", cmd);
+    *trace = read_file(tpath, trace_len);
+    *stats = read_file(spath, stats_len);
+}
+
+/* Kinds that leave the fast engine on (no instruction, memory, TLB or port
+ * events are asked for). */
+static const char *const trace_kinds[] = {
+    "syscall,sysret,exception,interrupt,iret,os",
+    "exception,interrupt,log",
+};
+
+START_TEST(traces_of_rare_events_are_byte_identical)
+{
+    const char *program = oracle_musl("engine_probe_t", probe_src);
+    char *t[2], *s[2];
+    size_t tl[2], sl[2];
+    static const char *const engines[2] = {"interp", "fast"};
+    for (int k = 0; k < 2; k++)
+        traced_run(engines[k], trace_kinds[_i], program, _i ? "faults" : "events", &t[k], &tl[k], &s[k], &sl[k]);
+    ck_assert_msg(tl[0] > 1000, "the trace has only %zu bytes", tl[0]);
+    ck_assert_msg(tl[0] == tl[1] && !memcmp(t[0], t[1], tl[0]), "--trace=%s differs between the engines",
+                  trace_kinds[_i]);
+    ck_assert_msg(sl[0] == sl[1] && !memcmp(s[0], s[1], sl[0]), "--stats differ between the engines:\n%s\n%s",
+                  s[0], s[1]);
+    for (int k = 0; k < 2; k++)
+        free(t[k]), free(s[k]);
+}
+END_TEST
+
+/* ---- budgets, breakpoints and switching paths mid-run -------------------- */
+
+static const uint64_t budgets[] = {1, 2, 3, 17, 1000, 4321, 33333, 65536, 98765};
+#define NBUDGETS (sizeof budgets / sizeof budgets[0])
+
+START_TEST(a_budget_stops_both_engines_at_the_same_instruction)
+{
+    struct outcome o[2];
+    static const char *const engines[2] = {"interp", "fast"};
+    for (int k = 0; k < 2; k++) {
+        struct machine *m = boot(engines[k], "build/programs/hello", 0, NULL, 0);
+        struct machine_stop st = machine_step(m, budgets[_i]);
+        ck_assert_int_eq(st.event, MEV_BUDGET);
+        o[k] = capture(m, 0);
+        machine_free(m);
+    }
+    ck_assert_uint_eq(o[0].icount, budgets[_i]);
+    assert_same(&o[0], &o[1], "hello, stepped");
+    outcome_free(&o[0]);
+    outcome_free(&o[1]);
+}
+END_TEST
+
+START_TEST(breakpoints_and_budgets_interleave_the_same)
+{
+    /* The breakpoint address: where the interpreter is after 90000
+     * instructions of a first run. */
+    struct machine *m = boot("interp", "build/programs/threads", 0, NULL, 0);
+    machine_step(m, 90000);
+    uint64_t bp = machine_cpu(m)->rip;
+    machine_free(m);
+
+    struct outcome o[2];
+    static const char *const engines[2] = {"interp", "fast"};
+    for (int k = 0; k < 2; k++) {
+        m = boot(engines[k], "build/programs/threads", 0, NULL, 0);
+        machine_step(m, 50000);                        /* fast path (no instruction watcher) */
+        struct machine_until u = {.breakpoints = &bp, .nbreakpoints = 1, .vector = -1, .max_insns = 10000000};
+        struct machine_stop st = machine_run(m, &u);  /* per-instruction path */
+        ck_assert_int_eq(st.event, MEV_BREAKPOINT);
+        machine_step(m, 77777);                        /* fast again */
+        struct machine_until v = {.vector = 32, .max_insns = 50000000};
+        machine_run(m, &v);                            /* until the next timer interrupt */
+        o[k] = capture(m, 0);
+        machine_free(m);
+    }
+    assert_same(&o[0], &o[1], "threads: steps, a breakpoint, a timer interrupt");
+    outcome_free(&o[0]);
+    outcome_free(&o[1]);
+}
+END_TEST
+
+START_TEST(unknown_engine_name_is_reported_and_runs_fast)
+{
+    char cmd[1024], out[512] = "";
+    snprintf(cmd, sizeof cmd, "RINGSCOPE_ENGINE=turbo %s run hello 2>&1 </dev/null", oracle_ringscope());
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = 0;
+    ck_assert_int_eq(pclose(p), 0);
+    ck_assert_msg(strstr(out, "RINGSCOPE_ENGINE=turbo: expected interp or fast") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "hello from ring 3") != NULL, "%s", out);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("engine");
+    TCase *tc = tcase_create("fast engine = interpreter");
+    tcase_set_timeout(tc, 600);
+    tcase_add_checked_fixture(tc, NULL, oracle_cleanup);
+    tcase_add_loop_test(tc, bundled_programs_run_the_same_on_both_engines, 0, NBUNDLED);
+    tcase_add_loop_test(tc, probe_runs_the_same_natively_and_on_both_engines, 0, 2);
+    tcase_add_loop_test(tc, traces_of_rare_events_are_byte_identical, 0, 2);
+    tcase_add_loop_test(tc, a_budget_stops_both_engines_at_the_same_instruction, 0, NBUDGETS);
+    tcase_add_test(tc, breakpoints_and_budgets_interleave_the_same);
+    tcase_add_test(tc, unknown_engine_name_is_reported_and_runs_fast);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    oracle_cleanup();
+    return failed ? 1 : 0;
+}
