@@ -419,7 +419,7 @@ static bool run_case(const struct form *f, bool mem, bool pending, char *msg, si
     return true;
 }
 
-#define STATES 400
+#define STATES 1500
 
 static void setup(void)
 {
@@ -488,6 +488,42 @@ START_TEST(cr0_em_and_ts)
         }
     }
     printf("test_mmx: %u CR0.EM/TS cases\n", checked);
+}
+END_TEST
+
+/* Encodings next to the MMX forms that do not exist: #UD on the host and
+ * here (no MMX PUNPCKLQDQ/PUNPCKHQDQ, PSRLDQ/PSLLDQ, PSRAQ; the shift
+ * groups' other /r and memory forms; PMOVMSKB, PEXTRW, MASKMOVQ, MOVDQ2Q
+ * with memory, MOVNTQ with a register; SSE4.1 opcodes without 66). */
+START_TEST(missing_forms_are_ud_on_both)
+{
+    static const struct {
+        uint8_t b[8];
+        uint8_t len;
+    } cases[] = {
+        {{0x0f, 0x6c, 0xc1}, 3},       {{0x0f, 0x6d, 0xc1}, 3},
+        {{0x0f, 0x73, 0xd9, 0x08}, 4}, {{0x0f, 0x73, 0xf9, 0x08}, 4},
+        {{0x0f, 0x73, 0xe1, 0x08}, 4}, {{0x0f, 0x71, 0xc1, 0x08}, 4},
+        {{0x0f, 0x72, 0xf9, 0x08}, 4}, {{0x0f, 0x71, 0x10, 0x08}, 4},
+        {{0x0f, 0xd7, 0x00}, 3},       {{0x0f, 0xe7, 0xc1}, 3},
+        {{0x0f, 0xf7, 0x00}, 3},       {{0x0f, 0xc5, 0x00, 0x01}, 4},
+        {{0xf2, 0x0f, 0xd6, 0x00}, 4}, {{0xf3, 0x0f, 0xd6, 0x00}, 4},
+        {{0x0f, 0x38, 0x10, 0xc1}, 4}, {{0x0f, 0x38, 0x40, 0xc1}, 4},
+        {{0x0f, 0x3a, 0x0e, 0xc1, 0x00}, 5},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct regs in, out;
+        memset(&in, 0, sizeof in);
+        in.gpr[RAX] = HARNESS_ARENA + 0x1000;
+        in.gpr[RSP] = HARNESS_ARENA + 0x8000;
+        in.rflags = 0x202;
+        in.mxcsr = 0x1f80;
+        int hv = oracle_exec(cases[i].b, cases[i].len, &in, &out);
+        __asm__ volatile("fninit");
+        ck_assert_msg(hv == EXC_UD, "host: case %zu vector %d", i, hv);
+        ck_assert_msg(harness_exec(h, cases[i].b, cases[i].len, 3, &in, &out) == EXC_UD,
+                      "ours: case %zu", i);
+    }
 }
 END_TEST
 
@@ -598,6 +634,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 600);
     tcase_add_loop_test(tc, form_matches_host, 0, (int)NFORMS);
     tcase_add_test(tc, cr0_em_and_ts);
+    tcase_add_test(tc, missing_forms_are_ud_on_both);
     tcase_add_test(tc, cpuid_reports_mmx);
     tcase_add_test(tc, decoder_agrees_with_capstone);
     suite_add_tcase(s, tc);
