@@ -8,14 +8,14 @@
  * The family is split by concern:
  *   exec_sse.c        shared helpers (this header's functions)
  *   exec_sse_move.c   data movement: mov*, movnt*, movd/movq, movmsk
- *   exec_sse_int.c    SSE2 packed integer
+ *   exec_sse_int.c    packed integer of MMX, SSE and SSE2 (XMM and MMX registers)
  *   exec_sse_fp.c     floating-point arithmetic, logic, compares, shuffles
  *   exec_sse_conv.c   conversions between integer, single and double
  *   exec_sse_unmasked.c  overflow/underflow flags when OE or UE is unmasked
  *   exec_sse_state.c  0F AE (FXSAVE/FXRSTOR, LDMXCSR/STMXCSR, fences,
  *                     CLFLUSH), prefetch hints
  *   exec_sse3.c       SSE3: ADDSUB, HADD/HSUB, MOVDDUP/MOVSLDUP/MOVSHDUP, LDDQU
- *   exec_ssse3.c      SSSE3 (0F 38 00-1E, PALIGNR)
+ *   exec_ssse3.c      SSSE3 (0F 38 00-1E, PALIGNR), XMM and MMX registers
  *   exec_sse41.c      SSE4.1/4.2 integer, blends, PTEST, PMOVSX/ZX, insert/extract
  *   exec_sse41_fp.c   SSE4.1 ROUNDPS/PD/SS/SD, DPPS, DPPD
  *   exec_sse42_string.c  PCMPESTRI/M, PCMPISTRI/M

@@ -1,7 +1,8 @@
-/* exec_sse_move.c — SSE/SSE2 data movement: MOVUPS/MOVAPS/MOVUPD/MOVAPD,
- * MOVSS/MOVSD, MOVLPS/MOVHPS/MOVLPD/MOVHPD/MOVHLPS/MOVLHPS, MOVD/MOVQ,
- * MOVDQA/MOVDQU, the non-temporal stores (MOVNTPS/MOVNTPD/MOVNTDQ/MOVNTI,
- * plain stores here: there is no cache to bypass), MASKMOVDQU and
+/* exec_sse_move.c — SSE/SSE2 and MMX data movement: MOVUPS/MOVAPS/MOVUPD/
+ * MOVAPD, MOVSS/MOVSD, MOVLPS/MOVHPS/MOVLPD/MOVHPD/MOVHLPS/MOVLHPS,
+ * MOVD/MOVQ (XMM and MMX), MOVDQA/MOVDQU, MOVQ2DQ/MOVDQ2Q, the
+ * non-temporal stores (MOVNTPS/MOVNTPD/MOVNTDQ/MOVNTQ/MOVNTI, plain stores
+ * here: there is no cache to bypass), MASKMOVDQU/MASKMOVQ, EMMS and
  * MOVMSKPS/MOVMSKPD.  SDM Vol. 2 instruction pages of the same names.
  * Moves never raise SIMD floating-point exceptions. */
 #include "exec_sse.h"
