@@ -19,7 +19,8 @@
  * (host-checked), CR0.EM = 1 → #UD and CR0.TS = 1 → #NM (ours only: the
  * host's CR0 cannot be set), the decoder's length and name against
  * capstone 4.0.2 on every form, and static musl and glibc programs built
- * with -mmmx -mssse3 from the intrinsics headers (tests/mmx/intrinsics.c)
+ * from the intrinsics headers (tests/mmx/intrinsics.c; -mmmx -mssse3, and
+ * -mmmx -msse -mno-sse2 so that gcc keeps MMX values in MMX registers)
  * printing what they print natively. */
 #include <capstone/capstone.h>
 #include <check.h>
@@ -613,15 +614,44 @@ static char *slurp(const char *path)
     return buf;
 }
 
+/* How many instructions of the binary at `path` name an MMX register
+ * (objdump's disassembly). */
+static int mmx_instructions(const char *path)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "objdump -d '%s' | grep -c '%%mm[0-7]'", path);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    int n = -1;
+    ck_assert_int_eq(fscanf(p, "%d", &n), 1);
+    pclose(p);
+    return n;
+}
+
 /* tests/mmx/intrinsics.c: <mmintrin.h>, <xmmintrin.h>'s _mm_*_pi* and
- * <tmmintrin.h> over many inputs, for musl and glibc, as natively. */
+ * <tmmintrin.h> over many inputs, for musl and glibc, built with -mmmx
+ * -mssse3 and with -mmmx -msse -mno-sse2 (where gcc computes every MMX
+ * intrinsic in MMX registers: checked by counting them), as natively. */
 START_TEST(intrinsics_programs_same_as_native)
 {
+    static const struct {
+        const char *name, *cc;
+        bool all_mmx;
+    } builds[] = {
+        {"mmx_ssse3_musl", "musl-gcc -static -O1 -mmmx -mssse3", false},
+        {"mmx_ssse3_glibc", "gcc -static -O1 -mmmx -mssse3", false},
+        {"mmx_only_musl", "musl-gcc -static -O1 -mmmx -msse -mno-sse2", true},
+        {"mmx_only_glibc", "gcc -static -O1 -mmmx -msse -mno-sse2", true},
+    };
     char *src = slurp("tests/mmx/intrinsics.c");
-    const char *musl = oracle_compile("mmx_musl", "musl-gcc -static -O1 -mmmx -mssse3", src);
-    const char *glibc = oracle_compile("mmx_glibc", "gcc -static -O1 -mmmx -mssse3", src);
-    machine_free(oracle_same_as_native(musl, 0, NULL, NULL, 0));
-    machine_free(oracle_same_as_native(glibc, 0, NULL, NULL, 0));
+    for (size_t i = 0; i < sizeof builds / sizeof builds[0]; i++) {
+        const char *exe = oracle_compile(builds[i].name, builds[i].cc, src);
+        int n = mmx_instructions(exe);
+        printf("test_mmx: %s: %d instructions on MMX registers\n", builds[i].name, n);
+        ck_assert_msg(n >= (builds[i].all_mmx ? 250 : 100), "%s: only %d MMX instructions",
+                      builds[i].name, n);
+        machine_free(oracle_same_as_native(exe, 0, NULL, NULL, 0));
+    }
     free(src);
 }
 END_TEST

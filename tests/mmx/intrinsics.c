@@ -2,12 +2,21 @@
  * SSE _mm_*_pi* of <xmmintrin.h>, SSE2's _mm_add_si64/_mm_mul_su32 and
  * SSSE3's <tmmintrin.h>, over pseudo-random inputs, then the x87 state the
  * MMX registers live in (tags, TOP, bits 79:64) and x87 arithmetic after
- * _mm_empty().  Built by tests/test_mmx.c with -mmmx -mssse3 for musl and
- * glibc; the output must equal the native run's. */
+ * _mm_empty().  Built by tests/test_mmx.c for musl and glibc twice:
+ * with -mmmx -mssse3, where x86-64 gcc computes most MMX intrinsics in XMM
+ * registers (it does whenever SSE2 is on), and with -mmmx -msse -mno-sse2,
+ * where every intrinsic is an instruction on MMX registers; the SSE2 and
+ * SSSE3 MMX-register forms are also written out as instructions on "y"
+ * (MMX register) and memory operands, so both builds run them.  The
+ * output must equal the native run's. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef __SSSE3__
 #include <tmmintrin.h>
+#else
+#include <xmmintrin.h>
+#endif
 
 static uint64_t state = 0x853c49e6748fea9bull;
 
@@ -112,18 +121,38 @@ int main(void)
         out("insert_pi16", _mm_insert_pi16(a, (int)bits(b), 2));
         printf("extract_pi16 %d movemask %d\n", _mm_extract_pi16(a, 3), _mm_movemask_pi8(b));
         memset(bytes, 0x5a, sizeof bytes);
+#ifdef __SSSE3__
         _mm_maskmove_si64(a, b, (char *)bytes + 3 + round % 8);
+#else   /* (gcc 12's _mm_maskmove_si64 needs SSE2 on x86-64) */
+        __asm__ volatile("maskmovq %1, %0" : : "y"(a), "y"(b), "D"(bytes + 3 + round % 8)
+                         : "memory");
+#endif
         _mm_stream_pi((__m64 *)(bytes + 32), b);
         uint64_t st[2];
         memcpy(st, bytes + 8, 8);
         memcpy(st + 1, bytes + 32, 8);
         printf("maskmove %016llx stream %016llx\n", (unsigned long long)st[0],
                (unsigned long long)st[1]);
-        /* SSE2 on MMX registers */
+        /* SSE2 and SSSE3 on MMX registers, as instructions: register and
+         * memory source operands */
+#define MMX_OP(insn)                                                                    \
+        do {                                                                            \
+            __m64 r = a, q = a;                                                         \
+            __asm__(insn " %1, %0" : "+y"(r) : "y"(b));                                 \
+            __asm__(insn " %1, %0" : "+y"(q) : "m"(b));                                 \
+            out(insn, r);                                                               \
+            out(insn " m64", q);                                                        \
+        } while (0)
+        MMX_OP("paddq"); MMX_OP("psubq"); MMX_OP("pmuludq");
+        MMX_OP("pshufb"); MMX_OP("phaddw"); MMX_OP("phaddd"); MMX_OP("phaddsw");
+        MMX_OP("pmaddubsw"); MMX_OP("phsubw"); MMX_OP("phsubd"); MMX_OP("phsubsw");
+        MMX_OP("psignb"); MMX_OP("psignw"); MMX_OP("psignd"); MMX_OP("pmulhrsw");
+        MMX_OP("pabsb"); MMX_OP("pabsw"); MMX_OP("pabsd");
+        MMX_OP("palignr $5,"); MMX_OP("palignr $12,");
+#ifdef __SSSE3__
         out("add_si64", _mm_add_si64(a, b));
         out("sub_si64", _mm_sub_si64(a, b));
         out("mul_su32", _mm_mul_su32(a, b));
-        /* SSSE3 on MMX registers */
         out("shuffle_pi8", _mm_shuffle_pi8(a, b));
         out("hadd_pi16", _mm_hadd_pi16(a, b));
         out("hadd_pi32", _mm_hadd_pi32(a, b));
@@ -142,6 +171,7 @@ int main(void)
         out("alignr_3", _mm_alignr_pi8(a, b, 3));
         out("alignr_11", _mm_alignr_pi8(a, b, 11));
         out("alignr_16", _mm_alignr_pi8(a, b, 16));
+#endif
         _mm_empty();
     }
     /* The x87 side of the MMX registers: after an MMX write, TOP = 0,
