@@ -7,13 +7,14 @@
  * random TOP, abridged tags, 80-bit register contents, condition codes),
  * run the instruction under test from the same GPR/XMM state with random
  * register numbers (REX.R/REX.B set at random: an MMX operand ignores them)
- * and random register or memory operands, then store FXSAVE64 and FNSTENV
- * images.  Compared: every GPR, RFLAGS, XMM0-15, MXCSR, the bytes around
+ * and random register or memory operands, then store FXSAVE64, FNSTENV
+ * and FNSAVE images.  Compared: every GPR, RFLAGS, XMM0-15, MXCSR, the bytes around
  * the memory operand, the exception vector, and from the images FCW, FSW
- * (TOP), the abridged tag word, the full tag word, and all eight 80-bit
- * registers — the facts of §9.5.1: an MMX write puts the value in bits
- * 63:0 and all ones in bits 79:64, every MMX instruction but EMMS sets
- * TOP = 0 and every tag valid, EMMS every tag empty.
+ * (TOP), the abridged tag word, the full tag word (FNSTENV, FNSAVE) and
+ * all eight 80-bit registers (FXSAVE, FNSAVE) — the facts of §9.5.1: an
+ * MMX write puts the value in bits 63:0 and all ones in bits 79:64, every
+ * MMX instruction sets TOP = 0 and every tag valid, EMMS TOP = 0 and every
+ * tag empty.
  *
  * Also: a pending unmasked x87 exception makes every MMX instruction #MF
  * (host-checked), CR0.EM = 1 → #UD and CR0.TS = 1 → #NM (ours only: the
@@ -187,7 +188,9 @@ static void describe(char *buf, size_t n, const uint8_t *b, size_t len)
 #define FX_IN (HARNESS_ARENA + 0xa000)   /* the FXRSTOR image */
 #define FX_OUT (HARNESS_ARENA + 0xa400)  /* FXSAVE after the instruction */
 #define ENV_OUT (HARNESS_ARENA + 0xa800) /* FNSTENV after that */
+#define SAVE_OUT (HARNESS_ARENA + 0xac00) /* FNSAVE after that */
 #define ENV_SIZE 28                      /* 32-bit protected-mode format (no REX.W) */
+#define SAVE_SIZE 108                    /* the environment, then ST(0)..ST(7), 10 bytes each */
 
 /* [disp32] with no base and no index: ModRM mod=00 rm=100, SIB 25. */
 static struct encoded abs_insn(const uint8_t *opcode, size_t n, unsigned reg, uint64_t addr)
@@ -205,6 +208,7 @@ static struct encoded abs_insn(const uint8_t *opcode, size_t n, unsigned reg, ui
 
 static const uint8_t rexw_0fae[] = {0x48, 0x0f, 0xae};
 static const uint8_t op_d9[] = {0xd9};
+static const uint8_t op_dd[] = {0xdd};
 
 /* A random x87 state: control word with every exception masked (the #MF
  * test unmasks one), random rounding/precision, TOP, condition codes,
@@ -233,7 +237,7 @@ static void gen_fx(uint8_t fx[512], uint32_t mxcsr, const union xmm *xmm)
 /* The parts of the images the instruction may change: FCW, FSW, abridged
  * FTW, MXCSR, the eight registers' 80 bits, XMM0-15; the full tag word. */
 static bool same_x87(const uint8_t *a, const uint8_t *b, const uint8_t *ea, const uint8_t *eb,
-                     char *why, size_t n)
+                     const uint8_t *sa, const uint8_t *sb, char *why, size_t n)
 {
     if (memcmp(a, b, 5)) {
         snprintf(why, n, "fcw/fsw/ftw host %02x%02x %02x%02x %02x ours %02x%02x %02x%02x %02x",
@@ -262,6 +266,12 @@ static bool same_x87(const uint8_t *a, const uint8_t *b, const uint8_t *ea, cons
         snprintf(why, n, "fnstenv fcw/fsw/ftw host %02x%02x %02x%02x %02x%02x ours %02x%02x "
                  "%02x%02x %02x%02x", ea[1], ea[0], ea[5], ea[4], ea[9], ea[8], eb[1], eb[0],
                  eb[5], eb[4], eb[9], eb[8]);
+        return false;
+    }
+    if (memcmp(sa, sb, 2) || memcmp(sa + 4, sb + 4, 2) || memcmp(sa + 8, sb + 8, 2) ||
+        memcmp(sa + 28, sb + 28, 80)) {
+        snprintf(why, n, "fnsave image differs (tag word host %02x%02x ours %02x%02x)", sa[9],
+                 sa[8], sb[9], sb[8]);
         return false;
     }
     return true;
@@ -309,12 +319,12 @@ static void both_write(uint64_t addr, const void *p, size_t n)
 }
 
 /* The whole case on one CPU: FXRSTOR64, the instruction, FXSAVE64,
- * FNSTENV.  Returns the instruction's vector (-1: retired). */
+ * FNSTENV, FNSAVE.  Returns the instruction's vector (-1: retired). */
 static int run_world(bool host, const struct encoded *e, const struct regs *in, struct regs *out,
-                     uint8_t fx[512], uint8_t env[ENV_SIZE])
+                     uint8_t fx[512], uint8_t env[ENV_SIZE], uint8_t sv[SAVE_SIZE])
 {
     struct encoded rstor = abs_insn(rexw_0fae, 3, 1, FX_IN), save = abs_insn(rexw_0fae, 3, 0, FX_OUT),
-                   stenv = abs_insn(op_d9, 1, 6, ENV_OUT);
+                   stenv = abs_insn(op_d9, 1, 6, ENV_OUT), fnsave = abs_insn(op_dd, 1, 6, SAVE_OUT);
     struct regs tmp;
     int v;
 #define EXEC(code, len, i, o) \
@@ -324,14 +334,17 @@ static int run_world(bool host, const struct encoded *e, const struct regs *in, 
     struct regs after = v < 0 ? *out : *in;
     ck_assert_int_eq(EXEC(save.bytes, save.len, &after, &tmp), -1);
     ck_assert_int_eq(EXEC(stenv.bytes, stenv.len, &after, &tmp), -1);
+    ck_assert_int_eq(EXEC(fnsave.bytes, fnsave.len, &after, &tmp), -1);
 #undef EXEC
     if (host) {
         __asm__ volatile("fninit"); /* the test program's own x87 state */
         memcpy(fx, oracle_arena() + (FX_OUT - HARNESS_ARENA), 512);
         memcpy(env, oracle_arena() + (ENV_OUT - HARNESS_ARENA), ENV_SIZE);
+        memcpy(sv, oracle_arena() + (SAVE_OUT - HARNESS_ARENA), SAVE_SIZE);
     } else {
         ck_assert(mmu_phys_read(h->mmu, FX_OUT, fx, 512));
         ck_assert(mmu_phys_read(h->mmu, ENV_OUT, env, ENV_SIZE));
+        ck_assert(mmu_phys_read(h->mmu, SAVE_OUT, sv, SAVE_SIZE));
     }
     return v;
 }
@@ -391,9 +404,9 @@ static bool run_case(const struct form *f, bool mem, bool pending, char *msg, si
     both_write(FX_IN, fx, 512);
 
     struct encoded e = encode(f, reg, rm, mem, disp, (uint8_t)(rnd() % 4 ? rnd() % 24 : rnd()));
-    uint8_t hfx[512], ofx[512], henv[ENV_SIZE], oenv[ENV_SIZE];
-    int hv = run_world(true, &e, &in, &host_out, hfx, henv);
-    int ov = run_world(false, &e, &in, &our_out, ofx, oenv);
+    uint8_t hfx[512], ofx[512], henv[ENV_SIZE], oenv[ENV_SIZE], hsv[SAVE_SIZE], osv[SAVE_SIZE];
+    int hv = run_world(true, &e, &in, &host_out, hfx, henv, hsv);
+    int ov = run_world(false, &e, &in, &our_out, ofx, oenv, osv);
     cases_run++;
     mem_cases += mem;
     char what[64], why[200];
@@ -405,7 +418,7 @@ static bool run_case(const struct form *f, bool mem, bool pending, char *msg, si
     if (hv >= 0)
         return true;
     if (!same_regs(&host_out, &our_out, why, sizeof why) ||
-        !same_x87(hfx, ofx, henv, oenv, why, sizeof why)) {
+        !same_x87(hfx, ofx, henv, oenv, hsv, osv, why, sizeof why)) {
         snprintf(msg, n, "%s [%s]: %s", f->name, what, why);
         return false;
     }
