@@ -168,7 +168,7 @@ void exec_sse3_dup(struct cpu *cpu, const struct insn *in);
  * valid) is mmx_transition(), made once the instruction can no longer
  * fault; mmx_write() also sets R_i's sign and exponent bits to all ones.
  * An MMX register operand is ModRM.reg or .rm modulo 8 (REX.R/REX.B are
- * ignored, SDM Vol. 2 §2.2.1.2 Table 2-4). */
+ * ignored: SDM Vol. 2 §2.2.1.2). */
 void mmx_enter(struct cpu *cpu);
 /* The checks every MMX instruction makes, in the SDM's order ("Numeric
  * Exceptions" tables of the MMX pages): LOCK or CR0.EM=1 → #UD, CR0.TS=1

@@ -1,7 +1,8 @@
 /* exec_ssse3.c — SSSE3 (0F 38 00-0B, 1C-1E and 0F 3A 0F) on XMM registers
- * (66 prefix, 16 bytes) and on MMX registers (no prefix, 8 bytes): one
- * function per instruction over `bytes` bytes of its operands: byte shuffle, horizontal add/subtract, multiply-add and
- * rounded high multiply, sign and absolute value, byte align.  SDM Vol. 2,
+ * (66 prefix, 16 bytes) and on MMX registers (no prefix, 8 bytes), one
+ * function per instruction over `bytes` bytes of its operands: byte
+ * shuffle, horizontal add/subtract, multiply-add and rounded high
+ * multiply, sign and absolute value, byte align.  SDM Vol. 2,
  * the instruction pages named below. */
 #include "exec_sse.h"
 
