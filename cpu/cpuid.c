@@ -18,8 +18,7 @@
  *                    scalar extensions); not XSAVE/OSXSAVE/AVX/FMA/F16C
  *                    (no VEX vector instructions), not MONITOR, no
  *                    hypervisor bit; EDX: FPU TSC MSR PAE CX8 PGE CMOV
- *                    CLFSH FXSR SSE SSE2.  Not MMX (we do not implement
- *                    MMX registers), not APIC, not SEP (SYSENTER is #UD),
+ *                    CLFSH MMX FXSR SSE SSE2.  Not APIC, not SEP (SYSENTER is #UD),
  *                    not PAT/MTRR (no such MSRs).
  *   leaf 7 subleaf 0 EBX: BMI1, SMEP, BMI2, RDSEED, ADX, SMAP (the MMU
  *                    enforces SMEP/SMAP; STAC/CLAC exist); not AVX2.
@@ -45,6 +44,7 @@
 #define EDX_PGE (1u << 13)
 #define EDX_CMOV (1u << 15)
 #define EDX_CLFSH (1u << 19)
+#define EDX_MMX (1u << 23)
 #define EDX_FXSR (1u << 24)
 #define EDX_SSE (1u << 25)
 #define EDX_SSE2 (1u << 26)
@@ -105,7 +105,7 @@ static struct cpuid_regs basic_leaf(uint32_t leaf, uint32_t subleaf)
         r.ecx = ECX_SSE3 | ECX_PCLMULQDQ | ECX_SSSE3 | ECX_CX16 | ECX_SSE41 | ECX_SSE42 |
                 ECX_MOVBE | ECX_POPCNT | ECX_AES | ECX_RDRAND;
         r.edx = EDX_FPU | EDX_TSC | EDX_MSR | EDX_PAE | EDX_CX8 | EDX_PGE | EDX_CMOV | EDX_CLFSH |
-                EDX_FXSR | EDX_SSE | EDX_SSE2;
+                EDX_MMX | EDX_FXSR | EDX_SSE | EDX_SSE2;
         break;
     case 7:
         if (subleaf == 0)

@@ -75,6 +75,15 @@ void sse_exec_fp_form(struct cpu *cpu, const struct insn *in, const struct sse_f
 
 void sse_exec_xmm_op(struct cpu *cpu, const struct insn *in, const struct xmm_op *op)
 {
+    if (in->pfx == PFX_NONE && op->mmx && op->fn) {
+        mmx_check_usable(cpu, in);
+        union xmm d = {0}, s = {0}, r = {0};
+        d.q[0] = mmx_read(cpu, in->reg);
+        s.q[0] = mmx_read_rm(cpu, in, 8);
+        op->fn(&r, &d, &s, (uint8_t)in->imm, &cpu->xmm[0], 8);
+        mmx_commit(cpu, in->reg, r.q[0]);
+        return;
+    }
     sse_check_usable(cpu, in);
     if (in->pfx != PFX_66 || !op->fn)
         cpu_fault(cpu, EXC_UD, 0);
@@ -86,7 +95,7 @@ void sse_exec_xmm_op(struct cpu *cpu, const struct insn *in, const struct xmm_op
         s = (union xmm){0};
         mem_read_buf(cpu, ea, &s, op->size);
     }
-    op->fn(&r, &cpu->xmm[in->reg], &s, (uint8_t)in->imm, &cpu->xmm[0]);
+    op->fn(&r, &cpu->xmm[in->reg], &s, (uint8_t)in->imm, &cpu->xmm[0], 16);
     cpu->xmm[in->reg] = r;
 }
 
@@ -116,4 +125,23 @@ void mmx_write(struct cpu *cpu, unsigned i, uint64_t v)
     memcpy(raw, &v, 8);
     raw[8] = raw[9] = 0xff;
     memcpy(&cpu->fpr[i & 7], raw, sizeof raw);
+}
+
+void mmx_check_usable(struct cpu *cpu, const struct insn *in)
+{
+    sse_check_usable(cpu, in);
+    mmx_enter(cpu);
+}
+
+uint64_t mmx_read_rm(struct cpu *cpu, const struct insn *in, unsigned size)
+{
+    if (in->mod == 3)
+        return mmx_read(cpu, in->rm);
+    return mem_read(cpu, insn_ea(cpu, in), size);
+}
+
+void mmx_commit(struct cpu *cpu, unsigned i, uint64_t v)
+{
+    mmx_write(cpu, i, v);
+    mmx_transition(cpu);
 }

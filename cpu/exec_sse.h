@@ -8,14 +8,14 @@
  * The family is split by concern:
  *   exec_sse.c        shared helpers (this header's functions)
  *   exec_sse_move.c   data movement: mov*, movnt*, movd/movq, movmsk
- *   exec_sse_int.c    SSE2 packed integer
+ *   exec_sse_int.c    packed integer of MMX, SSE and SSE2 (XMM and MMX registers)
  *   exec_sse_fp.c     floating-point arithmetic, logic, compares, shuffles
  *   exec_sse_conv.c   conversions between integer, single and double
  *   exec_sse_unmasked.c  overflow/underflow flags when OE or UE is unmasked
  *   exec_sse_state.c  0F AE (FXSAVE/FXRSTOR, LDMXCSR/STMXCSR, fences,
  *                     CLFLUSH), prefetch hints
  *   exec_sse3.c       SSE3: ADDSUB, HADD/HSUB, MOVDDUP/MOVSLDUP/MOVSHDUP, LDDQU
- *   exec_ssse3.c      SSSE3 (0F 38 00-1E, PALIGNR)
+ *   exec_ssse3.c      SSSE3 (0F 38 00-1E, PALIGNR), XMM and MMX registers
  *   exec_sse41.c      SSE4.1/4.2 integer, blends, PTEST, PMOVSX/ZX, insert/extract
  *   exec_sse41_fp.c   SSE4.1 ROUNDPS/PD/SS/SD, DPPS, DPPD
  *   exec_sse42_string.c  PCMPESTRI/M, PCMPISTRI/M
@@ -140,34 +140,46 @@ uint32_t sse_unmasked_post_flags(const struct cpu *cpu, enum sse_post_op op, uns
 void sse_exec_fp_form(struct cpu *cpu, const struct insn *in, const struct sse_fp_form forms[4]);
 
 /* An xmm1, xmm2/m128 [, imm8] integer or data-movement operation of the
- * SSSE3/SSE4 families (66-prefixed; without 66 they are MMX forms, #UD
- * here as CPUID reports no MMX): r = op(d = xmm1, s = the source), with
- * the imm8 and XMM0 (BLENDV's implicit mask) at hand.  size is the memory
- * operand's bytes (16: m128, aligned as `aligned` says; 2/4/8: PMOVSX/ZX
- * halves, never aligned). */
+ * SSSE3/SSE4 families: r = op(d = xmm1, s = the source), with the imm8
+ * and XMM0 (BLENDV's implicit mask) at hand, over `bytes` bytes of its
+ * operands: 16 for the 66-prefixed XMM form, 8 for the MMX form (no
+ * prefix, mm1, mm2/m64) the SSSE3 instructions also have (`mmx`).  size
+ * is the XMM memory operand's bytes (16: m128, aligned as `aligned` says;
+ * 2/4/8: PMOVSX/ZX halves, never aligned). */
 typedef void (*xmm_op_fn)(union xmm *r, const union xmm *d, const union xmm *s, unsigned imm,
-                          const union xmm *xmm0);
+                          const union xmm *xmm0, unsigned bytes);
 struct xmm_op {
     xmm_op_fn fn;
     uint8_t size;
     bool aligned;
+    bool mmx;
 };
 
-/* Run `op` (NULL fn: #UD) as described above and write xmm1. */
+/* Run `op` (NULL fn: #UD) as described above and write xmm1 (or mm1). */
 void sse_exec_xmm_op(struct cpu *cpu, const struct insn *in, const struct xmm_op *op);
 
 /* F3/F2 0F 12 and F3 0F 16: MOVSLDUP, MOVDDUP, MOVSHDUP (exec_sse3.c),
  * reached from the MOVLPS/MOVHPS handlers of the same opcodes. */
 void exec_sse3_dup(struct cpu *cpu, const struct insn *in);
 
-/* The few SSE/SSE2 instructions with an MMX operand (MOVQ2DQ, MOVDQ2Q,
- * CVTPI2PS/PD, CVT(T)PS2PI, CVT(T)PD2PI) and EMMS.  MMX register i is the
- * 64-bit significand of x87 physical register R_i (SDM Vol. 1 §9.5):
- * mmx_enter() raises #MF for a pending unmasked x87 exception; the
- * transition (TOP = 0, every tag valid) is mmx_transition(), made once the
- * instruction can no longer fault; mmx_write() also sets R_i's sign and
- * exponent bits to all ones. */
+/* The MMX registers.  MMX register i is the 64-bit significand of x87
+ * physical register R_i (SDM Vol. 1 §9.5): mmx_enter() raises #MF for a
+ * pending unmasked x87 exception; the transition (TOP = 0, every tag
+ * valid) is mmx_transition(), made once the instruction can no longer
+ * fault; mmx_write() also sets R_i's sign and exponent bits to all ones.
+ * An MMX register operand is ModRM.reg or .rm modulo 8 (REX.R/REX.B are
+ * ignored: SDM Vol. 2 §2.2.1.2). */
 void mmx_enter(struct cpu *cpu);
+/* The checks every MMX instruction makes, in the SDM's order ("Numeric
+ * Exceptions" tables of the MMX pages): LOCK or CR0.EM=1 → #UD, CR0.TS=1
+ * → #NM, a pending unmasked x87 exception → #MF. */
+void mmx_check_usable(struct cpu *cpu, const struct insn *in);
+/* The r/m source of an MMX instruction: mm(rm) when mod == 3, else `size`
+ * bytes of memory (no alignment rule for MMX), zero-extended. */
+uint64_t mmx_read_rm(struct cpu *cpu, const struct insn *in, unsigned size);
+/* Finish an MMX instruction that writes mm(i) = v: the write and the
+ * x87 → MMX transition. */
+void mmx_commit(struct cpu *cpu, unsigned i, uint64_t v);
 void mmx_transition(struct cpu *cpu);
 uint64_t mmx_read(const struct cpu *cpu, unsigned i);
 void mmx_write(struct cpu *cpu, unsigned i, uint64_t v);

@@ -9,7 +9,7 @@
 
 #define OP(name) \
     static void name(union xmm *r, const union xmm *d, const union xmm *s, unsigned imm, \
-                     const union xmm *x0)
+                     const union xmm *x0, unsigned bytes __attribute__((unused)))
 #define UNUSED_ARGS (void)imm, (void)x0
 
 /* PBLENDVB/BLENDVPS/BLENDVPD: take s where XMM0's element sign bit is set. */

@@ -1,18 +1,23 @@
-/* exec_sse_int.c — SSE2 packed-integer instructions on XMM registers (the
- * 66-prefixed forms; the same opcodes without 66 are MMX forms, #UD here
- * because CPUID reports no MMX): add/subtract with wrap-around and
+/* exec_sse_int.c — the packed-integer instructions of MMX, SSE and SSE2,
+ * on XMM registers (66 prefix, 16 bytes) and on MMX registers (no prefix,
+ * 8 bytes; SDM Vol. 1 ch. 9) by one function per instruction that works
+ * over `bytes` bytes of its operands: add/subtract with wrap-around and
  * saturation, multiplies, logic, compares, shifts, unpacks, packs,
  * shuffles, PINSRW/PEXTRW, averages, min/max, PSADBW and PMOVMSKB.
  * SDM Vol. 2, the instruction pages named in each table entry. */
 #include "exec_sse.h"
 
-typedef void (*pint_fn)(union xmm *r, const union xmm *d, const union xmm *s);
+/* r = d OP s over `bytes` (16: XMM, 8: MMX) bytes of the operands. */
+typedef void (*pint_fn)(union xmm *r, const union xmm *d, const union xmm *s, unsigned bytes);
+#define PINT(name) \
+    static void name(union xmm *r, const union xmm *d, const union xmm *s, unsigned bytes)
 
-/* One function per instruction: r = d OP s, element-wise over `n` lanes. */
+/* One function per instruction: r = d OP s, element-wise over the `n`
+ * lanes an XMM register holds (n / 2 in an MMX register). */
 #define LANEWISE(name, n, stmt)                                                  \
-    static void name(union xmm *r, const union xmm *d, const union xmm *s)        \
+    PINT(name)                                                                   \
     {                                                                            \
-        for (int i = 0; i < (n); i++)                                            \
+        for (unsigned i = 0; i < (n) * bytes / 16; i++)                          \
             stmt;                                                                \
     }
 
@@ -66,32 +71,33 @@ LANEWISE(pavgw, 8, r->w[i] = (uint16_t)((d->w[i] + s->w[i] + 1) >> 1))
 
 /* PSADBW: per quadword, the sum of absolute byte differences in the low
  * word, the other words zero. */
-static void psadbw(union xmm *r, const union xmm *d, const union xmm *s)
+PINT(psadbw)
 {
-    for (int q = 0; q < 2; q++) {
+    for (unsigned q = 0; q < bytes / 8; q++) {
         unsigned sum = 0;
-        for (int i = 8 * q; i < 8 * q + 8; i++)
+        for (unsigned i = 8 * q; i < 8 * q + 8; i++)
             sum += d->b[i] > s->b[i] ? d->b[i] - s->b[i] : s->b[i] - d->b[i];
         r->q[q] = sum;
     }
 }
 
-/* PUNPCKLBW..PUNPCKHQDQ: interleave elements of `bytes` size from the low or
- * high half of d and s (d first). */
-static void unpack(union xmm *r, const union xmm *d, const union xmm *s, unsigned bytes, bool high)
+/* PUNPCKLBW..PUNPCKHQDQ: interleave elements of `size` bytes from the low
+ * or high half of d and s (d first). */
+static void unpack(union xmm *r, const union xmm *d, const union xmm *s, unsigned bytes,
+                   unsigned size, bool high)
 {
-    unsigned half = high ? 8 : 0;
-    union xmm t;
-    for (unsigned i = 0; i < 8 / bytes; i++) {
-        memcpy(&t.b[2 * i * bytes], &d->b[half + i * bytes], bytes);
-        memcpy(&t.b[(2 * i + 1) * bytes], &s->b[half + i * bytes], bytes);
+    unsigned half = high ? bytes / 2 : 0;
+    union xmm t = {0};
+    for (unsigned i = 0; i < bytes / 2 / size; i++) {
+        memcpy(&t.b[2 * i * size], &d->b[half + i * size], size);
+        memcpy(&t.b[(2 * i + 1) * size], &s->b[half + i * size], size);
     }
     *r = t;
 }
-#define UNPACK(name, bytes, high)                                           \
-    static void name(union xmm *r, const union xmm *d, const union xmm *s)   \
+#define UNPACK(name, size, high)                                            \
+    PINT(name)                                                              \
     {                                                                       \
-        unpack(r, d, s, bytes, high);                                       \
+        unpack(r, d, s, bytes, size, high);                                 \
     }
 UNPACK(punpcklbw, 1, false)
 UNPACK(punpcklwd, 2, false)
@@ -104,30 +110,33 @@ UNPACK(punpckhqdq, 8, true)
 
 /* PACKSSWB, PACKUSWB (signed words to unsigned bytes), PACKSSDW: d's
  * elements fill the low half, s's the high half. */
-static void packsswb(union xmm *r, const union xmm *d, const union xmm *s)
+PINT(packsswb)
 {
-    union xmm t;
-    for (int i = 0; i < 8; i++) {
+    union xmm t = {0};
+    unsigned n = bytes / 2;
+    for (unsigned i = 0; i < n; i++) {
         t.b[i] = sat_s8(SW(d, i));
-        t.b[8 + i] = sat_s8(SW(s, i));
+        t.b[n + i] = sat_s8(SW(s, i));
     }
     *r = t;
 }
-static void packuswb(union xmm *r, const union xmm *d, const union xmm *s)
+PINT(packuswb)
 {
-    union xmm t;
-    for (int i = 0; i < 8; i++) {
+    union xmm t = {0};
+    unsigned n = bytes / 2;
+    for (unsigned i = 0; i < n; i++) {
         t.b[i] = sat_u8(SW(d, i));
-        t.b[8 + i] = sat_u8(SW(s, i));
+        t.b[n + i] = sat_u8(SW(s, i));
     }
     *r = t;
 }
-static void packssdw(union xmm *r, const union xmm *d, const union xmm *s)
+PINT(packssdw)
 {
-    union xmm t;
-    for (int i = 0; i < 4; i++) {
+    union xmm t = {0};
+    unsigned n = bytes / 4;
+    for (unsigned i = 0; i < n; i++) {
         t.w[i] = sat_s16(SD(d, i));
-        t.w[4 + i] = sat_s16(SD(s, i));
+        t.w[n + i] = sat_s16(SD(s, i));
     }
     *r = t;
 }
@@ -137,9 +146,10 @@ static void packssdw(union xmm *r, const union xmm *d, const union xmm *s)
  * (arithmetic) — SDM PSRLW/PSRAW/PSLLW pages. */
 enum shift_kind { SHIFT_LEFT, SHIFT_RIGHT_LOGICAL, SHIFT_RIGHT_ARITH };
 
-static void shift_lanes(union xmm *x, unsigned bits, enum shift_kind kind, uint64_t count)
+static void shift_lanes(union xmm *x, unsigned bytes, unsigned bits, enum shift_kind kind,
+                        uint64_t count)
 {
-    for (unsigned i = 0; i < 128 / bits; i++) {
+    for (unsigned i = 0; i < 8 * bytes / bits; i++) {
         uint64_t v, sign;
         switch (bits) {
         case 16: v = x->w[i]; break;
@@ -166,10 +176,10 @@ static void shift_lanes(union xmm *x, unsigned bits, enum shift_kind kind, uint6
 }
 
 #define SHIFT_BY_XMM(name, bits, kind)                                      \
-    static void name(union xmm *r, const union xmm *d, const union xmm *s)   \
+    PINT(name)                                                              \
     {                                                                       \
         *r = *d;                                                            \
-        shift_lanes(r, bits, kind, s->q[0]);                                \
+        shift_lanes(r, bytes, bits, kind, s->q[0]);                         \
     }
 SHIFT_BY_XMM(psllw, 16, SHIFT_LEFT)
 SHIFT_BY_XMM(pslld, 32, SHIFT_LEFT)
@@ -180,7 +190,8 @@ SHIFT_BY_XMM(psrlq, 64, SHIFT_RIGHT_LOGICAL)
 SHIFT_BY_XMM(psraw, 16, SHIFT_RIGHT_ARITH)
 SHIFT_BY_XMM(psrad, 32, SHIFT_RIGHT_ARITH)
 
-/* The 66 0F xx packed-integer instructions of the form xmm1, xmm2/m128. */
+/* The 0F xx packed-integer instructions of the form xmm1, xmm2/m128 (66)
+ * and mm1, mm2/m64 (no prefix; not PUNPCKLQDQ/PUNPCKHQDQ). */
 static pint_fn const pint_ops[256] = {
     [0x60] = punpcklbw, [0x61] = punpcklwd, [0x62] = punpckldq, [0x63] = packsswb,
     [0x64] = pcmpgtb,   [0x65] = pcmpgtw,   [0x66] = pcmpgtd,   [0x67] = packuswb,
@@ -203,23 +214,37 @@ static pint_fn const pint_ops[256] = {
 
 void exec_packed_int(struct cpu *cpu, const struct insn *in)
 {
+    if (in->pfx == PFX_NONE && in->op != 0x6c && in->op != 0x6d) {
+        mmx_check_usable(cpu, in);
+        union xmm d = {0}, s = {0}, r = {0};
+        d.q[0] = mmx_read(cpu, in->reg);
+        /* PUNPCKLBW/WD/DQ mm, mm/m32 read only the low doubleword. */
+        s.q[0] = mmx_read_rm(cpu, in, in->op >= 0x60 && in->op <= 0x62 ? 4 : 8);
+        pint_ops[in->op](&r, &d, &s, 8);
+        mmx_commit(cpu, in->reg, r.q[0]);
+        return;
+    }
     sse_check_usable(cpu, in);
     if (in->pfx != PFX_66)
         cpu_fault(cpu, EXC_UD, 0);
     union xmm s, r;
     sse_read_rm(cpu, in, &s, 16, true);
-    pint_ops[in->op](&r, &cpu->xmm[in->reg], &s);
+    pint_ops[in->op](&r, &cpu->xmm[in->reg], &s, 16);
     cpu->xmm[in->reg] = r;
 }
 
-/* 0F 70: 66 PSHUFD, F3 PSHUFHW, F2 PSHUFLW xmm1, xmm2/m128, imm8. */
+/* 0F 70: 66 PSHUFD, F3 PSHUFHW, F2 PSHUFLW xmm1, xmm2/m128, imm8;
+ * no prefix: PSHUFW mm1, mm2/m64, imm8 (SSE) — PSHUFLW on an MMX register. */
 void exec_pshuf(struct cpu *cpu, const struct insn *in)
 {
-    sse_check_usable(cpu, in);
-    if (in->pfx == PFX_NONE)
-        cpu_fault(cpu, EXC_UD, 0); /* PSHUFW: MMX */
-    union xmm s, r;
-    sse_read_rm(cpu, in, &s, 16, true);
+    union xmm s = {0}, r;
+    if (in->pfx == PFX_NONE) {
+        mmx_check_usable(cpu, in);
+        s.q[0] = mmx_read_rm(cpu, in, 8);
+    } else {
+        sse_check_usable(cpu, in);
+        sse_read_rm(cpu, in, &s, 16, true);
+    }
     unsigned imm = (uint8_t)in->imm;
     r = s;
     for (int i = 0; i < 4; i++) {
@@ -230,30 +255,42 @@ void exec_pshuf(struct cpu *cpu, const struct insn *in)
         default: r.w[i] = s.w[sel]; break;
         }
     }
-    cpu->xmm[in->reg] = r;
+    if (in->pfx == PFX_NONE)
+        mmx_commit(cpu, in->reg, r.q[0]);
+    else
+        cpu->xmm[in->reg] = r;
 }
 
-/* 66 0F 71/72/73 (groups 12-14): shifts of xmm by imm8, selected by
- * ModRM.reg; 73 /3 PSRLDQ and /7 PSLLDQ shift the whole register by bytes. */
+/* 0F 71/72/73 (groups 12-14): shifts of xmm (66) or mm (no prefix) by
+ * imm8, selected by ModRM.reg; 66 73 /3 PSRLDQ and /7 PSLLDQ shift the
+ * whole XMM register by bytes. */
 void exec_sse_shift_imm(struct cpu *cpu, const struct insn *in)
 {
-    sse_check_usable(cpu, in);
-    if (in->pfx != PFX_66 || in->mod != 3)
+    bool mmx = in->pfx == PFX_NONE;
+    if (mmx)
+        mmx_check_usable(cpu, in);
+    else
+        sse_check_usable(cpu, in);
+    if ((!mmx && in->pfx != PFX_66) || in->mod != 3)
         cpu_fault(cpu, EXC_UD, 0);
     unsigned bits = in->op == 0x71 ? 16 : in->op == 0x72 ? 32 : 64;
-    unsigned count = (uint8_t)in->imm;
-    union xmm x = cpu->xmm[in->rm];
+    unsigned count = (uint8_t)in->imm, bytes = mmx ? 8 : 16;
+    union xmm x = {0};
+    if (mmx)
+        x.q[0] = mmx_read(cpu, in->rm);
+    else
+        x = cpu->xmm[in->rm];
     switch (in->reg & 7) {
-    case 2: shift_lanes(&x, bits, SHIFT_RIGHT_LOGICAL, count); break;
+    case 2: shift_lanes(&x, bytes, bits, SHIFT_RIGHT_LOGICAL, count); break;
     case 4:
         if (bits == 64)
             cpu_fault(cpu, EXC_UD, 0); /* no PSRAQ in SSE2 */
-        shift_lanes(&x, bits, SHIFT_RIGHT_ARITH, count);
+        shift_lanes(&x, bytes, bits, SHIFT_RIGHT_ARITH, count);
         break;
-    case 6: shift_lanes(&x, bits, SHIFT_LEFT, count); break;
+    case 6: shift_lanes(&x, bytes, bits, SHIFT_LEFT, count); break;
     case 3:
     case 7: {
-        if (bits != 64)
+        if (bits != 64 || mmx)
             cpu_fault(cpu, EXC_UD, 0);
         union xmm t = {0};
         for (unsigned i = 0; i < 16; i++) {
@@ -267,37 +304,70 @@ void exec_sse_shift_imm(struct cpu *cpu, const struct insn *in)
     }
     default: cpu_fault(cpu, EXC_UD, 0);
     }
-    cpu->xmm[in->rm] = x;
+    if (mmx)
+        mmx_commit(cpu, in->rm, x.q[0]);
+    else
+        cpu->xmm[in->rm] = x;
 }
 
-/* 66 0F D7: PMOVMSKB r32, xmm — the top bit of each byte. */
-void exec_pmovmskb(struct cpu *cpu, const struct insn *in)
+/* The checks of an instruction with an XMM (66) or MMX (no prefix)
+ * operand and nothing else; true for the MMX form. */
+static bool xmm_or_mmx_usable(struct cpu *cpu, const struct insn *in)
 {
-    sse_check_usable(cpu, in);
-    if (in->pfx != PFX_66 || in->mod != 3)
-        cpu_fault(cpu, EXC_UD, 0);
-    uint64_t mask = 0;
-    for (int i = 0; i < 16; i++)
-        mask |= (uint64_t)(cpu->xmm[in->rm].b[i] >> 7) << i;
-    cpu->gpr[in->reg] = mask;
-}
-
-/* 66 0F C4: PINSRW xmm, r32/m16, imm8 (word imm8[2:0]). */
-void exec_pinsrw(struct cpu *cpu, const struct insn *in)
-{
+    if (in->pfx == PFX_NONE) {
+        mmx_check_usable(cpu, in);
+        return true;
+    }
     sse_check_usable(cpu, in);
     if (in->pfx != PFX_66)
         cpu_fault(cpu, EXC_UD, 0);
+    return false;
+}
+
+/* 66 0F D7: PMOVMSKB r32, xmm / 0F D7: PMOVMSKB r32, mm (SSE) — the top
+ * bit of each byte. */
+void exec_pmovmskb(struct cpu *cpu, const struct insn *in)
+{
+    sse_require_reg(cpu, in);
+    bool mmx = xmm_or_mmx_usable(cpu, in);
+    union xmm s = {0};
+    if (mmx)
+        s.q[0] = mmx_read(cpu, in->rm);
+    else
+        s = cpu->xmm[in->rm];
+    uint64_t mask = 0;
+    for (unsigned i = 0; i < (mmx ? 8u : 16u); i++)
+        mask |= (uint64_t)(s.b[i] >> 7) << i;
+    cpu->gpr[in->reg] = mask;
+    if (mmx)
+        mmx_transition(cpu);
+}
+
+/* 66 0F C4: PINSRW xmm, r32/m16, imm8 (word imm8[2:0]);
+ * 0F C4: PINSRW mm, r32/m16, imm8 (SSE; word imm8[1:0]). */
+void exec_pinsrw(struct cpu *cpu, const struct insn *in)
+{
+    bool mmx = xmm_or_mmx_usable(cpu, in);
     uint16_t v = in->mod == 3 ? (uint16_t)cpu->gpr[in->rm]
                               : (uint16_t)mem_read(cpu, insn_ea(cpu, in), 2);
+    if (mmx) {
+        union xmm x = {.q = {mmx_read(cpu, in->reg), 0}};
+        x.w[in->imm & 3] = v;
+        mmx_commit(cpu, in->reg, x.q[0]);
+        return;
+    }
     cpu->xmm[in->reg].w[in->imm & 7] = v;
 }
 
-/* 66 0F C5: PEXTRW r32, xmm, imm8 — zero-extended into the 64-bit register. */
+/* 66 0F C5: PEXTRW r32, xmm, imm8 / 0F C5: PEXTRW r32, mm, imm8 (SSE;
+ * word imm8[1:0]) — zero-extended into the 64-bit register. */
 void exec_pextrw(struct cpu *cpu, const struct insn *in)
 {
-    sse_check_usable(cpu, in);
-    if (in->pfx != PFX_66 || in->mod != 3)
-        cpu_fault(cpu, EXC_UD, 0);
+    sse_require_reg(cpu, in);
+    if (xmm_or_mmx_usable(cpu, in)) {
+        cpu->gpr[in->reg] = (uint16_t)(mmx_read(cpu, in->rm) >> (16 * (in->imm & 3)));
+        mmx_transition(cpu);
+        return;
+    }
     cpu->gpr[in->reg] = cpu->xmm[in->rm].w[in->imm & 7];
 }

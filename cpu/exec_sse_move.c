@@ -1,7 +1,8 @@
-/* exec_sse_move.c — SSE/SSE2 data movement: MOVUPS/MOVAPS/MOVUPD/MOVAPD,
- * MOVSS/MOVSD, MOVLPS/MOVHPS/MOVLPD/MOVHPD/MOVHLPS/MOVLHPS, MOVD/MOVQ,
- * MOVDQA/MOVDQU, the non-temporal stores (MOVNTPS/MOVNTPD/MOVNTDQ/MOVNTI,
- * plain stores here: there is no cache to bypass), MASKMOVDQU and
+/* exec_sse_move.c — SSE/SSE2 and MMX data movement: MOVUPS/MOVAPS/MOVUPD/
+ * MOVAPD, MOVSS/MOVSD, MOVLPS/MOVHPS/MOVLPD/MOVHPD/MOVHLPS/MOVLHPS,
+ * MOVD/MOVQ (XMM and MMX), MOVDQA/MOVDQU, MOVQ2DQ/MOVDQ2Q, the
+ * non-temporal stores (MOVNTPS/MOVNTPD/MOVNTDQ/MOVNTQ/MOVNTI, plain stores
+ * here: there is no cache to bypass), MASKMOVDQU/MASKMOVQ, EMMS and
  * MOVMSKPS/MOVMSKPD.  SDM Vol. 2 instruction pages of the same names.
  * Moves never raise SIMD floating-point exceptions. */
 #include "exec_sse.h"
@@ -152,8 +153,21 @@ void exec_movnt_ps(struct cpu *cpu, const struct insn *in)
     mem_write_buf(cpu, sse_ea(cpu, in, true), &v, 16);
 }
 
+/* 0F E7: MOVNTQ m64, mm (SSE). */
+static void movntq(struct cpu *cpu, const struct insn *in)
+{
+    sse_require_mem(cpu, in);
+    mmx_check_usable(cpu, in);
+    mem_write(cpu, insn_ea(cpu, in), 8, mmx_read(cpu, in->reg));
+    mmx_transition(cpu);
+}
+
 void exec_movntdq(struct cpu *cpu, const struct insn *in)
 {
+    if (in->pfx == PFX_NONE) {
+        movntq(cpu, in);
+        return;
+    }
     sse_check_usable(cpu, in);
     if (in->pfx != PFX_66)
         cpu_fault(cpu, EXC_UD, 0);
@@ -193,24 +207,44 @@ void exec_movmsk(struct cpu *cpu, const struct insn *in)
 }
 
 /* 66 0F 6E: MOVD xmm, r/m32 / MOVQ xmm, r/m64 (REX.W): zero-extends into
- * the XMM register. */
+ * the XMM register; 0F 6E: MOVD mm, r/m32 / MOVQ mm, r/m64 (MMX). */
 void exec_movd_to_xmm(struct cpu *cpu, const struct insn *in)
 {
-    sse_check_usable(cpu, in);
-    if (in->pfx != PFX_66)
-        cpu_fault(cpu, EXC_UD, 0); /* the MMX form: no MMX on this CPU */
+    bool mmx = in->pfx == PFX_NONE;
+    if (mmx)
+        mmx_check_usable(cpu, in);
+    else
+        sse_check_usable(cpu, in);
+    if (!mmx && in->pfx != PFX_66)
+        cpu_fault(cpu, EXC_UD, 0);
     unsigned size = (in->rex & 8) ? 8 : 4;
     uint64_t v = in->mod == 3 ? cpu->gpr[in->rm] & size_mask(size)
                               : mem_read(cpu, insn_ea(cpu, in), size);
+    if (mmx) {
+        mmx_commit(cpu, in->reg, v);
+        return;
+    }
     union xmm *d = &cpu->xmm[in->reg];
     d->q[0] = v;
     d->q[1] = 0;
 }
 
 /* 66 0F 7E: MOVD r/m32, xmm / MOVQ r/m64, xmm (REX.W);
+ * 0F 7E: MOVD r/m32, mm / MOVQ r/m64, mm (MMX);
  * F3 0F 7E: MOVQ xmm, xmm/m64 (zero-extends to 128 bits). */
 void exec_movd_from_xmm(struct cpu *cpu, const struct insn *in)
 {
+    if (in->pfx == PFX_NONE) {
+        mmx_check_usable(cpu, in);
+        unsigned size = (in->rex & 8) ? 8 : 4;
+        uint64_t v = mmx_read(cpu, in->reg) & size_mask(size);
+        if (in->mod == 3)
+            cpu->gpr[in->rm] = v; /* a 32-bit write zero-extends */
+        else
+            mem_write(cpu, insn_ea(cpu, in), size, v);
+        mmx_transition(cpu);
+        return;
+    }
     sse_check_usable(cpu, in);
     if (in->pfx == PFX_F3) {
         uint64_t v = in->mod == 3 ? cpu->xmm[in->rm].q[0] : mem_read(cpu, insn_ea(cpu, in), 8);
@@ -248,8 +282,8 @@ static void movq_mmx_bridge(struct cpu *cpu, const struct insn *in)
     mmx_transition(cpu);
 }
 
-/* 0F 77: EMMS — leave MMX use: every x87 register tagged empty (SDM EMMS).
- * The MMX instructions ringscope runs are MOVDQ2Q/MOVQ2DQ above. */
+/* 0F 77: EMMS — leave MMX use: every x87 register tagged empty and, like
+ * every MMX instruction, TOP = 0 (SDM Vol. 1 §9.5.1, Table 9-1). */
 void exec_emms(struct cpu *cpu, const struct insn *in)
 {
     if (in->lock || (cpu->cr0 & CR0_EM))
@@ -257,6 +291,7 @@ void exec_emms(struct cpu *cpu, const struct insn *in)
     if (cpu->cr0 & CR0_TS)
         cpu_fault(cpu, EXC_NM, 0);
     mmx_enter(cpu);
+    mmx_transition(cpu);
     cpu->ftw = 0xffff;
 }
 
@@ -278,9 +313,32 @@ void exec_movq_store(struct cpu *cpu, const struct insn *in)
     }
 }
 
+/* 0F 6F: MOVQ mm, mm/m64; 0F 7F: MOVQ mm/m64, mm (MMX). */
+static void movq_mmx_load(struct cpu *cpu, const struct insn *in)
+{
+    mmx_check_usable(cpu, in);
+    mmx_commit(cpu, in->reg, mmx_read_rm(cpu, in, 8));
+}
+
+static void movq_mmx_store(struct cpu *cpu, const struct insn *in)
+{
+    mmx_check_usable(cpu, in);
+    uint64_t v = mmx_read(cpu, in->reg);
+    if (in->mod == 3) {
+        mmx_commit(cpu, in->rm, v);
+        return;
+    }
+    mem_write(cpu, insn_ea(cpu, in), 8, v);
+    mmx_transition(cpu);
+}
+
 /* 66 0F 6F / 7F: MOVDQA (aligned); F3 0F 6F / 7F: MOVDQU. */
 void exec_movdq_load(struct cpu *cpu, const struct insn *in)
 {
+    if (in->pfx == PFX_NONE) {
+        movq_mmx_load(cpu, in);
+        return;
+    }
     sse_check_usable(cpu, in);
     if (in->pfx != PFX_66 && in->pfx != PFX_F3)
         cpu_fault(cpu, EXC_UD, 0);
@@ -291,6 +349,10 @@ void exec_movdq_load(struct cpu *cpu, const struct insn *in)
 
 void exec_movdq_store(struct cpu *cpu, const struct insn *in)
 {
+    if (in->pfx == PFX_NONE) {
+        movq_mmx_store(cpu, in);
+        return;
+    }
     sse_check_usable(cpu, in);
     if (in->pfx != PFX_66 && in->pfx != PFX_F3)
         cpu_fault(cpu, EXC_UD, 0);
@@ -298,13 +360,18 @@ void exec_movdq_store(struct cpu *cpu, const struct insn *in)
     store_rm(cpu, in, &v, 16, in->pfx == PFX_66);
 }
 
-/* 66 0F F7: MASKMOVDQU xmm1, xmm2 — store the bytes of xmm1 whose mask
- * byte in xmm2 has bit 7 set to DS:[RDI] (EDI with a 67 prefix).  Checked
- * byte by byte like hardware: bytes before a faulting one may be written. */
+/* 66 0F F7: MASKMOVDQU xmm1, xmm2 / 0F F7: MASKMOVQ mm1, mm2 (SSE) —
+ * store the bytes of the first operand whose mask byte in the second has
+ * bit 7 set to DS:[RDI] (EDI with a 67 prefix).  Checked byte by byte
+ * like hardware: bytes before a faulting one may be written. */
 void exec_maskmovdqu(struct cpu *cpu, const struct insn *in)
 {
-    sse_check_usable(cpu, in);
-    if (in->pfx != PFX_66)
+    bool mmx = in->pfx == PFX_NONE;
+    if (mmx)
+        mmx_check_usable(cpu, in);
+    else
+        sse_check_usable(cpu, in);
+    if (!mmx && in->pfx != PFX_66)
         cpu_fault(cpu, EXC_UD, 0);
     sse_require_reg(cpu, in);
     uint64_t base = cpu->gpr[RDI];
@@ -312,8 +379,17 @@ void exec_maskmovdqu(struct cpu *cpu, const struct insn *in)
         base = (uint32_t)base;
     if (in->seg == SEG_FS || in->seg == SEG_GS)
         base += cpu->seg[in->seg].base;
-    const union xmm v = cpu->xmm[in->reg], mask = cpu->xmm[in->rm];
-    for (int i = 0; i < 16; i++)
+    union xmm v = {0}, mask = {0};
+    if (mmx) {
+        v.q[0] = mmx_read(cpu, in->reg);
+        mask.q[0] = mmx_read(cpu, in->rm);
+    } else {
+        v = cpu->xmm[in->reg];
+        mask = cpu->xmm[in->rm];
+    }
+    for (unsigned i = 0; i < (mmx ? 8u : 16u); i++)
         if (mask.b[i] & 0x80)
             mem_write(cpu, base + i, 1, v.b[i]);
+    if (mmx)
+        mmx_transition(cpu);
 }

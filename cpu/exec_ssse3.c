@@ -1,22 +1,24 @@
-/* exec_ssse3.c — SSSE3 on XMM registers (66 0F 38 00-0B, 1C-1E and
- * 66 0F 3A 0F; the forms without 66 use MMX registers: #UD, CPUID reports
- * no MMX): byte shuffle, horizontal add/subtract, multiply-add and
- * rounded high multiply, sign and absolute value, byte align.  SDM Vol. 2,
+/* exec_ssse3.c — SSSE3 (0F 38 00-0B, 1C-1E and 0F 3A 0F) on XMM registers
+ * (66 prefix, 16 bytes) and on MMX registers (no prefix, 8 bytes), one
+ * function per instruction over `bytes` bytes of its operands: byte
+ * shuffle, horizontal add/subtract, multiply-add and rounded high
+ * multiply, sign and absolute value, byte align.  SDM Vol. 2,
  * the instruction pages named below. */
 #include "exec_sse.h"
 
 #define OP(name) \
     static void name(union xmm *r, const union xmm *d, const union xmm *s, unsigned imm, \
-                     const union xmm *x0)
+                     const union xmm *x0, unsigned bytes)
 #define UNUSED_ARGS (void)imm, (void)x0
 
-/* PSHUFB: byte i of the result is d[s[i] & 15], or 0 when s[i] bit 7 is set. */
+/* PSHUFB: byte i of the result is d[s[i] & 15] (MMX: & 7), or 0 when
+ * s[i] bit 7 is set. */
 OP(pshufb)
 {
     UNUSED_ARGS;
-    union xmm t;
-    for (int i = 0; i < 16; i++)
-        t.b[i] = (s->b[i] & 0x80) ? 0 : d->b[s->b[i] & 15];
+    union xmm t = {0};
+    for (unsigned i = 0; i < bytes; i++)
+        t.b[i] = (s->b[i] & 0x80) ? 0 : d->b[s->b[i] & (bytes - 1)];
     *r = t;
 }
 
@@ -26,13 +28,14 @@ OP(pshufb)
     OP(name)                                                                        \
     {                                                                               \
         UNUSED_ARGS;                                                                \
-        union xmm t;                                                                \
-        for (int i = 0; i < (lanes) / 2; i++) {                                     \
+        union xmm t = {0};                                                          \
+        unsigned half = (lanes) * bytes / 32;                                       \
+        for (unsigned i = 0; i < half; i++) {                                       \
             const union xmm *x = d;                                                 \
-            int a0 = 2 * i, a1 = 2 * i + 1;                                          \
+            unsigned a0 = 2 * i, a1 = 2 * i + 1;                                     \
             t.field[i] = expr;                                                      \
             x = s;                                                                  \
-            t.field[i + (lanes) / 2] = expr;                                        \
+            t.field[i + half] = expr;                                               \
         }                                                                           \
         *r = t;                                                                     \
     }
@@ -48,8 +51,8 @@ HORIZONTAL(phsubsw, 8, w, sat_s16(SW(x, a0) - SW(x, a1)))
 OP(pmaddubsw)
 {
     UNUSED_ARGS;
-    union xmm t;
-    for (int i = 0; i < 8; i++)
+    union xmm t = {0};
+    for (unsigned i = 0; i < bytes / 2; i++)
         t.w[i] = sat_s16(d->b[2 * i] * SB(s, 2 * i) + d->b[2 * i + 1] * SB(s, 2 * i + 1));
     *r = t;
 }
@@ -58,8 +61,8 @@ OP(pmaddubsw)
 OP(pmulhrsw)
 {
     UNUSED_ARGS;
-    union xmm t;
-    for (int i = 0; i < 8; i++)
+    union xmm t = {0};
+    for (unsigned i = 0; i < bytes / 2; i++)
         t.w[i] = (uint16_t)((((SW(d, i) * SW(s, i)) >> 14) + 1) >> 1);
     *r = t;
 }
@@ -69,8 +72,8 @@ OP(pmulhrsw)
     OP(name)                                                                        \
     {                                                                               \
         UNUSED_ARGS;                                                                \
-        union xmm t;                                                                \
-        for (int i = 0; i < (lanes); i++)                                           \
+        union xmm t = {0};                                                          \
+        for (unsigned i = 0; i < (lanes) * bytes / 16; i++)                         \
             t.field[i] = S(s, i) < 0 ? 0 - d->field[i] : S(s, i) == 0 ? 0 : d->field[i]; \
         *r = t;                                                                     \
     }
@@ -84,8 +87,8 @@ PSIGN(psignd, 4, d, SD)
     {                                                                               \
         UNUSED_ARGS;                                                                \
         (void)d;                                                                    \
-        union xmm t;                                                                \
-        for (int i = 0; i < (lanes); i++)                                           \
+        union xmm t = {0};                                                          \
+        for (unsigned i = 0; i < (lanes) * bytes / 16; i++)                         \
             t.field[i] = S(s, i) < 0 ? 0 - s->field[i] : s->field[i];               \
         *r = t;                                                                     \
     }
@@ -93,25 +96,26 @@ PABS(pabsb, 16, b, SB)
 PABS(pabsw, 8, w, SW)
 PABS(pabsd, 4, d, SD)
 
-/* PALIGNR: the 32-byte d:s (d high) shifted right by imm8 bytes, the low 16. */
+/* PALIGNR: the 32-byte d:s (d high) shifted right by imm8 bytes, the low
+ * 16 (MMX: the 16-byte d:s, the low 8). */
 OP(palignr)
 {
     (void)x0;
-    uint8_t cat[48] = {0};
-    memcpy(cat, s->b, 16);
-    memcpy(cat + 16, d->b, 16);
-    union xmm t;
-    for (unsigned i = 0; i < 16; i++)
-        t.b[i] = imm + i < 32 ? cat[imm + i] : 0;
+    uint8_t cat[32] = {0};
+    memcpy(cat, s->b, bytes);
+    memcpy(cat + bytes, d->b, bytes);
+    union xmm t = {0};
+    for (unsigned i = 0; i < bytes; i++)
+        t.b[i] = imm + i < 2 * bytes ? cat[imm + i] : 0;
     *r = t;
 }
 
 static const struct xmm_op ssse3_ops[256] = {
-    [0x00] = {pshufb, 16, true},    [0x01] = {phaddw, 16, true},  [0x02] = {phaddd, 16, true},
-    [0x03] = {phaddsw, 16, true},   [0x04] = {pmaddubsw, 16, true}, [0x05] = {phsubw, 16, true},
-    [0x06] = {phsubd, 16, true},    [0x07] = {phsubsw, 16, true}, [0x08] = {psignb, 16, true},
-    [0x09] = {psignw, 16, true},    [0x0a] = {psignd, 16, true},  [0x0b] = {pmulhrsw, 16, true},
-    [0x1c] = {pabsb, 16, true},     [0x1d] = {pabsw, 16, true},   [0x1e] = {pabsd, 16, true},
+    [0x00] = {pshufb, 16, true, true},    [0x01] = {phaddw, 16, true, true},  [0x02] = {phaddd, 16, true, true},
+    [0x03] = {phaddsw, 16, true, true},   [0x04] = {pmaddubsw, 16, true, true}, [0x05] = {phsubw, 16, true, true},
+    [0x06] = {phsubd, 16, true, true},    [0x07] = {phsubsw, 16, true, true}, [0x08] = {psignb, 16, true, true},
+    [0x09] = {psignw, 16, true, true},    [0x0a] = {psignd, 16, true, true},  [0x0b] = {pmulhrsw, 16, true, true},
+    [0x1c] = {pabsb, 16, true, true},     [0x1d] = {pabsw, 16, true, true},   [0x1e] = {pabsd, 16, true, true},
 };
 
 void exec_ssse3(struct cpu *cpu, const struct insn *in)
@@ -121,6 +125,6 @@ void exec_ssse3(struct cpu *cpu, const struct insn *in)
 
 void exec_palignr(struct cpu *cpu, const struct insn *in)
 {
-    static const struct xmm_op op = {palignr, 16, true};
+    static const struct xmm_op op = {palignr, 16, true, true};
     sse_exec_xmm_op(cpu, in, &op);
 }

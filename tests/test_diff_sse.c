@@ -9,9 +9,9 @@
  * the exception vector (#GP for misalignment, #XM for unmasked SIMD
  * floating-point exceptions).
  *
- * Plus what the host cannot show from ring 3: CR0.EM/TS (#UD/#NM),
- * CR4.OSXMMEXCPT = 0 (#UD instead of #XM), and the MMX encodings that are
- * #UD because CPUID reports no MMX. */
+ * Plus what the host cannot show from ring 3: CR0.EM/TS (#UD/#NM) and
+ * CR4.OSXMMEXCPT = 0 (#UD instead of #XM).  The MMX forms of the same
+ * opcodes (no prefix): tests/test_mmx.c. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -519,26 +519,6 @@ START_TEST(cr0_em_ts_and_osxmmexcpt)
 }
 END_TEST
 
-START_TEST(mmx_forms_are_ud)
-{
-    /* CPUID reports no MMX: the packed-integer opcodes without 66 and the
-     * MMX-only moves raise #UD.  (The SSE/SSE2 instructions with an MMX
-     * operand — MOVQ2DQ/MOVDQ2Q, CVTPI2PS/PD, CVT(T)PS2PI, CVT(T)PD2PI —
-     * and EMMS run: tests/test_isa_v2.c.) */
-    static const uint8_t cases[][5] = {
-        {0x0f, 0xfc, 0xc1}, {0x0f, 0xef, 0xc1}, {0x0f, 0x6f, 0xc1}, {0x0f, 0x7e, 0xc1},
-        {0x0f, 0x70, 0xc1, 0x00}, {0x0f, 0xd7, 0xc1}, {0x0f, 0x38, 0x00, 0xc1},
-        {0x0f, 0x3a, 0x0f, 0xc1, 0x01},
-    };
-    static const size_t lens[] = {3, 3, 3, 3, 4, 3, 4, 5};
-    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
-        struct regs out;
-        ck_assert_msg(exec_with_cr(cases[i], lens[i], 0, 0, 0x1f80, &out) == EXC_UD, "case %zu",
-                      i);
-    }
-}
-END_TEST
-
 static Suite *suite(void)
 {
     Suite *s = suite_create("diff_sse");
@@ -547,7 +527,6 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, form_matches_host, 0, (int)(sizeof forms / sizeof forms[0]));
     tcase_add_test(tc, cr0_em_ts_and_osxmmexcpt);
-    tcase_add_test(tc, mmx_forms_are_ud);
     suite_add_tcase(s, tc);
     return s;
 }
