@@ -666,7 +666,7 @@ bool dbg_advance(struct dbg *d, uint64_t budget)
         done = false;
     } else if (cmd == DBG_STEP && dbg_at_delivery(d)) {
         set_stop(d, DBG_STOPPED_STEP, 0);
-        snprintf(d->status, sizeof d->status, "%s delivered: at its handler %s, none of it run yet (u: back to before it)",
+        snprintf(d->status, sizeof d->status, "%s delivered: at its handler %.72s, none of it run yet (u: back to before it)",
                  s.event == MEV_EXCEPTION ? vector_mnemonic((uint8_t)s.vector) : "exception",
                  *where ? where : "here");
     } else if (cmd == DBG_STEP) {
