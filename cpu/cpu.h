@@ -19,12 +19,17 @@ enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, 
 /* A segment register: the visible selector and the hidden descriptor cache
  * (SDM Vol. 3A §3.4.3).  attr holds descriptor bits 40-47 in 0..7 (type, S,
  * DPL, P) and bits 52-55 in 12..15 (AVL, L, D/B, G), as VMX encodes them. */
+/* A segment register: its selector and hidden descriptor cache.  The
+ * members are ordered so the struct has no padding: a snapshot
+ * (cpu_save) copies it byte for byte, and padding bytes would hold
+ * whatever a compiler left there. */
 struct segment {
-    uint16_t sel;
     uint64_t base;
     uint32_t limit;
+    uint16_t sel;
     uint16_t attr;
 };
+_Static_assert(sizeof(struct segment) == 16, "struct segment has no padding");
 #define SEG_ATTR_P (1u << 7)
 #define SEG_ATTR_L (1u << 13)
 #define SEG_ATTR_DB (1u << 14)
@@ -33,7 +38,9 @@ struct segment {
 struct dtr {
     uint64_t base;
     uint16_t limit;
+    uint16_t reserved[3];   /* named, so initialisers zero it (no padding in a snapshot) */
 };
+_Static_assert(sizeof(struct dtr) == 16, "struct dtr has no padding");
 
 union xmm {
     uint8_t b[16];

@@ -36,6 +36,8 @@ struct lazy_flags {
     uint64_t dst;  /* destination operand before the operation */
     uint8_t op;    /* LF_* operation kind (flags.c) */
     uint8_t size;  /* operand size in bytes */
+    uint8_t reserved[6]; /* named, so initialisers zero it (no padding in a snapshot) */
 };
+_Static_assert(sizeof(struct lazy_flags) == 32, "struct lazy_flags has no padding");
 
 #endif

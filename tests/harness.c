@@ -85,19 +85,19 @@ static void build_descriptors(struct harness *h)
         mmu_phys_write(h->mmu, stub, code, sizeof code);
     }
     struct cpu *c = h->cpu;
-    c->gdtr = (struct dtr){GDT_BASE, 0x3f};
-    c->idtr = (struct dtr){IDT_BASE, 256 * 16 - 1};
-    c->tr = (struct segment){0x30, TSS_BASE, 0x67, SEG_ATTR_P | 0xb};
+    c->gdtr = (struct dtr){.base = GDT_BASE, .limit = 0x3f};
+    c->idtr = (struct dtr){.base = IDT_BASE, .limit = 256 * 16 - 1};
+    c->tr = (struct segment){.sel = 0x30, .base = TSS_BASE, .limit = 0x67, .attr = SEG_ATTR_P | 0xb};
 }
 
 static void set_cpl(struct cpu *c, int cpl)
 {
     if (cpl == 3) {
-        c->seg[SEG_CS] = (struct segment){0x2b, 0, 0xffffffff, SEG_ATTR_P | SEG_ATTR_L | 0x7b};
-        c->seg[SEG_SS] = (struct segment){0x23, 0, 0xffffffff, SEG_ATTR_P | 0x73};
+        c->seg[SEG_CS] = (struct segment){.sel = 0x2b, .limit = 0xffffffff, .attr = SEG_ATTR_P | SEG_ATTR_L | 0x7b};
+        c->seg[SEG_SS] = (struct segment){.sel = 0x23, .limit = 0xffffffff, .attr = SEG_ATTR_P | 0x73};
     } else {
-        c->seg[SEG_CS] = (struct segment){0x08, 0, 0xffffffff, SEG_ATTR_P | SEG_ATTR_L | 0x1b};
-        c->seg[SEG_SS] = (struct segment){0x10, 0, 0xffffffff, SEG_ATTR_P | 0x13};
+        c->seg[SEG_CS] = (struct segment){.sel = 0x08, .limit = 0xffffffff, .attr = SEG_ATTR_P | SEG_ATTR_L | 0x1b};
+        c->seg[SEG_SS] = (struct segment){.sel = 0x10, .limit = 0xffffffff, .attr = SEG_ATTR_P | 0x13};
     }
     c->cpl = (uint8_t)cpl;
 }
