@@ -30,6 +30,7 @@ struct block {
     uint32_t gen;             /* the frame's generation when decoded */
     uint32_t n;               /* instructions, 1..BLOCK_MAX_INSNS */
     const struct insn *insn;  /* n decoded instructions in the arena */
+    const struct insn *last;  /* insn + n - 1 */
 };
 
 struct block_cache {
@@ -38,6 +39,17 @@ struct block_cache {
     uint32_t used;
     uint64_t builds, flushes, decoded;
 };
+
+/* struct insn's `engine` byte in a block: what run_blocks may leave out
+ * around the handler (0: nothing, the instruction runs with RIP, next RIP,
+ * icount and the MMU's counters current and the exit word tested after).
+ * BLOCK_INSN_PLAIN: it reads and writes only general registers and flags
+ * and cannot fault (register operands, no LOCK, no #DE): it reads no RIP or
+ * icount, touches no memory (so no TLB change) and changes no exit word.
+ * BLOCK_INSN_NEAR_JCC: a Jcc whose target is in the same page, so it
+ * cannot fault (#GP for a non-canonical target, SDM Vol. 2 "Jcc"); it reads
+ * and may change next RIP only. */
+enum { BLOCK_INSN_PLAIN = 1, BLOCK_INSN_NEAR_JCC = 2 };
 
 struct block_cache *block_cache_new(void);
 void block_cache_free(struct block_cache *bc);
