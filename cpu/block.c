@@ -45,6 +45,8 @@ static bool ends_block(const struct insn *in)
     return false;
 }
 
+static bool plain_op(const struct insn *in);
+
 /* BLOCK_INSN_PLAIN: the integer forms that can only read and write
  * registers and flags.  Register operands only (mod 11b), or none; LOCK
  * makes any of them #UD, so none with it. */
@@ -52,6 +54,32 @@ static bool plain_insn(const struct insn *in)
 {
     if (in->lock || in->exec == exec_ud)
         return false;
+    return plain_op(in);
+}
+
+/* BLOCK_INSN_MEM: the instructions plain_op() names with a memory operand
+ * (their handlers touch memory only through mem_read/mem_write and the
+ * stack accessors), MOV r/m, imm, and PUSH/POP of a register. */
+static bool mem_insn(const struct insn *in)
+{
+    if (in->lock || in->exec == exec_ud || !in->has_modrm || in->mod == 3 || in->rip_rel) {
+        if (in->lock || in->exec == exec_ud || in->map != MAP_1BYTE || in->has_modrm)
+            return false;
+        return in->op >= 0x50 && in->op <= 0x5f; /* PUSH r, POP r */
+    }
+    if (in->map == MAP_1BYTE && (in->op == 0xc6 || in->op == 0xc7)) /* MOV r/m, imm */
+        return (in->reg & 7) == 0;
+    if (in->map == MAP_1BYTE && in->op == 0x8d)
+        return false; /* LEA: plain */
+    if (in->map == MAP_0F && in->op == 0x1f)
+        return false; /* NOP: plain */
+    struct insn as_reg = *in;
+    as_reg.mod = 3;
+    return plain_op(&as_reg);
+}
+
+static bool plain_op(const struct insn *in)
+{
     const uint8_t op = in->op;
     if (in->map == MAP_1BYTE) {
         if (op < 0x40) { /* ADD OR ADC SBB AND SUB XOR CMP: r/m forms 0-3, accumulator forms 4-5 */
@@ -134,7 +162,8 @@ struct block *block_build(struct block_cache *bc, struct block *slot, const uint
         exec_fn fast = opcode_variant(in);
         if (fast)
             in->exec = fast;
-        in->engine = plain_insn(in) ? BLOCK_INSN_PLAIN : near_jcc(in, off) ? BLOCK_INSN_NEAR_JCC : 0;
+        in->engine = plain_insn(in) ? BLOCK_INSN_PLAIN : near_jcc(in, off) ? BLOCK_INSN_NEAR_JCC
+                   : mem_insn(in) ? BLOCK_INSN_MEM : 0;
         in->since_sync = (uint8_t)(n - last_sync);
         in->exit_behind = in->engine ? in->since_sync : 0;
         if (!in->engine)

@@ -49,7 +49,12 @@ struct block_cache {
  * BLOCK_INSN_NEAR_JCC: a Jcc whose target is in the same page, so it
  * cannot fault (#GP for a non-canonical target, SDM Vol. 2 "Jcc"); it reads
  * and may change next RIP only. */
-enum { BLOCK_INSN_PLAIN = 1, BLOCK_INSN_NEAR_JCC = 2 };
+/* BLOCK_INSN_MEM: the same instructions with a memory operand (not
+ * RIP-relative), and PUSH/POP of a register: they may fault, walk or reach
+ * the bus, but only through the memory slow paths and cpu_fault(), which
+ * write RIP, icount and the fetch hits first (cpu_block_sync, mem.h); they
+ * read no RIP and may change the exit word (a TLB fill). */
+enum { BLOCK_INSN_PLAIN = 1, BLOCK_INSN_NEAR_JCC = 2, BLOCK_INSN_MEM = 3 };
 
 struct block_cache *block_cache_new(void);
 void block_cache_free(struct block_cache *bc);

@@ -386,6 +386,7 @@ static __attribute__((noinline)) enum cpu_stop run_blocks(struct cpu *cpu, uint6
              * Only such an instruction can fault, so a fault finds the
              * state run_loop would leave. */
             const uint64_t brip = rip;
+            cpu->block_rip = brip;
             for (;;) {
                 const uint8_t kind = in->engine;
                 if (__builtin_expect(kind == BLOCK_INSN_PLAIN, 1)) {
@@ -398,8 +399,20 @@ static __attribute__((noinline)) enum cpu_stop run_blocks(struct cpu *cpu, uint6
                         rip = cpu->next_rip;
                         break;
                     }
+                } else if (kind == BLOCK_INSN_MEM) {
+                    cpu->block_insn = in;
+                    in->exec(cpu, in);
+                    if (__builtin_expect(engine_word(cpu) != word, 0)) {
+                        rip = brip + in->block_off + in->len;
+                        if (!cpu->block_insn) { /* cpu_block_sync wrote RIP, icount, hits */
+                            cpu->icount++;
+                            goto chain_end;
+                        }
+                        break;
+                    }
                 } else {
                     const uint64_t at = brip + in->block_off, next = at + in->len;
+                    cpu->block_insn = NULL;
                     cpu->rip = at;
                     cpu->next_rip = next;
                     cpu->icount += in->since_sync;
@@ -437,6 +450,8 @@ static __attribute__((noinline)) enum cpu_stop run_blocks(struct cpu *cpu, uint6
             mmu_count_tlb_hit(m);
             b = nb;
         }
+    chain_end:
+        cpu->block_insn = NULL;
         cpu->rip = cpu->next_rip = rip;
         /* Instructions answered from blocks (not counted for a chain that
          * faults: the statistic is the host's, not the guest's). */
