@@ -440,15 +440,19 @@ static __attribute__((noinline)) enum cpu_stop run_blocks(struct cpu *cpu, uint6
              * path (one counted hit) into the same frame, whose generation
              * is unchanged.  RIP stays here until the chain ends: the next
              * block's instructions that may read it are given it. */
-            uint64_t offset = rip - dc->code.va;
-            if (engine_word(cpu) != word || cpu->icount >= limit || offset >= 0x1000)
+            if (engine_word(cpu) != word || cpu->icount >= limit)
                 break;
-            uint64_t next_pa = dc->code.pa + offset;
-            struct block *nb = block_slot(bc, next_pa);
-            if (nb->pa != next_pa || nb->gen != b->gen)
-                break; /* not built yet: the outer loop builds it */
+            if (rip != brip) { /* else a loop back to this block's start */
+                uint64_t offset = rip - dc->code.va;
+                if (offset >= 0x1000)
+                    break;
+                uint64_t next_pa = dc->code.pa + offset;
+                struct block *nb = block_slot(bc, next_pa);
+                if (nb->pa != next_pa || nb->gen != b->gen)
+                    break; /* not built yet: the outer loop builds it */
+                b = nb;
+            }
             mmu_count_tlb_hit(m);
-            b = nb;
         }
     chain_end:
         cpu->block_insn = NULL;
