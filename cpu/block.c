@@ -169,6 +169,7 @@ struct block *block_build(struct block_cache *bc, struct block *slot, const uint
         if (!in->engine)
             last_sync = n;
         in->block_off = (uint16_t)(off - (pa & 0xfff));
+        in->block_last = 0;
         n++;
         off += in->len;
         if (ends_block(in))
@@ -183,6 +184,8 @@ struct block *block_build(struct block_cache *bc, struct block *slot, const uint
     slot->gen = gen;
     slot->n = n;
     slot->insn = out;
-    slot->last = out + n - 1;
+    if (out[n - 1].engine == BLOCK_INSN_PLAIN)
+        out[n - 1].engine = out[n - 1].exit_behind = 0;
+    out[n - 1].block_last = 1;
     return slot;
 }

@@ -30,7 +30,6 @@ struct block {
     uint32_t gen;             /* the frame's generation when decoded */
     uint32_t n;               /* instructions, 1..BLOCK_MAX_INSNS */
     const struct insn *insn;  /* n decoded instructions in the arena */
-    const struct insn *last;  /* insn + n - 1 */
 };
 
 struct block_cache {
@@ -54,6 +53,8 @@ struct block_cache {
  * the bus, but only through the memory slow paths and cpu_fault(), which
  * write RIP, icount and the fetch hits first (cpu_block_sync, mem.h); they
  * read no RIP and may change the exit word (a TLB fill). */
+/* The block's last instruction is never BLOCK_INSN_PLAIN (one would run
+ * as 0): the loop looks for the end (block_last) only after the others. */
 enum { BLOCK_INSN_PLAIN = 1, BLOCK_INSN_NEAR_JCC = 2, BLOCK_INSN_MEM = 3 };
 
 struct block_cache *block_cache_new(void);

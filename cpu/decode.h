@@ -66,6 +66,7 @@ struct insn {
     uint8_t engine;    /* BLOCK_INSN_* */
     uint8_t since_sync;  /* instructions since the block's state was last written (block.h) */
     uint8_t exit_behind; /* the same after it ran: 0 for an instruction that writes it */
+    uint8_t block_last;  /* the last instruction of its block */
     uint16_t block_off;  /* bytes from the block's first instruction */
 };
 

@@ -303,6 +303,30 @@ static void block_step_uncached(struct cpu *cpu, const uint8_t *host, struct ins
     cpu->icount++;
 }
 
+/* The first n instructions of block b only (a budget, or an INTR that
+ * must be looked at after one instruction, ends inside it), each with RIP,
+ * next RIP, icount and its fetch hit written first and the exit tests
+ * after, as run_loop would have them.  Returns RIP after the last one run. */
+static __attribute__((noinline)) uint64_t run_block_prefix(struct cpu *cpu, struct mmu *m, const struct block *b,
+                                                           uint32_t n, uint64_t rip, uint64_t word)
+{
+    const struct insn *in = b->insn;
+    cpu->block_insn = NULL;
+    for (uint32_t i = 0; i < n; i++, in++) {
+        if (i)
+            mmu_count_tlb_hit(m); /* its fetch, from the remembered code page */
+        const uint64_t next = rip + in->len;
+        cpu->rip = rip;
+        cpu->next_rip = next;
+        in->exec(cpu, in);
+        rip = cpu->rip = cpu->next_rip;
+        cpu->icount++;
+        if (rip != next || engine_word(cpu) != word)
+            break;
+    }
+    return rip;
+}
+
 static __attribute__((noinline)) enum cpu_stop run_blocks(struct cpu *cpu, uint64_t end)
 {
     struct insn scratch;
@@ -374,9 +398,11 @@ static __attribute__((noinline)) enum cpu_stop run_blocks(struct cpu *cpu, uint6
         const uint64_t word = engine_word(cpu), chain_icount0 = cpu->icount;
         uint64_t rip = cpu->rip;
         for (;;) {
-            const struct insn *in = b->insn, *last = b->last;
-            if (__builtin_expect(limit - cpu->icount < b->n, 0))
-                last = in + (limit - cpu->icount) - 1;
+            if (__builtin_expect(limit - cpu->icount < b->n, 0)) {
+                rip = run_block_prefix(cpu, m, b, (uint32_t)(limit - cpu->icount), rip, word);
+                goto chain_end;
+            }
+            const struct insn *in = b->insn;
             /* RIP, icount and the fetch hits (one per instruction after
              * the first) are written to the CPU and the MMU's counter only
              * before an instruction that may look at them (all but
@@ -391,7 +417,10 @@ static __attribute__((noinline)) enum cpu_stop run_blocks(struct cpu *cpu, uint6
                 const uint8_t kind = in->engine;
                 if (__builtin_expect(kind == BLOCK_INSN_PLAIN, 1)) {
                     in->exec(cpu, in);
-                } else if (kind == BLOCK_INSN_NEAR_JCC) {
+                    in++;
+                    continue;
+                }
+                if (kind == BLOCK_INSN_NEAR_JCC) {
                     const uint64_t next = brip + in->block_off + in->len;
                     cpu->next_rip = next;
                     in->exec(cpu, in);
@@ -423,7 +452,7 @@ static __attribute__((noinline)) enum cpu_stop run_blocks(struct cpu *cpu, uint6
                         break;
                     }
                 }
-                if (in == last) {
+                if (in->block_last) {
                     rip = brip + in->block_off + in->len;
                     break;
                 }
