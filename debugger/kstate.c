@@ -15,6 +15,25 @@ const char *kthread_state_name(enum kthread_state s)
     return s <= KTHREAD_DEAD ? names[s] : "?";
 }
 
+const char *kproc_status_state(const struct kstate *ks, const struct kproc *p)
+{
+    if (p->state == KPROC_ZOMBIE)
+        return "Z (zombie)";
+    if (p->stopped)
+        return "T (stopped)";
+    const struct kthread *main = NULL;
+    for (size_t i = 0; i < ks->nthread; i++) {
+        const struct kthread *t = &ks->thread[i];
+        if (t->pid != p->pid || t->state == KTHREAD_DEAD)
+            continue;
+        if (!main || t->tid == p->pid)
+            main = t;
+    }
+    if (!main)
+        return "X (dead)";
+    return main->state == KTHREAD_SLEEPING ? "S (sleeping)" : "R (running)";
+}
+
 const char *karea_kind_name(enum karea_kind k)
 {
     static const char *const names[] = {"program", "heap", "stack", "guard", "anonymous"};

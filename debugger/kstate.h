@@ -96,6 +96,11 @@ const char *karea_label(const struct karea *a);
 uint64_t *kstate_swap_bitmap(const struct kstate *ks, struct machine *m);
 
 const char *kthread_state_name(enum kthread_state s);
+/* The process's state as Linux's proc(5) words it in /proc/PID/status:
+ * "Z (zombie)", "T (stopped)", else its main thread's (tid == pid, else
+ * the first left): "R (running)" on the CPU or ready, "S (sleeping)"
+ * blocked; "X (dead)" with no thread left. */
+const char *kproc_status_state(const struct kstate *ks, const struct kproc *p);
 const char *karea_kind_name(enum karea_kind k);
 
 #endif

@@ -50,13 +50,25 @@ static void thread_line(struct pen *p, struct dbg *d, const struct kthread *t)
     if (!t->on_cpu && t->user_rip && t->state != KTHREAD_DEAD) {
         char sym[96];
         char words[160];
-        snprintf(words, sizeof words, ", in ring 0 (entered from %s)",
-                 *dbg_symbol(d, t->user_rip, sym, sizeof sym) ? sym : "ring 3");
+        /* In the kernel; where it left ring 3 (its trap frame's RIP). */
+        snprintf(words, sizeof words, ", from %s", *dbg_symbol(d, t->user_rip, sym, sizeof sym) ? sym : "ring 3");
         pen_color(p, C_DIM, bg);
         pen_wrap(p, words, 14);
     }
     pen_fill(p);
     pen_line(p);
+}
+
+/* On the panel's last line with more than one line's worth left: say so
+ * there instead. */
+static bool more_line(struct pen *p, size_t procs, size_t threads)
+{
+    if (p->h - p->y != 1 || procs + threads <= 1)
+        return false;
+    pen_color(p, C_WARN, C_BG);
+    pen_printf(p, "(%zu more processes, %zu more threads below: the ps command lists them)", procs, threads);
+    pen_line(p);
+    return true;
 }
 
 void draw_procs(struct ui_model *m, struct dbg *d, const struct kstate *ks, const struct ui_view *v)
@@ -84,27 +96,42 @@ void draw_procs(struct ui_model *m, struct dbg *d, const struct kstate *ks, cons
         pen_line(&p);
     }
     const struct kproc *shown = shown_process(ks, d, v);
+    /* One line per process and per thread; when they do not all fit, the
+     * last line says how many are left (the ps command lists them all). */
+    size_t left_procs = ks->nproc, left_threads = 0;
+    for (size_t k = 0; k < ks->nthread; k++)
+        left_threads += kstate_proc(ks, ks->thread[k].pid) != NULL;
     for (size_t i = 0; i < ks->nproc && !pen_full(&p); i++) {
         const struct kproc *pr = &ks->proc[i];
+        if (more_line(&p, left_procs, left_threads))
+            return;
+        left_procs--;
         pen_color(&p, pr == shown ? C_TITLE : C_TEXT, C_BG);
         pen_printf(&p, "pid %u %s", pr->pid, pr->name);
         pen_color(&p, C_DIM, C_BG);
         pen_printf(&p, "  parent %u  ", pr->ppid);
+        /* The state in /proc/PID/status's words (proc(5)). */
+        pen_color(&p, pr->state == KPROC_ZOMBIE || pr->stopped ? C_WARN : C_TEXT, C_BG);
+        pen_printf(&p, "%s  ", kproc_status_state(ks, pr));
         if (pr->state == KPROC_ZOMBIE) {
             pen_color(&p, C_WARN, C_BG);
-            pen_printf(&p, "zombie (status 0x%x, waits for its parent)", (unsigned)pr->exit_status);
+            /* The wait status: exit code << 8, or the signal that killed it. */
+            if (pr->exit_status & 0x7f)
+                pen_printf(&p, "killed by signal %d, not waited for", pr->exit_status & 0x7f);
+            else
+                pen_printf(&p, "exit code %d, not waited for", (pr->exit_status >> 8) & 0xff);
         } else {
             pen_color(&p, C_ADDR, C_BG);
             pen_printf(&p, "CR3 %llx", (unsigned long long)pr->cr3);
-            if (pr->stopped) {
-                pen_color(&p, C_WARN, C_BG);
-                pen_text(&p, "  stopped");
-            }
         }
         pen_line(&p);
         for (size_t k = 0; k < ks->nthread && !pen_full(&p); k++)
-            if (ks->thread[k].pid == pr->pid)
+            if (ks->thread[k].pid == pr->pid) {
+                if (more_line(&p, left_procs, left_threads))
+                    return;
+                left_threads--;
                 thread_line(&p, d, &ks->thread[k]);
+            }
     }
     if (ks->truncated && !pen_full(&p)) {
         pen_color(&p, C_DIM, C_BG);

@@ -85,6 +85,12 @@ void pen_wrap(struct pen *p, const char *s, int indent)
             p->x = indent;
             s += spaces;   /* no blanks at the start of a wrapped line */
             spaces = 0;
+            if (pen_full(p)) {
+                p->y--;
+                mark_rest(p, s);
+                p->y++;
+                return;
+            }
         }
         for (size_t i = 0; i < spaces + len; i++) {
             if (p->x >= p->w) { /* a word longer than the line: break it */

@@ -387,6 +387,21 @@ static long open_at(int64_t dirfd, uint64_t upath, uint32_t flags, uint32_t mode
         return err;
     if (flags & O_TMPFILE_BIT)
         return open_tmpfile(path, flags, mode);
+    bool no_pid;
+    struct proc *status_of = procfs_status_proc(path, &no_pid);
+    if (no_pid)
+        return -ENOENT;
+    if (status_of) { /* /proc/PID/status: that process's, through the one inode */
+        if ((flags & O_ACCMODE) != O_RDONLY)
+            return -EACCES;
+        struct file *f = file_open_status(fs_lookup("/proc/self/status"), status_of, flags);
+        if (!f)
+            return -ENOMEM;
+        int fd = fd_install(f, 0, flags & O_CLOEXEC);
+        if (fd < 0)
+            file_close(f);
+        return fd;
+    }
     struct inode *ino = fs_lookup(path);
     if (ino && ino->type == INODE_SYMLINK)
         return (flags & O_CREAT) && (flags & O_EXCL) ? -EEXIST : -ELOOP; /* O_NOFOLLOW on a link */
