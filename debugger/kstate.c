@@ -157,6 +157,7 @@ static bool read_thread(struct kstate *ks, struct machine *m, uint64_t tva, uint
     out->fs_base = kread64(ks, m, tva + k->thread_fs_base, &ok);
     out->syscall_nr = kread64(ks, m, tva + k->thread_syscall_nr, &ok);
     uint64_t tf = kread64(ks, m, tva + k->thread_tf, &ok);
+    out->tf = tf;
     if (tf) {
         bool tf_ok = true;
         out->user_rip = kread64(ks, m, tf + k->tf_rip, &tf_ok);
@@ -233,6 +234,21 @@ const struct kproc *kstate_proc(const struct kstate *ks, uint32_t pid)
         if (ks->proc[i].pid == pid)
             return &ks->proc[i];
     return NULL;
+}
+
+const struct kthread *kstate_thread(const struct kstate *ks, uint32_t tid)
+{
+    for (size_t i = 0; i < ks->nthread; i++)
+        if (ks->thread[i].tid == tid)
+            return &ks->thread[i];
+    return NULL;
+}
+
+bool kstate_thread_frame(const struct kstate *ks, struct machine *m, const struct kthread *t, struct trapframe *tf)
+{
+    if (!ks->ready || !t->tf || !kread(ks, m, t->tf, tf, sizeof *tf))
+        return false;
+    return (tf->cs & 3) == 3;
 }
 
 const struct kproc *kstate_proc_by_cr3(const struct kstate *ks, uint64_t cr3)

@@ -49,6 +49,10 @@ void gdb_stop_reply(struct gdbstub *s, char *out, size_t cap)
     }
     snprintf(out, cap, "T%02xthread:%x;%s", sig, (unsigned)gdb_current_tid(s), why);
     snprintf(s->last_stop, sizeof s->last_stop, "%s", out);
+    /* gdb takes the stopped thread as the one g and m now address (its
+     * remote.c records it as the general thread without an Hg, as
+     * gdbserver sets it when it reports a stop). */
+    s->g_thread = 0;
 }
 
 /* ---- helpers ------------------------------------------------------------ */
