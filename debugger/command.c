@@ -643,7 +643,7 @@ void dbgcmd_execute(struct dbg *d, struct ui_view *v, const struct dbgcmd *c, st
     case DC_UNTIL: r->outcome = DBGCMD_RUN, r->run = c->until; break;
     case DC_REVERSE_STEP:
     case DC_REVERSE_CONTINUE: {
-        /* Backwards through the snapshots: done before this returns. */
+        /* Backwards through the snapshots: a step is done before this returns. */
         if (dbg_busy(d))
             dbg_pause(d);
         v->goto_active = v->cursor_active = false;
@@ -653,7 +653,13 @@ void dbgcmd_execute(struct dbg *d, struct ui_view *v, const struct dbgcmd *c, st
             say(r, DBGCMD_ERROR, "nothing to step back to: this is instruction 0");
             break;
         }
-        dbg_reverse(d, c->kind == DC_REVERSE_STEP ? DBG_STEP : DBG_RUN);
+        if (c->kind == DC_REVERSE_CONTINUE) {
+            /* In bursts from the event loop, like a forward run: a pause interrupts it. */
+            r->outcome = DBGCMD_RUN;
+            r->run = DBG_REVERSE_RUN;
+            break;
+        }
+        dbg_reverse(d, DBG_STEP);
         char stop[DBGCMD_MESSAGE];
         dbgcmd_describe_stop(d, stop, sizeof stop);
         say(r, DBGCMD_DONE, "%s", stop);

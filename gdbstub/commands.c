@@ -334,7 +334,16 @@ static void resume(struct gdbstub *s, bool step)
 static void reverse(struct gdbstub *s, bool step)
 {
     char reply[128];
-    dbg_reverse(s->d, step ? DBG_STEP : DBG_RUN);
+    if (!step) {
+        /* bc: scanned in bursts by gdbstub_poll, like c, so ^C interrupts it. */
+        dbg_start(s->d, DBG_REVERSE_RUN);
+        s->running = true;
+        if (dbg_busy(s->d))
+            return;
+        s->running = false; /* at the start of history already */
+    } else {
+        dbg_reverse(s->d, DBG_STEP);
+    }
     gdb_stop_reply(s, reply, sizeof reply);
     gdb_send_str(s, reply);
 }

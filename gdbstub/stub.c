@@ -249,7 +249,7 @@ bool gdbstub_poll(struct gdbstub *s, int timeout_ms)
             uint64_t before = machine_cpu(s->d->m)->icount;
             if (dbg_advance(s->d, CHUNK_INSNS))
                 break;
-            if (machine_cpu(s->d->m)->icount == before)
+            if (machine_cpu(s->d->m)->icount == before && !s->d->rscan)
                 break; /* idle until something outside happens */
         }
         if (!dbg_busy(s->d)) {

@@ -251,8 +251,11 @@ static struct dbgcmd_result run_line(struct dbg *d, struct ui_view *v, const cha
 {
     struct dbgcmd_result r;
     dbgcmd_execute_line(d, v, line, &r);
-    if (r.outcome == DBGCMD_RUN)
+    if (r.outcome == DBGCMD_RUN) {
+        /* As the --commands script does: run it, then say how it stopped. */
         dbg_run_command(d, r.run, 50000000);
+        dbgcmd_describe_stop(d, r.message, sizeof r.message);
+    }
     return r;
 }
 

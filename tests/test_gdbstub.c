@@ -567,6 +567,45 @@ START_TEST(ctrl_c_interrupts_a_running_machine)
 }
 END_TEST
 
+/* ^C during a long reverse-continue (bc): it stops with SIGINT between
+ * bursts, at an instant between the breakpoint and where it started, and
+ * a second bc goes on to the breakpoint. */
+START_TEST(ctrl_c_interrupts_a_reverse_continue)
+{
+    struct dbg *d = new_session_of("build/programs/spin");
+    char err[256];
+    static char reply[4 * GDB_PACKET_SIZE];
+    uint64_t main_va = guest_elf_symbol("build/programs/spin", "main");
+    ck_assert_int_gt(dbg_break_add(d, main_va, NULL, err, sizeof err), 0);
+    dbg_run_command(d, DBG_RUN, 100000000);
+    uint64_t hit = machine_cpu(d->m)->icount;
+    for (int i = 0; i < 12; i++)
+        dbg_step_n(d, 1000000);
+    uint64_t origin = machine_cpu(d->m)->icount;
+    struct gdbstub *s = gdbstub_new(d, "0", err, sizeof err);
+    int fd = connect_to(gdbstub_port(s));
+    gdbstub_poll(s, 100);
+    exchange(s, fd, "$bc#c5", 6, reply, sizeof reply);
+    ck_assert_str_eq(reply, "+");    /* acknowledged, no reply yet: it scans */
+    ck_assert(dbg_busy(d));
+    exchange(s, fd, "\x03", 1, reply, sizeof reply);
+    ck_assert_msg(strstr(reply, "$T02thread:"), "%s", reply);
+    ck_assert(!dbg_busy(d));
+    uint64_t at = machine_cpu(d->m)->icount;
+    ck_assert_uint_lt(at, origin);
+    ck_assert_uint_gt(at, hit);
+    exchange(s, fd, "$bc#c5", 6, reply, sizeof reply);
+    for (int i = 0; i < 1000 && dbg_busy(d); i++)
+        gdbstub_poll(s, 0);
+    ck_assert(!dbg_busy(d));
+    ck_assert_uint_eq(machine_cpu(d->m)->icount, hit);
+    ck_assert_uint_eq(machine_cpu(d->m)->rip, main_va);
+    close(fd);
+    gdbstub_free(s);
+    dbg_free(d);
+}
+END_TEST
+
 /* ---- real gdb ----------------------------------------------------------- */
 
 /* Run gdb -batch with these commands against a stub on d, serving it from
@@ -714,6 +753,7 @@ int main(void)
     tcase_add_test(t, a_stop_by_the_window_reaches_gdb);
     tcase_add_test(t, hg_shows_a_switched_out_threads_saved_registers);
     tcase_add_test(t, every_thread_has_its_registers_right_after_creation);
+    tcase_add_test(t, ctrl_c_interrupts_a_reverse_continue);
     tcase_add_test(t, ctrl_c_interrupts_a_running_machine);
     suite_add_tcase(s, t);
     SRunner *r = srunner_create(s);
