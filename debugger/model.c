@@ -84,11 +84,14 @@ static void draw_bottom(struct ui_model *m, struct dbg *d, const struct ui_view 
     struct cpu *cpu = machine_cpu(d->m);
     pen_color(&p, v->running ? C_GOOD : C_TITLE, C_BAR_BG);
     pen_text(&p, v->running ? " RUNNING " : " STOPPED ");
+    /* The last command's message, when it already says the status, alone. */
+    bool message_says_status = *v->message && *d->status && strstr(v->message, d->status);
     pen_color(&p, C_TEXT, C_BAR_BG);
-    pen_printf(&p, " %s", d->status);
+    if (!message_says_status)
+        pen_printf(&p, " %s", d->status);
     if (*v->message) {
         pen_color(&p, v->message_is_error ? C_WARN : C_KEY, C_BAR_BG);
-        pen_printf(&p, "  | %s", v->message);
+        pen_printf(&p, message_says_status ? " %s" : "  | %s", v->message);
     }
     pen_color(&p, C_DIM, C_BAR_BG);
     pen_printf(&p, "  | insn %llu  speed %llu/frame%s  bps %zu", (unsigned long long)cpu->icount,

@@ -352,8 +352,10 @@ void draw_stack(struct ui_model *m, struct dbg *d, const struct kstate *ks)
         }
         for (int f = 0; f < nframes; f++) {
             if (a == saved_rbp_at[f]) {
+                char words[40];
+                snprintf(words, sizeof words, " saved RBP (frame %d)", f);
                 pen_color(&p, C_DIM, bg);
-                pen_printf(&p, " saved RBP (frame %d)", f);
+                pen_wrap(&p, words, wrap_at);
             } else if (a == ret_at[f]) {
                 char words[160];
                 snprintf(words, sizeof words, " return to %s", *dbg_symbol(d, value, sym, sizeof sym) ? sym : "?");
