@@ -336,7 +336,7 @@ START_TEST(commands_act_on_hello)
     ck_assert_ptr_nonnull(strstr(r.message, "no process 7"));
 
     r = run_line(d, &v, "ps");
-    ck_assert_msg(strstr(r.message, "pid 1 hello (running)"), "%s", r.message);
+    ck_assert_msg(strstr(r.message, "pid 1 hello R (running), threads 1 "), "%s", r.message);
 
     /* goto: the view, not the machine. */
     r = run_line(d, &v, "goto main+4");
