@@ -524,6 +524,8 @@ static void reverse_interrupt(struct dbg *d);
 void dbg_start(struct dbg *d, enum dbg_command cmd)
 {
     struct cpu *cpu = machine_cpu(d->m);
+    if (d->rscan)
+        reverse_interrupt(d); /* any other command first ends a reverse run, exactly */
     if (cmd == DBG_REVERSE_RUN) {
         if (!at_history_start(d))
             reverse_begin(d, DBG_RUN);
@@ -891,7 +893,12 @@ static int rewind_position(struct dbg *d, uint64_t icount, bool deliver)
     return 0;
 }
 
-int dbg_rewind_to(struct dbg *d, uint64_t icount) { return rewind_position(d, icount, false); }
+int dbg_rewind_to(struct dbg *d, uint64_t icount)
+{
+    if (d->rscan)
+        reverse_interrupt(d);
+    return rewind_position(d, icount, false);
+}
 
 /* Go to a place found by a scan: AT(k), or DELIVERED(k): at k, then the
  * delivery of the same vector again (deterministic: the replay delivered
@@ -1038,11 +1045,19 @@ static void reverse_interrupt(struct dbg *d)
 {
     uint64_t origin = d->rscan_origin, at = d->rscan_end;
     bool moved = at < origin || d->rscan_in_stretch;
+    if (d->rscan_in_stretch) {
+        /* Partway through a stretch: replay the rest of it (nothing to
+         * note), so the machine is at its end again. */
+        begin_replay(d);
+        replay(d, at - machine_cpu(d->m)->icount, &d->rscan_key);
+        end_replay(d);
+        attach(d, true);
+    }
     free(d->rscan);
     d->rscan = NULL;
     d->rscan_in_stretch = false;
     if (moved)
-        dbg_rewind_to(d, at); /* the machine stands where a replay piece ended */
+        dbg_rewind_to(d, at); /* the position itself: registers, events and panels as a step back leaves them */
     set_stop(d, DBG_STOPPED_PAUSE, 0);
     d->stop.reverse = true;
     capture_regs(d, &d->now);
@@ -1055,6 +1070,8 @@ static void reverse_interrupt(struct dbg *d)
 
 bool dbg_reverse(struct dbg *d, enum dbg_command cmd)
 {
+    if (d->rscan)
+        reverse_interrupt(d);
     d->cmd = DBG_NONE;
     if (at_history_start(d))
         return false;
@@ -1107,6 +1124,8 @@ static bool delivered_before(const struct dbg *d, uint64_t icount)
 
 int dbg_step_back(struct dbg *d)
 {
+    if (d->rscan)
+        reverse_interrupt(d);
     uint64_t now = machine_cpu(d->m)->icount;
     if (dbg_at_delivery(d))
         return rewind_position(d, now, false);   /* to just before the exception */

@@ -278,11 +278,17 @@ START_TEST(reverse_continue_can_be_paused_and_resumed)
     uint64_t origin = machine_cpu(d->m)->icount;
     dbg_start(d, DBG_REVERSE_RUN);
     ck_assert(dbg_busy(d));
+    /* Bursts until a stretch is scanned, then a piece of the next one. */
+    for (int i = 0; i < 100 && d->rscan_end == origin; i++)
+        ck_assert(!dbg_advance(d, 50000));
+    ck_assert_uint_lt(d->rscan_end, origin);
     ck_assert(!dbg_advance(d, 1));
-    ck_assert(!dbg_advance(d, 1));
+    ck_assert(d->rscan_in_stretch);
     ck_assert(dbg_busy(d));
+    uint64_t scanned = d->rscan_end; /* nothing to stop at in [scanned, origin] */
     dbg_pause(d);
     ck_assert(!dbg_busy(d));
+    ck_assert_uint_eq(machine_cpu(d->m)->icount, scanned);
     ck_assert_int_eq(d->stop.reason, DBG_STOPPED_PAUSE);
     ck_assert(d->stop.reverse);
     regs_now(d, &paused);
@@ -303,6 +309,16 @@ START_TEST(reverse_continue_can_be_paused_and_resumed)
     free(a);
     free(f);
     dbg_free(fresh);
+    /* Another command during a reverse run ends it there first: step 10
+     * runs forwards from the instant it stopped at. */
+    dbg_start(d, DBG_REVERSE_RUN);
+    ck_assert(!dbg_advance(d, 1));
+    uint64_t scanned_to = d->rscan_end;
+    dbg_step_n(d, 10);
+    ck_assert(!dbg_busy(d));
+    uint64_t now = machine_cpu(d->m)->icount; /* (an interrupt delivered at the tenth stops there) */
+    ck_assert_msg(now == scanned_to + 10 || (dbg_at_delivery(d) && now == scanned_to + 9), "at %llu, from %llu: %s",
+                  (unsigned long long)now, (unsigned long long)scanned_to, d->status);
     /* Resumed: on to the breakpoint, exactly the first hit. */
     dbg_run_command(d, DBG_REVERSE_RUN, 0);
     ck_assert_int_eq(d->stop.reason, DBG_STOPPED_BREAKPOINT);

@@ -587,11 +587,16 @@ START_TEST(pause_key_interrupts_reverse_continue)
     ck_assert_msg(a.view.running, "%s (at %llu, from %llu, hit %llu)", d->status, (unsigned long long)cpu->icount,
                   (unsigned long long)origin, (unsigned long long)hit);
     ck_assert(dbg_busy(d));
+    for (int i = 0; i < 20000 && dbg_busy(d) && d->rscan_end == origin; i++)
+        ck_assert(app_frame(&a)); /* frames until a stretch of history is scanned */
+    ck_assert(dbg_busy(d));
+    uint64_t scanned = d->rscan_end;
+    ck_assert_uint_lt(scanned, origin);
     press(&a, SDLK_SPACE, SDL_SCANCODE_SPACE);
     ck_assert(!a.view.running);
     ck_assert(!dbg_busy(d));
     ck_assert_int_eq(d->stop.reason, DBG_STOPPED_PAUSE);
-    ck_assert_uint_lt(cpu->icount, origin);
+    ck_assert_uint_eq(cpu->icount, scanned);
     ck_assert_uint_gt(cpu->icount, hit);
     status_line(&a, line, sizeof line);
     ck_assert_msg(strstr(line, "reverse run paused at instruction"), "status: %s", line);

@@ -588,6 +588,10 @@ START_TEST(ctrl_c_interrupts_a_reverse_continue)
     exchange(s, fd, "$bc#c5", 6, reply, sizeof reply);
     ck_assert_str_eq(reply, "+");    /* acknowledged, no reply yet: it scans */
     ck_assert(dbg_busy(d));
+    for (int i = 0; i < 1000 && dbg_busy(d) && d->rscan_end == origin; i++)
+        gdbstub_poll(s, 0);          /* bursts between looks at the socket */
+    ck_assert(dbg_busy(d));
+    ck_assert_uint_lt(d->rscan_end, origin);
     exchange(s, fd, "\x03", 1, reply, sizeof reply);
     ck_assert_msg(strstr(reply, "$T02thread:"), "%s", reply);
     ck_assert(!dbg_busy(d));
