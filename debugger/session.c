@@ -990,7 +990,7 @@ static bool reverse_piece(struct dbg *d, uint64_t budget, uint64_t *replayed)
             d->rscan_key++;
         d->rscan_stretch_at = at;
     }
-    uint64_t piece = end - cpu->icount < budget ? end - cpu->icount : budget;
+    uint64_t piece = end - cpu->icount < budget ? end - cpu->icount : budget, from = cpu->icount;
     begin_replay(d);
     d->scan = sc;
     attach(d, false);
@@ -999,8 +999,8 @@ static bool reverse_piece(struct dbg *d, uint64_t budget, uint64_t *replayed)
     end_replay(d);
     attach(d, true);
     *replayed += piece;
-    if (cpu->icount < end)
-        return true; /* partway */
+    if (cpu->icount < end && cpu->icount > from)
+        return true; /* partway (a replay that cannot go on ends the stretch) */
     d->rscan_in_stretch = false;
     d->rscan_end = d->rscan_stretch_at;
     return !sc->found && d->rscan_end > 0;
