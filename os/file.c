@@ -107,6 +107,23 @@ struct file *file_open_status(struct inode *ino, struct proc *p, uint32_t flags)
     return f;
 }
 
+struct file *file_open_task_dir(struct inode *ino, struct proc *p, uint32_t flags)
+{
+    struct file *f = file_alloc(FILE_INODE, flags);
+    if (!f)
+        return 0;
+    f->inode = ino;
+    f->snapshot_alloc = 256 * sizeof(int);
+    f->snapshot = kheap_alloc(f->snapshot_alloc);
+    if (!f->snapshot) {
+        f->refs = 0;
+        return 0;
+    }
+    f->snapshot_size = (uint64_t)procfs_task_tids(p, (int *)f->snapshot, 256) * sizeof(int);
+    fs_opened(ino);
+    return f;
+}
+
 struct file *file_open(struct inode *ino, uint32_t flags)
 {
     if (ino->type == INODE_PROC_STATUS)

@@ -115,14 +115,16 @@ struct file *procfs_fd_file(const char *path)
     return p && fd < p->nfiles ? p->files[fd] : 0;
 }
 
-struct proc *procfs_status_proc(const char *path, bool *missing)
+/* /proc/self/FILE or /proc/PID/FILE: that process (a zombie's too). */
+static struct proc *proc_file_owner(const char *path, const char *file, bool *missing)
 {
     *missing = false;
-    if (!strcmp(path, "/proc/self/status"))
+    if (!strncmp(path, "/proc/self/", 11) && !strcmp(path + 11, file))
         return current_proc();
     long pid;
     const char *rest;
-    if (strncmp(path, "/proc/", 6) || !parse_number(path + 6, &pid, &rest) || strcmp(rest, "/status"))
+    if (strncmp(path, "/proc/", 6) || !parse_number(path + 6, &pid, &rest) || rest[0] != '/' ||
+        strcmp(rest + 1, file))
         return 0;
     for (int i = 0; i < proc_slots(); i++) {
         struct proc *p = proc_table(i);
@@ -131,6 +133,20 @@ struct proc *procfs_status_proc(const char *path, bool *missing)
     }
     *missing = true;
     return 0;
+}
+
+struct proc *procfs_status_proc(const char *path, bool *missing) { return proc_file_owner(path, "status", missing); }
+struct proc *procfs_task_proc(const char *path, bool *missing) { return proc_file_owner(path, "task", missing); }
+
+int procfs_task_tids(struct proc *p, int *tids, int max)
+{
+    int n = 0;
+    for (int i = 0; i < thread_slots() && n < max; i++) {
+        struct thread *t = thread_table(i);
+        if (t->proc == p && t->state != THREAD_UNUSED && t->state != THREAD_DEAD)
+            tids[n++] = t->tid;
+    }
+    return n;
 }
 
 /* The process's state as proc(5) words it: a zombie is Z; a process

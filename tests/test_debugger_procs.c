@@ -1,6 +1,7 @@
 /* test_debugger_procs.c — the Processes and threads panel against an
  * oracle it does not read: the guest's own /proc/PID/status (proc(5):
- * Name, State, Tgid, Pid, PPid, Threads), read by a guest program at
+ * Name, State, Tgid, Pid, PPid, Threads) and /proc/PID/task (its
+ * threads' tids), read by a guest program at
  * chosen instants for every pid there is, and written in one write(2); at
  * that syscall the panel must show each process with the same name,
  * parent and state, as many threads, and the blocked threads in the system
@@ -18,6 +19,7 @@
 #include "tests/linux_oracle.h"
 
 static const char *const source =
+    "#include <dirent.h>\n"
     "#include <fcntl.h>\n"
     "#include <pthread.h>\n"
     "#include <stdio.h>\n"
@@ -38,7 +40,12 @@ static const char *const source =
     "        int fd = open(path, O_RDONLY); if (fd < 0) continue;\n"
     "        int n = read(fd, out + k, sizeof out - k - 8); close(fd);\n"
     "        if (n > 0) k += n;\n"
-    "        k += snprintf(out + k, sizeof out - k, \"--\\n\");\n"
+    "        snprintf(path, sizeof path, \"/proc/%d/task\", pid);\n"
+    "        k += snprintf(out + k, sizeof out - k, \"Task:\");\n"
+    "        DIR *dir = opendir(path); struct dirent *e;\n"
+    "        while (dir && (e = readdir(dir))) if (e->d_name[0] != '.') k += snprintf(out + k, sizeof out - k, \" %s\", e->d_name);\n"
+    "        if (dir) closedir(dir);\n"
+    "        k += snprintf(out + k, sizeof out - k, \"\\n--\\n\");\n"
     "    }\n"
     "    (void)!write(1, out, k);\n"
     "}\n"
@@ -81,7 +88,7 @@ static bool field(const char *block, const char *name, char *out, size_t cap)
 }
 
 struct tally {
-    int procs, zombies, sleeping, blocked_calls, more_lines;
+    int procs, zombies, sleeping, blocked_calls, more_lines, tasks_compared;
     char calls[256];
 };
 
@@ -139,6 +146,20 @@ static void check_instant(struct dbg *d, const char *text, struct tally *t)
                 t->blocked_calls++;
             }
         }
+        /* /proc/PID/task lists exactly the panel's threads (a zombie's: none). */
+        char tasks[256], panel_tids[256] = "";
+        const char *task_line = strstr(one, "\nTask:");
+        ck_assert_ptr_nonnull(task_line);
+        snprintf(tasks, sizeof tasks, "%.*s", (int)strcspn(task_line + 6, "\n"), task_line + 6);
+        for (int i = at + 1; ui_panel_line(&m, P_PROCS, i, line, sizeof line) && strncmp(line, "pid ", 4); i++) {
+            unsigned tid;
+            if (sscanf(line, "   tid %u", &tid) == 1 && !strstr(line, "dead"))
+                snprintf(panel_tids + strlen(panel_tids), sizeof panel_tids - strlen(panel_tids), " %u", tid);
+        }
+        const char *want_tids = tasks; /* " 1 5 6": readdir's order, the kernel's thread table's */
+        ck_assert_msg(strcmp(panel_tids, want_tids) == 0, "%s: pid %s: /proc/%s/task lists '%s', the panel '%s'", tag,
+                      pid, pid, want_tids, panel_tids);
+        t->tasks_compared++;
         if (state[0] == 'Z') {
             ck_assert_int_eq(nthreads, 0);
             t->zombies++;
@@ -205,6 +226,7 @@ START_TEST(processes_panel_is_the_guests_proc_status)
     /* The instants held what they were written for. */
     ck_assert_int_ge(t.zombies, 2);   /* the quitter before it is reaped, the reader after it reads */
     ck_assert_int_ge(t.sleeping, 3);
+    ck_assert_int_eq(t.tasks_compared, t.procs);
     ck_assert_msg(strstr(t.calls, "read ") && strstr(t.calls, "wait4 ") && strstr(t.calls, "futex ") &&
                       strstr(t.calls, "nanosleep "),
                   "blocked in: %s", t.calls);
