@@ -39,6 +39,24 @@ struct block_cache {
     uint64_t builds, flushes, decoded;
 };
 
+/* struct insn's `engine` byte in a block: what run_blocks may leave out
+ * around the handler (0: nothing, the instruction runs with RIP, next RIP,
+ * icount and the MMU's counters current and the exit word tested after).
+ * BLOCK_INSN_PLAIN: it reads and writes only general registers and flags
+ * and cannot fault (register operands, no LOCK, no #DE): it reads no RIP or
+ * icount, touches no memory (so no TLB change) and changes no exit word.
+ * BLOCK_INSN_NEAR_JCC: a Jcc whose target is in the same page, so it
+ * cannot fault (#GP for a non-canonical target, SDM Vol. 2 "Jcc"); it reads
+ * and may change next RIP only. */
+/* BLOCK_INSN_MEM: the same instructions with a memory operand (not
+ * RIP-relative), and PUSH/POP of a register: they may fault, walk or reach
+ * the bus, but only through the memory slow paths and cpu_fault(), which
+ * write RIP, icount and the fetch hits first (cpu_block_sync, mem.h); they
+ * read no RIP and may change the exit word (a TLB fill). */
+/* The block's last instruction is never BLOCK_INSN_PLAIN (one would run
+ * as 0): the loop looks for the end (block_last) only after the others. */
+enum { BLOCK_INSN_PLAIN = 1, BLOCK_INSN_NEAR_JCC = 2, BLOCK_INSN_MEM = 3 };
+
 struct block_cache *block_cache_new(void);
 void block_cache_free(struct block_cache *bc);
 

@@ -143,6 +143,12 @@ struct cpu {
 
     /* Decoded-instruction cache (dcache.c). */
     struct dcache *dcache;
+    /* The fast engine (run.c): the block instruction running whose RIP,
+     * icount and fetch hits are not yet written (BLOCK_INSN_MEM, block.h),
+     * NULL otherwise; its block begins at block_rip.  cpu_block_sync()
+     * writes them. */
+    const struct insn *block_insn;
+    uint64_t block_rip;
 };
 
 /* Create/destroy a CPU attached to an MMU and bus; state is the long-mode

@@ -62,6 +62,12 @@ struct insn {
     uint8_t vvvv;      /* VEX.vvvv un-inverted: the extra register operand (0..15); 0 without VEX */
     uint8_t vex_l;     /* VEX.L: vector length 256 (1) or 128/scalar (0) */
     uint8_t dispsize;  /* bytes of displacement in the encoding */
+    /* Set by block_build only, for run_blocks (cpu/block.h): */
+    uint8_t engine;    /* BLOCK_INSN_* */
+    uint8_t since_sync;  /* instructions since the block's state was last written (block.h) */
+    uint8_t exit_behind; /* the same after it ran: 0 for an instruction that writes it */
+    uint8_t block_last;  /* the last instruction of its block */
+    uint16_t block_off;  /* bytes from the block's first instruction */
 };
 
 /* decode() results. */

@@ -9,6 +9,7 @@
 
 _Noreturn void cpu_fault(struct cpu *cpu, uint8_t vector, uint32_t error)
 {
+    cpu_block_sync(cpu);
     if (!cpu->in_run) {
         /* Only the run loop executes guest instructions; reaching this is a
          * bug in ringscope, never something a guest can cause. */
@@ -91,6 +92,7 @@ static void bus_write(struct cpu *cpu, uint64_t pa, const uint8_t *src, unsigned
 static void access_read(struct cpu *cpu, uint64_t va, void *dst, unsigned size, unsigned acc,
                         bool ss)
 {
+    cpu_block_sync(cpu);
     struct piece p[2];
     int n = translate_pieces(cpu, va, size, acc, ss, p);
     uint8_t *d = dst;
@@ -109,6 +111,7 @@ static void access_read(struct cpu *cpu, uint64_t va, void *dst, unsigned size, 
 static void access_write(struct cpu *cpu, uint64_t va, const void *src, unsigned size,
                          unsigned acc, bool ss)
 {
+    cpu_block_sync(cpu);
     struct piece p[2];
     int n = translate_pieces(cpu, va, size, acc, ss, p);
     const uint8_t *s = src;
@@ -128,6 +131,7 @@ static void access_write(struct cpu *cpu, uint64_t va, const void *src, unsigned
  * piece: one translation (which may walk or fault), then RAM or the bus. */
 uint64_t mem_read_slow(struct cpu *cpu, uint64_t va, unsigned size, unsigned acc)
 {
+    cpu_block_sync(cpu);
     uint64_t v = 0;
     if (!cpu->watch_mem && (va & 0xfff) + size <= 0x1000) {
         uint64_t pa;
@@ -146,6 +150,7 @@ uint64_t mem_read_slow(struct cpu *cpu, uint64_t va, unsigned size, unsigned acc
 
 void mem_write_slow(struct cpu *cpu, uint64_t va, unsigned size, uint64_t v, unsigned acc)
 {
+    cpu_block_sync(cpu);
     if (!cpu->watch_mem && (va & 0xfff) + size <= 0x1000) {
         uint64_t pa;
         uint8_t *host;

@@ -45,6 +45,24 @@ static inline void host_store(uint8_t *p, unsigned size, uint64_t v)
     }
 }
 
+/* The fast engine runs a BLOCK_INSN_MEM instruction (cpu/block.h) without
+ * first writing its RIP, next RIP, icount and the fetch hits before it;
+ * the memory slow paths and cpu_fault() write them here before anything
+ * (a walk, the bus, an exception) can look at them, and set block_break so
+ * the engine knows they were written and leaves the block. */
+static inline void cpu_block_sync(struct cpu *cpu)
+{
+    const struct insn *in = cpu->block_insn;
+    if (__builtin_expect(in != NULL, 0)) {
+        cpu->block_insn = NULL;
+        cpu->rip = cpu->block_rip + in->block_off;
+        cpu->next_rip = cpu->rip + in->len;
+        cpu->icount += in->since_sync;
+        mmu_count_tlb_hits(cpu->mmu, in->since_sync);
+        cpu->block_break = 1;
+    }
+}
+
 uint64_t mem_read_slow(struct cpu *cpu, uint64_t va, unsigned size, unsigned acc);
 void mem_write_slow(struct cpu *cpu, uint64_t va, unsigned size, uint64_t v, unsigned acc);
 /* Arbitrary-size accesses (16-byte SSE, 10-byte x87, 512-byte FXSAVE, ...). */

@@ -303,6 +303,30 @@ static void block_step_uncached(struct cpu *cpu, const uint8_t *host, struct ins
     cpu->icount++;
 }
 
+/* The first n instructions of block b only (a budget, or an INTR that
+ * must be looked at after one instruction, ends inside it), each with RIP,
+ * next RIP, icount and its fetch hit written first and the exit tests
+ * after, as run_loop would have them.  Returns RIP after the last one run. */
+static __attribute__((noinline)) uint64_t run_block_prefix(struct cpu *cpu, struct mmu *m, const struct block *b,
+                                                           uint32_t n, uint64_t rip, uint64_t word)
+{
+    const struct insn *in = b->insn;
+    cpu->block_insn = NULL;
+    for (uint32_t i = 0; i < n; i++, in++) {
+        if (i)
+            mmu_count_tlb_hit(m); /* its fetch, from the remembered code page */
+        const uint64_t next = rip + in->len;
+        cpu->rip = rip;
+        cpu->next_rip = next;
+        in->exec(cpu, in);
+        rip = cpu->rip = cpu->next_rip;
+        cpu->icount++;
+        if (rip != next || engine_word(cpu) != word)
+            break;
+    }
+    return rip;
+}
+
 static __attribute__((noinline)) enum cpu_stop run_blocks(struct cpu *cpu, uint64_t end)
 {
     struct insn scratch;
@@ -370,46 +394,101 @@ static __attribute__((noinline)) enum cpu_stop run_blocks(struct cpu *cpu, uint6
          * line already up that IF or the STI shadow holds off: run_loop
          * looks again after one instruction, and so does this loop (the
          * word would not change when IF does). */
-        const bool one_at_a_time = !remembered || cpu->intr_line;
-        const uint64_t word = engine_word(cpu);
+        const uint64_t limit = !remembered || cpu->intr_line ? cpu->icount + 1 : end;
+        const uint64_t word = engine_word(cpu), chain_icount0 = cpu->icount;
         uint64_t rip = cpu->rip;
         for (;;) {
-            uint64_t room = end - cpu->icount;
-            uint32_t n = one_at_a_time ? 1 : b->n < room ? b->n : (uint32_t)room;
-            const struct insn *in = b->insn, *last = in + n - 1;
-            const uint64_t icount0 = cpu->icount;
+            if (__builtin_expect(limit - cpu->icount < b->n, 0)) {
+                rip = run_block_prefix(cpu, m, b, (uint32_t)(limit - cpu->icount), rip, word);
+                goto chain_end;
+            }
+            const struct insn *in = b->insn;
+            /* RIP, icount and the fetch hits (one per instruction after
+             * the first) are written to the CPU and the MMU's counter only
+             * before an instruction that may look at them (all but
+             * BLOCK_INSN_PLAIN and NEAR_JCC, block.h) and when the block is
+             * left: an instruction's RIP is brip + block_off, and
+             * since_sync says how far icount and the hits are behind.
+             * Only such an instruction can fault, so a fault finds the
+             * state run_loop would leave. */
+            const uint64_t brip = rip;
+            cpu->block_rip = brip;
             for (;;) {
-                uint64_t next = rip + in->len;
-                cpu->next_rip = next;
-                in->exec(cpu, in);
-                rip = cpu->next_rip;
-                cpu->rip = rip;
-                cpu->icount++;
-                if (in == last || rip != next || engine_word(cpu) != word)
+                const uint8_t kind = in->engine;
+                if (__builtin_expect(kind == BLOCK_INSN_PLAIN, 1)) {
+                    in->exec(cpu, in);
+                    in++;
+                    continue;
+                }
+                if (kind == BLOCK_INSN_NEAR_JCC) {
+                    const uint64_t next = brip + in->block_off + in->len;
+                    cpu->next_rip = next;
+                    in->exec(cpu, in);
+                    if (cpu->next_rip != next) { /* taken */
+                        rip = cpu->next_rip;
+                        break;
+                    }
+                } else if (kind == BLOCK_INSN_MEM) {
+                    cpu->block_insn = in;
+                    in->exec(cpu, in);
+                    if (__builtin_expect(engine_word(cpu) != word, 0)) {
+                        rip = brip + in->block_off + in->len;
+                        if (!cpu->block_insn) { /* cpu_block_sync wrote RIP, icount, hits */
+                            cpu->icount++;
+                            goto chain_end;
+                        }
+                        break;
+                    }
+                } else {
+                    const uint64_t at = brip + in->block_off, next = at + in->len;
+                    cpu->block_insn = NULL;
+                    cpu->rip = at;
+                    cpu->next_rip = next;
+                    cpu->icount += in->since_sync;
+                    mmu_count_tlb_hits(m, in->since_sync);
+                    in->exec(cpu, in);
+                    if (cpu->next_rip != next || engine_word(cpu) != word) {
+                        rip = cpu->next_rip;
+                        break;
+                    }
+                }
+                if (in->block_last) {
+                    rip = brip + in->block_off + in->len;
                     break;
-                mmu_count_tlb_hit(m); /* the next fetch, from the remembered code page */
+                }
                 in++;
             }
-            /* Instructions answered from the block (not counted when one
-             * faults: the statistic is the host's, not the guest's). */
-            dc->hits += cpu->icount - icount0;
+            cpu->icount += in->exit_behind + 1u;
+            mmu_count_tlb_hits(m, in->exit_behind);
             /* The next block, without the outer loop's checks, when
              * nothing they look at can have changed: the word is as at
              * entry (no boundary event, same CPL, no TLB or code change,
-             * no new watcher), no INTR is waiting, the budget lasts and RIP
-             * is still in the remembered code page, so fetch() would take
-             * its code-page path (one counted hit) into the same frame,
-             * whose generation is unchanged. */
-            uint64_t offset = rip - dc->code.va;
-            if (one_at_a_time || engine_word(cpu) != word || cpu->icount >= end || offset >= 0x1000)
+             * no new watcher), no INTR is waiting (else limit allowed one
+             * instruction), the budget lasts and RIP is still in the
+             * remembered code page, so fetch() would take its code-page
+             * path (one counted hit) into the same frame, whose generation
+             * is unchanged.  RIP stays here until the chain ends: the next
+             * block's instructions that may read it are given it. */
+            if (engine_word(cpu) != word || cpu->icount >= limit)
                 break;
-            uint64_t next_pa = dc->code.pa + offset;
-            struct block *nb = block_slot(bc, next_pa);
-            if (nb->pa != next_pa || nb->gen != b->gen)
-                break; /* not built yet: the outer loop builds it */
+            if (rip != brip) { /* else a loop back to this block's start */
+                uint64_t offset = rip - dc->code.va;
+                if (offset >= 0x1000)
+                    break;
+                uint64_t next_pa = dc->code.pa + offset;
+                struct block *nb = block_slot(bc, next_pa);
+                if (nb->pa != next_pa || nb->gen != b->gen)
+                    break; /* not built yet: the outer loop builds it */
+                b = nb;
+            }
             mmu_count_tlb_hit(m);
-            b = nb;
         }
+    chain_end:
+        cpu->block_insn = NULL;
+        cpu->rip = cpu->next_rip = rip;
+        /* Instructions answered from blocks (not counted for a chain that
+         * faults: the statistic is the host's, not the guest's). */
+        dc->hits += cpu->icount - chain_icount0;
     }
     return cpu->halted ? STOP_HALT : STOP_BUDGET;
 }

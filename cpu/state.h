@@ -22,6 +22,6 @@
     SAVED(mxcsr) SAVED(fpr) SAVED(fcw) SAVED(fsw) SAVED(ftw) SAVED(ftop) SAVED(fop) SAVED(fip) \
     SAVED(fdp) HOST(fault_jmp) HOST(in_run) SAVED(fault_vector) SAVED(fault_error) \
     SAVED(delivering) SAVED(first_vector) SAVED(fault_began) SAVED(shutdown) SAVED(exc_counts) \
-    SAVED(rand_state) HOST(dcache)
+    SAVED(rand_state) HOST(dcache) HOST(block_insn) HOST(block_rip)
 
 #endif

@@ -50,6 +50,7 @@ const char *ansi_glyph(uint8_t ch)
     case FONT_BULLET: return "\u25cf";
     case FONT_VLINE: return "\u2502";
     case FONT_HLINE: return "\u2500";
+    case FONT_ELLIPSIS: return "\u2026";
     default:
         ascii[0] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
         ascii[1] = 0;

@@ -587,9 +587,13 @@ void app_run_burst(struct app *a)
             a->view.running = false;
             break;
         }
-        if (machine_cpu(d->m)->icount == before)
-            break; /* idle: nothing happens until a key comes */
-        ran += machine_cpu(d->m)->icount - before;
+        if (d->rscan) {
+            ran += chunk; /* backwards: a stretch of history replayed */
+        } else {
+            if (machine_cpu(d->m)->icount == before)
+                break; /* idle: nothing happens until a key comes */
+            ran += machine_cpu(d->m)->icount - before;
+        }
         if (now_ms() - t0 >= (d->turbo ? FRAME_MS : BURST_MS))
             break;
     }

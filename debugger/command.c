@@ -1,5 +1,7 @@
 /* command.c — the debugger's command language (command.h). */
 #include "command.h"
+#include "kstate.h"
+#include "../trace/syscalls.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -44,7 +46,7 @@ static const struct command {
     [DC_X] = {"x", NULL, NULL, TAKES_WHERE_OPT_NUMBER, "x ADDR|SYM [LEN]", "show LEN bytes of memory there (default 16)"},
     [DC_WALK] = {"walk", NULL, NULL, TAKES_WHERE_OPT_NUMBER, "walk ADDR|SYM [PID]",
                  "walk the page tables for that address (of process PID), without side effects"},
-    [DC_PS] = {"ps", NULL, NULL, TAKES_NOTHING, "ps", "the processes the kernel reported"},
+    [DC_PS] = {"ps", NULL, NULL, TAKES_NOTHING, "ps", "the kernel's processes and their threads, with their states"},
     [DC_GOTO] = {"goto", "g", NULL, TAKES_WHERE, "goto ADDR|SYM", "show that address in the disassembly"},
     [DC_STEP] = {"step", "s", "si", TAKES_OPT_NUMBER, "step [N]", "execute N instructions (default 1)"},
     [DC_NEXT] = {"next", "n", "ni", TAKES_NOTHING, "next", "step over: a call runs until it returns"},
@@ -565,19 +567,35 @@ static void exec_walk(struct dbg *d, struct ui_view *v, const struct dbgcmd *c, 
     r->outcome = DBGCMD_DONE;
 }
 
+/* The kernel's processes and threads at this instant (kstate.h: the same
+ * reading as the Processes and threads panel and gdb's info threads). */
 static void exec_ps(struct dbg *d, struct dbgcmd_result *r)
 {
-    const struct osview *os = &d->view;
-    if (!os->nproc) {
-        say(r, DBGCMD_DONE, "no process yet (the kernel has reported none)");
+    static struct kstate ks;
+    if (!kstate_read(&ks, d->m)) {
+        say(r, DBGCMD_DONE, "no process: %s", ks.why_not);
+        return;
+    }
+    if (!ks.nproc) {
+        say(r, DBGCMD_DONE, "no process yet");
         return;
     }
     size_t len = 0;
     r->message[0] = 0;
-    for (size_t i = 0; i < os->nproc && len < sizeof r->message; i++) {
-        const struct osview_process *p = &os->proc[i];
-        len += (size_t)snprintf(r->message + len, sizeof r->message - len, "%spid %u %s%s", i ? "; " : "", p->pid,
-                                *p->name ? p->name : "(no name reported)", p->exited ? " (exited)" : p->pid == os->current_pid ? " (running)" : "");
+    for (size_t i = 0; i < ks.nproc && len < sizeof r->message; i++) {
+        const struct kproc *p = &ks.proc[i];
+        len += (size_t)snprintf(r->message + len, sizeof r->message - len, "%spid %u %s %s, threads", i ? "; " : "",
+                                p->pid, p->name, kproc_status_state(&ks, p));
+        for (size_t k = 0; k < ks.nthread && len < sizeof r->message; k++) {
+            const struct kthread *t = &ks.thread[k];
+            if (t->pid != p->pid || t->state == KTHREAD_DEAD)
+                continue;
+            const char *call = syscall_name(t->syscall_nr);
+            len += (size_t)snprintf(r->message + len, sizeof r->message - len, " %u %s%s%s", t->tid,
+                                    t->on_cpu ? "on the CPU" : kthread_state_name(t->state),
+                                    !t->on_cpu && t->state == KTHREAD_SLEEPING ? " in " : "",
+                                    !t->on_cpu && t->state == KTHREAD_SLEEPING ? (call ? call : "a system call") : "");
+        }
     }
     r->outcome = DBGCMD_DONE;
 }
@@ -643,7 +661,7 @@ void dbgcmd_execute(struct dbg *d, struct ui_view *v, const struct dbgcmd *c, st
     case DC_UNTIL: r->outcome = DBGCMD_RUN, r->run = c->until; break;
     case DC_REVERSE_STEP:
     case DC_REVERSE_CONTINUE: {
-        /* Backwards through the snapshots: done before this returns. */
+        /* Backwards through the snapshots: a step is done before this returns. */
         if (dbg_busy(d))
             dbg_pause(d);
         v->goto_active = v->cursor_active = false;
@@ -653,7 +671,13 @@ void dbgcmd_execute(struct dbg *d, struct ui_view *v, const struct dbgcmd *c, st
             say(r, DBGCMD_ERROR, "nothing to step back to: this is instruction 0");
             break;
         }
-        dbg_reverse(d, c->kind == DC_REVERSE_STEP ? DBG_STEP : DBG_RUN);
+        if (c->kind == DC_REVERSE_CONTINUE) {
+            /* In bursts from the event loop, like a forward run: a pause interrupts it. */
+            r->outcome = DBGCMD_RUN;
+            r->run = DBG_REVERSE_RUN;
+            break;
+        }
+        dbg_reverse(d, DBG_STEP);
         char stop[DBGCMD_MESSAGE];
         dbgcmd_describe_stop(d, stop, sizeof stop);
         say(r, DBGCMD_DONE, "%s", stop);

@@ -21,7 +21,8 @@ enum font_symbol {
     FONT_BULLET = 0x86,  /* black circle */
     FONT_VLINE = 0x87,   /* box drawing vertical */
     FONT_HLINE = 0x88,   /* box drawing horizontal */
-    FONT_LAST = 0x88,
+    FONT_ELLIPSIS = 0x89, /* horizontal ellipsis: text cut at the panel's edge */
+    FONT_LAST = 0x89,
 };
 #define FONT_GLYPHS (FONT_LAST - FONT_FIRST + 1)
 

@@ -15,6 +15,25 @@ const char *kthread_state_name(enum kthread_state s)
     return s <= KTHREAD_DEAD ? names[s] : "?";
 }
 
+const char *kproc_status_state(const struct kstate *ks, const struct kproc *p)
+{
+    if (p->state == KPROC_ZOMBIE)
+        return "Z (zombie)";
+    if (p->stopped)
+        return "T (stopped)";
+    const struct kthread *main = NULL;
+    for (size_t i = 0; i < ks->nthread; i++) {
+        const struct kthread *t = &ks->thread[i];
+        if (t->pid != p->pid || t->state == KTHREAD_DEAD)
+            continue;
+        if (!main || t->tid == p->pid)
+            main = t;
+    }
+    if (!main)
+        return "X (dead)";
+    return main->state == KTHREAD_SLEEPING ? "S (sleeping)" : "R (running)";
+}
+
 const char *karea_kind_name(enum karea_kind k)
 {
     static const char *const names[] = {"program", "heap", "stack", "guard", "anonymous"};
@@ -138,6 +157,7 @@ static bool read_thread(struct kstate *ks, struct machine *m, uint64_t tva, uint
     out->fs_base = kread64(ks, m, tva + k->thread_fs_base, &ok);
     out->syscall_nr = kread64(ks, m, tva + k->thread_syscall_nr, &ok);
     uint64_t tf = kread64(ks, m, tva + k->thread_tf, &ok);
+    out->tf = tf;
     if (tf) {
         bool tf_ok = true;
         out->user_rip = kread64(ks, m, tf + k->tf_rip, &tf_ok);
@@ -214,6 +234,21 @@ const struct kproc *kstate_proc(const struct kstate *ks, uint32_t pid)
         if (ks->proc[i].pid == pid)
             return &ks->proc[i];
     return NULL;
+}
+
+const struct kthread *kstate_thread(const struct kstate *ks, uint32_t tid)
+{
+    for (size_t i = 0; i < ks->nthread; i++)
+        if (ks->thread[i].tid == tid)
+            return &ks->thread[i];
+    return NULL;
+}
+
+bool kstate_thread_frame(const struct kstate *ks, struct machine *m, const struct kthread *t, struct trapframe *tf)
+{
+    if (!ks->ready || !t->tf || !kread(ks, m, t->tf, tf, sizeof *tf))
+        return false;
+    return (tf->cs & 3) == 3;
 }
 
 const struct kproc *kstate_proc_by_cr3(const struct kstate *ks, uint64_t cr3)

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include "../machine/machine.h"
 #include "../os/abi/kinfo.h"
+#include "../os/abi/trapframe.h"
 #include "osview.h"
 
 #define KSTATE_MAX_PROCS 64
@@ -42,6 +43,7 @@ struct kthread {
     bool on_cpu;                /* the kernel's `running` */
     uint64_t sleep_chan, wake_ns, fs_base, syscall_nr;
     uint64_t user_rip, user_rsp; /* from its trap frame (where it entered the kernel), 0 if none */
+    uint64_t tf;                /* kernel address of its trap frame (its user registers), 0 if none */
 };
 
 struct karea {
@@ -95,7 +97,18 @@ const char *karea_label(const struct karea *a);
  * there is no pagefile or it cannot be read. */
 uint64_t *kstate_swap_bitmap(const struct kstate *ks, struct machine *m);
 
+/* The user registers t's trap frame holds (what it entered the kernel
+ * with, or a new thread's first registers): false if it has none or the
+ * frame is not one from ring 3 (CS.RPL != 3). */
+bool kstate_thread_frame(const struct kstate *ks, struct machine *m, const struct kthread *t, struct trapframe *tf);
+const struct kthread *kstate_thread(const struct kstate *ks, uint32_t tid);
+
 const char *kthread_state_name(enum kthread_state s);
+/* The process's state as Linux's proc(5) words it in /proc/PID/status:
+ * "Z (zombie)", "T (stopped)", else its main thread's (tid == pid, else
+ * the first left): "R (running)" on the CPU or ready, "S (sleeping)"
+ * blocked; "X (dead)" with no thread left. */
+const char *kproc_status_state(const struct kstate *ks, const struct kproc *p);
 const char *karea_kind_name(enum karea_kind k);
 
 #endif

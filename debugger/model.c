@@ -84,21 +84,31 @@ static void draw_bottom(struct ui_model *m, struct dbg *d, const struct ui_view 
     struct cpu *cpu = machine_cpu(d->m);
     pen_color(&p, v->running ? C_GOOD : C_TITLE, C_BAR_BG);
     pen_text(&p, v->running ? " RUNNING " : " STOPPED ");
+    /* The last command's message, when it already says the status, alone. */
+    bool message_says_status = *v->message && *d->status && strstr(v->message, d->status);
     pen_color(&p, C_TEXT, C_BAR_BG);
-    pen_printf(&p, " %s", d->status);
+    if (!message_says_status)
+        pen_printf(&p, " %s", d->status);
     if (*v->message) {
         pen_color(&p, v->message_is_error ? C_WARN : C_KEY, C_BAR_BG);
-        pen_printf(&p, "  | %s", v->message);
+        pen_printf(&p, message_says_status ? " %s" : "  | %s", v->message);
     }
     pen_color(&p, C_DIM, C_BAR_BG);
     pen_printf(&p, "  | insn %llu  speed %llu/frame%s  bps %zu", (unsigned long long)cpu->icount,
                (unsigned long long)v->speed, d->turbo ? " TURBO" : "", d->nbp);
     pen_fill(&p);
     pen_line(&p);
-    const struct dbg_event *e = dbg_event_newest(d, 0);
+    /* The selected event: the newest, or the one the events panel is scrolled back to. */
+    size_t back = v->events_back > 0 ? (size_t)v->events_back : 0;
+    if (back >= d->log_count)
+        back = d->log_count ? d->log_count - 1 : 0;
+    const struct dbg_event *e = dbg_event_newest(d, back);
     pen_color(&p, C_KEY, C_EXPLAIN_BG);
     pen_text(&p, " What happened: ");
-    if (e && cpu->icount > e->icount + 1) {
+    if (e && back) {
+        pen_color(&p, C_DIM, C_EXPLAIN_BG);
+        pen_printf(&p, "(the selected event, at insn %llu) ", (unsigned long long)e->icount);
+    } else if (e && cpu->icount > e->icount + 1) {
         pen_color(&p, C_DIM, C_EXPLAIN_BG);
         pen_printf(&p, "(latest event, %llu instructions ago) ", (unsigned long long)(cpu->icount - e->icount));
     }
@@ -110,6 +120,7 @@ static void draw_bottom(struct ui_model *m, struct dbg *d, const struct ui_view 
     pen_color(&two, C_TEXT, C_EXPLAIN_BG);
     pen_wrap(&two, e ? e->explain : "nothing yet. Step with s; each event gets a one-line explanation here.", 16);
     pen_fill(&two);
+    m->explain_cut = m->cells[(y + p.y + 1) * m->cols + m->cols - 1].ch == FONT_ELLIPSIS;
     p.y += 2;
     p.x = 0;
     if (v->prompt != PROMPT_NONE) {
@@ -243,8 +254,8 @@ int ui_model_build(struct ui_model *model, struct dbg *d, struct ui_view *view, 
     draw_page_tables(model, d, model->ks, view);
     draw_tlb(model, d);
     draw_console(model, d, view);
+    draw_bottom(model, d, view);   /* first: the events panel completes a cut explanation */
     draw_events(model, d, view);
-    draw_bottom(model, d, view);
     if (view->show_help)
         draw_help(model);
     return 0;
@@ -263,7 +274,7 @@ static void row_text(const struct ui_model *m, int x0, int y, int w, char *buf, 
     size_t n = 0;
     for (int x = x0; x < x0 + w && n + 1 < cap; x++) {
         uint8_t ch = m->cells[y * m->cols + x].ch;
-        buf[n++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '#';
+        buf[n++] = ch == FONT_ELLIPSIS ? UI_CUT_MARK : ch >= 0x20 && ch < 0x7f ? (char)ch : '#';
     }
     while (n > 0 && buf[n - 1] == ' ')
         n--;

@@ -7,7 +7,9 @@
  * page walk over TLB; memory map over physical frames — then events and
  * console side by side, a status line, the explanation of the latest event
  * and the help bar.  Panels grow with the window; text that does not fit
- * is cut. */
+ * wraps, or is cut with a visible mark (FONT_ELLIPSIS in the last cell)
+ * where its full form is reachable elsewhere (the selected event in full
+ * in the events panel). */
 #ifndef RINGSCOPE_DEBUGGER_MODEL_H
 #define RINGSCOPE_DEBUGGER_MODEL_H
 #include <stdbool.h>
@@ -96,6 +98,10 @@ struct ui_model {
     /* Instruction addresses of the disassembly lines (for the cursor). */
     uint64_t disasm_addr[UI_MAX_DISASM_LINES];
     int ndisasm;
+    /* The explanation of the selected event (the newest, or events_back
+     * older) did not fit its two rows: the events panel then shows it in
+     * full under that event. */
+    bool explain_cut;
     /* The guest kernel's state at this instant (kstate.h), read once per build. */
     struct kstate *ks;
 };
@@ -116,8 +122,10 @@ int ui_model_build(struct ui_model *model, struct dbg *d, struct ui_view *view, 
 void ui_model_free(struct ui_model *model);
 
 const char *ui_panel_title(enum ui_panel_id p);
+/* How the cut mark (FONT_ELLIPSIS) reads in ui_panel_line and ui_row_text. */
+#define UI_CUT_MARK '~'
 /* Text of inner line `line` of panel p (inside the border), trailing blanks
- * removed; symbols outside ASCII read as '#'.  Returns false past the end. */
+ * removed; the cut mark reads as UI_CUT_MARK, other symbols outside ASCII as '#'.  Returns false past the end. */
 bool ui_panel_line(const struct ui_model *model, enum ui_panel_id p, int line, char *buf, size_t cap);
 /* The first inner line of panel p containing needle, or -1. */
 int ui_panel_find(const struct ui_model *model, enum ui_panel_id p, const char *needle);

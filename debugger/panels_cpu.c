@@ -313,6 +313,8 @@ void draw_stack(struct ui_model *m, struct dbg *d, const struct kstate *ks)
     uint64_t first = rsp + (uint64_t)above * 8;
     bool last_unmapped = false;
     char sym[128];
+    /* A symbol longer than the rest of its line wraps onto the next. */
+    int wrap_at = 4;
     for (int i = 0; !pen_full(&p) && i < 4 * p.h; i++) {
         uint64_t a = first - (uint64_t)i * 8, value;
         bool mapped = machine_read_virt(d->m, a, &value, 8) == 8;
@@ -350,11 +352,15 @@ void draw_stack(struct ui_model *m, struct dbg *d, const struct kstate *ks)
         }
         for (int f = 0; f < nframes; f++) {
             if (a == saved_rbp_at[f]) {
+                char words[40];
+                snprintf(words, sizeof words, " saved RBP (frame %d)", f);
                 pen_color(&p, C_DIM, bg);
-                pen_printf(&p, " saved RBP (frame %d)", f);
+                pen_wrap(&p, words, wrap_at);
             } else if (a == ret_at[f]) {
+                char words[160];
+                snprintf(words, sizeof words, " return to %s", *dbg_symbol(d, value, sym, sizeof sym) ? sym : "?");
                 pen_color(&p, C_SYM, bg);
-                pen_printf(&p, " return to %s", *dbg_symbol(d, value, sym, sizeof sym) ? sym : "?");
+                pen_wrap(&p, words, wrap_at);
             }
         }
         if (a == rsp - 8) {
@@ -368,7 +374,8 @@ void draw_stack(struct ui_model *m, struct dbg *d, const struct kstate *ks)
                 framed |= a == ret_at[f] || a == saved_rbp_at[f];
             if (!framed && value > 0x1000 && *dbg_symbol(d, value, sym, sizeof sym)) {
                 pen_color(&p, C_SYM, bg);
-                pen_printf(&p, " %s", sym);
+                pen_char(&p, ' ');
+                pen_wrap(&p, sym, wrap_at);
             }
         }
         pen_fill(&p);
@@ -467,26 +474,56 @@ static uint8_t event_color(uint8_t trace_kind)
     }
 }
 
+/* The selected event in full: its line wrapped, then its explanation. */
+static void selected_event(struct pen *p, const struct dbg_event *e, bool explain)
+{
+    pen_color(p, C_DIM, C_SEL_BG);
+    pen_printf(p, "%10llu ", (unsigned long long)e->icount);
+    pen_color(p, event_color(e->kind), C_SEL_BG);
+    pen_wrap(p, e->text, 11);
+    pen_fill(p);
+    pen_line(p);
+    if (explain && *e->explain) {
+        pen_color(p, C_TEXT, C_SEL_BG);
+        p->x = 11;
+        pen_wrap(p, e->explain, 11);
+        pen_fill(p);
+        pen_line(p);
+    }
+}
+
 void draw_events(struct ui_model *m, struct dbg *d, const struct ui_view *v)
 {
     struct pen p = panel_pen(m, P_EVENTS);
-    /* Scrolled back: the newest events_back are below the panel. */
+    /* Scrolled back: the newest events_back are below the panel.  The
+     * event at the bottom is the selected one: shown in full (wrapped,
+     * with its explanation), the others one line each, cut with a mark. */
     int back = v->events_back < (int)d->log_count ? v->events_back : (int)d->log_count;
-    int left = (int)d->log_count - (back > 0 ? back : 0);
-    int shown = p.h < left ? p.h : left;
-    if (!shown) {
+    if (back < 0)
+        back = 0;
+    int left = (int)d->log_count - back;
+    if (left <= 0 || p.h <= 0) {
         pen_color(&p, C_DIM, C_BG);
         pen_text(&p, "(no events yet: syscalls, faults, interrupts and OS events appear here)");
         return;
     }
-    for (int i = shown - 1 + back; i >= back && !pen_full(&p); i--) {
+    const struct dbg_event *sel = dbg_event_newest(d, (size_t)back);
+    /* Its explanation is in the What happened rows; here too if cut there. */
+    bool explain = m->explain_cut;
+    /* How many lines the selected event takes: drawn once on no cells. */
+    struct ui_model none = {0};
+    struct pen measure = {&none, 0, 0, p.w, 1 << 20, 0, 0, C_TEXT, C_BG};
+    selected_event(&measure, sel, explain);
+    int need = measure.y < p.h ? measure.y : p.h;
+    int others = p.h - need < left - 1 ? p.h - need : left - 1;
+    for (int i = back + others; i > back && !pen_full(&p); i--) {
         const struct dbg_event *e = dbg_event_newest(d, (size_t)i);
-        uint8_t bg = i == 0 ? C_SEL_BG : C_BG;
-        pen_color(&p, C_DIM, bg);
+        pen_color(&p, C_DIM, C_BG);
         pen_printf(&p, "%10llu ", (unsigned long long)e->icount);
-        pen_color(&p, event_color(e->kind), bg);
+        pen_color(&p, event_color(e->kind), C_BG);
         pen_text(&p, e->text);
         pen_fill(&p);
         pen_line(&p);
     }
+    selected_event(&p, sel, explain);
 }

@@ -13,10 +13,20 @@ void put_cell(struct ui_model *m, int x, int y, uint8_t ch, uint8_t fg, uint8_t 
     m->cells[y * m->cols + x] = (struct ui_cell){ch, fg, bg};
 }
 
+/* Text never disappears silently at the edge: the last cell of a line
+ * whose text goes on past it shows the cut mark instead. */
+static void mark_cut(struct pen *p, int y)
+{
+    if (p->w > 0 && y >= 0 && y < p->h)
+        put_cell(p->m, p->x0 + p->w - 1, p->y0 + y, FONT_ELLIPSIS, p->fg, p->bg);
+}
+
 void pen_char(struct pen *p, uint8_t ch)
 {
     if (p->x < p->w && p->y < p->h)
         put_cell(p->m, p->x0 + p->x, p->y0 + p->y, ch, p->fg, p->bg);
+    else if (ch != ' ')
+        mark_cut(p, p->y);
     p->x++;
 }
 
@@ -49,6 +59,15 @@ void pen_printf(struct pen *p, const char *fmt, ...)
     pen_text(p, buf);
 }
 
+/* pen_wrap ran out of lines with words left: mark the last line. */
+static void mark_rest(struct pen *p, const char *rest)
+{
+    while (*rest == ' ')
+        rest++;
+    if (*rest)
+        mark_cut(p, p->h - 1);
+}
+
 void pen_wrap(struct pen *p, const char *s, int indent)
 {
     while (*s && !pen_full(p)) {
@@ -66,6 +85,12 @@ void pen_wrap(struct pen *p, const char *s, int indent)
             p->x = indent;
             s += spaces;   /* no blanks at the start of a wrapped line */
             spaces = 0;
+            if (pen_full(p)) {
+                p->y--;
+                mark_rest(p, s);
+                p->y++;
+                return;
+            }
         }
         for (size_t i = 0; i < spaces + len; i++) {
             if (p->x >= p->w) { /* a word longer than the line: break it */
@@ -73,13 +98,16 @@ void pen_wrap(struct pen *p, const char *s, int indent)
                 pen_line(p);
                 pen_color(p, fg, bg);
                 p->x = indent;
-                if (pen_full(p))
+                if (pen_full(p)) {
+                    mark_rest(p, s + i);
                     return;
+                }
             }
             pen_char(p, (uint8_t)s[i]);
         }
         s += spaces + len;
     }
+    mark_rest(p, s);
 }
 
 void pen_color(struct pen *p, uint8_t fg, uint8_t bg)
@@ -126,6 +154,9 @@ void draw_frame(struct ui_model *m, enum ui_panel_id id, const char *name, const
     }
     char title[128];
     snprintf(title, sizeof title, " %s%s%s ", name, extra && *extra ? " " : "", extra ? extra : "");
-    for (int i = 0; title[i] && r.x + 2 + i < r.x + r.w - 2; i++)
+    int i = 0;
+    for (; title[i] && r.x + 2 + i < r.x + r.w - 2; i++)
         put_cell(m, r.x + 2 + i, r.y, (uint8_t)title[i], C_TITLE, C_BG);
+    if (title[i] && title[i + 1] && i > 0)   /* more than the closing blank is left */
+        put_cell(m, r.x + 1 + i, r.y, FONT_ELLIPSIS, C_TITLE, C_BG);
 }

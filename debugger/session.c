@@ -441,6 +441,7 @@ void dbg_free(struct dbg *d)
 {
     if (!d)
         return;
+    free(d->rscan);
     if (d->m)
         machine_detach(d->m, &d->watcher);
     if (d->events)
@@ -513,11 +514,23 @@ static const char *event_words(const struct machine_stop *s)
     }
 }
 
-bool dbg_busy(const struct dbg *d) { return d->cmd != DBG_NONE; }
+bool dbg_busy(const struct dbg *d) { return d->cmd != DBG_NONE || d->rscan; }
+
+static bool at_history_start(struct dbg *d);
+static void reverse_begin(struct dbg *d, enum dbg_command cmd);
+static bool reverse_advance(struct dbg *d, uint64_t budget);
+static void reverse_interrupt(struct dbg *d);
 
 void dbg_start(struct dbg *d, enum dbg_command cmd)
 {
     struct cpu *cpu = machine_cpu(d->m);
+    if (d->rscan)
+        reverse_interrupt(d); /* any other command first ends a reverse run, exactly */
+    if (cmd == DBG_REVERSE_RUN) {
+        if (!at_history_start(d))
+            reverse_begin(d, DBG_RUN);
+        return;
+    }
     capture_regs(d, &d->prev);
     d->cmd = cmd;
     d->stop_now = false;
@@ -546,6 +559,10 @@ static void set_stop(struct dbg *d, enum dbg_stop_reason reason, int id);
 
 void dbg_pause(struct dbg *d)
 {
+    if (d->rscan) {
+        reverse_interrupt(d);
+        return;
+    }
     if (d->cmd == DBG_NONE)
         return;
     d->cmd = DBG_NONE;
@@ -624,6 +641,8 @@ static struct machine_stop run_with_conditions(struct dbg *d, struct machine_unt
 
 bool dbg_advance(struct dbg *d, uint64_t budget)
 {
+    if (d->rscan)
+        return reverse_advance(d, budget ? budget : 1);
     if (d->cmd == DBG_NONE)
         return true;
     struct cpu *cpu = machine_cpu(d->m);
@@ -711,7 +730,7 @@ void dbg_run_command(struct dbg *d, enum dbg_command cmd, uint64_t max_insns)
     dbg_start(d, cmd);
     uint64_t start = machine_cpu(d->m)->icount;
     while (!dbg_advance(d, 1000000)) {
-        if (max_insns && machine_cpu(d->m)->icount - start >= max_insns) {
+        if (max_insns && !d->rscan && machine_cpu(d->m)->icount - start >= max_insns) {
             dbg_pause(d);
             break;
         }
@@ -874,7 +893,12 @@ static int rewind_position(struct dbg *d, uint64_t icount, bool deliver)
     return 0;
 }
 
-int dbg_rewind_to(struct dbg *d, uint64_t icount) { return rewind_position(d, icount, false); }
+int dbg_rewind_to(struct dbg *d, uint64_t icount)
+{
+    if (d->rscan)
+        reverse_interrupt(d);
+    return rewind_position(d, icount, false);
+}
 
 /* Go to a place found by a scan: AT(k), or DELIVERED(k): at k, then the
  * delivery of the same vector again (deterministic: the replay delivered
@@ -915,41 +939,81 @@ static int go_to_place(struct dbg *d, const struct dbg_scan *sc)
     return 0;
 }
 
-bool dbg_reverse(struct dbg *d, enum dbg_command cmd)
+/* Running backwards: the history before the start is replayed a stretch
+ * at a time, newest first — [at, end] from the snapshot before end — and
+ * the replay's hooks note every place to stop (d->scan); the newest place
+ * found in a stretch ends the scan.  The stretches are bursts: the window's
+ * and the gdb stub's loops call dbg_advance between them, so a pause (the
+ * pause key, gdb's ^C) interrupts a long scan. */
+static bool at_history_start(struct dbg *d)
 {
-    struct cpu *cpu = machine_cpu(d->m);
-    uint64_t now = cpu->icount;
-    d->cmd = DBG_NONE;
-    if (now == 0 && !dbg_at_delivery(d)) {
-        set_stop(d, DBG_STOPPED_HISTORY_START, 0);
-        d->stop.reverse = true;
-        snprintf(d->status, sizeof d->status, "at the start of history: nothing ran before instruction 0");
+    if (machine_cpu(d->m)->icount != 0 || dbg_at_delivery(d))
         return false;
-    }
-    if (cmd == DBG_STEP || cmd == DBG_STEP_OVER || cmd == DBG_STEP_OUT)
-        return dbg_step_back(d) == 0;
-    struct dbg_scan sc = {.cmd = cmd,
-                          .before = 2 * now + (dbg_at_delivery(d) ? 1 : 0)};
-    uint64_t end = now;
-    while (end > 0) {
-        /* Replay the stretch [at, end] from the snapshot before it; events at
-         * AT(at) were found in the stretch before. */
+    set_stop(d, DBG_STOPPED_HISTORY_START, 0);
+    d->stop.reverse = true;
+    snprintf(d->status, sizeof d->status, "at the start of history: nothing ran before instruction 0");
+    return true;
+}
+
+static void reverse_begin(struct dbg *d, enum dbg_command cmd)
+{
+    uint64_t now = machine_cpu(d->m)->icount;
+    d->cmd = DBG_NONE;
+    free(d->rscan);
+    d->rscan = calloc(1, sizeof *d->rscan);
+    if (!d->rscan)
+        return;
+    *d->rscan = (struct dbg_scan){.cmd = cmd, .before = 2 * now + (dbg_at_delivery(d) ? 1 : 0)};
+    d->rscan_origin = d->rscan_end = now;
+    d->rscan_in_stretch = false;
+    snprintf(d->status, sizeof d->status, "running backwards from instruction %llu", (unsigned long long)now);
+}
+
+/* Replay at most budget instructions of the stretch in progress (starting
+ * the next one, from the snapshot before rscan_end, if none is): false
+ * when the scan is over (a place found, or instruction 0 reached).  The
+ * machine stays where a piece ends, so the next call goes on from there. */
+static bool reverse_piece(struct dbg *d, uint64_t budget, uint64_t *replayed)
+{
+    struct dbg_scan *sc = d->rscan;
+    struct cpu *cpu = machine_cpu(d->m);
+    uint64_t end = d->rscan_end;
+    if (!d->rscan_in_stretch) {
+        if (end == 0)
+            return false;
         uint64_t at = restore_snapshot(d, end - 1);
         if (at == UINT64_MAX)
-            break;
-        begin_replay(d);
-        d->scan = &sc;
-        attach(d, false);
-        size_t k = 0;
-        while (k < d->nkeys && d->keys[k].icount < at)
-            k++;
-        replay(d, end - at, &k);
-        d->scan = NULL;
-        end_replay(d);
-        if (sc.found || at == 0)
-            break;
-        end = at;
+            return false;
+        d->rscan_in_stretch = true;
+        d->rscan_key = 0;
+        while (d->rscan_key < d->nkeys && d->keys[d->rscan_key].icount < at)
+            d->rscan_key++;
+        d->rscan_stretch_at = at;
     }
+    uint64_t piece = end - cpu->icount < budget ? end - cpu->icount : budget, from = cpu->icount;
+    begin_replay(d);
+    d->scan = sc;
+    attach(d, false);
+    replay(d, piece, &d->rscan_key);
+    d->scan = NULL;
+    end_replay(d);
+    attach(d, true);
+    *replayed += piece;
+    if (cpu->icount < end && cpu->icount > from)
+        return true; /* partway (a replay that cannot go on ends the stretch) */
+    d->rscan_in_stretch = false;
+    d->rscan_end = d->rscan_stretch_at;
+    return !sc->found && d->rscan_end > 0;
+}
+
+/* The scan is over: to the place found, else to instruction 0. */
+static bool reverse_finish(struct dbg *d)
+{
+    struct dbg_scan sc = *d->rscan;
+    uint64_t origin = d->rscan_origin;
+    free(d->rscan);
+    d->rscan = NULL;
+    d->rscan_in_stretch = false;
     attach(d, true);
     if (sc.found && go_to_place(d, &sc) == 0)
         return true;
@@ -957,8 +1021,69 @@ bool dbg_reverse(struct dbg *d, enum dbg_command cmd)
     set_stop(d, DBG_STOPPED_HISTORY_START, 0);
     d->stop.reverse = true;
     snprintf(d->status, sizeof d->status, "at the start of history: no earlier stop before instruction %llu",
-             (unsigned long long)now);
+             (unsigned long long)origin);
     return false;
+}
+
+static bool reverse_advance(struct dbg *d, uint64_t budget)
+{
+    uint64_t replayed = 0;
+    while (replayed < budget)
+        if (!reverse_piece(d, budget - replayed, &replayed)) {
+            reverse_finish(d);
+            return true;
+        }
+    snprintf(d->status, sizeof d->status, "running backwards from instruction %llu: nothing to stop at since %llu",
+             (unsigned long long)d->rscan_origin, (unsigned long long)d->rscan_end);
+    d->model_generation++;
+    return false;
+}
+
+/* Paused: at the oldest instant scanned, exactly as the machine was there
+ * (nothing between it and the start would have stopped the run). */
+static void reverse_interrupt(struct dbg *d)
+{
+    uint64_t origin = d->rscan_origin, at = d->rscan_end;
+    bool moved = at < origin || d->rscan_in_stretch;
+    if (d->rscan_in_stretch) {
+        /* Partway through a stretch: replay the rest of it (nothing to
+         * note), so the machine is at its end again. */
+        begin_replay(d);
+        replay(d, at - machine_cpu(d->m)->icount, &d->rscan_key);
+        end_replay(d);
+        attach(d, true);
+    }
+    free(d->rscan);
+    d->rscan = NULL;
+    d->rscan_in_stretch = false;
+    if (moved)
+        dbg_rewind_to(d, at); /* the position itself: registers, events and panels as a step back leaves them */
+    set_stop(d, DBG_STOPPED_PAUSE, 0);
+    d->stop.reverse = true;
+    capture_regs(d, &d->now);
+    runctl_refresh_shadows(d);
+    snprintf(d->status, sizeof d->status,
+             "reverse run paused at instruction %llu: no breakpoint or watchpoint hit between it and %llu",
+             (unsigned long long)machine_cpu(d->m)->icount, (unsigned long long)origin);
+    d->model_generation++;
+}
+
+bool dbg_reverse(struct dbg *d, enum dbg_command cmd)
+{
+    if (d->rscan)
+        reverse_interrupt(d);
+    d->cmd = DBG_NONE;
+    if (at_history_start(d))
+        return false;
+    if (cmd == DBG_STEP || cmd == DBG_STEP_OVER || cmd == DBG_STEP_OUT)
+        return dbg_step_back(d) == 0;
+    reverse_begin(d, cmd);
+    if (!d->rscan)
+        return false;
+    uint64_t replayed = 0;
+    while (reverse_piece(d, UINT64_MAX, &replayed))
+        ;
+    return reverse_finish(d);
 }
 
 int dbg_watch_forward(struct dbg *d, struct watcher *w)
@@ -999,6 +1124,8 @@ static bool delivered_before(const struct dbg *d, uint64_t icount)
 
 int dbg_step_back(struct dbg *d)
 {
+    if (d->rscan)
+        reverse_interrupt(d);
     uint64_t now = machine_cpu(d->m)->icount;
     if (dbg_at_delivery(d))
         return rewind_position(d, now, false);   /* to just before the exception */

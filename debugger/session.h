@@ -35,6 +35,9 @@ enum dbg_command {
     DBG_UNTIL_PAGE_FAULT,
     DBG_UNTIL_INTERRUPT, /* an external (device) interrupt */
     DBG_UNTIL_RING,      /* CPL changes */
+    DBG_REVERSE_RUN,     /* backwards to the previous breakpoint or watchpoint hit (dbg_reverse's
+                          * DBG_RUN) in bursts: dbg_advance scans a stretch at a time, dbg_pause
+                          * interrupts it at the oldest instant scanned */
 };
 
 /* ---- run control: breakpoints, watchpoints, why the machine stopped ----
@@ -170,6 +173,13 @@ struct dbg {
      * fault" in debugger/README.md).  dbg_at_delivery() asks it. */
     uint64_t delivered;
 
+    /* A reverse run in progress (DBG_REVERSE_RUN; NULL: none): what it
+     * looks for, where it started and the oldest instant scanned so far. */
+    struct dbg_scan *rscan;
+    uint64_t rscan_origin, rscan_end;
+    bool rscan_in_stretch;             /* the machine is partway through replaying [snapshot, rscan_end] */
+    size_t rscan_key;                  /* the next live key that replay gives the guest */
+    uint64_t rscan_stretch_at;         /* where the stretch in progress started (its snapshot) */
     /* The command in progress. */
     enum dbg_command cmd;
     uint64_t target_rip, target_rsp;   /* step over / out */

@@ -49,6 +49,10 @@ void gdb_stop_reply(struct gdbstub *s, char *out, size_t cap)
     }
     snprintf(out, cap, "T%02xthread:%x;%s", sig, (unsigned)gdb_current_tid(s), why);
     snprintf(s->last_stop, sizeof s->last_stop, "%s", out);
+    /* gdb takes the stopped thread as the one g and m now address (its
+     * remote.c records it as the general thread without an Hg, as
+     * gdbserver sets it when it reports a stop). */
+    s->g_thread = 0;
 }
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -330,7 +334,16 @@ static void resume(struct gdbstub *s, bool step)
 static void reverse(struct gdbstub *s, bool step)
 {
     char reply[128];
-    dbg_reverse(s->d, step ? DBG_STEP : DBG_RUN);
+    if (!step) {
+        /* bc: scanned in bursts by gdbstub_poll, like c, so ^C interrupts it. */
+        dbg_start(s->d, DBG_REVERSE_RUN);
+        s->running = true;
+        if (dbg_busy(s->d))
+            return;
+        s->running = false; /* at the start of history already */
+    } else {
+        dbg_reverse(s->d, DBG_STEP);
+    }
     gdb_stop_reply(s, reply, sizeof reply);
     gdb_send_str(s, reply);
 }

@@ -8,7 +8,6 @@
 #include "target.h"
 
 #define GDB_MAX_POINTS 128
-#define GDB_MAX_KSTACKS 512
 /* The thread gdb sees before the kernel's first context switch. */
 #define GDB_BOOT_TID 0x7ffffff0
 
@@ -32,11 +31,6 @@ struct gdbstub {
     bool killed;
     int32_t g_thread;             /* Hg: whose registers and memory; 0 = the one on the CPU */
     struct gdb_point points[GDB_MAX_POINTS];
-    /* Each guest thread's kernel stack top (TSS.RSP0 when it entered the
-     * kernel from ring 3): where its user registers are kept. */
-    struct { int32_t tid; uint64_t rsp0; } kstacks[GDB_MAX_KSTACKS];
-    size_t nkstacks;
-    struct watcher watcher;
     uint8_t *reply;               /* a reply being built, GDB_PACKET_SIZE bytes */
     char *frame;                  /* a framed packet */
     char last_stop[128];          /* for '?' */
@@ -59,15 +53,13 @@ struct gdb_thread {
 size_t gdb_threads(struct gdbstub *s, struct gdb_thread *out, size_t max);
 int32_t gdb_current_tid(struct gdbstub *s);
 bool gdb_thread_alive(struct gdbstub *s, int32_t tid);
-/* Registers of a thread that is not on the CPU: false when unknown (it
- * has not entered the kernel from ring 3 since the stub started). */
+/* Registers of a thread that is not on the CPU, from its trap frame in
+ * the kernel's tables: false when it has none (a gone thread). */
 bool gdb_thread_frame(struct gdbstub *s, int32_t tid, struct gdb_frame_regs *frame);
 /* The address space (CR3) of a thread's process; the current CR3 for the
  * thread on the CPU or when unknown. */
 uint64_t gdb_thread_cr3(struct gdbstub *s, int32_t tid);
 void gdb_thread_describe(struct gdbstub *s, int32_t tid, char *out, size_t cap);
-/* Learn kernel stack tops (a watcher of ring-3 entries). */
-void gdb_threads_attach(struct gdbstub *s);
 
 /* Memory of the address space at cr3, page by page through mmu_peek: no
  * TLB fill, no Accessed/Dirty bit, no fault.  Bytes done. */

@@ -13,6 +13,8 @@
  * queries, the session's own records). */
 #include "internal.h"
 
+#include "../debugger/kstate.h"
+
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -110,16 +112,21 @@ static void tlb(struct gdbstub *s, struct text *t)
         say(t, "  ... %zu more\n", n - 64);
 }
 
+/* The kernel's processes and threads at this instant (debugger/kstate.h,
+ * what the window's Processes and threads panel shows). */
 static void ps(struct gdbstub *s, struct text *t)
 {
-    const struct osview *v = &s->d->view;
+    static struct kstate ks;
+    if (!kstate_read(&ks, s->d->m)) {
+        say(t, "no processes: %s\n", ks.why_not);
+        return;
+    }
     struct gdb_thread th[256];
     size_t nt = gdb_threads(s, th, 256);
-    say(t, "  PID  NAME              CR3         STATE    THREADS\n");
-    for (size_t i = 0; i < v->nproc; i++) {
-        const struct osview_process *p = &v->proc[i];
-        say(t, "%5u  %-16s  0x%-9" PRIx64 " %-8s", p->pid, p->pid == 0 ? "(the kernel)" : p->name, p->cr3,
-            p->exited ? "exited" : "alive");
+    say(t, "  PID  NAME              CR3         STATE          THREADS\n");
+    for (size_t i = 0; i < ks.nproc; i++) {
+        const struct kproc *p = &ks.proc[i];
+        say(t, "%5u  %-16s  0x%-9" PRIx64 " %-14s", p->pid, p->name, p->cr3, kproc_status_state(&ks, p));
         for (size_t k = 0; k < nt; k++)
             if (th[k].pid == (int32_t)p->pid)
                 say(t, " %d%s", th[k].tid, th[k].on_cpu ? "*" : "");

@@ -95,7 +95,6 @@ struct gdbstub *gdbstub_new(struct dbg *d, const char *hostport, char *err, size
     for (size_t i = 0; i < GDB_MAX_POINTS; i++)
         s->points[i].type = -1;
     gdb_reader_init(&s->reader);
-    gdb_threads_attach(s);
     return s;
 }
 
@@ -141,7 +140,6 @@ void gdbstub_free(struct gdbstub *s)
     if (!s)
         return;
     hang_up(s);
-    dbg_unwatch_forward(s->d, &s->watcher);
     close(s->listen_fd);
     free(s->reply);
     free(s->frame);
@@ -251,7 +249,7 @@ bool gdbstub_poll(struct gdbstub *s, int timeout_ms)
             uint64_t before = machine_cpu(s->d->m)->icount;
             if (dbg_advance(s->d, CHUNK_INSNS))
                 break;
-            if (machine_cpu(s->d->m)->icount == before)
+            if (machine_cpu(s->d->m)->icount == before && !s->d->rscan)
                 break; /* idle until something outside happens */
         }
         if (!dbg_busy(s->d)) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 /* Files bigger than this are not programs we could load anyway. */
@@ -27,6 +28,8 @@ static bool in_file(uint64_t off, uint64_t len, size_t size)
     return !__builtin_add_overflow(off, len, &end) && end <= size;
 }
 
+static int parse(struct elf_file *elf, uint8_t *data, size_t size, bool mapped, char *err, size_t errlen);
+
 int elf_open(struct elf_file *elf, const char *path, char *err, size_t errlen)
 {
     memset(elf, 0, sizeof *elf);
@@ -43,20 +46,22 @@ int elf_open(struct elf_file *elf, const char *path, char *err, size_t errlen)
         return fail(err, errlen, "%s", "file too large to be a program (over 4 GiB)");
     }
     size_t size = (size_t)st.st_size;
-    uint8_t *data = malloc(size ? size : 1);
-    if (!data) {
+    /* A private mapping, not a read into a buffer: the kernel's page cache
+     * pages are mapped instead of copied (the 900 KB guest kernel at every
+     * start), and only the pages the loader touches are faulted in. */
+    if (!size) { /* nothing to map: parse says what an empty file is not */
         fclose(f);
-        return fail(err, errlen, "%s", "out of host memory reading the file");
+        uint8_t *none = malloc(1);
+        if (!none)
+            return fail(err, errlen, "%s", "out of host memory reading the file");
+        return parse(elf, none, 0, false, err, errlen);
     }
-    size_t got = fread(data, 1, size, f);
-    int read_errno = errno;
-    bool read_error = ferror(f);
+    uint8_t *data = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fileno(f), 0);
+    int map_errno = errno;
     fclose(f);
-    if (got != size) {
-        free(data);
-        return fail(err, errlen, "cannot read: %s", read_error ? strerror(read_errno) : "short read");
-    }
-    return elf_parse(elf, data, size, err, errlen);
+    if (data == MAP_FAILED)
+        return fail(err, errlen, "cannot read: %s", strerror(map_errno));
+    return parse(elf, data, size, true, err, errlen);
 }
 
 /* Scan PT_DYNAMIC for DT_NEEDED: a static-PIE has a dynamic section (for its
@@ -107,11 +112,20 @@ static int validate_load_segment(struct elf_file *elf, const Elf64_Phdr *p, bool
     return 0;
 }
 
-int elf_parse(struct elf_file *elf, uint8_t *data, size_t size, char *err, size_t errlen)
+static void release(uint8_t *data, size_t size, bool mapped)
+{
+    if (mapped)
+        munmap(data, size);
+    else
+        free(data);
+}
+
+static int parse(struct elf_file *elf, uint8_t *data, size_t size, bool mapped, char *err, size_t errlen)
 {
     memset(elf, 0, sizeof *elf);
     elf->data = data;
     elf->size = size;
+    elf->mapped = mapped;
     const Elf64_Ehdr *eh = (const Elf64_Ehdr *)data;
 
     /* e_ident (gABI "ELF Identification"): magic, class, data encoding. */
@@ -217,14 +231,20 @@ int elf_parse(struct elf_file *elf, uint8_t *data, size_t size, char *err, size_
     elf->is_static_pie = eh->e_type == ET_DYN;
     return 0;
 out:
-    free(data);
+    release(data, size, mapped);
     memset(elf, 0, sizeof *elf);
     return -1;
 }
 
+int elf_parse(struct elf_file *elf, uint8_t *data, size_t size, char *err, size_t errlen)
+{
+    return parse(elf, data, size, false, err, errlen);
+}
+
 void elf_free(struct elf_file *elf)
 {
-    free(elf->data);
+    if (elf->data)
+        release(elf->data, elf->size, elf->mapped);
     memset(elf, 0, sizeof *elf);
 }
 

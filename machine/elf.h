@@ -13,6 +13,7 @@
 
 struct elf_file {
     uint8_t *data;              /* the whole file (owned: elf_free releases it) */
+    bool mapped;                /* data is a private mapping of the file (elf_open), not malloc'd */
     size_t size;
     const Elf64_Ehdr *ehdr;
     const Elf64_Phdr *phdr;     /* ehdr->e_phnum entries, all inside data */

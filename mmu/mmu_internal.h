@@ -99,5 +99,11 @@ static inline void mmu_count_tlb_hit(struct mmu *m)
     m->stats.hits++;
 }
 
+/* n such hits at once. */
+static inline void mmu_count_tlb_hits(struct mmu *m, uint64_t n)
+{
+    m->stats.hits += n;
+}
+
 #include "tlb_fast.h"
 #endif

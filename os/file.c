@@ -10,6 +10,7 @@
 #include "kheap.h"
 #include "lock.h"
 #include "printf.h"
+#include "procfs.h"
 #include "swap.h"
 #include "proc.h"
 #include "random.h"
@@ -78,8 +79,55 @@ static bool take_meminfo_snapshot(struct file *f)
     return true;
 }
 
+/* /proc/PID/status of p, as proc(5) words it (procfs.c). */
+static bool take_status_snapshot(struct file *f, struct proc *p)
+{
+    if (!p)
+        return false;
+    f->snapshot_alloc = 512;
+    f->snapshot = kheap_alloc(f->snapshot_alloc);
+    if (!f->snapshot)
+        return false;
+    int n = procfs_status_text(p, f->snapshot, f->snapshot_alloc);
+    f->snapshot_size = n < (int)f->snapshot_alloc ? (uint64_t)n : f->snapshot_alloc - 1;
+    return true;
+}
+
+struct file *file_open_status(struct inode *ino, struct proc *p, uint32_t flags)
+{
+    struct file *f = file_alloc(FILE_INODE, flags);
+    if (!f)
+        return 0;
+    f->inode = ino;
+    if (!take_status_snapshot(f, p)) {
+        f->refs = 0;
+        return 0;
+    }
+    fs_opened(ino);
+    return f;
+}
+
+struct file *file_open_task_dir(struct inode *ino, struct proc *p, uint32_t flags)
+{
+    struct file *f = file_alloc(FILE_INODE, flags);
+    if (!f)
+        return 0;
+    f->inode = ino;
+    f->snapshot_alloc = 256 * sizeof(int);
+    f->snapshot = kheap_alloc(f->snapshot_alloc);
+    if (!f->snapshot) {
+        f->refs = 0;
+        return 0;
+    }
+    f->snapshot_size = (uint64_t)procfs_task_tids(p, (int *)f->snapshot, 256) * sizeof(int);
+    fs_opened(ino);
+    return f;
+}
+
 struct file *file_open(struct inode *ino, uint32_t flags)
 {
+    if (ino->type == INODE_PROC_STATUS)
+        return file_open_status(ino, current_proc(), flags);
     struct file *f = file_alloc(FILE_INODE, flags);
     if (!f)
         return 0;
@@ -274,7 +322,8 @@ long file_read(struct file *f, void *dst, uint64_t n)
         memset(dst, 0, n);
         return (long)n;
     case INODE_PROC_MAPS:
-    case INODE_PROC_MEMINFO: {
+    case INODE_PROC_MEMINFO:
+    case INODE_PROC_STATUS: {
         uint64_t left = f->offset < f->snapshot_size ? f->snapshot_size - f->offset : 0;
         uint64_t got = n < left ? n : left;
         memcpy(dst, f->snapshot + f->offset, got);

@@ -44,6 +44,12 @@ struct file {
 };
 
 struct file *file_open(struct inode *ino, uint32_t flags);
+/* /proc/PID/status of p, through the /proc/self/status inode. */
+struct proc;
+struct file *file_open_status(struct inode *ino, struct proc *p, uint32_t flags);
+/* /proc/PID/task of p through the /proc/self/task directory inode: its
+ * entries (the tids, as ints) taken at open, read by getdents. */
+struct file *file_open_task_dir(struct inode *ino, struct proc *p, uint32_t flags);
 /* A pipe's two ends (pipe.c); flags: O_NONBLOCK or 0 (pipe2). */
 int file_pipe(struct file *ends[2], uint32_t flags);
 /* Open a FIFO (mkfifo): a pipe end whose inode is ino.  As fifo(7): a

@@ -152,6 +152,8 @@ void fs_init(void)
     fs_make_dirs("/proc/self");
     new_inode("/proc/self/maps", INODE_PROC_MAPS);
     new_inode("/proc/meminfo", INODE_PROC_MEMINFO);
+    new_inode("/proc/self/status", INODE_PROC_STATUS); /* also opened as /proc/PID/status (procfs.c) */
+    fs_make_dirs("/proc/self/task"); /* its entries are the threads' tids, taken at open (file_open_task_dir) */
 }
 
 struct inode *fs_add_file(const char *path, const void *data, uint64_t size, uint32_t mode)

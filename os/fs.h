@@ -21,7 +21,7 @@
 
 enum inode_type { INODE_FREE, INODE_FILE, INODE_DIR, INODE_SYMLINK, INODE_CONSOLE, INODE_NULL, INODE_ZERO, INODE_RANDOM, INODE_KBD,
                   INODE_COM1_RAW, INODE_COM2, /* /dev/ttyS0, /dev/ttyS1 (tty.h) */
-                  INODE_PROC_MAPS, INODE_PROC_MEMINFO /* /proc files: text generated at open */,
+                  INODE_PROC_MAPS, INODE_PROC_MEMINFO, INODE_PROC_STATUS /* /proc files: text generated at open */,
                   INODE_FIFO /* a named pipe (mkfifo) */, INODE_HARDLINK /* a further name of link_to */,
                   INODE_SOCKET /* a bound AF_UNIX socket's name (socket.c) */ };
 

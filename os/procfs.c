@@ -1,4 +1,4 @@
-/* procfs.c — /proc/PID/exe and /proc/PID/fd/N (see procfs.h). */
+/* procfs.c — /proc/PID/exe, /proc/PID/fd/N and /proc/PID/status (see procfs.h). */
 #include "procfs.h"
 #include "fileops.h"
 #include "printf.h"
@@ -113,4 +113,72 @@ struct file *procfs_fd_file(const char *path)
         p = proc_by_pid(pid);
     }
     return p && fd < p->nfiles ? p->files[fd] : 0;
+}
+
+/* /proc/self/FILE or /proc/PID/FILE: that process (a zombie's too). */
+static struct proc *proc_file_owner(const char *path, const char *file, bool *missing)
+{
+    *missing = false;
+    if (!strncmp(path, "/proc/self/", 11) && !strcmp(path + 11, file))
+        return current_proc();
+    long pid;
+    const char *rest;
+    if (strncmp(path, "/proc/", 6) || !parse_number(path + 6, &pid, &rest) || rest[0] != '/' ||
+        strcmp(rest + 1, file))
+        return 0;
+    for (int i = 0; i < proc_slots(); i++) {
+        struct proc *p = proc_table(i);
+        if (p->state != PROC_UNUSED && p->pid == pid)
+            return p;
+    }
+    *missing = true;
+    return 0;
+}
+
+struct proc *procfs_status_proc(const char *path, bool *missing) { return proc_file_owner(path, "status", missing); }
+struct proc *procfs_task_proc(const char *path, bool *missing) { return proc_file_owner(path, "task", missing); }
+
+int procfs_task_tids(struct proc *p, int *tids, int max)
+{
+    int n = 0;
+    for (int i = 0; i < thread_slots() && n < max; i++) {
+        struct thread *t = thread_table(i);
+        if (t->proc == p && t->state != THREAD_UNUSED && t->state != THREAD_DEAD)
+            tids[n++] = t->tid;
+    }
+    return n;
+}
+
+/* The process's state as proc(5) words it: a zombie is Z; a process
+ * stopped by a signal T; otherwise its main thread's (the one whose tid
+ * is the pid, else the first left): R running or runnable, S sleeping in
+ * an interruptible wait (every wait of this kernel can be interrupted by a
+ * signal). */
+static const char *status_state(struct proc *p)
+{
+    if (p->state == PROC_ZOMBIE)
+        return "Z (zombie)";
+    if (p->stopped)
+        return "T (stopped)";
+    struct thread *main = 0;
+    for (int i = 0; i < thread_slots(); i++) {
+        struct thread *t = thread_table(i);
+        if (t->proc != p || t->state == THREAD_UNUSED || t->state == THREAD_DEAD)
+            continue;
+        if (!main || t->tid == p->pid)
+            main = t;
+    }
+    if (!main)
+        return "X (dead)";
+    return main->state == THREAD_SLEEPING ? "S (sleeping)" : "R (running)";
+}
+
+int procfs_status_text(struct proc *p, char *buf, size_t size)
+{
+    return ksnprintf(buf, size,
+                     "Name:\t%s\nUmask:\t%04u\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n"
+                     "TracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nThreads:\t%d\n",
+                     p->name, (p->umask >> 6 & 7) * 100 + (p->umask >> 3 & 7) * 10 + (p->umask & 7), status_state(p), p->pid, p->pid, p->parent ? p->parent->pid : 0, p->ruid,
+                     p->euid, p->suid, p->euid, p->rgid, p->egid, p->sgid, p->egid,
+                     p->state == PROC_ZOMBIE ? 1 : p->nthreads);
 }

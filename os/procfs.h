@@ -22,4 +22,16 @@ struct inode *procfs_fd_inode(const char *path);
 /* The open file itself (opening /proc/self/fd/N of a pipe reaches the pipe). */
 struct file *procfs_fd_file(const char *path);
 
+/* /proc/self/status and /proc/PID/status (a zombie's too): the process
+ * it names, or NULL (not such a path, or no such pid: *missing then). */
+struct proc *procfs_status_proc(const char *path, bool *missing);
+/* Its text as Linux's proc(5) gives it (Name, State, Tgid, Pid, PPid,
+ * Threads, ...) into buf; returns the length (snprintf's). */
+int procfs_status_text(struct proc *p, char *buf, size_t size);
+/* /proc/self/task and /proc/PID/task: the process whose threads it lists
+ * (one directory per thread, named by its tid), or NULL as above. */
+struct proc *procfs_task_proc(const char *path, bool *missing);
+/* The tids of p's live threads into tids (at most max); the count. */
+int procfs_task_tids(struct proc *p, int *tids, int max);
+
 #endif

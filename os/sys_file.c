@@ -7,6 +7,7 @@
 #include "fdtable.h"
 #include "file.h"
 #include "lock.h"
+#include "printf.h"
 #include "procfs.h"
 #include "frame.h"
 #include "fileops.h"
@@ -387,6 +388,35 @@ static long open_at(int64_t dirfd, uint64_t upath, uint32_t flags, uint32_t mode
         return err;
     if (flags & O_TMPFILE_BIT)
         return open_tmpfile(path, flags, mode);
+    bool no_pid;
+    struct proc *tasks_of = procfs_task_proc(path, &no_pid);
+    if (no_pid)
+        return -ENOENT;
+    if (tasks_of) { /* /proc/PID/task: a directory of its threads */
+        if ((flags & O_ACCMODE) != O_RDONLY)
+            return -EISDIR;
+        struct file *f = file_open_task_dir(fs_lookup("/proc/self/task"), tasks_of, flags);
+        if (!f)
+            return -ENOMEM;
+        int fd = fd_install(f, 0, flags & O_CLOEXEC);
+        if (fd < 0)
+            file_close(f);
+        return fd;
+    }
+    struct proc *status_of = procfs_status_proc(path, &no_pid);
+    if (no_pid)
+        return -ENOENT;
+    if (status_of) { /* /proc/PID/status: that process's, through the one inode */
+        if ((flags & O_ACCMODE) != O_RDONLY)
+            return -EACCES;
+        struct file *f = file_open_status(fs_lookup("/proc/self/status"), status_of, flags);
+        if (!f)
+            return -ENOMEM;
+        int fd = fd_install(f, 0, flags & O_CLOEXEC);
+        if (fd < 0)
+            file_close(f);
+        return fd;
+    }
     struct inode *ino = fs_lookup(path);
     if (ino && ino->type == INODE_SYMLINK)
         return (flags & O_CREAT) && (flags & O_EXCL) ? -EEXIST : -ELOOP; /* O_NOFOLLOW on a link */
@@ -744,7 +774,15 @@ static long read_dirents(struct trapframe *tf, bool old)
             name = ".";
         else if (index == 1)
             name = "..";
-        else {
+        else if (f->snapshot) { /* /proc/PID/task: the tids taken at open, each a directory */
+            static char tid_name[16];
+            uint64_t k = index - 2;
+            if (k >= f->snapshot_size / sizeof(int))
+                break;
+            int tid = ((const int *)f->snapshot)[k];
+            ksnprintf(tid_name, sizeof tid_name, "%d", tid);
+            name = tid_name;
+        } else {
             struct inode *entry = fs_dir_entry(f->inode, (int)(index - 2));
             if (!entry)
                 break;

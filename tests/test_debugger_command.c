@@ -251,8 +251,11 @@ static struct dbgcmd_result run_line(struct dbg *d, struct ui_view *v, const cha
 {
     struct dbgcmd_result r;
     dbgcmd_execute_line(d, v, line, &r);
-    if (r.outcome == DBGCMD_RUN)
+    if (r.outcome == DBGCMD_RUN) {
+        /* As the --commands script does: run it, then say how it stopped. */
         dbg_run_command(d, r.run, 50000000);
+        dbgcmd_describe_stop(d, r.message, sizeof r.message);
+    }
     return r;
 }
 
@@ -333,7 +336,7 @@ START_TEST(commands_act_on_hello)
     ck_assert_ptr_nonnull(strstr(r.message, "no process 7"));
 
     r = run_line(d, &v, "ps");
-    ck_assert_msg(strstr(r.message, "pid 1 hello (running)"), "%s", r.message);
+    ck_assert_msg(strstr(r.message, "pid 1 hello R (running), threads 1 "), "%s", r.message);
 
     /* goto: the view, not the machine. */
     r = run_line(d, &v, "goto main+4");

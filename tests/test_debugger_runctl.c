@@ -260,6 +260,74 @@ START_TEST(reverse_continue_returns_to_the_previous_breakpoint_exactly)
 }
 END_TEST
 
+/* A long reverse run is scanned in bursts: paused between them it stands
+ * at the oldest instant scanned, exactly as a forward run from the start
+ * reaches that instant (registers and all of RAM); resumed, it finds the
+ * breakpoint. */
+START_TEST(reverse_continue_can_be_paused_and_resumed)
+{
+    struct dbg *d = start_program("build/programs/spin");
+    char err[128];
+    int b = dbg_break_add(d, nm("build/programs/spin", "main"), NULL, err, sizeof err);
+    dbg_run_command(d, DBG_RUN, 100000000);
+    ck_assert_int_eq(d->stop.id, b);
+    struct regs hit, paused, again;
+    regs_now(d, &hit);
+    for (int i = 0; i < 12; i++)
+        dbg_step_n(d, 1000000); /* a snapshot after each */
+    uint64_t origin = machine_cpu(d->m)->icount;
+    dbg_start(d, DBG_REVERSE_RUN);
+    ck_assert(dbg_busy(d));
+    /* Bursts until a stretch is scanned, then a piece of the next one. */
+    for (int i = 0; i < 100 && d->rscan_end == origin; i++)
+        ck_assert(!dbg_advance(d, 50000));
+    ck_assert_uint_lt(d->rscan_end, origin);
+    ck_assert(!dbg_advance(d, 1));
+    ck_assert(d->rscan_in_stretch);
+    ck_assert(dbg_busy(d));
+    uint64_t scanned = d->rscan_end; /* nothing to stop at in [scanned, origin] */
+    dbg_pause(d);
+    ck_assert(!dbg_busy(d));
+    ck_assert_uint_eq(machine_cpu(d->m)->icount, scanned);
+    ck_assert_int_eq(d->stop.reason, DBG_STOPPED_PAUSE);
+    ck_assert(d->stop.reverse);
+    regs_now(d, &paused);
+    ck_assert_uint_lt(paused.icount, origin);
+    ck_assert_uint_gt(paused.icount, hit.icount);
+    ck_assert_msg(strstr(d->status, "paused"), "%s", d->status);
+    /* The oracle: another machine run forwards to the same instant. */
+    struct dbg *fresh = start_program("build/programs/spin");
+    dbg_step_n(fresh, paused.icount);
+    regs_now(fresh, &again);
+    assert_same_regs(&paused, &again);
+    uint64_t ram = 32 << 20;
+    uint8_t *a = malloc(ram), *f = malloc(ram);
+    ck_assert(mmu_phys_read(machine_mmu(d->m), 0, a, ram));
+    ck_assert(mmu_phys_read(machine_mmu(fresh->m), 0, f, ram));
+    ck_assert_msg(memcmp(a, f, ram) == 0, "RAM differs from the forward run's at instruction %llu",
+                  (unsigned long long)paused.icount);
+    free(a);
+    free(f);
+    dbg_free(fresh);
+    /* Another command during a reverse run ends it there first: step 10
+     * runs forwards from the instant it stopped at. */
+    dbg_start(d, DBG_REVERSE_RUN);
+    ck_assert(!dbg_advance(d, 1));
+    uint64_t scanned_to = d->rscan_end;
+    dbg_step_n(d, 10);
+    ck_assert(!dbg_busy(d));
+    uint64_t now = machine_cpu(d->m)->icount; /* (an interrupt delivered at the tenth stops there) */
+    ck_assert_msg(now == scanned_to + 10 || (dbg_at_delivery(d) && now == scanned_to + 9), "at %llu, from %llu: %s",
+                  (unsigned long long)now, (unsigned long long)scanned_to, d->status);
+    /* Resumed: on to the breakpoint, exactly the first hit. */
+    dbg_run_command(d, DBG_REVERSE_RUN, 0);
+    ck_assert_int_eq(d->stop.reason, DBG_STOPPED_BREAKPOINT);
+    regs_now(d, &again);
+    assert_same_regs(&again, &hit);
+    dbg_free(d);
+}
+END_TEST
+
 START_TEST(reverse_continue_finds_the_writer_of_a_watched_global)
 {
     struct dbg *d = start_counter();
@@ -423,6 +491,7 @@ int main(void)
     tcase_add_test(t, write_watchpoint_stops_after_the_writing_instruction);
     tcase_add_test(t, reverse_continue_returns_to_the_previous_breakpoint_exactly);
     tcase_add_test(t, reverse_continue_finds_the_writer_of_a_watched_global);
+    tcase_add_test(t, reverse_continue_can_be_paused_and_resumed);
     tcase_add_test(t, reverse_to_the_previous_syscall_and_page_fault_matches_the_forward_run);
     suite_add_tcase(s, t);
     SRunner *r = srunner_create(s);

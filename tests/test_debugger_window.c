@@ -557,6 +557,62 @@ START_TEST(prompt_and_help_repaint)
 }
 END_TEST
 
+/* The pause key stops a long reverse-continue between its bursts, at a
+ * position (the status says where); :reverse-continue again goes on to the
+ * breakpoint. */
+START_TEST(pause_key_interrupts_reverse_continue)
+{
+    setup_video();
+    char err[256], line[1024];
+    struct dbg_options o = {.config = {.ram_size = 32 << 20, .kernel_path = "build/os/kernel.elf",
+                                       .program_path = "build/programs/spin", .disk_size = 1 << 20}};
+    struct dbg *d = dbg_new(&o, err, sizeof err);
+    ck_assert_msg(d != NULL, "%s", err);
+    struct app a;
+    ck_assert_msg(app_open(&a, d, 1, "ringscope test", err, sizeof err) == 0, "%s", err);
+    ck_assert(app_frame(&a));
+    struct cpu *cpu = machine_cpu(d->m);
+    uint64_t main_va = guest_elf_symbol("build/programs/spin", "main");
+    type_text(&a, ":break main\n");
+    type_text(&a, ":continue\n");
+    for (int i = 0; i < 600 && a.view.running; i++)
+        ck_assert(app_frame(&a));
+    ck_assert_uint_eq(cpu->rip, main_va);
+    uint64_t hit = cpu->icount;
+    for (int i = 0; i < 12; i++)
+        dbg_step_n(d, 1000000);
+    uint64_t origin = cpu->icount;
+    /* Slow (the - key's speed): a frame replays a few thousand instructions. */
+    uint64_t speed = a.view.speed;
+    a.view.speed = 4000;
+    type_text(&a, ":reverse-continue\n");
+    ck_assert_msg(a.view.running, "%s (at %llu, from %llu, hit %llu)", d->status, (unsigned long long)cpu->icount,
+                  (unsigned long long)origin, (unsigned long long)hit);
+    ck_assert(dbg_busy(d));
+    for (int i = 0; i < 20000 && dbg_busy(d) && d->rscan_end == origin; i++)
+        ck_assert(app_frame(&a)); /* frames until a stretch of history is scanned */
+    ck_assert(dbg_busy(d));
+    uint64_t scanned = d->rscan_end;
+    ck_assert_uint_lt(scanned, origin);
+    press(&a, SDLK_SPACE, SDL_SCANCODE_SPACE);
+    ck_assert(!a.view.running);
+    ck_assert(!dbg_busy(d));
+    ck_assert_int_eq(d->stop.reason, DBG_STOPPED_PAUSE);
+    ck_assert_uint_eq(cpu->icount, scanned);
+    ck_assert_uint_gt(cpu->icount, hit);
+    status_line(&a, line, sizeof line);
+    ck_assert_msg(strstr(line, "reverse run paused at instruction"), "status: %s", line);
+    a.view.speed = speed;
+    type_text(&a, ":reverse-continue\n");
+    for (int i = 0; i < 2000 && a.view.running; i++)
+        ck_assert(app_frame(&a));
+    ck_assert_int_eq(d->stop.reason, DBG_STOPPED_BREAKPOINT);
+    ck_assert_uint_eq(cpu->icount, hit);
+    app_close(&a);
+    dbg_free(d);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("debugger_window");
@@ -568,6 +624,7 @@ static Suite *suite(void)
     tcase_add_test(t, console_focus_keys_reach_the_guest);
     tcase_add_test(t, idle_guest_time_follows_real_time);
     tcase_add_test(t, prompt_and_help_repaint);
+    tcase_add_test(t, pause_key_interrupts_reverse_continue);
     suite_add_tcase(s, t);
     return s;
 }

@@ -436,13 +436,13 @@ START_TEST(hg_shows_a_switched_out_threads_saved_registers)
             ck_assert_uint_eq(le64(g + 16 * 16), machine_cpu(d->m)->rip);
             continue;
         }
-        if (g[0] == 'x')
-            continue; /* not seen entering the kernel yet */
+        ck_assert_msg(g[0] != 'x', "tid %u: no registers", tid);
         const struct entry *x = NULL;
         for (size_t i = 0; i < nentries; i++)
             if (entries[i].tid == (int32_t)tid)
                 x = &entries[i];
-        ck_assert_msg(x != NULL, "tid %u has registers but never entered the kernel", tid);
+        if (!x)
+            continue; /* a new thread, not yet run: every_thread_has_its_registers_right_after_creation */
         /* gdb's order: rax rbx rcx rdx rsi rdi rbp rsp r8..r15, rip.  RAX is
          * the kernel's to change (the system call's result). */
         static const int order[16] = {RAX, RBX, RCX, RDX, RSI, RDI, RBP, RSP, R8, R9, R10, R11, R12, R13, R14, R15};
@@ -455,6 +455,89 @@ START_TEST(hg_shows_a_switched_out_threads_saved_registers)
     close(fd);
     machine_detach(d->m, &w);
     gdbstub_free(s);
+    dbg_free(d);
+}
+END_TEST
+
+/* The oracle for threads that have not run yet: the CPU's registers at
+ * each thread's first instruction in ring 3 (after the kernel switched to
+ * it and returned to user mode). */
+struct first_user { int32_t tid; bool seen; uint64_t gpr[16], rip; };
+static struct first_user firsts[16];
+static size_t nfirsts;
+
+static bool on_first_user_insn(void *ctx, const struct watch_event *e)
+{
+    (void)ctx;
+    if (e->cpu->cpl != 3)
+        return false;
+    for (size_t i = 0; i < nfirsts; i++)
+        if (firsts[i].tid == e->tid && !firsts[i].seen) {
+            firsts[i].seen = true;
+            memcpy(firsts[i].gpr, e->cpu->gpr, sizeof firsts[i].gpr);
+            firsts[i].rip = e->cpu->rip;
+        }
+    return false;
+}
+
+START_TEST(every_thread_has_its_registers_right_after_creation)
+{
+    struct dbg *d = new_session_of("build/programs/threads");
+    char err[256];
+    static char reply[4 * GDB_PACKET_SIZE];
+    /* Right after main created its three threads: none of them has run. */
+    uint64_t join = guest_elf_symbol("build/programs/threads", "pthread_join");
+    int bp = dbg_break_add(d, join, NULL, err, sizeof err);
+    ck_assert_int_gt(bp, 0);
+    dbg_run_command(d, DBG_RUN, 200000000);
+    ck_assert_int_eq(d->stop.reason, DBG_STOPPED_BREAKPOINT);
+    struct gdbstub *s = gdbstub_new(d, "0", err, sizeof err); /* the stub starts only now */
+    ck_assert_msg(s != NULL, "%s", err);
+    int fd = connect_to(gdbstub_port(s));
+    gdbstub_poll(s, 100);
+    char list[512], qc[32];
+    snprintf(list, sizeof list, "%s", ask(s, fd, "qfThreadInfo", reply, sizeof reply));
+    snprintf(qc, sizeof qc, "%s", ask(s, fd, "qC", reply, sizeof reply));
+    unsigned current = (unsigned)strtoul(qc + 2, NULL, 16);
+    static const int order[16] = {RAX, RBX, RCX, RDX, RSI, RDI, RBP, RSP, R8, R9, R10, R11, R12, R13, R14, R15};
+    nfirsts = 0;
+    for (char *t = strtok(list + 1, ","); t; t = strtok(NULL, ",")) {
+        unsigned tid = (unsigned)strtoul(t, NULL, 16);
+        if (tid == current)
+            continue;
+        char hg[32];
+        snprintf(hg, sizeof hg, "Hg%x", tid);
+        ck_assert_str_eq(ask(s, fd, hg, reply, sizeof reply), "OK");
+        const char *g = ask(s, fd, "g", reply, sizeof reply);
+        ck_assert_msg(g[0] != 'x', "tid %u: registers unavailable", tid);
+        struct first_user *f = &firsts[nfirsts++];
+        *f = (struct first_user){.tid = (int32_t)tid};
+        for (int r = 0; r < 16; r++)
+            f->gpr[order[r]] = le64(g + 16 * r);
+        f->rip = le64(g + 16 * 16);
+    }
+    ck_assert_uint_eq(nfirsts, 3); /* main is on the CPU; its three threads are listed */
+    close(fd);
+    gdbstub_free(s);
+    /* Run on: each thread's first ring-3 instruction has exactly those
+     * registers (RCX and R11 too: SYSRET/IRETQ reload RIP and RFLAGS, not
+     * the general registers). */
+    struct first_user said[16];
+    memcpy(said, firsts, sizeof said);
+    struct watcher w = {.ctx = NULL};
+    w.on[WATCH_INSN] = on_first_user_insn;
+    ck_assert_int_eq(machine_attach(d->m, &w), 0);
+    dbg_break_delete(d, bp);
+    dbg_run_command(d, DBG_RUN, 400000000);
+    machine_detach(d->m, &w);
+    for (size_t i = 0; i < nfirsts; i++) {
+        ck_assert_msg(firsts[i].seen, "tid %d never ran in ring 3", firsts[i].tid);
+        ck_assert_msg(said[i].rip == firsts[i].rip, "tid %d: rip %llx, then ran at %llx", firsts[i].tid,
+                      (unsigned long long)said[i].rip, (unsigned long long)firsts[i].rip);
+        for (int r = 0; r < 16; r++)
+            ck_assert_msg(said[i].gpr[r] == firsts[i].gpr[r], "tid %d register %d: %llx, then %llx", firsts[i].tid, r,
+                          (unsigned long long)said[i].gpr[r], (unsigned long long)firsts[i].gpr[r]);
+    }
     dbg_free(d);
 }
 END_TEST
@@ -478,6 +561,49 @@ START_TEST(ctrl_c_interrupts_a_running_machine)
     exchange(s, fd, "\x03", 1, reply, sizeof reply);
     ck_assert_msg(strstr(reply, "$T02thread:"), "%s", reply);
     ck_assert(!dbg_busy(d));
+    close(fd);
+    gdbstub_free(s);
+    dbg_free(d);
+}
+END_TEST
+
+/* ^C during a long reverse-continue (bc): it stops with SIGINT between
+ * bursts, at an instant between the breakpoint and where it started, and
+ * a second bc goes on to the breakpoint. */
+START_TEST(ctrl_c_interrupts_a_reverse_continue)
+{
+    struct dbg *d = new_session_of("build/programs/spin");
+    char err[256];
+    static char reply[4 * GDB_PACKET_SIZE];
+    uint64_t main_va = guest_elf_symbol("build/programs/spin", "main");
+    ck_assert_int_gt(dbg_break_add(d, main_va, NULL, err, sizeof err), 0);
+    dbg_run_command(d, DBG_RUN, 100000000);
+    uint64_t hit = machine_cpu(d->m)->icount;
+    for (int i = 0; i < 12; i++)
+        dbg_step_n(d, 1000000);
+    uint64_t origin = machine_cpu(d->m)->icount;
+    struct gdbstub *s = gdbstub_new(d, "0", err, sizeof err);
+    int fd = connect_to(gdbstub_port(s));
+    gdbstub_poll(s, 100);
+    exchange(s, fd, "$bc#c5", 6, reply, sizeof reply);
+    ck_assert_str_eq(reply, "+");    /* acknowledged, no reply yet: it scans */
+    ck_assert(dbg_busy(d));
+    for (int i = 0; i < 1000 && dbg_busy(d) && d->rscan_end == origin; i++)
+        gdbstub_poll(s, 0);          /* bursts between looks at the socket */
+    ck_assert(dbg_busy(d));
+    ck_assert_uint_lt(d->rscan_end, origin);
+    exchange(s, fd, "\x03", 1, reply, sizeof reply);
+    ck_assert_msg(strstr(reply, "$T02thread:"), "%s", reply);
+    ck_assert(!dbg_busy(d));
+    uint64_t at = machine_cpu(d->m)->icount;
+    ck_assert_uint_lt(at, origin);
+    ck_assert_uint_gt(at, hit);
+    exchange(s, fd, "$bc#c5", 6, reply, sizeof reply);
+    for (int i = 0; i < 1000 && dbg_busy(d); i++)
+        gdbstub_poll(s, 0);
+    ck_assert(!dbg_busy(d));
+    ck_assert_uint_eq(machine_cpu(d->m)->icount, hit);
+    ck_assert_uint_eq(machine_cpu(d->m)->rip, main_va);
     close(fd);
     gdbstub_free(s);
     dbg_free(d);
@@ -630,6 +756,8 @@ int main(void)
     tcase_add_test(t, gdb_info_registers_and_memory_match_the_machine);
     tcase_add_test(t, a_stop_by_the_window_reaches_gdb);
     tcase_add_test(t, hg_shows_a_switched_out_threads_saved_registers);
+    tcase_add_test(t, every_thread_has_its_registers_right_after_creation);
+    tcase_add_test(t, ctrl_c_interrupts_a_reverse_continue);
     tcase_add_test(t, ctrl_c_interrupts_a_running_machine);
     suite_add_tcase(s, t);
     SRunner *r = srunner_create(s);

@@ -4,7 +4,8 @@
 # next and step, x/s, a watchpoint stopping after the writing instruction
 # (objdump says which), reverse-stepi restoring registers and memory
 # exactly, reverse-continue to the previous breakpoint, a breakpoint in the
-# kernel's syscall entry hit from ring 3, info threads in `threads`,
+# kernel's syscall entry hit from ring 3, info threads in `threads` (every
+# thread's registers right after creation, as it later starts with them),
 # monitor walk (checked against monitor phys), a port in use and a bad
 # address (one-line errors, exit 2), the same trace with and without gdb,
 # and gdb plus the window on one machine (under Xvfb).  Each stub listens
@@ -184,10 +185,46 @@ EOF
 n=$(grep -c "threads pid 1 tid [0-9]*, " "$work/thr.log")
 [ "$n" -ge 3 ] || bad "thr: info threads lists $n guest threads"
 has thr "running in ring 3"
-has thr "switched out"
+grep -q "threads pid 1 tid [0-9]*, \(ready\|blocked in futex()\)" "$work/thr.log" || bad "thr: no switched-out thread"
 has thr "in work ()"
-grep -q "^    1  threads .* alive .*[0-9]\*" "$work/thr.log" || bad "thr: monitor ps does not show pid 1 with its threads"
+grep -q "^    1  threads .* R (running) .*[0-9]\*" "$work/thr.log" || bad "thr: monitor ps does not show pid 1 with its threads"
+grep -q "unavailable" "$work/thr.log" && bad "thr: a thread without registers"
 [ $fail = 0 ] && ok "info threads lists $n threads of threads, by the kernel's own state"
+
+# ---- every thread's registers right after creation, from the kernel's tables
+# At the first pthread_join the three threads exist and none has run: each
+# shows the registers the kernel made for it (RIP after clone's syscall,
+# RAX 0), and when the kernel later runs it, its first instruction in
+# ring 3 sees exactly those (the breakpoint on that RIP for that stack stops
+# in the same gdb thread with the same registers).
+start new run --gdb 0 --gdb-script "$work/new.gdb" threads
+drive new <<'EOF'
+break pthread_join
+continue
+info threads
+thread 4
+info registers rip rax
+set $want_gid = $_thread
+set $want_rip = (long)$rip
+set $want_rsp = (long)$rsp
+set $want_regs = (long)$rax + 3 * (long)$rbx + 5 * (long)$rbp + 7 * (long)$r12 + 11 * (long)$r13 + 13 * (long)$r14 + 17 * (long)$r15 + 19 * (long)$rdi + 23 * (long)$rsi + 29 * (long)$rdx + 31 * (long)$r8 + 37 * (long)$r9 + 41 * (long)$r10
+delete
+break *$want_rip if (long)$rsp == $want_rsp
+continue
+print $_thread == $want_gid ? 111 : 0
+print (long)$rip == $want_rip && (long)$rsp == $want_rsp ? 222 : 0
+print (long)$rax + 3 * (long)$rbx + 5 * (long)$rbp + 7 * (long)$r12 + 11 * (long)$r13 + 13 * (long)$r14 + 17 * (long)$r15 + 19 * (long)$rdi + 23 * (long)$rsi + 29 * (long)$rdx + 31 * (long)$r8 + 37 * (long)$r9 + 41 * (long)$r10 == $want_regs ? 333 : 0
+kill
+EOF
+n=$(grep -c "threads pid 1 tid [0-9]*, ready) *0x[0-9a-f]* in __clone ()" "$work/new.log")
+[ "$n" = 3 ] || bad "new: $n of 3 new threads listed with their registers (in __clone)"
+grep -q "unavailable" "$work/new.log" && bad "new: a thread without registers"
+grep -q "^rax  *0x0 " "$work/new.log" || bad "new: the new thread's RAX is not clone's 0 in the child"
+has new "Thread 4 hit Breakpoint 2, .* in __clone ()"
+has new "= 111"
+has new "= 222"
+has new "= 333"
+[ $fail = 0 ] && ok "right after creation every thread has its registers; the thread later starts with exactly them"
 
 # ---- errors: a port in use, a bad address --------------------------------
 start busy run --gdb 0 --gdb-script "$work/busy.gdb" "$counter"
