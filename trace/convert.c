@@ -143,7 +143,7 @@ static void f_event(void *ctx, const struct trace_event *e)
      * an instruction hidden only by ring or range caused stands alone,
      * with the next step, as the tracer shows it. */
     bool crossing = e->kind == TRACE_SYSCALL || e->kind == TRACE_SYSRET || e->kind == TRACE_OS ||
-                    e->kind == TRACE_LOG;
+                    e->kind == TRACE_LOG || e->kind == TRACE_SAMPLE;
     struct trace_event alone;
     if (crossing) {
         ring = -1;
@@ -275,6 +275,8 @@ int trace_convert_main(int argc, char **argv)
         }
         cfg.format = TRACE_FORMAT_TEXT;
     }
+    if (cfg.format == TRACE_FORMAT_PERFETTO) /* the timeline's counters, as a run writes them */
+        cfg.kinds |= 1u << TRACE_SAMPLE;
     if (cfg.user_scope && cfg.ring < 0)
         cfg.ring = 3;
     FILE *out = stdout;

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cpu/cpu.h"
+#include "os/abi/kinfo.h"
 #include "machine/debugport.h"
 #include "machine/watch.h"
 #include "disasm.h"
@@ -159,6 +160,11 @@ struct tracer {
     uint64_t next_step;       /* instructions begun since attach (faulted ones too) */
     struct snapshot snap;
     bool snap_xmm;            /* snap holds the XMM registers too */
+
+    /* Counter samples (sample events): the next step that takes one, the
+     * idle time of the last (virtual time minus retired instructions),
+     * where the kernel publishes its frame counts (0: not found). */
+    uint64_t next_sample, last_idle, kinfo_va;
 
     struct pending_call calls[PENDING_CALLS];
     struct extra_call extra_calls[EXTRA_CALLS];
@@ -1201,6 +1207,79 @@ static uint64_t insns_begun(const struct cpu *cpu)
     return cpu->icount + cpu->insns_faulted;
 }
 
+/* ---- counter samples ---- */
+
+/* A sample every SAMPLE_INTERVAL instructions at most: taken at the first
+ * crossing (fault, interrupt, ring transfer, OS event, log line) at or
+ * after each multiple, and at any crossing after the CPU idled in HLT (the
+ * virtual clock then jumped ahead of the instruction count), so a
+ * timeline placing events by step can place them in virtual time. */
+#define SAMPLE_INTERVAL 10000
+
+static bool count_user_page(void *ctx, const struct mmu_mapping *map)
+{
+    if (map->kind == MMU_VISIT_PAGE && map->user)
+        *(uint64_t *)ctx += map->size >> 12;
+    return true;
+}
+
+/* *(uint64_t *)(*(uint64_t *)slot) — a kinfo slot holds the address of a count. */
+static bool kinfo_count(struct tracer *t, uint64_t slot_va, uint64_t *v)
+{
+    uint64_t at;
+    return guest_read(t, slot_va, &at, 8) && at && guest_read(t, at, v, 8);
+}
+
+static void take_sample(struct tracer *t, struct cpu *cpu, uint64_t time)
+{
+    struct trace_event e;
+    if (!begin(t, &e, TRACE_SAMPLE, -1, true))
+        return;
+    add_who(t, &e, t->ctx_pid, t->ctx_tid);
+    trace_add(&e, "time", TF_DEC, time);
+    trace_add(&e, "insns", TF_DEC, cpu->icount);
+    /* Resident: the user pages present in the address space on the CPU
+     * (its page tables, walked without side effects). */
+    uint64_t resident = 0;
+    if (cpu->cr0 & (1ull << 31)) /* CR0.PG */
+        mmu_visit(cpu->mmu, cpu->cr3, 0, 1ull << 47, MMU_VISIT_PAGES, count_user_page, &resident);
+    trace_add(&e, "resident", TF_DEC, resident);
+    /* The kernel's own counts, where it publishes them (os/abi/kinfo.h). */
+    struct kinfo ki;
+    uint64_t free_frames, frames, slots, slots_free;
+    if (t->kinfo_va && guest_read(t, t->kinfo_va, &ki, sizeof ki) && ki.magic == KINFO_MAGIC &&
+        kinfo_count(t, t->kinfo_va + offsetof(struct kinfo, frame_free_count), &free_frames) &&
+        kinfo_count(t, t->kinfo_va + offsetof(struct kinfo, frame_total_count), &frames)) {
+        trace_add(&e, "free_frames", TF_DEC, free_frames);
+        trace_add(&e, "frames", TF_DEC, frames);
+        if (kinfo_count(t, t->kinfo_va + offsetof(struct kinfo, swap_nslots), &slots) &&
+            kinfo_count(t, t->kinfo_va + offsetof(struct kinfo, swap_slots_free), &slots_free) &&
+            slots) {
+            trace_add(&e, "pagefile_used", TF_DEC, slots - slots_free - 1); /* slot 0 is never free */
+            trace_add(&e, "pagefile_slots", TF_DEC, slots - 1);
+        }
+    }
+    struct tlb_stats tlb;
+    mmu_tlb_stats(cpu->mmu, &tlb);
+    trace_add(&e, "tlb_hits", TF_DEC, tlb.hits);
+    trace_add(&e, "tlb_misses", TF_DEC, tlb.misses);
+    tracer_emit(t, &e);
+}
+
+static void maybe_sample(struct tracer *t, struct cpu *cpu, bool last)
+{
+    if (!wants(t, TRACE_SAMPLE) || !t->kinfo_va) /* (a bare-metal guest: no kernel counts) */
+        return;
+    uint64_t step = t->in_insn ? t->step : t->next_step;
+    uint64_t time = t->now ? t->now(t->now_ctx) : cpu->icount;
+    uint64_t idle = time - cpu->icount;
+    if (!last && step < t->next_sample && idle == t->last_idle)
+        return;
+    t->next_sample = (step / SAMPLE_INTERVAL + 1) * SAMPLE_INTERVAL;
+    t->last_idle = idle;
+    take_sample(t, cpu, time);
+}
+
 /* Sparse mode: what the per-instruction hooks would have set up, derived
  * at the event.  Everything sparse mode watches happens inside an
  * instruction (a SYSCALL, a faulting or INT instruction, the OUT that
@@ -1235,6 +1314,7 @@ static bool on_crossing(void *ctx, const struct watch_event *e)
     t->ctx_tid = e->tid;
     if (t->sparse)
         sparse_context(t, e);
+    maybe_sample(t, e->cpu, false);
     switch (e->kind) {
     case WATCH_EXCEPTION: on_exception(t, e->cpu, e->exception); break;
     case WATCH_TRANSFER:
@@ -1321,6 +1401,8 @@ struct tracer *tracer_new(const struct trace_config *cfg, FILE *out, char *err, 
                 return NULL;
             }
         }
+        if (cfg->format == TRACE_FORMAT_PERFETTO) /* the timeline's counters */
+            t->cfg.kinds |= 1u << TRACE_SAMPLE;
         t->writer = trace_writer_new(cfg->format, out);
     }
     /* Kinds that belong to instructions, and filters on instructions, need
@@ -1406,6 +1488,10 @@ int tracer_attach(struct tracer *t, struct watch_hub *hub, char *err, size_t err
     t->cpu = watch_hub_cpu(hub);
     t->in_insn = false;
     t->begun0 = insns_begun(t->cpu);
+    t->next_sample = 0; /* the first crossing takes one */
+    t->last_idle = (t->now ? t->now(t->now_ctx) : t->cpu->icount) - t->cpu->icount;
+    if (!symbols_find(t->syms, "kernel:" KINFO_SYMBOL, &t->kinfo_va))
+        t->kinfo_va = 0;
     return 0;
 }
 
@@ -1415,6 +1501,11 @@ void tracer_detach(struct tracer *t)
         return;
     if (t->in_insn)
         finish_insn(t, t->cpu);
+    if (t->sparse) { /* where the machine stopped: between two instructions */
+        t->next_step = insns_begun(t->cpu) - t->begun0;
+        t->in_insn = false;
+    }
+    maybe_sample(t, t->cpu, true); /* the counters at the end: what --stats reports */
     watch_detach(t->hub, &t->watcher);
     t->hub = NULL;
     t->cpu = NULL;
