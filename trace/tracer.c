@@ -22,6 +22,7 @@
 #include "os/abi/kinfo.h"
 #include "machine/debugport.h"
 #include "machine/watch.h"
+#include "binfmt.h"
 #include "disasm.h"
 #include "ports.h"
 #include "symbols.h"
@@ -1404,6 +1405,16 @@ struct tracer *tracer_new(const struct trace_config *cfg, FILE *out, char *err, 
         if (cfg->format == TRACE_FORMAT_PERFETTO) /* the timeline's counters */
             t->cfg.kinds |= 1u << TRACE_SAMPLE;
         t->writer = trace_writer_new(cfg->format, out);
+        if (t->writer && cfg->format == TRACE_FORMAT_BIN) {
+            /* What filters cut from the recording: `ringscope trace` refuses
+             * a filter that would need what it left out. */
+            int ring = t->cfg.ring; /* (the user scope's is 3) */
+            uint8_t f = (ring == 0 ? BIN_RUN_RING0 : 0) | (ring == 3 ? BIN_RUN_RING3 : 0) |
+                        (cfg->has_range ? BIN_RUN_RANGE : 0) | (cfg->from_sym[0] ? BIN_RUN_FROM : 0) |
+                        (cfg->until_sym[0] ? BIN_RUN_UNTIL : 0) | (cfg->pid >= 0 ? BIN_RUN_PID : 0) |
+                        (cfg->user_scope ? BIN_RUN_USER : 0);
+            bin_writer_describe_run(t->writer, t->cfg.kinds, f);
+        }
     }
     /* Kinds that belong to instructions, and filters on instructions, need
      * every instruction watched; the crossings alone (syscalls, faults,
