@@ -16,6 +16,7 @@
  * per decoded instruction (insn_text).  Every other kind is a trace_event
  * (tracer_emit). */
 #include "tracer.h"
+#include <emmintrin.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cpu/cpu.h"
@@ -161,6 +162,7 @@ struct tracer {
     uint64_t next_step;       /* instructions begun since attach (faulted ones too) */
     struct snapshot snap;
     bool snap_xmm;            /* snap holds the XMM registers too */
+    bool snap_sys;            /* the instruction may write a system register */
 
     /* Counter samples (sample events): the next step that takes one, the
      * idle time of the last (virtual time minus retired instructions),
@@ -483,6 +485,43 @@ static bool may_write_xmm(const struct insn *in)
     }
 }
 
+/* Whether an instruction can write a register of system_registers
+ * (segment selectors, FS/GS bases, KERNEL_GS_BASE, CR0-CR4, EFER) when it
+ * completes: MOV/POP Sreg, LSS/LFS/LGS, far CALL/JMP/RET, IRET, INT n,
+ * SYSCALL/SYSRET/SYSENTER/SYSEXIT, MOV CRn, LMSW/CLTS, SWAPGS, WRMSR,
+ * WRFSBASE/WRGSBASE (SDM Vol. 2, Tables A-2, A-3 and A-6).  Every other
+ * instruction changes them only by faulting (exception delivery loads CS
+ * and SS, a #PF CR2), and a faulted instruction is always compared. */
+static bool may_write_sys(const struct insn *in)
+{
+    if (in->map == MAP_1BYTE) {
+        switch (in->op) {
+        case 0x07: case 0x17: case 0x1F:                       /* POP ES/SS/DS (legacy modes) */
+        case 0x8E:                                             /* MOV Sreg, r/m */
+        case 0x9A: case 0xEA:                                  /* far CALL/JMP ptr (legacy modes) */
+        case 0xC4: case 0xC5:                                  /* LES/LDS (legacy modes) */
+        case 0xCA: case 0xCB: case 0xCF:                       /* far RET, IRET */
+        case 0xCC: case 0xCD: case 0xCE: case 0xF1:            /* INT3, INT n, INTO, INT1 */
+            return true;
+        case 0xFF: return (in->reg & 7) == 3 || (in->reg & 7) == 5; /* far CALL/JMP m16:64 */
+        default: return false;
+        }
+    }
+    if (in->map != MAP_0F)
+        return false;
+    switch (in->op) {
+    case 0x00: case 0x01:                                      /* groups 6, 7: LMSW, SWAPGS... */
+    case 0x05: case 0x06: case 0x07:                           /* SYSCALL, CLTS, SYSRET */
+    case 0x22: case 0x23:                                      /* MOV CRn/DRn, r */
+    case 0x30: case 0x34: case 0x35:                           /* WRMSR, SYSENTER, SYSEXIT */
+    case 0xA1: case 0xA9: case 0xAA:                           /* POP FS, POP GS, RSM */
+    case 0xAE:                                                 /* group 15: WRFSBASE, WRGSBASE */
+    case 0xB2: case 0xB4: case 0xB5:                           /* LSS, LFS, LGS */
+        return true;
+    default: return false;
+    }
+}
+
 /* with_xmm: also the XMM registers (for an instruction that may_write_xmm). */
 static void take_snapshot(struct cpu *cpu, struct snapshot *s, bool with_xmm)
 {
@@ -566,18 +605,27 @@ static inline void emit_reg(struct tracer *t, enum trace_reg_id id, uint64_t old
 /* One bit per GPR whose value differs between now and before.  Eight
  * bytes at a time on purpose: the instruction just wrote some of these
  * registers, and a wider load of a value still in the store buffer stalls
- * (store forwarding only serves loads contained in one store). */
+ * (store forwarding only serves loads contained in one store); two of
+ * them then make one SSE2 register, compared as 32-bit lanes (PCMPEQD)
+ * whose halves are and'ed: a 64-bit equality per lane, two bits per
+ * MOVMSKPD. */
 static inline unsigned gprs_changed(const uint64_t now[16], const uint64_t before[16])
 {
     unsigned changed = 0;
-#pragma GCC unroll 16
-    for (int i = 0; i < 16; i++)
-        changed |= (unsigned)(now[i] != before[i]) << i;
+#pragma GCC unroll 8
+    for (int i = 0; i < 16; i += 2) {
+        __m128i a = _mm_set_epi64x((long long)now[i + 1], (long long)now[i]);
+        __m128i b = _mm_loadu_si128((const __m128i *)&before[i]);
+        __m128i eq = _mm_cmpeq_epi32(a, b);
+        eq = _mm_and_si128(eq, _mm_shuffle_epi32(eq, _MM_SHUFFLE(2, 3, 0, 1)));
+        changed |= (unsigned)(~_mm_movemask_pd(_mm_castsi128_pd(eq)) & 3) << i;
+    }
     return changed;
 }
 
-/* The register changes of the instruction in progress. */
-static void finish_insn(struct tracer *t, struct cpu *cpu)
+/* The register changes of the instruction in progress (completed: it
+ * retired; else it faulted or an interrupt came first). */
+static void finish_insn(struct tracer *t, struct cpu *cpu, bool completed)
 {
     t->in_insn = false;
     if (!t->visible || !wants(t, TRACE_REG))
@@ -593,7 +641,8 @@ static void finish_insn(struct tracer *t, struct cpu *cpu)
     uint64_t rflags = cpu_rflags(cpu);
     if (rflags != t->snap.rflags)
         emit_reg(t, TRACE_REG_RFLAGS, t->snap.rflags, rflags);
-    if (system_registers_differ(cpu, t->snap.sys)) { /* rarely: one branch for all */
+    if ((t->snap_sys || !completed) &&
+        system_registers_differ(cpu, t->snap.sys)) { /* rarely: one branch for all */
         uint64_t sys[SYS_COUNT];
         system_registers(cpu, sys);
         for (int i = 0; i < SYS_COUNT; i++)
@@ -702,7 +751,7 @@ static void emit_insn(struct tracer *t, struct cpu *cpu, const struct insn *in)
 static bool on_before_insn(struct tracer *t, struct cpu *cpu, const struct insn *in)
 {
     if (t->in_insn)
-        finish_insn(t, cpu); /* the previous instruction faulted */
+        finish_insn(t, cpu, false); /* the previous instruction faulted */
     uint64_t rip = cpu->rip;
     t->in_insn = true;
     t->step = t->next_step++;
@@ -721,6 +770,7 @@ static bool on_before_insn(struct tracer *t, struct cpu *cpu, const struct insn 
     if (!t->visible)
         return false;
     t->snap_xmm = may_write_xmm(in);
+    t->snap_sys = may_write_sys(in);
     if (wants(t, TRACE_REG))
         take_snapshot(cpu, &t->snap, t->snap_xmm);
     if (wants(t, TRACE_INSN))
@@ -731,7 +781,7 @@ static bool on_before_insn(struct tracer *t, struct cpu *cpu, const struct insn 
 static bool on_after_insn(struct tracer *t, struct cpu *cpu)
 {
     if (t->in_insn)
-        finish_insn(t, cpu);
+        finish_insn(t, cpu, true);
     return false;
 }
 
@@ -891,7 +941,7 @@ static void on_exception(struct tracer *t, struct cpu *cpu, const struct exc_eve
     bool interrupt = x->external || (x->soft && x->vector >= 32);
     struct trace_event e;
     if (x->external && t->in_insn)
-        finish_insn(t, cpu);
+        finish_insn(t, cpu, false);
     if (x->cpl_before == 3) {
         struct user_entry *u = user_entry(t, t->ctx_tid);
         u->in_kernel = true;
@@ -1511,7 +1561,7 @@ void tracer_detach(struct tracer *t)
     if (!t->hub)
         return;
     if (t->in_insn)
-        finish_insn(t, t->cpu);
+        finish_insn(t, t->cpu, false);
     if (t->sparse) { /* where the machine stopped: between two instructions */
         t->next_step = insns_begun(t->cpu) - t->begun0;
         t->in_insn = false;
