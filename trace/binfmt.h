@@ -21,6 +21,17 @@
 #define BIN_MAGIC "RSTRACE"   /* 8 bytes with its NUL */
 #define BIN_VERSION 1
 #define BIN_HEADER_SIZE 16
+/* Header bytes 10-13: how the run was traced (all 0 in files written
+ * before they existed: unknown).  10-11 the kinds (bit per enum trace_kind),
+ * 12 the filters that cut what it holds (BIN_RUN_*), 13 = 1 when set. */
+#define BIN_RUN_RING0 0x01
+#define BIN_RUN_RING3 0x02
+#define BIN_RUN_RANGE 0x04
+#define BIN_RUN_FROM 0x08
+#define BIN_RUN_UNTIL 0x10
+#define BIN_RUN_PID 0x20
+#define BIN_RUN_USER 0x40   /* the user scope: OS events of processes (pid >= 1) only */
+_Static_assert(TRACE_KIND_COUNT <= 16, "the header holds the kinds in 16 bits");
 #define BIN_CHUNK_MAX (1u << 20)          /* payload bytes of a chunk, at most */
 #define BIN_CHUNK_HEADER 8                /* u32 length, u32 CRC-32C */
 

@@ -528,6 +528,21 @@ int bin_read(const uint8_t *bytes, size_t len, const char *path, const struct bi
     return failed ? -1 : 0;
 }
 
+bool bin_read_run(const char *path, uint32_t *kinds, uint8_t *filters)
+{
+    uint8_t h[BIN_HEADER_SIZE];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    bool ok = fread(h, 1, sizeof h, f) == sizeof h && bin_is_recording(h, sizeof h) && h[13] == 1;
+    fclose(f);
+    if (ok) {
+        *kinds = (uint32_t)(h[10] | h[11] << 8);
+        *filters = h[12];
+    }
+    return ok;
+}
+
 int bin_read_file(const char *path, const struct bin_sink *sink, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");

@@ -34,4 +34,8 @@ int bin_read_file(const char *path, const struct bin_sink *sink, char *err, size
 /* Whether the first bytes are a recording's header. */
 bool bin_is_recording(const uint8_t *bytes, size_t len);
 
+/* How the recording at path was traced (header bytes 10-13): false when
+ * the file cannot be read or does not say (an older writer's). */
+bool bin_read_run(const char *path, uint32_t *kinds, uint8_t *filters);
+
 #endif

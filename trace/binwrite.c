@@ -161,6 +161,17 @@ struct bin_writer *bin_writer_new(struct trace_writer *w)
     return b;
 }
 
+void bin_writer_describe_run(struct trace_writer *w, uint32_t kinds, uint8_t filters)
+{
+    /* Right after bin_writer_new: the header is still in the buffer. */
+    if (!w->bin || w->out.len < BIN_HEADER_SIZE)
+        return;
+    w->out.buf[10] = (char)(kinds & 0xff);
+    w->out.buf[11] = (char)(kinds >> 8 & 0xff);
+    w->out.buf[12] = (char)filters;
+    w->out.buf[13] = 1;
+}
+
 static uint8_t *put_insn_def(uint8_t *p, const struct trace_insn *r)
 {
     p = bin_put_varint(p, r->cr3);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "binfmt.h"
 #include "binread.h"
 #include "recording.h"
 #include "writer.h"
@@ -122,15 +123,28 @@ static void f_tlb(void *ctx, const struct trace_tlb *r)
         trace_recording_add_tlb(f->rec, r);
 }
 
+static void f_shown(struct filter *f, const struct trace_event *e);
+
 static void f_event(void *ctx, const struct trace_event *e)
 {
     struct filter *f = ctx;
     const struct trace_field *ev = trace_field(e, "event");
+    /* A context switch: the next instructions run for the new process (its
+     * own event belongs to the instruction that reported it, before). */
+    int64_t next_pid = f->cur_pid;
     if (e->kind == TRACE_OS && ev && ev->s && strcmp(ev->s, "context-switch") == 0) {
         const struct trace_field *np = trace_field(e, "new_pid");
         if (np)
-            f->cur_pid = (int64_t)np->v;
+            next_pid = (int64_t)np->v;
     }
+    f_shown(f, e);
+    f->cur_pid = next_pid;
+}
+
+/* An event standing alone or caused by the instruction before it: shown
+ * when the filters let it through. */
+static void f_shown(struct filter *f, const struct trace_event *e)
+{
     const struct trace_field *to = trace_field(e, "to_cpl");
     int cpu_ring_before = f->cur_cpl;
     if (to && to->type == TF_DEC)
@@ -143,7 +157,7 @@ static void f_event(void *ctx, const struct trace_event *e)
      * an instruction hidden only by ring or range caused stands alone,
      * with the next step, as the tracer shows it. */
     bool crossing = e->kind == TRACE_SYSCALL || e->kind == TRACE_SYSRET || e->kind == TRACE_OS ||
-                    e->kind == TRACE_LOG;
+                    e->kind == TRACE_LOG || e->kind == TRACE_SAMPLE;
     struct trace_event alone;
     if (crossing) {
         ring = -1;
@@ -219,6 +233,66 @@ int trace_load_recording(const char *path, const struct trace_config *cfg,
     return read_filtered(path, cfg, NULL, rec, err, errlen);
 }
 
+/* Whether a filter asked of the recording needs what its run left out
+ * (err says which): then its output could not be what the same filters
+ * give on a run, and it is refused.  A recording of every kind without
+ * filters answers every filter as a run would. */
+static bool recording_lacks(const char *path, const struct trace_config *cfg, char *err, size_t errlen)
+{
+    uint32_t kinds;
+    uint8_t cut;
+    if (!bin_read_run(path, &kinds, &cut))
+        return false; /* unreadable (the reader says why) or an older writer's: as it is */
+    bool insns = kinds & (1u << TRACE_INSN);
+    bool any = cfg->ring >= 0 || cfg->has_range || cfg->from_sym[0] || cfg->until_sym[0] || cfg->pid >= 0;
+    int rec_ring = cut & BIN_RUN_RING0 ? 0 : cut & BIN_RUN_RING3 ? 3 : -1;
+    const char *how = cut & BIN_RUN_USER ? "--trace (ring 3 only)" : rec_ring == 0 ? "--trace-ring 0"
+                                                                                   : "--trace-ring 3";
+    if (any && (cut & (BIN_RUN_RANGE | BIN_RUN_FROM | BIN_RUN_UNTIL | BIN_RUN_PID))) {
+        snprintf(err, errlen, "it was recorded through --trace-range/--trace-from/--trace-until/"
+                              "--trace-pid and holds only what they let through; convert it "
+                              "without filters, or record without them");
+        return true;
+    }
+    if (cfg->ring >= 0 && rec_ring >= 0 && cfg->ring != rec_ring) {
+        snprintf(err, errlen, "--trace-ring %d: it was recorded with %s and holds no ring-%d "
+                              "instructions; record with --trace=all", cfg->ring, how, cfg->ring);
+        return true;
+    }
+    if (!insns && (cfg->ring >= 0 || cfg->has_range || cfg->from_sym[0] || cfg->until_sym[0])) {
+        snprintf(err, errlen, "--trace-ring, --trace-range, --trace-from and --trace-until need "
+                              "its instructions, and it was recorded without insn events");
+        return true;
+    }
+    /* The ring of an event between two instructions (a TLB fill for the
+     * next fetch) is the one the last crossing went to. */
+    uint32_t crossings = (1u << TRACE_EXCEPTION) | (1u << TRACE_INTERRUPT) | (1u << TRACE_IRET) |
+                         (1u << TRACE_SYSCALL) | (1u << TRACE_SYSRET);
+    if (cfg->ring >= 0 && rec_ring < 0 && (kinds & crossings) != crossings) {
+        snprintf(err, errlen, "--trace-ring needs every ring crossing (exception, interrupt, "
+                              "iret, syscall, sysret) to know each event's ring, and it was "
+                              "recorded without some of them");
+        return true;
+    }
+    for (int i = 0; i < 2 && rec_ring >= 0; i++) {
+        const char *sym = i ? cfg->until_sym : cfg->from_sym;
+        bool kernel = strncmp(sym, "kernel:", 7) == 0;
+        if (sym[0] && kernel != (rec_ring == 0)) {
+            snprintf(err, errlen, "%s %s: it was recorded with %s and holds no instruction of %s",
+                     i ? "--trace-until" : "--trace-from", sym, how,
+                     kernel ? "the kernel" : "the program");
+            return true;
+        }
+    }
+    if (cfg->pid >= 0 && (!(kinds & (1u << TRACE_OS)) || (cut & BIN_RUN_USER))) {
+        snprintf(err, errlen, "--trace-pid needs the kernel's context-switch events, which it "
+                              "does not hold (recorded %s); record with --trace=all",
+                 cut & BIN_RUN_USER ? "with --trace" : "without os events");
+        return true;
+    }
+    return false;
+}
+
 static const char usage[] =
     "usage: ringscope trace [OPTIONS] FILE.rstrace\n"
     "\n"
@@ -274,6 +348,12 @@ int trace_convert_main(int argc, char **argv)
             return 2;
         }
         cfg.format = TRACE_FORMAT_TEXT;
+    }
+    if (cfg.format == TRACE_FORMAT_PERFETTO) /* the timeline's counters, as a run writes them */
+        cfg.kinds |= 1u << TRACE_SAMPLE;
+    if (recording_lacks(path, &cfg, err, sizeof err)) {
+        fprintf(stderr, "ringscope trace: %s: %s\n", path, err);
+        return 2;
     }
     if (cfg.user_scope && cfg.ring < 0)
         cfg.ring = 3;

@@ -11,6 +11,7 @@ static const char *const kind_names[TRACE_KIND_COUNT] = {
     [TRACE_EXCEPTION] = "exception", [TRACE_INTERRUPT] = "interrupt",
     [TRACE_IRET] = "iret",           [TRACE_SYSCALL] = "syscall", [TRACE_SYSRET] = "sysret",
     [TRACE_PORT] = "port",           [TRACE_OS] = "os",           [TRACE_LOG] = "log",
+    [TRACE_SAMPLE] = "sample",
 };
 
 const char *trace_kind_name(enum trace_kind k)

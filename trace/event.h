@@ -33,6 +33,7 @@ enum trace_kind {
     TRACE_PORT,      /* IN/OUT to a device register */
     TRACE_OS,        /* an event the guest kernel reported (OS-event port) */
     TRACE_LOG,       /* a line of the kernel log */
+    TRACE_SAMPLE,    /* the machine's counters at a crossing (the timeline's counters) */
     TRACE_KIND_COUNT
 };
 #define TRACE_KINDS_ALL ((1u << TRACE_KIND_COUNT) - 1)

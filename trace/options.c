@@ -9,7 +9,8 @@ const char trace_options_help[] =
     "  --trace                  trace the program: its ring-3 instructions, system calls\n"
     "                           (decoded as strace does), faults and OS events (= user)\n"
     "  --trace=KINDS            comma list of user (the above), all, or insn,mem,reg,tlb,\n"
-    "                           walk,ad,exception,interrupt,iret,syscall,sysret,port,os,log\n"
+    "                           walk,ad,exception,interrupt,iret,syscall,sysret,port,os,log,\n"
+    "                           sample\n"
     "  --trace-file PATH        write the trace to PATH (default stderr, - = stdout)\n"
     "  --trace-format FMT       text (default), jsonl, bin (a compact recording; also\n"
     "                           for a --trace-file ending in .rstrace: read it with\n"
@@ -45,7 +46,7 @@ static int parse_kinds(const char *list, uint32_t *kinds, bool *user, char *err,
             if (kind < 0) {
                 snprintf(err, errlen,
                          "unknown trace kind '%.*s' (known: user all insn mem reg tlb walk ad "
-                         "exception interrupt iret syscall sysret port os log)",
+                         "exception interrupt iret syscall sysret port os log sample)",
                          (int)(n > 40 ? 40 : n), p);
                 return -1;
             }

@@ -122,7 +122,7 @@ int trace_pattern_parse(struct trace_pattern *p, const char *text, char *err, si
     } else if ((p->kind = trace_kind_from_name(tok, strlen(tok))) < 0) {
         snprintf(err, errlen,
                  "unknown event kind '%s' (insn mem reg tlb walk ad exception interrupt iret "
-                 "syscall sysret port os log, or *)",
+                 "syscall sysret port os log sample, or *)",
                  tok);
         return -1;
     }

@@ -10,9 +10,17 @@
  * 3 (until the IRETQ back); page faults, other exceptions and interrupts are
  * also instants on the thread they stopped; context switches are instants on the
  * machine's own track (pid 0, "kernel"); counters show the page faults so
- * far and the pages in the pagefile (page-outs minus page-ins).  Time is
- * the trace's step (instructions begun), one per nanosecond: "ts" is in
- * microseconds, so 1000 instructions are 1 µs on the timeline. */
+ * far and the pages in the pagefile (page-outs minus page-ins), and, from
+ * the `sample` events (the machine's and the kernel's own counts), each
+ * process's resident pages, the free frames, the pagefile slots in use and
+ * the TLB hit rate since the previous sample.
+ *
+ * Time is the machine's virtual time in nanoseconds ("ts" is in
+ * microseconds with three decimals): an event at step s is at
+ * s + (time - step) of the latest sample or instruction event, which carry
+ * the virtual time (between two of them the clock advances one nanosecond
+ * per instruction; idling in HLT, which jumps it, is followed by a sample).
+ * Every event but the counters has its step as the argument "step". */
 #include <stdlib.h>
 #include "writer.h"
 
@@ -31,6 +39,10 @@ struct perfetto_writer {
     bool first;                /* no event written yet */
     bool finished;
     uint64_t last_ts;          /* timestamps never go back */
+    int64_t clock_offset;      /* virtual ns - step, at the latest sample or instruction */
+    uint64_t step;             /* of the event being written */
+    uint64_t last_step;        /* the latest step written */
+    uint64_t tlb_hits, tlb_misses; /* at the previous sample */
     uint64_t faults;
     int64_t pagefile;          /* page-outs - page-ins */
     struct pf_thread threads[PF_THREADS];
@@ -82,9 +94,15 @@ static void begin_event(struct trace_writer *w, const char *ph, int64_t pid, int
 {
     struct perfetto_writer *p = w->pf;
     struct trace_out *o = &w->out;
-    if (step < p->last_ts)
-        step = p->last_ts;
-    p->last_ts = step;
+    p->step = step;
+    if (step > p->last_step)
+        p->last_step = step;
+    int64_t at = (int64_t)step + p->clock_offset;
+    uint64_t ts = at < 0 ? 0 : (uint64_t)at;
+    if (ts < p->last_ts)
+        ts = p->last_ts;
+    p->last_ts = ts;
+    step = ts;
     if (!p->first)
         out_str(o, ",\n");
     p->first = false;
@@ -100,6 +118,13 @@ static void begin_event(struct trace_writer *w, const char *ph, int64_t pid, int
     char frac[5] = {'.', (char)('0' + step / 100 % 10), (char)('0' + step / 10 % 10),
                     (char)('0' + step % 10), 0};
     out_str(o, frac);
+}
+
+/* `,"args":{"step":N` — the caller adds its own arguments and `}`. */
+static void open_args(struct trace_writer *w)
+{
+    out_str(&w->out, ",\"args\":{\"step\":");
+    out_dec(&w->out, w->pf->step);
 }
 
 static void metadata(struct trace_writer *w, const char *what, int64_t pid, int64_t tid, const char *name)
@@ -164,7 +189,8 @@ static void end_slice(struct trace_writer *w, struct pf_thread *t, uint64_t step
     if (t->open == PF_NONE)
         return;
     begin_event(w, "E", t->pid, t->tid, step);
-    out_char(&w->out, '}');
+    open_args(w);
+    out_str(&w->out, "}}");
     t->open = PF_NONE;
 }
 
@@ -176,7 +202,8 @@ static void begin_mode(struct trace_writer *w, struct pf_thread *t, uint64_t ste
     begin_event(w, "B", t->pid, t->tid, step);
     out_str(&w->out, m == PF_USER ? ",\"cat\":\"user\",\"name\":" : ",\"cat\":\"kernel\",\"name\":");
     json_str(&w->out, name);
-    out_char(&w->out, '}');
+    open_args(w);
+    out_str(&w->out, "}}");
     t->open = m;
 }
 
@@ -186,14 +213,60 @@ static unsigned field_u(const struct trace_event *e, const char *key, unsigned d
     return f ? (unsigned)f->v : dflt;
 }
 
-static void counter(struct trace_writer *w, const char *name, uint64_t step, int64_t value)
+static void counter_in(struct trace_writer *w, int64_t pid, const char *name, uint64_t step,
+                       int64_t value)
 {
-    begin_event(w, "C", 0, 0, step);
+    begin_event(w, "C", pid, 0, step);
     out_str(&w->out, ",\"name\":");
     json_str(&w->out, name);
     out_str(&w->out, ",\"args\":{\"value\":");
     out_sdec(&w->out, value);
     out_str(&w->out, "}}");
+}
+
+static void counter(struct trace_writer *w, const char *name, uint64_t step, int64_t value)
+{
+    counter_in(w, 0, name, step, value);
+}
+
+static bool field_v(const struct trace_event *e, const char *key, uint64_t *v)
+{
+    const struct trace_field *f = trace_field(e, key);
+    if (!f || !(f->type == TF_DEC || f->type == TF_SDEC || f->type == TF_HEX))
+        return false;
+    *v = f->v;
+    return true;
+}
+
+/* A sample: the virtual clock, then its counters. */
+static void sample(struct trace_writer *w, const struct trace_event *e)
+{
+    struct perfetto_writer *p = w->pf;
+    uint64_t v = 0, hits = 0, misses = 0;
+    if (field_v(e, "time", &v))
+        p->clock_offset = (int64_t)v - (int64_t)e->step;
+    const struct trace_field *pid = trace_field(e, "pid");
+    if (pid && (int64_t)pid->v > 0 && field_v(e, "resident", &v))
+        counter_in(w, (int64_t)pid->v, "resident pages", e->step, (int64_t)v);
+    if (field_v(e, "free_frames", &v))
+        counter(w, "free frames", e->step, (int64_t)v);
+    if (field_v(e, "pagefile_used", &v))
+        counter(w, "pagefile slots used", e->step, (int64_t)v);
+    if (field_v(e, "tlb_hits", &hits) && field_v(e, "tlb_misses", &misses)) {
+        uint64_t dh = hits - p->tlb_hits, dm = misses - p->tlb_misses;
+        p->tlb_hits = hits;
+        p->tlb_misses = misses;
+        if (dh + dm) {
+            /* percent with two decimals, since the previous sample */
+            uint64_t bp = (dh * 10000 + (dh + dm) / 2) / (dh + dm);
+            begin_event(w, "C", 0, 0, e->step);
+            out_str(&w->out, ",\"name\":\"TLB hit rate (%)\",\"args\":{\"value\":");
+            out_dec(&w->out, bp / 100);
+            char frac[4] = {'.', (char)('0' + bp / 10 % 10), (char)('0' + bp % 10), 0};
+            out_str(&w->out, frac);
+            out_str(&w->out, "}}");
+        }
+    }
 }
 
 void perfetto_event(struct trace_writer *w, const struct trace_event *e)
@@ -209,7 +282,8 @@ void perfetto_event(struct trace_writer *w, const struct trace_event *e)
         begin_event(w, "B", t->pid, t->tid, e->step);
         out_str(o, ",\"cat\":\"syscall\",\"name\":");
         json_str(o, text_of(e, "name"));
-        out_str(o, ",\"args\":{\"args\":");
+        open_args(w);
+        out_str(o, ",\"args\":");
         json_str(o, text_of(e, "args"));
         out_str(o, ",\"sym\":");
         json_str(o, text_of(e, "sym"));
@@ -221,7 +295,8 @@ void perfetto_event(struct trace_writer *w, const struct trace_event *e)
         struct pf_thread *t = thread(w, e);
         if (t->open == PF_SYSCALL) {
             begin_event(w, "E", t->pid, t->tid, e->step);
-            out_str(o, ",\"args\":{\"ret\":");
+            open_args(w);
+            out_str(o, ",\"ret\":");
             json_str(o, text_of(e, "ret"));
             out_str(o, "}}");
             t->open = PF_NONE;
@@ -243,7 +318,8 @@ void perfetto_event(struct trace_writer *w, const struct trace_event *e)
         json_str(o, e->kind == TRACE_EXCEPTION ? "exception" : "interrupt");
         out_str(o, ",\"name\":");
         json_str(o, what);
-        out_str(o, ",\"args\":{\"sym\":");
+        open_args(w);
+        out_str(o, ",\"sym\":");
         json_str(o, text_of(e, "sym"));
         if (pf) {
             out_str(o, ",\"cr2\":\"0x");
@@ -263,7 +339,9 @@ void perfetto_event(struct trace_writer *w, const struct trace_event *e)
         if (strcmp(ev, "context-switch") == 0) {
             const struct trace_field *np = field(e, "new_pid"), *nt = field(e, "new_tid");
             begin_event(w, "i", 0, 0, e->step);
-            out_str(o, ",\"s\":\"p\",\"cat\":\"os\",\"name\":\"context switch\",\"args\":{\"to_pid\":");
+            out_str(o, ",\"s\":\"p\",\"cat\":\"os\",\"name\":\"context switch\"");
+            open_args(w);
+            out_str(o, ",\"to_pid\":");
             out_dec(o, np ? np->v : 0);
             out_str(o, ",\"to_tid\":");
             out_dec(o, nt ? nt->v : 0);
@@ -276,10 +354,14 @@ void perfetto_event(struct trace_writer *w, const struct trace_event *e)
             begin_event(w, "i", t->pid, t->tid, e->step);
             out_str(o, ",\"s\":\"t\",\"cat\":\"os\",\"name\":");
             json_str(o, ev);
-            out_str(o, "}");
+            open_args(w);
+            out_str(o, "}}");
         }
         break;
     }
+    case TRACE_SAMPLE:
+        sample(w, e);
+        break;
     case TRACE_IRET:
         if (field_u(e, "to_cpl", 0) == 3 && field_u(e, "from_cpl", 3) == 0 && trace_field(e, "pid"))
             begin_mode(w, thread(w, e), e->step, PF_USER, "user");
@@ -291,7 +373,9 @@ void perfetto_event(struct trace_writer *w, const struct trace_event *e)
 
 void perfetto_insn(struct trace_writer *w, const struct trace_insn *r)
 {
-    (void)w, (void)r; /* the timeline shows crossings, not instructions */
+    /* The timeline shows crossings, not instructions; an instruction
+     * says what the virtual clock read at its step. */
+    w->pf->clock_offset = (int64_t)r->time - (int64_t)r->step;
 }
 
 void perfetto_finish(struct trace_writer *w)
@@ -300,7 +384,7 @@ void perfetto_finish(struct trace_writer *w)
     /* Calls still open when the trace ended (exit_group never returns). */
     for (unsigned i = 0; i < PF_THREADS; i++)
         if (p->threads[i].used)
-            end_slice(w, &p->threads[i], p->last_ts);
+            end_slice(w, &p->threads[i], p->last_step);
     if (!p->finished)
         out_str(&w->out, "\n]}\n");
     p->finished = true; /* a writer flushed twice ends the JSON once */

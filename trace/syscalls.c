@@ -413,6 +413,21 @@ static void put_sigaction(struct text *t, const struct reader *r, uint64_t va)
     put_str(t, "}");
 }
 
+/* st_mode: the file type, the set-id bits, the permissions in octal. */
+static void put_file_mode(struct text *t, uint32_t mode)
+{
+    static const struct sys_name types[] = {
+        {0140000, "S_IFSOCK"}, {0120000, "S_IFLNK"}, {0100000, "S_IFREG"}, {060000, "S_IFBLK"},
+        {040000, "S_IFDIR"}, {020000, "S_IFCHR"}, {010000, "S_IFIFO"}, {0, NULL}};
+    const char *type = sys_lookup(types, mode & 0170000);
+    if (type)
+        put(t, "%s|", type);
+    if (mode & 04000) put_str(t, "S_ISUID|");
+    if (mode & 02000) put_str(t, "S_ISGID|");
+    if (mode & 01000) put_str(t, "S_ISVTX|");
+    put(t, "%#o", mode & 0777);
+}
+
 /* struct stat (x86-64): st_mode at 24, st_rdev at 40, st_size at 48.
  * strace's short form: the mode, then the size or the device numbers. */
 static void put_stat(struct text *t, const struct reader *r, uint64_t va)
@@ -424,17 +439,8 @@ static void put_stat(struct text *t, const struct reader *r, uint64_t va)
         put_pointer(t, va);
         return;
     }
-    static const struct sys_name types[] = {
-        {0140000, "S_IFSOCK"}, {0120000, "S_IFLNK"}, {0100000, "S_IFREG"}, {060000, "S_IFBLK"},
-        {040000, "S_IFDIR"}, {020000, "S_IFCHR"}, {010000, "S_IFIFO"}, {0, NULL}};
-    const char *type = sys_lookup(types, mode & 0170000);
     put_str(t, "{st_mode=");
-    if (type)
-        put(t, "%s|", type);
-    if (mode & 04000) put_str(t, "S_ISUID|");
-    if (mode & 02000) put_str(t, "S_ISGID|");
-    if (mode & 01000) put_str(t, "S_ISVTX|");
-    put(t, "%#o", mode & 0777);
+    put_file_mode(t, mode);
     if ((mode & 0170000) == 020000 || (mode & 0170000) == 060000) {
         /* Linux's new_encode_dev: major in bits 8..19, minor in 0..7 and 20..31. */
         unsigned major = (unsigned)((rdev >> 8) & 0xfff);
@@ -550,6 +556,257 @@ static void put_env_count(struct text *t, const struct reader *r, uint64_t va)
     put(t, "%#llx /* %u var%s */", (unsigned long long)va, n, n == 1 ? "" : "s");
 }
 
+/* An rlimit value as strace prints it: RLIM64_INFINITY, a multiple of
+ * 1024 as N*1024, else decimal. */
+static void put_rlim_value(struct text *t, uint64_t v)
+{
+    if (v == UINT64_MAX)
+        put_str(t, "RLIM64_INFINITY");
+    else if (v > 1024 && v % 1024 == 0)
+        put(t, "%llu*1024", (unsigned long long)(v / 1024));
+    else
+        put(t, "%llu", (unsigned long long)v);
+}
+
+/* struct rlimit {rlim_cur, rlim_max} (8 bytes each). */
+static void put_rlimit(struct text *t, const struct reader *r, uint64_t va)
+{
+    uint64_t cur, max;
+    if (!va) {
+        put_str(t, "NULL");
+        return;
+    }
+    if (!get64(r, va, &cur) || !get64(r, va + 8, &max)) {
+        put_pointer(t, va);
+        return;
+    }
+    put_str(t, "{rlim_cur=");
+    put_rlim_value(t, cur);
+    put_str(t, ", rlim_max=");
+    put_rlim_value(t, max);
+    put_str(t, "}");
+}
+
+/* struct utsname: six char[65]; strace's short form shows two. */
+static void put_utsname(struct text *t, const struct reader *r, uint64_t va)
+{
+    put_str(t, "{sysname=");
+    t->len += format_guest_string(va, 65, true, 65, r->read, r->ctx, t->buf + t->len,
+                                  t->cap - t->len);
+    put_str(t, ", nodename=");
+    t->len += format_guest_string(va + 65, 65, true, 65, r->read, r->ctx, t->buf + t->len,
+                                  t->cap - t->len);
+    put_str(t, ", ...}");
+}
+
+/* struct sysinfo (x86-64): uptime, loads[3], totalram, freeram, sharedram,
+ * bufferram, totalswap, freeswap (8 bytes each from 0), procs (u16 at 80),
+ * totalhigh (88), freehigh (96), mem_unit (u32 at 104). */
+static void put_sysinfo(struct text *t, const struct reader *r, uint64_t va)
+{
+    uint64_t q[13];
+    uint16_t procs;
+    uint32_t unit;
+    for (unsigned i = 0; i < 13; i++) {
+        if (!get64(r, va + 8 * i, &q[i])) {
+            put_pointer(t, va);
+            return;
+        }
+    }
+    if (!r->read(r->ctx, va + 80, &procs, 2) || !r->read(r->ctx, va + 104, &unit, 4)) {
+        put_pointer(t, va);
+        return;
+    }
+    put(t,
+        "{uptime=%lld, loads=[%llu, %llu, %llu], totalram=%llu, freeram=%llu, sharedram=%llu, "
+        "bufferram=%llu, totalswap=%llu, freeswap=%llu, procs=%u, totalhigh=%llu, "
+        "freehigh=%llu, mem_unit=%u}",
+        (long long)q[0], (unsigned long long)q[1], (unsigned long long)q[2],
+        (unsigned long long)q[3], (unsigned long long)q[4], (unsigned long long)q[5],
+        (unsigned long long)q[6], (unsigned long long)q[7], (unsigned long long)q[8],
+        (unsigned long long)q[9], (unsigned)procs, (unsigned long long)q[11],
+        (unsigned long long)q[12], (unsigned)unit);
+}
+
+/* A wait status (Linux's encoding: bits 0-6 the terminating signal, 7 the
+ * core dump, 8-15 the exit code or stop signal; 0xffff continued), as
+ * strace shows it: [{WIFEXITED(s) && WEXITSTATUS(s) == 0}]. */
+static void put_wait_status(struct text *t, const struct reader *r, uint64_t va)
+{
+    uint32_t s;
+    if (!r->read(r->ctx, va, &s, 4)) {
+        put_pointer(t, va);
+        return;
+    }
+    char sig[24];
+    put_str(t, "[{");
+    if ((s & 0x7f) == 0) {
+        put(t, "WIFEXITED(s) && WEXITSTATUS(s) == %u", (s >> 8) & 0xff);
+    } else if ((s & 0xff) == 0x7f) {
+        sys_signal_name((s >> 8) & 0xff, sig, sizeof sig);
+        put(t, "WIFSTOPPED(s) && WSTOPSIG(s) == %s", sig);
+        if (s >> 16)
+            put(t, " && s >> 16 == %u", s >> 16);
+    } else if (s == 0xffff) {
+        put_str(t, "WIFCONTINUED(s)");
+    } else {
+        sys_signal_name(s & 0x7f, sig, sizeof sig);
+        put(t, "WIFSIGNALED(s) && WTERMSIG(s) == %s", sig);
+        if (s & 0x80)
+            put_str(t, " && WCOREDUMP(s)");
+    }
+    put_str(t, "}]");
+}
+
+/* The siginfo of a child (waitid): si_signo 0, si_code 8, si_pid 16,
+ * si_uid 20, si_status 24, si_utime 32, si_stime 40; {} when none
+ * was waited for (WNOHANG). */
+static void put_child_siginfo(struct text *t, const struct reader *r, uint64_t va)
+{
+    int32_t signo, code, pid, status;
+    uint32_t uid;
+    uint64_t utime, stime;
+    if (!r->read(r->ctx, va, &signo, 4) || !r->read(r->ctx, va + 8, &code, 4) ||
+        !r->read(r->ctx, va + 16, &pid, 4) || !r->read(r->ctx, va + 20, &uid, 4) ||
+        !r->read(r->ctx, va + 24, &status, 4) || !get64(r, va + 32, &utime) ||
+        !get64(r, va + 40, &stime)) {
+        put_pointer(t, va);
+        return;
+    }
+    if (!signo) {
+        put_str(t, "{}");
+        return;
+    }
+    put_str(t, "{si_signo=");
+    put_signal(t, (uint64_t)signo);
+    put_str(t, ", si_code=");
+    put_enum(t, sys_child_codes, (uint64_t)(int64_t)code, "%lld");
+    put(t, ", si_pid=%d, si_uid=%u, si_status=", pid, uid);
+    if (code == 2 || code == 3 || code == 4 || code == 5) /* killed, dumped, trapped, stopped */
+        put_signal(t, (uint64_t)status);
+    else
+        put(t, "%d", status);
+    put(t, ", si_utime=%lld, si_stime=%lld}", (long long)utime, (long long)stime);
+}
+
+/* statx's flags: the sync type by name, then the AT_ flags. */
+static void put_statx_flags(struct text *t, uint64_t v)
+{
+    put_enum(t, sys_statx_sync, v & 0x6000, "%#llx");
+    v &= ~0x6000ull;
+    if (v) {
+        put_str(t, "|");
+        put_flags(t, sys_statx_at_flags, v, NULL);
+    }
+}
+
+/* struct statx: stx_mask (u32 at 0), stx_attributes (u64 at 8), stx_mode
+ * (u16 at 28), stx_size (u64 at 40); strace's short form. */
+static void put_statx(struct text *t, const struct reader *r, uint64_t va)
+{
+    uint32_t mask;
+    uint64_t attributes, size;
+    uint16_t mode;
+    if (!r->read(r->ctx, va, &mask, 4) || !get64(r, va + 8, &attributes) ||
+        !r->read(r->ctx, va + 28, &mode, 2) || !get64(r, va + 40, &size)) {
+        put_pointer(t, va);
+        return;
+    }
+    put_str(t, "{stx_mask=");
+    put_flags(t, sys_statx_mask, mask, NULL);
+    put(t, ", stx_attributes=%#llx", (unsigned long long)attributes);
+    put_str(t, ", stx_mode=");
+    put_file_mode(t, mode);
+    put(t, ", stx_size=%llu, ...}", (unsigned long long)size);
+}
+
+/* struct termios (Linux's kernel layout): c_iflag, c_oflag, c_cflag,
+ * c_lflag (u32 each), c_line, c_cc[19].  c_oflag's delay fields and
+ * c_cflag's speed and character size are enums inside the word. */
+static void put_termios(struct text *t, const struct reader *r, uint64_t va)
+{
+    uint32_t f[4];
+    if (!r->read(r->ctx, va, f, 16)) {
+        put_pointer(t, va);
+        return;
+    }
+    put_str(t, "{c_iflag=");
+    put_flags(t, sys_termios_iflags, f[0], NULL);
+    uint32_t o = f[1];
+    put(t, ", c_oflag=NL%u|CR%u|TAB%u|BS%u|VT%u|FF%u", (o >> 8) & 1, (o >> 9) & 3, (o >> 11) & 3,
+        (o >> 13) & 1, (o >> 14) & 1, (o >> 15) & 1);
+    o &= 0377;
+    if (o) {
+        put_str(t, "|");
+        put_flags(t, sys_termios_oflags, o, NULL);
+    }
+    uint32_t c = f[2];
+    put_str(t, ", c_cflag=");
+    put_enum(t, sys_termios_bauds, c & 010017, "%#llo");
+    put(t, "|CS%u", 5 + ((c >> 4) & 3));
+    c &= ~(010017u | 060u);
+    if (c) {
+        put_str(t, "|");
+        put_flags(t, sys_termios_cflags, c, NULL);
+    }
+    put_str(t, ", c_lflag=");
+    put_flags(t, sys_termios_lflags, f[3], NULL);
+    put_str(t, ", ...}");
+}
+
+/* struct winsize: four u16. */
+static void put_winsize(struct text *t, const struct reader *r, uint64_t va)
+{
+    uint16_t w[4];
+    if (!r->read(r->ctx, va, w, 8)) {
+        put_pointer(t, va);
+        return;
+    }
+    put(t, "{ws_row=%u, ws_col=%u, ws_xpixel=%u, ws_ypixel=%u}", w[0], w[1], w[2], w[3]);
+}
+
+static void put_int_in_brackets(struct text *t, const struct reader *r, uint64_t va)
+{
+    int32_t v;
+    if (r->read(r->ctx, va, &v, 4))
+        put(t, "[%d]", v);
+    else
+        put_pointer(t, va);
+}
+
+/* ioctl's third argument as its request reads or fills it: a struct the
+ * request reads at entry, one it fills at its return (an address before
+ * and when it failed), an int in brackets; other requests: hex. */
+static void put_ioctl_arg(struct text *t, const struct reader *r, uint32_t req, uint64_t a,
+                          bool filled)
+{
+    put_str(t, ", ");
+    if (!a) {
+        put_str(t, "NULL");
+        return;
+    }
+    switch (req) {
+    case 0x5402: case 0x5403: case 0x5404: put_termios(t, r, a); return; /* TCSETS* */
+    case 0x5414: put_winsize(t, r, a); return;                          /* TIOCSWINSZ */
+    case 0x5421: case 0x5452: put_int_in_brackets(t, r, a); return;     /* FIONBIO FIOASYNC */
+    case 0x5410: put_int_in_brackets(t, r, a); return;                  /* TIOCSPGRP */
+    case 0x5401: case 0x5413: case 0x541B: case 0x540F: case 0x5429: case 0x5411:
+        if (!filled) {
+            put_pointer(t, a);
+            return;
+        }
+        if (req == 0x5401)
+            put_termios(t, r, a);
+        else if (req == 0x5413)
+            put_winsize(t, r, a);
+        else
+            put_int_in_brackets(t, r, a); /* FIONREAD TIOCGPGRP TIOCGSID TIOCOUTQ */
+        return;
+    case 0x5450: case 0x5451: case 0x5422: return; /* FIONCLEX FIOCLEX TIOCNOTTY: no argument */
+    default: put(t, "%#llx", (unsigned long long)a); return;
+    }
+}
+
 /* ---- the calls ---- */
 
 /* The argument shape of call nr (linux_syscalls.def says what each
@@ -569,7 +826,7 @@ static const char *signature(uint64_t nr)
  * address at its entry or when it failed. */
 static bool is_output(char c)
 {
-    return c && strchr("BGUktvQ", c) != NULL;
+    return c && strchr("BGUktvQyZzNqh", c) != NULL;
 }
 
 /* futex(uaddr, op, val, timeout|val2, uaddr2, val3): which arguments an
@@ -710,7 +967,26 @@ static size_t format_call(uint64_t nr, const uint64_t args[6], bool exiting, int
             put_enum(&t, sys_fcntl_cmds, a, "%#llx");
             put_fcntl_arg(&t, a, next);
             return t.len;
-        case 'I': put_enum(&t, sys_ioctl_cmds, (uint32_t)a, "%#llx"); break;
+        case 'I':
+            put_enum(&t, sys_ioctl_cmds, (uint32_t)a, "%#llx");
+            put_ioctl_arg(&t, &r, (uint32_t)a, next, filled);
+            return t.len;
+        case 'X': put_flags(&t, sys_access_modes, a, "F_OK"); break;
+        case 'i': put_enum(&t, sys_wait_idtypes, a, "%llu"); break;
+        case 'D': put_statx_flags(&t, a); break;
+        case 'C': put_flags(&t, sys_statx_mask, (uint32_t)a, NULL); break;
+        case 'Y':
+        case 'y': put_rlimit(&t, &r, a); break;
+        case 'Z': if (a) put_utsname(&t, &r, a); else put_str(&t, "NULL"); break;
+        case 'z': if (a) put_sysinfo(&t, &r, a); else put_str(&t, "NULL"); break;
+        case 'N': /* a pid of 0 (WNOHANG, none ready) wrote no status */
+            if (a && result > 0)
+                put_wait_status(&t, &r, a);
+            else
+                put_pointer(&t, a);
+            break;
+        case 'q': if (a) put_child_siginfo(&t, &r, a); else put_str(&t, "NULL"); break;
+        case 'h': if (a) put_statx(&t, &r, a); else put_str(&t, "NULL"); break;
         case 'W': put_enum(&t, sys_whence, a, "%llu"); break;
         case 'c': put_enum(&t, sys_clocks, a, "%llu"); break;
         case 'n': put_flags(&t, sys_timer_flags, a, NULL); break;
@@ -787,6 +1063,10 @@ size_t syscall_format_result(uint64_t nr, const uint64_t args[6], int64_t result
     }
     if (syscall_returns_address(nr)) {
         put(&t, "%#llx", (unsigned long long)result);
+        return t.len;
+    }
+    if (nr == 95) { /* umask: the old mask, in octal */
+        put(&t, "%#llo", (unsigned long long)result);
         return t.len;
     }
     put(&t, "%lld", (long long)result);

@@ -61,7 +61,10 @@ const struct sys_name sys_fcntl_cmds[] = {
 const struct sys_name sys_fd_flags[] = {N(1, FD_CLOEXEC), END};
 
 const struct sys_name sys_ioctl_cmds[] = {
-    N(0x5401, TCGETS), N(0x5402, TCSETS), N(0x5403, TCSETSW), N(0x5404, TCSETSF),
+    /* 0x5402-0x5404 are also the OSS sound timer's _IO('T', 2..4): strace
+     * names both. */
+    N(0x5401, TCGETS), {0x5402, "SNDCTL_TMR_START or TCSETS"},
+    {0x5403, "SNDCTL_TMR_STOP or TCSETSW"}, {0x5404, "SNDCTL_TMR_CONTINUE or TCSETSF"},
     N(0x5409, TCSBRK), N(0x540A, TCXONC), N(0x540B, TCFLSH), N(0x540E, TIOCSCTTY),
     N(0x540F, TIOCGPGRP), N(0x5410, TIOCSPGRP), N(0x5411, TIOCOUTQ), N(0x5413, TIOCGWINSZ),
     N(0x5414, TIOCSWINSZ), N(0x541B, FIONREAD), N(0x5421, FIONBIO), N(0x5422, TIOCNOTTY),
@@ -134,6 +137,56 @@ const struct sys_name sys_rlimits[] = {
     N(4, RLIMIT_CORE), N(5, RLIMIT_RSS), N(6, RLIMIT_NPROC), N(7, RLIMIT_NOFILE),
     N(8, RLIMIT_MEMLOCK), N(9, RLIMIT_AS), N(10, RLIMIT_LOCKS), N(11, RLIMIT_SIGPENDING),
     N(12, RLIMIT_MSGQUEUE), N(13, RLIMIT_NICE), N(14, RLIMIT_RTPRIO), N(15, RLIMIT_RTTIME), END};
+
+const struct sys_name sys_access_modes[] = {N(4, R_OK), N(2, W_OK), N(1, X_OK), END};
+
+const struct sys_name sys_wait_idtypes[] = {
+    N(0, P_ALL), N(1, P_PID), N(2, P_PGID), N(3, P_PIDFD), END};
+
+const struct sys_name sys_child_codes[] = {
+    N(1, CLD_EXITED), N(2, CLD_KILLED), N(3, CLD_DUMPED), N(4, CLD_TRAPPED), N(5, CLD_STOPPED),
+    N(6, CLD_CONTINUED), END};
+
+/* statx's flags (besides AT_STATX_SYNC_AS_STAT = 0, the sync type in bits
+ * 13-14) and its mask; STATX_ALL and STATX_BASIC_STATS name groups first. */
+const struct sys_name sys_statx_sync[] = {
+    N(0, AT_STATX_SYNC_AS_STAT), N(0x2000, AT_STATX_FORCE_SYNC), N(0x4000, AT_STATX_DONT_SYNC),
+    END};
+const struct sys_name sys_statx_at_flags[] = {
+    N(0x100, AT_SYMLINK_NOFOLLOW), N(0x400, AT_SYMLINK_FOLLOW), N(0x800, AT_NO_AUTOMOUNT),
+    N(0x1000, AT_EMPTY_PATH), END};
+const struct sys_name sys_statx_mask[] = {
+    N(0xfff, STATX_ALL), N(0x7ff, STATX_BASIC_STATS), N(0x1, STATX_TYPE), N(0x2, STATX_MODE),
+    N(0x4, STATX_NLINK), N(0x8, STATX_UID), N(0x10, STATX_GID), N(0x20, STATX_ATIME),
+    N(0x40, STATX_MTIME), N(0x80, STATX_CTIME), N(0x100, STATX_INO), N(0x200, STATX_SIZE),
+    N(0x400, STATX_BLOCKS), N(0x800, STATX_BTIME), N(0x1000, STATX_MNT_ID),
+    N(0x2000, STATX_DIOALIGN), END};
+
+/* termios (asm-generic/termbits.h, octal as there). */
+const struct sys_name sys_termios_iflags[] = {
+    N(01, IGNBRK), N(02, BRKINT), N(04, IGNPAR), N(010, PARMRK), N(020, INPCK), N(040, ISTRIP),
+    N(0100, INLCR), N(0200, IGNCR), N(0400, ICRNL), N(01000, IUCLC), N(02000, IXON),
+    N(04000, IXANY), N(010000, IXOFF), N(020000, IMAXBEL), N(040000, IUTF8), END};
+const struct sys_name sys_termios_oflags[] = {
+    N(01, OPOST), N(02, OLCUC), N(04, ONLCR), N(010, OCRNL), N(020, ONOCR), N(040, ONLRET),
+    N(0100, OFILL), N(0200, OFDEL), END};
+const struct sys_name sys_termios_cflags[] = {
+    N(0100, CSTOPB), N(0200, CREAD), N(0400, PARENB), N(01000, PARODD), N(02000, HUPCL),
+    N(04000, CLOCAL), N(010000000000, CMSPAR), N(020000000000, CRTSCTS), END};
+/* In strace's order (IEXTEN before ECHOCTL), not the bits'. */
+const struct sys_name sys_termios_lflags[] = {
+    N(01, ISIG), N(02, ICANON), N(04, XCASE), N(010, ECHO), N(020, ECHOE), N(040, ECHOK),
+    N(0100, ECHONL), N(0200, NOFLSH), N(0100000, IEXTEN), N(01000, ECHOCTL), N(02000, ECHOPRT),
+    N(04000, ECHOKE), N(010000, FLUSHO), N(040000, PENDIN), N(0400, TOSTOP),
+    N(0200000, EXTPROC), END};
+const struct sys_name sys_termios_bauds[] = {
+    N(0, B0), N(01, B50), N(02, B75), N(03, B110), N(04, B134), N(05, B150), N(06, B200),
+    N(07, B300), N(010, B600), N(011, B1200), N(012, B1800), N(013, B2400), N(014, B4800),
+    N(015, B9600), N(016, B19200), N(017, B38400), N(010001, B57600), N(010002, B115200),
+    N(010003, B230400), N(010004, B460800), N(010005, B500000), N(010006, B576000),
+    N(010007, B921600), N(010010, B1000000), N(010011, B1152000), N(010012, B1500000),
+    N(010013, B2000000), N(010014, B2500000), N(010015, B3000000), N(010016, B3500000),
+    N(010017, B4000000), END};
 
 static const char *const signal_names[32] = {
     [1] = "SIGHUP",   [2] = "SIGINT",     [3] = "SIGQUIT",  [4] = "SIGILL",   [5] = "SIGTRAP",

@@ -20,7 +20,9 @@ extern const struct sys_name sys_prot_flags[], sys_map_types[], sys_map_flags[],
     sys_timer_flags[], sys_sigmask_how[], sys_sa_flags[], sys_poll_events[],
     sys_arch_prctl_codes[], sys_wait_options[], sys_madvice[], sys_mremap_flags[],
     sys_msync_flags[], sys_socket_families[], sys_socket_types[], sys_socket_type_flags[],
-    sys_pipe_flags[], sys_rlimits[];
+    sys_pipe_flags[], sys_rlimits[], sys_access_modes[], sys_wait_idtypes[], sys_child_codes[],
+    sys_statx_sync[], sys_statx_at_flags[], sys_statx_mask[], sys_termios_iflags[],
+    sys_termios_oflags[], sys_termios_cflags[], sys_termios_lflags[], sys_termios_bauds[];
 
 /* The name of value v in an enum table, or NULL. */
 const char *sys_lookup(const struct sys_name *table, uint64_t v);

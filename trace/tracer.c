@@ -16,11 +16,14 @@
  * per decoded instruction (insn_text).  Every other kind is a trace_event
  * (tracer_emit). */
 #include "tracer.h"
+#include <emmintrin.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cpu/cpu.h"
+#include "os/abi/kinfo.h"
 #include "machine/debugport.h"
 #include "machine/watch.h"
+#include "binfmt.h"
 #include "disasm.h"
 #include "ports.h"
 #include "symbols.h"
@@ -159,6 +162,12 @@ struct tracer {
     uint64_t next_step;       /* instructions begun since attach (faulted ones too) */
     struct snapshot snap;
     bool snap_xmm;            /* snap holds the XMM registers too */
+    bool snap_sys;            /* the instruction may write a system register */
+
+    /* Counter samples (sample events): the next step that takes one, the
+     * idle time of the last (virtual time minus retired instructions),
+     * where the kernel publishes its frame counts (0: not found). */
+    uint64_t next_sample, last_idle, kinfo_va;
 
     struct pending_call calls[PENDING_CALLS];
     struct extra_call extra_calls[EXTRA_CALLS];
@@ -476,6 +485,43 @@ static bool may_write_xmm(const struct insn *in)
     }
 }
 
+/* Whether an instruction can write a register of system_registers
+ * (segment selectors, FS/GS bases, KERNEL_GS_BASE, CR0-CR4, EFER) when it
+ * completes: MOV/POP Sreg, LSS/LFS/LGS, far CALL/JMP/RET, IRET, INT n,
+ * SYSCALL/SYSRET/SYSENTER/SYSEXIT, MOV CRn, LMSW/CLTS, SWAPGS, WRMSR,
+ * WRFSBASE/WRGSBASE (SDM Vol. 2, Tables A-2, A-3 and A-6).  Every other
+ * instruction changes them only by faulting (exception delivery loads CS
+ * and SS, a #PF CR2), and a faulted instruction is always compared. */
+static bool may_write_sys(const struct insn *in)
+{
+    if (in->map == MAP_1BYTE) {
+        switch (in->op) {
+        case 0x07: case 0x17: case 0x1F:                       /* POP ES/SS/DS (legacy modes) */
+        case 0x8E:                                             /* MOV Sreg, r/m */
+        case 0x9A: case 0xEA:                                  /* far CALL/JMP ptr (legacy modes) */
+        case 0xC4: case 0xC5:                                  /* LES/LDS (legacy modes) */
+        case 0xCA: case 0xCB: case 0xCF:                       /* far RET, IRET */
+        case 0xCC: case 0xCD: case 0xCE: case 0xF1:            /* INT3, INT n, INTO, INT1 */
+            return true;
+        case 0xFF: return (in->reg & 7) == 3 || (in->reg & 7) == 5; /* far CALL/JMP m16:64 */
+        default: return false;
+        }
+    }
+    if (in->map != MAP_0F)
+        return false;
+    switch (in->op) {
+    case 0x00: case 0x01:                                      /* groups 6, 7: LMSW, SWAPGS... */
+    case 0x05: case 0x06: case 0x07:                           /* SYSCALL, CLTS, SYSRET */
+    case 0x22: case 0x23:                                      /* MOV CRn/DRn, r */
+    case 0x30: case 0x34: case 0x35:                           /* WRMSR, SYSENTER, SYSEXIT */
+    case 0xA1: case 0xA9: case 0xAA:                           /* POP FS, POP GS, RSM */
+    case 0xAE:                                                 /* group 15: WRFSBASE, WRGSBASE */
+    case 0xB2: case 0xB4: case 0xB5:                           /* LSS, LFS, LGS */
+        return true;
+    default: return false;
+    }
+}
+
 /* with_xmm: also the XMM registers (for an instruction that may_write_xmm). */
 static void take_snapshot(struct cpu *cpu, struct snapshot *s, bool with_xmm)
 {
@@ -559,18 +605,27 @@ static inline void emit_reg(struct tracer *t, enum trace_reg_id id, uint64_t old
 /* One bit per GPR whose value differs between now and before.  Eight
  * bytes at a time on purpose: the instruction just wrote some of these
  * registers, and a wider load of a value still in the store buffer stalls
- * (store forwarding only serves loads contained in one store). */
+ * (store forwarding only serves loads contained in one store); two of
+ * them then make one SSE2 register, compared as 32-bit lanes (PCMPEQD)
+ * whose halves are and'ed: a 64-bit equality per lane, two bits per
+ * MOVMSKPD. */
 static inline unsigned gprs_changed(const uint64_t now[16], const uint64_t before[16])
 {
     unsigned changed = 0;
-#pragma GCC unroll 16
-    for (int i = 0; i < 16; i++)
-        changed |= (unsigned)(now[i] != before[i]) << i;
+#pragma GCC unroll 8
+    for (int i = 0; i < 16; i += 2) {
+        __m128i a = _mm_set_epi64x((long long)now[i + 1], (long long)now[i]);
+        __m128i b = _mm_loadu_si128((const __m128i *)&before[i]);
+        __m128i eq = _mm_cmpeq_epi32(a, b);
+        eq = _mm_and_si128(eq, _mm_shuffle_epi32(eq, _MM_SHUFFLE(2, 3, 0, 1)));
+        changed |= (unsigned)(~_mm_movemask_pd(_mm_castsi128_pd(eq)) & 3) << i;
+    }
     return changed;
 }
 
-/* The register changes of the instruction in progress. */
-static void finish_insn(struct tracer *t, struct cpu *cpu)
+/* The register changes of the instruction in progress (completed: it
+ * retired; else it faulted or an interrupt came first). */
+static void finish_insn(struct tracer *t, struct cpu *cpu, bool completed)
 {
     t->in_insn = false;
     if (!t->visible || !wants(t, TRACE_REG))
@@ -586,7 +641,8 @@ static void finish_insn(struct tracer *t, struct cpu *cpu)
     uint64_t rflags = cpu_rflags(cpu);
     if (rflags != t->snap.rflags)
         emit_reg(t, TRACE_REG_RFLAGS, t->snap.rflags, rflags);
-    if (system_registers_differ(cpu, t->snap.sys)) { /* rarely: one branch for all */
+    if ((t->snap_sys || !completed) &&
+        system_registers_differ(cpu, t->snap.sys)) { /* rarely: one branch for all */
         uint64_t sys[SYS_COUNT];
         system_registers(cpu, sys);
         for (int i = 0; i < SYS_COUNT; i++)
@@ -695,7 +751,7 @@ static void emit_insn(struct tracer *t, struct cpu *cpu, const struct insn *in)
 static bool on_before_insn(struct tracer *t, struct cpu *cpu, const struct insn *in)
 {
     if (t->in_insn)
-        finish_insn(t, cpu); /* the previous instruction faulted */
+        finish_insn(t, cpu, false); /* the previous instruction faulted */
     uint64_t rip = cpu->rip;
     t->in_insn = true;
     t->step = t->next_step++;
@@ -714,6 +770,7 @@ static bool on_before_insn(struct tracer *t, struct cpu *cpu, const struct insn 
     if (!t->visible)
         return false;
     t->snap_xmm = may_write_xmm(in);
+    t->snap_sys = may_write_sys(in);
     if (wants(t, TRACE_REG))
         take_snapshot(cpu, &t->snap, t->snap_xmm);
     if (wants(t, TRACE_INSN))
@@ -724,7 +781,7 @@ static bool on_before_insn(struct tracer *t, struct cpu *cpu, const struct insn 
 static bool on_after_insn(struct tracer *t, struct cpu *cpu)
 {
     if (t->in_insn)
-        finish_insn(t, cpu);
+        finish_insn(t, cpu, true);
     return false;
 }
 
@@ -884,7 +941,7 @@ static void on_exception(struct tracer *t, struct cpu *cpu, const struct exc_eve
     bool interrupt = x->external || (x->soft && x->vector >= 32);
     struct trace_event e;
     if (x->external && t->in_insn)
-        finish_insn(t, cpu);
+        finish_insn(t, cpu, false);
     if (x->cpl_before == 3) {
         struct user_entry *u = user_entry(t, t->ctx_tid);
         u->in_kernel = true;
@@ -1201,6 +1258,79 @@ static uint64_t insns_begun(const struct cpu *cpu)
     return cpu->icount + cpu->insns_faulted;
 }
 
+/* ---- counter samples ---- */
+
+/* A sample every SAMPLE_INTERVAL instructions at most: taken at the first
+ * crossing (fault, interrupt, ring transfer, OS event, log line) at or
+ * after each multiple, and at any crossing after the CPU idled in HLT (the
+ * virtual clock then jumped ahead of the instruction count), so a
+ * timeline placing events by step can place them in virtual time. */
+#define SAMPLE_INTERVAL 10000
+
+static bool count_user_page(void *ctx, const struct mmu_mapping *map)
+{
+    if (map->kind == MMU_VISIT_PAGE && map->user)
+        *(uint64_t *)ctx += map->size >> 12;
+    return true;
+}
+
+/* *(uint64_t *)(*(uint64_t *)slot) — a kinfo slot holds the address of a count. */
+static bool kinfo_count(struct tracer *t, uint64_t slot_va, uint64_t *v)
+{
+    uint64_t at;
+    return guest_read(t, slot_va, &at, 8) && at && guest_read(t, at, v, 8);
+}
+
+static void take_sample(struct tracer *t, struct cpu *cpu, uint64_t time)
+{
+    struct trace_event e;
+    if (!begin(t, &e, TRACE_SAMPLE, -1, true))
+        return;
+    add_who(t, &e, t->ctx_pid, t->ctx_tid);
+    trace_add(&e, "time", TF_DEC, time);
+    trace_add(&e, "insns", TF_DEC, cpu->icount);
+    /* Resident: the user pages present in the address space on the CPU
+     * (its page tables, walked without side effects). */
+    uint64_t resident = 0;
+    if (cpu->cr0 & (1ull << 31)) /* CR0.PG */
+        mmu_visit(cpu->mmu, cpu->cr3, 0, 1ull << 47, MMU_VISIT_PAGES, count_user_page, &resident);
+    trace_add(&e, "resident", TF_DEC, resident);
+    /* The kernel's own counts, where it publishes them (os/abi/kinfo.h). */
+    struct kinfo ki;
+    uint64_t free_frames, frames, slots, slots_free;
+    if (t->kinfo_va && guest_read(t, t->kinfo_va, &ki, sizeof ki) && ki.magic == KINFO_MAGIC &&
+        kinfo_count(t, t->kinfo_va + offsetof(struct kinfo, frame_free_count), &free_frames) &&
+        kinfo_count(t, t->kinfo_va + offsetof(struct kinfo, frame_total_count), &frames)) {
+        trace_add(&e, "free_frames", TF_DEC, free_frames);
+        trace_add(&e, "frames", TF_DEC, frames);
+        if (kinfo_count(t, t->kinfo_va + offsetof(struct kinfo, swap_nslots), &slots) &&
+            kinfo_count(t, t->kinfo_va + offsetof(struct kinfo, swap_slots_free), &slots_free) &&
+            slots) {
+            trace_add(&e, "pagefile_used", TF_DEC, slots - slots_free - 1); /* slot 0 is never free */
+            trace_add(&e, "pagefile_slots", TF_DEC, slots - 1);
+        }
+    }
+    struct tlb_stats tlb;
+    mmu_tlb_stats(cpu->mmu, &tlb);
+    trace_add(&e, "tlb_hits", TF_DEC, tlb.hits);
+    trace_add(&e, "tlb_misses", TF_DEC, tlb.misses);
+    tracer_emit(t, &e);
+}
+
+static void maybe_sample(struct tracer *t, struct cpu *cpu, bool last)
+{
+    if (!wants(t, TRACE_SAMPLE) || !t->kinfo_va) /* (a bare-metal guest: no kernel counts) */
+        return;
+    uint64_t step = t->in_insn ? t->step : t->next_step;
+    uint64_t time = t->now ? t->now(t->now_ctx) : cpu->icount;
+    uint64_t idle = time - cpu->icount;
+    if (!last && step < t->next_sample && idle == t->last_idle)
+        return;
+    t->next_sample = (step / SAMPLE_INTERVAL + 1) * SAMPLE_INTERVAL;
+    t->last_idle = idle;
+    take_sample(t, cpu, time);
+}
+
 /* Sparse mode: what the per-instruction hooks would have set up, derived
  * at the event.  Everything sparse mode watches happens inside an
  * instruction (a SYSCALL, a faulting or INT instruction, the OUT that
@@ -1235,6 +1365,7 @@ static bool on_crossing(void *ctx, const struct watch_event *e)
     t->ctx_tid = e->tid;
     if (t->sparse)
         sparse_context(t, e);
+    maybe_sample(t, e->cpu, false);
     switch (e->kind) {
     case WATCH_EXCEPTION: on_exception(t, e->cpu, e->exception); break;
     case WATCH_TRANSFER:
@@ -1321,7 +1452,19 @@ struct tracer *tracer_new(const struct trace_config *cfg, FILE *out, char *err, 
                 return NULL;
             }
         }
+        if (cfg->format == TRACE_FORMAT_PERFETTO) /* the timeline's counters */
+            t->cfg.kinds |= 1u << TRACE_SAMPLE;
         t->writer = trace_writer_new(cfg->format, out);
+        if (t->writer && cfg->format == TRACE_FORMAT_BIN) {
+            /* What filters cut from the recording: `ringscope trace` refuses
+             * a filter that would need what it left out. */
+            int ring = t->cfg.ring; /* (the user scope's is 3) */
+            uint8_t f = (ring == 0 ? BIN_RUN_RING0 : 0) | (ring == 3 ? BIN_RUN_RING3 : 0) |
+                        (cfg->has_range ? BIN_RUN_RANGE : 0) | (cfg->from_sym[0] ? BIN_RUN_FROM : 0) |
+                        (cfg->until_sym[0] ? BIN_RUN_UNTIL : 0) | (cfg->pid >= 0 ? BIN_RUN_PID : 0) |
+                        (cfg->user_scope ? BIN_RUN_USER : 0);
+            bin_writer_describe_run(t->writer, t->cfg.kinds, f);
+        }
     }
     /* Kinds that belong to instructions, and filters on instructions, need
      * every instruction watched; the crossings alone (syscalls, faults,
@@ -1406,6 +1549,10 @@ int tracer_attach(struct tracer *t, struct watch_hub *hub, char *err, size_t err
     t->cpu = watch_hub_cpu(hub);
     t->in_insn = false;
     t->begun0 = insns_begun(t->cpu);
+    t->next_sample = 0; /* the first crossing takes one */
+    t->last_idle = (t->now ? t->now(t->now_ctx) : t->cpu->icount) - t->cpu->icount;
+    if (!symbols_find(t->syms, "kernel:" KINFO_SYMBOL, &t->kinfo_va))
+        t->kinfo_va = 0;
     return 0;
 }
 
@@ -1414,7 +1561,12 @@ void tracer_detach(struct tracer *t)
     if (!t->hub)
         return;
     if (t->in_insn)
-        finish_insn(t, t->cpu);
+        finish_insn(t, t->cpu, false);
+    if (t->sparse) { /* where the machine stopped: between two instructions */
+        t->next_step = insns_begun(t->cpu) - t->begun0;
+        t->in_insn = false;
+    }
+    maybe_sample(t, t->cpu, true); /* the counters at the end: what --stats reports */
     watch_detach(t->hub, &t->watcher);
     t->hub = NULL;
     t->cpu = NULL;

@@ -82,6 +82,8 @@ void jsonl_tlb(struct trace_writer *w, const struct trace_tlb *r);
 /* The recording format (binwrite.c, binfmt.h). */
 struct bin_writer *bin_writer_new(struct trace_writer *w);
 void bin_writer_free(struct bin_writer *b);
+/* Say in the recording's header how its run was traced (binfmt.h BIN_RUN_*). */
+void bin_writer_describe_run(struct trace_writer *w, uint32_t kinds, uint8_t filters);
 void bin_event(struct trace_writer *w, const struct trace_event *e);
 void bin_insn_cols(struct trace_writer *w, const struct trace_insn *r, struct trace_insn_cols *c);
 void bin_insn(struct trace_writer *w, const struct trace_insn *r, const struct trace_insn_cols *cols);

@@ -4,9 +4,14 @@
 # ringscope with --trace=sysret; for the calls listed, every line
 # `name(args) = result` must be the same, in the same order: flag and enum
 # names, strings (bounded, escaped), iovecs, struct stat, timespec,
-# sigaction, pollfd, sigsets, errno names.  Addresses differ between the
-# two machines and are replaced by ADDR on both sides; strace's errno
-# descriptions ("(No such file or directory)") are dropped.
+# sigaction, pollfd, sigsets, errno names; the structs of uname, sysinfo,
+# getrlimit/prlimit64, statx; wait statuses and waitid's siginfo; access
+# modes; umask in octal; ioctl's termios, winsize and [int] (on a terminal:
+# both run under script(1)).  Addresses differ between the two machines
+# and are replaced by ADDR on both sides; strace's errno descriptions
+# ("(No such file or directory)") are dropped.  Values that are the
+# machine's, not the decoder's (pids, the host name, limits, sysinfo's
+# numbers, the host's STATX_MNT_ID) are replaced by N on both sides.
 set -u
 build=${1:-build}
 rs="$build/ringscope"
@@ -81,27 +86,136 @@ int main(int argc, char **argv)
     return 0;
 }
 C
+cat > "$work/calls2.c" <<'C'
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysinfo.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+    const char *path = argc > 1 ? argv[1] : "/tmp/rs-strace2";
+    struct utsname u;
+    uname(&u);
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    getrlimit(RLIMIT_STACK, &rl);
+    syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, &rl);
+    syscall(SYS_getrlimit, RLIMIT_STACK, &rl);
+    struct sysinfo si;
+    sysinfo(&si);
+    access(path, F_OK);
+    access("/", R_OK | X_OK);
+    syscall(SYS_faccessat, AT_FDCWD, "/", R_OK | W_OK);
+    mode_t old = umask(022);
+    umask(old);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    write(fd, "abc", 3);
+    close(fd);
+    unsigned long long sx[32];
+    syscall(SYS_statx, AT_FDCWD, path, 0, 0x7ff /* STATX_BASIC_STATS */, sx);
+    syscall(SYS_statx, AT_FDCWD, "/no/such", AT_SYMLINK_NOFOLLOW, 0x200 /* STATX_SIZE */, sx);
+    unlink(path);
+    int fds[2];
+    pipe(fds);
+    write(fds[1], "xyz", 3);
+    int n = 0;
+    ioctl(fds[0], FIONREAD, &n);
+    struct termios tio;
+    ioctl(fds[0], TCGETS, &tio);
+    struct winsize ws;
+    ioctl(fds[0], TIOCGWINSZ, &ws);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(0);
+    int status;
+    wait4(pid, &status, 0, 0);
+    pid = fork();
+    if (pid == 0)
+        _exit(3);
+    wait4(pid, &status, 0, 0);
+    pid = fork();
+    if (pid == 0) {
+        raise(SIGTERM);
+        _exit(1);
+    }
+    wait4(pid, &status, 0, 0);
+    pid = fork();
+    if (pid == 0)
+        _exit(7);
+    siginfo_t info;
+    waitid(P_PID, pid, &info, WEXITED);
+    return 0;
+}
+C
+cat > "$work/tty.c" <<'C'
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+int main(void)
+{
+    struct termios t;
+    struct winsize w;
+    memset(&t, 0, sizeof t); /* the two terminals' defaults differ */
+    t.c_iflag = ICRNL | IXON;
+    t.c_oflag = OPOST | ONLCR;
+    t.c_cflag = B38400 | CS8 | CREAD;
+    t.c_lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | IEXTEN | ECHOCTL | ECHOKE;
+    ioctl(0, TCSETS, &t);
+    ioctl(0, TCGETS, &t);
+    memset(&w, 0, sizeof w);
+    w.ws_row = 30;
+    w.ws_col = 100;
+    ioctl(0, TIOCSWINSZ, &w);
+    ioctl(0, TIOCGWINSZ, &w);
+    int one = 1;
+    ioctl(0, FIONBIO, &one);
+    one = 0;
+    ioctl(0, FIONBIO, &one);
+    return 0;
+}
+C
 calls=mmap,mprotect,munmap,open,openat,write,close,read,lseek,fstat,stat,newfstatat,fcntl,unlink,writev,pipe2,poll,rt_sigaction,rt_sigprocmask,clock_nanosleep,kill
+calls2=uname,getrlimit,prlimit64,sysinfo,access,faccessat,faccessat2,umask,statx,ioctl,wait4,waitid,pipe,pipe2
 target=/tmp/rs-strace-$$
 
 # Addresses (5 hex digits or more) differ between the machines; strace
 # aligns results in a column.
 normalise() {
-    sed -E -e "s/0x[0-9a-f]{5,}/ADDR/g" -e "s/\) +=/) =/" -e 's/ \([A-Z][^()]*\)$//' -e 's/ +$//'
+    sed -E -e "s/0x[0-9a-f]{5,}/ADDR/g" -e "s/\) +=/) =/" -e 's/ \([A-Z][^()]*\)$//' -e 's/ +$//' \
+        -e 's/^(wait4\(|waitid\(P_PID, )[0-9]+/\1N/' -e 's/si_pid=[0-9]+/si_pid=N/' \
+        -e 's/^(wait4\(.*) = [0-9]+$/\1 = N/' -e 's/nodename="[^"]*"/nodename=N/' \
+        -e 's/rlim_(cur|max)=[0-9A-Z_*]+/rlim_\1=N/g' -e 's/\|STATX_MNT_ID//' \
+        -e '/^sysinfo/s/=[0-9]+/=N/g' -e '/^sysinfo/s/loads=\[[0-9, ]*\]/loads=N/'
 }
 
 fail=0
-compare() { # LIBC COMPILER...
-    libc=$1
-    shift
-    "$@" -O1 -o "$work/calls" "$work/calls.c" || { echo "FAIL: $libc: $*"; fail=1; return; }
+# PROGRAM (calls, calls2: run directly; tty: on a terminal) CALLS MIN LIBC COMPILER...
+compare() {
+    prog=$1 calls=$2 min=$3 libc=$4
+    shift 4
+    "$@" -O1 -o "$work/$prog" "$work/$prog.c" || { echo "FAIL: $libc: $*"; fail=1; return; }
     rm -f "$target"
-    strace -qq -o "$work/native.raw" -e trace=$calls "$work/calls" "$target" >/dev/null 2>&1 \
-        || { echo "FAIL: $libc: the native run under strace failed"; fail=1; return; }
+    if [ "$prog" = tty ]; then
+        script -qc "strace -qq -o '$work/native.raw' -e trace=$calls '$work/$prog'" /dev/null >/dev/null 2>&1
+    else
+        strace -qq -o "$work/native.raw" -e trace=$calls "$work/$prog" "$target" >/dev/null 2>&1
+    fi || { echo "FAIL: $libc: the native run of $prog under strace failed"; fail=1; return; }
     grep -v -e '^+++' -e '^---' "$work/native.raw" | normalise > "$work/native"
     rm -f "$target"
-    "$rs" run --trace=sysret --trace-format jsonl --trace-file "$work/guest.jsonl" "$work/calls" "$target" >/dev/null 2>&1 \
-        || { echo "FAIL: $libc: the ringscope run failed"; fail=1; return; }
+    if [ "$prog" = tty ]; then
+        script -qc "'$rs' run --trace=sysret --trace-format jsonl --trace-file '$work/guest.jsonl' '$work/$prog'" /dev/null >/dev/null 2>&1
+    else
+        "$rs" run --trace=sysret --trace-format jsonl --trace-file "$work/guest.jsonl" "$work/$prog" "$target" >/dev/null 2>&1
+    fi || { echo "FAIL: $libc: the ringscope run of $prog failed"; fail=1; return; }
     python3 - "$work/guest.jsonl" "$calls" > "$work/guest.lines" <<'PY'
 import json, sys
 wanted = set(sys.argv[2].split(","))
@@ -112,20 +226,28 @@ for line in open(sys.argv[1]):
 PY
     normalise < "$work/guest.lines" > "$work/guest"
     n=$(wc -l < "$work/native")
-    if [ "$n" -lt 30 ]; then
-        echo "FAIL: $libc: only $n calls in the native strace"
+    if [ "$n" -lt "$min" ]; then
+        echo "FAIL: $libc: $prog: only $n calls in the native strace"
         cat "$work/native.raw"
         fail=1
     elif ! diff -u "$work/native" "$work/guest" > "$work/diff"; then
-        echo "FAIL: $libc: the trace decodes calls differently from strace (- strace, + ringscope):"
+        echo "FAIL: $libc: $prog: the trace decodes calls differently from strace (- strace, + ringscope):"
         cat "$work/diff"
         fail=1
     else
-        echo "ok: $libc: $n calls decoded as strace decodes them"
+        echo "ok: $libc: $prog: $n calls decoded as strace decodes them"
         head -n 8 "$work/native" | sed 's/^/    /'
     fi
 }
-compare musl musl-gcc -static
-compare glibc gcc -static
+command -v script >/dev/null || { echo "FAIL: script(1) is not installed (util-linux)"; exit 1; }
+for prog in calls calls2 tty; do
+    case $prog in
+    calls) list=$calls min=30 ;;
+    calls2) list=$calls2 min=20 ;;
+    tty) list=ioctl min=6 ;;
+    esac
+    compare $prog $list $min musl musl-gcc -static
+    compare $prog $list $min glibc gcc -static
+done
 rm -f "$target"
 exit $fail
