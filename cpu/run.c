@@ -187,6 +187,32 @@ static void take_interrupt(struct cpu *cpu)
     cpu->delivering = 0;
 }
 
+/* What boundary_events() flagged, handled in the one order both loops
+ * share: a triple fault or a stop request ends the run; else an INTR that
+ * RFLAGS.IF and the STI/MOV SS shadow allow is delivered (the shadow holds
+ * off interrupts for one instruction, SDM Vol. 3A §6.8.3), and the
+ * boundary is looked at again; else a halted CPU stops. */
+enum boundary { BOUNDARY_RUN, BOUNDARY_AGAIN, BOUNDARY_STOP };
+static inline enum boundary at_boundary(struct cpu *cpu, enum cpu_stop *stop)
+{
+    if (cpu->shutdown || cpu->stop_request) {
+        *stop = cpu->shutdown ? STOP_TRIPLE_FAULT : STOP_REQUEST;
+        cpu->stop_request = 0;
+        return BOUNDARY_STOP;
+    }
+    bool inhibit = cpu->intr_shadow;
+    cpu->intr_shadow = 0;
+    if (!inhibit && cpu->intr_line && (cpu->rflags & RF_IF) && cpu->bus && cpu->bus->intr_ack) {
+        take_interrupt(cpu);
+        return BOUNDARY_AGAIN;
+    }
+    if (cpu->halted) {
+        *stop = STOP_HALT;
+        return BOUNDARY_STOP;
+    }
+    return BOUNDARY_RUN;
+}
+
 /* The loop proper, until icount reaches `end` or something stops it.  It
  * is a function of its own, apart from the setjmp in cpu_run(): in a
  * function that calls setjmp the compiler keeps no variable in a register
@@ -194,27 +220,16 @@ static void take_interrupt(struct cpu *cpu)
 static __attribute__((noinline)) enum cpu_stop run_loop(struct cpu *cpu, uint64_t end)
 {
     struct insn scratch;
+    enum cpu_stop stop;
     struct mmu *m = cpu->mmu;
     struct dcache *dc = cpu->dcache;
     while (cpu->icount < end) {
         if (__builtin_expect(boundary_events(cpu) != 0, 0)) {
-            if (cpu->shutdown) {
-                cpu->stop_request = 0;
-                return STOP_TRIPLE_FAULT;
-            }
-            if (cpu->stop_request) {
-                cpu->stop_request = 0;
-                return STOP_REQUEST;
-            }
-            /* STI and MOV SS hold off interrupts for one instruction. */
-            bool inhibit = cpu->intr_shadow;
-            cpu->intr_shadow = 0;
-            if (!inhibit && cpu->intr_line && (cpu->rflags & RF_IF) && cpu->bus && cpu->bus->intr_ack) {
-                take_interrupt(cpu);
+            enum boundary what = at_boundary(cpu, &stop);
+            if (what == BOUNDARY_STOP)
+                return stop;
+            if (what == BOUNDARY_AGAIN)
                 continue;
-            }
-            if (cpu->halted)
-                return STOP_HALT;
         }
         const struct insn *in = fetch(cpu, m, dc, &scratch);
         cpu->next_rip = cpu->rip + in->len;
@@ -330,29 +345,17 @@ static __attribute__((noinline)) uint64_t run_block_prefix(struct cpu *cpu, stru
 static __attribute__((noinline)) enum cpu_stop run_blocks(struct cpu *cpu, uint64_t end)
 {
     struct insn scratch;
+    enum cpu_stop stop;
     struct mmu *m = cpu->mmu;
     struct dcache *dc = cpu->dcache;
     struct block_cache *bc = dc->blocks;
     while (cpu->icount < end) {
         if (__builtin_expect(boundary_events(cpu) != 0, 0)) {
-            if (cpu->shutdown) {
-                cpu->stop_request = 0;
-                return STOP_TRIPLE_FAULT;
-            }
-            if (cpu->stop_request) {
-                cpu->stop_request = 0;
-                return STOP_REQUEST;
-            }
-            bool inhibit = cpu->intr_shadow;
-            cpu->intr_shadow = 0;
-            if (!inhibit && cpu->intr_line && (cpu->rflags & RF_IF) && cpu->bus && cpu->bus->intr_ack) {
-                take_interrupt(cpu);
+            enum boundary what = at_boundary(cpu, &stop);
+            if (what == BOUNDARY_STOP)
+                return stop;
+            if (what == BOUNDARY_AGAIN)
                 continue;
-            }
-            if (cpu->halted)
-                return STOP_HALT;
-            /* The STI/MOV SS shadow: one instruction, then the boundary
-             * checks again (the shadow is gone). */
         }
         /* A watcher attached by a callback: per-instruction from here. */
         if (__builtin_expect(cpu->watch_insn || cpu->watch_mem, 0))
