@@ -238,3 +238,11 @@ uint8_t *oracle_arena(void)
     oracle_init();
     return (uint8_t *)HARNESS_ARENA;
 }
+
+bool oracle_arena_matches(struct harness *h, uint64_t at, size_t len)
+{
+    uint8_t ours[4096];
+    if (at < HARNESS_ARENA || len > sizeof ours || at + len > HARNESS_ARENA + HARNESS_ARENA_SIZE)
+        return false;
+    return mmu_phys_read(h->mmu, at, ours, len) && memcmp(ours, oracle_arena() + (at - HARNESS_ARENA), len) == 0;
+}

@@ -13,6 +13,7 @@
  * as "retired, next RIP = target" (oracle_last()->rip). */
 #ifndef RINGSCOPE_TEST_ORACLE_H
 #define RINGSCOPE_TEST_ORACLE_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "harness.h"
@@ -46,5 +47,10 @@ uint64_t oracle_code_address(void);
 
 /* The native data arena (at HARNESS_ARENA, HARNESS_ARENA_SIZE bytes). */
 uint8_t *oracle_arena(void);
+
+/* True when the harness's RAM at arena address `at` (the arena is mapped
+ * at the same address, physical = virtual) holds the len bytes the native
+ * run left there. */
+bool oracle_arena_matches(struct harness *h, uint64_t at, size_t len);
 
 #endif

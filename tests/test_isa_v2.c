@@ -471,13 +471,9 @@ static bool run_case(const struct form *f, bool mem, int imm_fixed, char *msg, s
         snprintf(msg, n, "%s [%s]: %s", f->name, what, why);
         return false;
     }
-    if (addr) {
-        uint8_t ours[CHECK_BYTES];
-        ck_assert(mmu_phys_read(h->mmu, addr - 32, ours, CHECK_BYTES));
-        if (memcmp(ours, oracle_arena() + (addr - 32 - HARNESS_ARENA), CHECK_BYTES)) {
-            snprintf(msg, n, "%s [%s]: memory differs", f->name, what);
-            return false;
-        }
+    if (addr && !oracle_arena_matches(h, addr - 32, CHECK_BYTES)) {
+        snprintf(msg, n, "%s [%s]: memory differs", f->name, what);
+        return false;
     }
     return true;
 }

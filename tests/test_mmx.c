@@ -422,13 +422,9 @@ static bool run_case(const struct form *f, bool mem, bool pending, char *msg, si
         snprintf(msg, n, "%s [%s]: %s", f->name, what, why);
         return false;
     }
-    if (addr) {
-        uint8_t ours[CHECK_BYTES];
-        ck_assert(mmu_phys_read(h->mmu, addr - 16, ours, CHECK_BYTES));
-        if (memcmp(ours, oracle_arena() + (addr - 16 - HARNESS_ARENA), CHECK_BYTES)) {
-            snprintf(msg, n, "%s [%s]: memory differs", f->name, what);
-            return false;
-        }
+    if (addr && !oracle_arena_matches(h, addr - 16, CHECK_BYTES)) {
+        snprintf(msg, n, "%s [%s]: memory differs", f->name, what);
+        return false;
     }
     return true;
 }
