@@ -8,15 +8,19 @@
 
 _Static_assert(BLOCK_MAX_INSNS <= 256, "struct insn's since_sync is a byte");
 
-struct block_cache *block_cache_new(void)
+struct block_cache *block_cache_new(bool translate)
 {
-    return calloc(1, sizeof(struct block_cache));
+    struct block_cache *bc = calloc(1, sizeof(struct block_cache));
+    if (bc)
+        bc->translate = translate;
+    return bc;
 }
 
 void block_cache_free(struct block_cache *bc)
 {
     if (!bc)
         return;
+    jit_free(bc->jit);
     free(bc->arena);
     free(bc);
 }
@@ -43,6 +47,15 @@ static bool ends_block(const struct insn *in)
     if (in->map == MAP_0F)
         return in->op == 0x05 || in->op == 0x07 || in->op == 0x0b; /* syscall, sysret, ud2 */
     return false;
+}
+
+void block_translate(struct block_cache *bc, struct block *b)
+{
+    if (!bc->jit && !(bc->jit = jit_new())) {
+        bc->translate = false; /* no executable memory: blocks run interpreted */
+        return;
+    }
+    b->code = jit_translate(bc->jit, b);
 }
 
 static bool plain_op(const struct insn *in);
@@ -148,10 +161,13 @@ struct block *block_build(struct block_cache *bc, struct block *slot, const uint
 {
     if (!bc->arena && !(bc->arena = calloc(BLOCK_ARENA_INSNS, sizeof *bc->arena)))
         return NULL;
-    if (BLOCK_ARENA_INSNS - bc->used < BLOCK_MAX_INSNS) {
+    /* Full: forget every block and its translation at once. */
+    if (BLOCK_ARENA_INSNS - bc->used < BLOCK_MAX_INSNS || (bc->jit && bc->jit->full)) {
         memset(bc->table, 0, sizeof bc->table);
         bc->used = 0;
         bc->flushes++;
+        if (bc->jit)
+            jit_reset(bc->jit);
     }
     struct insn *out = bc->arena + bc->used;
     unsigned off = (unsigned)(pa & 0xfff), n = 0, last_sync = 0;
@@ -184,6 +200,8 @@ struct block *block_build(struct block_cache *bc, struct block *slot, const uint
     slot->gen = gen;
     slot->n = n;
     slot->insn = out;
+    slot->code = NULL;
+    slot->runs = 0;
     if (out[n - 1].engine == BLOCK_INSN_PLAIN)
         out[n - 1].engine = out[n - 1].exit_behind = 0;
     out[n - 1].block_last = 1;

@@ -18,8 +18,10 @@
  * nothing); when the arena is full every block is forgotten at once. */
 #ifndef RINGSCOPE_BLOCK_H
 #define RINGSCOPE_BLOCK_H
+#include <stdbool.h>
 #include <stdint.h>
 #include "decode.h"
+#include "jit.h"
 
 #define BLOCK_BITS 12
 #define BLOCK_MAX_INSNS 32
@@ -30,6 +32,8 @@ struct block {
     uint32_t gen;             /* the frame's generation when decoded */
     uint32_t n;               /* instructions, 1..BLOCK_MAX_INSNS */
     const struct insn *insn;  /* n decoded instructions in the arena */
+    jit_fn code;              /* its translation (jit.h), or NULL */
+    uint32_t runs;            /* times entered untranslated, up to JIT_HOT */
 };
 
 struct block_cache {
@@ -37,6 +41,8 @@ struct block_cache {
     struct insn *arena;       /* BLOCK_ARENA_INSNS, allocated on the first build */
     uint32_t used;
     uint64_t builds, flushes, decoded;
+    bool translate;           /* hot blocks are translated (jit.h) */
+    struct jit *jit;          /* the translating tier, made at the first translation */
 };
 
 /* struct insn's `engine` byte in a block: what run_blocks may leave out
@@ -57,7 +63,9 @@ struct block_cache {
  * as 0): the loop looks for the end (block_last) only after the others. */
 enum { BLOCK_INSN_PLAIN = 1, BLOCK_INSN_NEAR_JCC = 2, BLOCK_INSN_MEM = 3 };
 
-struct block_cache *block_cache_new(void);
+/* translate: give hot blocks to the translating tier (when the host
+ * allows executable memory). */
+struct block_cache *block_cache_new(bool translate);
 void block_cache_free(struct block_cache *bc);
 
 static inline struct block *block_slot(struct block_cache *bc, uint64_t pa)
@@ -72,5 +80,9 @@ static inline struct block *block_slot(struct block_cache *bc, uint64_t pa)
  * interpreter's path for it.  Sets *decoded to the instructions decoded. */
 struct block *block_build(struct block_cache *bc, struct block *slot, const uint8_t *page, uint64_t pa,
                           uint32_t gen);
+
+/* Translate b (on its JIT_HOT'th run), making the translating tier on
+ * first use; b->code stays NULL when it cannot. */
+void block_translate(struct block_cache *bc, struct block *b);
 
 #endif

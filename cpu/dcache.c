@@ -5,20 +5,25 @@
 #include <string.h>
 
 /* RINGSCOPE_ENGINE=interp runs the plain interpreter (one lookup per
- * instruction, the oracle the fast engine is tested against); unset or
- * "fast" runs blocks whenever no watcher wants instructions or memory. */
-static bool plain_interpreter_asked(void)
+ * instruction, the oracle the other tiers are tested against); "blocks"
+ * runs decoded blocks without translating them; unset or "fast" runs
+ * blocks and translates the hot ones, whenever no watcher wants
+ * instructions or memory. */
+enum engine { ENGINE_INTERP, ENGINE_BLOCKS, ENGINE_FAST };
+static enum engine engine_asked(void)
 {
     const char *e = getenv("RINGSCOPE_ENGINE");
     if (!e || !*e || !strcmp(e, "fast"))
-        return false;
+        return ENGINE_FAST;
     if (!strcmp(e, "interp"))
-        return true;
+        return ENGINE_INTERP;
+    if (!strcmp(e, "blocks"))
+        return ENGINE_BLOCKS;
     static bool warned;
     if (!warned)
-        fprintf(stderr, "ringscope: RINGSCOPE_ENGINE=%s: expected interp or fast; running fast\n", e);
+        fprintf(stderr, "ringscope: RINGSCOPE_ENGINE=%s: expected interp, blocks or fast; running fast\n", e);
     warned = true;
-    return false;
+    return ENGINE_FAST;
 }
 
 struct dcache *dcache_new(uint64_t ram_size)
@@ -28,14 +33,15 @@ struct dcache *dcache_new(uint64_t ram_size)
         return NULL;
     dc->nframes = (ram_size + 4095) >> 12;
     dc->frame_gen = calloc(dc->nframes ? dc->nframes : 1, sizeof *dc->frame_gen);
-    dc->blocks = block_cache_new();
+    const enum engine engine = engine_asked();
+    dc->blocks = block_cache_new(engine == ENGINE_FAST);
     if (!dc->frame_gen || !dc->blocks) {
         free(dc->frame_gen);
         block_cache_free(dc->blocks);
         free(dc);
         return NULL;
     }
-    dc->plain = plain_interpreter_asked();
+    dc->plain = engine == ENGINE_INTERP;
     /* The entries stay as calloc left them (pages the host maps on first
      * touch, so start-up clears nothing): an empty entry reads pa 0,
      * generation 0, and frame 0 starts at generation 1, so it never

@@ -405,6 +405,17 @@ static __attribute__((noinline)) enum cpu_stop run_blocks(struct cpu *cpu, uint6
                 rip = run_block_prefix(cpu, m, b, (uint32_t)(limit - cpu->icount), rip, word);
                 goto chain_end;
             }
+            const uint64_t brip = rip;
+            if (b->code) {
+                /* The block's translation (jit.h) does all of the below. */
+                struct jit_exit x = b->code(cpu, brip, word, limit);
+                rip = x.rip;
+                if (x.synced)
+                    goto chain_end;
+                goto chain_next;
+            }
+            if (bc->translate && ++b->runs == JIT_HOT)
+                block_translate(bc, b); /* run translated from its next entry */
             const struct insn *in = b->insn;
             /* RIP, icount and the fetch hits (one per instruction after
              * the first) are written to the CPU and the MMU's counter only
@@ -414,7 +425,6 @@ static __attribute__((noinline)) enum cpu_stop run_blocks(struct cpu *cpu, uint6
              * since_sync says how far icount and the hits are behind.
              * Only such an instruction can fault, so a fault finds the
              * state run_loop would leave. */
-            const uint64_t brip = rip;
             cpu->block_rip = brip;
             for (;;) {
                 const uint8_t kind = in->engine;
@@ -463,6 +473,7 @@ static __attribute__((noinline)) enum cpu_stop run_blocks(struct cpu *cpu, uint6
             }
             cpu->icount += in->exit_behind + 1u;
             mmu_count_tlb_hits(m, in->exit_behind);
+        chain_next:
             /* The next block, without the outer loop's checks, when
              * nothing they look at can have changed: the word is as at
              * entry (no boundary event, same CPL, no TLB or code change,

@@ -1,0 +1,667 @@
+/* jit.c — translating a decoded block into host code (jit.h).
+ *
+ * The code a block becomes does, instruction by instruction, what
+ * run_blocks' loop (run.c) does with it, so the two tiers cannot differ
+ * in anything the guest or an observer sees:
+ *  - an instruction the translator does not know runs its handler, with
+ *    the same bookkeeping around it as in the loop for its kind
+ *    (BLOCK_INSN_PLAIN: the call alone; BLOCK_INSN_MEM: cpu->block_insn
+ *    set first; 0: RIP, next RIP, icount and the fetch hits written first),
+ *    and leaves the block where the loop would;
+ *  - an instruction it knows runs as host instructions on the guest
+ *    registers in struct cpu: the same result, the same lazy-flags record
+ *    (flags_eval.h) and, for a memory operand, the same TLB lookups and hit
+ *    counts as the handler's tlb_fast() — an inline probe that takes the
+ *    handler (the slow path) for anything but a hit that permits every
+ *    access the instruction makes, before anything has changed;
+ *  - a Jcc tests the host's flags: guest and host are both x86, so after a
+ *    guest ADD, SUB, CMP, AND, OR, XOR or TEST done as the same host
+ *    instruction at the same size, the host flags are the guest's (SDM
+ *    Vol. 1 Appendix A); when other work came between, the record is
+ *    compared again to make them.
+ * Host registers held for the whole run (callee-saved, so they live
+ * across handler calls): RBX the CPU, R12 the engine word at entry, R13
+ * the block's linear address, R14 the MMU, R15 the access mode
+ * (cpu_acc_mode: ACC_USER, ACC_AC), RBP the instruction-count limit. */
+#include "jit.h"
+#include "block.h"
+#include "exec.h"
+#include "flags_eval.h"
+#include "jit_emit.h"
+#include "mem.h"
+#include "operand.h"
+#include <stddef.h>
+#include <stdlib.h>
+
+enum { R_CPU = H_RBX, R_WORD = H_R12, R_BRIP = H_R13, R_MMU = H_R14, R_MODE = H_R15, R_LIMIT = H_RBP };
+
+#define CPU_OFF(f) ((int32_t)offsetof(struct cpu, f))
+#define GPR_OFF(r) (CPU_OFF(gpr) + 8 * (int32_t)(r))
+#define MMU_OFF(f) ((int32_t)offsetof(struct mmu, f))
+
+_Static_assert(TLB_SETS == 256 && TLB_WAYS == 4 && sizeof(struct tlb_entry) == 32,
+               "the probe indexes a set with one byte and steps 32 bytes a way");
+_Static_assert(offsetof(struct lazy_flags, size) == offsetof(struct lazy_flags, op) + 1,
+               "one 16-bit store writes the record's op and size");
+_Static_assert((ACC_READ & (ACC_USER | ACC_AC)) == 0 && (ACC_WRITE & (ACC_USER | ACC_AC)) == 0,
+               "a mode and an access kind are disjoint bits: (allow >> (kind | mode)) == (allow >> mode >> kind)");
+
+/* What the flags record holds, known at translation time. */
+enum { LFK_UNKNOWN, LFK_ADD, LFK_SUB, LFK_LOGIC };
+
+struct tr {
+    struct emitter e;
+    const struct block *b;
+    unsigned epilogue, body;
+    bool flags_live;        /* the host flags are the guest's now */
+    uint8_t lfk, lfk_size;  /* the record's kind (LFK_*) and size */
+};
+
+static struct hmem cpu_at(int32_t off)
+{
+    return hm(R_CPU, off);
+}
+
+/* Guest register r at `size`: its bytes in struct cpu; without REX, byte
+ * registers 4-7 are AH CH DH BH, byte 1 of RAX..RBX (operand.h). */
+static struct hmem guest_reg(const struct insn *in, unsigned r, unsigned size)
+{
+    if (size == 1 && !in->rex && r >= 4 && r < 8)
+        return cpu_at(GPR_OFF(r - 4) + 1);
+    return cpu_at(GPR_OFF(r));
+}
+
+/* reg_write(): host register h's low `size` bytes to guest register r; a
+ * 32-bit write zero-extends (SDM Vol. 1 §3.4.1.1).  Flags are kept. */
+static void store_guest_reg(struct tr *t, const struct insn *in, unsigned r, unsigned size, unsigned h)
+{
+    if (size == 4)
+        em_mov_rr(&t->e, 4, h, h);
+    em_store(&t->e, size == 4 ? 8 : size, h, guest_reg(in, r, size));
+}
+
+static int32_t insn_off(const struct insn *in)
+{
+    return (int32_t)in->block_off;
+}
+
+static int32_t next_off(const struct insn *in)
+{
+    return (int32_t)in->block_off + in->len;
+}
+
+static void to_cold(struct tr *t) { t->e.cur = EM_COLD; }
+static void to_hot(struct tr *t) { t->e.cur = EM_HOT; }
+
+/* cpu_acc_mode() into R15: ACC_USER at CPL 3, ACC_AC from RFLAGS.AC. */
+static void emit_mode(struct tr *t)
+{
+    struct emitter *e = &t->e;
+    em_mem(e, 1, OPC(0x80), 7, cpu_at(CPU_OFF(cpl)));       /* cmp byte [cpl], 3 */
+    em_byte(e, 3);
+    em_byte(e, 0x0f), em_byte(e, 0x94), em_byte(e, 0xc0);   /* sete al */
+    em_rr(e, 4, OPC(0x0f, 0xb6), R_MODE, H_RAX);            /* movzx r15d, al */
+    _Static_assert(ACC_USER == 8 && ACC_AC == 16 && RF_AC == 1u << 18, "mode bits");
+    em_shift_ri(e, 4, 4, R_MODE, 3);
+    em_load_zx(e, 4, H_RAX, cpu_at(CPU_OFF(rflags)));
+    em_shift_ri(e, 4, 5, H_RAX, 14);
+    em_alu_ri(e, 4, HALU_AND, H_RAX, ACC_AC);
+    em_alu_rr(e, 4, HALU_OR, R_MODE, H_RAX);
+}
+
+/* icount and the fetch hits of `n` instructions the loop has not counted. */
+static void emit_count(struct tr *t, unsigned icount, unsigned hits)
+{
+    if (icount)
+        em_alu_mi64(&t->e, HALU_ADD, cpu_at(CPU_OFF(icount)), (int32_t)icount);
+    if (hits)
+        em_alu_mi64(&t->e, HALU_ADD, hm(R_MMU, MMU_OFF(stats.hits)), (int32_t)hits);
+}
+
+/* Leave the block for the chain loop at brip + rip_off, counting this
+ * instruction and the `behind` before it not yet counted (run_blocks'
+ * `icount += exit_behind + 1`).  An exit to the block's own start goes
+ * round again here when the chain loop would: the engine word unchanged
+ * and a whole block left before the limit (its start's fetch is a hit
+ * from the remembered code page). */
+static void emit_exit(struct tr *t, int64_t rip_off, unsigned behind)
+{
+    struct emitter *e = &t->e;
+    emit_count(t, behind + 1, behind);
+    if (rip_off == 0) {
+        unsigned out = em_label(e);
+        em_cmp_mr64(e, cpu_at(CPU_OFF(cpl)), R_WORD);
+        em_jcc(e, CC_NE, out);
+        em_load_zx(e, 8, H_RAX, cpu_at(CPU_OFF(icount)));
+        em_alu_ri(e, 8, HALU_ADD, H_RAX, (int32_t)t->b->n);
+        em_alu_rr(e, 8, HALU_CMP, H_RAX, R_LIMIT);
+        em_jcc(e, CC_A, out);
+        emit_count(t, 0, 1);
+        em_jmp(e, t->body);
+        em_place(e, out);
+    }
+    em_lea(e, H_RAX, hm(R_BRIP, (int32_t)rip_off));
+    em_rr(e, 4, OPC(0x31), H_RDX, H_RDX); /* xor edx, edx: not synced */
+    em_jmp(e, t->epilogue);
+}
+
+static void emit_handler(struct tr *t, const struct insn *in)
+{
+    em_mov_rr(&t->e, 8, H_RDI, R_CPU);
+    em_mov_imm(&t->e, H_RSI, (uint64_t)(uintptr_t)in);
+    em_call(&t->e, (const void *)in->exec);
+}
+
+/* BLOCK_INSN_MEM around its handler: cpu->block_insn = in; after, a
+ * changed engine word leaves — synced (block_insn cleared by
+ * cpu_block_sync: RIP, icount and the hits are written; the chain ends)
+ * or not. */
+static void emit_mem_call(struct tr *t, const struct insn *in)
+{
+    struct emitter *e = &t->e;
+    em_mov_imm(e, H_RAX, (uint64_t)(uintptr_t)in);
+    em_store(e, 8, H_RAX, cpu_at(CPU_OFF(block_insn)));
+    emit_handler(t, in);
+    unsigned out = em_label(e), synced = em_label(e);
+    em_cmp_mr64(e, cpu_at(CPU_OFF(cpl)), R_WORD);
+    em_jcc(e, CC_NE, out);
+    unsigned back = e->cur;
+    to_cold(t);
+    em_place(e, out);
+    em_alu_mi64(e, HALU_CMP, cpu_at(CPU_OFF(block_insn)), 0);
+    em_jcc(e, CC_E, synced);
+    emit_exit(t, next_off(in), in->exit_behind);
+    em_place(e, synced);
+    emit_count(t, 1, 0);
+    em_lea(e, H_RAX, hm(R_BRIP, next_off(in)));
+    em_mov_imm(e, H_RDX, 1);
+    em_jmp(e, t->epilogue);
+    e->cur = back;
+}
+
+/* Kind 0: the loop writes icount and the fetch hits, RIP and next RIP
+ * before the handler and leaves when next RIP or the engine word
+ * changed.  The counts are written by the caller (emit_sync). */
+static void emit_sync(struct tr *t, const struct insn *in)
+{
+    emit_count(t, in->since_sync, in->since_sync);
+}
+
+/* An instruction that may change RFLAGS.AC without changing the engine
+ * word: POPF, IRETQ, and group 7 (STAC, CLAC). */
+static bool may_change_ac(const struct insn *in)
+{
+    return (in->map == MAP_1BYTE && (in->op == 0x9d || in->op == 0xcf)) || (in->map == MAP_0F && in->op == 0x01);
+}
+
+static void emit_plain_call(struct tr *t, const struct insn *in)
+{
+    struct emitter *e = &t->e;
+    em_store_imm64(e, cpu_at(CPU_OFF(block_insn)), 0);
+    em_lea(e, H_RAX, hm(R_BRIP, insn_off(in)));
+    em_store(e, 8, H_RAX, cpu_at(CPU_OFF(rip)));
+    em_lea(e, H_RAX, hm(R_BRIP, next_off(in)));
+    em_store(e, 8, H_RAX, cpu_at(CPU_OFF(next_rip)));
+    emit_handler(t, in);
+    unsigned out = em_label(e);
+    em_lea(e, H_RAX, hm(R_BRIP, next_off(in)));
+    em_cmp_mr64(e, cpu_at(CPU_OFF(next_rip)), H_RAX);
+    em_jcc(e, CC_NE, out);
+    em_cmp_mr64(e, cpu_at(CPU_OFF(cpl)), R_WORD);
+    em_jcc(e, CC_NE, out);
+    if (may_change_ac(in))
+        emit_mode(t);
+    unsigned back = e->cur;
+    to_cold(t);
+    em_place(e, out);
+    emit_count(t, 1, 0);
+    em_load_zx(e, 8, H_RAX, cpu_at(CPU_OFF(next_rip)));
+    em_rr(e, 4, OPC(0x31), H_RDX, H_RDX);
+    em_jmp(e, t->epilogue);
+    e->cur = back;
+}
+
+/* The handler with the bookkeeping of the instruction's kind (counts of
+ * a kind-0 instruction already written when `synced`). */
+static void emit_call_for_kind(struct tr *t, const struct insn *in, bool synced)
+{
+    if (in->engine == BLOCK_INSN_PLAIN) {
+        emit_handler(t, in);
+    } else if (in->engine == BLOCK_INSN_MEM) {
+        emit_mem_call(t, in);
+    } else {
+        if (!synced)
+            emit_sync(t, in);
+        emit_plain_call(t, in);
+    }
+}
+
+/* ---- the instructions done natively ---- */
+
+enum { NAT_ALU, NAT_MOV, NAT_MOVX, NAT_LEA };
+#define NAT_TEST 8 /* an ALU op number past HALU_CMP */
+
+struct nat {
+    uint8_t kind;     /* NAT_* */
+    uint8_t op;       /* NAT_ALU: HALU_* or NAT_TEST */
+    uint8_t size;     /* operand size */
+    uint8_t src_size; /* NAT_MOVX: the source's size */
+    bool sx;          /* NAT_MOVX: sign-extend */
+    bool rm_dst;      /* the r/m operand is the destination */
+    bool imm;         /* the source is the immediate */
+    uint8_t dst_reg;  /* the destination register when !rm_dst */
+};
+
+static bool alu_native(unsigned op)
+{
+    return op != HALU_ADC && op != HALU_SBB; /* they read CF */
+}
+
+static bool classify(const struct insn *in, struct nat *n)
+{
+    if (in->lock || in->vex || in->exec == exec_ud)
+        return false;
+    const unsigned op = in->op, sub = in->reg & 7;
+    *n = (struct nat){.size = in->opsize, .dst_reg = in->reg};
+    if (in->map == MAP_0F) {
+        if ((op == 0xb6 || op == 0xb7 || op == 0xbe || op == 0xbf) && !in->rep) {
+            n->kind = NAT_MOVX;
+            n->src_size = (op & 1) ? 2 : 1;
+            n->sx = op >= 0xbe;
+            return true;
+        }
+        return false;
+    }
+    if (in->map != MAP_1BYTE)
+        return false;
+    if (op < 0x40 && (op & 7) <= 5) {
+        n->kind = NAT_ALU;
+        n->op = op >> 3;
+        switch (op & 7) {
+        case 0: case 1: n->rm_dst = true; break;
+        case 2: case 3: break;
+        default: n->imm = true; n->dst_reg = RAX; break;
+        }
+        return alu_native(n->op);
+    }
+    switch (op) {
+    case 0x80: case 0x81: case 0x83:
+        *n = (struct nat){NAT_ALU, (uint8_t)sub, in->opsize, 0, false, true, true, 0};
+        return alu_native(sub);
+    case 0x84: case 0x85:
+        *n = (struct nat){NAT_ALU, NAT_TEST, in->opsize, 0, false, true, false, 0};
+        return true;
+    case 0xa8: case 0xa9:
+        *n = (struct nat){NAT_ALU, NAT_TEST, in->opsize, 0, false, false, true, RAX};
+        return true;
+    case 0xf6: case 0xf7:
+        *n = (struct nat){NAT_ALU, NAT_TEST, in->opsize, 0, false, true, true, 0};
+        return sub <= 1;
+    case 0x88: case 0x89:
+        n->kind = NAT_MOV;
+        n->rm_dst = true;
+        return true;
+    case 0x8a: case 0x8b:
+        n->kind = NAT_MOV;
+        return true;
+    case 0xc6: case 0xc7:
+        n->kind = NAT_MOV;
+        n->rm_dst = n->imm = true;
+        return sub == 0;
+    case 0x8d:
+        n->kind = NAT_LEA;
+        return in->mod != 3;
+    case 0x63: /* MOVSXD: sign-extends with REX.W, else a plain move */
+        n->kind = NAT_MOVX;
+        n->src_size = in->opsize == 2 ? 2 : 4;
+        n->sx = in->opsize == 8;
+        return true;
+    default:
+        if (op >= 0xb0 && op <= 0xbf) {
+            n->kind = NAT_MOV;
+            n->imm = true;
+            return true;
+        }
+        return false;
+    }
+}
+
+/* RSI = the memory operand's linear address (insn_ea(); only its offset,
+ * insn_offset(), for LEA).  Flags are kept unless an FS/GS base is added. */
+static void emit_ea(struct tr *t, const struct insn *in, bool with_segment)
+{
+    struct emitter *e = &t->e;
+    if (in->rip_rel) {
+        em_lea(e, H_RSI, hm(R_BRIP, next_off(in) + (int32_t)in->disp));
+    } else if (in->base != REG_NONE || in->index != REG_NONE) {
+        if (in->base != REG_NONE)
+            em_load_zx(e, 8, H_RSI, cpu_at(GPR_OFF(in->base)));
+        else
+            em_mov_imm(e, H_RSI, 0);
+        if (in->index != REG_NONE) {
+            em_load_zx(e, 8, H_RAX, cpu_at(GPR_OFF(in->index)));
+            em_lea(e, H_RSI, (struct hmem){H_RSI, H_RAX, in->scale, (int32_t)in->disp});
+        } else if (in->disp) {
+            em_lea(e, H_RSI, hm(H_RSI, (int32_t)in->disp));
+        }
+    } else {
+        em_mov_imm(e, H_RSI, (uint64_t)in->disp);
+    }
+    if (in->addrsize == 4)
+        em_mov_rr(e, 4, H_RSI, H_RSI);
+    if (with_segment && (in->seg == SEG_FS || in->seg == SEG_GS))
+        em_mem(e, 8, OPC(0x03), H_RSI, cpu_at(CPU_OFF(seg) + (int32_t)(in->seg * sizeof(struct segment))));
+}
+
+/* The inline tlb_fast(): RDX = the host address of the `size` bytes at
+ * RSI when they are in one page whose TLB entry permits each access
+ * (a read, a write, or both for read-modify-write) at the current mode
+ * and has host memory; the hits are counted as the handler's lookups
+ * would count them.  Anything else jumps to `slow` with nothing
+ * changed. */
+static void emit_probe(struct tr *t, unsigned size, bool rd, bool wr, unsigned slow)
+{
+    struct emitter *e = &t->e;
+    em_mov_rr(e, 4, H_RAX, H_RSI);
+    em_alu_ri(e, 4, HALU_AND, H_RAX, 0xfff);
+    em_alu_ri(e, 4, HALU_CMP, H_RAX, (int32_t)(0x1000 - size));
+    em_jcc(e, CC_A, slow);
+    em_mov_rr(e, 8, H_RAX, H_RSI);
+    em_shift_ri(e, 8, 5, H_RAX, 12);                  /* vpn */
+    em_rr(e, 4, OPC(0x0f, 0xb6), H_RCX, H_RAX);      /* movzx ecx, al: the set */
+    em_shift_ri(e, 4, 4, H_RCX, 7);
+    em_lea(e, H_RDX, (struct hmem){R_MMU, H_RCX, 0, MMU_OFF(tlb)});
+    unsigned found = em_label(e);
+    for (unsigned way = 0; way < TLB_WAYS; way++) {
+        em_cmp_mr64(e, hm(H_RDX, (int32_t)offsetof(struct tlb_entry, vpn)), H_RAX);
+        if (way + 1 < TLB_WAYS) {
+            em_jcc(e, CC_E, found);
+            em_alu_ri(e, 8, HALU_ADD, H_RDX, (int32_t)sizeof(struct tlb_entry));
+        } else {
+            em_jcc(e, CC_NE, slow);
+        }
+    }
+    em_place(e, found);
+    unsigned need = (rd ? 1u << ACC_READ : 0u) | (wr ? 1u << ACC_WRITE : 0u);
+    em_load_zx(e, 4, H_RAX, hm(H_RDX, (int32_t)offsetof(struct tlb_entry, allow)));
+    em_mov_rr(e, 4, H_RCX, R_MODE);
+    em_rr(e, 4, OPC(0xd3), 5, H_RAX);                 /* shr eax, cl */
+    em_alu_ri(e, 4, HALU_AND, H_RAX, (int32_t)need);
+    em_alu_ri(e, 4, HALU_CMP, H_RAX, (int32_t)need);
+    em_jcc(e, CC_NE, slow);
+    em_load_zx(e, 8, H_RDX, hm(H_RDX, (int32_t)offsetof(struct tlb_entry, host)));
+    em_test_rr(e, 8, H_RDX, H_RDX);
+    em_jcc(e, CC_E, slow);
+    emit_count(t, 0, (unsigned)rd + (unsigned)wr);
+    em_mov_rr(e, 4, H_RAX, H_RSI);
+    em_alu_ri(e, 4, HALU_AND, H_RAX, 0xfff);
+    em_alu_rr(e, 8, HALU_ADD, H_RDX, H_RAX);
+}
+
+static void emit_alu(struct tr *t, const struct insn *in, const struct nat *n, struct hmem rm)
+{
+    struct emitter *e = &t->e;
+    const unsigned size = n->size;
+    const struct hmem dst = n->rm_dst ? rm : guest_reg(in, n->dst_reg, size);
+    em_load_zx(e, size, H_RAX, dst);
+    if (n->imm)
+        em_mov_imm(e, H_RCX, in->imm & size_mask(size));
+    else
+        em_load_zx(e, size, H_RCX, n->rm_dst ? guest_reg(in, in->reg, size) : rm);
+    if (n->op == NAT_TEST) { /* test_values(): the record keeps only the result */
+        em_store_imm64(e, cpu_at(CPU_OFF(lf.dst)), 0);
+        em_store_imm64(e, cpu_at(CPU_OFF(lf.src)), 0);
+    } else {
+        em_store(e, 8, H_RAX, cpu_at(CPU_OFF(lf.dst)));
+        em_store(e, 8, H_RCX, cpu_at(CPU_OFF(lf.src)));
+    }
+    const bool writes = n->op != HALU_CMP && n->op != NAT_TEST;
+    const unsigned host_op = n->op == NAT_TEST ? HALU_AND : n->op == HALU_CMP ? HALU_SUB : n->op;
+    em_alu_rr(e, size, host_op, H_RAX, H_RCX);
+    if (writes) {
+        if (n->rm_dst && in->mod != 3)
+            em_store(e, size, H_RAX, rm);
+        else
+            store_guest_reg(t, in, n->rm_dst ? in->rm : n->dst_reg, size, H_RAX);
+    }
+    em_store(e, 8, H_RAX, cpu_at(CPU_OFF(lf.res)));
+    unsigned lf_op = host_op == HALU_ADD ? LF_ADD : host_op == HALU_SUB ? LF_SUB : LF_LOGIC;
+    em_store_imm16(e, cpu_at(CPU_OFF(lf.op)), (uint16_t)(lf_op | size << 8));
+    t->lfk = lf_op == LF_ADD ? LFK_ADD : lf_op == LF_SUB ? LFK_SUB : LFK_LOGIC;
+    t->lfk_size = (uint8_t)size;
+}
+
+static void emit_mov(struct tr *t, const struct insn *in, const struct nat *n, struct hmem rm, bool mem)
+{
+    struct emitter *e = &t->e;
+    const unsigned size = n->size;
+    if (n->imm)
+        em_mov_imm(e, H_RAX, in->imm & size_mask(size));
+    else if (n->rm_dst)
+        em_load_zx(e, size, H_RAX, guest_reg(in, in->reg, size));
+    else
+        em_load_zx(e, size, H_RAX, rm);
+    if (n->rm_dst && mem)
+        em_store(e, size, H_RAX, rm);
+    else
+        store_guest_reg(t, in, n->rm_dst ? in->rm : n->dst_reg, size, H_RAX);
+}
+
+/* The instruction as host code, with its handler as the slow path of a
+ * memory operand.  False: not one the translator does. */
+static bool emit_native(struct tr *t, const struct insn *in)
+{
+    struct emitter *e = &t->e;
+    struct nat n;
+    if (!classify(in, &n))
+        return false;
+    const bool mem = in->has_modrm && in->mod != 3 && n.kind != NAT_LEA;
+    if (in->rip_rel && !fits_s32((int64_t)next_off(in) + in->disp))
+        return false;
+    if (in->engine == 0)
+        emit_sync(t, in);
+    if (n.kind == NAT_LEA) {
+        emit_ea(t, in, false);
+        store_guest_reg(t, in, in->reg, n.size, H_RSI);
+        return true;
+    }
+    unsigned slow = 0;
+    struct hmem rm = guest_reg(in, in->rm, n.size);
+    if (mem) {
+        const bool store_only = n.kind == NAT_MOV && n.rm_dst;
+        const bool rmw = n.kind == NAT_ALU && n.rm_dst && n.op != HALU_CMP && n.op != NAT_TEST;
+        slow = em_label(e);
+        emit_ea(t, in, true);
+        emit_probe(t, n.kind == NAT_MOVX ? n.src_size : n.size, !store_only, store_only || rmw, slow);
+        rm = hm(H_RDX, 0);
+    } else if (n.kind == NAT_MOVX) {
+        rm = guest_reg(in, in->rm, n.src_size);
+    }
+    switch (n.kind) {
+    case NAT_ALU:
+        emit_alu(t, in, &n, rm);
+        break;
+    case NAT_MOV:
+        emit_mov(t, in, &n, rm, mem);
+        break;
+    default: /* NAT_MOVX */
+        if (n.sx)
+            em_load_sx(e, n.src_size, H_RAX, rm);
+        else
+            em_load_zx(e, n.src_size, H_RAX, rm);
+        store_guest_reg(t, in, in->reg, n.size, H_RAX);
+        break;
+    }
+    if (mem) {
+        unsigned resume = em_label(e);
+        em_place(e, resume);
+        to_cold(t);
+        em_place(e, slow);
+        emit_call_for_kind(t, in, true);
+        em_jmp(e, resume);
+        to_hot(t);
+    }
+    /* A memory operand's probe (and its slow path) leaves no flags. */
+    t->flags_live = !mem && (n.kind == NAT_ALU || t->flags_live);
+    return true;
+}
+
+/* flags_cond() for the translated code's Jcc when the host flags are not
+ * the guest's and the record's kind is unknown. */
+static uint64_t jit_cond(struct cpu *cpu, uint64_t cc)
+{
+    return flags_cond(cpu, (unsigned)cc);
+}
+
+/* Host flags from the record: the same host instruction on dst and src
+ * at the record's size (SUB as CMP, ADD as ADD into a scratch register)
+ * or TEST of the result for logic. */
+static void emit_flags_from_record(struct tr *t)
+{
+    struct emitter *e = &t->e;
+    const unsigned size = t->lfk_size;
+    if (t->lfk == LFK_LOGIC) {
+        em_load_zx(e, size, H_RAX, cpu_at(CPU_OFF(lf.res)));
+        em_test_rr(e, size, H_RAX, H_RAX);
+        return;
+    }
+    em_load_zx(e, size, H_RAX, cpu_at(CPU_OFF(lf.dst)));
+    const uint8_t opc = (t->lfk == LFK_SUB ? 0x3a : 0x02) | (size == 1 ? 0 : 1); /* CMP/ADD r, r/m */
+    em_mem(e, size, &opc, 1, H_RAX, cpu_at(CPU_OFF(lf.src)));
+}
+
+static void emit_jcc(struct tr *t, const struct insn *in)
+{
+    struct emitter *e = &t->e;
+    const int64_t target = (int64_t)next_off(in) + (int64_t)in->imm;
+    if (target == next_off(in))
+        return; /* taken or not, the next instruction */
+    unsigned cc = in->op & 15;
+    if (!t->flags_live) {
+        if (t->lfk != LFK_UNKNOWN) {
+            emit_flags_from_record(t);
+            t->flags_live = true;
+        } else {
+            em_mov_rr(e, 8, H_RDI, R_CPU);
+            em_mov_imm(e, H_RSI, cc);
+            em_call(e, (const void *)jit_cond);
+            em_test_rr(e, 4, H_RAX, H_RAX);
+            cc = CC_NE;
+        }
+    }
+    unsigned taken = em_label(e);
+    em_jcc(e, cc, taken);
+    to_cold(t);
+    em_place(e, taken);
+    emit_exit(t, target - (int64_t)0, in->exit_behind);
+    to_hot(t);
+}
+
+static void emit_prologue(struct tr *t)
+{
+    struct emitter *e = &t->e;
+    static const uint8_t saved[] = {H_RBX, H_RBP, H_R12, H_R13, H_R14, H_R15};
+    for (unsigned i = 0; i < sizeof saved; i++)
+        em_push(e, saved[i]);
+    em_alu_ri(e, 8, HALU_SUB, H_RSP, 8); /* six pushes and the return address: keep RSP 16-aligned for calls */
+    em_mov_rr(e, 8, R_CPU, H_RDI);
+    em_mov_rr(e, 8, R_BRIP, H_RSI);
+    em_mov_rr(e, 8, R_WORD, H_RDX);
+    em_mov_rr(e, 8, R_LIMIT, H_RCX);
+    em_load_zx(e, 8, R_MMU, cpu_at(CPU_OFF(mmu)));
+    em_store(e, 8, R_BRIP, cpu_at(CPU_OFF(block_rip)));
+    em_place(e, t->body);
+    emit_mode(t);
+    to_cold(t);
+    em_place(e, t->epilogue);
+    em_alu_ri(e, 8, HALU_ADD, H_RSP, 8);
+    for (unsigned i = sizeof saved; i-- > 0;)
+        em_pop(e, saved[i]);
+    em_byte(e, 0xc3);
+    to_hot(t);
+}
+
+struct jit *jit_new(void)
+{
+    struct jit *j = calloc(1, sizeof *j);
+    if (!j)
+        return NULL;
+    j->scratch = malloc(2 * JIT_STREAM_BYTES);
+    if (!j->scratch || !jit_memory_map(&j->code, JIT_CODE_BYTES)) {
+        free(j->scratch);
+        free(j);
+        return NULL;
+    }
+    return j;
+}
+
+void jit_free(struct jit *j)
+{
+    if (!j)
+        return;
+    jit_memory_unmap(&j->code);
+    free(j->scratch);
+    free(j);
+}
+
+void jit_reset(struct jit *j)
+{
+    j->code.used = 0;
+    j->full = false;
+}
+
+jit_fn jit_translate(struct jit *j, const struct block *b)
+{
+    struct tr t = {.b = b};
+    struct emitter *e = &t.e;
+    e->buf[EM_HOT] = j->scratch;
+    e->buf[EM_COLD] = j->scratch + JIT_STREAM_BYTES;
+    e->cap[EM_HOT] = e->cap[EM_COLD] = JIT_STREAM_BYTES;
+    t.epilogue = em_label(e);
+    t.body = em_label(e);
+    emit_prologue(&t);
+    for (uint32_t i = 0; i < b->n; i++) {
+        const struct insn *in = &b->insn[i];
+        if (in->engine == BLOCK_INSN_NEAR_JCC) {
+            emit_jcc(&t, in);
+        } else if (!emit_native(&t, in)) {
+            emit_call_for_kind(&t, in, false);
+            t.flags_live = false;
+            t.lfk = LFK_UNKNOWN;
+        }
+        if (in->block_last)
+            emit_exit(&t, next_off(in), in->exit_behind);
+    }
+    if (e->overflow) {
+        j->failed++;
+        return NULL;
+    }
+    /* Lay out hot then cold, 16-byte aligned, and resolve the jumps. */
+    size_t start = (j->code.used + 15) & ~(size_t)15;
+    size_t total = (size_t)e->len[EM_HOT] + e->len[EM_COLD];
+    if (start + total > j->code.size) {
+        j->full = true;
+        return NULL;
+    }
+    uint8_t *dst = j->code.rw + start;
+    memcpy(dst, e->buf[EM_HOT], e->len[EM_HOT]);
+    memcpy(dst + e->len[EM_HOT], e->buf[EM_COLD], e->len[EM_COLD]);
+    const uint32_t base[EM_STREAMS] = {0, e->len[EM_HOT]};
+    for (unsigned f = 0; f < e->nfixups; f++) {
+        unsigned l = e->fixup[f].label;
+        if (e->label[l].at < 0) {
+            j->failed++;
+            return NULL;
+        }
+        int64_t site = (int64_t)base[e->fixup[f].stream] + e->fixup[f].at;
+        int64_t target = (int64_t)base[e->label[l].stream] + e->label[l].at;
+        int32_t rel = (int32_t)(target - (site + 4));
+        memcpy(dst + site, &rel, 4);
+    }
+    j->code.used = start + total;
+    j->translated++;
+    jit_fn fn;
+    const void *code = j->code.rx + start;
+    memcpy(&fn, &code, sizeof fn);
+    return fn;
+}
