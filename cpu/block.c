@@ -55,7 +55,7 @@ void block_translate(struct block_cache *bc, struct block *b)
         bc->translate = false; /* no executable memory: blocks run interpreted */
         return;
     }
-    b->code = jit_translate(bc->jit, b);
+    b->code = jit_translate(bc->jit, bc, b, &b->chain);
 }
 
 static bool plain_op(const struct insn *in);
@@ -201,6 +201,7 @@ struct block *block_build(struct block_cache *bc, struct block *slot, const uint
     slot->n = n;
     slot->insn = out;
     slot->code = NULL;
+    slot->chain = NULL;
     slot->runs = 0;
     if (out[n - 1].engine == BLOCK_INSN_PLAIN)
         out[n - 1].engine = out[n - 1].exit_behind = 0;

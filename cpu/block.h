@@ -33,6 +33,7 @@ struct block {
     uint32_t n;               /* instructions, 1..BLOCK_MAX_INSNS */
     const struct insn *insn;  /* n decoded instructions in the arena */
     jit_fn code;              /* its translation (jit.h), or NULL */
+    const void *chain;        /* where another translation jumps into it (jit.c), or NULL */
     uint32_t runs;            /* times entered untranslated, up to JIT_HOT */
 };
 

@@ -51,8 +51,9 @@ enum { LFK_UNKNOWN, LFK_ADD, LFK_SUB, LFK_LOGIC };
 
 struct tr {
     struct emitter e;
+    struct block_cache *bc;
     const struct block *b;
-    unsigned epilogue, body;
+    unsigned epilogue, body, chain;
     bool flags_live;        /* the host flags are the guest's now */
     uint8_t lfk, lfk_size;  /* the record's kind (LFK_*) and size */
 };
@@ -118,26 +119,52 @@ static void emit_count(struct tr *t, unsigned icount, unsigned hits)
         em_alu_mi64(&t->e, HALU_ADD, hm(R_MMU, MMU_OFF(stats.hits)), (int32_t)hits);
 }
 
-/* Leave the block for the chain loop at brip + rip_off, counting this
- * instruction and the `behind` before it not yet counted (run_blocks'
- * `icount += exit_behind + 1`).  An exit to the block's own start goes
- * round again here when the chain loop would: the engine word unchanged
- * and a whole block left before the limit (its start's fetch is a hit
- * from the remembered code page). */
+/* Leave the block at brip + rip_off, counting this instruction and the
+ * `behind` before it not yet counted (run_blocks' `icount += exit_behind +
+ * 1`).  When the chain loop would go on into a block that is translated,
+ * the code jumps straight into it instead: the engine word is unchanged, a
+ * whole block fits before the limit, and the next block is the one the
+ * loop would find — in the same page (so at the remembered code page, a
+ * counted fetch hit), in the slot for its physical address with the same
+ * frame generation.  The block's own start needs none of the lookup. */
 static void emit_exit(struct tr *t, int64_t rip_off, unsigned behind)
 {
     struct emitter *e = &t->e;
+    const struct block *b = t->b;
     emit_count(t, behind + 1, behind);
-    if (rip_off == 0) {
+    const int64_t page_off = (int64_t)(b->pa & 0xfff) + rip_off;
+    if (page_off >= 0 && page_off < 0x1000) {
         unsigned out = em_label(e);
         em_cmp_mr64(e, cpu_at(CPU_OFF(cpl)), R_WORD);
         em_jcc(e, CC_NE, out);
-        em_load_zx(e, 8, H_RAX, cpu_at(CPU_OFF(icount)));
-        em_alu_ri(e, 8, HALU_ADD, H_RAX, (int32_t)t->b->n);
-        em_alu_rr(e, 8, HALU_CMP, H_RAX, R_LIMIT);
-        em_jcc(e, CC_A, out);
-        emit_count(t, 0, 1);
-        em_jmp(e, t->body);
+        if (rip_off == 0) {
+            em_load_zx(e, 8, H_RAX, cpu_at(CPU_OFF(icount)));
+            em_alu_ri(e, 8, HALU_ADD, H_RAX, (int32_t)b->n);
+            em_alu_rr(e, 8, HALU_CMP, H_RAX, R_LIMIT);
+            em_jcc(e, CC_A, out);
+            emit_count(t, 0, 1);
+            em_jmp(e, t->body);
+        } else {
+            const uint64_t pa = b->pa + (uint64_t)rip_off;
+            const struct block *next = block_slot(t->bc, pa);
+            em_mov_imm(e, H_RAX, (uint64_t)(uintptr_t)next);
+            em_mov_imm(e, H_RCX, pa);
+            em_cmp_mr64(e, hm(H_RAX, (int32_t)offsetof(struct block, pa)), H_RCX);
+            em_jcc(e, CC_NE, out);
+            em_mem(e, 4, OPC(0x81), 7, hm(H_RAX, (int32_t)offsetof(struct block, gen))); /* cmp dword, imm32 */
+            em_u32(e, b->gen);
+            em_jcc(e, CC_NE, out);
+            em_load_zx(e, 8, H_RDX, hm(H_RAX, (int32_t)offsetof(struct block, chain)));
+            em_test_rr(e, 8, H_RDX, H_RDX);
+            em_jcc(e, CC_E, out);
+            em_load_zx(e, 4, H_RCX, hm(H_RAX, (int32_t)offsetof(struct block, n)));
+            em_mem(e, 8, OPC(0x03), H_RCX, cpu_at(CPU_OFF(icount)));       /* add rcx, [icount] */
+            em_alu_rr(e, 8, HALU_CMP, H_RCX, R_LIMIT);
+            em_jcc(e, CC_A, out);
+            emit_count(t, 0, 1);
+            em_lea(e, R_BRIP, hm(R_BRIP, (int32_t)rip_off));
+            em_rr(e, 4, OPC(0xff), 4, H_RDX);                                /* jmp rdx */
+        }
         em_place(e, out);
     }
     em_lea(e, H_RAX, hm(R_BRIP, (int32_t)rip_off));
@@ -553,7 +580,7 @@ static void emit_jcc(struct tr *t, const struct insn *in)
     em_jcc(e, cc, taken);
     to_cold(t);
     em_place(e, taken);
-    emit_exit(t, target - (int64_t)0, in->exit_behind);
+    emit_exit(t, target, in->exit_behind);
     to_hot(t);
 }
 
@@ -569,9 +596,10 @@ static void emit_prologue(struct tr *t)
     em_mov_rr(e, 8, R_WORD, H_RDX);
     em_mov_rr(e, 8, R_LIMIT, H_RCX);
     em_load_zx(e, 8, R_MMU, cpu_at(CPU_OFF(mmu)));
+    emit_mode(t);
+    em_place(e, t->chain); /* from another translation: every register above is set */
     em_store(e, 8, R_BRIP, cpu_at(CPU_OFF(block_rip)));
     em_place(e, t->body);
-    emit_mode(t);
     to_cold(t);
     em_place(e, t->epilogue);
     em_alu_ri(e, 8, HALU_ADD, H_RSP, 8);
@@ -610,15 +638,16 @@ void jit_reset(struct jit *j)
     j->full = false;
 }
 
-jit_fn jit_translate(struct jit *j, const struct block *b)
+jit_fn jit_translate(struct jit *j, struct block_cache *bc, const struct block *b, const void **chain)
 {
-    struct tr t = {.b = b};
+    struct tr t = {.bc = bc, .b = b};
     struct emitter *e = &t.e;
     e->buf[EM_HOT] = j->scratch;
     e->buf[EM_COLD] = j->scratch + JIT_STREAM_BYTES;
     e->cap[EM_HOT] = e->cap[EM_COLD] = JIT_STREAM_BYTES;
     t.epilogue = em_label(e);
     t.body = em_label(e);
+    t.chain = em_label(e);
     emit_prologue(&t);
     for (uint32_t i = 0; i < b->n; i++) {
         const struct insn *in = &b->insn[i];
@@ -663,5 +692,6 @@ jit_fn jit_translate(struct jit *j, const struct block *b)
     jit_fn fn;
     const void *code = j->code.rx + start;
     memcpy(&fn, &code, sizeof fn);
+    *chain = j->code.rx + start + (e->label[t.chain].stream == EM_HOT ? 0 : e->len[EM_HOT]) + e->label[t.chain].at;
     return fn;
 }

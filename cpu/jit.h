@@ -19,6 +19,7 @@
 
 struct cpu;
 struct block;
+struct block_cache;
 
 /* What a translated block returns: the RIP to go on at, and whether the
  * exit was a memory instruction's slow path that already wrote RIP,
@@ -59,7 +60,9 @@ struct jit *jit_new(void);
 void jit_free(struct jit *j);
 /* Forget every translation (the block cache was flushed). */
 void jit_reset(struct jit *j);
-/* Translate b; NULL when it cannot (then j->full may be set). */
-jit_fn jit_translate(struct jit *j, const struct block *b);
+/* Translate b, one of bc's blocks; NULL when it cannot (then j->full may
+ * be set).  *chain: the entry other translations jump to when they chain
+ * into b. */
+jit_fn jit_translate(struct jit *j, struct block_cache *bc, const struct block *b, const void **chain);
 
 #endif

@@ -1,6 +1,7 @@
-/* test_engine.c — the fast engine (cpu/run.c: decoded blocks) against the
- * plain interpreter, which is the oracle: the same program is booted twice,
- * once with RINGSCOPE_ENGINE=interp and once with the default fast engine,
+/* test_engine.c — the fast tiers (cpu/run.c: decoded blocks, and
+ * cpu/jit.c: blocks translated into host code when hot) against the plain
+ * interpreter, which is the oracle: the same program is booted three
+ * times, with RINGSCOPE_ENGINE=interp, =blocks and the default (fast),
  * and everything a guest or a watcher could see must be the same — exit
  * status, stdout, stderr and kernel log, the whole saved CPU state
  * (registers, RIP, RFLAGS, icount, exception counts by vector...), the
@@ -38,6 +39,7 @@ struct outcome {
     uint64_t ram_hash, disk_hash, time_ns, idle_ns;
     uint64_t icount, rip;
     uint64_t blocks_built;  /* the fast engine ran (the interpreter builds none) */
+    uint64_t translated;    /* blocks the translating tier turned into host code */
 };
 
 static char *copy(const uint8_t *p, size_t n)
@@ -100,6 +102,7 @@ static struct outcome capture(struct machine *m, int64_t status)
     o.icount = cpu->icount;
     o.rip = cpu->rip;
     o.blocks_built = cpu->dcache->blocks->builds;
+    o.translated = cpu->dcache->blocks->jit ? cpu->dcache->blocks->jit->translated : 0;
     return o;
 }
 
@@ -167,6 +170,11 @@ static void assert_same(const struct outcome *interp, const struct outcome *fast
     ck_assert_msg(interp->ram_hash == fast->ram_hash, "%s: guest RAM differs", what);
 }
 
+/* The tiers: the plain interpreter (the oracle), blocks interpreted, and
+ * blocks translated when hot (the default). */
+#define NENGINES 3
+static const char *const engines[NENGINES] = {"interp", "blocks", "fast"};
+
 static struct machine *boot(const char *engine, const char *path, int argc, char *const *argv, uint64_t ram)
 {
     ck_assert_int_eq(setenv("RINGSCOPE_ENGINE", engine, 1), 0);
@@ -174,20 +182,34 @@ static struct machine *boot(const char *engine, const char *path, int argc, char
     return oracle_boot(path, argc, argv, c);
 }
 
-/* Run path to its exit under both engines and compare. */
+/* Every tier against the interpreter; blocks never translated, and the
+ * default tier did. */
+static void assert_same_all(struct outcome *o, const char *what)
+{
+    char label[512];
+    for (int k = 1; k < NENGINES; k++) {
+        snprintf(label, sizeof label, "%s (%s)", what, engines[k]);
+        assert_same(&o[0], &o[k], label);
+    }
+    ck_assert_msg(o[1].translated == 0, "%s: RINGSCOPE_ENGINE=blocks translated %llu blocks", what,
+                  (unsigned long long)o[1].translated);
+    ck_assert_msg(o[0].icount < 1000000 || o[2].translated > 0, "%s: %llu instructions and no block translated",
+                  what, (unsigned long long)o[0].icount);
+    for (int k = 0; k < NENGINES; k++)
+        outcome_free(&o[k]);
+}
+
+/* Run path to its exit under every engine and compare. */
 static void compare_to_exit(const char *path, int argc, char *const *argv, uint64_t ram)
 {
-    struct outcome o[2];
-    static const char *const engines[2] = {"interp", "fast"};
-    for (int k = 0; k < 2; k++) {
+    struct outcome o[NENGINES];
+    for (int k = 0; k < NENGINES; k++) {
         struct machine *m = boot(engines[k], path, argc, argv, ram);
         int64_t st = oracle_run_to_exit(m);
         o[k] = capture(m, st);
         machine_free(m);
     }
-    assert_same(&o[0], &o[1], path);
-    outcome_free(&o[0]);
-    outcome_free(&o[1]);
+    assert_same_all(o, path);
 }
 
 /* ---- the bundled programs ------------------------------------------------ */
@@ -338,17 +360,18 @@ static const char *const trace_kinds[] = {
 START_TEST(traces_of_rare_events_are_byte_identical)
 {
     const char *program = oracle_musl("engine_probe_t", probe_src);
-    char *t[2], *s[2];
-    size_t tl[2], sl[2];
-    static const char *const engines[2] = {"interp", "fast"};
-    for (int k = 0; k < 2; k++)
+    char *t[NENGINES], *s[NENGINES];
+    size_t tl[NENGINES], sl[NENGINES];
+    for (int k = 0; k < NENGINES; k++)
         traced_run(engines[k], trace_kinds[_i], program, _i ? "faults" : "events", &t[k], &tl[k], &s[k], &sl[k]);
     ck_assert_msg(tl[0] > 1000, "the trace has only %zu bytes", tl[0]);
-    ck_assert_msg(tl[0] == tl[1] && !memcmp(t[0], t[1], tl[0]), "--trace=%s differs between the engines",
-                  trace_kinds[_i]);
-    ck_assert_msg(sl[0] == sl[1] && !memcmp(s[0], s[1], sl[0]), "--stats differ between the engines:\n%s\n%s",
-                  s[0], s[1]);
-    for (int k = 0; k < 2; k++)
+    for (int k = 1; k < NENGINES; k++) {
+        ck_assert_msg(tl[0] == tl[k] && !memcmp(t[0], t[k], tl[0]), "--trace=%s differs between interp and %s",
+                      trace_kinds[_i], engines[k]);
+        ck_assert_msg(sl[0] == sl[k] && !memcmp(s[0], s[k], sl[0]), "--stats differ between interp and %s:\n%s\n%s",
+                      engines[k], s[0], s[k]);
+    }
+    for (int k = 0; k < NENGINES; k++)
         free(t[k]), free(s[k]);
 }
 END_TEST
@@ -360,9 +383,8 @@ static const uint64_t budgets[] = {1, 2, 3, 17, 1000, 4321, 33333, 65536, 98765}
 
 START_TEST(a_budget_stops_both_engines_at_the_same_instruction)
 {
-    struct outcome o[2];
-    static const char *const engines[2] = {"interp", "fast"};
-    for (int k = 0; k < 2; k++) {
+    struct outcome o[NENGINES];
+    for (int k = 0; k < NENGINES; k++) {
         struct machine *m = boot(engines[k], "build/programs/hello", 0, NULL, 0);
         struct machine_stop st = machine_step(m, budgets[_i]);
         ck_assert_int_eq(st.event, MEV_BUDGET);
@@ -370,9 +392,7 @@ START_TEST(a_budget_stops_both_engines_at_the_same_instruction)
         machine_free(m);
     }
     ck_assert_uint_eq(o[0].icount, budgets[_i]);
-    assert_same(&o[0], &o[1], "hello, stepped");
-    outcome_free(&o[0]);
-    outcome_free(&o[1]);
+    assert_same_all(o, "hello, stepped");
 }
 END_TEST
 
@@ -385,9 +405,8 @@ START_TEST(breakpoints_and_budgets_interleave_the_same)
     uint64_t bp = machine_cpu(m)->rip;
     machine_free(m);
 
-    struct outcome o[2];
-    static const char *const engines[2] = {"interp", "fast"};
-    for (int k = 0; k < 2; k++) {
+    struct outcome o[NENGINES];
+    for (int k = 0; k < NENGINES; k++) {
         m = boot(engines[k], "build/programs/threads", 0, NULL, 0);
         machine_step(m, 50000);                        /* fast path (no instruction watcher) */
         struct machine_until u = {.breakpoints = &bp, .nbreakpoints = 1, .vector = -1, .max_insns = 10000000};
@@ -399,9 +418,7 @@ START_TEST(breakpoints_and_budgets_interleave_the_same)
         o[k] = capture(m, 0);
         machine_free(m);
     }
-    assert_same(&o[0], &o[1], "threads: steps, a breakpoint, a timer interrupt");
-    outcome_free(&o[0]);
-    outcome_free(&o[1]);
+    assert_same_all(o, "threads: steps, a breakpoint, a timer interrupt");
 }
 END_TEST
 
@@ -414,7 +431,7 @@ START_TEST(unknown_engine_name_is_reported_and_runs_fast)
     size_t n = fread(out, 1, sizeof out - 1, p);
     out[n] = 0;
     ck_assert_int_eq(pclose(p), 0);
-    ck_assert_msg(strstr(out, "RINGSCOPE_ENGINE=turbo: expected interp or fast") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "RINGSCOPE_ENGINE=turbo: expected interp, blocks or fast") != NULL, "%s", out);
     ck_assert_msg(strstr(out, "hello from ring 3") != NULL, "%s", out);
 }
 END_TEST
