@@ -265,7 +265,7 @@ static void emit_call_for_kind(struct tr *t, const struct insn *in, bool synced)
 
 /* ---- the instructions done natively ---- */
 
-enum { NAT_ALU, NAT_MOV, NAT_MOVX, NAT_LEA };
+enum { NAT_ALU, NAT_MOV, NAT_MOVX, NAT_LEA, NAT_IMUL, NAT_SHIFT, NAT_CMOV, NAT_SETCC, NAT_JMP };
 #define NAT_TEST 8 /* an ALU op number past HALU_CMP */
 
 struct nat {
@@ -277,6 +277,7 @@ struct nat {
     bool rm_dst;      /* the r/m operand is the destination */
     bool imm;         /* the source is the immediate */
     uint8_t dst_reg;  /* the destination register when !rm_dst */
+    uint8_t count;    /* NAT_SHIFT: the masked count, 0 < count < bits */
 };
 
 static bool alu_native(unsigned op)
@@ -297,6 +298,20 @@ static bool classify(const struct insn *in, struct nat *n)
             n->sx = op >= 0xbe;
             return true;
         }
+        if (op == 0xaf && !in->rep) { /* IMUL reg, r/m */
+            n->kind = NAT_IMUL;
+            return true;
+        }
+        if (op >= 0x40 && op <= 0x4f) {
+            n->kind = NAT_CMOV;
+            return true;
+        }
+        if (op >= 0x90 && op <= 0x9f) {
+            n->kind = NAT_SETCC;
+            n->size = 1;
+            n->rm_dst = true;
+            return true;
+        }
         return false;
     }
     if (in->map != MAP_1BYTE)
@@ -313,16 +328,16 @@ static bool classify(const struct insn *in, struct nat *n)
     }
     switch (op) {
     case 0x80: case 0x81: case 0x83:
-        *n = (struct nat){NAT_ALU, (uint8_t)sub, in->opsize, 0, false, true, true, 0};
+        *n = (struct nat){NAT_ALU, (uint8_t)sub, in->opsize, 0, false, true, true, 0, 0};
         return alu_native(sub);
     case 0x84: case 0x85:
-        *n = (struct nat){NAT_ALU, NAT_TEST, in->opsize, 0, false, true, false, 0};
+        *n = (struct nat){NAT_ALU, NAT_TEST, in->opsize, 0, false, true, false, 0, 0};
         return true;
     case 0xa8: case 0xa9:
-        *n = (struct nat){NAT_ALU, NAT_TEST, in->opsize, 0, false, false, true, RAX};
+        *n = (struct nat){NAT_ALU, NAT_TEST, in->opsize, 0, false, false, true, RAX, 0};
         return true;
     case 0xf6: case 0xf7:
-        *n = (struct nat){NAT_ALU, NAT_TEST, in->opsize, 0, false, true, true, 0};
+        *n = (struct nat){NAT_ALU, NAT_TEST, in->opsize, 0, false, true, true, 0, 0};
         return sub <= 1;
     case 0x88: case 0x89:
         n->kind = NAT_MOV;
@@ -338,6 +353,22 @@ static bool classify(const struct insn *in, struct nat *n)
     case 0x8d:
         n->kind = NAT_LEA;
         return in->mod != 3;
+    case 0x69: case 0x6b: /* IMUL reg, r/m, imm */
+        n->kind = NAT_IMUL;
+        n->imm = true;
+        return true;
+    case 0xc1: case 0xd1: { /* SHL/SAL, SHR, SAR by imm8 or 1 (count < width: CF is defined) */
+        const unsigned bits = in->opsize * 8u;
+        const unsigned count = (op == 0xd1 ? 1u : (unsigned)in->imm & 0xff) & (in->opsize == 8 ? 63u : 31u);
+        n->kind = NAT_SHIFT;
+        n->op = (uint8_t)sub;
+        n->rm_dst = true;
+        n->count = (uint8_t)count;
+        return sub >= 4 && count && count < bits; /* /4 SHL, /5 SHR, /6 SAL, /7 SAR */
+    }
+    case 0xeb: case 0xe9: /* JMP rel */
+        n->kind = NAT_JMP;
+        return true;
     case 0x63: /* MOVSXD: sign-extends with REX.W, else a plain move */
         n->kind = NAT_MOVX;
         n->src_size = in->opsize == 2 ? 2 : 4;
@@ -474,65 +505,6 @@ static void emit_mov(struct tr *t, const struct insn *in, const struct nat *n, s
         store_guest_reg(t, in, n->rm_dst ? in->rm : n->dst_reg, size, H_RAX);
 }
 
-/* The instruction as host code, with its handler as the slow path of a
- * memory operand.  False: not one the translator does. */
-static bool emit_native(struct tr *t, const struct insn *in)
-{
-    struct emitter *e = &t->e;
-    struct nat n;
-    if (!classify(in, &n))
-        return false;
-    const bool mem = in->has_modrm && in->mod != 3 && n.kind != NAT_LEA;
-    if (in->rip_rel && !fits_s32((int64_t)next_off(in) + in->disp))
-        return false;
-    if (in->engine == 0)
-        emit_sync(t, in);
-    if (n.kind == NAT_LEA) {
-        emit_ea(t, in, false);
-        store_guest_reg(t, in, in->reg, n.size, H_RSI);
-        return true;
-    }
-    unsigned slow = 0;
-    struct hmem rm = guest_reg(in, in->rm, n.size);
-    if (mem) {
-        const bool store_only = n.kind == NAT_MOV && n.rm_dst;
-        const bool rmw = n.kind == NAT_ALU && n.rm_dst && n.op != HALU_CMP && n.op != NAT_TEST;
-        slow = em_label(e);
-        emit_ea(t, in, true);
-        emit_probe(t, n.kind == NAT_MOVX ? n.src_size : n.size, !store_only, store_only || rmw, slow);
-        rm = hm(H_RDX, 0);
-    } else if (n.kind == NAT_MOVX) {
-        rm = guest_reg(in, in->rm, n.src_size);
-    }
-    switch (n.kind) {
-    case NAT_ALU:
-        emit_alu(t, in, &n, rm);
-        break;
-    case NAT_MOV:
-        emit_mov(t, in, &n, rm, mem);
-        break;
-    default: /* NAT_MOVX */
-        if (n.sx)
-            em_load_sx(e, n.src_size, H_RAX, rm);
-        else
-            em_load_zx(e, n.src_size, H_RAX, rm);
-        store_guest_reg(t, in, in->reg, n.size, H_RAX);
-        break;
-    }
-    if (mem) {
-        unsigned resume = em_label(e);
-        em_place(e, resume);
-        to_cold(t);
-        em_place(e, slow);
-        emit_call_for_kind(t, in, true);
-        em_jmp(e, resume);
-        to_hot(t);
-    }
-    /* A memory operand's probe (and its slow path) leaves no flags. */
-    t->flags_live = !mem && (n.kind == NAT_ALU || t->flags_live);
-    return true;
-}
-
 /* flags_cond() for the translated code's Jcc when the host flags are not
  * the guest's and the record's kind is unknown. */
 static uint64_t jit_cond(struct cpu *cpu, uint64_t cc)
@@ -557,25 +529,201 @@ static void emit_flags_from_record(struct tr *t)
     em_mem(e, size, &opc, 1, H_RAX, cpu_at(CPU_OFF(lf.src)));
 }
 
+/* lf_set_zsp(): CF and OF (in ECX as RF_ bits) into RFLAGS with AF
+ * cleared, and a record of the result in RAX that derives ZF SF PF. */
+static void emit_zsp_record(struct tr *t, unsigned size)
+{
+    struct emitter *e = &t->e;
+    em_load_zx(e, 8, H_R8, cpu_at(CPU_OFF(rflags)));
+    em_alu_ri(e, 8, HALU_AND, H_R8, (int32_t)~(RF_CF | RF_OF | RF_AF));
+    em_alu_rr(e, 8, HALU_OR, H_R8, H_RCX);
+    em_store(e, 8, H_R8, cpu_at(CPU_OFF(rflags)));
+    em_store_imm64(e, cpu_at(CPU_OFF(lf.dst)), 0);
+    em_store_imm64(e, cpu_at(CPU_OFF(lf.src)), 0);
+    em_store(e, 8, H_RAX, cpu_at(CPU_OFF(lf.res)));
+    em_store_imm16(e, cpu_at(CPU_OFF(lf.op)), (uint16_t)(LF_ZSP | size << 8));
+    t->lfk = LFK_UNKNOWN;
+}
+
+/* IMUL reg, r/m [, imm]: the truncated product; CF = OF = it did not fit
+ * (exec_muldiv.c), which the host's IMUL sets the same way. */
+static void emit_imul(struct tr *t, const struct insn *in, const struct nat *n, struct hmem rm)
+{
+    struct emitter *e = &t->e;
+    const unsigned size = n->size;
+    if (n->imm) {
+        em_load_zx(e, size, H_RAX, rm);
+        em_mov_imm(e, H_RCX, in->imm & size_mask(size));
+    } else {
+        em_load_zx(e, size, H_RAX, guest_reg(in, in->reg, size));
+        em_load_zx(e, size, H_RCX, rm);
+    }
+    em_rr(e, size, OPC(0x0f, 0xaf), H_RAX, H_RCX);      /* imul rax, rcx */
+    em_byte(e, 0x0f), em_byte(e, 0x90), em_byte(e, 0xc1); /* seto cl */
+    em_rr(e, 4, OPC(0x0f, 0xb6), H_RCX, H_RCX);         /* movzx ecx, cl */
+    em_rr(e, 4, OPC(0xf7), 3, H_RCX);                   /* neg ecx */
+    em_alu_ri(e, 4, HALU_AND, H_RCX, (int32_t)(RF_CF | RF_OF));
+    store_guest_reg(t, in, in->reg, size, H_RAX);
+    emit_zsp_record(t, size);
+}
+
+/* SHL/SAL, SHR, SAR by a count 0 < count < width (exec_shift.c): CF is
+ * the last bit out (the host's); OF as the interpreter defines it for any
+ * count: SHL MSB(result) ^ CF, SHR MSB(operand), SAR 0. */
+static void emit_shift(struct tr *t, const struct insn *in, const struct nat *n, struct hmem rm, bool mem)
+{
+    struct emitter *e = &t->e;
+    const unsigned size = n->size, bits = size * 8;
+    const unsigned ext = n->op == 6 ? 4 : n->op; /* SAL is SHL */
+    em_load_zx(e, size, H_RAX, rm);
+    em_mov_rr(e, 8, H_R9, H_RAX);
+    em_shift_ri(e, size, ext, H_RAX, n->count);
+    em_byte(e, 0x0f), em_byte(e, 0x92), em_byte(e, 0xc1); /* setc cl */
+    em_rr(e, 4, OPC(0x0f, 0xb6), H_RCX, H_RCX);          /* movzx ecx, cl */
+    if (ext != 7) {
+        if (ext == 4)
+            em_mov_rr(e, 8, H_R9, H_RAX);
+        em_shift_ri(e, 8, 5, H_R9, (uint8_t)(bits - 1)); /* the sign bit */
+        em_alu_ri(e, 4, HALU_AND, H_R9, 1);
+        if (ext == 4)
+            em_alu_rr(e, 4, HALU_XOR, H_R9, H_RCX);
+        em_shift_ri(e, 4, 4, H_R9, 11);                  /* OF is RFLAGS bit 11 */
+        em_alu_rr(e, 4, HALU_OR, H_RCX, H_R9);
+    }
+    if (mem)
+        em_store(e, size, H_RAX, rm);
+    else
+        store_guest_reg(t, in, in->rm, size, H_RAX);
+    emit_zsp_record(t, size);
+}
+
+/* Host flags for condition cc: returns the host condition to test. */
+static unsigned emit_condition(struct tr *t, unsigned cc)
+{
+    struct emitter *e = &t->e;
+    if (t->flags_live)
+        return cc;
+    if (t->lfk != LFK_UNKNOWN) {
+        emit_flags_from_record(t);
+        t->flags_live = true;
+        return cc;
+    }
+    em_mov_rr(e, 8, H_RDI, R_CPU);
+    em_mov_imm(e, H_RSI, cc);
+    em_call(e, (const void *)jit_cond);
+    em_test_rr(e, 4, H_RAX, H_RAX);
+    t->flags_live = false;
+    return CC_NE;
+}
+
+/* The instruction as host code, with its handler as the slow path of a
+ * memory operand.  False: not one the translator does. */
+static bool emit_native(struct tr *t, const struct insn *in)
+{
+    struct emitter *e = &t->e;
+    struct nat n;
+    if (!classify(in, &n))
+        return false;
+    const bool mem = in->has_modrm && in->mod != 3 && n.kind != NAT_LEA;
+    if (in->rip_rel && !fits_s32((int64_t)next_off(in) + in->disp))
+        return false;
+    int64_t jmp_target = 0;
+    if (n.kind == NAT_JMP) { /* only within the page: no canonical check can fail */
+        jmp_target = (int64_t)next_off(in) + (int64_t)in->imm;
+        const int64_t page_off = (int64_t)(t->b->pa & 0xfff) + jmp_target;
+        if (page_off < 0 || page_off >= 0x1000)
+            return false;
+    }
+    if (in->engine == 0 && in->since_sync) {
+        emit_sync(t, in);
+        t->flags_live = false;
+    }
+    switch (n.kind) {
+    case NAT_JMP:
+        emit_exit(t, jmp_target, 0);
+        return true;
+    case NAT_LEA:
+        emit_ea(t, in, false);
+        store_guest_reg(t, in, in->reg, n.size, H_RSI);
+        return true;
+    case NAT_CMOV: case NAT_SETCC: { /* the condition first, to the frame's spare byte */
+        unsigned cc = emit_condition(t, in->op & 15);
+        em_mem(e, 4, OPC(0x0f, (uint8_t)(0x90 + cc)), 0, hm(H_RSP, 0));
+        break;
+    }
+    default:
+        break;
+    }
+    unsigned slow = 0;
+    struct hmem rm = guest_reg(in, in->rm, n.kind == NAT_MOVX ? n.src_size : n.size);
+    if (mem) {
+        const bool store_only = (n.kind == NAT_MOV && n.rm_dst) || n.kind == NAT_SETCC;
+        const bool rmw = (n.kind == NAT_ALU && n.rm_dst && n.op != HALU_CMP && n.op != NAT_TEST) ||
+                         n.kind == NAT_SHIFT;
+        slow = em_label(e);
+        emit_ea(t, in, true);
+        emit_probe(t, n.kind == NAT_MOVX ? n.src_size : n.size, !store_only, store_only || rmw, slow);
+        rm = hm(H_RDX, 0);
+    }
+    switch (n.kind) {
+    case NAT_ALU:
+        emit_alu(t, in, &n, rm);
+        break;
+    case NAT_MOV:
+        emit_mov(t, in, &n, rm, mem);
+        break;
+    case NAT_IMUL:
+        emit_imul(t, in, &n, rm);
+        break;
+    case NAT_SHIFT:
+        emit_shift(t, in, &n, rm, mem);
+        break;
+    case NAT_CMOV:
+        em_load_zx(e, n.size, H_RAX, guest_reg(in, in->reg, n.size));
+        em_load_zx(e, n.size, H_RCX, rm);
+        em_mem(e, 4, OPC(0x80), 7, hm(H_RSP, 0));           /* cmp byte [rsp], 0 */
+        em_byte(e, 0);
+        em_rr(e, 8, OPC(0x0f, 0x45), H_RAX, H_RCX);          /* cmovne rax, rcx */
+        store_guest_reg(t, in, in->reg, n.size, H_RAX);
+        break;
+    case NAT_SETCC:
+        em_load_zx(e, 1, H_RAX, hm(H_RSP, 0));
+        if (mem)
+            em_store(e, 1, H_RAX, rm);
+        else
+            store_guest_reg(t, in, in->rm, 1, H_RAX);
+        break;
+    default: /* NAT_MOVX */
+        if (n.sx)
+            em_load_sx(e, n.src_size, H_RAX, rm);
+        else
+            em_load_zx(e, n.src_size, H_RAX, rm);
+        store_guest_reg(t, in, in->reg, n.size, H_RAX);
+        break;
+    }
+    if (mem) {
+        unsigned resume = em_label(e);
+        em_place(e, resume);
+        to_cold(t);
+        em_place(e, slow);
+        emit_call_for_kind(t, in, true);
+        em_jmp(e, resume);
+        to_hot(t);
+    }
+    /* A memory operand's probe (and its slow path) leaves no flags; the
+     * moves keep the host's. */
+    const bool moves = n.kind == NAT_MOV || n.kind == NAT_MOVX;
+    t->flags_live = !mem && (n.kind == NAT_ALU || (moves && t->flags_live));
+    return true;
+}
+
 static void emit_jcc(struct tr *t, const struct insn *in)
 {
     struct emitter *e = &t->e;
     const int64_t target = (int64_t)next_off(in) + (int64_t)in->imm;
     if (target == next_off(in))
         return; /* taken or not, the next instruction */
-    unsigned cc = in->op & 15;
-    if (!t->flags_live) {
-        if (t->lfk != LFK_UNKNOWN) {
-            emit_flags_from_record(t);
-            t->flags_live = true;
-        } else {
-            em_mov_rr(e, 8, H_RDI, R_CPU);
-            em_mov_imm(e, H_RSI, cc);
-            em_call(e, (const void *)jit_cond);
-            em_test_rr(e, 4, H_RAX, H_RAX);
-            cc = CC_NE;
-        }
-    }
+    const unsigned cc = emit_condition(t, in->op & 15);
     unsigned taken = em_label(e);
     em_jcc(e, cc, taken);
     to_cold(t);
