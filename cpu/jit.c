@@ -73,12 +73,23 @@ static struct hmem guest_reg(const struct insn *in, unsigned r, unsigned size)
 }
 
 /* reg_write(): host register h's low `size` bytes to guest register r; a
- * 32-bit write zero-extends (SDM Vol. 1 §3.4.1.1).  Flags are kept. */
+ * 32-bit write zero-extends (SDM Vol. 1 §3.4.1.1).  Flags are kept.  The
+ * register is always stored whole (a byte or word is merged in R10 first):
+ * a narrower store followed by a wider load of the same register would
+ * stall the host's store forwarding.  (AH..BH destinations are left to
+ * the handlers, classify().) */
 static void store_guest_reg(struct tr *t, const struct insn *in, unsigned r, unsigned size, unsigned h)
 {
-    if (size == 4)
-        em_mov_rr(&t->e, 4, h, h);
-    em_store(&t->e, size == 4 ? 8 : size, h, guest_reg(in, r, size));
+    struct emitter *e = &t->e;
+    (void)in;
+    if (size == 4) {
+        em_mov_rr(e, 4, h, h);
+    } else if (size < 4) {
+        em_load_zx(e, 8, H_R10, cpu_at(GPR_OFF(r)));
+        em_rr(e, size, OPC(size == 1 ? 0x88 : 0x89), h, H_R10); /* mov r10b/r10w, h */
+        h = H_R10;
+    }
+    em_store(e, 8, h, cpu_at(GPR_OFF(r)));
 }
 
 static int32_t insn_off(const struct insn *in)
@@ -289,6 +300,16 @@ static bool classify(const struct insn *in, struct nat *n)
 {
     if (in->lock || in->vex || in->exec == exec_ud)
         return false;
+    /* A byte operation without REX may name AH CH DH BH (4-7): left to
+     * the handlers (store_guest_reg stores whole registers). */
+    const bool reg_is_extension =
+        (in->map == MAP_1BYTE && ((in->op >= 0x80 && in->op <= 0x83) || in->op == 0xc0 || in->op == 0xc1 ||
+                                  (in->op >= 0xd0 && in->op <= 0xd3) || in->op == 0xc6 || in->op == 0xc7 ||
+                                  in->op == 0xf6 || in->op == 0xf7)) ||
+        (in->map == MAP_0F && in->op >= 0x90 && in->op <= 0x9f);
+    if (in->opsize == 1 && !in->rex &&
+        ((!reg_is_extension && in->reg >= 4 && in->reg < 8) || (in->mod == 3 && in->rm >= 4 && in->rm < 8)))
+        return false;
     const unsigned op = in->op, sub = in->reg & 7;
     *n = (struct nat){.size = in->opsize, .dst_reg = in->reg};
     if (in->map == MAP_0F) {
@@ -357,9 +378,9 @@ static bool classify(const struct insn *in, struct nat *n)
         n->kind = NAT_IMUL;
         n->imm = true;
         return true;
-    case 0xc1: case 0xd1: { /* SHL/SAL, SHR, SAR by imm8 or 1 (count < width: CF is defined) */
+    case 0xc0: case 0xc1: case 0xd0: case 0xd1: { /* SHL/SAL, SHR, SAR by imm8 or 1 (count < width: CF is defined) */
         const unsigned bits = in->opsize * 8u;
-        const unsigned count = (op == 0xd1 ? 1u : (unsigned)in->imm & 0xff) & (in->opsize == 8 ? 63u : 31u);
+        const unsigned count = (op >= 0xd0 ? 1u : (unsigned)in->imm & 0xff) & (in->opsize == 8 ? 63u : 31u);
         n->kind = NAT_SHIFT;
         n->op = (uint8_t)sub;
         n->rm_dst = true;
