@@ -82,6 +82,17 @@ static inline struct block *block_slot(struct block_cache *bc, uint64_t pa)
 struct block *block_build(struct block_cache *bc, struct block *slot, const uint8_t *page, uint64_t pa,
                           uint32_t gen);
 
+/* For a translation that leaves its block for `rip` with the chain's
+ * engine word unchanged (run.c): when run_blocks would go on into a
+ * translated block there — its start translated by the TLB without a
+ * walk, the block built for the frame's generation, and a whole block
+ * before `limit` — the fetch is done as the loop would do it (the hit
+ * counted, the code page remembered) and that block's chain entry
+ * returned; else NULL, with nothing changed.  A chain crossing into
+ * another page is the chain the loop would start there: with the word
+ * unchanged no boundary event is pending and the limit is the same. */
+const void *run_chain_target(struct cpu *cpu, uint64_t rip, uint64_t limit);
+
 /* Translate b (on its JIT_HOT'th run), making the translating tier on
  * first use; b->code stays NULL when it cannot. */
 void block_translate(struct block_cache *bc, struct block *b);

@@ -130,6 +130,30 @@ static void emit_count(struct tr *t, unsigned icount, unsigned hits)
         em_alu_mi64(&t->e, HALU_ADD, hm(R_MMU, MMU_OFF(stats.hits)), (int32_t)hits);
 }
 
+/* Leave the block for the computed RIP in RAX (counted already): into
+ * the translation the chain loop would run next, if run_chain_target()
+ * finds one, else back to the loop. */
+static void emit_exit_computed(struct tr *t)
+{
+    struct emitter *e = &t->e;
+    unsigned out = em_label(e);
+    em_store(e, 8, H_RAX, hm(H_RSP, 0));
+    em_cmp_mr64(e, cpu_at(CPU_OFF(cpl)), R_WORD);
+    em_jcc(e, CC_NE, out);
+    em_mov_rr(e, 8, H_RDI, R_CPU);
+    em_mov_rr(e, 8, H_RSI, H_RAX);
+    em_mov_rr(e, 8, H_RDX, R_LIMIT);
+    em_call(e, (const void *)run_chain_target);
+    em_test_rr(e, 8, H_RAX, H_RAX);
+    em_jcc(e, CC_E, out);
+    em_load_zx(e, 8, R_BRIP, hm(H_RSP, 0));
+    em_rr(e, 4, OPC(0xff), 4, H_RAX);     /* jmp rax */
+    em_place(e, out);
+    em_load_zx(e, 8, H_RAX, hm(H_RSP, 0));
+    em_rr(e, 4, OPC(0x31), H_RDX, H_RDX); /* not synced */
+    em_jmp(e, t->epilogue);
+}
+
 /* Leave the block at brip + rip_off, counting this instruction and the
  * `behind` before it not yet counted (run_blocks' `icount += exit_behind +
  * 1`).  When the chain loop would go on into a block that is translated,
@@ -177,10 +201,13 @@ static void emit_exit(struct tr *t, int64_t rip_off, unsigned behind)
             em_rr(e, 4, OPC(0xff), 4, H_RDX);                                /* jmp rdx */
         }
         em_place(e, out);
+        em_lea(e, H_RAX, hm(R_BRIP, (int32_t)rip_off));
+        em_rr(e, 4, OPC(0x31), H_RDX, H_RDX); /* xor edx, edx: not synced */
+        em_jmp(e, t->epilogue);
+        return;
     }
     em_lea(e, H_RAX, hm(R_BRIP, (int32_t)rip_off));
-    em_rr(e, 4, OPC(0x31), H_RDX, H_RDX); /* xor edx, edx: not synced */
-    em_jmp(e, t->epilogue);
+    emit_exit_computed(t);
 }
 
 static void emit_handler(struct tr *t, const struct insn *in)
@@ -276,7 +303,8 @@ static void emit_call_for_kind(struct tr *t, const struct insn *in, bool synced)
 
 /* ---- the instructions done natively ---- */
 
-enum { NAT_ALU, NAT_MOV, NAT_MOVX, NAT_LEA, NAT_IMUL, NAT_SHIFT, NAT_CMOV, NAT_SETCC, NAT_JMP };
+enum { NAT_ALU, NAT_MOV, NAT_MOVX, NAT_LEA, NAT_IMUL, NAT_SHIFT, NAT_CMOV, NAT_SETCC, NAT_JMP,
+       NAT_PUSH, NAT_POP, NAT_CALL, NAT_RET, NAT_JMP_INDIRECT, NAT_CALL_INDIRECT };
 #define NAT_TEST 8 /* an ALU op number past HALU_CMP */
 
 struct nat {
@@ -390,12 +418,25 @@ static bool classify(const struct insn *in, struct nat *n)
     case 0xeb: case 0xe9: /* JMP rel */
         n->kind = NAT_JMP;
         return true;
+    case 0xe8: /* CALL rel32 */
+        n->kind = NAT_CALL;
+        return true;
+    case 0xc3: /* RET */
+        n->kind = NAT_RET;
+        return true;
+    case 0xff: /* JMP r/m64, CALL r64 */
+        n->kind = sub == 4 ? NAT_JMP_INDIRECT : NAT_CALL_INDIRECT;
+        return sub == 4 || (sub == 2 && in->mod == 3);
     case 0x63: /* MOVSXD: sign-extends with REX.W, else a plain move */
         n->kind = NAT_MOVX;
         n->src_size = in->opsize == 2 ? 2 : 4;
         n->sx = in->opsize == 8;
         return true;
     default:
+        if (op >= 0x50 && op <= 0x5f && in->opsize != 2) { /* PUSH r, POP r (8 bytes) */
+            n->kind = op < 0x58 ? NAT_PUSH : NAT_POP;
+            return true;
+        }
         if (op >= 0xb0 && op <= 0xbf) {
             n->kind = NAT_MOV;
             n->imm = true;
@@ -438,7 +479,7 @@ static void emit_ea(struct tr *t, const struct insn *in, bool with_segment)
  * and has host memory; the hits are counted as the handler's lookups
  * would count them.  Anything else jumps to `slow` with nothing
  * changed. */
-static void emit_probe(struct tr *t, unsigned size, bool rd, bool wr, unsigned slow)
+static void emit_probe(struct tr *t, unsigned size, bool rd, bool wr, bool count, unsigned slow)
 {
     struct emitter *e = &t->e;
     em_mov_rr(e, 4, H_RAX, H_RSI);
@@ -471,7 +512,8 @@ static void emit_probe(struct tr *t, unsigned size, bool rd, bool wr, unsigned s
     em_load_zx(e, 8, H_RDX, hm(H_RDX, (int32_t)offsetof(struct tlb_entry, host)));
     em_test_rr(e, 8, H_RDX, H_RDX);
     em_jcc(e, CC_E, slow);
-    emit_count(t, 0, (unsigned)rd + (unsigned)wr);
+    if (count)
+        emit_count(t, 0, (unsigned)rd + (unsigned)wr);
     em_mov_rr(e, 4, H_RAX, H_RSI);
     em_alu_ri(e, 4, HALU_AND, H_RAX, 0xfff);
     em_alu_rr(e, 8, HALU_ADD, H_RDX, H_RAX);
@@ -637,6 +679,106 @@ static unsigned emit_condition(struct tr *t, unsigned cc)
     return CC_NE;
 }
 
+/* #GP(0) unless RAX is canonical (branch_to(), exec_integer.h): to
+ * `slow`, where the handler raises it. */
+static void emit_canonical_check(struct tr *t, unsigned slow)
+{
+    struct emitter *e = &t->e;
+    em_mov_rr(e, 8, H_RCX, H_RAX);
+    em_shift_ri(e, 8, 4, H_RCX, 16);
+    em_shift_ri(e, 8, 7, H_RCX, 16);
+    em_alu_rr(e, 8, HALU_CMP, H_RCX, H_RAX);
+    em_jcc(e, CC_NE, slow);
+}
+
+/* RSI = RSP - 8 and RDX = where an 8-byte push writes (cpu_push()). */
+static void emit_push_probe(struct tr *t, unsigned slow)
+{
+    em_load_zx(&t->e, 8, H_RSI, cpu_at(GPR_OFF(RSP)));
+    em_lea(&t->e, H_RSI, hm(H_RSI, -8));
+    emit_probe(t, 8, false, true, true, slow);
+}
+
+/* The stack and branch instructions: PUSH/POP r, CALL, RET, JMP r/m; a
+ * branch leaves the block (a computed target through
+ * run_chain_target()).  Their handler is the slow path. */
+static void emit_stack_branch(struct tr *t, const struct insn *in, const struct nat *n)
+{
+    struct emitter *e = &t->e;
+    const unsigned slow = em_label(e), resume = em_label(e);
+    const struct hmem rsp = cpu_at(GPR_OFF(RSP));
+    switch (n->kind) {
+    case NAT_PUSH:
+        emit_push_probe(t, slow);
+        em_load_zx(e, 8, H_RAX, cpu_at(GPR_OFF(in->reg)));
+        em_store(e, 8, H_RAX, hm(H_RDX, 0));
+        em_store(e, 8, H_RSI, rsp);
+        break;
+    case NAT_POP: /* POP RSP: the value read, not the increment */
+        em_load_zx(e, 8, H_RSI, rsp);
+        emit_probe(t, 8, true, false, true, slow);
+        em_load_zx(e, 8, H_RAX, hm(H_RDX, 0));
+        em_lea(e, H_RCX, hm(H_RSI, 8));
+        em_store(e, 8, H_RCX, rsp);
+        em_store(e, 8, H_RAX, cpu_at(GPR_OFF(in->reg)));
+        break;
+    case NAT_CALL: { /* canonical target, then the push (call_to()) */
+        const int32_t target = next_off(in) + (int32_t)in->imm;
+        em_lea(e, H_RAX, hm(R_BRIP, target));
+        emit_canonical_check(t, slow);
+        emit_push_probe(t, slow);
+        em_lea(e, H_RCX, hm(R_BRIP, next_off(in)));
+        em_store(e, 8, H_RCX, hm(H_RDX, 0));
+        em_store(e, 8, H_RSI, rsp);
+        emit_exit(t, target, 0);
+        break;
+    }
+    case NAT_CALL_INDIRECT:
+        em_load_zx(e, 8, H_RAX, cpu_at(GPR_OFF(in->rm)));
+        emit_canonical_check(t, slow);
+        em_store(e, 8, H_RAX, hm(H_RSP, 0));
+        emit_push_probe(t, slow);
+        em_lea(e, H_RCX, hm(R_BRIP, next_off(in)));
+        em_store(e, 8, H_RCX, hm(H_RDX, 0));
+        em_store(e, 8, H_RSI, rsp);
+        emit_count(t, 1, 0);
+        em_load_zx(e, 8, H_RAX, hm(H_RSP, 0));
+        emit_exit_computed(t);
+        break;
+    case NAT_RET: /* the read, then the canonical check, then RSP */
+        em_load_zx(e, 8, H_RSI, rsp);
+        emit_probe(t, 8, true, false, false, slow);
+        em_load_zx(e, 8, H_RAX, hm(H_RDX, 0));
+        emit_canonical_check(t, slow);
+        emit_count(t, 1, 1);
+        em_lea(e, H_RCX, hm(H_RSI, 8));
+        em_store(e, 8, H_RCX, rsp);
+        emit_exit_computed(t);
+        break;
+    default: /* NAT_JMP_INDIRECT */
+        if (in->mod == 3) {
+            em_load_zx(e, 8, H_RAX, cpu_at(GPR_OFF(in->rm)));
+            emit_canonical_check(t, slow);
+            emit_count(t, 1, 0);
+        } else {
+            emit_ea(t, in, true);
+            emit_probe(t, 8, true, false, false, slow);
+            em_load_zx(e, 8, H_RAX, hm(H_RDX, 0));
+            emit_canonical_check(t, slow);
+            emit_count(t, 1, 1);
+        }
+        emit_exit_computed(t);
+        break;
+    }
+    em_place(e, resume);
+    to_cold(t);
+    em_place(e, slow);
+    emit_call_for_kind(t, in, true);
+    em_jmp(e, resume);
+    to_hot(t);
+    t->flags_live = false;
+}
+
 /* The instruction as host code, with its handler as the slow path of a
  * memory operand.  False: not one the translator does. */
 static bool emit_native(struct tr *t, const struct insn *in)
@@ -663,6 +805,9 @@ static bool emit_native(struct tr *t, const struct insn *in)
     case NAT_JMP:
         emit_exit(t, jmp_target, 0);
         return true;
+    case NAT_PUSH: case NAT_POP: case NAT_CALL: case NAT_RET: case NAT_JMP_INDIRECT: case NAT_CALL_INDIRECT:
+        emit_stack_branch(t, in, &n);
+        return true;
     case NAT_LEA:
         emit_ea(t, in, false);
         store_guest_reg(t, in, in->reg, n.size, H_RSI);
@@ -683,7 +828,7 @@ static bool emit_native(struct tr *t, const struct insn *in)
                          n.kind == NAT_SHIFT;
         slow = em_label(e);
         emit_ea(t, in, true);
-        emit_probe(t, n.kind == NAT_MOVX ? n.src_size : n.size, !store_only, store_only || rmw, slow);
+        emit_probe(t, n.kind == NAT_MOVX ? n.src_size : n.size, !store_only, store_only || rmw, true, slow);
         rm = hm(H_RDX, 0);
     }
     switch (n.kind) {

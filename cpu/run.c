@@ -342,6 +342,29 @@ static __attribute__((noinline)) uint64_t run_block_prefix(struct cpu *cpu, stru
     return rip;
 }
 
+const void *run_chain_target(struct cpu *cpu, uint64_t rip, uint64_t limit)
+{
+    struct mmu *m = cpu->mmu;
+    struct dcache *dc = cpu->dcache;
+    struct block_cache *bc = dc->blocks;
+    const uint8_t *host;
+    const uint64_t offset = rip - dc->code.va;
+    const bool in_page = offset < 0x1000 && dc->code.tlb_gen == mmu_tlb_gen(m) && dc->code.cpl == cpu->cpl;
+    if (in_page)
+        host = dc->code.host + offset;
+    else if (!(host = tlb_fast_peek(m, rip, fetch_access(cpu))))
+        return NULL; /* a walk: the loop starts a chain that runs one instruction */
+    const uint64_t pa = mmu_host_to_pa(m, host);
+    const struct block *b = block_slot(bc, pa);
+    if (b->pa != pa || b->gen != dc->frame_gen[pa >> 12] || !b->chain || cpu->icount >= limit ||
+        limit - cpu->icount < b->n)
+        return NULL;
+    mmu_count_tlb_hit(m);
+    if (!in_page)
+        remember_code_page(cpu, dc, rip, host);
+    return b->chain;
+}
+
 static __attribute__((noinline)) enum cpu_stop run_blocks(struct cpu *cpu, uint64_t end)
 {
     struct insn scratch;

@@ -12,7 +12,19 @@
  * permission bits, CR0.WP/SMEP/SMAP and the Dirty bit are folded in when
  * the entry is filled.  With an observer attached every access takes the
  * slow path so hits are reported too. */
+static inline uint8_t *tlb_fast_peek(struct mmu *m, uint64_t va, unsigned access);
+
 static inline uint8_t *tlb_fast(struct mmu *m, uint64_t va, unsigned access)
+{
+    uint8_t *p = tlb_fast_peek(m, va, access);
+    if (p)
+        mmu_count_tlb_hit(m);
+    return p;
+}
+
+/* tlb_fast() without counting the hit: for a caller that counts it only
+ * once it has decided to use the translation (cpu/run.c). */
+static inline uint8_t *tlb_fast_peek(struct mmu *m, uint64_t va, unsigned access)
 {
     uint64_t vpn = va >> 12;
     struct tlb_entry *e = m->tlb[vpn & (TLB_SETS - 1)];
@@ -29,10 +41,8 @@ static inline uint8_t *tlb_fast(struct mmu *m, uint64_t va, unsigned access)
         else
             return NULL;
     }
-    if (((e->allow >> access) & 1u) && e->host) {
-        mmu_count_tlb_hit(m);
+    if (((e->allow >> access) & 1u) && e->host)
         return e->host + (va & 0xfff);
-    }
     return NULL;
 }
 
