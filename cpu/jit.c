@@ -133,15 +133,61 @@ static void emit_count(struct tr *t, unsigned icount, unsigned hits)
 /* Leave the block for the computed RIP in RAX (counted already): into
  * the translation the chain loop would run next, if run_chain_target()
  * finds one, else back to the loop. */
+/* The chain loop's test that the block in the slot at RAX is the one it
+ * would run at physical address RCX (in the running block's frame, so of
+ * its generation), translated, with a whole block before the limit: to
+ * `out` if not; else its fetch hit counted and RDX its chain entry. */
+static void emit_slot_check(struct tr *t, unsigned out)
+{
+    struct emitter *e = &t->e;
+    em_cmp_mr64(e, hm(H_RAX, (int32_t)offsetof(struct block, pa)), H_RCX);
+    em_jcc(e, CC_NE, out);
+    em_mem(e, 4, OPC(0x81), 7, hm(H_RAX, (int32_t)offsetof(struct block, gen))); /* cmp dword, imm32 */
+    em_u32(e, t->b->gen);
+    em_jcc(e, CC_NE, out);
+    em_load_zx(e, 8, H_RDX, hm(H_RAX, (int32_t)offsetof(struct block, chain)));
+    em_test_rr(e, 8, H_RDX, H_RDX);
+    em_jcc(e, CC_E, out);
+    em_load_zx(e, 4, H_RCX, hm(H_RAX, (int32_t)offsetof(struct block, n)));
+    em_mem(e, 8, OPC(0x03), H_RCX, cpu_at(CPU_OFF(icount)));       /* add rcx, [icount] */
+    em_alu_rr(e, 8, HALU_CMP, H_RCX, R_LIMIT);
+    em_jcc(e, CC_A, out);
+    emit_count(t, 0, 1);
+}
+
+/* Leave the block for the computed RIP in RAX (counted already): into
+ * the translation the chain loop would run next — found here when RIP is
+ * in the running block's page, else by run_chain_target() — or back to
+ * the loop. */
 static void emit_exit_computed(struct tr *t)
 {
     struct emitter *e = &t->e;
-    unsigned out = em_label(e);
+    const struct block *b = t->b;
+    unsigned out = em_label(e), other_page = em_label(e);
     em_store(e, 8, H_RAX, hm(H_RSP, 0));
     em_cmp_mr64(e, cpu_at(CPU_OFF(cpl)), R_WORD);
     em_jcc(e, CC_NE, out);
+    em_mov_rr(e, 8, H_RCX, H_RAX);
+    em_alu_rr(e, 8, HALU_SUB, H_RCX, R_BRIP);
+    em_alu_ri(e, 8, HALU_ADD, H_RCX, (int32_t)(b->pa & 0xfff));   /* RIP's offset in the block's page */
+    em_alu_ri(e, 8, HALU_CMP, H_RCX, 0xfff);
+    em_jcc(e, CC_A, other_page);
+    em_mov_imm(e, H_RDX, b->pa & ~0xfffull);
+    em_alu_rr(e, 8, HALU_ADD, H_RCX, H_RDX);                       /* its physical address */
+    _Static_assert(BLOCK_BITS == 12, "block_slot(): the top 12 bits of pa * K");
+    em_mov_imm(e, H_RAX, 0x9e3779b97f4a7c15ull);
+    em_rr(e, 8, OPC(0x0f, 0xaf), H_RAX, H_RCX);                    /* imul rax, rcx */
+    em_shift_ri(e, 8, 5, H_RAX, 64 - BLOCK_BITS);
+    em_rr(e, 8, OPC(0x69), H_RAX, H_RAX);                          /* imul rax, rax, sizeof */
+    em_u32(e, (uint32_t)sizeof(struct block));
+    em_mov_imm(e, H_RDX, (uint64_t)(uintptr_t)t->bc->table);
+    em_alu_rr(e, 8, HALU_ADD, H_RAX, H_RDX);
+    emit_slot_check(t, out);
+    em_load_zx(e, 8, R_BRIP, hm(H_RSP, 0));
+    em_rr(e, 4, OPC(0xff), 4, H_RDX);                              /* jmp rdx */
+    em_place(e, other_page);
     em_mov_rr(e, 8, H_RDI, R_CPU);
-    em_mov_rr(e, 8, H_RSI, H_RAX);
+    em_load_zx(e, 8, H_RSI, hm(H_RSP, 0));
     em_mov_rr(e, 8, H_RDX, R_LIMIT);
     em_call(e, (const void *)run_chain_target);
     em_test_rr(e, 8, H_RAX, H_RAX);
@@ -184,19 +230,7 @@ static void emit_exit(struct tr *t, int64_t rip_off, unsigned behind)
             const struct block *next = block_slot(t->bc, pa);
             em_mov_imm(e, H_RAX, (uint64_t)(uintptr_t)next);
             em_mov_imm(e, H_RCX, pa);
-            em_cmp_mr64(e, hm(H_RAX, (int32_t)offsetof(struct block, pa)), H_RCX);
-            em_jcc(e, CC_NE, out);
-            em_mem(e, 4, OPC(0x81), 7, hm(H_RAX, (int32_t)offsetof(struct block, gen))); /* cmp dword, imm32 */
-            em_u32(e, b->gen);
-            em_jcc(e, CC_NE, out);
-            em_load_zx(e, 8, H_RDX, hm(H_RAX, (int32_t)offsetof(struct block, chain)));
-            em_test_rr(e, 8, H_RDX, H_RDX);
-            em_jcc(e, CC_E, out);
-            em_load_zx(e, 4, H_RCX, hm(H_RAX, (int32_t)offsetof(struct block, n)));
-            em_mem(e, 8, OPC(0x03), H_RCX, cpu_at(CPU_OFF(icount)));       /* add rcx, [icount] */
-            em_alu_rr(e, 8, HALU_CMP, H_RCX, R_LIMIT);
-            em_jcc(e, CC_A, out);
-            emit_count(t, 0, 1);
+            emit_slot_check(t, out);
             em_lea(e, R_BRIP, hm(R_BRIP, (int32_t)rip_off));
             em_rr(e, 4, OPC(0xff), 4, H_RDX);                                /* jmp rdx */
         }
