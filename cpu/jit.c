@@ -56,7 +56,13 @@ struct tr {
     unsigned epilogue, body, chain;
     bool flags_live;        /* the host flags are the guest's now */
     uint8_t lfk, lfk_size;  /* the record's kind (LFK_*) and size */
+    uint32_t i;             /* the instruction being translated */
+    uint8_t dead[BLOCK_MAX_INSNS]; /* DEAD_*: what of its flags it need not write */
 };
+/* A flags record (or RFLAGS' CF/OF/AF from a shift or multiply) that the
+ * next instruction to touch the flags overwrites whole, with only
+ * register moves between: nothing can see it (find_dead_flags). */
+enum { DEAD_RECORD = 1, DEAD_RFLAGS = 2 };
 
 static struct hmem cpu_at(int32_t off)
 {
@@ -563,7 +569,9 @@ static void emit_alu(struct tr *t, const struct insn *in, const struct nat *n, s
         em_mov_imm(e, H_RCX, in->imm & size_mask(size));
     else
         em_load_zx(e, size, H_RCX, n->rm_dst ? guest_reg(in, in->reg, size) : rm);
-    if (n->op == NAT_TEST) { /* test_values(): the record keeps only the result */
+    const bool record = !(t->dead[t->i] & DEAD_RECORD);
+    if (!record) {
+    } else if (n->op == NAT_TEST) { /* test_values(): the record keeps only the result */
         em_store_imm64(e, cpu_at(CPU_OFF(lf.dst)), 0);
         em_store_imm64(e, cpu_at(CPU_OFF(lf.src)), 0);
     } else {
@@ -579,9 +587,11 @@ static void emit_alu(struct tr *t, const struct insn *in, const struct nat *n, s
         else
             store_guest_reg(t, in, n->rm_dst ? in->rm : n->dst_reg, size, H_RAX);
     }
-    em_store(e, 8, H_RAX, cpu_at(CPU_OFF(lf.res)));
     unsigned lf_op = host_op == HALU_ADD ? LF_ADD : host_op == HALU_SUB ? LF_SUB : LF_LOGIC;
-    em_store_imm16(e, cpu_at(CPU_OFF(lf.op)), (uint16_t)(lf_op | size << 8));
+    if (record) {
+        em_store(e, 8, H_RAX, cpu_at(CPU_OFF(lf.res)));
+        em_store_imm16(e, cpu_at(CPU_OFF(lf.op)), (uint16_t)(lf_op | size << 8));
+    }
     t->lfk = lf_op == LF_ADD ? LFK_ADD : lf_op == LF_SUB ? LFK_SUB : LFK_LOGIC;
     t->lfk_size = (uint8_t)size;
 }
@@ -631,14 +641,18 @@ static void emit_flags_from_record(struct tr *t)
 static void emit_zsp_record(struct tr *t, unsigned size)
 {
     struct emitter *e = &t->e;
-    em_load_zx(e, 8, H_R8, cpu_at(CPU_OFF(rflags)));
-    em_alu_ri(e, 8, HALU_AND, H_R8, (int32_t)~(RF_CF | RF_OF | RF_AF));
-    em_alu_rr(e, 8, HALU_OR, H_R8, H_RCX);
-    em_store(e, 8, H_R8, cpu_at(CPU_OFF(rflags)));
-    em_store_imm64(e, cpu_at(CPU_OFF(lf.dst)), 0);
-    em_store_imm64(e, cpu_at(CPU_OFF(lf.src)), 0);
-    em_store(e, 8, H_RAX, cpu_at(CPU_OFF(lf.res)));
-    em_store_imm16(e, cpu_at(CPU_OFF(lf.op)), (uint16_t)(LF_ZSP | size << 8));
+    if (!(t->dead[t->i] & DEAD_RFLAGS)) {
+        em_load_zx(e, 8, H_R8, cpu_at(CPU_OFF(rflags)));
+        em_alu_ri(e, 8, HALU_AND, H_R8, (int32_t)~(RF_CF | RF_OF | RF_AF));
+        em_alu_rr(e, 8, HALU_OR, H_R8, H_RCX);
+        em_store(e, 8, H_R8, cpu_at(CPU_OFF(rflags)));
+    }
+    if (!(t->dead[t->i] & DEAD_RECORD)) {
+        em_store_imm64(e, cpu_at(CPU_OFF(lf.dst)), 0);
+        em_store_imm64(e, cpu_at(CPU_OFF(lf.src)), 0);
+        em_store(e, 8, H_RAX, cpu_at(CPU_OFF(lf.res)));
+        em_store_imm16(e, cpu_at(CPU_OFF(lf.op)), (uint16_t)(LF_ZSP | size << 8));
+    }
     t->lfk = LFK_UNKNOWN;
 }
 
@@ -986,6 +1000,47 @@ void jit_reset(struct jit *j)
     j->full = false;
 }
 
+/* How an instruction touches the flags record, as translated. */
+enum { FLAGS_BARRIER, FLAGS_UNTOUCHED, FLAGS_WRITES, FLAGS_WRITES_ZSP };
+static int flags_role(const struct insn *in)
+{
+    struct nat n;
+    if (in->engine == BLOCK_INSN_NEAR_JCC || !classify(in, &n))
+        return FLAGS_BARRIER; /* reads flags, or a handler that may (or may fault: a delivery reads RFLAGS) */
+    if (in->has_modrm && in->mod != 3 && n.kind != NAT_LEA)
+        return FLAGS_BARRIER; /* its slow path is the handler */
+    switch (n.kind) {
+    case NAT_ALU: return FLAGS_WRITES;
+    case NAT_IMUL: case NAT_SHIFT: return FLAGS_WRITES_ZSP;
+    case NAT_MOV: case NAT_MOVX: case NAT_LEA: return FLAGS_UNTOUCHED;
+    default: return FLAGS_BARRIER;
+    }
+}
+
+/* t->dead[]: a native register-only instruction's flags that the next
+ * instruction to touch them overwrites before anything can see them —
+ * the whole record, when that one writes a record; and the CF/OF/AF a
+ * shift or multiply puts in RFLAGS, when that one is a shift or
+ * multiply too.  Nothing is dead across an exit. */
+static void find_dead_flags(struct tr *t)
+{
+    const struct block *b = t->b;
+    for (uint32_t i = 0; i < b->n; i++) {
+        t->dead[i] = 0;
+        const int role = flags_role(&b->insn[i]);
+        if (role != FLAGS_WRITES && role != FLAGS_WRITES_ZSP)
+            continue;
+        for (uint32_t j = i; !b->insn[j].block_last && ++j < b->n;) {
+            const int next = flags_role(&b->insn[j]);
+            if (next == FLAGS_UNTOUCHED)
+                continue;
+            if (next == FLAGS_WRITES || next == FLAGS_WRITES_ZSP)
+                t->dead[i] = (uint8_t)(DEAD_RECORD | (role == FLAGS_WRITES_ZSP && next == FLAGS_WRITES_ZSP ? DEAD_RFLAGS : 0));
+            break;
+        }
+    }
+}
+
 jit_fn jit_translate(struct jit *j, struct block_cache *bc, const struct block *b, const void **chain)
 {
     struct tr t = {.bc = bc, .b = b};
@@ -997,8 +1052,10 @@ jit_fn jit_translate(struct jit *j, struct block_cache *bc, const struct block *
     t.body = em_label(e);
     t.chain = em_label(e);
     emit_prologue(&t);
+    find_dead_flags(&t);
     for (uint32_t i = 0; i < b->n; i++) {
         const struct insn *in = &b->insn[i];
+        t.i = i;
         if (in->engine == BLOCK_INSN_NEAR_JCC) {
             emit_jcc(&t, in);
         } else if (!emit_native(&t, in)) {
