@@ -183,6 +183,7 @@ struct gen {
     uint16_t reserved;     /* registers nothing may write */
     uint32_t exit_flags;   /* AND of the defined flags at every exit */
     unsigned long emitted; /* instructions written */
+    unsigned long crossing; /* memory operands placed across a page boundary */
     bool in_loop, in_branch;  /* inside a loop body / a skipped or tail region */
     unsigned npatch;       /* imm32 fields of this block: labels just after them */
     unsigned patch[8];
@@ -275,8 +276,10 @@ static int64_t imm_for(struct gen *g, unsigned size)
  * cross) straddling the boundary at 0x1000 or 0x2000. */
 static int64_t arena_address(struct gen *g, unsigned size, bool cross)
 {
-    if (cross && size > 1)
+    if (cross && size > 1) {
+        g->crossing++;
         return ARENA + 0x1000 * (1 + below(g, 2)) - 1 - below(g, size - 1);
+    }
     return ARENA + below(g, (unsigned)(ARENA_SIZE - size + 1));
 }
 
@@ -936,7 +939,7 @@ struct block_info {
 
 struct program {
     uint32_t seed;
-    unsigned long emitted;
+    unsigned long emitted, crossing;
     unsigned kinds[4]; /* blocks of each enum kind */
     struct text main[2]; /* [0] the blocks, [1] inline tails of the current block */
     struct text far, table;
@@ -1144,6 +1147,7 @@ static struct program *generate(uint32_t seed)
     for (unsigned b = 0; b < BLOCKS; b++)
         gen_block(p, &g, b);
     p->emitted = g.emitted;
+    p->crossing = g.crossing;
     return p;
 }
 
@@ -1330,8 +1334,8 @@ static void run_seed(uint32_t seed)
     }
     ck_assert_msg(compared >= 1, "no engine besides interp to compare");
     printf("seed 0x%08x: %u blocks (%u faulting, %u rewriting themselves, %u rewriting an earlier one; %lu "
-           "instructions) x %u runs: %u faults caught, %llu guest instructions; interp = host = %u other engine(s)\n",
-           p->seed, BLOCKS, p->kinds[K_FAULT], p->kinds[K_SMC_SELF], p->kinds[K_SMC_OTHER], p->emitted, ITERATIONS,
+           "instructions, %lu operands across pages) x %u runs: %u faults caught, %llu guest instructions; interp = host = %u other engine(s)\n",
+           p->seed, BLOCKS, p->kinds[K_FAULT], p->kinds[K_SMC_SELF], p->kinds[K_SMC_OTHER], p->emitted, p->crossing, ITERATIONS,
            faults, (unsigned long long)ref.icount, compared);
     engine_outcome_free(&ref);
     oracle_output_free(&nat);
