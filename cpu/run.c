@@ -394,15 +394,16 @@ static __attribute__((noinline)) enum cpu_stop run_blocks(struct cpu *cpu, uint6
         const uint32_t *frame_gen = &dc->frame_gen[pa >> 12];
         struct block *b = block_slot(bc, pa);
         if (__builtin_expect(b->pa != pa || b->gen != *frame_gen, 0)) {
-            if (!mmu_is_code_frame(m, pa >> 12))
-                mmu_mark_code(m, pa >> 12);
             uint64_t decoded = bc->decoded;
             b = block_build(bc, b, host - (pa & 0xfff), pa, *frame_gen);
             dc->misses += bc->decoded - decoded;
-            if (!b) {
+            if (!b) { /* decoded as fetch_miss() would, which marks the frame only if it caches */
                 block_step_uncached(cpu, host, &scratch);
                 continue;
             }
+            /* Its frame now holds decoded code, as fetch_miss() marks it. */
+            if (!mmu_is_code_frame(m, pa >> 12))
+                mmu_mark_code(m, pa >> 12);
             /* Marking the frame changed the TLB's generation; the next
              * fetch would remember the page again (a counted hit either
              * way). */
