@@ -223,7 +223,7 @@ static inline void em_test_rr(struct emitter *e, unsigned size, unsigned a, unsi
 /* Shifts by an immediate: /4 SHL, /5 SHR. */
 static inline void em_shift_ri(struct emitter *e, unsigned size, unsigned ext, unsigned r, uint8_t n)
 {
-    em_rr(e, size, OPC(0xc1), ext, r);
+    em_rr(e, size, OPC(size == 1 ? 0xc0 : 0xc1), ext, r);
     em_byte(e, n);
 }
 
