@@ -34,28 +34,35 @@ void cpio_free(struct cpio_writer *w)
     memset(w, 0, sizeof *w);
 }
 
-void cpio_init_sink(struct cpio_writer *w, void (*put)(void *ctx, size_t offset, const void *bytes, size_t n),
-                    void *ctx, size_t limit)
+void cpio_init_sink(struct cpio_writer *w, void *(*span)(void *ctx, size_t offset, size_t n), void *ctx,
+                    size_t limit)
 {
     cpio_init(w);
-    w->put = put;
-    w->put_ctx = ctx;
+    w->span = span;
+    w->span_ctx = ctx;
     w->limit = limit;
 }
 
-static bool append(struct cpio_writer *w, const void *src, size_t n)
+/* Where the next n bytes of the archive go: *dst, or NULL when they lie
+ * past the sink's limit (counted, never written).  n is cut so that the
+ * bytes are all below the limit or all past it.  False: out of memory. */
+static bool reserve(struct cpio_writer *w, size_t *n, uint8_t **dst)
 {
-    if (n > SIZE_MAX - w->len)
+    if (*n > SIZE_MAX - w->len)
         return false;
-    if (w->put) {
-        if (w->len < w->limit && n)
-            w->put(w->put_ctx, w->len, src, n < w->limit - w->len ? n : w->limit - w->len);
-        w->len += n;
+    if (w->span) {
+        *dst = NULL;
+        if (w->len < w->limit) {
+            if (*n > w->limit - w->len)
+                *n = w->limit - w->len;
+            if (*n)
+                *dst = w->span(w->span_ctx, w->len, *n);
+        }
         return true;
     }
-    if (w->len + n > w->cap) {
+    if (w->len + *n > w->cap) {
         size_t cap = w->cap ? w->cap : 4096;
-        while (cap < w->len + n)
+        while (cap < w->len + *n)
             cap *= 2;
         uint8_t *d = realloc(w->data, cap);
         if (!d)
@@ -63,9 +70,21 @@ static bool append(struct cpio_writer *w, const void *src, size_t n)
         w->data = d;
         w->cap = cap;
     }
-    if (n)
-        memcpy(w->data + w->len, src, n);
-    w->len += n;
+    *dst = w->data + w->len;
+    return true;
+}
+
+static bool append(struct cpio_writer *w, const void *src, size_t n)
+{
+    for (const uint8_t *s = src; n;) {
+        size_t part = n;
+        uint8_t *dst;
+        if (!reserve(w, &part, &dst))
+            return false;
+        if (dst)
+            memcpy(dst, s, part);
+        w->len += part, s += part, n -= part;
+    }
     return true;
 }
 
@@ -215,8 +234,8 @@ void initrd_program_path(const char *program_path, char *out, size_t outlen)
     snprintf(out, outlen, "/bin/%s", base_name(program_path));
 }
 
-/* One --file: the host file's bytes streamed into its entry through a
- * small buffer (into guest RAM when w has a sink: the file is copied once,
+/* One --file: the host file read into its entry where the archive is (into
+ * guest RAM when w has a sink: the file is copied once, by the host kernel,
  * and no host buffer the size of the file is allocated, faulted in and
  * freed). */
 static int add_host_file(struct cpio_writer *w, const char *guest, const char *path, char *err, size_t errlen)
@@ -241,14 +260,20 @@ static int add_host_file(struct cpio_writer *w, const char *guest, const char *p
         close(fd);
         return -1;
     }
+    /* read(2) straight into the archive's memory: guest RAM with a sink. */
     bool ok = write_header(w, name, S_IFREG | (st.st_mode & 0777), 1, size);
-    uint8_t buf[16384];
     for (size_t left = size; ok && left;) {
-        ssize_t got = read(fd, buf, left < sizeof buf ? left : sizeof buf);
+        size_t part = left;
+        uint8_t *dst;
+        if (!(ok = reserve(w, &part, &dst)))
+            break;
+        ssize_t got = dst ? read(fd, dst, part) : (ssize_t)part; /* past the limit: only counted */
         if (got < 0 && errno == EINTR)
             continue;
-        ok = got > 0 && append(w, buf, (size_t)got);
-        left -= ok ? (size_t)got : 0;
+        if (!(ok = got > 0))
+            break;
+        w->len += (size_t)got;
+        left -= (size_t)got;
     }
     close(fd);
     if (ok && pad4(w))

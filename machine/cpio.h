@@ -31,10 +31,10 @@ struct cpio_writer {
     uint8_t *data;         /* the archive in host memory (no sink) */
     size_t len, cap;       /* len: the archive's size so far, with or without a sink */
     /* A sink instead of data (cpio_init_sink): the bytes at offsets below
-     * limit go to put(); past it nothing is written, but len still counts,
-     * so the caller learns the size the archive needed. */
-    void (*put)(void *ctx, size_t offset, const void *bytes, size_t n);
-    void *put_ctx;
+     * limit are written where span() says; past it nothing is written, but
+     * len still counts, so the caller learns the size the archive needed. */
+    void *(*span)(void *ctx, size_t offset, size_t n);
+    void *span_ctx;
     size_t limit;
     uint32_t next_ino;
     char **dirs;           /* directories already written (no leading slash) */
@@ -46,9 +46,11 @@ struct cpio_writer {
 void cpio_init(struct cpio_writer *w);
 /* An archive written straight to where it is used (the initrd into guest
  * RAM) instead of into a growing host buffer: no second copy, and no host
- * pages of a buffer to fault in and free. */
-void cpio_init_sink(struct cpio_writer *w, void (*put)(void *ctx, size_t offset, const void *bytes, size_t n),
-                    void *ctx, size_t limit);
+ * pages of a buffer to fault in and free.  span(ctx, offset, n) gives the
+ * memory for the archive's bytes [offset, offset + n), never past limit;
+ * file contents are read(2) into it. */
+void cpio_init_sink(struct cpio_writer *w, void *(*span)(void *ctx, size_t offset, size_t n), void *ctx,
+                    size_t limit);
 void cpio_free(struct cpio_writer *w);
 /* Add a regular file at guest path `path` ("/bin/x" or "bin/x"), writing
  * its missing parent directories first.  Returns 0, or -1 with a reason

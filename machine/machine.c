@@ -557,11 +557,12 @@ static unsigned long long mib_ceil(uint64_t bytes) { return (bytes + (1ull << 20
 /* The program to run: validated, and checked against RAM before it goes
  * into the initrd (its bytes sit in the initrd and its segments need room
  * again once the kernel loads it). */
-/* cpio_init_sink's sink: the initrd's bytes at their place in guest RAM. */
-static void put_initrd(void *ctx, size_t offset, const void *bytes, size_t n)
+/* cpio_init_sink's sink: the initrd's bytes at their place in guest RAM
+ * (the writer stays below the limit build_initrd gives, the end of RAM). */
+static void *initrd_span(void *ctx, size_t offset, size_t n)
 {
     struct machine *m = ctx;
-    mmu_phys_write(m->mmu, loader_initrd_phys(&m->kernel) + offset, bytes, n);
+    return mmu_phys_fill(m->mmu, loader_initrd_phys(&m->kernel) + offset, n);
 }
 
 static int build_initrd(struct machine *m, const struct machine_config *c, struct cpio_writer *initrd,
@@ -589,7 +590,7 @@ static int build_initrd(struct machine *m, const struct machine_config *c, struc
     /* Straight into RAM where the loader expects it (one copy of each
      * file); loader_boot then checks that it fitted. */
     uint64_t at = loader_initrd_phys(&m->kernel);
-    cpio_init_sink(initrd, put_initrd, m, at < ram ? ram - at : 0);
+    cpio_init_sink(initrd, initrd_span, m, at < ram ? ram - at : 0);
     int rc = initrd_build_into(initrd, c->program_path, prog.data, prog.size, c->argc, c->argv, c->files,
                                c->nfiles, err, errlen);
     elf_free(&prog);

@@ -168,6 +168,15 @@ bool mmu_phys_equal(const struct mmu *m, uint64_t pa, const void *bytes, size_t 
     return pa < m->ram_size && m->ram_size - pa >= len && memcmp(m->ram + pa, bytes, len) == 0;
 }
 
+void *mmu_phys_fill(struct mmu *m, uint64_t pa, size_t len)
+{
+    if (pa >= m->ram_size || len > m->ram_size - pa)
+        return NULL;
+    for (uint64_t pfn = pa >> 12; len && pfn <= (pa + len - 1) >> 12; pfn++)
+        phys_note_write(m, pfn);
+    return m->ram + pa;
+}
+
 bool mmu_phys_write(struct mmu *m, uint64_t pa, const void *src, size_t len)
 {
     const uint8_t *s = src;
