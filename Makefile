@@ -28,17 +28,25 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libringscope.a
 
 # build/ringscope holds everything but the debugger's window: `ringscope
-# debug` loads the files that use SDL2 (every debugger/*.c and app/debug_*.c
-# that mentions it: the window, its command and the terminal mode, which
-# shares the window's key handling) from the module ringscope-debug.so next to it
-# (app/window_loader.c), so `run` starts without linking SDL2.  The module
-# resolves the rest of ringscope against the executable (-rdynamic) and
-# links LIBS; the executable links the other packages of PKGS.
-WINDOW_SRCS := $(shell grep -l SDL debugger/*.c app/debug_*.c 2>/dev/null)
+# debug` loads the files that use SDL2 or libpng (every debugger/*.c and
+# app/debug_*.c that mentions them: the window, its screenshots, its command
+# and the terminal mode, which shares the window's key handling) from the
+# module ringscope-debug.so next to it (app/window_loader.c), so `run` starts
+# with libc alone: no SDL2, libpng, zlib or libm to map and relocate.  The
+# module resolves the rest of ringscope against the executable (-rdynamic)
+# and links LIBS; the executable links the other packages of PKGS (none).
+WINDOW_SRCS := $(shell grep -lE 'SDL|<png\.h>' debugger/*.c app/debug_*.c 2>/dev/null)
 CORE_OBJS   := $(filter-out $(WINDOW_SRCS:%.c=$(BUILD)/%.o),$(LIB_OBJS)) $(BUILD)/app/window_loader.o
 WINDOW_OBJS := $(WINDOW_SRCS:%.c=$(BUILD)/pic/%.o)
-CORE_PKGS   := $(filter-out sdl2 capstone check,$(PKGS))
+CORE_PKGS   := $(filter-out sdl2 capstone check libpng,$(PKGS))
 CORE_LIBS    = $(if $(CORE_PKGS),$(call lazy,corelibs,pkg-config --libs $(CORE_PKGS))) -lm -ldl
+# The executable is not position-independent: a PIE's ~6000 relative
+# relocations (the opcode and handler tables are arrays of function
+# pointers) are applied by ld.so at every start, writing (and so copying)
+# each page of .data.rel.ro they touch; linked at a fixed address the
+# tables are read straight from the file.  (The cost: the executable's own
+# code is not at a random address; its libraries, heap and stack still are.)
+CORE_LDFLAGS := -no-pie
 # Capstone is loaded by trace/disasm.c when a trace or the debugger first
 # disassembles (dlopen of the library's soname, read here), not linked.
 $(BUILD)/trace/disasm.o: CFLAGS += -DCAPSTONE_SONAME='"$(call lazy,cs_soname,objdump -p \
@@ -104,7 +112,7 @@ $(LIB): $(LIB_OBJS)
 
 $(BUILD)/ringscope: $(BUILD)/app/main.o $(CORE_OBJS) | $(BUILD)/ringscope-debug.so
 	@$(if $(V),,echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -rdynamic -o $@ $^ $(CORE_LIBS)
+	$(Q)$(CC) $(LDFLAGS) $(CORE_LDFLAGS) -rdynamic -o $@ $^ $(CORE_LIBS)
 
 $(BUILD)/pic/%.o: %.c | ensure-deps
 	@mkdir -p $(dir $@)

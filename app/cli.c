@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,13 +204,26 @@ static int option_value(int argc, char **argv, int *i, const char *opt, const ch
     return 1;
 }
 
+/* Room for a spec of up to `len` bytes at the end of the pool, or NULL. */
+static char *spec_room(struct run_options *o, size_t len)
+{
+    if (len > sizeof o->file_specs - o->file_specs_used)
+        return NULL;
+    return o->file_specs + o->file_specs_used;
+}
+
 static int parse_file_spec(struct run_options *o, const char *v, char *err, size_t errlen)
 {
     struct machine_config *c = &o->config;
     if (c->nfiles == CLI_MAX_FILES)
         return fail(err, errlen, "--file %s: at most %d files", v, CLI_MAX_FILES);
-    char *spec = o->file_specs[c->nfiles];
-    snprintf(spec, PATH_MAX, "%s", v);
+    size_t len = strnlen(v, PATH_MAX - 1);
+    char *spec = spec_room(o, len + 1);
+    if (!spec)
+        return fail(err, errlen, "--file %s: the file names are too long together", v);
+    memcpy(spec, v, len);
+    spec[len] = 0;
+    o->file_specs_used += len + 1;
     char *colon = strchr(spec, ':');
     if (colon)
         *colon = 0;
@@ -240,17 +254,19 @@ static int add_bundled_programs(struct run_options *o, const char *dir, char *er
     qsort(names, n, sizeof names[0], (int (*)(const void *, const void *))strcmp); /* deterministic initrd */
     struct machine_config *c = &o->config;
     for (size_t i = 0; i < n; i++) {
-        char *spec = o->file_specs[c->nfiles];
-        int len = snprintf(spec, PATH_MAX, "%s/%s", path, names[i]);
-        if (len < 0 || len + 6 + strlen(names[i]) >= PATH_MAX)
+        size_t len = strlen(path) + 1 + strlen(names[i]);
+        if (len + 6 + strlen(names[i]) >= PATH_MAX)
             continue; /* a path this long cannot be opened anyway */
         const char *slash = strrchr(o->program_path, '/');
         if (strcmp(names[i], slash ? slash + 1 : o->program_path) == 0)
             continue; /* /bin/NAME is already the program itself */
-        if (c->nfiles == CLI_MAX_FILES)
+        char *spec = spec_room(o, len + 6 + strlen(names[i]) + 1);
+        if (c->nfiles == CLI_MAX_FILES || !spec)
             return fail(err, errlen, "too many files for the initrd (at most %d)", CLI_MAX_FILES);
+        sprintf(spec, "%s/%s", path, names[i]);
         memcpy(spec + len + 1, "/bin/", 5);
         strcpy(spec + len + 6, names[i]);
+        o->file_specs_used += len + 6 + strlen(names[i]) + 1;
         o->files[c->nfiles++] = (struct initrd_file){spec, spec + len + 1};
     }
     return 0;
@@ -268,7 +284,7 @@ int cli_parse_run_as(const char *command, const char *usage, int argc, char **ar
                                          "--file", "--max-insns", "--gdb-script", "--gdb"};
     char dir[PATH_MAX];
     data_dir(dir, sizeof dir);
-    memset(o, 0, sizeof *o);
+    memset(o, 0, offsetof(struct run_options, file_specs)); /* the pool is written as used */
     trace_config_init(&o->trace);
     struct machine_config *c = &o->config;
     c->files = o->files;

@@ -19,7 +19,6 @@
 struct run_options {
     struct machine_config config;
     struct initrd_file files[CLI_MAX_FILES];
-    char file_specs[CLI_MAX_FILES][PATH_MAX];
     uint64_t max_insns;          /* --max-insns; 0 = none */
     bool stats;                  /* --stats */
     bool stats_json;             /* --stats=json */
@@ -30,6 +29,12 @@ struct run_options {
     char program_path[PATH_MAX];
     const char *gdb;             /* --gdb [HOST:]PORT: serve gdb (app/gdb_command.c); NULL = no */
     const char *gdb_script;      /* --gdb-script FILE */
+    /* The strings files[] point at ("HOST\0GUEST\0" each), packed one after
+     * another: parsing writes only the bytes it uses, so the pages of this
+     * 256 KiB pool a run never reaches are never touched.  Last: parsing
+     * clears the fields above it, not the pool. */
+    size_t file_specs_used;
+    char file_specs[CLI_MAX_FILES * PATH_MAX];
 };
 
 /* Parse OPTIONS PROGRAM [ARGS…] (argv[0] is the first option or PROGRAM).

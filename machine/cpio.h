@@ -28,8 +28,14 @@
 #define CPIO_NAME_MAX 1024
 
 struct cpio_writer {
-    uint8_t *data;
-    size_t len, cap;
+    uint8_t *data;         /* the archive in host memory (no sink) */
+    size_t len, cap;       /* len: the archive's size so far, with or without a sink */
+    /* A sink instead of data (cpio_init_sink): the bytes at offsets below
+     * limit are written where span() says; past it nothing is written, but
+     * len still counts, so the caller learns the size the archive needed. */
+    void *(*span)(void *ctx, size_t offset, size_t n);
+    void *span_ctx;
+    size_t limit;
     uint32_t next_ino;
     char **dirs;           /* directories already written (no leading slash) */
     size_t ndirs;
@@ -38,6 +44,13 @@ struct cpio_writer {
 };
 
 void cpio_init(struct cpio_writer *w);
+/* An archive written straight to where it is used (the initrd into guest
+ * RAM) instead of into a growing host buffer: no second copy, and no host
+ * pages of a buffer to fault in and free.  span(ctx, offset, n) gives the
+ * memory for the archive's bytes [offset, offset + n), never past limit;
+ * file contents are read(2) into it. */
+void cpio_init_sink(struct cpio_writer *w, void *(*span)(void *ctx, size_t offset, size_t n), void *ctx,
+                    size_t limit);
 void cpio_free(struct cpio_writer *w);
 /* Add a regular file at guest path `path` ("/bin/x" or "bin/x"), writing
  * its missing parent directories first.  Returns 0, or -1 with a reason
@@ -62,6 +75,13 @@ struct initrd_file {
 int initrd_build(struct cpio_writer *w, const char *program_path, const void *program,
                  size_t program_size, int argc, char *const argv[], const struct initrd_file *files,
                  size_t nfiles, char *err, size_t errlen);
+/* The same archive, byte for byte, into a writer already set up with
+ * cpio_init_sink: on success w->len is its size, which may exceed
+ * w->limit (then only its first limit bytes were written: it does not
+ * fit).  -1 as above; cpio_free(w) either way. */
+int initrd_build_into(struct cpio_writer *w, const char *program_path, const void *program,
+                      size_t program_size, int argc, char *const argv[], const struct initrd_file *files,
+                      size_t nfiles, char *err, size_t errlen);
 
 /* The guest path of the program inside the initrd: "/bin/" + basename. */
 void initrd_program_path(const char *program_path, char *out, size_t outlen);

@@ -217,6 +217,8 @@ static void enter_long_mode(struct cpu *cpu, const struct boot_params *p, uint64
     cpu->halted = 0;
 }
 
+uint64_t loader_initrd_phys(const struct elf_file *kernel) { return align_up(kernel->load_paddr_hi, PAGE); }
+
 int loader_boot(struct cpu *cpu, const struct boot_params *p, struct boot_layout *out, char *err,
                 size_t errlen)
 {
@@ -254,7 +256,7 @@ int loader_boot(struct cpu *cpu, const struct boot_params *p, struct boot_layout
                  mib_ceil(ram), mib_ceil(kernel_hi + p->initrd_size) + 1);
         return -1;
     }
-    if (p->initrd_size)
+    if (p->initrd_size && !p->initrd_in_ram)
         mmu_phys_write(m, initrd_phys, p->initrd, p->initrd_size);
 
     mmu_phys_write(m, BOOTINFO_GDT_PHYS, boot_gdt, sizeof boot_gdt);

@@ -5,6 +5,7 @@
  * documented in os/abi/bootinfo.h. */
 #ifndef RINGSCOPE_LOADER_H
 #define RINGSCOPE_LOADER_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "../cpu/cpu.h"
@@ -14,6 +15,8 @@ struct boot_params {
     const struct elf_file *kernel; /* ET_EXEC, PT_LOADs at physical p_paddr */
     const void *initrd;            /* may be NULL */
     size_t initrd_size;
+    bool initrd_in_ram;            /* its initrd_size bytes are already in RAM at
+                                    * loader_initrd_phys(kernel) (initrd is unused) */
     const char *cmdline;           /* < BOOTINFO_CMDLINE_MAX bytes */
     uint64_t insns_per_second;     /* the virtual CPU rate, reported in the boot info */
 };
@@ -34,5 +37,9 @@ struct boot_layout {
  * not fit in 2 MiB of RAM: use --ram 8M or more"). */
 int loader_boot(struct cpu *cpu, const struct boot_params *p, struct boot_layout *out, char *err,
                 size_t errlen);
+
+/* Where loader_boot puts the initrd for this kernel: the first page after
+ * its image.  An initrd built there beforehand is not copied again. */
+uint64_t loader_initrd_phys(const struct elf_file *kernel);
 
 #endif

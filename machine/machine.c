@@ -557,6 +557,14 @@ static unsigned long long mib_ceil(uint64_t bytes) { return (bytes + (1ull << 20
 /* The program to run: validated, and checked against RAM before it goes
  * into the initrd (its bytes sit in the initrd and its segments need room
  * again once the kernel loads it). */
+/* cpio_init_sink's sink: the initrd's bytes at their place in guest RAM
+ * (the writer stays below the limit build_initrd gives, the end of RAM). */
+static void *initrd_span(void *ctx, size_t offset, size_t n)
+{
+    struct machine *m = ctx;
+    return mmu_phys_fill(m->mmu, loader_initrd_phys(&m->kernel) + offset, n);
+}
+
 static int build_initrd(struct machine *m, const struct machine_config *c, struct cpio_writer *initrd,
                         char *err, size_t errlen)
 {
@@ -579,8 +587,12 @@ static int build_initrd(struct machine *m, const struct machine_config *c, struc
         elf_free(&prog);
         return -1;
     }
-    int rc = initrd_build(initrd, c->program_path, prog.data, prog.size, c->argc, c->argv, c->files,
-                          c->nfiles, err, errlen);
+    /* Straight into RAM where the loader expects it (one copy of each
+     * file); loader_boot then checks that it fitted. */
+    uint64_t at = loader_initrd_phys(&m->kernel);
+    cpio_init_sink(initrd, initrd_span, m, at < ram ? ram - at : 0);
+    int rc = initrd_build_into(initrd, c->program_path, prog.data, prog.size, c->argc, c->argv, c->files,
+                               c->nfiles, err, errlen);
     elf_free(&prog);
     return rc;
 }
@@ -691,7 +703,7 @@ struct machine *machine_new(const struct machine_config *c, char *err, size_t er
         snprintf(cmdline, sizeof cmdline, "init=%s", guest_path);
     }
     append_console_args(c, cmdline, sizeof cmdline);
-    struct boot_params boot = {.kernel = &m->kernel, .initrd = initrd.data, .initrd_size = initrd.len,
+    struct boot_params boot = {.kernel = &m->kernel, .initrd_size = initrd.len, .initrd_in_ram = true,
                                .cmdline = cmdline, .insns_per_second = MACHINE_INSNS_PER_SECOND};
     int rc = loader_boot(m->cpu, &boot, &m->layout, why, sizeof why);
     cpio_free(&initrd);

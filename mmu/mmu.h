@@ -167,6 +167,11 @@ bool mmu_translate(struct mmu *m, uint64_t va, unsigned access, uint64_t *pa, ui
  * range is not RAM. */
 bool mmu_phys_read(struct mmu *m, uint64_t pa, void *dst, size_t len);
 bool mmu_phys_write(struct mmu *m, uint64_t pa, const void *src, size_t len);
+/* RAM [pa, pa + len) for the caller to fill in place, as a loader or a DMA
+ * transfer does (e.g. read(2) from a file straight into guest memory): the
+ * frames count as written now (decoded code in them is dropped), so fill
+ * them before the CPU runs again.  NULL if the range is not all RAM. */
+void *mmu_phys_fill(struct mmu *m, uint64_t pa, size_t len);
 /* Whether RAM at [pa, pa + len) holds exactly these bytes (false when the
  * range is not all RAM): a snapshot's page comparison, without a copy. */
 bool mmu_phys_equal(const struct mmu *m, uint64_t pa, const void *bytes, size_t len);

@@ -31,9 +31,52 @@ static bool grow_table(void)
     return true;
 }
 
+/* The name index: every inode in use is on the chain of its path's hash
+ * (the idea of Linux's dentry hash, fs/dcache.c d_hash), so a lookup
+ * compares a few names instead of scanning the whole table.  Whoever
+ * changes an inode's path or frees it takes it off its chain first
+ * (unindex) and puts it back after (index). */
+#define NAME_BUCKETS 256
+static struct inode *name_chain[NAME_BUCKETS];
+/* No inode below this index is free: new_inode starts looking here. */
+static int first_maybe_free;
+
+static unsigned name_hash(const char *path)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *path; path++)
+        h = (h ^ (uint8_t)*path) * 16777619u;
+    return (h ^ h >> 16) % NAME_BUCKETS;
+}
+
+static void index_name(struct inode *ino)
+{
+    struct inode **chain = &name_chain[name_hash(ino->path)];
+    ino->name_next = *chain;
+    *chain = ino;
+}
+
+static void unindex_name(struct inode *ino)
+{
+    for (struct inode **p = &name_chain[name_hash(ino->path)]; *p; p = &(*p)->name_next)
+        if (*p == ino) {
+            *p = ino->name_next;
+            return;
+        }
+}
+
+/* Back to INODE_FREE. */
+static void free_inode(struct inode *ino)
+{
+    unindex_name(ino);
+    if (ino->ino - 1 < first_maybe_free)
+        first_maybe_free = ino->ino - 1;
+    memset(ino, 0, sizeof *ino);
+}
+
 static struct inode *new_inode(const char *path, enum inode_type type)
 {
-    for (int i = 0; i < inode_count() || grow_table(); i++) {
+    for (int i = first_maybe_free; i < inode_count() || grow_table(); i++) {
         if (inode_at(i)->type == INODE_FREE) {
             struct inode *ino = inode_at(i);
             memset(ino, 0, sizeof *ino);
@@ -42,20 +85,23 @@ static struct inode *new_inode(const char *path, enum inode_type type)
             ino->mode = type == INODE_DIR ? 0755 : 0644;
             ino->nlink = 1;
             strlcpy(ino->path, path, sizeof ino->path);
+            index_name(ino);
+            first_maybe_free = i + 1;
             return ino;
         }
     }
     return 0;
 }
 
+/* The named inode that is first in the table (the lowest number), as a
+ * scan of the table would find it. */
 struct inode *fs_lookup_name(const char *path)
 {
-    for (int i = 0; i < inode_count(); i++) {
-        struct inode *ino = inode_at(i);
-        if (ino->type != INODE_FREE && !ino->unlinked && !strcmp(ino->path, path))
-            return ino;
-    }
-    return 0;
+    struct inode *found = 0;
+    for (struct inode *ino = name_chain[name_hash(path)]; ino; ino = ino->name_next)
+        if (!ino->unlinked && (!found || ino->ino < found->ino) && !strcmp(ino->path, path))
+            found = ino;
+    return found;
 }
 
 struct inode *fs_resolved(struct inode *entry)
@@ -410,7 +456,7 @@ struct inode *fs_create_memfd(const char *name, bool allow_sealing)
     ino->mode = 0777;
     ino->seals = allow_sealing ? 0 : F_SEAL_SEAL;
     if (!fs_file_object(ino)) {
-        memset(ino, 0, sizeof *ino);
+        free_inode(ino);
         return 0;
     }
     return ino;
@@ -458,7 +504,7 @@ static void destroy(struct inode *ino)
         kheap_free(ino->data, ino->capacity);
     if (ino->obj)
         memobj_put(ino->obj); /* mappings keep their own references */
-    memset(ino, 0, sizeof *ino); /* INODE_FREE */
+    free_inode(ino);
 }
 
 int fs_unlink(const char *path, bool dir)
@@ -647,7 +693,9 @@ static int move_trees(const char *a, const char *b, bool exchange)
             if (pass == 1) {
                 char path[FS_PATH_MAX];
                 ksnprintf(path, sizeof path, "%s%s", to, rest);
+                unindex_name(ino);
                 strlcpy(ino->path, path, sizeof ino->path);
+                index_name(ino);
                 if (ino->obj)
                     strlcpy(ino->obj->name, path, sizeof ino->obj->name);
             }
@@ -696,7 +744,9 @@ int fs_rename(const char *from, const char *to)
         if (err)
             return err;
     }
+    unindex_name(ino);
     strlcpy(ino->path, to, sizeof ino->path);
+    index_name(ino);
     if (ino->obj)
         strlcpy(ino->obj->name, to, sizeof ino->obj->name);
     return 0;

@@ -45,6 +45,7 @@ struct inode {
     struct memobj *obj;       /* a writable regular file's pages (made on first use), else NULL */
     bool memfd;               /* made by memfd_create: seals apply */
     uint32_t seals;           /* F_SEAL_* (memfd) */
+    struct inode *name_next;  /* the next inode whose path hashes alike (fs.c's name index) */
 };
 
 /* fcntl(F_ADD_SEALS) bits (Linux values) */

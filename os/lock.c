@@ -45,6 +45,10 @@ struct lock {
 };
 
 static struct lock locks[MAX_LOCKS];
+/* Slots from here on have never held a lock (still LOCK_FREE): the loops
+ * that look for a file's or a process's locks stop here, so the close of
+ * a file when nobody uses locks (nearly always) costs no scan of the table. */
+static int locks_ever_used;
 
 /* Which process waits (F_SETLKW) for a lock held by which: deadlock detection. */
 static struct {
@@ -67,7 +71,7 @@ static bool overlaps(const struct lock *l, const struct lock *req) { return l->s
 
 static struct lock *find_conflict(const struct lock *req)
 {
-    for (int i = 0; i < MAX_LOCKS; i++) {
+    for (int i = 0; i < locks_ever_used; i++) {
         struct lock *l = &locks[i];
         if (l->kind == LOCK_FREE || l->inode != req->inode || !same_space(l->kind, req->kind) ||
             same_owner(l, req) || !overlaps(l, req))
@@ -81,8 +85,11 @@ static struct lock *find_conflict(const struct lock *req)
 static struct lock *free_slot(void)
 {
     for (int i = 0; i < MAX_LOCKS; i++)
-        if (locks[i].kind == LOCK_FREE)
+        if (locks[i].kind == LOCK_FREE) {
+            if (i >= locks_ever_used)
+                locks_ever_used = i + 1;
             return &locks[i];
+        }
     return 0;
 }
 
@@ -287,7 +294,7 @@ void lock_release_posix(struct proc *p, struct file *f)
     if (f->kind != FILE_INODE)
         return;
     bool released = false;
-    for (int i = 0; i < MAX_LOCKS; i++)
+    for (int i = 0; i < locks_ever_used; i++)
         if (locks[i].kind == LOCK_POSIX && locks[i].proc == p && locks[i].inode == f->inode) {
             locks[i].kind = LOCK_FREE;
             released = true;
@@ -301,7 +308,7 @@ void lock_release_file(struct file *f)
     if (f->kind != FILE_INODE)
         return;
     bool released = false;
-    for (int i = 0; i < MAX_LOCKS; i++)
+    for (int i = 0; i < locks_ever_used; i++)
         if ((locks[i].kind == LOCK_OFD || locks[i].kind == LOCK_FLOCK) && locks[i].file == f) {
             locks[i].kind = LOCK_FREE;
             released = true;

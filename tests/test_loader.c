@@ -546,6 +546,62 @@ START_TEST(initrd_holds_program_argv_and_files)
 }
 END_TEST
 
+/* A sink for cpio_init_sink: spans of a buffer, counting the bytes given. */
+struct sink_buffer {
+    uint8_t bytes[4096];
+    size_t written;
+};
+
+static void *span_of(void *ctx, size_t offset, size_t n)
+{
+    struct sink_buffer *b = ctx;
+    ck_assert_uint_le(offset + n, sizeof b->bytes);
+    b->written += n;
+    return b->bytes + offset;
+}
+
+/* machine_new builds the initrd straight into guest RAM through a sink:
+ * the same bytes as in a host buffer, and past the sink's limit (RAM too
+ * small) nothing is written but the size still counts, for the loader's
+ * message. */
+START_TEST(initrd_into_a_sink_is_the_same_archive)
+{
+    make_tmpdir();
+    char host_motd[256];
+    snprintf(host_motd, sizeof host_motd, "%s", write_tmp("motd", "hello, guest\n", 13));
+    static const uint8_t prog[] = {0x7f, 'E', 'L', 'F', 9, 8, 7};
+    char *args[] = {"-v"};
+    struct initrd_file files[] = {{host_motd, "/etc/motd"}};
+    struct cpio_writer heap, sunk;
+    char err[256];
+    ck_assert_int_eq(initrd_build(&heap, "hello", prog, sizeof prog, 1, args, files, 1, err, sizeof err), 0);
+    ck_assert_uint_lt(heap.len, sizeof ((struct sink_buffer *)0)->bytes);
+
+    static struct sink_buffer whole, part;
+    memset(whole.bytes, 0xaa, sizeof whole.bytes);
+    cpio_init_sink(&sunk, span_of, &whole, sizeof whole.bytes);
+    ck_assert_msg(initrd_build_into(&sunk, "hello", prog, sizeof prog, 1, args, files, 1, err, sizeof err) == 0,
+                  "%s", err);
+    ck_assert_ptr_null(sunk.data); /* no host copy */
+    ck_assert_uint_eq(sunk.len, heap.len);
+    ck_assert_uint_eq(whole.written, heap.len);
+    ck_assert_mem_eq(whole.bytes, heap.data, heap.len);
+    ck_assert_uint_eq(whole.bytes[heap.len], 0xaa);
+    cpio_free(&sunk);
+
+    memset(part.bytes, 0xaa, sizeof part.bytes);
+    cpio_init_sink(&sunk, span_of, &part, 200);
+    ck_assert_int_eq(initrd_build_into(&sunk, "hello", prog, sizeof prog, 1, args, files, 1, err, sizeof err), 0);
+    ck_assert_uint_eq(sunk.len, heap.len);
+    ck_assert_uint_eq(part.written, 200);
+    ck_assert_mem_eq(part.bytes, heap.data, 200);
+    ck_assert_uint_eq(part.bytes[200], 0xaa);
+    cpio_free(&sunk);
+    cpio_free(&heap);
+    remove_tmpdir();
+}
+END_TEST
+
 START_TEST(initrd_refuses_bad_files)
 {
     make_tmpdir();
@@ -593,6 +649,7 @@ int main(void)
     TCase *initrd = tcase_create("initrd");
     tcase_add_test(initrd, initrd_holds_program_argv_and_files);
     tcase_add_test(initrd, initrd_refuses_bad_files);
+    tcase_add_test(initrd, initrd_into_a_sink_is_the_same_archive);
     suite_add_tcase(s, initrd);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -796,6 +796,22 @@ START_TEST(test_code_frame_write_notification)
     mmu_mark_code(M, RAM_SIZE >> 12);
     ck_assert(!mmu_phys_write(M, RAM_SIZE, bytes, 1));
     ck_assert_int_eq(n_notified, 3);
+    /* A range handed out to be filled in place (the loader reading a file
+     * into RAM) counts as written: its marked frames notify at once. */
+    mmu_mark_code(M, pfn + 1);
+    uint8_t *fill = mmu_phys_fill(M, DATA + 0x1000, 0x800);
+    ck_assert_int_eq(n_notified, 4);
+    ck_assert_uint_eq(notified[3], pfn + 1);
+    memset(fill, 0xcc, 0x800);
+    uint8_t back[4];
+    ck_assert(mmu_phys_read(M, DATA + 0x17fc, back, sizeof back));
+    ck_assert_uint_eq(back[0], 0xcc);
+    ck_assert_uint_eq(back[3], 0xcc);
+    /* Only RAM is handed out. */
+    ck_assert_ptr_null(mmu_phys_fill(M, RAM_SIZE - 8, 16));
+    ck_assert_ptr_null(mmu_phys_fill(M, RAM_SIZE, 1));
+    ck_assert_ptr_nonnull(mmu_phys_fill(M, RAM_SIZE - 16, 16));
+    ck_assert_int_eq(n_notified, 4);
 }
 END_TEST
 

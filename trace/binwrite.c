@@ -3,6 +3,9 @@
  * a full chunk gets its length and CRC-32 and goes to the writer's output
  * buffer, which a second thread writes to the file (outbuf.h). */
 #include <stdlib.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 #include "binfmt.h"
 #include "writer.h"
 
@@ -57,10 +60,14 @@ __attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(uint32_t c, const
 uint32_t bin_crc32(const uint8_t *p, size_t n)
 {
 #if defined(__x86_64__)
+    /* CPUID.01H:ECX.SSE4_2[bit 20] (SDM Vol. 2A, CPUID), asked on the first
+     * checksum only: __builtin_cpu_supports would link libgcc's CPU
+     * detection, a constructor running a dozen CPUIDs (each a VM exit under
+     * a hypervisor) at every start of ringscope, traced or not. */
     static int has_sse42 = -1;
     if (has_sse42 < 0) {
-        __builtin_cpu_init();
-        has_sse42 = __builtin_cpu_supports("sse4.2");
+        unsigned a, b, c, d;
+        has_sse42 = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSE4_2);
     }
     if (has_sse42)
         return crc32c_sse42(0xFFFFFFFFu, p, n) ^ 0xFFFFFFFFu;
