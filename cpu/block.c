@@ -7,6 +7,7 @@
 #include <string.h>
 
 _Static_assert(BLOCK_MAX_INSNS <= 256, "struct insn's since_sync is a byte");
+_Static_assert(BLOCK_MAX_INSNS <= UINT16_MAX, "struct block's n");
 
 struct block_cache *block_cache_new(bool translate)
 {
@@ -55,7 +56,7 @@ void block_translate(struct block_cache *bc, struct block *b)
         bc->translate = false; /* no executable memory: blocks run interpreted */
         return;
     }
-    b->code = jit_translate(bc->jit, bc, b, &b->chain);
+    b->code = jit_translate(bc->jit, bc, b);
 }
 
 static bool plain_op(const struct insn *in);
@@ -198,10 +199,9 @@ struct block *block_build(struct block_cache *bc, struct block *slot, const uint
     bc->builds++;
     slot->pa = pa;
     slot->gen = gen;
-    slot->n = n;
+    slot->n = (uint16_t)n;
     slot->insn = out;
     slot->code = NULL;
-    slot->chain = NULL;
     slot->runs = 0;
     if (out[n - 1].engine == BLOCK_INSN_PLAIN)
         out[n - 1].engine = out[n - 1].exit_behind = 0;

@@ -30,12 +30,13 @@
 struct block {
     uint64_t pa;              /* first byte; an empty header reads pa 0, gen 0 */
     uint32_t gen;             /* the frame's generation when decoded */
-    uint32_t n;               /* instructions, 1..BLOCK_MAX_INSNS */
+    uint16_t n;               /* instructions, 1..BLOCK_MAX_INSNS */
+    uint16_t runs;            /* times entered untranslated, up to JIT_HOT */
     const struct insn *insn;  /* n decoded instructions in the arena */
-    jit_fn code;              /* its translation (jit.h), or NULL */
-    const void *chain;        /* where another translation jumps into it (jit.c), or NULL */
-    uint32_t runs;            /* times entered untranslated, up to JIT_HOT */
+    jit_fn code;              /* its translation (jit.h), or NULL; other
+                               * translations jump in at code + jit->chain_offset */
 };
+_Static_assert(sizeof(struct block) == 32, "a header is half a cache line (the table is touched at start-up)");
 
 struct block_cache {
     struct block table[1u << BLOCK_BITS];

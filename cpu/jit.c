@@ -54,6 +54,7 @@ struct tr {
     struct block_cache *bc;
     const struct block *b;
     unsigned epilogue, body, chain;
+    uint32_t chain_offset;  /* every translation's (jit->chain_offset) */
     bool flags_live;        /* the host flags are the guest's now */
     uint8_t lfk, lfk_size;  /* the record's kind (LFK_*) and size */
     uint32_t i;             /* the instruction being translated */
@@ -64,9 +65,21 @@ struct tr {
  * register moves between: nothing can see it (find_dead_flags). */
 enum { DEAD_RECORD = 1, DEAD_RFLAGS = 2 };
 
+/* RBX holds the CPU's address plus CPU_BIAS, so the fields the code
+ * touches most (the registers, RIP, RFLAGS, the flags record, icount) are
+ * within a signed byte of it: one-byte displacements. */
+#define CPU_BIAS 128
+_Static_assert(offsetof(struct cpu, icount) + 8 <= 2 * CPU_BIAS, "the hot fields are within disp8 of RBX");
+
 static struct hmem cpu_at(int32_t off)
 {
-    return hm(R_CPU, off);
+    return hm(R_CPU, off - CPU_BIAS);
+}
+
+/* RDI = the CPU, the first argument of a handler or helper. */
+static void emit_cpu_arg(struct tr *t)
+{
+    em_lea(&t->e, H_RDI, hm(R_CPU, -CPU_BIAS));
 }
 
 /* Guest register r at `size`: its bytes in struct cpu; without REX, byte
@@ -151,10 +164,11 @@ static void emit_slot_check(struct tr *t, unsigned out)
     em_mem(e, 4, OPC(0x81), 7, hm(H_RAX, (int32_t)offsetof(struct block, gen))); /* cmp dword, imm32 */
     em_u32(e, t->b->gen);
     em_jcc(e, CC_NE, out);
-    em_load_zx(e, 8, H_RDX, hm(H_RAX, (int32_t)offsetof(struct block, chain)));
+    em_load_zx(e, 8, H_RDX, hm(H_RAX, (int32_t)offsetof(struct block, code)));
     em_test_rr(e, 8, H_RDX, H_RDX);
     em_jcc(e, CC_E, out);
-    em_load_zx(e, 4, H_RCX, hm(H_RAX, (int32_t)offsetof(struct block, n)));
+    em_lea(e, H_RDX, hm(H_RDX, (int32_t)t->chain_offset));
+    em_load_zx(e, 2, H_RCX, hm(H_RAX, (int32_t)offsetof(struct block, n)));
     em_mem(e, 8, OPC(0x03), H_RCX, cpu_at(CPU_OFF(icount)));       /* add rcx, [icount] */
     em_alu_rr(e, 8, HALU_CMP, H_RCX, R_LIMIT);
     em_jcc(e, CC_A, out);
@@ -192,7 +206,7 @@ static void emit_exit_computed(struct tr *t)
     em_load_zx(e, 8, R_BRIP, hm(H_RSP, 0));
     em_rr(e, 4, OPC(0xff), 4, H_RDX);                              /* jmp rdx */
     em_place(e, other_page);
-    em_mov_rr(e, 8, H_RDI, R_CPU);
+    emit_cpu_arg(t);
     em_load_zx(e, 8, H_RSI, hm(H_RSP, 0));
     em_mov_rr(e, 8, H_RDX, R_LIMIT);
     em_call(e, (const void *)run_chain_target);
@@ -250,9 +264,20 @@ static void emit_exit(struct tr *t, int64_t rip_off, unsigned behind)
     emit_exit_computed(t);
 }
 
+/* emit_exit() where the engine word has changed, so the chain loop
+ * would not go on: back to it. */
+static void emit_exit_unchained(struct tr *t, int64_t rip_off, unsigned behind)
+{
+    struct emitter *e = &t->e;
+    emit_count(t, behind + 1, behind);
+    em_lea(e, H_RAX, hm(R_BRIP, (int32_t)rip_off));
+    em_rr(e, 4, OPC(0x31), H_RDX, H_RDX); /* not synced */
+    em_jmp(e, t->epilogue);
+}
+
 static void emit_handler(struct tr *t, const struct insn *in)
 {
-    em_mov_rr(&t->e, 8, H_RDI, R_CPU);
+    emit_cpu_arg(t);
     em_mov_imm(&t->e, H_RSI, (uint64_t)(uintptr_t)in);
     em_call(&t->e, (const void *)in->exec);
 }
@@ -275,7 +300,7 @@ static void emit_mem_call(struct tr *t, const struct insn *in)
     em_place(e, out);
     em_alu_mi64(e, HALU_CMP, cpu_at(CPU_OFF(block_insn)), 0);
     em_jcc(e, CC_E, synced);
-    emit_exit(t, next_off(in), in->exit_behind);
+    emit_exit_unchained(t, next_off(in), in->exit_behind); /* the word changed: no chaining */
     em_place(e, synced);
     emit_count(t, 1, 0);
     em_lea(e, H_RAX, hm(R_BRIP, next_off(in)));
@@ -719,7 +744,7 @@ static unsigned emit_condition(struct tr *t, unsigned cc)
         t->flags_live = true;
         return cc;
     }
-    em_mov_rr(e, 8, H_RDI, R_CPU);
+    emit_cpu_arg(t);
     em_mov_imm(e, H_RSI, cc);
     em_call(e, (const void *)jit_cond);
     em_test_rr(e, 4, H_RAX, H_RAX);
@@ -953,7 +978,7 @@ static void emit_prologue(struct tr *t)
     for (unsigned i = 0; i < sizeof saved; i++)
         em_push(e, saved[i]);
     em_alu_ri(e, 8, HALU_SUB, H_RSP, 8); /* six pushes and the return address: keep RSP 16-aligned for calls */
-    em_mov_rr(e, 8, R_CPU, H_RDI);
+    em_lea(e, R_CPU, hm(H_RDI, CPU_BIAS));
     em_mov_rr(e, 8, R_BRIP, H_RSI);
     em_mov_rr(e, 8, R_WORD, H_RDX);
     em_mov_rr(e, 8, R_LIMIT, H_RCX);
@@ -1041,7 +1066,7 @@ static void find_dead_flags(struct tr *t)
     }
 }
 
-jit_fn jit_translate(struct jit *j, struct block_cache *bc, const struct block *b, const void **chain)
+jit_fn jit_translate(struct jit *j, struct block_cache *bc, const struct block *b)
 {
     struct tr t = {.bc = bc, .b = b};
     struct emitter *e = &t.e;
@@ -1052,6 +1077,11 @@ jit_fn jit_translate(struct jit *j, struct block_cache *bc, const struct block *
     t.body = em_label(e);
     t.chain = em_label(e);
     emit_prologue(&t);
+    t.chain_offset = (uint32_t)e->label[t.chain].at;
+    if (j->chain_offset && j->chain_offset != t.chain_offset) {
+        j->failed++; /* the prologue's length is fixed: never */
+        return NULL;
+    }
     find_dead_flags(&t);
     for (uint32_t i = 0; i < b->n; i++) {
         const struct insn *in = &b->insn[i];
@@ -1097,6 +1127,6 @@ jit_fn jit_translate(struct jit *j, struct block_cache *bc, const struct block *
     jit_fn fn;
     const void *code = j->code.rx + start;
     memcpy(&fn, &code, sizeof fn);
-    *chain = j->code.rx + start + (e->label[t.chain].stream == EM_HOT ? 0 : e->len[EM_HOT]) + e->label[t.chain].at;
+    j->chain_offset = t.chain_offset;
     return fn;
 }

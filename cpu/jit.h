@@ -50,6 +50,7 @@ void jit_memory_unmap(struct jit_memory *jm);
 struct jit {
     struct jit_memory code;
     bool full;                 /* out of code memory: the block cache flushes at its next build */
+    uint32_t chain_offset;     /* from a translation's entry to where chaining jumps in; 0 before the first */
     uint64_t translated, failed;
     uint8_t *scratch;          /* the emitter's two streams */
 };
@@ -61,8 +62,8 @@ void jit_free(struct jit *j);
 /* Forget every translation (the block cache was flushed). */
 void jit_reset(struct jit *j);
 /* Translate b, one of bc's blocks; NULL when it cannot (then j->full may
- * be set).  *chain: the entry other translations jump to when they chain
- * into b. */
-jit_fn jit_translate(struct jit *j, struct block_cache *bc, const struct block *b, const void **chain);
+ * be set).  Another translation chains into it at code + j->chain_offset
+ * (the same for all: the prologue before it has a fixed length). */
+jit_fn jit_translate(struct jit *j, struct block_cache *bc, const struct block *b);
 
 #endif

@@ -356,13 +356,13 @@ const void *run_chain_target(struct cpu *cpu, uint64_t rip, uint64_t limit)
         return NULL; /* a walk: the loop starts a chain that runs one instruction */
     const uint64_t pa = mmu_host_to_pa(m, host);
     const struct block *b = block_slot(bc, pa);
-    if (b->pa != pa || b->gen != dc->frame_gen[pa >> 12] || !b->chain || cpu->icount >= limit ||
+    if (b->pa != pa || b->gen != dc->frame_gen[pa >> 12] || !b->code || cpu->icount >= limit ||
         limit - cpu->icount < b->n)
         return NULL;
     mmu_count_tlb_hit(m);
     if (!in_page)
         remember_code_page(cpu, dc, rip, host);
-    return b->chain;
+    return (const uint8_t *)(uintptr_t)b->code + bc->jit->chain_offset;
 }
 
 static __attribute__((noinline)) enum cpu_stop run_blocks(struct cpu *cpu, uint64_t end)
