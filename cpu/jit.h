@@ -34,7 +34,7 @@ struct jit_exit {
 typedef struct jit_exit (*jit_fn)(struct cpu *cpu, uint64_t brip, uint64_t word, uint64_t limit);
 
 /* A block is translated on its JIT_HOT'th run. */
-#define JIT_HOT 16
+#define JIT_HOT 128
 #define JIT_CODE_BYTES (32u << 20)
 #define JIT_STREAM_BYTES (64u << 10) /* a block's hot or cold code at most */
 

@@ -21,8 +21,8 @@
  * immediate ahead of themselves, behind themselves, or in an earlier block
  * that already ran its iterations and is then run again.
  *
- * tests/engine_random/guest.c runs every block 60 times (a translating tier
- * compiles blocks after about 16 runs) from register states drawn per
+ * tests/engine_random/guest.c runs every block JIT_HOT + 40 times (the
+ * translating tier compiles a block on its JIT_HOT'th run) from register states drawn per
  * iteration, and prints one hash per block: of the registers, the flags
  * the SDM defines there (the generator tracks which are, per X86-NOTES.md),
  * the fault context (RIP, trap number, error code, CR2) and the data arena
@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cpu/jit.h"
 #include "engine_outcome.h"
 #include "linux_oracle.h"
 
@@ -62,7 +63,9 @@ static const uint32_t seeds[] = {0x5eed0000, 0x5eed0001, 0x5eed0002, 0x5eed0003,
 #endif
 
 #define BLOCKS 400
-#define ITERATIONS 60
+/* Every block runs past the translating tier's threshold (cpu/jit.h), so
+ * its translation runs too. */
+#define ITERATIONS (JIT_HOT + 40)
 
 /* Two ways the interpreter (and so every engine) differs from the host CPU
  * in a fault's signal context, kept out of the generated code until they
