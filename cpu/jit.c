@@ -369,7 +369,7 @@ static void emit_call_for_kind(struct tr *t, const struct insn *in, bool synced)
 /* ---- the instructions done natively ---- */
 
 enum { NAT_ALU, NAT_MOV, NAT_MOVX, NAT_LEA, NAT_IMUL, NAT_SHIFT, NAT_CMOV, NAT_SETCC, NAT_JMP,
-       NAT_PUSH, NAT_POP, NAT_CALL, NAT_RET, NAT_JMP_INDIRECT, NAT_CALL_INDIRECT };
+       NAT_PUSH, NAT_POP, NAT_CALL, NAT_RET, NAT_JMP_INDIRECT, NAT_CALL_INDIRECT, NAT_INCDEC };
 #define NAT_TEST 8 /* an ALU op number past HALU_CMP */
 
 struct nat {
@@ -398,7 +398,7 @@ static bool classify(const struct insn *in, struct nat *n)
     const bool reg_is_extension =
         (in->map == MAP_1BYTE && ((in->op >= 0x80 && in->op <= 0x83) || in->op == 0xc0 || in->op == 0xc1 ||
                                   (in->op >= 0xd0 && in->op <= 0xd3) || in->op == 0xc6 || in->op == 0xc7 ||
-                                  in->op == 0xf6 || in->op == 0xf7)) ||
+                                  in->op == 0xf6 || in->op == 0xf7 || in->op == 0xfe || in->op == 0xff)) ||
         (in->map == MAP_0F && in->op >= 0x90 && in->op <= 0x9f);
     if (in->opsize == 1 && !in->rex &&
         ((!reg_is_extension && in->reg >= 4 && in->reg < 8) || (in->mod == 3 && in->rm >= 4 && in->rm < 8)))
@@ -489,9 +489,15 @@ static bool classify(const struct insn *in, struct nat *n)
     case 0xc3: /* RET */
         n->kind = NAT_RET;
         return true;
-    case 0xff: /* JMP r/m64, CALL r64 */
+    case 0xfe: case 0xff: /* INC, DEC; JMP r/m64, CALL r64 */
+        if (sub <= 1) {
+            n->kind = NAT_INCDEC;
+            n->op = (uint8_t)sub;
+            n->rm_dst = true;
+            return true;
+        }
         n->kind = sub == 4 ? NAT_JMP_INDIRECT : NAT_CALL_INDIRECT;
-        return sub == 4 || (sub == 2 && in->mod == 3);
+        return op == 0xff && (sub == 4 || (sub == 2 && in->mod == 3));
     case 0x63: /* MOVSXD: sign-extends with REX.W, else a plain move */
         n->kind = NAT_MOVX;
         n->src_size = in->opsize == 2 ? 2 : 4;
@@ -733,6 +739,34 @@ static void emit_shift(struct tr *t, const struct insn *in, const struct nat *n,
     emit_zsp_record(t, size);
 }
 
+/* INC/DEC (exec_alu.c, lf_set_incdec): CF is kept — the current CF,
+ * already at [RSP] from emit_condition(), goes to RFLAGS and, by BT, to
+ * the host's CF, so the host's INC/DEC leaves all six flags as the
+ * guest's; the record is ADD/SUB of 1 without CF. */
+static void emit_incdec(struct tr *t, const struct insn *in, const struct nat *n, struct hmem rm, bool mem)
+{
+    struct emitter *e = &t->e;
+    const unsigned size = n->size;
+    em_load_zx(e, 1, H_RCX, hm(H_RSP, 0));
+    em_load_zx(e, 8, H_R8, cpu_at(CPU_OFF(rflags)));
+    em_alu_ri(e, 8, HALU_AND, H_R8, (int32_t)~RF_CF);
+    em_alu_rr(e, 8, HALU_OR, H_R8, H_RCX);
+    em_store(e, 8, H_R8, cpu_at(CPU_OFF(rflags)));
+    em_load_zx(e, size, H_RAX, rm);
+    em_store(e, 8, H_RAX, cpu_at(CPU_OFF(lf.dst)));
+    em_rr(e, 4, OPC(0x0f, 0xba), 4, H_RCX);               /* bt ecx, 0: CF = the guest's */
+    em_byte(e, 0);
+    em_rr(e, size, OPC(size == 1 ? 0xfe : 0xff), n->op, H_RAX); /* inc/dec */
+    if (mem)
+        em_store(e, size, H_RAX, rm);
+    else
+        store_guest_reg(t, in, in->rm, size, H_RAX);
+    em_store(e, 8, H_RAX, cpu_at(CPU_OFF(lf.res)));
+    em_store_imm64(e, cpu_at(CPU_OFF(lf.src)), 1);
+    em_store_imm16(e, cpu_at(CPU_OFF(lf.op)), (uint16_t)((n->op ? LF_DEC : LF_INC) | size << 8));
+    t->lfk = LFK_UNKNOWN;
+}
+
 /* Host flags for condition cc: returns the host condition to test. */
 static unsigned emit_condition(struct tr *t, unsigned cc)
 {
@@ -885,8 +919,8 @@ static bool emit_native(struct tr *t, const struct insn *in)
         emit_ea(t, in, false);
         store_guest_reg(t, in, in->reg, n.size, H_RSI);
         return true;
-    case NAT_CMOV: case NAT_SETCC: { /* the condition first, to the frame's spare byte */
-        unsigned cc = emit_condition(t, in->op & 15);
+    case NAT_CMOV: case NAT_SETCC: case NAT_INCDEC: { /* the condition (INC/DEC: CF) first, to the frame's spare byte */
+        unsigned cc = emit_condition(t, n.kind == NAT_INCDEC ? CC_B : in->op & 15u);
         em_mem(e, 4, OPC(0x0f, (uint8_t)(0x90 + cc)), 0, hm(H_RSP, 0));
         break;
     }
@@ -898,7 +932,7 @@ static bool emit_native(struct tr *t, const struct insn *in)
     if (mem) {
         const bool store_only = (n.kind == NAT_MOV && n.rm_dst) || n.kind == NAT_SETCC;
         const bool rmw = (n.kind == NAT_ALU && n.rm_dst && n.op != HALU_CMP && n.op != NAT_TEST) ||
-                         n.kind == NAT_SHIFT;
+                         n.kind == NAT_SHIFT || n.kind == NAT_INCDEC;
         slow = em_label(e);
         emit_ea(t, in, true);
         emit_probe(t, n.kind == NAT_MOVX ? n.src_size : n.size, !store_only, store_only || rmw, true, slow);
@@ -924,6 +958,9 @@ static bool emit_native(struct tr *t, const struct insn *in)
         em_byte(e, 0);
         em_rr(e, 8, OPC(0x0f, 0x45), H_RAX, H_RCX);          /* cmovne rax, rcx */
         store_guest_reg(t, in, in->reg, n.size, H_RAX);
+        break;
+    case NAT_INCDEC:
+        emit_incdec(t, in, &n, rm, mem);
         break;
     case NAT_SETCC:
         em_load_zx(e, 1, H_RAX, hm(H_RSP, 0));
@@ -952,7 +989,7 @@ static bool emit_native(struct tr *t, const struct insn *in)
     /* A memory operand's probe (and its slow path) leaves no flags; the
      * moves keep the host's. */
     const bool moves = n.kind == NAT_MOV || n.kind == NAT_MOVX;
-    t->flags_live = !mem && (n.kind == NAT_ALU || (moves && t->flags_live));
+    t->flags_live = !mem && (n.kind == NAT_ALU || n.kind == NAT_INCDEC || (moves && t->flags_live));
     return true;
 }
 
