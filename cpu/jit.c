@@ -194,7 +194,7 @@ static void emit_exit_computed(struct tr *t)
     em_jcc(e, CC_A, other_page);
     em_mov_imm(e, H_RDX, b->pa & ~0xfffull);
     em_alu_rr(e, 8, HALU_ADD, H_RCX, H_RDX);                       /* its physical address */
-    _Static_assert(BLOCK_BITS == 12, "block_slot(): the top 12 bits of pa * K");
+    _Static_assert(BLOCK_BITS < 32, "block_slot(): the top BLOCK_BITS bits of pa * K");
     em_mov_imm(e, H_RAX, 0x9e3779b97f4a7c15ull);
     em_rr(e, 8, OPC(0x0f, 0xaf), H_RAX, H_RCX);                    /* imul rax, rcx */
     em_shift_ri(e, 8, 5, H_RAX, 64 - BLOCK_BITS);
