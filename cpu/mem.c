@@ -166,14 +166,33 @@ void mem_write_slow(struct cpu *cpu, uint64_t va, unsigned size, uint64_t v, uns
     access_write(cpu, va, &v, size, acc, false);
 }
 
+/* A 16-byte SSE or 10-byte x87 access within one page that the TLB
+ * already permits takes the same inline lookup as mem_read/mem_write (the
+ * same hit counted as mmu_translate's); everything else the pieces. */
 void mem_read_buf(struct cpu *cpu, uint64_t va, void *dst, unsigned size)
 {
-    access_read(cpu, va, dst, size, ACC_READ | cpu_acc_mode(cpu), false);
+    const unsigned acc = ACC_READ | cpu_acc_mode(cpu);
+    if (!cpu->watch_mem && (va & 0xfff) + size <= 0x1000) {
+        const uint8_t *p = tlb_fast(cpu->mmu, va, acc);
+        if (p) {
+            memcpy(dst, p, size);
+            return;
+        }
+    }
+    access_read(cpu, va, dst, size, acc, false);
 }
 
 void mem_write_buf(struct cpu *cpu, uint64_t va, const void *src, unsigned size)
 {
-    access_write(cpu, va, src, size, ACC_WRITE | cpu_acc_mode(cpu), false);
+    const unsigned acc = ACC_WRITE | cpu_acc_mode(cpu);
+    if (!cpu->watch_mem && (va & 0xfff) + size <= 0x1000) {
+        uint8_t *p = tlb_fast(cpu->mmu, va, acc);
+        if (p) {
+            memcpy(p, src, size);
+            return;
+        }
+    }
+    access_write(cpu, va, src, size, acc, false);
 }
 
 void mem_read_buf_as(struct cpu *cpu, uint64_t va, void *dst, unsigned size, unsigned acc)
