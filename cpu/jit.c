@@ -369,7 +369,9 @@ static void emit_call_for_kind(struct tr *t, const struct insn *in, bool synced)
 /* ---- the instructions done natively ---- */
 
 enum { NAT_ALU, NAT_MOV, NAT_MOVX, NAT_LEA, NAT_IMUL, NAT_SHIFT, NAT_CMOV, NAT_SETCC, NAT_JMP,
-       NAT_PUSH, NAT_POP, NAT_CALL, NAT_RET, NAT_JMP_INDIRECT, NAT_CALL_INDIRECT, NAT_INCDEC };
+       NAT_PUSH, NAT_POP, NAT_CALL, NAT_RET, NAT_JMP_INDIRECT, NAT_CALL_INDIRECT, NAT_INCDEC, NAT_SSE };
+/* NAT_SSE's op: */
+enum { SSE_BINARY, SSE_LOAD, SSE_STORE, SSE_MOVMSK };
 #define NAT_TEST 8 /* an ALU op number past HALU_CMP */
 
 struct nat {
@@ -382,11 +384,50 @@ struct nat {
     bool imm;         /* the source is the immediate */
     uint8_t dst_reg;  /* the destination register when !rm_dst */
     uint8_t count;    /* NAT_SHIFT: the masked count, 0 < count < bits */
+    bool aligned;     /* NAT_SSE: a memory operand must be 16-byte aligned (else #GP) */
 };
 
 static bool alu_native(unsigned op)
 {
     return op != HALU_ADC && op != HALU_SBB; /* they read CF */
+}
+
+/* The SSE2 integer instructions done as the same host instruction on
+ * XMM0/XMM1 (both are x86: the host computes exactly what the SDM says),
+ * and the 16-byte moves.  Only forms with no MMX meaning: PFX_66 for the
+ * packed-integer ops (exec_packed_int), 66/F3 0F 6F/7F, and 0F 10/11/28/29
+ * without F2/F3 (a plain 16-byte copy, no floating point). */
+static bool classify_sse(const struct insn *in, struct nat *out)
+{
+    const unsigned op = in->op;
+    struct nat sse = {.kind = NAT_SSE, .size = 16}, *n = &sse;
+    if (in->pfx == PFX_66 && ((op >= 0x60 && op <= 0x6d) || (op >= 0x74 && op <= 0x76) ||
+                              (op >= 0xd1 && op <= 0xd5) || (op >= 0xd8 && op <= 0xdf) ||
+                              (op >= 0xe0 && op <= 0xe5) || (op >= 0xe8 && op <= 0xef) ||
+                              (op >= 0xf1 && op <= 0xf6) || (op >= 0xf8 && op <= 0xfe))) {
+        n->op = SSE_BINARY;
+        n->aligned = true;
+        *out = sse;
+        return true;
+    }
+    if ((op == 0x6f || op == 0x7f) && (in->pfx == PFX_66 || in->pfx == PFX_F3)) {
+        n->op = op == 0x6f ? SSE_LOAD : SSE_STORE;
+        n->aligned = in->pfx == PFX_66;
+        *out = sse;
+        return true;
+    }
+    if ((op == 0x10 || op == 0x11 || op == 0x28 || op == 0x29) && (in->pfx == PFX_NONE || in->pfx == PFX_66)) {
+        n->op = (op & 1) ? SSE_STORE : SSE_LOAD;
+        n->aligned = op >= 0x28;
+        *out = sse;
+        return true;
+    }
+    if (op == 0xd7 && in->pfx == PFX_66 && in->mod == 3) {
+        n->op = SSE_MOVMSK;
+        *out = sse;
+        return true;
+    }
+    return false;
 }
 
 static bool classify(const struct insn *in, struct nat *n)
@@ -405,6 +446,8 @@ static bool classify(const struct insn *in, struct nat *n)
         return false;
     const unsigned op = in->op, sub = in->reg & 7;
     *n = (struct nat){.size = in->opsize, .dst_reg = in->reg};
+    if (in->map == MAP_0F && classify_sse(in, n))
+        return true;
     if (in->map == MAP_0F) {
         if ((op == 0xb6 || op == 0xb7 || op == 0xbe || op == 0xbf) && !in->rep) {
             n->kind = NAT_MOVX;
@@ -442,16 +485,16 @@ static bool classify(const struct insn *in, struct nat *n)
     }
     switch (op) {
     case 0x80: case 0x81: case 0x83:
-        *n = (struct nat){NAT_ALU, (uint8_t)sub, in->opsize, 0, false, true, true, 0, 0};
+        *n = (struct nat){.kind = NAT_ALU, .op = (uint8_t)sub, .size = in->opsize, .rm_dst = true, .imm = true, .dst_reg = 0};
         return alu_native(sub);
     case 0x84: case 0x85:
-        *n = (struct nat){NAT_ALU, NAT_TEST, in->opsize, 0, false, true, false, 0, 0};
+        *n = (struct nat){.kind = NAT_ALU, .op = NAT_TEST, .size = in->opsize, .rm_dst = true, .imm = false, .dst_reg = 0};
         return true;
     case 0xa8: case 0xa9:
-        *n = (struct nat){NAT_ALU, NAT_TEST, in->opsize, 0, false, false, true, RAX, 0};
+        *n = (struct nat){.kind = NAT_ALU, .op = NAT_TEST, .size = in->opsize, .rm_dst = false, .imm = true, .dst_reg = RAX};
         return true;
     case 0xf6: case 0xf7:
-        *n = (struct nat){NAT_ALU, NAT_TEST, in->opsize, 0, false, true, true, 0, 0};
+        *n = (struct nat){.kind = NAT_ALU, .op = NAT_TEST, .size = in->opsize, .rm_dst = true, .imm = true, .dst_reg = 0};
         return sub <= 1;
     case 0x88: case 0x89:
         n->kind = NAT_MOV;
@@ -767,6 +810,50 @@ static void emit_incdec(struct tr *t, const struct insn *in, const struct nat *n
     t->lfk = LFK_UNKNOWN;
 }
 
+/* MOVDQU xmm, [m] (F3 0F 6F) / MOVDQU [m], xmm (F3 0F 7F): the host's
+ * XMM0 or XMM1 from or to 16 bytes anywhere. */
+static void em_movdqu(struct emitter *e, bool store, unsigned x, struct hmem m)
+{
+    em_byte(e, 0xf3);
+    em_mem(e, 4, OPC(0x0f, store ? 0x7f : 0x6f), x, m);
+}
+
+static struct hmem guest_xmm(unsigned r)
+{
+    return cpu_at(CPU_OFF(xmm) + (int32_t)(r * sizeof(union xmm)));
+}
+
+/* An SSE instruction (classify_sse): the checks the handler makes first —
+ * CR0.EM and CR0.TS (sse_check_usable), then a memory operand's alignment
+ * and the TLB probe — go to `slow`, the handler, which raises them. */
+static void emit_sse(struct tr *t, const struct insn *in, const struct nat *n, bool mem, unsigned slow)
+{
+    struct emitter *e = &t->e;
+    const struct hmem src = mem ? hm(H_RDX, 0) : guest_xmm(in->rm);
+    switch (n->op) {
+    case SSE_BINARY:
+        em_movdqu(e, false, 0, guest_xmm(in->reg));
+        em_movdqu(e, false, 1, src);
+        em_byte(e, 0x66), em_byte(e, 0x0f), em_byte(e, in->op), em_byte(e, 0xc1); /* op xmm0, xmm1 */
+        em_movdqu(e, true, 0, guest_xmm(in->reg));
+        break;
+    case SSE_LOAD:
+        em_movdqu(e, false, 0, src);
+        em_movdqu(e, true, 0, guest_xmm(in->reg));
+        break;
+    case SSE_STORE:
+        em_movdqu(e, false, 0, guest_xmm(in->reg));
+        em_movdqu(e, true, 0, mem ? hm(H_RDX, 0) : guest_xmm(in->rm));
+        break;
+    default: /* SSE_MOVMSK: the 32-bit result zero-extended, as the handler stores it */
+        em_movdqu(e, false, 0, src);
+        em_byte(e, 0x66), em_byte(e, 0x0f), em_byte(e, 0xd7), em_byte(e, 0xc0); /* pmovmskb eax, xmm0 */
+        em_store(e, 8, H_RAX, cpu_at(GPR_OFF(in->reg)));
+        break;
+    }
+    (void)slow;
+}
+
 /* Host flags for condition cc: returns the host condition to test. */
 static unsigned emit_condition(struct tr *t, unsigned cc)
 {
@@ -929,7 +1016,21 @@ static bool emit_native(struct tr *t, const struct insn *in)
     }
     unsigned slow = 0;
     struct hmem rm = guest_reg(in, in->rm, n.kind == NAT_MOVX ? n.src_size : n.size);
-    if (mem) {
+    if (n.kind == NAT_SSE) { /* sse_check_usable(): #UD with CR0.EM, #NM with CR0.TS */
+        slow = em_label(e);
+        em_mem(e, 8, OPC(0xf7), 0, cpu_at(CPU_OFF(cr0)));     /* test qword [cr0], imm32 */
+        em_u32(e, (uint32_t)(CR0_EM | CR0_TS));
+        em_jcc(e, CC_NE, slow);
+    }
+    if (mem && n.kind == NAT_SSE) {
+        emit_ea(t, in, true);
+        if (n.aligned) { /* sse_ea(): #GP(0) unless 16-byte aligned */
+            em_rr(e, 4, OPC(0xf7), 0, H_RSI);               /* test esi, 15 */
+            em_u32(e, 15);
+            em_jcc(e, CC_NE, slow);
+        }
+        emit_probe(t, 16, n.op != SSE_STORE, n.op == SSE_STORE, true, slow);
+    } else if (mem) {
         const bool store_only = (n.kind == NAT_MOV && n.rm_dst) || n.kind == NAT_SETCC;
         const bool rmw = (n.kind == NAT_ALU && n.rm_dst && n.op != HALU_CMP && n.op != NAT_TEST) ||
                          n.kind == NAT_SHIFT || n.kind == NAT_INCDEC;
@@ -962,6 +1063,9 @@ static bool emit_native(struct tr *t, const struct insn *in)
     case NAT_INCDEC:
         emit_incdec(t, in, &n, rm, mem);
         break;
+    case NAT_SSE:
+        emit_sse(t, in, &n, mem, slow);
+        break;
     case NAT_SETCC:
         em_load_zx(e, 1, H_RAX, hm(H_RSP, 0));
         if (mem)
@@ -977,7 +1081,7 @@ static bool emit_native(struct tr *t, const struct insn *in)
         store_guest_reg(t, in, in->reg, n.size, H_RAX);
         break;
     }
-    if (mem) {
+    if (mem || n.kind == NAT_SSE) {
         unsigned resume = em_label(e);
         em_place(e, resume);
         to_cold(t);
@@ -985,6 +1089,10 @@ static bool emit_native(struct tr *t, const struct insn *in)
         emit_call_for_kind(t, in, true);
         em_jmp(e, resume);
         to_hot(t);
+    }
+    if (n.kind == NAT_SSE) { /* the CR0 test left no flags; SSE2 integer ops write none */
+        t->flags_live = false;
+        return true;
     }
     /* A memory operand's probe (and its slow path) leaves no flags; the
      * moves keep the host's. */

@@ -308,6 +308,42 @@ START_TEST(probe_runs_the_same_natively_and_on_both_engines)
 }
 END_TEST
 
+/* ---- the benchmarks: vectorised and string code, musl and glibc ---------- */
+
+/* bench/intmix.c (CoreMark's kernels, which gcc vectorises with SSE2) and
+ * bench/strings.c (glibc's SSE2/SSE4.2 string functions, printf, malloc),
+ * built with both libcs: the same output as natively and the same machine
+ * under every tier — the translated SSE, string and call-heavy code. */
+static const struct {
+    const char *name, *arg;
+} benches[] = {{"intmix", "200"}, {"strings", "1"}};
+
+static char *read_source(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    return buf;
+}
+
+START_TEST(benchmarks_run_the_same_natively_and_on_every_tier)
+{
+    char path[64], name[64];
+    const unsigned which = (unsigned)_i / 2;
+    snprintf(path, sizeof path, "bench/%s.c", benches[which].name);
+    snprintf(name, sizeof name, "engine_%s_%s", benches[which].name, _i % 2 ? "glibc" : "musl");
+    const char *src = read_source(path);
+    const char *exe = _i % 2 ? oracle_glibc(name, src) : oracle_musl(name, src);
+    char *argv[] = {(char *)benches[which].arg};
+    struct machine *m = oracle_same_as_native(exe, 1, argv, NULL, 0);
+    machine_free(m);
+    compare_to_exit(exe, 1, argv, 0);
+}
+END_TEST
+
 /* ---- traces of rare events: interrupts at the same instruction ----------- */
 
 static char *read_file(const char *path, size_t *len)
@@ -447,6 +483,7 @@ int main(void)
     tcase_add_checked_fixture(tc, NULL, oracle_cleanup);
     tcase_add_loop_test(tc, bundled_programs_run_the_same_on_both_engines, 0, NBUNDLED);
     tcase_add_loop_test(tc, probe_runs_the_same_natively_and_on_both_engines, 0, 2);
+    tcase_add_loop_test(tc, benchmarks_run_the_same_natively_and_on_every_tier, 0, 2 * (int)(sizeof benches / sizeof benches[0]));
     tcase_add_loop_test(tc, traces_of_rare_events_are_byte_identical, 0, 2);
     tcase_add_loop_test(tc, a_budget_stops_both_engines_at_the_same_instruction, 0, NBUDGETS);
     tcase_add_test(tc, breakpoints_and_budgets_interleave_the_same);
