@@ -35,6 +35,11 @@
 
 enum { R_CPU = H_RBX, R_WORD = H_R12, R_BRIP = H_R13, R_MMU = H_R14, R_MODE = H_R15, R_LIMIT = H_RBP };
 
+/* The translated code's stack frame: a scratch word (a computed target, a
+ * condition byte) and the TLB allow bits a read, a write and both need at
+ * the current mode (tlb_fast(): bit ACC_kind | mode), set by emit_mode. */
+enum { FRAME_SCRATCH = 0, FRAME_NEED_R = 8, FRAME_NEED_W = 12, FRAME_NEED_RW = 16, FRAME_BYTES = 24 };
+
 #define CPU_OFF(f) ((int32_t)offsetof(struct cpu, f))
 #define GPR_OFF(r) (CPU_OFF(gpr) + 8 * (int32_t)(r))
 #define MMU_OFF(f) ((int32_t)offsetof(struct mmu, f))
@@ -138,6 +143,16 @@ static void emit_mode(struct tr *t)
     em_shift_ri(e, 4, 5, H_RAX, 14);
     em_alu_ri(e, 4, HALU_AND, H_RAX, ACC_AC);
     em_alu_rr(e, 4, HALU_OR, R_MODE, H_RAX);
+    static const struct { int32_t at; uint32_t kinds; } need[] = {
+        {FRAME_NEED_R, ACC_READ}, {FRAME_NEED_W, ACC_WRITE}, {FRAME_NEED_RW, ACC_READ | ACC_WRITE}};
+    em_mov_rr(e, 4, H_RCX, R_MODE);
+    for (unsigned i = 0; i < sizeof need / sizeof need[0]; i++) {
+        /* bit k of allow for each kind k: (1 << k) << mode */
+        em_mov_imm(e, H_RAX, (need[i].kinds & ACC_READ ? 1u << ACC_READ : 0u) |
+                                 (need[i].kinds & ACC_WRITE ? 1u << ACC_WRITE : 0u));
+        em_rr(e, 4, OPC(0xd3), 4, H_RAX);                    /* shl eax, cl */
+        em_store(e, 4, H_RAX, hm(H_RSP, need[i].at));
+    }
 }
 
 /* icount and the fetch hits of `n` instructions the loop has not counted. */
@@ -184,7 +199,7 @@ static void emit_exit_computed(struct tr *t)
     struct emitter *e = &t->e;
     const struct block *b = t->b;
     unsigned out = em_label(e), other_page = em_label(e);
-    em_store(e, 8, H_RAX, hm(H_RSP, 0));
+    em_store(e, 8, H_RAX, hm(H_RSP, FRAME_SCRATCH));
     em_cmp_mr64(e, cpu_at(CPU_OFF(cpl)), R_WORD);
     em_jcc(e, CC_NE, out);
     em_mov_rr(e, 8, H_RCX, H_RAX);
@@ -203,19 +218,19 @@ static void emit_exit_computed(struct tr *t)
     em_mov_imm(e, H_RDX, (uint64_t)(uintptr_t)t->bc->table);
     em_alu_rr(e, 8, HALU_ADD, H_RAX, H_RDX);
     emit_slot_check(t, out);
-    em_load_zx(e, 8, R_BRIP, hm(H_RSP, 0));
+    em_load_zx(e, 8, R_BRIP, hm(H_RSP, FRAME_SCRATCH));
     em_rr(e, 4, OPC(0xff), 4, H_RDX);                              /* jmp rdx */
     em_place(e, other_page);
     emit_cpu_arg(t);
-    em_load_zx(e, 8, H_RSI, hm(H_RSP, 0));
+    em_load_zx(e, 8, H_RSI, hm(H_RSP, FRAME_SCRATCH));
     em_mov_rr(e, 8, H_RDX, R_LIMIT);
     em_call(e, (const void *)run_chain_target);
     em_test_rr(e, 8, H_RAX, H_RAX);
     em_jcc(e, CC_E, out);
-    em_load_zx(e, 8, R_BRIP, hm(H_RSP, 0));
+    em_load_zx(e, 8, R_BRIP, hm(H_RSP, FRAME_SCRATCH));
     em_rr(e, 4, OPC(0xff), 4, H_RAX);     /* jmp rax */
     em_place(e, out);
-    em_load_zx(e, 8, H_RAX, hm(H_RSP, 0));
+    em_load_zx(e, 8, H_RAX, hm(H_RSP, FRAME_SCRATCH));
     em_rr(e, 4, OPC(0x31), H_RDX, H_RDX); /* not synced */
     em_jmp(e, t->epilogue);
 }
@@ -596,10 +611,12 @@ static void emit_ea(struct tr *t, const struct insn *in, bool with_segment)
 static void emit_probe(struct tr *t, unsigned size, bool rd, bool wr, bool count, unsigned slow)
 {
     struct emitter *e = &t->e;
-    em_mov_rr(e, 4, H_RAX, H_RSI);
-    em_alu_ri(e, 4, HALU_AND, H_RAX, 0xfff);
-    em_alu_ri(e, 4, HALU_CMP, H_RAX, (int32_t)(0x1000 - size));
-    em_jcc(e, CC_A, slow);
+    em_mov_rr(e, 4, H_R8, H_RSI);
+    em_alu_ri(e, 4, HALU_AND, H_R8, 0xfff);                 /* the offset in the page */
+    if (size > 1) {
+        em_alu_ri(e, 4, HALU_CMP, H_R8, (int32_t)(0x1000 - size));
+        em_jcc(e, CC_A, slow);
+    }
     em_mov_rr(e, 8, H_RAX, H_RSI);
     em_shift_ri(e, 8, 5, H_RAX, 12);                  /* vpn */
     em_rr(e, 4, OPC(0x0f, 0xb6), H_RCX, H_RAX);      /* movzx ecx, al: the set */
@@ -616,21 +633,24 @@ static void emit_probe(struct tr *t, unsigned size, bool rd, bool wr, bool count
         }
     }
     em_place(e, found);
-    unsigned need = (rd ? 1u << ACC_READ : 0u) | (wr ? 1u << ACC_WRITE : 0u);
-    em_load_zx(e, 4, H_RAX, hm(H_RDX, (int32_t)offsetof(struct tlb_entry, allow)));
-    em_mov_rr(e, 4, H_RCX, R_MODE);
-    em_rr(e, 4, OPC(0xd3), 5, H_RAX);                 /* shr eax, cl */
-    em_alu_ri(e, 4, HALU_AND, H_RAX, (int32_t)need);
-    em_alu_ri(e, 4, HALU_CMP, H_RAX, (int32_t)need);
-    em_jcc(e, CC_NE, slow);
+    /* The allow bits this access needs at the current mode (emit_mode). */
+    const int32_t need = rd && wr ? FRAME_NEED_RW : rd ? FRAME_NEED_R : FRAME_NEED_W;
+    em_load_zx(e, 4, H_RAX, hm(H_RSP, need));
+    if (rd && wr) {
+        em_mov_rr(e, 4, H_RCX, H_RAX);
+        em_mem(e, 4, OPC(0x23), H_RAX, hm(H_RDX, (int32_t)offsetof(struct tlb_entry, allow))); /* and */
+        em_alu_rr(e, 4, HALU_CMP, H_RAX, H_RCX);
+        em_jcc(e, CC_NE, slow);
+    } else {
+        em_mem(e, 4, OPC(0x85), H_RAX, hm(H_RDX, (int32_t)offsetof(struct tlb_entry, allow))); /* test */
+        em_jcc(e, CC_E, slow);
+    }
     em_load_zx(e, 8, H_RDX, hm(H_RDX, (int32_t)offsetof(struct tlb_entry, host)));
     em_test_rr(e, 8, H_RDX, H_RDX);
     em_jcc(e, CC_E, slow);
     if (count)
         emit_count(t, 0, (unsigned)rd + (unsigned)wr);
-    em_mov_rr(e, 4, H_RAX, H_RSI);
-    em_alu_ri(e, 4, HALU_AND, H_RAX, 0xfff);
-    em_alu_rr(e, 8, HALU_ADD, H_RDX, H_RAX);
+    em_alu_rr(e, 8, HALU_ADD, H_RDX, H_R8);
 }
 
 static void emit_alu(struct tr *t, const struct insn *in, const struct nat *n, struct hmem rm)
@@ -790,7 +810,7 @@ static void emit_incdec(struct tr *t, const struct insn *in, const struct nat *n
 {
     struct emitter *e = &t->e;
     const unsigned size = n->size;
-    em_load_zx(e, 1, H_RCX, hm(H_RSP, 0));
+    em_load_zx(e, 1, H_RCX, hm(H_RSP, FRAME_SCRATCH));
     em_load_zx(e, 8, H_R8, cpu_at(CPU_OFF(rflags)));
     em_alu_ri(e, 8, HALU_AND, H_R8, (int32_t)~RF_CF);
     em_alu_rr(e, 8, HALU_OR, H_R8, H_RCX);
@@ -930,13 +950,13 @@ static void emit_stack_branch(struct tr *t, const struct insn *in, const struct 
     case NAT_CALL_INDIRECT:
         em_load_zx(e, 8, H_RAX, cpu_at(GPR_OFF(in->rm)));
         emit_canonical_check(t, slow);
-        em_store(e, 8, H_RAX, hm(H_RSP, 0));
+        em_store(e, 8, H_RAX, hm(H_RSP, FRAME_SCRATCH));
         emit_push_probe(t, slow);
         em_lea(e, H_RCX, hm(R_BRIP, next_off(in)));
         em_store(e, 8, H_RCX, hm(H_RDX, 0));
         em_store(e, 8, H_RSI, rsp);
         emit_count(t, 1, 0);
-        em_load_zx(e, 8, H_RAX, hm(H_RSP, 0));
+        em_load_zx(e, 8, H_RAX, hm(H_RSP, FRAME_SCRATCH));
         emit_exit_computed(t);
         break;
     case NAT_RET: /* the read, then the canonical check, then RSP */
@@ -1008,7 +1028,7 @@ static bool emit_native(struct tr *t, const struct insn *in)
         return true;
     case NAT_CMOV: case NAT_SETCC: case NAT_INCDEC: { /* the condition (INC/DEC: CF) first, to the frame's spare byte */
         unsigned cc = emit_condition(t, n.kind == NAT_INCDEC ? CC_B : in->op & 15u);
-        em_mem(e, 4, OPC(0x0f, (uint8_t)(0x90 + cc)), 0, hm(H_RSP, 0));
+        em_mem(e, 4, OPC(0x0f, (uint8_t)(0x90 + cc)), 0, hm(H_RSP, FRAME_SCRATCH));
         break;
     }
     default:
@@ -1055,7 +1075,7 @@ static bool emit_native(struct tr *t, const struct insn *in)
     case NAT_CMOV:
         em_load_zx(e, n.size, H_RAX, guest_reg(in, in->reg, n.size));
         em_load_zx(e, n.size, H_RCX, rm);
-        em_mem(e, 4, OPC(0x80), 7, hm(H_RSP, 0));           /* cmp byte [rsp], 0 */
+        em_mem(e, 4, OPC(0x80), 7, hm(H_RSP, FRAME_SCRATCH));           /* cmp byte [rsp], 0 */
         em_byte(e, 0);
         em_rr(e, 8, OPC(0x0f, 0x45), H_RAX, H_RCX);          /* cmovne rax, rcx */
         store_guest_reg(t, in, in->reg, n.size, H_RAX);
@@ -1067,7 +1087,7 @@ static bool emit_native(struct tr *t, const struct insn *in)
         emit_sse(t, in, &n, mem, slow);
         break;
     case NAT_SETCC:
-        em_load_zx(e, 1, H_RAX, hm(H_RSP, 0));
+        em_load_zx(e, 1, H_RAX, hm(H_RSP, FRAME_SCRATCH));
         if (mem)
             em_store(e, 1, H_RAX, rm);
         else
@@ -1122,7 +1142,8 @@ static void emit_prologue(struct tr *t)
     static const uint8_t saved[] = {H_RBX, H_RBP, H_R12, H_R13, H_R14, H_R15};
     for (unsigned i = 0; i < sizeof saved; i++)
         em_push(e, saved[i]);
-    em_alu_ri(e, 8, HALU_SUB, H_RSP, 8); /* six pushes and the return address: keep RSP 16-aligned for calls */
+    _Static_assert((6 * 8 + 8 + FRAME_BYTES) % 16 == 0, "RSP stays 16-aligned for calls");
+    em_alu_ri(e, 8, HALU_SUB, H_RSP, FRAME_BYTES);
     em_lea(e, R_CPU, hm(H_RDI, CPU_BIAS));
     em_mov_rr(e, 8, R_BRIP, H_RSI);
     em_mov_rr(e, 8, R_WORD, H_RDX);
@@ -1134,7 +1155,7 @@ static void emit_prologue(struct tr *t)
     em_place(e, t->body);
     to_cold(t);
     em_place(e, t->epilogue);
-    em_alu_ri(e, 8, HALU_ADD, H_RSP, 8);
+    em_alu_ri(e, 8, HALU_ADD, H_RSP, FRAME_BYTES);
     for (unsigned i = sizeof saved; i-- > 0;)
         em_pop(e, saved[i]);
     em_byte(e, 0xc3);
