@@ -14,14 +14,17 @@
  *    counts as the handler's tlb_fast() — an inline probe that takes the
  *    handler (the slow path) for anything but a hit that permits every
  *    access the instruction makes, before anything has changed;
- *  - a Jcc tests the host's flags: guest and host are both x86, so after a
- *    guest ADD, SUB, CMP, AND, OR, XOR or TEST done as the same host
+ *  - a Jcc, CMOVcc or SETcc tests the host's flags: guest and host are
+ *    both x86, so after a guest ADD, SUB, CMP, AND, OR, XOR, TEST (or
+ *    INC/DEC, with the guest's CF loaded first) done as the same host
  *    instruction at the same size, the host flags are the guest's (SDM
  *    Vol. 1 Appendix A); when other work came between, the record is
- *    compared again to make them.
+ *    compared again to make them;
+ *  - the SSE2 integer instructions run as themselves on XMM0/XMM1, after
+ *    the checks their handlers make first.
  * Host registers held for the whole run (callee-saved, so they live
- * across handler calls): RBX the CPU, R12 the engine word at entry, R13
- * the block's linear address, R14 the MMU, R15 the access mode
+ * across handler calls): RBX the CPU (+ CPU_BIAS), R12 the engine word at
+ * entry, R13 the block's linear address, R14 the MMU, R15 the access mode
  * (cpu_acc_mode: ACC_USER, ACC_AC), RBP the instruction-count limit. */
 #include "jit.h"
 #include "block.h"

@@ -2,10 +2,11 @@
  * JIT_HOT times is translated into host code that does exactly what
  * run_blocks' loop would do with it — the same handlers for everything
  * complex, the same RIP, icount, TLB hit counts and exits — with the
- * common integer instructions (MOV, LEA, MOVZX/MOVSX, ADD OR AND SUB XOR
- * CMP TEST, Jcc) written as host instructions on the guest registers in
- * struct cpu, memory operands found by an inline TLB probe, and Jcc
- * testing the host flags the guest's own compare left.
+ * common integer, branch, stack and SSE2 integer instructions written as
+ * host instructions on the guest registers in struct cpu (jit.c lists
+ * them), memory operands found by an inline TLB probe, conditions testing
+ * the host flags the guest's own compare left, and exits jumping straight
+ * into the next translation.
  *
  * A translation is valid exactly as long as its block (it is one of the
  * block's fields, and every block is forgotten at once when the arena or
