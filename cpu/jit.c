@@ -387,7 +387,8 @@ static void emit_call_for_kind(struct tr *t, const struct insn *in, bool synced)
 /* ---- the instructions done natively ---- */
 
 enum { NAT_ALU, NAT_MOV, NAT_MOVX, NAT_LEA, NAT_IMUL, NAT_SHIFT, NAT_CMOV, NAT_SETCC, NAT_JMP,
-       NAT_PUSH, NAT_POP, NAT_CALL, NAT_RET, NAT_JMP_INDIRECT, NAT_CALL_INDIRECT, NAT_INCDEC, NAT_SSE };
+       NAT_PUSH, NAT_POP, NAT_CALL, NAT_RET, NAT_JMP_INDIRECT, NAT_CALL_INDIRECT, NAT_INCDEC, NAT_SSE,
+       NAT_JMP_FAR, NAT_JCC_FAR };
 /* NAT_SSE's op: */
 enum { SSE_BINARY, SSE_LOAD, SSE_STORE, SSE_MOVMSK };
 #define NAT_TEST 8 /* an ALU op number past HALU_CMP */
@@ -481,6 +482,10 @@ static bool classify(const struct insn *in, struct nat *n)
             n->kind = NAT_CMOV;
             return true;
         }
+        if (op >= 0x80 && op <= 0x8f) { /* Jcc rel32 out of the page */
+            n->kind = NAT_JCC_FAR;
+            return in->engine == 0;
+        }
         if (op >= 0x90 && op <= 0x9f) {
             n->kind = NAT_SETCC;
             n->size = 1;
@@ -544,6 +549,10 @@ static bool classify(const struct insn *in, struct nat *n)
     case 0xeb: case 0xe9: /* JMP rel */
         n->kind = NAT_JMP;
         return true;
+    case 0x70: case 0x71: case 0x72: case 0x73: case 0x74: case 0x75: case 0x76: case 0x77:
+    case 0x78: case 0x79: case 0x7a: case 0x7b: case 0x7c: case 0x7d: case 0x7e: case 0x7f:
+        n->kind = NAT_JCC_FAR; /* a Jcc within the page is BLOCK_INSN_NEAR_JCC (emit_jcc) */
+        return in->engine == 0;
     case 0xe8: /* CALL rel32 */
         n->kind = NAT_CALL;
         return true;
@@ -972,6 +981,25 @@ static void emit_stack_branch(struct tr *t, const struct insn *in, const struct 
         em_store(e, 8, H_RCX, rsp);
         emit_exit_computed(t);
         break;
+    case NAT_JMP_FAR: { /* to another page: canonical (branch_to()), then the exit */
+        const int32_t target = next_off(in) + (int32_t)in->imm;
+        em_lea(e, H_RAX, hm(R_BRIP, target));
+        emit_canonical_check(t, slow);
+        emit_exit(t, target, 0);
+        break;
+    }
+    case NAT_JCC_FAR: { /* not taken: on in the block; taken: as JMP */
+        const int32_t target = next_off(in) + (int32_t)in->imm;
+        const unsigned cc = emit_condition(t, in->op & 15u), taken = em_label(e);
+        em_jcc(e, cc, taken);
+        to_cold(t);
+        em_place(e, taken);
+        em_lea(e, H_RAX, hm(R_BRIP, target));
+        emit_canonical_check(t, slow);
+        emit_exit(t, target, 0);
+        to_hot(t);
+        break;
+    }
     default: /* NAT_JMP_INDIRECT */
         if (in->mod == 3) {
             em_load_zx(e, 8, H_RAX, cpu_at(GPR_OFF(in->rm)));
@@ -1008,11 +1036,11 @@ static bool emit_native(struct tr *t, const struct insn *in)
     if (in->rip_rel && !fits_s32((int64_t)next_off(in) + in->disp))
         return false;
     int64_t jmp_target = 0;
-    if (n.kind == NAT_JMP) { /* only within the page: no canonical check can fail */
+    if (n.kind == NAT_JMP) { /* within the page no canonical check can fail; else emit_stack_branch's */
         jmp_target = (int64_t)next_off(in) + (int64_t)in->imm;
         const int64_t page_off = (int64_t)(t->b->pa & 0xfff) + jmp_target;
         if (page_off < 0 || page_off >= 0x1000)
-            return false;
+            n.kind = NAT_JMP_FAR;
     }
     if (in->engine == 0 && in->since_sync) {
         emit_sync(t, in);
@@ -1023,6 +1051,7 @@ static bool emit_native(struct tr *t, const struct insn *in)
         emit_exit(t, jmp_target, 0);
         return true;
     case NAT_PUSH: case NAT_POP: case NAT_CALL: case NAT_RET: case NAT_JMP_INDIRECT: case NAT_CALL_INDIRECT:
+    case NAT_JMP_FAR: case NAT_JCC_FAR:
         emit_stack_branch(t, in, &n);
         return true;
     case NAT_LEA:
