@@ -68,6 +68,7 @@ struct engine_outcome engine_outcome_capture(struct machine *m, int64_t status)
     o.icount = cpu->icount;
     o.rip = cpu->rip;
     o.blocks_built = cpu->dcache->blocks->builds;
+    o.translated = cpu->dcache->blocks->jit ? cpu->dcache->blocks->jit->translated : 0;
     mmu_tlb_stats(machine_mmu(m), &o.tlb);
     return o;
 }
@@ -117,10 +118,10 @@ void engine_outcome_assert_same(const struct engine_outcome *a, const char *an, 
                   an, (unsigned long long)b->rip, bn);
     ck_assert_msg(a->status == b->status, "%s: status %lld under %s, %lld under %s", what, (long long)a->status,
                   an, (long long)b->status, bn);
-    ck_assert_msg(a->out_len == b->out_len && !memcmp(a->out, b->out, b->out_len), "%s: stdout differs (%s, %s)",
-                  what, an, bn);
-    ck_assert_msg(a->err_len == b->err_len && !memcmp(a->err, b->err, b->err_len), "%s: stderr differs (%s, %s)",
-                  what, an, bn);
+    ck_assert_msg(a->out_len == b->out_len && !memcmp(a->out, b->out, b->out_len),
+                  "%s: stdout differs (%s, %s):\n%s\n---\n%s", what, an, bn, a->out, b->out);
+    ck_assert_msg(a->err_len == b->err_len && !memcmp(a->err, b->err, b->err_len),
+                  "%s: stderr differs (%s, %s):\n%s\n---\n%s", what, an, bn, a->err, b->err);
     ck_assert_msg(a->log_len == b->log_len && !memcmp(a->log, b->log, b->log_len),
                   "%s: kernel log differs (%s, %s)", what, an, bn);
     const char *field = engine_outcome_cpu_difference(a->cpu, b->cpu);

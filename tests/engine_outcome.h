@@ -3,7 +3,7 @@
  * two execution engines (RINGSCOPE_ENGINE) can be compared: exit status,
  * stdout, stderr and kernel log, the whole saved CPU state, the MMU's
  * saved state (TLB entries, counters, code frames), virtual time, the disk
- * and all of guest RAM.  The same comparison as tests/test_engine.c makes. */
+ * and all of guest RAM.  Used by tests/test_engine.c and test_engine_random.c. */
 #ifndef RINGSCOPE_TEST_ENGINE_OUTCOME_H
 #define RINGSCOPE_TEST_ENGINE_OUTCOME_H
 #include <stddef.h>
@@ -19,6 +19,7 @@ struct engine_outcome {
     uint64_t ram_hash, disk_hash, time_ns, idle_ns;
     uint64_t icount, rip;
     uint64_t blocks_built; /* decoded blocks built (the plain interpreter builds none) */
+    uint64_t translated;   /* blocks the translating tier turned into host code */
     struct tlb_stats tlb;  /* the MMU's counters, to name the one that differs */
 };
 

@@ -26,149 +26,8 @@
 #include <sys/wait.h>
 #include "cpu/cpu.h"
 #include "cpu/dcache.h"
+#include "engine_outcome.h"
 #include "linux_oracle.h"
-
-/* ---- one run's observable outcome --------------------------------------- */
-
-struct outcome {
-    int64_t status;
-    char *out, *err, *log;
-    size_t out_len, err_len, log_len;
-    uint8_t *cpu, *mmu;
-    size_t cpu_len, mmu_len;
-    uint64_t ram_hash, disk_hash, time_ns, idle_ns;
-    uint64_t icount, rip;
-    uint64_t blocks_built;  /* the fast engine ran (the interpreter builds none) */
-    uint64_t translated;    /* blocks the translating tier turned into host code */
-};
-
-static char *copy(const uint8_t *p, size_t n)
-{
-    char *c = malloc(n + 1);
-    ck_assert_ptr_nonnull(c);
-    if (n)
-        memcpy(c, p, n);
-    c[n] = 0;
-    return c;
-}
-
-static uint64_t hash_bytes(const uint8_t *p, uint64_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (uint64_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 0x100000001b3ull;
-    return h;
-}
-
-static uint64_t hash_ram(struct machine *m)
-{
-    struct mmu *mmu = machine_mmu(m);
-    uint64_t size = mmu_ram_size(mmu), h = 0xcbf29ce484222325ull;
-    static uint8_t chunk[1 << 16];
-    for (uint64_t pa = 0; pa < size; pa += sizeof chunk) {
-        ck_assert(mmu_phys_read(mmu, pa, chunk, sizeof chunk));
-        for (size_t i = 0; i < sizeof chunk; i += 8) {
-            uint64_t w;
-            memcpy(&w, chunk + i, 8);
-            h = (h ^ w) * 0x100000001b3ull;
-        }
-    }
-    return h;
-}
-
-static struct outcome capture(struct machine *m, int64_t status)
-{
-    struct outcome o = {.status = status};
-    const uint8_t *p;
-    p = machine_console(m, &o.out_len);
-    o.out = copy(p, o.out_len);
-    p = machine_stderr(m, &o.err_len);
-    o.err = copy(p, o.err_len);
-    p = machine_kernel_log(m, &o.log_len);
-    o.log = copy(p, o.log_len);
-    struct cpu *cpu = machine_cpu(m);
-    o.cpu_len = cpu_state_size();
-    o.cpu = calloc(1, o.cpu_len);
-    cpu_save(cpu, o.cpu);
-    o.mmu_len = mmu_state_size(machine_mmu(m));
-    o.mmu = calloc(1, o.mmu_len);
-    mmu_save(machine_mmu(m), o.mmu);
-    uint64_t disk_bytes = 0;
-    const uint8_t *disk = machine_disk_memory(m, &disk_bytes);
-    o.disk_hash = disk ? hash_bytes(disk, disk_bytes) : 0;
-    o.time_ns = machine_time_ns(m);
-    o.idle_ns = machine_idle_ns(m);
-    o.ram_hash = hash_ram(m);
-    o.icount = cpu->icount;
-    o.rip = cpu->rip;
-    o.blocks_built = cpu->dcache->blocks->builds;
-    o.translated = cpu->dcache->blocks->jit ? cpu->dcache->blocks->jit->translated : 0;
-    return o;
-}
-
-static void outcome_free(struct outcome *o)
-{
-    free(o->out), free(o->err), free(o->log), free(o->cpu), free(o->mmu);
-}
-
-/* The first field in which two saved CPU states differ, or NULL.  Fields
- * are compared member by member (struct padding and the unused bytes of a
- * long double are not state). */
-static const char *cpu_difference(const uint8_t *block_a, const uint8_t *block_b)
-{
-    static struct cpu a, b;
-    memset(&a, 0, sizeof a);
-    memset(&b, 0, sizeof b);
-    cpu_restore(&a, block_a);
-    cpu_restore(&b, block_b);
-#define SAME(f)                                                                                             \
-    if (memcmp(&a.f, &b.f, sizeof a.f))                                                                    \
-        return #f;
-    SAME(gpr) SAME(rip) SAME(next_rip) SAME(rflags) SAME(lf.res) SAME(lf.src) SAME(lf.dst) SAME(lf.op)
-    SAME(lf.size) SAME(cpl) SAME(intr_shadow) SAME(halted) SAME(intr_line) SAME(icount) SAME(insns_faulted)
-    for (int i = 0; i < 6; i++) {
-        SAME(seg[i].sel) SAME(seg[i].base) SAME(seg[i].limit) SAME(seg[i].attr)
-    }
-    SAME(ldtr.sel) SAME(ldtr.base) SAME(ldtr.limit) SAME(ldtr.attr) SAME(tr.sel) SAME(tr.base) SAME(tr.limit)
-    SAME(tr.attr) SAME(gdtr.base) SAME(gdtr.limit) SAME(idtr.base) SAME(idtr.limit) SAME(cr0) SAME(cr2)
-    SAME(cr3) SAME(cr4) SAME(cr8) SAME(efer) SAME(star) SAME(lstar) SAME(cstar) SAME(fmask)
-    SAME(kernel_gs_base) SAME(tsc_aux) SAME(apic_base) SAME(tsc_offset) SAME(dr) SAME(xmm) SAME(mxcsr)
-    for (int i = 0; i < 8; i++)
-        if (memcmp(&a.fpr[i], &b.fpr[i], 10))
-            return "fpr";
-    SAME(fcw) SAME(fsw) SAME(ftw) SAME(ftop) SAME(fop) SAME(fip) SAME(fdp) SAME(fault_vector)
-    SAME(fault_error) SAME(delivering) SAME(first_vector) SAME(fault_began) SAME(shutdown) SAME(exc_counts)
-#undef SAME
-    return NULL;
-}
-
-static void assert_same(const struct outcome *interp, const struct outcome *fast, const char *what)
-{
-    ck_assert_msg(interp->blocks_built == 0, "%s: RINGSCOPE_ENGINE=interp built blocks", what);
-    ck_assert_msg(fast->blocks_built > 0, "%s: the fast engine never ran a block", what);
-    ck_assert_msg(interp->icount == fast->icount, "%s: %llu instructions interpreted, %llu fast", what,
-                  (unsigned long long)interp->icount, (unsigned long long)fast->icount);
-    ck_assert_msg(interp->rip == fast->rip, "%s: RIP 0x%llx interpreted, 0x%llx fast", what,
-                  (unsigned long long)interp->rip, (unsigned long long)fast->rip);
-    ck_assert_msg(interp->status == fast->status, "%s: status %lld vs %lld", what, (long long)interp->status,
-                  (long long)fast->status);
-    ck_assert_msg(interp->out_len == fast->out_len && !memcmp(interp->out, fast->out, fast->out_len),
-                  "%s: stdout differs:\n%s\n---\n%s", what, interp->out, fast->out);
-    ck_assert_msg(interp->err_len == fast->err_len && !memcmp(interp->err, fast->err, fast->err_len),
-                  "%s: stderr differs:\n%s\n---\n%s", what, interp->err, fast->err);
-    ck_assert_msg(interp->log_len == fast->log_len && !memcmp(interp->log, fast->log, fast->log_len),
-                  "%s: kernel log differs", what);
-    const char *field = cpu_difference(interp->cpu, fast->cpu);
-    ck_assert_msg(!field, "%s: CPU state differs in %s", what, field);
-    ck_assert_msg(!memcmp(interp->mmu, fast->mmu, fast->mmu_len),
-                  "%s: MMU state differs (TLB entries, counters or code frames)", what);
-    ck_assert_msg(interp->time_ns == fast->time_ns && interp->idle_ns == fast->idle_ns,
-                  "%s: virtual time %llu (idle %llu) interpreted, %llu (idle %llu) fast", what,
-                  (unsigned long long)interp->time_ns, (unsigned long long)interp->idle_ns,
-                  (unsigned long long)fast->time_ns, (unsigned long long)fast->idle_ns);
-    ck_assert_msg(interp->disk_hash == fast->disk_hash, "%s: the disk (pagefile) differs", what);
-    ck_assert_msg(interp->ram_hash == fast->ram_hash, "%s: guest RAM differs", what);
-}
 
 /* The tiers: the plain interpreter (the oracle), blocks interpreted, and
  * blocks translated when hot (the default). */
@@ -184,29 +43,29 @@ static struct machine *boot(const char *engine, const char *path, int argc, char
 
 /* Every tier against the interpreter; blocks never translated, and the
  * default tier did. */
-static void assert_same_all(struct outcome *o, const char *what)
+static void assert_same_all(struct engine_outcome *o, const char *what)
 {
-    char label[512];
+    ck_assert_msg(o[0].blocks_built == 0, "%s: RINGSCOPE_ENGINE=interp built blocks", what);
     for (int k = 1; k < NENGINES; k++) {
-        snprintf(label, sizeof label, "%s (%s)", what, engines[k]);
-        assert_same(&o[0], &o[k], label);
+        ck_assert_msg(o[k].blocks_built > 0, "%s: RINGSCOPE_ENGINE=%s never ran a block", what, engines[k]);
+        engine_outcome_assert_same(&o[0], engines[0], &o[k], engines[k], what);
     }
     ck_assert_msg(o[1].translated == 0, "%s: RINGSCOPE_ENGINE=blocks translated %llu blocks", what,
                   (unsigned long long)o[1].translated);
     ck_assert_msg(o[0].icount < 1000000 || o[2].translated > 0, "%s: %llu instructions and no block translated",
                   what, (unsigned long long)o[0].icount);
     for (int k = 0; k < NENGINES; k++)
-        outcome_free(&o[k]);
+        engine_outcome_free(&o[k]);
 }
 
 /* Run path to its exit under every engine and compare. */
 static void compare_to_exit(const char *path, int argc, char *const *argv, uint64_t ram)
 {
-    struct outcome o[NENGINES];
+    struct engine_outcome o[NENGINES];
     for (int k = 0; k < NENGINES; k++) {
         struct machine *m = boot(engines[k], path, argc, argv, ram);
         int64_t st = oracle_run_to_exit(m);
-        o[k] = capture(m, st);
+        o[k] = engine_outcome_capture(m, st);
         machine_free(m);
     }
     assert_same_all(o, path);
@@ -308,44 +167,7 @@ START_TEST(probe_runs_the_same_natively_and_on_both_engines)
 }
 END_TEST
 
-/* ---- the benchmarks: vectorised and string code, musl and glibc ---------- */
-
-/* bench/intmix.c (CoreMark's kernels, which gcc vectorises with SSE2) and
- * bench/strings.c (glibc's SSE2/SSE4.2 string functions, printf, malloc),
- * built with both libcs: the same output as natively and the same machine
- * under every tier — the translated SSE, string and call-heavy code. */
-static const struct {
-    const char *name, *arg;
-} benches[] = {{"intmix", "200"}, {"strings", "1"}};
-
-static char *read_source(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    static char buf[1 << 16];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    return buf;
-}
-
-START_TEST(benchmarks_run_the_same_natively_and_on_every_tier)
-{
-    char path[64], name[64];
-    const unsigned which = (unsigned)_i / 2;
-    snprintf(path, sizeof path, "bench/%s.c", benches[which].name);
-    snprintf(name, sizeof name, "engine_%s_%s", benches[which].name, _i % 2 ? "glibc" : "musl");
-    const char *src = read_source(path);
-    const char *exe = _i % 2 ? oracle_glibc(name, src) : oracle_musl(name, src);
-    char *argv[] = {(char *)benches[which].arg};
-    struct machine *m = oracle_same_as_native(exe, 1, argv, NULL, 0);
-    machine_free(m);
-    compare_to_exit(exe, 1, argv, 0);
-}
-END_TEST
-
-/* ---- traces of rare events: interrupts at the same instruction ----------- */
-
+/* The whole file, NUL-terminated; *len its length. */
 static char *read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -364,9 +186,41 @@ static char *read_file(const char *path, size_t *len)
             break;
     }
     fclose(f);
+    buf[n] = 0; /* room is left: cap >= n + 4096 */
     *len = n;
     return buf;
 }
+
+/* ---- the benchmarks: vectorised and string code, musl and glibc ---------- */
+
+/* bench/intmix.c (CoreMark's kernels, which gcc vectorises with SSE2) and
+ * bench/strings.c (glibc's SSE2/SSE4.2 string functions, printf, malloc),
+ * built with both libcs: the same output as natively and the same machine
+ * under every tier — the translated SSE, string and call-heavy code. */
+static const struct {
+    const char *name, *arg;
+} benches[] = {{"intmix", "200"}, {"strings", "1"}};
+
+
+START_TEST(benchmarks_run_the_same_natively_and_on_every_tier)
+{
+    char path[64], name[64];
+    const unsigned which = (unsigned)_i / 2;
+    snprintf(path, sizeof path, "bench/%s.c", benches[which].name);
+    snprintf(name, sizeof name, "engine_%s_%s", benches[which].name, _i % 2 ? "glibc" : "musl");
+    size_t len;
+    char *src = read_file(path, &len);
+    const char *exe = _i % 2 ? oracle_glibc(name, src) : oracle_musl(name, src);
+    free(src);
+    char *argv[] = {(char *)benches[which].arg};
+    struct machine *m = oracle_same_as_native(exe, 1, argv, NULL, 0);
+    machine_free(m);
+    compare_to_exit(exe, 1, argv, 0);
+}
+END_TEST
+
+/* ---- traces of rare events: interrupts at the same instruction ----------- */
+
 
 /* `ringscope run --stats --trace=KINDS` under one engine: the trace file and
  * the stats (without the host-time line). */
@@ -422,12 +276,12 @@ static const uint64_t budgets[] = {1, 2, 3, 17, 1000, 4321, 33333, 65536, 68000}
 
 START_TEST(a_budget_stops_both_engines_at_the_same_instruction)
 {
-    struct outcome o[NENGINES];
+    struct engine_outcome o[NENGINES];
     for (int k = 0; k < NENGINES; k++) {
         struct machine *m = boot(engines[k], "build/programs/hello", 0, NULL, 0);
         struct machine_stop st = machine_step(m, budgets[_i]);
         ck_assert_int_eq(st.event, MEV_BUDGET);
-        o[k] = capture(m, 0);
+        o[k] = engine_outcome_capture(m, 0);
         machine_free(m);
     }
     ck_assert_uint_eq(o[0].icount, budgets[_i]);
@@ -444,7 +298,7 @@ START_TEST(breakpoints_and_budgets_interleave_the_same)
     uint64_t bp = machine_cpu(m)->rip;
     machine_free(m);
 
-    struct outcome o[NENGINES];
+    struct engine_outcome o[NENGINES];
     for (int k = 0; k < NENGINES; k++) {
         m = boot(engines[k], "build/programs/threads", 0, NULL, 0);
         machine_step(m, 50000);                        /* fast path (no instruction watcher) */
@@ -454,7 +308,7 @@ START_TEST(breakpoints_and_budgets_interleave_the_same)
         machine_step(m, 77777);                        /* fast again */
         struct machine_until v = {.vector = 32, .max_insns = 50000000};
         machine_run(m, &v);                            /* until the next timer interrupt */
-        o[k] = capture(m, 0);
+        o[k] = engine_outcome_capture(m, 0);
         machine_free(m);
     }
     assert_same_all(o, "threads: steps, a breakpoint, a timer interrupt");
