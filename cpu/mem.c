@@ -172,12 +172,10 @@ void mem_write_slow(struct cpu *cpu, uint64_t va, unsigned size, uint64_t v, uns
 void mem_read_buf(struct cpu *cpu, uint64_t va, void *dst, unsigned size)
 {
     const unsigned acc = ACC_READ | cpu_acc_mode(cpu);
-    if (!cpu->watch_mem && (va & 0xfff) + size <= 0x1000) {
-        const uint8_t *p = tlb_fast(cpu->mmu, va, acc);
-        if (p) {
-            memcpy(dst, p, size);
-            return;
-        }
+    const uint8_t *p = mem_fast_host(cpu, va, size, acc);
+    if (p) {
+        memcpy(dst, p, size);
+        return;
     }
     access_read(cpu, va, dst, size, acc, false);
 }
@@ -185,12 +183,10 @@ void mem_read_buf(struct cpu *cpu, uint64_t va, void *dst, unsigned size)
 void mem_write_buf(struct cpu *cpu, uint64_t va, const void *src, unsigned size)
 {
     const unsigned acc = ACC_WRITE | cpu_acc_mode(cpu);
-    if (!cpu->watch_mem && (va & 0xfff) + size <= 0x1000) {
-        uint8_t *p = tlb_fast(cpu->mmu, va, acc);
-        if (p) {
-            memcpy(p, src, size);
-            return;
-        }
+    uint8_t *p = mem_fast_host(cpu, va, size, acc);
+    if (p) {
+        memcpy(p, src, size);
+        return;
     }
     access_write(cpu, va, src, size, acc, false);
 }

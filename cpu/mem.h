@@ -63,6 +63,17 @@ static inline void cpu_block_sync(struct cpu *cpu)
     }
 }
 
+/* The inline fast path every access takes first: the host address of the
+ * `size` bytes at va when nothing observes memory, they lie in one page
+ * and the TLB already permits `acc` there (tlb_fast(), which counts the
+ * hit); NULL sends the access to its slow path. */
+static inline uint8_t *mem_fast_host(struct cpu *cpu, uint64_t va, unsigned size, unsigned acc)
+{
+    if (__builtin_expect(!cpu->watch_mem && (va & 0xfff) + size <= 0x1000, 1))
+        return tlb_fast(cpu->mmu, va, acc);
+    return NULL;
+}
+
 uint64_t mem_read_slow(struct cpu *cpu, uint64_t va, unsigned size, unsigned acc);
 void mem_write_slow(struct cpu *cpu, uint64_t va, unsigned size, uint64_t v, unsigned acc);
 /* Arbitrary-size accesses (16-byte SSE, 10-byte x87, 512-byte FXSAVE, ...). */
@@ -77,23 +88,19 @@ void mem_write_buf_as(struct cpu *cpu, uint64_t va, const void *src, unsigned si
 static inline uint64_t mem_read(struct cpu *cpu, uint64_t va, unsigned size)
 {
     unsigned acc = ACC_READ | cpu_acc_mode(cpu);
-    if (__builtin_expect(!cpu->watch_mem && (va & 0xfff) + size <= 0x1000, 1)) {
-        uint8_t *p = tlb_fast(cpu->mmu, va, acc);
-        if (p)
-            return host_load(p, size);
-    }
+    uint8_t *p = mem_fast_host(cpu, va, size, acc);
+    if (__builtin_expect(p != NULL, 1))
+        return host_load(p, size);
     return mem_read_slow(cpu, va, size, acc);
 }
 
 static inline void mem_write(struct cpu *cpu, uint64_t va, unsigned size, uint64_t v)
 {
     unsigned acc = ACC_WRITE | cpu_acc_mode(cpu);
-    if (__builtin_expect(!cpu->watch_mem && (va & 0xfff) + size <= 0x1000, 1)) {
-        uint8_t *p = tlb_fast(cpu->mmu, va, acc);
-        if (p) {
-            host_store(p, size, v);
-            return;
-        }
+    uint8_t *p = mem_fast_host(cpu, va, size, acc);
+    if (__builtin_expect(p != NULL, 1)) {
+        host_store(p, size, v);
+        return;
     }
     mem_write_slow(cpu, va, size, v, acc);
 }
@@ -107,23 +114,19 @@ void stack_write_slow(struct cpu *cpu, uint64_t va, unsigned size, uint64_t v, u
 static inline uint64_t stack_read(struct cpu *cpu, uint64_t va, unsigned size)
 {
     unsigned acc = ACC_READ | cpu_acc_mode(cpu);
-    if (__builtin_expect(!cpu->watch_mem && (va & 0xfff) + size <= 0x1000, 1)) {
-        uint8_t *p = tlb_fast(cpu->mmu, va, acc);
-        if (p)
-            return host_load(p, size);
-    }
+    uint8_t *p = mem_fast_host(cpu, va, size, acc);
+    if (__builtin_expect(p != NULL, 1))
+        return host_load(p, size);
     return stack_read_slow(cpu, va, size, acc);
 }
 
 static inline void stack_write(struct cpu *cpu, uint64_t va, unsigned size, uint64_t v)
 {
     unsigned acc = ACC_WRITE | cpu_acc_mode(cpu);
-    if (__builtin_expect(!cpu->watch_mem && (va & 0xfff) + size <= 0x1000, 1)) {
-        uint8_t *p = tlb_fast(cpu->mmu, va, acc);
-        if (p) {
-            host_store(p, size, v);
-            return;
-        }
+    uint8_t *p = mem_fast_host(cpu, va, size, acc);
+    if (__builtin_expect(p != NULL, 1)) {
+        host_store(p, size, v);
+        return;
     }
     stack_write_slow(cpu, va, size, v, acc);
 }
