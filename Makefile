@@ -65,7 +65,8 @@ GUEST_BINS := $(GUEST_SRCS:tests/guests/%.S=build/guests/%.bin)
 
 DEPS_OK := $(shell pkg-config --exists $(PKGS) 2>/dev/null && command -v musl-gcc >/dev/null && \
              command -v xvfb-run >/dev/null && command -v qemu-x86_64 >/dev/null && \
-             command -v gdb >/dev/null && command -v tmux >/dev/null && \
+             command -v gdb >/dev/null && command -v tmux >/dev/null && command -v strace >/dev/null && \
+             command -v file >/dev/null && command -v git >/dev/null && command -v python3 >/dev/null && \
              test -x /bin/busybox && test -f /usr/include/sqlite3.h && echo yes)
 
 .PHONY: all deps ensure-deps test asan-test bench run clean help guests install uninstall
@@ -83,7 +84,7 @@ help:
 
 # ---- dependencies -------------------------------------------------------
 DEB_PKGS := gcc make pkg-config libcapstone-dev libsdl2-dev libpng-dev check musl-tools xvfb xauth qemu-user \
-            busybox-static gdb tmux libsqlite3-dev strace
+            busybox-static gdb tmux libsqlite3-dev strace file git python3
 deps:
 	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	echo "installing: $(DEB_PKGS)"; \
